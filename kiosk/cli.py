@@ -1,0 +1,95 @@
+"""The ``kiosk`` command (also ``python -m kiosk``).
+
+    kiosk demo                       the whole hall on this machine: server, simulated devices, windows
+    kiosk run --config FILE          one terminal as its configuration says
+    kiosk hall-server --db FILE      the reference hall server
+    kiosk diag …                     device diagnostics (see kiosk/diag/)
+    kiosk --version
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+from collections.abc import Sequence
+
+from kiosk import __version__
+from kiosk.errors import KioskError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Government service hall terminal")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the hall server, simulated devices and all role windows")
+    demo.add_argument("--data-dir", help="where the demo keeps its database and logs (default: a temp dir)")
+    demo.add_argument("--port", type=int, default=0, help="hall server port on 127.0.0.1 (default: any free)")
+    demo.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    demo.add_argument("--screenshots", metavar="DIR",
+                      help="save a screenshot of every window to DIR once they are up, then quit")
+    demo.set_defaults(func=_run_demo)
+
+    run = sub.add_parser("run", help="run one terminal from its configuration file")
+    run.add_argument("--config", required=True, help="the terminal's TOML file")
+    run.set_defaults(func=_run_terminal)
+
+    server = sub.add_parser("hall-server", help="run the reference hall server")
+    server.add_argument("--db", required=True, help="SQLite database file (created if missing)")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8765)
+    server.add_argument("--seed", metavar="JSON",
+                        help="hall data to load into an empty database (default: the bundled sample hall)")
+    server.set_defaults(func=_run_hall_server)
+
+    diag = sub.add_parser("diag", help="device and platform diagnostics")
+    diag_sub = diag.add_subparsers(dest="diag_command", metavar="DIAG", required=True)
+    from kiosk.diag import COMMANDS
+
+    for name in COMMANDS:
+        module_name = f"kiosk.diag.{name}"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        importlib.import_module(module_name).register(diag_sub)
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from kiosk.demo import run_demo
+
+    return run_demo(data_dir=args.data_dir, port=args.port, language=args.language,
+                    screenshots=args.screenshots)
+
+
+def _run_terminal(args: argparse.Namespace) -> int:
+    from kiosk import config
+    from kiosk.app import run_terminal
+
+    return run_terminal(config.load(args.config))
+
+
+def _run_hall_server(args: argparse.Namespace) -> int:
+    from kiosk.hall_server import serve
+
+    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KioskError as exc:
+        print(f"kiosk: {exc.message('technician', 'en')}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The reference hall server: the central-platform API on SQLite (demo, tests, small halls)."""

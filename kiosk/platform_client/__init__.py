@@ -1,0 +1,1 @@
+"""HTTP client of the central-platform API (requests): signing, timeouts, error translation."""

@@ -1,0 +1,2 @@
+"""The durable local store (SQLite outbox, reference-data cache, ticket-number blocks, encrypted blobs)
+and the sync engine. No Qt here."""

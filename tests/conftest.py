@@ -1,0 +1,93 @@
+"""Test setup shared by the whole suite.
+
+- Qt runs offscreen (``QT_QPA_PLATFORM=offscreen``), so the suite needs no display.
+- Every test fails if it leaves a Python thread, a QThread or an active QTimer behind: a kiosk runs for
+  months, and a leaked timer or thread is a leak. Fixtures that deliberately live for the whole session
+  (the hall server, say) name their threads with the prefix ``session:``.
+- Every test has a time limit (``timeout`` in pyproject.toml): an unattended kiosk must never hang, and
+  neither may its tests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+
+import pytest  # noqa: E402
+
+SESSION_THREAD_PREFIX = "session:"
+
+
+def _live_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.is_alive()}
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads(request):
+    """Fails the test if a thread it started is still running shortly after it ends."""
+    before = _live_threads()
+    yield
+    deadline = time.monotonic() + 3.0
+    leaked: set[threading.Thread] = set()
+    while time.monotonic() < deadline:
+        leaked = {
+            t for t in _live_threads() - before
+            if not t.name.startswith(SESSION_THREAD_PREFIX) and t is not threading.current_thread()
+        }
+        if not leaked:
+            break
+        time.sleep(0.02)
+    if leaked:
+        names = ", ".join(sorted(t.name for t in leaked))
+        pytest.fail(f"test left threads running: {names}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_qt_objects(request, monkeypatch):
+    """Fails the test if a QTimer it started is still active or a QThread it started still runs.
+
+    Only tests that imported PySide6 are checked (the patch is installed when Qt is loaded).
+    """
+    import sys
+
+    if "PySide6.QtCore" not in sys.modules:
+        yield
+        return
+    from PySide6.QtCore import QThread, QTimer
+
+    timers: list = []
+    threads: list = []
+    original_timer_start = QTimer.start
+    original_thread_start = QThread.start
+
+    def timer_start(self, *args):
+        timers.append(self)
+        return original_timer_start(self, *args)
+
+    def thread_start(self, *args):
+        threads.append(self)
+        return original_thread_start(self, *args)
+
+    monkeypatch.setattr(QTimer, "start", timer_start)
+    monkeypatch.setattr(QThread, "start", thread_start)
+    yield
+    problems = []
+    for timer in timers:
+        try:
+            if timer.isActive():
+                problems.append(f"QTimer(interval={timer.interval()}ms) still active")
+                timer.stop()
+        except RuntimeError:  # the C++ object is gone: it cannot fire any more
+            pass
+    for thread in threads:
+        try:
+            if thread.isRunning() and not thread.wait(2000):
+                problems.append(f"QThread {thread.objectName() or type(thread).__name__} still running")
+        except RuntimeError:
+            pass
+    if problems:
+        pytest.fail("test left Qt objects running: " + "; ".join(problems), pytrace=False)

@@ -1,0 +1,91 @@
+"""A terminal's TOML file: good files load, bad ones stop start-up naming the key and the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk import config
+from kiosk.errors import ConfigError
+
+GOOD = """
+role = "citizen"
+terminal_id = "K-01"
+hall_id = "3201-0042"
+
+[platform]
+url = "http://127.0.0.1:8765/"
+terminal_secret = "s3cret"
+
+[printers.ticket]
+url = "file:///tmp/ticket.bin"
+width_mm = 58
+
+[devices]
+ticket_printer = "ticket"
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "terminal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_good_file_loads_with_defaults(tmp_path):
+    cfg = config.load(write(tmp_path, GOOD))
+    assert cfg.role == "citizen"
+    assert cfg.platform.url == "http://127.0.0.1:8765"
+    assert cfg.language == "zh_CN"
+    assert cfg.printer("ticket").dots == 384
+    assert cfg.timeouts.idle_s == 60.0
+    assert "s3cret" not in repr(cfg)  # the secret never shows in a repr or a log line
+
+
+@pytest.mark.parametrize(
+    ("change", "setting", "words"),
+    [
+        (("role = \"citizen\"", "role = \"admin\""), "role", "must be one of"),
+        (("terminal_id = \"K-01\"", "terminal_id = 7"), "terminal_id", "must be str"),
+        (("url = \"http://127.0.0.1:8765/\"", "url = \"ftp://x\""), "platform.url", "unknown scheme"),
+        (("terminal_secret = \"s3cret\"", ""), "platform.terminal_secret", "is required"),
+        (("width_mm = 58", "width_mm = 62"), "printers.ticket.width_mm", "must be one of 58, 80"),
+        (("url = \"file:///tmp/ticket.bin\"", "url = \"lpt://1\""), "printers.ticket.url", "unknown scheme"),
+        (("ticket_printer = \"ticket\"", "ticket_printer = \"front\""), "devices.ticket_printer", "not under [printers]"),
+        (("[devices]", "[devices]\nscaner = \"/dev/ttyACM0\""), "devices.scaner", "not a known setting"),
+        (("[devices]", "[timeouts]\nidle_s = -1\n[devices]"), "timeouts.idle_s", "greater than 0"),
+    ],
+)
+def test_a_bad_setting_names_the_key_and_the_problem(tmp_path, change, setting, words):
+    old, new = change
+    with pytest.raises(ConfigError) as caught:
+        config.load(write(tmp_path, GOOD.replace(old, new, 1)))
+    assert caught.value.params["setting"] == setting
+    assert words in caught.value.params["problem"]
+    assert setting in caught.value.message("technician", "en")
+    assert setting in caught.value.message("technician", "zh_CN")
+
+
+def test_a_clerk_terminal_needs_its_window_number(tmp_path):
+    text = GOOD.replace('role = "citizen"', 'role = "clerk"')
+    with pytest.raises(ConfigError) as caught:
+        config.load(write(tmp_path, text))
+    assert caught.value.params["setting"] == "window.number"
+
+
+def test_a_file_that_is_not_toml_is_named(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        config.load(write(tmp_path, "role = citizen ="))
+    assert "not valid TOML" in caught.value.params["problem"]
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        config.load(tmp_path / "nope.toml")
+    assert "cannot be read" in caught.value.params["problem"]
+
+
+def test_the_secret_can_come_from_a_file_only_the_terminal_reads(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n", encoding="utf-8")
+    text = GOOD.replace('terminal_secret = "s3cret"', f'terminal_secret_file = "{secret}"')
+    assert config.load(write(tmp_path, text)).platform.terminal_secret == "from-file"
