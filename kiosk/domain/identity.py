@@ -60,6 +60,12 @@ class Identity:
     pass_number: str = field(default="", repr=False)
     issue_count: int | None = None
     photo: bytes | None = field(default=None, repr=False, compare=False)  # raw WLT blob, memory only
+    # The photo as a picture (BMP bytes from the configured vendor WLT decoder), memory only. None: no
+    # decoder is configured or it failed; the photo is then unavailable, never guessed.
+    photo_image: bytes | None = field(default=None, repr=False, compare=False)
+    # The card's 256-byte text block as read, memory only: kept for support where a layout is uncertain
+    # (the 2023 foreigner card). Never logged or written anywhere.
+    raw_text: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def masked_name(self) -> str:
@@ -68,6 +74,10 @@ class Identity:
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def photo_available(self) -> bool:
+        return self.photo_image is not None
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date is None:
