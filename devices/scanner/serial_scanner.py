@@ -1,0 +1,150 @@
+"""A serial (USB-CDC / RS-232) QR scanner over pyserial: any pyserial URL, ``socket://`` for the simulator.
+
+One owner thread (``device:scanner``) opens the port, reads, frames codes (``framing.ScanFramer``) and calls
+back; the port is touched by no other thread. When the port fails (unplugged, simulator gone) the thread
+closes it, reports ``DISCONNECTED`` and ``DeviceNotFound``, and reopens every ``reconnect_s`` until it
+works or ``stop()`` is called. Every wait is bounded: reads return after ``poll_s``; ``stop`` joins the
+thread for at most ``timeout_s``.
+
+    scanner = SerialScanner("socket://127.0.0.1:7001", on_scan=print).start()
+    …
+    scanner.stop()
+
+Callbacks run on the scanner thread and must return quickly (the Qt layer re-emits them as signals).
+An exception in a callback is logged and does not stop the scanner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import serial
+
+from devices.scanner.framing import MAX_CODE_BYTES, Rejected, RejectReason, Scan, ScanFramer
+from kiosk.errors import DeviceError, DeviceNotFound, DeviceProtocolError
+from kiosk.ports.scanner import ErrorCallback, ScanCallback, ScannerState, StateCallback
+
+log = logging.getLogger(__name__)
+
+DEVICE = "scanner"
+# A scanner sends a code's bytes back to back (115200 baud: ~0.1 ms a byte; 9600: ~1 ms); a gap this long
+# means the code is complete even without a CR/LF suffix (reference: "inter-byte timeout as the fallback").
+DEFAULT_GAP_S = 0.08
+
+
+class SerialScanner:
+    def __init__(
+        self,
+        url: str,
+        *,
+        baudrate: int = 9600,
+        on_scan: ScanCallback | None = None,
+        on_state: StateCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        gap_s: float = DEFAULT_GAP_S,
+        max_bytes: int = MAX_CODE_BYTES,
+        reconnect_s: float = 1.0,
+        poll_s: float = 0.02,
+    ) -> None:
+        self.url = url
+        self.baudrate = baudrate
+        self.on_scan = on_scan
+        self.on_state = on_state
+        self.on_error = on_error
+        self.gap_s = gap_s
+        self.reconnect_s = reconnect_s
+        self.poll_s = poll_s
+        self._framer = ScanFramer(max_bytes)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state = ScannerState.STOPPED
+
+    @property
+    def state(self) -> ScannerState:
+        return self._state
+
+    def start(self) -> SerialScanner:
+        if self._thread is not None:
+            raise RuntimeError("scanner already started")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"device:{DEVICE}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("scanner thread did not stop within %.1f s", timeout_s)
+
+    def __enter__(self) -> SerialScanner:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- owner thread -------------------------------------------------------------------------------
+
+    def _set_state(self, state: ScannerState) -> None:
+        if state is not self._state:
+            self._state = state
+            self._call(self.on_state, state)
+
+    def _call(self, callback, arg) -> None:
+        if callback is None:
+            return
+        try:
+            callback(arg)
+        except Exception:  # a broken listener must not kill the scanner
+            log.exception("scanner callback failed")
+
+    def _error(self, error: DeviceError) -> None:
+        log.info("scanner: %s", error.detail)
+        self._call(self.on_error, error)
+
+    def _run(self) -> None:
+        reported_missing = False
+        while not self._stop.is_set():
+            self._set_state(ScannerState.CONNECTING)
+            try:
+                port = serial.serial_for_url(self.url, baudrate=self.baudrate, timeout=self.poll_s)
+            except (serial.SerialException, OSError, ValueError) as exc:
+                if not reported_missing:  # one error per outage, not one per retry
+                    self._error(DeviceNotFound(f"{self.url}: {exc}", device=DEVICE))
+                    reported_missing = True
+                self._set_state(ScannerState.DISCONNECTED)
+                self._stop.wait(self.reconnect_s)
+                continue
+            reported_missing = False
+            self._set_state(ScannerState.READY)
+            try:
+                self._read_until_failure(port)
+            except (serial.SerialException, OSError) as exc:
+                self._framer.reset()
+                self._error(DeviceNotFound(f"{self.url}: connection lost ({exc})", device=DEVICE,
+                                           key="codes.error.scanner_lost"))
+                reported_missing = True
+                self._set_state(ScannerState.DISCONNECTED)
+                self._stop.wait(self.reconnect_s)
+            finally:
+                try:
+                    port.close()
+                except (serial.SerialException, OSError):
+                    pass
+        self._set_state(ScannerState.STOPPED)
+
+    def _read_until_failure(self, port: serial.SerialBase) -> None:
+        while not self._stop.is_set():
+            data = port.read(4096)  # returns what came within poll_s
+            now = time.monotonic()
+            events = self._framer.feed(data, now) if data else self._framer.idle(now, self.gap_s)
+            for event in events:
+                if isinstance(event, Scan):
+                    self._call(self.on_scan, event.payload)
+                elif isinstance(event, Rejected) and event.reason is not RejectReason.EMPTY:
+                    self._error(DeviceProtocolError(event.detail, device=DEVICE,
+                                                    key=f"codes.error.{event.reason.value}"))
