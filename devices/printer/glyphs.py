@@ -1,0 +1,99 @@
+"""Drawing characters as printer dots with the CJK font (fonts-wqy-microhei), for two uses:
+
+- the ticket layout prints a line whose characters do not round-trip through the printer's encoding
+  (``䶮`` on a GBK printer) as a raster image instead of text (text.py explains why);
+- the renderer (render.py) draws what a printer would print from text bytes.
+
+Both draw every character into the printer's own cell grid (12 x 24 dots for ASCII, 24 x 24 for
+Chinese, escpos.md) and scale it by whole dots the way a printer does for ``GS !`` sizes, so a rasterised
+line looks like its neighbours. Output images are mode ``"1"``-ready ``L`` images: 0 = black dot,
+255 = paper, no grey (so python-escpos does not dither them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from devices.printer.text import FULL_CELL_DOTS, HALF_CELL_DOTS, LINE_HEIGHT_DOTS, is_wide
+from kiosk.errors import DeviceNotSupported
+
+# Where Debian/Ubuntu (fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk) and Windows keep a CJK font.
+KNOWN_FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "C:/Windows/Fonts/msyh.ttc",
+    "C:/Windows/Fonts/simsun.ttc",
+)
+BASELINE = 20  # dots from the top of a 24-dot cell
+
+
+@cache
+def cjk_font_path() -> str:
+    """The file of a font with Chinese glyphs: fc-match first, then known paths.
+
+    Raises ``DeviceNotSupported`` naming the package to install when there is none.
+    """
+    fc_match = shutil.which("fc-match")
+    if fc_match:
+        try:
+            found = subprocess.run([fc_match, "--format=%{file}", ":lang=zh-cn"], capture_output=True,
+                                   text=True, timeout=5, check=False).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            found = ""
+        if found and Path(found).is_file() and _has_chinese(found):
+            return found
+    for path in KNOWN_FONT_PATHS:
+        if Path(path).is_file():
+            return path
+    raise DeviceNotSupported("no CJK font found (install fonts-wqy-microhei)", key="printer.error.no_cjk_font",
+                             device="ticket_printer")
+
+
+def _has_chinese(path: str) -> bool:
+    try:
+        font = ImageFont.truetype(path, LINE_HEIGHT_DOTS)
+    except OSError:
+        return False
+    return font.getbbox("中")[2] > 0
+
+
+@cache
+def _font() -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(cjk_font_path(), LINE_HEIGHT_DOTS)
+
+
+@cache
+def glyph(char: str, width_scale: int = 1, height_scale: int = 1, bold: bool = False) -> Image.Image:
+    """One character in its cell, scaled by whole dots: an ``L`` image of 0 (ink) and 255 (paper)."""
+    cell_w = FULL_CELL_DOTS if is_wide(char) else HALF_CELL_DOTS
+    cell = Image.new("L", (cell_w, LINE_HEIGHT_DOTS), 255)
+    draw = ImageDraw.Draw(cell)
+    draw.text((cell_w / 2, BASELINE), char, font=_font(), fill=0, anchor="ms",
+              stroke_width=1 if bold else 0, stroke_fill=0)
+    cell = cell.point(lambda v: 0 if v < 128 else 255)
+    if width_scale != 1 or height_scale != 1:
+        cell = cell.resize((cell_w * width_scale, LINE_HEIGHT_DOTS * height_scale), Image.Resampling.NEAREST)
+    return cell
+
+
+def line_image(text: str, width_dots: int, *, align: str = "left", width_scale: int = 1,
+               height_scale: int = 1, bold: bool = False) -> Image.Image:
+    """A whole line of text as the head would print it, ``width_dots`` wide, justified within it.
+
+    The caller wraps lines to fit first (text.wrap); characters beyond the width are cut off.
+    """
+    height = LINE_HEIGHT_DOTS * height_scale
+    pieces = [glyph(c, width_scale, height_scale, bold) for c in text]
+    used = sum(p.width for p in pieces)
+    x = {"left": 0, "center": max(0, (width_dots - used) // 2), "right": max(0, width_dots - used)}[align]
+    image = Image.new("L", (width_dots, height), 255)
+    for piece in pieces:
+        image.paste(piece, (x, 0))
+        x += piece.width
+    return image
