@@ -1,0 +1,448 @@
+"""The queue use cases: a citizen takes a number at the kiosk, a clerk works a window.
+
+Plain Python over the ports (``QueuePlatform``, ``TicketPrinter``, ``Clock``); no Qt, no I/O of its own.
+Every method may block (HTTP, a printer's status), so the windows call them on a worker thread
+(ui/worker.py) and get the result back as a queued signal.
+
+Taking a number (issue 2, "Printing" and "Bad input"):
+
+1. ``new_request(prefix)`` is one press of the confirm button: it gets a fresh ``request_id`` and the
+   identity known at that moment. Retrying the *same* request after a lost answer sends the same id, so
+   the platform returns the same ticket instead of a second number.
+2. ``issue(request)`` first asks the ticket printer for its status (DLE EOT, where it can): when it cannot
+   print, the fallback printer is used; when neither can, the person is told *before* a number is taken
+   (``HardwareFault`` with key ``queue.error.no_printer``) and may go on with the number on screen only
+   (``without_print=True``).
+3. ``print(issued)`` prints the slip. A failed print never loses the number: the ``IssuedTicket`` comes
+   back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print`` may be called
+   again (the reprint button) as often as needed.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
+from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected, PlatformUnreachable
+from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
+from kiosk.services.events import EventHub
+
+log = logging.getLogger(__name__)
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HallView:
+    """The hall as last fetched. ``stale``: the platform could not be reached; ``error`` says why."""
+
+    info: HallInfo
+    stale: bool = False
+    error: KioskError | None = None
+
+
+@dataclass(frozen=True)
+class PlatformStatusChanged:
+    online: bool
+    error: KioskError | None = None
+
+
+@dataclass(frozen=True)
+class PrinterProblem:
+    """A ticket printer cannot print (reported so staff can be told; the kiosk goes on)."""
+
+    printer: str
+    status: PrinterStatus
+    error: KioskError | None = None
+
+
+# --- kiosk -------------------------------------------------------------------------------------------
+
+
+class PrintState(enum.StrEnum):
+    PRINTING = "printing"  # issued; the slip is on its way to the printer
+    PRINTED = "printed"
+    FAILED = "failed"  # the number stands; offer a reprint and send the person to staff
+    NOT_PRINTED = "not_printed"  # the person chose to go on without a slip (no printer could print)
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """One press of "take a number": the same request sent twice yields the same ticket."""
+
+    service_prefix: str
+    request_id: str
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    request_id: str
+    print_state: PrintState
+    printer: str = ""  # the printer that printed it (or was tried last)
+    print_error: KioskError | None = None
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    issued: IssuedTicket
+
+
+@dataclass(frozen=True)
+class TicketPrintChanged:
+    issued: IssuedTicket
+
+
+def hall_now(hall: HallInfo, clock: Clock) -> datetime:
+    try:
+        zone = ZoneInfo(hall.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return clock.now().astimezone(zone)
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def unavailable_reason(service: Service, hall: HallInfo, clock: Clock) -> tuple[str, dict] | None:
+    """Why a service cannot issue now, as (message key, params); None when it can."""
+    if service.available:
+        return None
+    if service.issuing_hours:
+        now = hall_now(hall, clock).time()
+        inside = any(_hhmm(start) <= now < _hhmm(end) for start, end in service.issuing_hours)
+        if not inside:
+            hours = ", ".join(f"{start}–{end}" for start, end in service.issuing_hours)
+            return "queue.service.outside_hours", {"hours": hours}
+    if service.daily_cap:
+        return "queue.service.capped", {}
+    return "queue.service.unavailable", {}
+
+
+class KioskQueueService:
+    """What the citizen kiosk does with the queue. Safe to call from any one worker thread at a time."""
+
+    #: how long a fetched hall stays fresh (the waiting counts on the buttons)
+    HALL_MAX_AGE_S = 20.0
+
+    def __init__(
+        self,
+        platform: QueuePlatform,
+        printer: TicketPrinter | None,
+        *,
+        fallback_printer: TicketPrinter | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.platform = platform
+        self.printer = printer
+        self.fallback_printer = fallback_printer
+        self.clock = clock or SystemClock()
+        self.events = EventHub()
+        self._lock = threading.Lock()
+        self._hall: HallInfo | None = None
+        self._hall_at = float("-inf")
+        self._online: bool | None = None
+        self._identity: Identity | None = None
+
+    # --- hall --------------------------------------------------------------------------------------
+
+    def hall(self, *, max_age_s: float | None = None) -> HallView:
+        """The hall, from the cache while it is fresh. With the platform down, the cached hall comes
+        back ``stale`` with the error; with no cache at all, the error is raised."""
+        max_age = self.HALL_MAX_AGE_S if max_age_s is None else max_age_s
+        with self._lock:
+            cached, cached_at = self._hall, self._hall_at
+        if cached is not None and self.clock.monotonic() - cached_at < max_age:
+            return HallView(cached)
+        try:
+            info = self.platform.hall_info()
+        except PlatformError as exc:
+            self._set_online(False, exc)
+            if cached is None:
+                raise
+            return HallView(cached, stale=True, error=exc)
+        with self._lock:
+            self._hall, self._hall_at = info, self.clock.monotonic()
+        self._set_online(True)
+        return HallView(info)
+
+    def _set_online(self, online: bool, error: KioskError | None = None) -> None:
+        with self._lock:
+            changed = self._online is not online
+            self._online = online
+        if changed:
+            log.info("platform %s", "reachable" if online else f"unreachable: {error!r}")
+            self.events.emit(PlatformStatusChanged(online, error))
+
+    # --- the person at the kiosk -------------------------------------------------------------------
+
+    def set_identity(self, identity: Identity | None) -> None:
+        """The ID-card reader (a later issue) puts the person's identity here; ``wipe`` removes it."""
+        with self._lock:
+            self._identity = identity
+
+    @property
+    def identity(self) -> Identity | None:
+        with self._lock:
+            return self._identity
+
+    def wipe(self) -> None:
+        """The session ends (idle timeout, done, a new person): forget who was here."""
+        self.set_identity(None)
+
+    def new_request(self, service_prefix: str) -> TicketRequest:
+        return TicketRequest(service_prefix, str(uuid.uuid4()), self.identity)
+
+    # --- printers ----------------------------------------------------------------------------------
+
+    def _printers(self) -> list[TicketPrinter]:
+        return [p for p in (self.printer, self.fallback_printer) if p is not None]
+
+    def _status(self, printer: TicketPrinter) -> tuple[PrinterStatus, KioskError | None]:
+        try:
+            return printer.status(), None
+        except DeviceError as exc:
+            return PrinterStatus.OFFLINE, exc
+
+    def ready_printer(self) -> TicketPrinter | None:
+        """The first printer that says it can print (the main one, else the fallback); None if none."""
+        for printer in self._printers():
+            status, error = self._status(printer)
+            if status.can_print:
+                return printer
+            log.warning("ticket printer %s cannot print: %s", printer.name, status.value)
+            self.events.emit(PrinterProblem(printer.name, status, error))
+        return None
+
+    # --- taking a number ---------------------------------------------------------------------------
+
+    def issue(self, request: TicketRequest, *, without_print: bool = False) -> IssuedTicket:
+        """Takes the number. Raises ``HardwareFault`` (``queue.error.no_printer``) before any number is
+        taken when no printer can print, unless the person chose ``without_print``; raises
+        ``PlatformError`` when the platform cannot issue (the same request may be sent again)."""
+        printer = None
+        if not without_print:
+            printer = self.ready_printer()
+            if printer is None:
+                raise HardwareFault("no ticket printer can print", device="ticket_printer",
+                                    key="queue.error.no_printer")
+        identity = request.identity
+        kwargs = {}
+        if identity is not None:
+            kwargs = {"id_number": identity.id_number, "birth_date": identity.birth_date}
+        try:
+            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        except PlatformUnreachable:
+            # The answer may have been lost after the platform issued: one retry with the same id gets
+            # the same ticket back, never a second number.
+            log.info("issue %s: no answer, retrying once with the same request id", request.service_prefix)
+            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        self._set_online(True)
+        with self._lock:
+            self._hall_at = float("-inf")  # waiting counts changed
+        state = PrintState.NOT_PRINTED if without_print else PrintState.PRINTING
+        issued = IssuedTicket(ticket, request.request_id, state, printer.name if printer else "")
+        log.info("ticket %s issued%s", ticket.number, " (reprint of the person's waiting ticket)" if ticket.reprint else "")
+        self.events.emit(TicketIssued(issued))
+        return issued
+
+    def print(self, issued: IssuedTicket, *, language: str = "zh_CN") -> IssuedTicket:
+        """Prints (or reprints) the slip; never raises for a printer problem: the result says it."""
+        hall = self._hall
+        if hall is None:
+            hall = self.hall().info
+        slip = TicketSlip(hall, issued.ticket, language)
+        tried: list[str] = []
+        error: KioskError | None = None
+        printer = self.ready_printer()
+        candidates = [printer] if printer is not None else []
+        candidates += [p for p in self._printers() if p is not printer]
+        for candidate in candidates:
+            tried.append(candidate.name)
+            try:
+                candidate.print_ticket(slip)
+            except DeviceError as exc:
+                error = exc
+                log.warning("ticket %s did not print on %s: %r", issued.ticket.number, candidate.name, exc)
+                self.events.emit(PrinterProblem(candidate.name, PrinterStatus.ERROR, exc))
+                continue
+            result = replace(issued, print_state=PrintState.PRINTED, printer=candidate.name, print_error=None)
+            self.events.emit(TicketPrintChanged(result))
+            return result
+        if error is None:
+            error = HardwareFault("no ticket printer configured", device="ticket_printer",
+                                  key="queue.error.no_printer")
+        result = replace(issued, print_state=PrintState.FAILED, printer=tried[-1] if tried else "",
+                         print_error=error)
+        self.events.emit(TicketPrintChanged(result))
+        return result
+
+    def take_number(self, request: TicketRequest, *, language: str = "zh_CN") -> IssuedTicket:
+        """``issue`` then ``print``, for callers that need no screen in between."""
+        return self.print(self.issue(request), language=language)
+
+
+# --- clerk -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowChanged:
+    status: WindowStatus
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    session: ClerkSession | None  # None: logged out (or the platform ended the session)
+
+
+@dataclass(frozen=True)
+class ClerkUpdate:
+    """What a clerk action did: the ticket it acted on (if any) and the window afterwards."""
+
+    action: str
+    ticket: Ticket | None
+    status: WindowStatus | None
+
+
+# Reasons the platform gives when a clerk session is no longer valid: the window goes back to login.
+SESSION_ENDED_REASONS = frozenset({"session_expired", "session_invalid", "not_logged_in", "bad_session",
+                                   "unknown_session", "logged_out"})
+
+
+class ClerkQueueService:
+    """A clerk at one window. Every action refreshes the window's status and emits ``WindowChanged``."""
+
+    def __init__(self, platform: QueuePlatform, window: int) -> None:
+        self.platform = platform
+        self.window = window
+        self.events = EventHub()
+        self._session: ClerkSession | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> ClerkSession | None:
+        with self._lock:
+            return self._session
+
+    def _require(self) -> ClerkSession:
+        session = self.session
+        if session is None:
+            raise PlatformRejected("not logged in", reason="not_logged_in", status=401)
+        return session
+
+    def _set_session(self, session: ClerkSession | None) -> None:
+        with self._lock:
+            self._session = session
+        self.events.emit(SessionChanged(session))
+
+    def login(self, staff_id: str, pin: str) -> ClerkUpdate:
+        session = self.platform.login(self.window, staff_id, pin)
+        log.info("staff %s logged in at window %d", session.staff_id, session.window)
+        self._set_session(session)
+        return ClerkUpdate("login", None, self.refresh())
+
+    def logout(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            self.platform.logout(session)
+        finally:
+            log.info("staff %s logged out of window %d", session.staff_id, session.window)
+            self._set_session(None)
+
+    def refresh(self) -> WindowStatus:
+        status = self._do(lambda s: self.platform.window_status(s))
+        self.events.emit(WindowChanged(status))
+        return status
+
+    def _do(self, action):
+        session = self._require()
+        try:
+            return action(session)
+        except PlatformRejected as exc:
+            if exc.reason in SESSION_ENDED_REASONS or exc.status == 401:
+                log.info("window %d: session ended by the platform (%s)", self.window, exc.reason)
+                self._set_session(None)
+            raise
+
+    def _act(self, name: str, action) -> ClerkUpdate:
+        ticket = self._do(action)
+        log.info("window %d: %s %s", self.window, name, ticket.number if isinstance(ticket, Ticket) else "")
+        return ClerkUpdate(name, ticket if isinstance(ticket, Ticket) else None, self.refresh())
+
+    def call_next(self) -> ClerkUpdate:
+        return self._act("call_next", lambda s: self.platform.call_next(s))
+
+    def call_number(self, number: str) -> ClerkUpdate:
+        number = number.strip().upper()
+        return self._act("call_number", lambda s: self.platform.call_number(s, number))
+
+    def recall(self) -> ClerkUpdate:
+        return self._act("recall", lambda s: self.platform.recall(s))
+
+    def no_show(self) -> ClerkUpdate:
+        return self._act("no_show", lambda s: self.platform.no_show(s))
+
+    def return_to_queue(self) -> ClerkUpdate:
+        return self._act("return_to_queue", lambda s: self.platform.return_to_queue(s))
+
+    def transfer(self, *, service_prefix: str | None = None, window: int | None = None) -> ClerkUpdate:
+        return self._act("transfer", lambda s: self.platform.transfer(s, service_prefix=service_prefix,
+                                                                         window=window))
+
+    def hold(self) -> ClerkUpdate:
+        return self._act("hold", lambda s: self.platform.hold(s))
+
+    def call_back(self, number: str) -> ClerkUpdate:
+        return self._act("call_back", lambda s: self.platform.call_back(s, number))
+
+    def pause(self, reason: str) -> ClerkUpdate:
+        return self._act("pause", lambda s: self.platform.pause(s, reason))
+
+    def resume(self) -> ClerkUpdate:
+        return self._act("resume", lambda s: self.platform.resume(s))
+
+    def finish(self, outcome: Outcome) -> ClerkUpdate:
+        return self._act("finish", lambda s: self.platform.finish(s, outcome))
+
+
+# --- hall display ------------------------------------------------------------------------------------
+
+
+class HallDisplayService:
+    """Follows the hall's call events for the display: first the day so far (shown, not announced),
+    then each new call as it happens (long poll)."""
+
+    def __init__(self, platform: QueuePlatform) -> None:
+        self.platform = platform
+        self._after_seq = 0
+        self._started = False
+
+    def backlog(self, limit: int = 8) -> list[CallEvent]:
+        """The latest ``limit`` calls so far; later ``poll``s return only calls after these."""
+        events = self.platform.call_events(0, wait_s=0.0)
+        if events:
+            self._after_seq = max(e.seq for e in events)
+        self._started = True
+        return events[-limit:]
+
+    def poll(self, wait_s: float = 2.0) -> list[CallEvent]:
+        """New calls, waiting up to ``wait_s`` for one."""
+        if not self._started:
+            self.backlog(0)
+        events = self.platform.call_events(self._after_seq, wait_s=wait_s)
+        events = [e for e in events if e.seq > self._after_seq]
+        if events:
+            self._after_seq = max(e.seq for e in events)
+        return events
