@@ -1,0 +1,342 @@
+"""The citizen kiosk: home → choose a service → confirm → the number (and its slip).
+
+The window holds no queue logic: it asks ``KioskQueueService`` (kiosk/services/queue.py) through a
+``Worker`` (every call off the GUI thread, with a time limit) and shows what comes back. What happens when
+things go wrong (issue 2, "Bad input"):
+
+- platform down or slow: the call times out on the worker, a calm message says so and offers to try
+  again with the *same* request (never a second number); the screen never freezes;
+- no printer can print: the person is told before a number is taken and may go on with the number on
+  screen only;
+- the slip fails after the number was issued: the number stays on screen with "please ask staff" and a
+  reprint button;
+- idle: a warning with one-touch "continue", then the session is wiped and home returns.
+
+``home_ready`` is emitted once the home screen is shown and the event loop runs (the start-up bench and
+``kiosk run`` print a marker on it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from kiosk.errors import HardwareFault, KioskError, PlatformError, PlatformUnreachable
+from kiosk.services.queue import (
+    HallView,
+    IssuedTicket,
+    KioskQueueService,
+    PlatformStatusChanged,
+    PrintState,
+    TicketRequest,
+)
+from ui.bridge import EventBridge
+from ui.citizen_pages import (
+    BusyPage,
+    ConfirmPage,
+    HomePage,
+    ProblemPage,
+    ResultPage,
+    ServicesPage,
+    idle_warning_bar,
+)
+from ui.idle import IdleGuard
+from ui.texts import Texts
+from ui.widgets import Banner, button, label
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class CitizenWindow(QWidget):
+    home_ready = Signal()
+
+    def __init__(
+        self,
+        service: KioskQueueService,
+        *,
+        language: str = "zh_CN",
+        idle_s: float = 60.0,
+        idle_warning_s: float = 20.0,
+        call_timeout_s: float = 8.0,
+        hall_refresh_s: float = 30.0,
+        id_reader_available: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("citizen-window")
+        self.service = service
+        self.call_timeout_s = call_timeout_s
+        self.texts = Texts(language, self)
+        self.worker = Worker(self, name="kiosk", max_workers=2)
+        self.bridge = EventBridge(service.events, self)
+        self.bridge.event.connect(self._on_service_event)
+        self.hall_view: HallView | None = None
+        self.request: TicketRequest | None = None
+        self.issued: IssuedTicket | None = None
+        self._task = 0
+        self._closed = False
+        self._ready_sent = False
+        self._home_language = language
+
+        t = self.texts
+        self.home = HomePage(t)
+        self.services_page = ServicesPage(t, service.clock)
+        self.confirm_page = ConfirmPage(t, id_reader_available=id_reader_available)
+        self.busy = BusyPage(t)
+        self.result = ResultPage(t)
+        self.problem = ProblemPage(t)
+        self.stack = QStackedWidget()
+        for page in (self.home, self.services_page, self.confirm_page, self.busy, self.result, self.problem):
+            self.stack.addWidget(page)
+
+        top = QHBoxLayout()
+        self.title = t.bind(label("", "muted"), "app.name")
+        self.language_button = t.bind(button("", name="language"), "language.switch")
+        self.language_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.language_button.setMinimumWidth(180)
+        self.language_button.clicked.connect(self.switch_language)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.language_button)
+        self.platform_banner = Banner()
+        self.platform_banner.setObjectName("platform-banner")
+        self.idle_bar, self.idle_text, self.idle_extend = idle_warning_bar(t)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.platform_banner)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.idle_bar)
+
+        self.idle = IdleGuard(self, idle_s, idle_warning_s)
+        self.idle.warn.connect(self._idle_warn)
+        self.idle.warning_over.connect(self.idle_bar.hide)
+        self.idle.expired.connect(self._idle_expired)
+        self.idle_extend.clicked.connect(self.idle.touch)
+        self.hall_timer = QTimer(self)
+        self.hall_timer.setInterval(int(hall_refresh_s * 1000))
+        self.hall_timer.timeout.connect(self.refresh_hall)
+
+        self.home.take_number.connect(self.open_services)
+        self.services_page.chosen.connect(self.choose)
+        self.services_page.back.connect(self.go_home)
+        self.services_page.retry.connect(lambda: self.refresh_hall(force=True))
+        self.confirm_page.confirm.connect(self.confirm)
+        self.confirm_page.back.connect(self.open_services)
+        self.busy.cancel.connect(self.go_home)
+        self.result.reprint.connect(self.reprint)
+        self.result.done.connect(self.go_home)
+        self.problem.retry.connect(lambda: self._issue(without_print=False))
+        self.problem.without_print.connect(lambda: self._issue(without_print=True))
+        self.problem.back.connect(self.go_home)
+        t.changed.connect(self._retranslated)
+        self.home.show_hall(None)
+        self.resize(1280, 800)
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.refresh_hall()
+            self.hall_timer.start()
+            QTimer.singleShot(0, self, self._announce_ready)
+
+    def _announce_ready(self) -> None:
+        if not self._closed:
+            log.info("citizen home screen shown")
+            self.home_ready.emit()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stops timers, the idle guard, event delivery and the worker threads (bounded)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.hall_timer.stop()
+        self.idle.close()
+        self.bridge.close()
+        self.worker.shutdown()
+        self.service.wipe()
+
+    @property
+    def page(self) -> str:
+        return self.stack.currentWidget().name
+
+    def _show(self, page) -> None:
+        self.stack.setCurrentWidget(page)
+        if page is self.home:
+            self.idle.disarm()
+            self.idle_bar.hide()
+        else:
+            self.idle.arm()
+
+    # --- language ----------------------------------------------------------------------------------
+
+    def switch_language(self) -> None:
+        self.texts.set_language(self.texts.other_language())
+
+    def _retranslated(self, _language: str) -> None:
+        self.home.show_hall(self.hall_view.info if self.hall_view else None)
+        self._show_platform_state()
+        if self.stack.currentWidget() is self.busy:
+            self.busy.message.setText(self.texts("ui.busy.issuing"))
+
+    # --- hall --------------------------------------------------------------------------------------
+
+    def refresh_hall(self, force: bool = False) -> None:
+        if self._closed:
+            return
+        if self.hall_view is None and self.stack.currentWidget() is self.services_page:
+            self.services_page.show_loading()
+        self.worker.run(self.service.hall, max_age_s=0.0 if force else None, on_done=self._hall_loaded,
+                        on_error=self._hall_failed, timeout_s=self.call_timeout_s)
+
+    def _hall_loaded(self, view: HallView) -> None:
+        self.hall_view = view
+        self.home.show_hall(view.info)
+        if self.stack.currentWidget() is not self.confirm_page:
+            self.services_page.show_hall(view.info)
+        self._show_platform_state()
+
+    def _hall_failed(self, error: BaseException) -> None:
+        log.warning("hall info unavailable: %r", error)
+        if self.hall_view is not None:
+            self.hall_view = HallView(self.hall_view.info, stale=True,
+                                      error=error if isinstance(error, KioskError) else None)
+        self._show_platform_state(error)
+        if self.hall_view is None:
+            self.services_page.show_unreachable(self.texts.error(error, "citizen"))
+
+    def _show_platform_state(self, error: BaseException | None = None) -> None:
+        stale = self.hall_view is None or self.hall_view.stale
+        if error is None and not stale:
+            self.platform_banner.clear_text()
+        elif error is not None or (self.hall_view is not None and self.hall_view.stale):
+            self.platform_banner.show_text(self.texts("ui.citizen.platform_down"), "notice")
+
+    def _on_service_event(self, event) -> None:
+        if isinstance(event, PlatformStatusChanged):
+            if event.online:
+                self.platform_banner.clear_text()
+            else:
+                self.platform_banner.show_text(self.texts("ui.citizen.platform_down"), "notice")
+
+    # --- the flow ----------------------------------------------------------------------------------
+
+    def open_services(self) -> None:
+        self.request = None
+        if self.hall_view is not None:
+            self.services_page.show_hall(self.hall_view.info)
+        else:
+            self.services_page.show_loading()
+        self._show(self.services_page)
+        self.refresh_hall()
+
+    def choose(self, prefix: str) -> None:
+        if self.hall_view is None:
+            return
+        service = self.hall_view.info.service(prefix)
+        self.request = None
+        self.confirm_page.show_service(service, self.service.identity)
+        self._show(self.confirm_page)
+
+    def confirm(self) -> None:
+        if self.confirm_page.service is None:
+            return
+        # One press, one request id: a retry of this press reuses it (services/queue.py).
+        self.request = self.service.new_request(self.confirm_page.service.prefix)
+        self._issue(without_print=False)
+
+    def _issue(self, *, without_print: bool) -> None:
+        if self.request is None:
+            self.go_home()
+            return
+        self.busy.message.setText(self.texts("ui.busy.issuing"))
+        self._show(self.busy)
+        self._task = self.worker.run(self.service.issue, self.request, without_print=without_print,
+                                     on_done=self._issued, on_error=self._issue_failed,
+                                     timeout_s=self.call_timeout_s)
+
+    def _issued(self, issued: IssuedTicket) -> None:
+        self.issued = issued
+        self.result.show_ticket(issued)
+        self._show(self.result)
+        if issued.print_state is PrintState.PRINTING:
+            self._print(issued)
+
+    def _print(self, issued: IssuedTicket) -> None:
+        self._task = self.worker.run(self.service.print, issued, language=self.texts.language,
+                                     on_done=self._printed, on_error=self._print_failed,
+                                     timeout_s=self.call_timeout_s * 2)
+
+    def _printed(self, issued: IssuedTicket) -> None:
+        if self.issued is None or issued.ticket.number != self.issued.ticket.number:
+            return  # the person has gone home meanwhile
+        self.issued = issued
+        self.result.show_ticket(issued)
+
+    def _print_failed(self, error: BaseException) -> None:
+        # ``print`` reports printer problems in its result; an error here is a hung printer call.
+        if self.issued is None:
+            return
+        log.warning("printing ticket %s did not finish: %r", self.issued.ticket.number, error)
+        self.issued = replace(self.issued, print_state=PrintState.FAILED,
+                              print_error=error if isinstance(error, KioskError) else None)
+        self.result.show_ticket(self.issued)
+
+    def reprint(self) -> None:
+        if self.issued is None:
+            return
+        self.issued = replace(self.issued, print_state=PrintState.PRINTING)
+        self.result.show_ticket(self.issued)
+        self._print(self.issued)
+
+    def _issue_failed(self, error: BaseException) -> None:
+        t = self.texts
+        if isinstance(error, HardwareFault):  # no printer can print: told before a number is taken
+            self.problem.show_problem(t.error(error, "citizen"), can_retry=True, can_go_without_print=True)
+        elif isinstance(error, PlatformUnreachable) or (isinstance(error, PlatformError)
+                                                        and not hasattr(error, "reason")):
+            self.problem.show_problem(t("ui.citizen.platform_down_retry"), can_retry=True,
+                                      can_go_without_print=False)
+        else:
+            self.problem.show_problem(t.error(error, "citizen"), can_retry=False, can_go_without_print=False)
+        self._show(self.problem)
+
+    # --- idle --------------------------------------------------------------------------------------
+
+    def _idle_warn(self, seconds: int) -> None:
+        self.idle_text.setText(self.texts("ui.idle.warning", seconds=seconds))
+        self.idle_bar.show()
+
+    def _idle_expired(self) -> None:
+        log.info("kiosk idle: session wiped")
+        self.go_home()
+
+    def go_home(self) -> None:
+        """Ends the session: forgets the request, the ticket on screen and the identity."""
+        if self._task:
+            self.worker.cancel(self._task)
+            self._task = 0
+        self.request = None
+        self.issued = None
+        self.result.issued = None
+        self.result.number.setText("")
+        self.confirm_page.service = None
+        self.confirm_page.identity = None
+        self.service.wipe()
+        if self.texts.language != self._home_language:
+            self.texts.set_language(self._home_language)
+        self._show(self.home)
+
+    def set_home_language(self, language: str) -> None:
+        """The language each new session starts in (the terminal's configured language)."""
+        self._home_language = language

@@ -1,0 +1,293 @@
+"""The pages of the citizen kiosk (ui/citizen.py stacks them and drives the flow).
+
+Each page only shows things and reports touches through its signals; the window decides what happens.
+Text comes from the catalogues through the window's ``Texts``; pages built from data (services, a
+ticket) rebuild themselves on ``Texts.changed``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from kiosk.domain import HallInfo, Identity, Service
+from kiosk.ports import Clock
+from kiosk.services.queue import IssuedTicket, PrintState, unavailable_reason
+from ui.texts import Texts
+from ui.widgets import Banner, Page, button, clear_layout, label
+
+CENTER = Qt.AlignmentFlag.AlignCenter
+GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
+
+
+class HomePage(Page):
+    name = "home"
+    take_number = Signal()
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.texts = texts
+        self.hall_name = label("", "title", align=CENTER)
+        self.welcome = texts.bind(label("", "subtitle", align=CENTER), "ui.home.welcome")
+        self.take = texts.bind(button("", "big", name="take-number"), "ui.home.take_number")
+        self.take.clicked.connect(self.take_number)
+        self.hint = texts.bind(label("", "muted", align=CENTER), "ui.home.hint")
+        self.box.addStretch(1)
+        self.box.addWidget(self.hall_name)
+        self.box.addWidget(self.welcome)
+        self.box.addSpacing(40)
+        self.box.addWidget(self.take)
+        # Appointment check-in and the service guide come with later issues: hidden, never dead buttons.
+        self.box.addWidget(self.hint)
+        self.box.addStretch(2)
+
+    def show_hall(self, hall: HallInfo | None) -> None:
+        self.hall_name.setText(hall.display_name(self.texts.language) if hall else self.texts("app.name"))
+
+
+class ServicesPage(Page):
+    name = "services"
+    chosen = Signal(str)  # service prefix
+    back = Signal()
+    retry = Signal()
+
+    def __init__(self, texts: Texts, clock: Clock) -> None:
+        super().__init__()
+        self.texts = texts
+        self.clock = clock
+        self.hall: HallInfo | None = None
+        self.title = texts.bind(label("", "title", align=CENTER), "ui.services.title")
+        self.status = label("", "muted", align=CENTER)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(16)
+        self.retry_button = texts.bind(button("", name="services-retry"), "ui.common.retry")
+        self.retry_button.clicked.connect(self.retry)
+        self.retry_button.hide()
+        self.back_button = texts.bind(button("", name="services-back"), "ui.common.back_home")
+        self.back_button.clicked.connect(self.back)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.status)
+        self.box.addWidget(self.grid_host, 1)
+        self.box.addWidget(self.retry_button)
+        self.box.addWidget(self.back_button)
+        self.buttons: dict[str, QPushButton] = {}
+        texts.changed.connect(lambda _: self.show_hall(self.hall))
+
+    def show_loading(self) -> None:
+        self.status.setText(self.texts("ui.services.loading"))
+        self.retry_button.hide()
+
+    def show_unreachable(self, message: str) -> None:
+        self.status.setText(message)
+        self.retry_button.setVisible(self.hall is None)
+
+    def show_hall(self, hall: HallInfo | None) -> None:
+        self.hall = hall
+        clear_layout(self.grid)
+        self.buttons.clear()
+        if hall is None:
+            return
+        self.status.setText("")
+        self.retry_button.hide()
+        services = list(hall.services)
+        grouped = len(services) > GROUP_THRESHOLD
+        row = 0
+        departments = sorted({s.department for s in services}, key=[s.department for s in services].index)
+        for department in departments if grouped else [None]:
+            members = [s for s in services if department is None or s.department == department]
+            if grouped:
+                self.grid.addWidget(label(department, "subtitle"), row, 0, 1, 2)
+                row += 1
+            for index, service in enumerate(members):
+                self.grid.addWidget(self._service_button(hall, service, grouped), row + index // 2, index % 2)
+            row += (len(members) + 1) // 2
+
+    def _service_button(self, hall: HallInfo, service: Service, grouped: bool) -> QPushButton:
+        t = self.texts
+        lines = [service.display_name(t.language)]
+        reason = unavailable_reason(service, hall, self.clock)
+        if reason is not None:
+            key, params = reason
+            lines.append(t(key, **params))
+        else:
+            detail = t("ui.services.waiting", n=service.waiting)
+            if not grouped and service.department:
+                detail = f"{service.department} · {detail}" if t.language == "zh_CN" else detail
+            lines.append(detail)
+        widget = button("\n".join(lines), "primary" if reason is None else "", name=f"service-{service.prefix}")
+        widget.setMinimumHeight(120)
+        widget.setEnabled(reason is None)
+        widget.clicked.connect(lambda _=False, p=service.prefix: self.chosen.emit(p))
+        self.buttons[service.prefix] = widget
+        return widget
+
+
+class ConfirmPage(Page):
+    name = "confirm"
+    confirm = Signal()
+    back = Signal()
+
+    def __init__(self, texts: Texts, *, id_reader_available: bool) -> None:
+        super().__init__()
+        self.texts = texts
+        self.id_reader_available = id_reader_available
+        self.service: Service | None = None
+        self.identity: Identity | None = None
+        self.title = texts.bind(label("", "title", align=CENTER), "ui.confirm.title")
+        self.service_name = label("", "huge", align=CENTER)
+        self.service_name.setStyleSheet("font-size: 48pt;")
+        self.waiting = label("", "subtitle", align=CENTER)
+        # The identification slot: the ID-card reader arrives with a later issue. Until then it says so,
+        # and the number is taken without identification.
+        self.identity_line = label("", "notice", align=CENTER)
+        self.confirm_button = texts.bind(button("", "primary", name="confirm"), "ui.confirm.take")
+        self.confirm_button.setMinimumHeight(120)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.back_button = texts.bind(button("", name="confirm-back"), "ui.common.back")
+        self.back_button.clicked.connect(self.back)
+        for widget in (self.title, self.service_name, self.waiting, self.identity_line):
+            self.box.addWidget(widget)
+        self.box.addStretch(1)
+        self.box.addWidget(self.confirm_button)
+        self.box.addWidget(self.back_button)
+        texts.changed.connect(lambda _: self._refresh())
+
+    def show_service(self, service: Service, identity: Identity | None) -> None:
+        self.service, self.identity = service, identity
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self.service is None:
+            return
+        t = self.texts
+        self.service_name.setText(self.service.display_name(t.language))
+        self.waiting.setText(t("ui.services.waiting", n=self.service.waiting))
+        if self.identity is not None:
+            self.identity_line.setText(t("ui.confirm.identified", name=self.identity.masked_name))
+        elif self.id_reader_available:
+            self.identity_line.setText(t("ui.confirm.insert_card"))
+        else:
+            self.identity_line.setText(t("ui.confirm.no_reader"))
+
+
+class BusyPage(Page):
+    name = "busy"
+    cancel = Signal()
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.message = label("", "title", align=CENTER)
+        self.cancel_button = texts.bind(button("", name="busy-home"), "ui.common.back_home")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.box.addStretch(1)
+        self.box.addWidget(self.message)
+        self.box.addStretch(1)
+        self.box.addWidget(self.cancel_button)
+
+
+class ResultPage(Page):
+    name = "result"
+    reprint = Signal()
+    done = Signal()
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.texts = texts
+        self.issued: IssuedTicket | None = None
+        self.heading = label("", "subtitle", align=CENTER)
+        self.number = label("", "huge", align=CENTER)
+        self.number.setObjectName("ticket-number")
+        self.service_name = label("", "title", align=CENTER)
+        self.ahead = label("", "subtitle", align=CENTER)
+        self.wait = label("", "subtitle", align=CENTER)
+        self.priority = label("", "good", align=CENTER)
+        self.what_next = label("", "", align=CENTER)
+        self.print_status = Banner()
+        self.print_status.setObjectName("print-status")
+        row = QHBoxLayout()
+        self.reprint_button = texts.bind(button("", name="reprint"), "ui.result.reprint")
+        self.reprint_button.clicked.connect(self.reprint)
+        self.done_button = texts.bind(button("", "primary", name="done"), "ui.result.done")
+        self.done_button.clicked.connect(self.done)
+        row.addWidget(self.reprint_button)
+        row.addWidget(self.done_button)
+        for widget in (self.heading, self.number, self.service_name, self.priority, self.ahead, self.wait,
+                       self.what_next):
+            self.box.addWidget(widget)
+        self.box.addStretch(1)
+        self.box.addWidget(self.print_status)
+        self.box.addLayout(row)
+        texts.changed.connect(lambda _: self._refresh())
+
+    def show_ticket(self, issued: IssuedTicket) -> None:
+        self.issued = issued
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self.issued is None:
+            return
+        t, ticket = self.texts, self.issued.ticket
+        self.heading.setText(t("ui.result.already_have" if ticket.reprint else "ui.result.your_number"))
+        self.number.setText(ticket.number)
+        self.service_name.setText(ticket.service_display_name(t.language))
+        self.priority.setText(t("ui.result.priority") if ticket.priority else "")
+        self.priority.setVisible(ticket.priority)
+        self.ahead.setText(t("ui.result.people_ahead", n=ticket.people_ahead))
+        self.wait.setText(t("ui.result.estimated_wait", minutes=ticket.estimated_wait_min))
+        self.what_next.setText(t("ui.result.what_next"))
+        state = self.issued.print_state
+        if state is PrintState.PRINTING:
+            self.print_status.show_text(t("ui.result.printing"), "notice")
+        elif state is PrintState.PRINTED:
+            self.print_status.show_text(t("ui.result.printed"), "notice")
+        elif state is PrintState.NOT_PRINTED:
+            self.print_status.show_text(t("ui.result.not_printed", number=ticket.number), "notice")
+        else:
+            self.print_status.show_text(t("ui.result.print_failed", number=ticket.number), "problem")
+        self.reprint_button.setVisible(state is PrintState.FAILED)
+        self.reprint_button.setEnabled(True)
+
+
+class ProblemPage(Page):
+    """A calm message and what the person can do next (each button only when it makes sense)."""
+
+    name = "problem"
+    retry = Signal()
+    without_print = Signal()
+    back = Signal()
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.title = texts.bind(label("", "title", align=CENTER), "ui.problem.title")
+        self.message = label("", "subtitle", align=CENTER)
+        self.message.setObjectName("problem-message")
+        self.retry_button = texts.bind(button("", "primary", name="problem-retry"), "ui.common.retry")
+        self.retry_button.clicked.connect(self.retry)
+        self.without_print_button = texts.bind(button("", name="problem-without-print"), "ui.problem.without_print")
+        self.without_print_button.clicked.connect(self.without_print)
+        self.back_button = texts.bind(button("", name="problem-home"), "ui.common.back_home")
+        self.back_button.clicked.connect(self.back)
+        self.box.addStretch(1)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.message)
+        self.box.addStretch(1)
+        for widget in (self.retry_button, self.without_print_button, self.back_button):
+            self.box.addWidget(widget)
+
+    def show_problem(self, message: str, *, can_retry: bool, can_go_without_print: bool) -> None:
+        self.message.setText(message)
+        self.retry_button.setVisible(can_retry)
+        self.without_print_button.setVisible(can_go_without_print)
+
+
+def idle_warning_bar(texts: Texts) -> tuple[QWidget, QLabel, QPushButton]:
+    bar = QWidget()
+    bar.setObjectName("idle-warning")
+    row = QHBoxLayout(bar)
+    text = label("", "notice")
+    extend = texts.bind(button("", "primary", name="idle-extend"), "ui.idle.extend")
+    row.addWidget(text, 3)
+    row.addWidget(extend, 1)
+    bar.hide()
+    return bar, text, extend

@@ -1,0 +1,457 @@
+"""The clerk's window terminal: log in to a window, then work the queue with buttons or F-keys.
+
+Every action goes to ``ClerkQueueService`` (kiosk/services/queue.py) on a one-thread ``Worker``, so
+actions run in the order the clerk pressed them and the window never freezes. The panel shows the current
+ticket, the waiting and held lists and the day's counts, refreshed after every action and every few
+seconds. Actions that need a choice (finish → outcome, transfer → service or window, pause → reason,
+call a number) open an inline choice panel instead of a modal dialog.
+
+F-keys (shown on the buttons): F1 call next, F2 recall, F3 no-show, F4 finish, F5 hold, F6 transfer,
+F7 return to queue, F8 pause/resume, F9 call a number, F10 call back the selected held ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.domain import HallInfo, Outcome, Ticket, WindowStatus
+from kiosk.services.queue import ClerkQueueService, ClerkUpdate, SessionChanged
+from ui.bridge import EventBridge
+from ui.texts import Texts
+from ui.widgets import Banner, Page, button, clear_layout, label
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+# (action id, message key, F-key)
+ACTIONS = (
+    ("call_next", "ui.clerk.call_next", "F1"),
+    ("recall", "ui.clerk.recall", "F2"),
+    ("no_show", "ui.clerk.no_show", "F3"),
+    ("finish", "ui.clerk.finish", "F4"),
+    ("hold", "ui.clerk.hold", "F5"),
+    ("transfer", "ui.clerk.transfer", "F6"),
+    ("return_to_queue", "ui.clerk.return_to_queue", "F7"),
+    ("pause", "ui.clerk.pause", "F8"),
+    ("call_number", "ui.clerk.call_number", "F9"),
+    ("call_back", "ui.clerk.call_back", "F10"),
+)
+PAUSE_REASONS = ("break", "meeting", "consulting", "other")
+OUTCOMES = tuple(Outcome)
+
+
+class LoginPage(Page):
+    name = "login"
+
+    def __init__(self, texts: Texts, window: int, hint: str) -> None:
+        super().__init__()
+        self.title = texts.bind(label("", "title"), "ui.clerk.login_title", window=window)
+        self.staff = QLineEdit()
+        self.staff.setObjectName("staff-id")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("pin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        texts.bind(self.staff, "ui.clerk.staff_id", setter="setPlaceholderText")
+        texts.bind(self.pin, "ui.clerk.pin", setter="setPlaceholderText")
+        self.login_button = texts.bind(button("", "primary", name="login"), "ui.clerk.login")
+        self.message = Banner()
+        self.message.setObjectName("login-message")
+        self.hint = label(hint, "notice")
+        self.hint.setVisible(bool(hint))
+        for widget in (self.title, self.staff, self.pin, self.login_button, self.message, self.hint):
+            self.box.addWidget(widget)
+        self.box.addStretch(1)
+        self.pin.returnPressed.connect(self.login_button.click)
+
+
+class ChoicePanel(QFrame):
+    """A row of option buttons (or a text field) replacing the action buttons until one is chosen."""
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.setObjectName("choice-panel")
+        self.texts = texts
+        self.box = QVBoxLayout(self)
+        self.title = label("", "subtitle")
+        self.options = QGridLayout()
+        self.field = QLineEdit()
+        self.field.setObjectName("choice-field")
+        self.ok = texts.bind(button("", "primary", name="choice-ok"), "ui.common.ok")
+        self.cancel = texts.bind(button("", name="choice-cancel"), "ui.common.cancel")
+        self.box.addWidget(self.title)
+        self.box.addLayout(self.options)
+        self.box.addWidget(self.field)
+        row = QHBoxLayout()
+        row.addWidget(self.ok)
+        row.addWidget(self.cancel)
+        self.box.addLayout(row)
+        self._on_text: Callable[[str], None] | None = None
+        self.ok.clicked.connect(self._submit_text)
+        self.field.returnPressed.connect(self._submit_text)
+
+    def ask_choice(self, title: str, options: list[tuple[str, Callable[[], None]]]) -> None:
+        clear_layout(self.options)
+        self.title.setText(title)
+        for index, (text, chosen) in enumerate(options):
+            widget = button(text, name=f"choice-{index}")
+            widget.clicked.connect(lambda _=False, c=chosen: c())
+            self.options.addWidget(widget, index // 3, index % 3)
+        self.field.hide()
+        self.ok.hide()
+        self._on_text = None
+
+    def ask_text(self, title: str, on_text: Callable[[str], None]) -> None:
+        clear_layout(self.options)
+        self.title.setText(title)
+        self.field.clear()
+        self.field.show()
+        self.ok.show()
+        self._on_text = on_text
+        self.field.setFocus()
+
+    def _submit_text(self) -> None:
+        if self._on_text is not None and self.field.text().strip():
+            self._on_text(self.field.text().strip())
+
+
+class QueuePage(Page):
+    name = "queue"
+
+    def __init__(self, texts: Texts) -> None:
+        super().__init__()
+        self.texts = texts
+        top = QHBoxLayout()
+        self.who = label("", "subtitle")
+        self.window_state = label("", "notice")
+        self.window_state.setObjectName("window-state")
+        self.logout_button = texts.bind(button("", name="logout"), "ui.clerk.logout")
+        self.logout_button.setMaximumWidth(220)
+        top.addWidget(self.who, 2)
+        top.addWidget(self.window_state, 2)
+        top.addWidget(self.logout_button)
+        self.box.addLayout(top)
+        self.message = Banner()
+        self.message.setObjectName("clerk-message")
+        self.box.addWidget(self.message)
+
+        body = QHBoxLayout()
+        left = QVBoxLayout()
+        self.current_title = texts.bind(label("", "muted"), "ui.clerk.current")
+        self.current_number = label("", "huge")
+        self.current_number.setObjectName("current-number")
+        self.current_detail = label("", "subtitle")
+        left.addWidget(self.current_title)
+        left.addWidget(self.current_number)
+        left.addWidget(self.current_detail)
+        self.actions_stack = QStackedWidget()
+        grid_host = QWidget()
+        grid = QGridLayout(grid_host)
+        self.action_buttons: dict[str, object] = {}
+        for index, (action, key, fkey) in enumerate(ACTIONS):
+            widget = texts.bind(button("", "primary" if action == "call_next" else "", name=f"action-{action}"),
+                                key, shortcut=fkey)
+            grid.addWidget(widget, index // 2, index % 2)
+            self.action_buttons[action] = widget
+        self.choice = ChoicePanel(texts)
+        self.actions_stack.addWidget(grid_host)
+        self.actions_stack.addWidget(self.choice)
+        left.addWidget(self.actions_stack, 1)
+        body.addLayout(left, 3)
+
+        right = QVBoxLayout()
+        self.waiting_title = label("", "muted")
+        self.waiting = QListWidget()
+        self.waiting.setObjectName("waiting-list")
+        self.held_title = texts.bind(label("", "muted"), "ui.clerk.held")
+        self.held = QListWidget()
+        self.held.setObjectName("held-list")
+        self.counts = label("", "muted")
+        self.counts.setObjectName("counts")
+        for widget in (self.waiting_title, self.waiting, self.held_title, self.held, self.counts):
+            right.addWidget(widget)
+        body.addLayout(right, 2)
+        self.box.addLayout(body, 1)
+
+    def show_status(self, status: WindowStatus | None, hall: HallInfo | None) -> None:
+        t = self.texts
+        if status is None:
+            return
+        if status.paused:
+            reason_key = f"ui.clerk.pause_reason.{status.pause_reason}"
+            reason = t(reason_key) if t.tr.has(reason_key) else status.pause_reason
+            self.window_state.setText(t("ui.clerk.state_paused", reason=reason))
+        else:
+            self.window_state.setText(t("ui.clerk.state_open"))
+        current = status.current
+        if current is None:
+            self.current_number.setText("—")
+            self.current_detail.setText(t("ui.clerk.nobody_called"))
+        else:
+            self.current_number.setText(current.number)
+            self.current_detail.setText(self._ticket_line(current, with_number=False))
+        self.waiting_title.setText(t("ui.clerk.waiting", n=status.waiting_count or len(status.waiting)))
+        self._fill(self.waiting, status.waiting)
+        self._fill(self.held, status.held)
+        self.counts.setText(t("ui.clerk.counts", served=status.served_today, no_show=status.no_show_today,
+                              waiting=status.waiting_count or len(status.waiting)))
+        self.action_buttons["pause"].setText(t("ui.clerk.resume" if status.paused else "ui.clerk.pause",
+                                               shortcut="F8"))
+        self.texts.unbind(self.action_buttons["pause"])
+
+    def _ticket_line(self, ticket: Ticket, *, with_number: bool = True) -> str:
+        t = self.texts
+        parts = [ticket.number] if with_number else []
+        parts.append(ticket.service_display_name(t.language))
+        if ticket.priority:
+            parts.append(t("ui.clerk.priority"))
+        if ticket.appointment:
+            parts.append(t("ui.clerk.appointment"))
+        return "  ".join(parts)
+
+    def _fill(self, widget: QListWidget, tickets: tuple[Ticket, ...]) -> None:
+        selected = widget.currentItem().data(Qt.ItemDataRole.UserRole) if widget.currentItem() else None
+        widget.clear()
+        for ticket in tickets:
+            item = QListWidgetItem(self._ticket_line(ticket))
+            item.setData(Qt.ItemDataRole.UserRole, ticket.number)
+            widget.addItem(item)
+            if ticket.number == selected:
+                widget.setCurrentItem(item)
+
+
+class ClerkWindow(QWidget):
+    def __init__(
+        self,
+        service: ClerkQueueService,
+        *,
+        language: str = "zh_CN",
+        hall: HallInfo | None = None,
+        login_hint: str = "",
+        call_timeout_s: float = 8.0,
+        refresh_s: float = 5.0,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("clerk-window")
+        self.service = service
+        self.hall = hall
+        self.call_timeout_s = call_timeout_s
+        self.texts = Texts(language, self)
+        self.worker = Worker(self, name="clerk", max_workers=1)
+        self.bridge = EventBridge(service.events, self)
+        self.bridge.event.connect(self._on_service_event)
+        self.status: WindowStatus | None = None
+        self._closed = False
+
+        t = self.texts
+        self.login_page = LoginPage(t, service.window, login_hint)
+        self.queue_page = QueuePage(t)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.login_page)
+        self.stack.addWidget(self.queue_page)
+        top = QHBoxLayout()
+        self.title = t.bind(label("", "muted"), "ui.clerk.window_title", window=service.window)
+        self.language_button = t.bind(button("", name="language"), "language.switch")
+        self.language_button.setMaximumWidth(200)
+        self.language_button.clicked.connect(lambda: t.set_language(t.other_language()))
+        top.addWidget(self.title, 1)
+        top.addWidget(self.language_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+
+        self.login_page.login_button.clicked.connect(self.login)
+        self.queue_page.logout_button.clicked.connect(self.logout)
+        self.queue_page.choice.cancel.clicked.connect(self._close_choice)
+        handlers = {
+            "call_next": lambda: self._act(self.service.call_next),
+            "recall": lambda: self._act(self.service.recall),
+            "no_show": lambda: self._act(self.service.no_show),
+            "finish": self._ask_outcome,
+            "hold": lambda: self._act(self.service.hold),
+            "transfer": self._ask_transfer,
+            "return_to_queue": lambda: self._act(self.service.return_to_queue),
+            "pause": self._pause_or_resume,
+            "call_number": self._ask_number,
+            "call_back": self._call_back,
+        }
+        self.shortcuts: list[QShortcut] = []
+        for action, _key, fkey in ACTIONS:
+            self.queue_page.action_buttons[action].clicked.connect(handlers[action])
+            shortcut = QShortcut(QKeySequence(fkey), self)
+            shortcut.activated.connect(lambda h=handlers[action]: self._shortcut(h))
+            self.shortcuts.append(shortcut)
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.setInterval(int(refresh_s * 1000))
+        self.refresh_timer.timeout.connect(self.refresh)
+        t.changed.connect(lambda _: self.queue_page.show_status(self.status, self.hall))
+        self.resize(1280, 800)
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.refresh_timer.stop()
+        self.bridge.close()
+        self.worker.shutdown()
+
+    @property
+    def page(self) -> str:
+        return self.stack.currentWidget().name
+
+    # --- login -------------------------------------------------------------------------------------
+
+    def login(self) -> None:
+        staff, pin = self.login_page.staff.text().strip(), self.login_page.pin.text()
+        if not staff or not pin:
+            self.login_page.message.show_text(self.texts("ui.clerk.login_missing"), "problem")
+            return
+        self.login_page.message.show_text(self.texts("ui.common.wait"), "notice")
+        self.login_page.login_button.setEnabled(False)
+        self.worker.run(self.service.login, staff, pin, on_done=self._logged_in, on_error=self._login_failed,
+                        timeout_s=self.call_timeout_s)
+
+    def _logged_in(self, update: ClerkUpdate) -> None:
+        self.login_page.pin.clear()
+        self.login_page.message.clear_text()
+        self.login_page.login_button.setEnabled(True)
+        session = self.service.session
+        if session is not None:
+            self.queue_page.who.setText(self.texts("ui.clerk.who", window=session.window,
+                                                   name=session.staff_name, staff=session.staff_id))
+        self.stack.setCurrentWidget(self.queue_page)
+        self._updated(update)
+        self.refresh_timer.start()
+
+    def _login_failed(self, error: BaseException) -> None:
+        self.login_page.login_button.setEnabled(True)
+        self.login_page.pin.clear()
+        self.login_page.message.show_text(self.texts.error(error, "clerk"), "problem")
+
+    def logout(self) -> None:
+        self.refresh_timer.stop()
+        self.worker.run(self.service.logout, on_done=lambda _: self._to_login(),
+                        on_error=lambda _: self._to_login(), timeout_s=self.call_timeout_s)
+
+    def _to_login(self) -> None:
+        self.refresh_timer.stop()
+        self.status = None
+        self._close_choice()
+        self.queue_page.message.clear_text()
+        self.stack.setCurrentWidget(self.login_page)
+
+    def _on_service_event(self, event) -> None:
+        if isinstance(event, SessionChanged) and event.session is None and self.page == "queue":
+            self._to_login()
+            self.login_page.message.show_text(self.texts("ui.clerk.session_ended"), "notice")
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def _shortcut(self, handler: Callable[[], None]) -> None:
+        if self.page == "queue" and self.queue_page.actions_stack.currentIndex() == 0:
+            handler()
+
+    def _act(self, call: Callable[..., ClerkUpdate], *args, **kwargs) -> None:
+        self._close_choice()
+        self.queue_page.message.clear_text()
+        self.worker.run(call, *args, on_done=self._updated, on_error=self._failed,
+                        timeout_s=self.call_timeout_s, **kwargs)
+
+    def refresh(self) -> None:
+        if self.worker.busy or self.service.session is None:
+            return
+        self.worker.run(self.service.refresh, on_done=self._refreshed, on_error=self._failed,
+                        timeout_s=self.call_timeout_s)
+
+    def _refreshed(self, status: WindowStatus) -> None:
+        self.status = status
+        self.queue_page.show_status(status, self.hall)
+
+    def _updated(self, update: ClerkUpdate) -> None:
+        if update.status is not None:
+            self._refreshed(update.status)
+        t = self.texts
+        if update.action == "call_next" and update.ticket is None:
+            self.queue_page.message.show_text(t("ui.clerk.nobody_waiting"), "notice")
+        elif update.action != "login" and update.ticket is not None:
+            self.queue_page.message.show_text(t(f"ui.clerk.done.{update.action}", number=update.ticket.number),
+                                              "notice")
+        elif update.action in ("pause", "resume"):
+            self.queue_page.message.show_text(t(f"ui.clerk.done.{update.action}", number=""), "notice")
+
+    def _failed(self, error: BaseException) -> None:
+        log.info("clerk action failed: %r", error)
+        self.queue_page.message.show_text(self.texts.error(error, "clerk"), "problem")
+
+    def _close_choice(self) -> None:
+        self.queue_page.actions_stack.setCurrentIndex(0)
+
+    def _open_choice(self) -> None:
+        self.queue_page.actions_stack.setCurrentIndex(1)
+
+    def _ask_outcome(self) -> None:
+        t = self.texts
+        options = [(t(f"ui.clerk.outcome.{o.value}"), lambda o=o: self._act(self.service.finish, o))
+                   for o in OUTCOMES]
+        self.queue_page.choice.ask_choice(t("ui.clerk.choose_outcome"), options)
+        self._open_choice()
+
+    def _ask_transfer(self) -> None:
+        t = self.texts
+        options: list[tuple[str, Callable[[], None]]] = []
+        if self.hall is not None:
+            for service in self.hall.services:
+                options.append((t("ui.clerk.to_service", prefix=service.prefix,
+                                  name=service.display_name(t.language)),
+                                lambda p=service.prefix: self._act(self.service.transfer, service_prefix=p)))
+            for window in self.hall.windows:
+                if window.number != self.service.window:
+                    options.append((t("ui.clerk.to_window", window=window.number),
+                                    lambda w=window.number: self._act(self.service.transfer, window=w)))
+        self.queue_page.choice.ask_choice(t("ui.clerk.choose_transfer"), options)
+        self._open_choice()
+
+    def _pause_or_resume(self) -> None:
+        if self.status is not None and self.status.paused:
+            self._act(self.service.resume)
+            return
+        t = self.texts
+        options = [(t(f"ui.clerk.pause_reason.{r}"), lambda r=r: self._act(self.service.pause, r))
+                   for r in PAUSE_REASONS]
+        self.queue_page.choice.ask_choice(t("ui.clerk.choose_pause_reason"), options)
+        self._open_choice()
+
+    def _ask_number(self) -> None:
+        self.queue_page.choice.ask_text(self.texts("ui.clerk.enter_number"),
+                                        lambda number: self._act(self.service.call_number, number))
+        self._open_choice()
+
+    def _call_back(self) -> None:
+        item = self.queue_page.held.currentItem()
+        if item is None and self.queue_page.held.count() == 1:
+            item = self.queue_page.held.item(0)
+        if item is None:
+            self.queue_page.message.show_text(self.texts("ui.clerk.choose_held"), "notice")
+            return
+        self._act(self.service.call_back, item.data(Qt.ItemDataRole.UserRole))

@@ -1,0 +1,164 @@
+"""The hall display: the latest call large, the recent calls below, each call announced by voice.
+
+It follows the hall's call events with a long poll (``HallDisplayService.poll``) on its own worker
+thread: when an answer comes back the next poll starts at once; when the platform cannot be reached a
+calm line says so and the poll is retried after ``retry_s``. Calls from before the display started are
+shown, not announced. Announcements go through an ``AnnouncementQueue`` (kiosk/services/announce.py):
+one at a time, so a recall never cuts off a number being spoken.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from kiosk.domain import CallEvent, CallKind, HallInfo
+from kiosk.services.announce import AnnouncementQueue, Speaker
+from kiosk.services.queue import HallDisplayService
+from ui.texts import Texts
+from ui.widgets import Banner, label
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+RECENT = 6
+
+
+class DisplayWindow(QWidget):
+    def __init__(
+        self,
+        service: HallDisplayService,
+        speaker: Speaker,
+        *,
+        language: str = "zh_CN",
+        hall: HallInfo | None = None,
+        poll_wait_s: float = 2.0,
+        retry_s: float = 3.0,
+        call_timeout_s: float = 8.0,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("display-window")
+        self.setProperty("role", "display")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.service = service
+        self.hall = hall
+        self.poll_wait_s = poll_wait_s
+        self.call_timeout_s = call_timeout_s
+        self.texts = Texts(language, self)
+        self.worker = Worker(self, name="display", max_workers=1)
+        self.announcer = AnnouncementQueue(speaker, language=language, thread_name="announcer")
+        self.calls: list[CallEvent] = []
+        self.announced: list[str] = []
+        self._closed = False
+        self._started = False
+        self._have_backlog = False
+
+        t = self.texts
+        self.hall_name = label(hall.display_name(language) if hall else t("role.display"), "title")
+        self.heading = t.bind(label("", "display-row"), "ui.display.now_calling")
+        self.latest = label("", "display-call", align=Qt.AlignmentFlag.AlignCenter)
+        self.latest.setObjectName("latest-call")
+        self.recent_title = t.bind(label("", "display-row"), "ui.display.recent")
+        self.recent_rows = [label("", "display-row", wrap=False) for _ in range(RECENT)]
+        self.connection = Banner()
+        self.connection.setObjectName("display-connection")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(48, 32, 48, 32)
+        top = QHBoxLayout()
+        top.addWidget(self.hall_name, 1)
+        layout.addLayout(top)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.latest, 2)
+        layout.addWidget(self.recent_title)
+        for row in self.recent_rows:
+            layout.addWidget(row)
+        layout.addStretch(1)
+        layout.addWidget(self.connection)
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(int(retry_s * 1000))
+        self.retry_timer.timeout.connect(self._next)
+        t.changed.connect(lambda _: self._render())
+        self._render()
+        self.resize(1280, 720)
+
+    # --- life cycle --------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._started:
+            self._started = True
+            self._next()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.retry_timer.stop()
+        self.worker.shutdown(wait_s=self.poll_wait_s + 1.0)
+        self.announcer.close()
+
+    # --- polling -----------------------------------------------------------------------------------
+
+    def _backlog(self, events: list[CallEvent]) -> None:
+        self._have_backlog = True
+        self.calls = list(events)
+        self.connection.clear_text()
+        self._render()
+        self._poll()
+
+    def _poll(self) -> None:
+        if self._closed:
+            return
+        self.worker.run(self.service.poll, self.poll_wait_s, on_done=self._polled, on_error=self._poll_failed,
+                        timeout_s=self.poll_wait_s + self.call_timeout_s)
+
+    def _polled(self, events: list[CallEvent]) -> None:
+        self.connection.clear_text()
+        for event in events:
+            self.calls.append(event)
+            text = self.announcement(event)
+            self.announced.append(text)
+            self.announcer.announce(text)
+        self.calls = self.calls[-50:]
+        if events:
+            self._render()
+        self._poll()
+
+    def _poll_failed(self, error: BaseException) -> None:
+        log.warning("display: call events unavailable: %r", error)
+        self.connection.show_text(self.texts("ui.display.reconnecting"), "notice")
+        if not self._closed:
+            self.retry_timer.start()
+
+    def _next(self) -> None:
+        """After a failure: the backlog if it never arrived, else the next poll."""
+        if self._have_backlog:
+            self._poll()
+        elif not self._closed:
+            self.worker.run(self.service.backlog, RECENT, on_done=self._backlog, on_error=self._poll_failed,
+                            timeout_s=self.call_timeout_s)
+
+    # --- what is shown and said --------------------------------------------------------------------
+
+    def announcement(self, event: CallEvent) -> str:
+        key = "queue.call.recall" if event.kind == CallKind.RECALL else "queue.call.announce"
+        return self.texts(key, number=event.ticket_number, window=event.window)
+
+    def _render(self) -> None:
+        t = self.texts
+        if self.calls:
+            latest = self.calls[-1]
+            self.latest.setText(t("queue.call.announce", number=latest.ticket_number, window=latest.window))
+        else:
+            self.latest.setText(t("ui.display.no_calls"))
+        recent = list(reversed(self.calls[:-1]))[:RECENT]
+        for row, event in zip(self.recent_rows, recent + [None] * RECENT):
+            row.setText(t("ui.display.row", number=event.ticket_number, window=event.window) if event else "")

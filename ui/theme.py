@@ -1,0 +1,127 @@
+"""The look of every window: large, high-contrast, elderly-friendly (适老化).
+
+Rules (sync-and-privacy.md, "Kiosk sessions and accessibility"): body text at least 18 pt, touch targets at
+least 60 × 60 px, contrast at least 4.5:1 (tests/test_ui_theme.py checks every pair below), and a CJK
+font that has the rare characters of names (WenQuanYi Micro Hei renders 䶮).
+
+Widgets take their role from ``setObjectName``/``setProperty("role", …)``; the stylesheet does the rest,
+so a page never sets colours or sizes of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+BODY_PT = 20  # at least 18 pt (elderly version)
+SMALL_PT = 18
+TITLE_PT = 30
+HUGE_PT = 96  # the ticket number
+TOUCH_PX = 72  # at least 60 px
+FONT_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei")
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+# (foreground, background) pairs that carry text; each must reach 4.5:1.
+COLOURS = {
+    "text": "#1A1A1A",
+    "page": "#FFFFFF",
+    "muted": "#4A4A4A",
+    "primary": "#0B4F9C",
+    "on_primary": "#FFFFFF",
+    "secondary_bg": "#E8EEF6",
+    "secondary_text": "#0B3A75",
+    "disabled_bg": "#E0E0E0",
+    "disabled_text": "#4D4D4D",
+    "notice_bg": "#FFF4CE",
+    "notice_text": "#4D3300",
+    "problem_bg": "#B3261E",
+    "on_problem": "#FFFFFF",
+    "good_text": "#1B5E20",
+    "display_bg": "#0B1F3A",
+    "display_text": "#FFFFFF",
+    "display_accent": "#FFD54F",
+}
+TEXT_PAIRS = [
+    ("text", "page"), ("muted", "page"), ("on_primary", "primary"), ("secondary_text", "secondary_bg"),
+    ("disabled_text", "disabled_bg"), ("notice_text", "notice_bg"), ("on_problem", "problem_bg"),
+    ("good_text", "page"), ("display_text", "display_bg"), ("display_accent", "display_bg"),
+    ("primary", "page"),
+]
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two ``#RRGGBB`` colours."""
+    a, b = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def cjk_family() -> str:
+    """A CJK font family, loading the bundled system file if fontconfig does not know it."""
+    families = set(QFontDatabase.families())
+    for family in FONT_FAMILIES:
+        if family in families:
+            return family
+    for path in FONT_FILES:
+        if Path(path).exists():
+            font_id = QFontDatabase.addApplicationFont(path)
+            loaded = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+            if loaded:
+                return loaded[0]
+    return QApplication.font().family()
+
+
+def stylesheet() -> str:
+    c = COLOURS
+    return f"""
+    QWidget {{ color: {c['text']}; background: {c['page']}; font-size: {BODY_PT}pt; }}
+    QLabel[role="title"] {{ font-size: {TITLE_PT}pt; font-weight: bold; }}
+    QLabel[role="subtitle"] {{ font-size: 24pt; }}
+    QLabel[role="muted"] {{ color: {c['muted']}; font-size: {SMALL_PT}pt; }}
+    QLabel[role="huge"] {{ font-size: {HUGE_PT}pt; font-weight: bold; color: {c['primary']}; }}
+    QLabel[role="good"] {{ color: {c['good_text']}; font-weight: bold; }}
+    QLabel[role="notice"], QFrame[role="notice"] {{ background: {c['notice_bg']}; color: {c['notice_text']};
+        padding: 12px; border-radius: 8px; }}
+    QLabel[role="problem"], QFrame[role="problem"] {{ background: {c['problem_bg']}; color: {c['on_problem']};
+        padding: 12px; border-radius: 8px; font-weight: bold; }}
+    QPushButton {{ min-height: {TOUCH_PX}px; min-width: {TOUCH_PX}px; padding: 8px 20px; border-radius: 10px;
+        background: {c['secondary_bg']}; color: {c['secondary_text']}; border: 2px solid {c['secondary_text']};
+        font-size: {BODY_PT}pt; }}
+    QPushButton[role="primary"] {{ background: {c['primary']}; color: {c['on_primary']}; border: none;
+        font-weight: bold; }}
+    QPushButton[role="big"] {{ background: {c['primary']}; color: {c['on_primary']}; border: none;
+        font-size: 28pt; font-weight: bold; min-height: 160px; }}
+    QPushButton:disabled {{ background: {c['disabled_bg']}; color: {c['disabled_text']};
+        border: 2px dashed {c['disabled_text']}; }}
+    QPushButton:focus {{ outline: 3px solid {c['display_accent']}; }}
+    QLineEdit, QComboBox {{ min-height: 56px; padding: 4px 12px; border: 2px solid {c['muted']};
+        border-radius: 6px; font-size: {BODY_PT}pt; }}
+    QListWidget {{ border: 2px solid {c['muted']}; border-radius: 6px; font-size: {SMALL_PT}pt; }}
+    QWidget[role="display"], QWidget[role="display"] QWidget {{ background: {c['display_bg']};
+        color: {c['display_text']}; }}
+    QLabel[role="display-call"] {{ font-size: 64pt; font-weight: bold; color: {c['display_accent']}; }}
+    QLabel[role="display-row"] {{ font-size: 32pt; }}
+    """
+
+
+def apply(app: QApplication) -> None:
+    """Font and stylesheet for the whole application (every window of every role)."""
+    font = QFont(cjk_family())
+    font.setPointSize(BODY_PT)
+    app.setFont(font)
+    app.setStyleSheet(stylesheet())
+
+
+def restyle(widget) -> None:
+    """Re-applies the stylesheet after a widget's ``role`` property changed."""
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
