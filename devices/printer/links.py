@@ -144,8 +144,14 @@ class SerialLink(Link):
     def drain(self) -> bytes:
         with _translated(self.device, f"cannot read from {self.describe()}"):
             port = self.escpos.device
-            waiting = port.in_waiting
-            return port.read(waiting) if waiting else b""
+            chunks = []
+            port.timeout = 0  # non-blocking: take what is there (socket:// in_waiting only says "some")
+            while port.in_waiting:
+                chunk = port.read(256)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
 
 
 class TcpLink(Link):
