@@ -14,10 +14,11 @@ See docs/hall-server.md.
 
 from kiosk.hall_server.issuing import IssuingMixin
 from kiosk.hall_server.store import ROLES, StoreBase
+from kiosk.hall_server.submissions import SyncMixin
 from kiosk.hall_server.windows import WindowMixin
 
 
-class HallStore(IssuingMixin, WindowMixin, StoreBase):
+class HallStore(IssuingMixin, WindowMixin, SyncMixin, StoreBase):
     """SQLite storage and all queue logic of one hall (thread-safe; one connection per thread)."""
 
 

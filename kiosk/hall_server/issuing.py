@@ -22,7 +22,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-from kiosk.hall_server import crypto, ordering
+from kiosk.hall_server import crypto, ordering, ticket_blocks
 from kiosk.hall_server.problems import HallError
 
 ACTIVE_STATES = ("waiting", "called", "held")
@@ -168,8 +168,8 @@ class IssuingMixin:
             if service["daily_cap"] and last >= service["daily_cap"]:
                 raise HallError("daily_cap_reached", f"service {service_prefix} has issued today's "
                                                      f"{service['daily_cap']} tickets")
-            # 5. the next number
-            seq = last + 1
+            # 5. the next number (never one leased to a kiosk for offline issuing: ticket_blocks.py)
+            seq = ticket_blocks.next_free_seq(con, day.isoformat(), service_prefix, last + 1)
             con.execute("INSERT INTO sequences VALUES (?, ?, ?) ON CONFLICT (service_day, prefix) "
                         "DO UPDATE SET last = excluded.last", (day.isoformat(), service_prefix, seq))
             elderly = birth_date is not None and age_on(birth_date, day) >= hall["elderly_priority_age"]

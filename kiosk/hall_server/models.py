@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from kiosk.domain import CallKind, Outcome, TicketState
 
@@ -23,7 +23,8 @@ STAFF_ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # Strings never come from numbers in pydantic; numbers are StrictInt (no "1"), dates must be strings.
+    model_config = ConfigDict(extra="forbid")
 
 
 class IssueRequest(_Request):
@@ -34,9 +35,16 @@ class IssueRequest(_Request):
     birth_date: date | None = Field(None, description="for elderly priority (else taken from a resident ID)")
     appointment_code: str | None = Field(None, pattern=CODE)
 
+    @field_validator("birth_date", mode="before")
+    @classmethod
+    def _iso_date_only(cls, value):
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO date string (YYYY-MM-DD)")
+        return value
+
 
 class LoginRequest(_Request):
-    window: int = Field(ge=1, le=9999)
+    window: StrictInt = Field(ge=1, le=9999)
     staff_id: str = Field(pattern=STAFF_ID)
     pin: str = Field(min_length=4, max_length=32)
 
@@ -47,7 +55,7 @@ class NumberRequest(_Request):
 
 class TransferRequest(_Request):
     service_prefix: str | None = Field(None, pattern=PREFIX)
-    window: int | None = Field(None, ge=1, le=9999)
+    window: StrictInt | None = Field(None, ge=1, le=9999)
 
 
 class PauseRequest(_Request):

@@ -1,0 +1,158 @@
+"""Hall server fixtures for every test that needs the platform (a pytest plugin module).
+
+Use them from a test module with ``from server_fixtures import hall_server, fresh_hall  # noqa: F401``
+(tests/ is on sys.path), or list ``"server_fixtures"`` in ``pytest_plugins`` of tests/conftest.py.
+
+- ``hall_server`` (session scope): one real ``ServerThread`` on loopback with the sample hall, for tests that
+  only read or that do not care what others issued. Its threads are named ``session:hall-server…``.
+- ``fresh_hall`` (per test): its own server on a copy of a prepared database, with a ``SettableClock``
+  standing on a Monday at 10:00 in the hall's time zone; ``fresh_hall.clock.set(...)`` moves the server's
+  day. Use it whenever a test counts numbers or changes windows.
+
+Both give a ``HallFixture``: ``.url``, ``.store``, ``.secret(terminal_id)``, ``.client(terminal_id)`` (a
+``PlatformClient``; closed at teardown), ``.send(terminal_id, method, path, body=…)`` (a raw signed
+request with ``requests``, for testing the HTTP layer itself). Terminals: ``kiosk-1``/``kiosk-2``
+(citizen), ``window-1``…``window-10`` (clerk), ``display-1`` (display), ``tech-1`` (technician). Clerks:
+the sample hall's staff (S1001 at window 1 … S1010 at window 10), PIN ``STAFF_PIN``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from kiosk import signing
+from kiosk.hall_server import HallStore, ServerThread, sample_hall
+from kiosk.platform_client import PlatformClient
+
+STAFF_PIN = "2468"
+HALL_TZ = ZoneInfo("Asia/Shanghai")
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=HALL_TZ)
+TERMINALS = {"kiosk-1": "citizen", "kiosk-2": "citizen", "display-1": "display", "tech-1": "technician",
+             **{f"window-{n}": "clerk" for n in range(1, 11)}}
+
+
+class SettableClock:
+    """A kiosk.ports.Clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def monotonic(self) -> float:
+        return self.now().timestamp()
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = when
+
+    def advance(self, **delta: float) -> None:
+        with self._lock:
+            self._now += timedelta(**delta)
+
+
+@dataclass
+class HallFixture:
+    server: ServerThread
+    secrets: dict[str, str]
+    clock: SettableClock | None = None
+    _clients: list[PlatformClient] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def store(self) -> HallStore:
+        return self.server.store
+
+    def secret(self, terminal_id: str) -> str:
+        return self.secrets[terminal_id]
+
+    def client(self, terminal_id: str, *, timeout_s: float = 5.0) -> PlatformClient:
+        c = PlatformClient(self.url, terminal_id, self.secrets.get(terminal_id, "unknown"), timeout_s=timeout_s)
+        self._clients.append(c)
+        return c
+
+    def send(self, terminal_id: str, method: str, path: str, *, body: bytes | dict | None = None,
+             headers: dict | None = None, secret: str | None = None, now: float | None = None,
+             sign_path: str | None = None, session: str | None = None, timeout_s: float = 10.0) -> requests.Response:
+        """A raw signed request (``sign_path`` signs another path than the one sent, for tampering tests)."""
+        data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
+        signed = signing.sign(terminal_id, secret if secret is not None else self.secrets.get(terminal_id, "x"),
+                              method, sign_path or path, data, now=now)
+        all_headers = {**signed, **({"Content-Type": "application/json"} if isinstance(body, dict) else {})}
+        if session:
+            all_headers["X-Clerk-Session"] = session
+        all_headers.update(headers or {})
+        with requests.Session() as http:
+            http.trust_env = False
+            return http.request(method, self.url + path, data=data or None, headers=all_headers, timeout=timeout_s)
+
+    def close(self) -> None:
+        for c in self._clients:
+            c.close()
+        self.server.stop()
+
+
+def _prepare(db: Path) -> dict[str, str]:
+    """A database with the sample hall, every terminal and every clerk (PIN hashing is slow: done once)."""
+    store = HallStore(db)
+    try:
+        store.load_hall(sample_hall())
+        for w in sample_hall()["windows"]:
+            store.add_staff(w["staff"]["id"], w["staff"]["name"], STAFF_PIN, [w["number"]])
+        return {tid: store.add_terminal(tid, role) for tid, role in TERMINALS.items()}
+    finally:
+        store.close()
+
+
+_template: tuple[Path, dict[str, str]] | None = None
+_template_lock = threading.Lock()
+
+
+def _prepared_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """Made once per session (a plain helper, so importing the two fixtures is enough)."""
+    global _template
+    with _template_lock:
+        if _template is None:
+            db = tmp_path_factory.mktemp("hall-template") / "hall.db"
+            _template = (db, _prepare(db))
+        return _template
+
+
+@pytest.fixture(scope="session")
+def hall_server(tmp_path_factory):
+    template, secrets = _prepared_db(tmp_path_factory)
+    db = tmp_path_factory.mktemp("hall-session") / "hall.db"
+    shutil.copy(template, db)
+    fixture = HallFixture(ServerThread(db, thread_name="session:hall-server").start(), secrets)
+    yield fixture
+    fixture.close()
+
+
+@pytest.fixture
+def fresh_hall(tmp_path_factory, tmp_path):
+    template, secrets = _prepared_db(tmp_path_factory)
+    db = tmp_path / "hall.db"
+    shutil.copy(template, db)
+    clock = SettableClock(MONDAY_10AM)
+    fixture = HallFixture(ServerThread(db, clock=clock, thread_name="hall-server-test").start(), secrets, clock)
+    yield fixture
+    fixture.close()
+
+
+def utc(dt: datetime) -> datetime:
+    return dt.astimezone(timezone.utc)
