@@ -1,0 +1,11 @@
+"""The document camera (高拍仪): capture over OpenCV, and the pure image processing of captured pages.
+
+Modules:
+- ``geometry``: quads (corner order, area, IoU, robust line fits);
+- ``detect``: finding the page's four corners (``find_page``) and the textbook baseline;
+- ``process``: flattening, deskew, clean-up, focus measure;
+- ``autocapture``: the still-and-sharp state machine behind auto-capture;
+- ``synthetic``: rendered sample documents on desks with known corners (tests, bench, demo);
+- ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``, ``synthetic:``);
+- ``service``: ``CaptureService``, the owner thread that grabs, keeps the newest frame and reconnects.
+"""

@@ -1,0 +1,121 @@
+"""Quadrilaterals: corner order, area, overlap (IoU), line fitting and intersection. Pure numpy + OpenCV.
+
+A quad is a ``(4, 2)`` float array of ``(x, y)`` image pixels (y grows downwards), ordered clockwise as seen
+on screen starting from the top-left corner. ``as_quad`` turns it into the plain tuples of
+``kiosk.ports.camera.Quad``.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Orders four points clockwise on screen, starting with the one nearest the top-left (smallest x + y)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    # y grows downwards, so increasing atan2(dy, dx) runs clockwise on screen.
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]
+    start = int(np.argmin(pts.sum(axis=1)))
+    return np.roll(pts, -start, axis=0)
+
+
+def as_quad(points: np.ndarray | None) -> tuple | None:
+    if points is None:
+        return None
+    return tuple((float(x), float(y)) for x, y in np.asarray(points, dtype=np.float64).reshape(4, 2))
+
+
+def area(quad: np.ndarray) -> float:
+    """Polygon area (shoelace), always positive."""
+    q = np.asarray(quad, dtype=np.float64).reshape(-1, 2)
+    x, y = q[:, 0], q[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+def is_convex(quad: np.ndarray) -> bool:
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    cross = []
+    for i in range(4):
+        a, b, c = q[i], q[(i + 1) % 4], q[(i + 2) % 4]
+        cross.append((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]))
+    cross = np.array(cross)
+    return bool(np.all(cross > 0) or np.all(cross < 0))
+
+
+def iou(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    """Intersection over union of two convex quads (0.0 when either is missing or not convex)."""
+    if a is None or b is None:
+        return 0.0
+    qa = order_corners(a).astype(np.float32)
+    qb = order_corners(b).astype(np.float32)
+    if not (is_convex(qa) and is_convex(qb)):
+        return 0.0
+    inter, _ = cv2.intersectConvexConvex(qa, qb)
+    union = area(qa) + area(qb) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def side_lengths(quad: np.ndarray) -> np.ndarray:
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    return np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+
+
+def line_through(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Total-least-squares line through points as (point, unit direction); None if fewer than two points.
+
+    The direction is the principal axis of the points' 2×2 covariance, in closed form (no SVD: this runs
+    thousands of times per second in the preview)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if len(pts) < 2:
+        return None
+    centre = pts.mean(axis=0)
+    d = pts - centre
+    sxx = float(np.dot(d[:, 0], d[:, 0]))
+    syy = float(np.dot(d[:, 1], d[:, 1]))
+    sxy = float(np.dot(d[:, 0], d[:, 1]))
+    angle = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)
+    return centre, np.array([np.cos(angle), np.sin(angle)])
+
+
+def robust_line(points: np.ndarray, *, tolerance: float, rounds: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+    """Fits a line, then refits on the points within ``tolerance`` of it (drops a finger, a shadow edge)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    line = line_through(pts)
+    for _ in range(rounds):
+        if line is None:
+            return None
+        centre, direction = line
+        normal = np.array([-direction[1], direction[0]])
+        dist = np.abs((pts - centre) @ normal)
+        # Keep at least the better half, so a block of outliers cannot hold the fit where it is.
+        cut = max(tolerance, 2.0 * float(np.partition(dist, len(dist) // 2)[len(dist) // 2]))
+        keep = pts[dist <= cut]
+        if len(keep) < max(3, len(pts) // 3):
+            return line
+        line = line_through(keep)
+    return line
+
+
+def intersect(l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+    """Where two (point, direction) lines cross; None when they are (nearly) parallel."""
+    p1, d1 = l1
+    p2, d2 = l2
+    denom = d1[0] * d2[1] - d1[1] * d2[0]
+    if abs(denom) < 1e-6:
+        return None
+    t = ((p2[0] - p1[0]) * d2[1] - (p2[1] - p1[1]) * d2[0]) / denom
+    return p1 + t * d1
+
+
+def quad_from_lines(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
+    """Corners of the quad whose sides lie on ``lines`` (side i runs from corner i to corner i+1)."""
+    corners = []
+    for i in range(4):
+        point = intersect(lines[i - 1], lines[i])
+        if point is None:
+            return None
+        corners.append(point)
+    return np.array(corners)
