@@ -1,0 +1,310 @@
+"""The sync engine: one thread that drains the outbox to the platform, at least once, in order.
+
+How one record travels (../shared/reference/sync-and-privacy.md, "Lessons from offline data-collection"):
+
+1. ``store.load`` opens the sealed record (a record that no longer opens is a dead letter at once);
+2. ``store.mark_inflight`` is committed BEFORE anything is sent, so the UI shows it and a crash is visible;
+3. each attachment: ask the platform how many bytes it holds (``attachment_received``), send the rest in
+   chunks from that offset (resumable: a 20 MB scan cut off at 19 MB continues from 19 MB), content-
+   addressed by SHA-256 so a scan shared by two records goes once;
+4. the record itself (``post_record``), whose answer must name the same content hash; if the platform
+   still misses an attachment it says so and the engine sends it and asks again;
+5. ``store.mark_acked`` only after that. A crash anywhere before leaves the record queued (``recover()``
+   at start), and the server answers a resend of the same id and content with the same answer.
+
+Failures, and what the engine does:
+
+- ``PlatformUnreachable`` (no connection, timeout, a captive portal's 200 HTML, a truncated body):
+  state OFFLINE; exponential backoff with full jitter, but a cheap ``probe()`` every ``probe_interval_s``
+  ends the wait at once when the platform answers again (the complaint "stuck after the network came
+  back" is the most common one in the anchors).
+- ``PlatformServerFault`` (5xx): state RETRYING; backoff, or the server's Retry-After when it sent one.
+- ``PlatformRejected`` 401/403 (credentials, clock): state BLOCKED; nothing can pass until a person fixes
+  the terminal's configuration, so the record stays queued and the engine waits the longest backoff.
+- ``PlatformRejected``/``PlatformConflict`` with any other status: the record is a dead letter with the
+  platform's reason; the next record goes on. People resend or discard it (``Store.resend/discard``).
+
+Events are plain callbacks, called on the engine thread (ui/sync_status.py bridges them into Qt):
+``on_state(SyncState, detail: str)`` on every change and ``on_progress(SyncProgress)`` after every chunk
+and record. A callback that raises is logged and ignored: the engine never dies of its listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from kiosk.errors import (
+    PlatformConflict,
+    PlatformError,
+    PlatformRejected,
+    PlatformServerFault,
+    PlatformUnreachable,
+)
+from kiosk.ports.outbox import SyncProgress, SyncState, SyncTransport, content_hash
+from offline_cache.errors import StoreCorrupt, StoreError
+from offline_cache.store import OutboxEntry, Store
+
+log = logging.getLogger(__name__)
+
+StateCallback = Callable[[SyncState, str], None]
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+def backoff_delay(attempt: int, base_s: float, max_s: float, rng: random.Random) -> float:
+    """Full jitter: uniform in [base/2, min(max, base · 2^attempt)] (AWS architecture blog's 'full jitter',
+    with a floor so a run of failures never spins)."""
+    ceiling = min(max_s, base_s * (2 ** min(attempt, 30)))
+    return rng.uniform(min(base_s / 2, ceiling), ceiling)
+
+
+class SyncEngine:
+    def __init__(self, store: Store, transport: SyncTransport, *,
+                 on_state: StateCallback | None = None, on_progress: ProgressCallback | None = None,
+                 chunk_bytes: int = 32 * 1024, backoff_base_s: float = 1.0, backoff_max_s: float = 300.0,
+                 probe_interval_s: float = 2.0, idle_check_s: float = 30.0, purge_interval_s: float = 600.0,
+                 rng: random.Random | None = None, thread_name: str = "sync-engine") -> None:
+        self.store = store
+        self.transport = transport
+        self.on_state = on_state
+        self.on_progress = on_progress
+        self.chunk_bytes = chunk_bytes
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.probe_interval_s = probe_interval_s
+        self.idle_check_s = idle_check_s
+        self.purge_interval_s = purge_interval_s
+        self.rng = rng or random.Random()
+        self.thread_name = thread_name
+        self.state = SyncState.OFFLINE
+        self.delivered = 0  # records acknowledged since start
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0  # consecutive link failures, for the backoff
+        self._batch_done = self._batch_bytes_done = 0
+        self._batch_total = self._batch_bytes_total = 0
+        store.add_listener(self.nudge)
+
+    # --- life cycle --------------------------------------------------------------------------------
+    def start(self) -> SyncEngine:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Asks the thread to stop and waits (bounded: a request in flight ends within its timeout)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                log.warning("sync engine still busy after %.0f s; it stops after its current request", timeout_s)
+            else:
+                self._thread = None
+
+    def __enter__(self) -> SyncEngine:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def nudge(self) -> None:
+        """Wake up now: a new record, or the network is known to be back."""
+        self._wake.set()
+
+    # --- events ------------------------------------------------------------------------------------
+    def _set_state(self, state: SyncState, detail: str = "") -> None:
+        if state == self.state and not detail:
+            return
+        changed = state != self.state
+        self.state = state
+        if changed:
+            log.info("sync %s %s", state.value, detail)
+        if self.on_state is not None and changed:
+            try:
+                self.on_state(state, detail)
+            except Exception:
+                log.exception("sync state listener failed")
+
+    def _progress(self) -> None:
+        if self.on_progress is None:
+            return
+        try:
+            self.on_progress(SyncProgress(self._batch_done, self._batch_total,
+                                          self._batch_bytes_done, self._batch_bytes_total))
+        except Exception:
+            log.exception("sync progress listener failed")
+
+    def _start_batch_if_idle(self) -> None:
+        if self._batch_done >= self._batch_total:
+            counts = self.store.counts()
+            self._batch_done = self._batch_bytes_done = 0
+            self._batch_total, self._batch_bytes_total = counts.waiting, counts.bytes_waiting
+
+    # --- the loop ----------------------------------------------------------------------------------
+    def _sleep(self, seconds: float) -> bool:
+        """Waits up to ``seconds`` or until nudged; False when asked to stop."""
+        if seconds > 0:
+            self._wake.wait(seconds)
+        self._wake.clear()
+        return not self._stop.is_set()
+
+    def _run(self) -> None:
+        try:
+            self.store.recover()
+        except StoreError:
+            log.exception("sync could not recover in-flight records")
+        last_purge = 0.0
+        retry_at = 0.0  # the link's backoff deadline (monotonic)
+        probing = False  # the last failure was "unreachable": probe to end the wait early
+        if self.transport.probe():
+            self._set_state(SyncState.ONLINE)
+        else:
+            self._set_state(SyncState.OFFLINE)
+            probing, retry_at = True, time.monotonic() + self.probe_interval_s
+        while not self._stop.is_set():
+            now = time.monotonic()
+            if now - last_purge > self.purge_interval_s:
+                last_purge = now
+                self._purge()
+            if now < retry_at:
+                wait = min(retry_at - now, self.probe_interval_s) if probing else retry_at - now
+                if not self._sleep(wait):
+                    break
+                if probing and time.monotonic() < retry_at:
+                    if not self.transport.probe():
+                        continue
+                    log.info("sync: platform answers again; retrying now")
+                retry_at = 0.0
+            try:
+                entry = self.store.next_due(time.time())
+            except StoreError:
+                log.exception("sync cannot read the outbox")
+                self._sleep(self.idle_check_s)
+                continue
+            if entry is None:
+                if self.state != SyncState.BLOCKED:
+                    self._set_state(SyncState.ONLINE if self._failures == 0 else self.state)
+                self._batch_done = self._batch_total = self._batch_bytes_done = self._batch_bytes_total = 0
+                wake = self.store.next_wakeup()
+                wait = self.idle_check_s if wake is None else max(0.0, min(self.idle_check_s, wake - time.time()))
+                if not self._sleep(wait):
+                    break
+                continue
+            self._start_batch_if_idle()
+            try:
+                self._send(entry)
+            except PlatformUnreachable as exc:
+                delay = self._link_failed(entry, exc, SyncState.OFFLINE)
+                retry_at, probing = time.monotonic() + delay, True
+            except PlatformServerFault as exc:
+                delay = self._link_failed(entry, exc, SyncState.RETRYING)
+                retry_after = exc.params.get("retry_after_s")
+                if retry_after is not None:
+                    delay = max(0.0, min(float(retry_after), self.backoff_max_s))
+                retry_at, probing = time.monotonic() + delay, False
+            except PlatformRejected as exc:
+                if exc.status in (401, 403):
+                    delay = self._link_failed(entry, exc, SyncState.BLOCKED)
+                    retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
+                else:
+                    self._dead(entry, exc)
+            except StoreCorrupt as exc:
+                self._dead_local(entry, exc)
+            except (StoreError, PlatformError) as exc:
+                delay = self._link_failed(entry, exc, SyncState.RETRYING)
+                retry_at, probing = time.monotonic() + delay, False
+            else:
+                self._failures = 0
+                self._set_state(SyncState.ONLINE)
+
+    def _link_failed(self, entry: OutboxEntry, exc: Exception, state: SyncState) -> float:
+        self._failures += 1
+        delay = backoff_delay(self._failures - 1, self.backoff_base_s, self.backoff_max_s, self.rng)
+        detail = f"{type(exc).__name__}: {getattr(exc, 'detail', '') or exc}"
+        try:
+            self.store.mark_retry(entry.record_id, detail, 0.0)
+        except StoreError:
+            log.exception("sync could not requeue %s", entry.record_id)
+        self._set_state(state, detail)
+        log.info("sync %s for %s; next try in %.1f s", detail, entry.record_id, delay)
+        return delay
+
+    def _dead(self, entry: OutboxEntry, exc: PlatformRejected) -> None:
+        reason = exc.reason or f"http_{exc.status}"
+        detail = getattr(exc, "detail", "") or ""
+        self.store.mark_dead(entry.record_id, f"{reason}: {detail}" if detail and detail != reason else reason)
+        log.warning("sync: platform refused %s %s (%s); kept as a dead letter", entry.kind, entry.record_id, reason)
+        self._batch_done += 1
+        self._progress()
+
+    def _dead_local(self, entry: OutboxEntry, exc: StoreCorrupt) -> None:
+        self.store.mark_dead(entry.record_id, f"local_corrupt: {exc.detail}")
+        log.error("sync: record %s does not open (%s); kept as a dead letter", entry.record_id, exc.detail)
+
+    def _purge(self) -> None:
+        try:
+            purged = self.store.purge()
+            self.store.collect_garbage()
+            if purged:
+                log.info("sync purged the personal data of %d acknowledged records", purged)
+        except StoreError:
+            log.exception("sync purge failed")
+
+    # --- one record --------------------------------------------------------------------------------
+    def _send(self, entry: OutboxEntry) -> None:
+        record = self.store.load(entry.record_id)
+        self.store.mark_inflight(entry.record_id)
+        for attachment in record.attachments:
+            self._upload(attachment)
+        wire = record.wire()
+        expected = content_hash(wire)
+        ack = self.transport.post_record(record.kind, record.id, wire)
+        if ack.missing_attachments:
+            by_hash = {a["sha256"]: a for a in record.attachments}
+            for sha in ack.missing_attachments:
+                if sha not in by_hash:
+                    raise PlatformConflict(f"platform asks for attachment {sha[:12]}… the record does not have",
+                                           reason="unknown_attachment", status=409)
+                self._upload(by_hash[sha], force_check=True)
+            ack = self.transport.post_record(record.kind, record.id, wire)
+            if ack.missing_attachments:
+                raise PlatformServerFault("platform still misses attachments after upload")
+        if ack.record_id != record.id or ack.content_hash != expected:
+            raise PlatformUnreachable("the answer names another record or content hash")
+        self.store.mark_acked(record.id, {"content_hash": ack.content_hash, "duplicate": ack.duplicate})
+        self.delivered += 1
+        self._batch_done += 1
+        self._progress()
+
+    def _upload(self, attachment: dict, *, force_check: bool = False) -> None:
+        sha, size = attachment["sha256"], int(attachment["size"])
+        received = self.transport.attachment_received(sha) or 0
+        if received >= size and not force_check:
+            self._batch_bytes_done += size
+            self._progress()
+            return
+        data = self.store.read_blob(attachment["blob"])
+        offset = min(received, size)
+        resets = 0
+        while True:
+            chunk = data[offset: offset + self.chunk_bytes]
+            held = min(self.transport.put_attachment_chunk(sha, size, offset, chunk), size)
+            if held < offset:  # the platform dropped a partial copy (e.g. it failed its hash): start over
+                resets += 1
+                if resets > 2:
+                    raise PlatformServerFault(f"platform keeps dropping attachment {sha[:12]}…")
+            elif held == offset and chunk:
+                raise PlatformServerFault(f"platform did not take bytes at {offset} of {sha[:12]}…")
+            self._batch_bytes_done += max(0, held - offset)
+            self._progress()
+            offset = held
+            if offset >= size:
+                return
+            if self._stop.is_set():
+                raise PlatformUnreachable("stopping; the upload resumes at the next start")
