@@ -71,7 +71,8 @@ class CitizenWindow(QWidget):
         self.service = service
         self.call_timeout_s = call_timeout_s
         self.texts = Texts(language, self)
-        self.worker = Worker(self, name="kiosk", max_workers=2)
+        # One thread: the platform client is not shared between threads, and calls run in order.
+        self.worker = Worker(self, name="kiosk", max_workers=1)
         self.bridge = EventBridge(service.events, self)
         self.bridge.event.connect(self._on_service_event)
         self.hall_view: HallView | None = None

@@ -29,7 +29,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
-from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected, PlatformUnreachable
+from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected
 from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
 from kiosk.services.events import EventHub
 
@@ -240,13 +240,9 @@ class KioskQueueService:
         kwargs = {}
         if identity is not None:
             kwargs = {"id_number": identity.id_number, "birth_date": identity.birth_date}
-        try:
-            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
-        except PlatformUnreachable:
-            # The answer may have been lost after the platform issued: one retry with the same id gets
-            # the same ticket back, never a second number.
-            log.info("issue %s: no answer, retrying once with the same request id", request.service_prefix)
-            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        # A lost answer is retried with the same request id by the adapter (and by the person's "try
+        # again", which resends this same request): the platform returns the ticket it already issued.
+        ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
         self._set_online(True)
         with self._lock:
             self._hall_at = float("-inf")  # waiting counts changed
@@ -315,8 +311,8 @@ class ClerkUpdate:
 
 
 # Reasons the platform gives when a clerk session is no longer valid: the window goes back to login.
-SESSION_ENDED_REASONS = frozenset({"session_expired", "session_invalid", "not_logged_in", "bad_session",
-                                   "unknown_session", "logged_out"})
+# (kiosk/hall_server/problems.py: "not_logged_in" covers an unknown, expired or ended session.)
+SESSION_ENDED_REASONS = frozenset({"not_logged_in"})
 
 
 class ClerkQueueService:
@@ -327,6 +323,7 @@ class ClerkQueueService:
         self.window = window
         self.events = EventHub()
         self._session: ClerkSession | None = None
+        self._hall: HallInfo | None = None
         self._lock = threading.Lock()
 
     @property
@@ -361,6 +358,16 @@ class ClerkQueueService:
             log.info("staff %s logged out of window %d", session.staff_id, session.window)
             self._set_session(None)
 
+    def hall(self) -> HallInfo:
+        """The hall's services and windows (for the transfer choices); fetched once, then cached."""
+        with self._lock:
+            cached = self._hall
+        if cached is None:
+            cached = self.platform.hall_info()
+            with self._lock:
+                self._hall = cached
+        return cached
+
     def refresh(self) -> WindowStatus:
         status = self._do(lambda s: self.platform.window_status(s))
         self.events.emit(WindowChanged(status))
@@ -371,7 +378,7 @@ class ClerkQueueService:
         try:
             return action(session)
         except PlatformRejected as exc:
-            if exc.reason in SESSION_ENDED_REASONS or exc.status == 401:
+            if exc.reason in SESSION_ENDED_REASONS:
                 log.info("window %d: session ended by the platform (%s)", self.window, exc.reason)
                 self._set_session(None)
             raise
@@ -428,6 +435,9 @@ class HallDisplayService:
         self.platform = platform
         self._after_seq = 0
         self._started = False
+
+    def hall(self) -> HallInfo:
+        return self.platform.hall_info()
 
     def backlog(self, limit: int = 8) -> list[CallEvent]:
         """The latest ``limit`` calls so far; later ``poll``s return only calls after these."""
