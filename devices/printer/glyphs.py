@@ -12,12 +12,13 @@ line looks like its neighbours. Output images are mode ``"1"``-ready ``L`` image
 
 from __future__ import annotations
 
+import logging
 import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from devices.printer.text import FULL_CELL_DOTS, HALF_CELL_DOTS, LINE_HEIGHT_DOTS, is_wide
 from kiosk.errors import DeviceNotSupported
@@ -31,6 +32,7 @@ KNOWN_FONT_PATHS = (
     "C:/Windows/Fonts/simsun.ttc",
 )
 BASELINE = 20  # dots from the top of a 24-dot cell
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -57,26 +59,76 @@ def cjk_font_path() -> str:
 
 def _has_chinese(path: str) -> bool:
     try:
-        font = ImageFont.truetype(path, LINE_HEIGHT_DOTS)
+        return _covers(path, "中")
     except OSError:
         return False
-    return font.getbbox("中")[2] > 0
+
+
+# Fonts tried, in order, for characters the main font lacks (CJK Extension A/B: 䶮, 𠮷): Debian's
+# fonts-droid-fallback covers both; Windows keeps Extension B in SimSun-ExtB.
+FALLBACK_FONT_PATHS = (
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "C:/Windows/Fonts/simsunb.ttf",
+    "C:/Windows/Fonts/simsun.ttc",
+)
+_NOT_A_CHARACTER = "\U0010fffd"  # private use: every font draws its "missing glyph" box for it
 
 
 @cache
-def _font() -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(cjk_font_path(), LINE_HEIGHT_DOTS)
+def _load(path: str) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, LINE_HEIGHT_DOTS)
+
+
+def _fonts() -> list[str]:
+    main = cjk_font_path()
+    return [main, *(p for p in FALLBACK_FONT_PATHS if p != main and Path(p).is_file())]
+
+
+@cache
+def _covers(path: str, char: str) -> bool:
+    """Whether the font has a glyph of its own for ``char`` (not the box it draws for missing ones)."""
+    font = _load(path)
+    mask, missing = font.getmask(char), font.getmask(_NOT_A_CHARACTER)
+    return not (mask.size == missing.size and bytes(mask) == bytes(missing))
+
+
+@cache
+def font_for(char: str) -> str:
+    """The first font that can draw ``char``: the main CJK font, then the fallbacks. When none can, the
+    main font (its box shows the gap on paper) and a warning in the log, never a silent ``?``."""
+    fonts = _fonts()
+    if ord(char) < 0x3400 or char.isspace():
+        return fonts[0]
+    for path in fonts:
+        if _covers(path, char):
+            return path
+    log.warning("no installed font has U+%04X; install fonts-droid-fallback", ord(char))
+    return fonts[0]
 
 
 @cache
 def glyph(char: str, width_scale: int = 1, height_scale: int = 1, bold: bool = False) -> Image.Image:
-    """One character in its cell, scaled by whole dots: an ``L`` image of 0 (ink) and 255 (paper)."""
+    """One character in its cell, scaled by whole dots: an ``L`` image of 0 (ink) and 255 (paper).
+
+    Drawn centred in the printer's fixed cell; a glyph wider than its cell (a Latin "m" in a 12-dot cell)
+    is narrowed to fit, as printer fonts are.
+    """
     cell_w = FULL_CELL_DOTS if is_wide(char) else HALF_CELL_DOTS
+    canvas = Image.new("L", (cell_w * 3, LINE_HEIGHT_DOTS), 255)
+    ImageDraw.Draw(canvas).text((cell_w * 1.5, BASELINE), char, font=_load(font_for(char)), fill=0,
+                                anchor="ms", stroke_width=1 if bold else 0, stroke_fill=0)
+    canvas = canvas.point(lambda v: 0 if v < 128 else 255)
     cell = Image.new("L", (cell_w, LINE_HEIGHT_DOTS), 255)
-    draw = ImageDraw.Draw(cell)
-    draw.text((cell_w / 2, BASELINE), char, font=_font(), fill=0, anchor="ms",
-              stroke_width=1 if bold else 0, stroke_fill=0)
-    cell = cell.point(lambda v: 0 if v < 128 else 255)
+    box = ImageOps.invert(canvas).getbbox()
+    if box is not None and box[0] >= cell_w and box[2] <= 2 * cell_w:  # fits: keep the font's placement
+        cell = canvas.crop((cell_w, 0, 2 * cell_w, LINE_HEIGHT_DOTS))
+    elif box is not None:
+        ink = canvas.crop((box[0], 0, box[2], LINE_HEIGHT_DOTS))
+        if ink.width > cell_w:
+            ink = ink.resize((cell_w, LINE_HEIGHT_DOTS), Image.Resampling.NEAREST)
+        cell.paste(ink, ((cell_w - ink.width) // 2, 0))
     if width_scale != 1 or height_scale != 1:
         cell = cell.resize((cell_w * width_scale, LINE_HEIGHT_DOTS * height_scale), Image.Resampling.NEAREST)
     return cell
