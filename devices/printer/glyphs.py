@@ -104,7 +104,7 @@ def font_for(char: str) -> str:
     for path in fonts:
         if _covers(path, char):
             return path
-    log.warning("no installed font has U+%04X; install fonts-droid-fallback", ord(char))
+    log.warning("no installed font has U+%04X: install one that does (fonts-droid-fallback has Extension A)", ord(char))
     return fonts[0]
 
 

@@ -1,0 +1,82 @@
+"""``kiosk diag print ticket|test-page --printer URL``: print a sample to any printer and report its status.
+
+    kiosk diag print ticket --printer file:///tmp/t.bin
+    kiosk diag print test-page --printer tcp://127.0.0.1:9100 --width 58 --encoding gbk --png /tmp/t.png
+    kiosk diag print ticket --printer serial:///dev/ttyUSB0?baudrate=9600 --qr image
+
+Asks the printer's status first (DLE EOT where the printer and link can report; docs/printing.md), then
+prints, then reports. ``--png`` also saves what the paper shows (the virtual printer's renderer). A bad
+URL, an unplugged printer, paper out or garbage answers exit non-zero with one clear line on stderr
+(kiosk/cli.py prints the ``KioskError``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("print", help="print a sample ticket or a test page and report status")
+    parser.add_argument("what", choices=("ticket", "test-page"))
+    parser.add_argument("--printer", required=True, metavar="URL",
+                        help="printer URL: serial://, usb://, tcp://, file://, cups://, win32://, virtual://, dummy://")
+    parser.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper width in mm")
+    parser.add_argument("--encoding", choices=("gb18030", "gbk", "utf-8"), default="gb18030")
+    parser.add_argument("--qr", choices=("native", "image"), default="native")
+    parser.add_argument("--no-status", action="store_true", help="the printer cannot answer DLE EOT")
+    parser.add_argument("--png", metavar="OUT.png", help="also save a picture of the printed paper")
+    parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="longest wait for the printer")
+    parser.set_defaults(func=run)
+
+
+def sample_slip(language: str = "zh_CN"):
+    """A ticket as the sample hall would issue it (no personal data on a ticket)."""
+    from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
+    from kiosk.ports import TicketSlip
+
+    data = json.loads((resources.files("kiosk") / "sample_data" / "hall.json").read_text(encoding="utf-8"))
+    h, s = data["hall"], data["services"][0]
+    hall = HallInfo(h["id"], h["name"], h["name_en"], h["timezone"],
+                    (Service(s["prefix"], s["name"], s["name_en"]),), (Window(1, (s["prefix"],)),))
+    ticket = Ticket(f"{s['prefix']}001", s["prefix"], s["name"], s["name_en"], TicketState.WAITING,
+                    datetime.now(timezone.utc), "DIAG-0001-7Q2K", people_ahead=3, estimated_wait_min=12)
+    return TicketSlip(hall, ticket, language)
+
+
+def run(args: argparse.Namespace) -> int:
+    from devices.printer import open_printer
+    from devices.printer.render import render_png
+    from devices.printer.testpage import testpage_job
+    from devices.printer.ticket import ticket_job
+    from devices.printer.urls import parse_printer_url
+    from kiosk.config import PrinterConfig
+    from kiosk.errors import ConfigError
+    from kiosk.i18n import Translator
+
+    t = Translator(args.language)
+    if args.timeout <= 0:
+        raise ConfigError("--timeout must be greater than 0", setting="--timeout", problem="must be greater than 0")
+    cfg = PrinterConfig(name="diag", url=args.printer, width_mm=args.width, encoding=args.encoding, qr=args.qr,
+                        status=not args.no_status)
+    parse_printer_url(cfg.url, "--printer")
+    printer = open_printer(cfg, timeout_s=args.timeout)
+    try:
+        status = printer.status()
+        print(t("printer.diag.status", status=t(f"printer.status.{status.value}")), flush=True)
+        if args.what == "ticket":
+            job, what = ticket_job(sample_slip(args.language), cfg), t("printer.diag.ticket")
+        else:
+            job, what = testpage_job(cfg, status, args.language), t("printer.diag.test_page")
+        printer.print_job(job)
+        print(t("printer.diag.printed", what=what, size=len(job), url=args.printer), flush=True)
+    finally:
+        printer.close()
+    if args.png:
+        Path(args.png).write_bytes(render_png(job, cfg.dots, encoding=cfg.encoding))
+        print(t("printer.diag.png", path=args.png), flush=True)
+    return 0
