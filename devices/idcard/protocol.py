@@ -299,8 +299,8 @@ class FrameSplitter:
     - bytes before a preamble are skipped (and kept for the raw view: ``take_skipped``);
     - a LEN outside [MIN_LEN, MAX_LEN] or a bad CHK drops the first preamble byte, so the search starts
       again right after it, and raises ``LengthError`` / ``ChecksumError``;
-    - if a frame is still incomplete but a complete, valid frame starts inside it, the short one is
-      dropped with ``TruncatedFrame``: a valid frame after garbage is always found.
+    - if a frame is incomplete or fails its CHK and a complete, valid frame starts inside it, the short
+      one is dropped up to there with ``TruncatedFrame``: a valid frame after garbage is always found.
 
     Call ``next_frame`` until it returns None after each ``feed``; ``wanted`` says how many more bytes the
     frame in progress needs (so a transport can read exactly that many, ref, Link).
@@ -369,6 +369,10 @@ class FrameSplitter:
             return None
         raw = bytes(self._buf[:end])
         if checksum(raw[5:-1]) != raw[-1]:
+            later = self._complete_frame_inside(end)
+            if later is not None:  # it was cut short, and the LEN it claimed ran into the next frame
+                self._skip(later)
+                raise TruncatedFrame("a frame stopped short; the next one begins inside it")
             self._skip(1)
             raise ChecksumError(f"CHK {raw[-1]:02X}, computed {checksum(raw[5:-1]):02X}")
         del self._buf[:end]

@@ -76,7 +76,7 @@ def ethnicity_code(name: str) -> str | None:
 # 2^(17-i) mod 11 for the first 17 digits; the check is the value that makes the weighted sum ≡ 1 mod 11,
 # written X for 10.
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_ID18 = re.compile(r"\d{17}[\dX]")
+_ID18 = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def check_digit(first17: str) -> str:
