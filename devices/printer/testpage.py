@@ -19,7 +19,7 @@ PUNCTUATION_SAMPLE = "，。：；！？（）【】《》“”￥、"
 RARE_SAMPLE = ("李䶮", "王𠮷", "龘靐齉")  # Extension A, Extension B, rare but in GBK
 
 
-def testpage_job(cfg: PrinterConfig, status: PrinterStatus = PrinterStatus.UNKNOWN, language: str = "zh_CN",
+def printer_test_page(cfg: PrinterConfig, status: PrinterStatus = PrinterStatus.UNKNOWN, language: str = "zh_CN",
                  qr_data: str = "KIOSK-TEST-PAGE") -> bytes:
     t = Translator(language)
     job = JobBuilder(cfg)

@@ -51,7 +51,7 @@ def sample_slip(language: str = "zh_CN"):
 def run(args: argparse.Namespace) -> int:
     from devices.printer import open_printer
     from devices.printer.render import render_png
-    from devices.printer.testpage import testpage_job
+    from devices.printer.testpage import printer_test_page
     from devices.printer.ticket import ticket_job
     from devices.printer.urls import parse_printer_url
     from kiosk.config import PrinterConfig
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if args.what == "ticket":
             job, what = ticket_job(sample_slip(args.language), cfg), t("printer.diag.ticket")
         else:
-            job, what = testpage_job(cfg, status, args.language), t("printer.diag.test_page")
+            job, what = printer_test_page(cfg, status, args.language), t("printer.diag.test_page")
         printer.print_job(job)
         print(t("printer.diag.printed", what=what, size=len(job), url=args.printer), flush=True)
     finally:
