@@ -8,7 +8,7 @@ ticket) rebuild themselves on ``Texts.changed``.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.domain import HallInfo, Identity, Service
 from kiosk.ports import Clock
@@ -105,22 +105,44 @@ class ServicesPage(Page):
 
     def _service_button(self, hall: HallInfo, service: Service, grouped: bool) -> QPushButton:
         t = self.texts
-        lines = [service.display_name(t.language)]
         reason = unavailable_reason(service, hall, self.clock)
         if reason is not None:
             key, params = reason
-            lines.append(t(key, **params))
+            detail = t(key, **params)
         else:
             detail = t("ui.services.waiting", n=service.waiting)
-            if not grouped and service.department:
-                detail = f"{service.department} · {detail}" if t.language == "zh_CN" else detail
-            lines.append(detail)
-        widget = button("\n".join(lines), "primary" if reason is None else "", name=f"service-{service.prefix}")
-        widget.setMinimumHeight(120)
-        widget.setEnabled(reason is None)
+            if not grouped and service.department and t.language == "zh_CN":
+                detail = f"{service.department} · {detail}"
+        widget = ServiceButton(service.display_name(t.language), detail, enabled=reason is None)
+        widget.setObjectName(f"service-{service.prefix}")
         widget.clicked.connect(lambda _=False, p=service.prefix: self.chosen.emit(p))
         self.buttons[service.prefix] = widget
         return widget
+
+
+class ServiceButton(QPushButton):
+    """A large touch target: the service's name, and below it smaller, who serves it and how many wait
+    (or why it cannot issue now). The labels let touches through to the button."""
+
+    def __init__(self, name: str, detail: str, *, enabled: bool) -> None:
+        super().__init__()
+        self.setProperty("role", "primary" if enabled else "")
+        self.setEnabled(enabled)
+        self.setMinimumHeight(110)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        suffix = "" if enabled else "-off"
+        self.name_label = label(name, f"service-name{suffix}", align=CENTER)
+        self.detail_label = label(detail, f"service-detail{suffix}", align=CENTER)
+        self.setAccessibleName(f"{name} {detail}")
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 8)
+        box.setSpacing(2)
+        for part in (self.name_label, self.detail_label):
+            part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+            box.addWidget(part)
+
+    def text(self) -> str:  # what the button says, for tests and accessibility
+        return f"{self.name_label.text()}\n{self.detail_label.text()}"
 
 
 class ConfirmPage(Page):
@@ -233,8 +255,13 @@ class ResultPage(Page):
         self.service_name.setText(ticket.service_display_name(t.language))
         self.priority.setText(t("ui.result.priority") if ticket.priority else "")
         self.priority.setVisible(ticket.priority)
-        self.ahead.setText(t("ui.result.people_ahead", n=ticket.people_ahead))
-        self.wait.setText(t("ui.result.estimated_wait", minutes=ticket.estimated_wait_min))
+        if ticket.people_ahead:
+            self.ahead.setText(t("ui.result.people_ahead", n=ticket.people_ahead))
+            self.wait.setText(t("ui.result.estimated_wait", minutes=max(1, ticket.estimated_wait_min)))
+        else:
+            self.ahead.setText(t("ui.result.next_up"))
+            self.wait.setText("")
+        self.wait.setVisible(bool(ticket.people_ahead))
         self.what_next.setText(t("ui.result.what_next"))
         state = self.issued.print_state
         if state is PrintState.PRINTING:

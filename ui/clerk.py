@@ -58,7 +58,7 @@ OUTCOMES = tuple(Outcome)
 class LoginPage(Page):
     name = "login"
 
-    def __init__(self, texts: Texts, window: int, hint: str) -> None:
+    def __init__(self, texts: Texts, window: int, hint: tuple[str, dict] | None) -> None:
         super().__init__()
         self.title = texts.bind(label("", "title"), "ui.clerk.login_title", window=window)
         self.staff = QLineEdit()
@@ -71,8 +71,11 @@ class LoginPage(Page):
         self.login_button = texts.bind(button("", "primary", name="login"), "ui.clerk.login")
         self.message = Banner()
         self.message.setObjectName("login-message")
-        self.hint = label(hint, "notice")
-        self.hint.setVisible(bool(hint))
+        self.hint = label("", "notice")
+        self.hint.setObjectName("login-hint")
+        if hint is not None:  # the demo tells the person its staff ids and PINs (demo only)
+            texts.bind(self.hint, hint[0], **hint[1])
+        self.hint.setVisible(hint is not None)
         for widget in (self.title, self.staff, self.pin, self.login_button, self.message, self.hint):
             self.box.addWidget(widget)
         self.box.addStretch(1)
@@ -152,7 +155,7 @@ class QueuePage(Page):
         body = QHBoxLayout()
         left = QVBoxLayout()
         self.current_title = texts.bind(label("", "muted"), "ui.clerk.current")
-        self.current_number = label("", "huge")
+        self.current_number = label("", "number")
         self.current_number.setObjectName("current-number")
         self.current_detail = label("", "subtitle")
         left.addWidget(self.current_title)
@@ -165,6 +168,7 @@ class QueuePage(Page):
         for index, (action, key, fkey) in enumerate(ACTIONS):
             widget = texts.bind(button("", "primary" if action == "call_next" else "", name=f"action-{action}"),
                                 key, shortcut=fkey)
+            widget.setProperty("compact", True)  # a desktop window: 60 px targets, all ten on one screen
             grid.addWidget(widget, index // 2, index % 2)
             self.action_buttons[action] = widget
         self.choice = ChoicePanel(texts)
@@ -241,7 +245,7 @@ class ClerkWindow(QWidget):
         *,
         language: str = "zh_CN",
         hall: HallInfo | None = None,
-        login_hint: str = "",
+        login_hint: tuple[str, dict] | None = None,
         call_timeout_s: float = 8.0,
         refresh_s: float = 5.0,
         parent: QWidget | None = None,
@@ -343,6 +347,13 @@ class ClerkWindow(QWidget):
         self.stack.setCurrentWidget(self.queue_page)
         self._updated(update)
         self.refresh_timer.start()
+        if self.hall is None:  # services and windows to transfer to
+            self.worker.run(self.service.hall, on_done=self._hall_loaded,
+                            on_error=lambda e: log.warning("hall info unavailable: %r", e),
+                            timeout_s=self.call_timeout_s)
+
+    def _hall_loaded(self, hall: HallInfo) -> None:
+        self.hall = hall
 
     def _login_failed(self, error: BaseException) -> None:
         self.login_page.login_button.setEnabled(True)

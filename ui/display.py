@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.domain import CallEvent, CallKind, HallInfo
+from kiosk.i18n import Translator
 from kiosk.services.announce import AnnouncementQueue, Speaker
 from kiosk.services.queue import HallDisplayService
 from ui.texts import Texts
+from ui.theme import display_stylesheet
 from ui.widgets import Banner, label
 from ui.worker import Worker
 
@@ -41,7 +43,6 @@ class DisplayWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("display-window")
-        self.setProperty("role", "display")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.service = service
         self.hall = hall
@@ -57,24 +58,30 @@ class DisplayWindow(QWidget):
         self._have_backlog = False
 
         t = self.texts
-        self.hall_name = label(hall.display_name(language) if hall else t("role.display"), "title")
-        self.heading = t.bind(label("", "display-row"), "ui.display.now_calling")
-        self.latest = label("", "display-call", align=Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet(display_stylesheet())
+        self.other = Translator(t.other_language())  # the second line, for visitors
+        self.hall_name = label("", "title")
+        self.heading = t.bind(label("", "display-heading"), "ui.display.now_calling")
+        self.latest = label("", "display-call", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
         self.latest.setObjectName("latest-call")
-        self.recent_title = t.bind(label("", "display-row"), "ui.display.recent")
+        self.latest_other = label("", "display-call-other", align=Qt.AlignmentFlag.AlignCenter)
+        self.recent_title = t.bind(label("", "display-heading"), "ui.display.recent")
         self.recent_rows = [label("", "display-row", wrap=False) for _ in range(RECENT)]
         self.connection = Banner()
         self.connection.setObjectName("display-connection")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 32, 48, 32)
-        top = QHBoxLayout()
-        top.addWidget(self.hall_name, 1)
-        layout.addLayout(top)
+        layout.setContentsMargins(48, 24, 48, 24)
+        layout.addWidget(self.hall_name)
         layout.addWidget(self.heading)
         layout.addWidget(self.latest, 2)
+        layout.addWidget(self.latest_other)
+        layout.addSpacing(24)
         layout.addWidget(self.recent_title)
-        for row in self.recent_rows:
-            layout.addWidget(row)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(64)
+        for index, row in enumerate(self.recent_rows):
+            grid.addWidget(row, index % (RECENT // 2), index // (RECENT // 2))
+        layout.addLayout(grid)
         layout.addStretch(1)
         layout.addWidget(self.connection)
         self.retry_timer = QTimer(self)
@@ -91,6 +98,10 @@ class DisplayWindow(QWidget):
         super().showEvent(event)
         if not self._started:
             self._started = True
+            if self.hall is None:
+                self.worker.run(self.service.hall, on_done=self._hall_loaded,
+                                on_error=lambda e: log.warning("hall info unavailable: %r", e),
+                                timeout_s=self.call_timeout_s)
             self._next()
 
     def closeEvent(self, event) -> None:  # noqa: N802
@@ -104,6 +115,10 @@ class DisplayWindow(QWidget):
         self.retry_timer.stop()
         self.worker.shutdown(wait_s=self.poll_wait_s + 1.0)
         self.announcer.close()
+
+    def _hall_loaded(self, hall: HallInfo) -> None:
+        self.hall = hall
+        self._render()
 
     # --- polling -----------------------------------------------------------------------------------
 
@@ -154,11 +169,16 @@ class DisplayWindow(QWidget):
 
     def _render(self) -> None:
         t = self.texts
+        self.hall_name.setText(self.hall.display_name(t.language) if self.hall else t("role.display"))
+        self.other = Translator(t.other_language())
         if self.calls:
             latest = self.calls[-1]
             self.latest.setText(t("queue.call.announce", number=latest.ticket_number, window=latest.window))
+            self.latest_other.setText(self.other("queue.call.announce", number=latest.ticket_number,
+                                                 window=latest.window))
         else:
             self.latest.setText(t("ui.display.no_calls"))
+            self.latest_other.setText(self.other("ui.display.no_calls"))
         recent = list(reversed(self.calls[:-1]))[:RECENT]
         for row, event in zip(self.recent_rows, recent + [None] * RECENT):
             row.setText(t("ui.display.row", number=event.ticket_number, window=event.window) if event else "")

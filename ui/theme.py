@@ -99,16 +99,36 @@ def stylesheet() -> str:
         font-weight: bold; }}
     QPushButton[role="big"] {{ background: {c['primary']}; color: {c['on_primary']}; border: none;
         font-size: 28pt; font-weight: bold; min-height: 160px; }}
+    QPushButton[compact="true"] {{ min-height: 60px; padding: 4px 12px; }}
     QPushButton:disabled {{ background: {c['disabled_bg']}; color: {c['disabled_text']};
         border: 2px dashed {c['disabled_text']}; }}
     QPushButton:focus {{ outline: 3px solid {c['display_accent']}; }}
     QLineEdit, QComboBox {{ min-height: 56px; padding: 4px 12px; border: 2px solid {c['muted']};
         border-radius: 6px; font-size: {BODY_PT}pt; }}
     QListWidget {{ border: 2px solid {c['muted']}; border-radius: 6px; font-size: {SMALL_PT}pt; }}
-    QWidget[role="display"], QWidget[role="display"] QWidget {{ background: {c['display_bg']};
-        color: {c['display_text']}; }}
+    QLabel[role="number"] {{ font-size: 64pt; font-weight: bold; color: {c['primary']}; }}
+    QLabel[role="service-name"] {{ font-size: 26pt; font-weight: bold; background: transparent;
+        color: {c['on_primary']}; }}
+    QLabel[role="service-detail"] {{ font-size: {SMALL_PT}pt; background: transparent; color: {c['on_primary']}; }}
+    QLabel[role="service-name-off"] {{ font-size: 26pt; font-weight: bold; background: transparent;
+        color: {c['disabled_text']}; }}
+    QLabel[role="service-detail-off"] {{ font-size: {SMALL_PT}pt; background: transparent;
+        color: {c['disabled_text']}; }}
+    """
+
+
+def display_stylesheet() -> str:
+    """The hall display: light on dark, read from across the hall (set on the display window itself)."""
+    c = COLOURS
+    return f"""
+    QWidget {{ background: {c['display_bg']}; color: {c['display_text']}; }}
+    QLabel[role="title"] {{ font-size: {TITLE_PT}pt; font-weight: bold; }}
+    QLabel[role="display-heading"] {{ font-size: 28pt; }}
     QLabel[role="display-call"] {{ font-size: 64pt; font-weight: bold; color: {c['display_accent']}; }}
-    QLabel[role="display-row"] {{ font-size: 32pt; }}
+    QLabel[role="display-call-other"] {{ font-size: 32pt; color: {c['display_text']}; }}
+    QLabel[role="display-row"] {{ font-size: 36pt; }}
+    QLabel[role="notice"] {{ background: {c['notice_bg']}; color: {c['notice_text']}; padding: 12px;
+        border-radius: 8px; }}
     """
 
 

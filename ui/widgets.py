@@ -36,6 +36,7 @@ class Banner(QLabel):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumHeight(56)
         self.hide()
 
     def show_text(self, text: str, role: str = "notice") -> None:
@@ -59,8 +60,8 @@ class Page(QFrame):
         super().__init__(parent)
         self.setObjectName(f"page-{self.name}")
         self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(48, 32, 48, 32)
-        self.box.setSpacing(24)
+        self.box.setContentsMargins(40, 16, 40, 16)
+        self.box.setSpacing(16)
 
 
 def clear_layout(layout) -> None:

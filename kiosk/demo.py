@@ -1,0 +1,100 @@
+"""``kiosk demo``: the whole hall on one machine, with no hardware and no platform.
+
+1. The reference hall server starts on loopback (``ServerThread``) with the sample hall
+   (kiosk/sample_data/hall.json) in a SQLite file under the demo's data directory.
+2. Three terminals are provisioned on it: the citizen kiosk ``K-01``, the clerk window ``W-03``
+   (window 3) and the hall display ``D-01``; every window's clerk gets the demo PIN ``DEMO_PIN``
+   (the login screen says so: demo only).
+3. Each terminal is built exactly as ``kiosk run`` builds it (kiosk/app.py) from a configuration;
+   the kiosk's printers are virtual (``virtual://``), and every ticket they print is rendered to a PNG
+   and shown in a "printer output" window next to the kiosk.
+4. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
+   (take a number, call it at the window) runs instead, a PNG of each window is saved, and the demo quits.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import tempfile
+from pathlib import Path
+
+from kiosk import config, logs
+from kiosk.app import Terminal, build_terminal
+
+log = logging.getLogger(__name__)
+
+DEMO_PIN = "2468"
+DEMO_WINDOW = 3
+CITIZEN_ID, CLERK_ID, DISPLAY_ID = "K-01", "W-03", "D-01"
+
+
+def demo_hall() -> dict:
+    """The sample hall with every window's clerk able to log in with ``DEMO_PIN``."""
+    from kiosk.hall_server import sample_hall
+
+    hall = copy.deepcopy(sample_hall())
+    hall["staff"] = [{"id": w["staff"]["id"], "name": w["staff"]["name"], "pin": DEMO_PIN,
+                      "windows": [w["number"]]} for w in hall["windows"] if w.get("staff")]
+    return hall
+
+
+def demo_staff(hall: dict, window: int) -> str:
+    return next(w["staff"]["id"] for w in hall["windows"] if w["number"] == window)
+
+
+def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language: str) -> list[config.Config]:
+    """The three terminals' configurations, checked by the same parser as a TOML file."""
+    common = {"hall_id": "3201-0042", "language": language, "data_dir": str(data_dir)}
+    citizen = {
+        **common, "role": "citizen", "terminal_id": CITIZEN_ID,
+        "platform": {"url": url, "terminal_secret": secrets[CITIZEN_ID], "timeout_s": 3.0},
+        "printers": {"ticket": {"url": "virtual://kiosk-ticket", "width_mm": 80},
+                     "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80}},
+        "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare"},
+        "timeouts": {"idle_s": 90, "idle_warning_s": 20},
+    }
+    clerk = {**common, "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
+             "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0}}
+    display = {**common, "role": "display", "terminal_id": DISPLAY_ID,
+               "platform": {"url": url, "terminal_secret": secrets[DISPLAY_ID], "timeout_s": 3.0}}
+    return [config.parse(c, source="demo") for c in (citizen, clerk, display)]
+
+
+def show_printed_tickets(terminal: Terminal, sink) -> None:
+    """Every ticket a virtual printer of ``terminal`` prints goes to ``sink(printer, png)`` as the picture
+    of the paper (rendered on the printer's own thread, never the GUI's)."""
+    from devices.printer.render import render_png
+
+    for printer in terminal.printers.values():
+        if hasattr(printer, "on_job"):  # a VirtualPrinter
+            printer.on_job = lambda job, p=printer: sink(p.name, render_png(job, p.cfg.dots))
+
+
+def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN",
+             screenshots: str | None = None) -> int:
+    from kiosk.hall_server import ServerThread
+
+    base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    base.mkdir(parents=True, exist_ok=True)
+    log_path = logs.setup(base / "logs")
+    hall = demo_hall()
+    server = ServerThread(base / "hall.db", seed=hall, port=port, thread_name="demo:hall-server").start()
+    print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
+    terminals: list[Terminal] = []
+    try:
+        secrets = {tid: server.store.add_terminal(tid, role)
+                   for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"))}
+        for cfg in terminal_configs(server.url, secrets, base, language):
+            terminals.append(build_terminal(cfg))
+        from ui.demo import run_demo_windows
+
+        return run_demo_windows(
+            *terminals, language=language, staff=demo_staff(hall, DEMO_WINDOW), pin=DEMO_PIN,
+            subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
+            screenshots=Path(screenshots) if screenshots else None,
+        )
+    finally:
+        for terminal in terminals:
+            terminal.close()
+        server.stop()

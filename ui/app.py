@@ -1,0 +1,80 @@
+"""The Qt side of start-up: the application object, the theme, and the window of each role.
+
+``kiosk/app.py`` (the composition root) builds the adapters and services from the configuration and
+calls ``run_role_window``; ``kiosk/demo.py`` builds every role and calls ``role_window`` for each.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ui import theme
+
+log = logging.getLogger(__name__)
+
+
+def application(name: str = "hall-kiosk") -> QApplication:
+    """The process's QApplication (created once), with the elderly-friendly theme applied."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName(name)
+    theme.apply(app)
+    return app
+
+
+def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None = None) -> QWidget | None:
+    """The window of ``terminal.cfg.role`` over the terminal's services (None: no window for the role)."""
+    cfg = terminal.cfg
+    if cfg.role == "citizen":
+        from ui.citizen import CitizenWindow
+
+        return CitizenWindow(terminal.kiosk, language=language, idle_s=cfg.timeouts.idle_s,
+                             idle_warning_s=cfg.timeouts.idle_warning_s,
+                             call_timeout_s=cfg.platform.timeout_s + 3.0)
+    if cfg.role == "clerk":
+        from ui.clerk import ClerkWindow
+
+        return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
+                           call_timeout_s=cfg.platform.timeout_s + 3.0)
+    if cfg.role == "display":
+        from ui.display import DisplayWindow
+
+        return DisplayWindow(terminal.display, terminal.speaker, language=language,
+                             call_timeout_s=cfg.platform.timeout_s + 3.0)
+    return None
+
+
+def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[], None] | None = None) -> int:
+    """Shows the terminal's window (full screen on a real kiosk) and runs the event loop until it closes.
+
+    ``on_ready`` is called once the citizen home screen is shown and accepting input (the start-up bench
+    waits for it); for other roles, once the window is shown.
+    """
+    app = application()
+    window = role_window(terminal, language=terminal.cfg.language)
+    if window is None:
+        from kiosk.i18n import tr
+
+        print(tr("ui.app.role_not_available", "en", role=terminal.cfg.role), file=sys.stderr)
+        return 2
+    if on_ready is not None:
+        ready = getattr(window, "home_ready", None)
+        if ready is not None:
+            ready.connect(on_ready)
+    if fullscreen:
+        window.showFullScreen()
+    else:
+        window.show()
+    if on_ready is not None and getattr(window, "home_ready", None) is None:
+        on_ready()
+    app.setQuitOnLastWindowClosed(True)
+    try:
+        return app.exec()
+    finally:
+        window.close()
+        window.deleteLater()

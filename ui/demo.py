@@ -1,0 +1,144 @@
+"""The demo's windows: citizen kiosk, printer output, clerk window and hall display side by side.
+
+``kiosk/demo.py`` starts the server and builds the terminals; this module opens their windows and runs
+the event loop. Closing any window ends the demo. With ``screenshots`` a ``ScreenshotWalk`` takes a
+number at the kiosk, calls it at the window, saves a PNG of every window on the way (``QWidget.grab``,
+works offscreen) and quits; the README's pictures come from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.services.queue import PrintState
+from ui.app import application, role_window
+from ui.printer_output import PrinterOutputWindow
+
+log = logging.getLogger(__name__)
+
+WALK_DEADLINE_S = 60.0
+
+
+class _QuitOnClose(QObject):
+    """Ends the demo when any of its windows is closed."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Close:
+            QApplication.instance().quit()
+        return False
+
+
+class ScreenshotWalk(QObject):
+    """A scripted walk through the hall, one step at a time as each screen becomes ready."""
+
+    def __init__(self, windows: dict[str, QWidget], out_dir: Path, *, staff: str, pin: str) -> None:
+        super().__init__()
+        self.w = windows
+        self.out_dir = out_dir
+        self.saved: list[Path] = []
+        self.result = 1
+        citizen, clerk, display, output = (windows[k] for k in ("citizen", "clerk", "display", "printer"))
+        self.steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
+            ("home", lambda: citizen.hall_view is not None and display._have_backlog,
+             lambda: (self.save("citizen-home", citizen), citizen.open_services())),
+            ("services", lambda: bool(citizen.services_page.buttons),
+             lambda: (self.save("citizen-services", citizen), citizen.choose("A"))),
+            ("confirm", lambda: citizen.page == "confirm",
+             lambda: (self.save("citizen-confirm", citizen), citizen.confirm())),
+            ("ticket", lambda: citizen.page == "result" and citizen.issued is not None
+             and citizen.issued.print_state is PrintState.PRINTED and output.count >= 1,
+             lambda: (self.save("citizen-ticket", citizen), self.save("printer-output", output),
+                      self.save("clerk-login", clerk), self._login(clerk, staff, pin))),
+            ("logged in", lambda: clerk.page == "queue" and clerk.status is not None,
+             lambda: clerk.queue_page.action_buttons["call_next"].click()),
+            ("called", lambda: clerk.status is not None and clerk.status.current is not None
+             and bool(display.calls),
+             lambda: (self.save("clerk", clerk), self.save("display", display), citizen.go_home(),
+                      citizen.switch_language())),
+            ("english", lambda: citizen.texts.language == "en",
+             lambda: (self.save("citizen-home-en", citizen), self._finish())),
+        ]
+        self.deadline = time.monotonic() + WALK_DEADLINE_S
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    @staticmethod
+    def _login(clerk, staff: str, pin: str) -> None:
+        clerk.login_page.staff.setText(staff)
+        clerk.login_page.pin.setText(pin)
+        clerk.login_page.login_button.click()
+
+    def save(self, name: str, widget: QWidget) -> None:
+        path = self.out_dir / f"{name}.png"
+        widget.grab().save(str(path))
+        self.saved.append(path)
+        print(f"kiosk demo: saved {path}", flush=True)
+
+    def _finish(self) -> None:
+        self.result = 0
+        self.timer.stop()
+        QApplication.instance().quit()
+
+    def _tick(self) -> None:
+        if not self.steps:
+            return
+        name, ready, action = self.steps[0]
+        if ready():
+            self.steps.pop(0)
+            action()
+        elif time.monotonic() > self.deadline:
+            log.error("demo walk stuck at step %r", name)
+            print(f"kiosk demo: the walk did not get past step {name!r} in {WALK_DEADLINE_S:.0f} s", flush=True)
+            self.timer.stop()
+            QApplication.instance().quit()
+
+
+def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin: str,
+                     subscribe_printer_output: Callable[[Callable[[str, bytes], None]], None],
+                     screenshots: Path | None = None) -> int:
+    """Opens the demo's windows over the three terminals and runs until one is closed (or the walk ends)."""
+    app = application()
+    windows: dict[str, QWidget] = {
+        "citizen": role_window(citizen, language=language),
+        "printer": PrinterOutputWindow(language=language),
+        "clerk": role_window(clerk, language=language, login_hint=("ui.demo.login_hint",
+                                                                   {"staff": staff, "pin": pin})),
+        "display": role_window(display, language=language),
+    }
+    subscribe_printer_output(windows["printer"].post)
+    positions = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860)}
+    for key, window in windows.items():
+        window.setWindowTitle(f"{window.texts('app.name')} · {key}")
+        window.move(*positions[key])
+        window.show()
+    walk = None
+    if screenshots is not None:
+        screenshots.mkdir(parents=True, exist_ok=True)
+        walk = ScreenshotWalk(windows, screenshots, staff=staff, pin=pin)
+        walk.start()
+    quitter = _QuitOnClose()
+    for window in windows.values():
+        window.installEventFilter(quitter)
+    try:
+        status = app.exec()
+    finally:
+        if walk is not None:
+            walk.stop()
+        for window in windows.values():
+            window.removeEventFilter(quitter)
+            window.close()
+            window.deleteLater()
+    return walk.result if walk is not None else status
