@@ -284,8 +284,10 @@ class SyncEngine:
 
     def _upload(self, attachment: dict, *, force_check: bool = False) -> None:
         sha, size = attachment["sha256"], int(attachment["size"])
-        received = self.transport.attachment_received(sha) or 0
-        if received >= size and not force_check:
+        # One request for a small attachment: its only chunk goes at offset 0 and the answer says what the
+        # platform holds. A large one asks first, so an interrupted upload resumes where it stopped.
+        received = 0 if size <= self.chunk_bytes else (self.transport.attachment_received(sha) or 0)
+        if received >= size and not force_check and size > 0:
             self._batch_bytes_done += size
             self._progress()
             return

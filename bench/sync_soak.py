@@ -1,0 +1,191 @@
+"""Soak test: nothing finished is lost, duplicated or corrupted, through faults and SIGKILLs.
+
+    .venv/bin/python bench/sync_soak.py --submissions 1000 --kills 50
+
+What it does (issue 6, "Proof"):
+
+1. Starts the reference hall server (in this process, on 127.0.0.1) and a fault-injecting proxy in front
+   of it (bench/faultproxy.py: resets, timeouts, 500s, 503 with Retry-After, captive-portal 200 HTML,
+   slow and truncated answers, and resets/portal pages AFTER the server has acted).
+2. Runs a terminal as a CHILD PROCESS: it enqueues submissions i = 0…N-1 (each with one or two
+   attachments; every 25th carries a 300 kB "scan" that travels in ten resumable chunks) into its own
+   offline store while its sync engine drains them through the proxy. The child resumes at the number of
+   records its store holds, so each i is enqueued exactly once however often it dies.
+3. Kills the child with SIGKILL at random moments K times, restarting it each time.
+4. When the child reports its outbox empty, checks the server: every i present exactly once, its
+   content hash equal to the one computed here from the same deterministic generator, every attachment
+   present with its SHA-256. Prints the fault counts and, as its last line:
+
+    submitted=N acknowledged=N lost=0 duplicated=0 corrupt=0
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from kiosk.ports.outbox import AttachmentIn, content_hash  # noqa: E402
+
+NAMES = ("李䶮", "王小明", "欧阳娜娜", "张𠀀", "陈思")
+LARGE_EVERY = 25
+LARGE_SIZE = 300_000
+# Every fault of bench/faultproxy.py, about one request in four.
+SOAK_WEIGHTS = {"pass": 75, "reset": 3, "reset_after": 3, "timeout": 1, "http500": 3, "http503": 2, "portal": 3,
+                "portal_after": 2, "slow": 4, "truncated": 4}
+
+
+def submission(i: int) -> tuple[dict, list[AttachmentIn]]:
+    """The i-th submission, the same in parent and child."""
+    rng = random.Random(i * 7919 + 17)
+    id_number = f"3201021955{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(100, 999)}{rng.randint(0, 9)}"
+    content = {"seq": i, "matter": f"M-{rng.randint(1, 40):03d}",
+               "applicant": {"name": NAMES[i % len(NAMES)], "id_number": id_number},
+               "fields": {"phone": f"139{rng.randint(10_000_000, 99_999_999)}", "note": "材料齐全" * rng.randint(1, 5)}}
+    attachments = [AttachmentIn(rng.randbytes(rng.randint(2_000, 24_000)), "image/jpeg", "id_card_front")]
+    if i % LARGE_EVERY == 0:
+        attachments.append(AttachmentIn(rng.randbytes(LARGE_SIZE), "image/jpeg", "scan"))
+    elif rng.random() < 0.3:
+        attachments.append(AttachmentIn(rng.randbytes(rng.randint(1_000, 8_000)), "image/png", "photo"))
+    return content, attachments
+
+
+def expected(i: int) -> tuple[str, dict[str, int]]:
+    """(content hash of what the server should hold, {attachment sha256: size})."""
+    content, attachments = submission(i)
+    wire = {"content": content, "attachments": [
+        {"sha256": hashlib.sha256(a.data).hexdigest(), "size": len(a.data), "media_type": a.media_type,
+         "label": a.label} for a in attachments]}
+    return content_hash(wire), {a["sha256"]: a["size"] for a in wire["attachments"]}
+
+
+# --- the child: one terminal ---------------------------------------------------------------------------
+def child(args: argparse.Namespace) -> int:
+    from kiosk.platform_client.sync import SyncClient
+    from offline_cache import Store
+    from offline_cache.engine import SyncEngine
+
+    store = Store(args.data_dir, margin_bytes=0)
+    client = SyncClient(args.url, args.terminal, args.secret, timeout_s=1.0, probe_timeout_s=0.5, keep_alive=False)
+    engine = SyncEngine(store, client, backoff_base_s=0.05, backoff_max_s=1.0, probe_interval_s=0.2,
+                        idle_check_s=0.2).start()
+    with store.transaction() as db:
+        done = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    interval = 1.0 / args.rate
+    for i in range(done, args.submissions):
+        content, attachments = submission(i)
+        store.enqueue("submission", content, attachments)
+        time.sleep(interval)
+    while store.counts().waiting:
+        time.sleep(0.1)
+    engine.stop()
+    client.close()
+    store.close()
+    print("drained", flush=True)
+    return 0
+
+
+# --- the parent: server, proxy, kills, checks -----------------------------------------------------------
+def parent(args: argparse.Namespace) -> int:
+    from faultproxy import FaultProxy
+
+    from kiosk.hall_server import ServerThread, sample_hall
+    from offline_cache import Store
+
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="sync-soak-"))
+    started = time.monotonic()
+    with ServerThread(work / "hall.db", seed=sample_hall()) as server:
+        secret = server.store.add_terminal("K-SOAK", "citizen")
+        with FaultProxy(server.port, SOAK_WEIGHTS, seed=args.seed, hold_s=1.5) as proxy:
+            command = [sys.executable, __file__, "--child", "--data-dir", str(work / "terminal"), "--url", proxy.url,
+                       "--terminal", "K-SOAK", "--secret", secret, "--submissions", str(args.submissions),
+                       "--rate", str(args.rate)]
+            kills = 0
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            while True:
+                if kills < args.kills:
+                    deadline = time.monotonic() + rng.uniform(args.min_gap, args.max_gap)
+                    while time.monotonic() < deadline and proc.poll() is None:
+                        time.sleep(0.01)
+                    if proc.poll() is None:
+                        proc.send_signal(signal.SIGKILL)
+                        proc.wait()
+                        kills += 1
+                        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+                        continue
+                if proc.poll() is None:
+                    proc.wait(timeout=args.timeout)
+                out = proc.stdout.read() if proc.stdout else ""
+                if proc.returncode == 0 and "drained" in out:
+                    if kills < args.kills:  # finished early: the remaining kills hit a terminal that restarts
+                        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+                        continue
+                    break
+                print(f"terminal exited with {proc.returncode}; restarting", flush=True)
+                proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            records = server.store.sync_records("submission")
+            attachments_ok = {}
+            for r in records:
+                for a in r["record"]["attachments"]:
+                    if a["sha256"] not in attachments_ok:
+                        data = server.store.attachment_data(a["sha256"])
+                        attachments_ok[a["sha256"]] = data is not None and hashlib.sha256(data).hexdigest() == a["sha256"]
+            faults = dict(sorted(proxy.counts.items()))
+    store = Store(work / "terminal", margin_bytes=0)
+    counts = store.counts()
+    with store.transaction() as db:
+        submitted = db.execute("SELECT COUNT(*) FROM records WHERE kind = 'submission'").fetchone()[0]
+    store.close()
+
+    by_seq: dict[int, list[dict]] = {}
+    for r in records:
+        by_seq.setdefault(r["record"]["content"]["seq"], []).append(r)
+    lost = sum(1 for i in range(args.submissions) if i not in by_seq)
+    duplicated = sum(len(v) - 1 for v in by_seq.values())
+    corrupt = 0
+    for i, rs in by_seq.items():
+        digest, atts = expected(i)
+        for r in rs:
+            if r["content_hash"] != digest or any(not attachments_ok.get(sha) for sha in atts):
+                corrupt += 1
+    elapsed = time.monotonic() - started
+    print(f"kills={kills} elapsed_s={elapsed:.0f} requests_through_proxy={sum(faults.values())}")
+    print("faults " + " ".join(f"{k}={v}" for k, v in faults.items()))
+    print(f"server_records={len(records)} server_attachments={len(attachments_ok)} dead_letters={counts.dead}")
+    print(f"submitted={submitted} acknowledged={counts.acked} lost={lost} duplicated={duplicated} corrupt={corrupt}")
+    ok = (submitted == counts.acked == args.submissions and lost == duplicated == corrupt == 0)
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=25.0, help="submissions enqueued per second by the terminal")
+    parser.add_argument("--min-gap", type=float, default=0.3, help="shortest time between kills (s)")
+    parser.add_argument("--max-gap", type=float, default=1.5, help="longest time between kills (s)")
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED", "6")))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--terminal", help=argparse.SUPPRESS)
+    parser.add_argument("--secret", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    return child(args) if args.child else parent(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
