@@ -262,6 +262,23 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     return Detection(quad=full, score=score, method=name)
 
 
+def track(image: np.ndarray, previous: np.ndarray, *, work_size: int = WORK_SIZE,
+          min_score: float = 0.8) -> Detection | None:
+    """The page near where it was in the previous frame (the preview's fast path): the old quad is
+    refined onto this frame's edges and kept if its sides still have contrast; None sends the caller back
+    to a full ``detect``."""
+    factor = work_factor(image.shape, work_size)
+    small = shrink(image, factor)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
+    quad = (np.asarray(previous, dtype=np.float64).reshape(4, 2) + 0.5) / factor - 0.5
+    quad = refine(small, quad, reach=6.0, count=32)
+    score = score_quad(lab, quad)
+    if score < min_score:
+        return None
+    full = refine(image, (quad + 0.5) * factor - 0.5, reach=2.0 * factor + 4)
+    return Detection(quad=full, score=score, method="track")
+
+
 def find_page(image: np.ndarray, **kwargs) -> np.ndarray | None:
     found = detect(image, **kwargs)
     return None if found is None else found.quad

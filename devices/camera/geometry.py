@@ -80,23 +80,28 @@ def line_through(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return centre, np.array([np.cos(angle), np.sin(angle)])
 
 
-def robust_line(points: np.ndarray, *, tolerance: float, rounds: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
-    """Fits a line, then refits on the points within ``tolerance`` of it (drops a finger, a shadow edge)."""
-    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    line = line_through(pts)
-    for _ in range(rounds):
-        if line is None:
-            return None
-        centre, direction = line
-        normal = np.array([-direction[1], direction[0]])
-        dist = np.abs((pts - centre) @ normal)
-        # Keep at least the better half, so a block of outliers cannot hold the fit where it is.
-        cut = max(tolerance, 2.0 * float(np.partition(dist, len(dist) // 2)[len(dist) // 2]))
+def robust_line(points: np.ndarray, *, tolerance: float, rounds: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
+    """A line through points that ignores outliers (a finger over the edge, a rounded corner, a text stroke).
+
+    ``cv2.fitLine`` with the Welsch M-estimator (outliers far from the line get no weight at all), then
+    refitted on the points within ``tolerance`` of that line, or the better half of them, whichever is more.
+    """
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    if len(pts) < 2:
+        return None
+    vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_WELSCH, 0, 0.01, 0.01).ravel()
+    centre, direction = np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
+    for _ in range(rounds - 1):
+        dist = np.abs((pts - centre) @ np.array([-direction[1], direction[0]]))
+        cut = max(tolerance, float(np.partition(dist, len(dist) // 2)[len(dist) // 2]))
         keep = pts[dist <= cut]
         if len(keep) < max(3, len(pts) // 3):
-            return line
-        line = line_through(keep)
-    return line
+            break
+        refit = line_through(keep)
+        if refit is None:
+            break
+        centre, direction = refit
+    return centre, direction
 
 
 def intersect(l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:

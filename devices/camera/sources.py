@@ -1,0 +1,334 @@
+"""Frame sources by spec string, as config files and ``kiosk diag camera --source`` name them.
+
+    uvc:0                          first camera (index), best MJPG mode it offers
+    uvc:/dev/video2?size=2592x1944 a camera by path, asking for one size
+    folder:/srv/samples?hold=2     the images in a folder, each shown for ``hold`` seconds, in a loop
+    video:/tmp/desk.mp4            a video file, at its own frame rate, in a loop
+    synthetic:                     rendered sample documents sliding onto a desk and lying still
+    synthetic:?doc=a4&desk=light&size=1920x1080&fps=20&seed=3&still=2.5&drop_after=40&drop_s=1
+
+A source is used only from the capture service's owner thread: ``open()`` returns the ``CameraInfo``
+(modes offered, mode negotiated), ``read()`` returns the next RGB frame, or ``None`` when the device
+failed (unplugged); the service then closes it and opens it again. Every source paces itself to its frame
+rate with a bounded sleep, as a camera does. The synthetic source injects an unplug with ``drop_after``
+(frames) and ``drop_s`` (seconds away), so reconnection is tested through the same code path as a real
+camera pulled out of its socket.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import cv2
+import numpy as np
+
+from devices.camera import synthetic, uvc
+from kiosk.errors import ConfigError, DeviceNotFound
+from kiosk.ports.camera import CameraInfo, CameraMode
+
+KINDS = ("uvc", "folder", "video", "synthetic")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str
+    target: str
+    options: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+    def number(self, key: str, default: float) -> float:
+        value = self.options.get(key)
+        if value is None:
+            return default
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"camera source {self.text!r}: {key} must be a number, not {value!r}",
+                              setting="devices.camera", problem=f"{key} must be a number") from None
+
+    def size(self, default: tuple[int, int] | None) -> tuple[int, int] | None:
+        value = self.options.get("size")
+        if not value:
+            return default
+        try:
+            width, height = (int(v) for v in value.lower().split("x"))
+        except ValueError:
+            raise ConfigError(f"camera source {self.text!r}: size must look like 1920x1080, not {value!r}",
+                              setting="devices.camera", problem="size must look like 1920x1080") from None
+        return width, height
+
+
+def parse_spec(text: str) -> SourceSpec:
+    """``kind:target?key=value&…`` → SourceSpec; ``ConfigError`` naming what is wrong."""
+    kind, sep, rest = text.partition(":")
+    if not sep or kind not in KINDS:
+        raise ConfigError(f"camera source {text!r}: use one of {', '.join(k + ':' for k in KINDS)}",
+                          setting="devices.camera", problem=f"unknown camera source {text!r}")
+    target, _, query = rest.partition("?")
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    if kind in ("uvc", "folder", "video") and not target:
+        raise ConfigError(f"camera source {text!r}: {kind}: needs a target",
+                          setting="devices.camera", problem=f"{kind}: needs a target")
+    return SourceSpec(kind, target, options, text)
+
+
+def _pace(next_due: float, period: float) -> float:
+    """Sleeps until ``next_due`` (never longer than one period) and returns the next due time."""
+    now = time.monotonic()
+    if next_due > now:
+        time.sleep(min(period, next_due - now))
+        return next_due + period
+    return now + period  # late: do not try to catch up with a burst
+
+
+class FrameSource:
+    spec: SourceSpec
+    fps: float = 15.0
+
+    def open(self) -> CameraInfo:
+        raise NotImplementedError
+
+    def read(self) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class UvcSource(FrameSource):
+    def __init__(self, spec: SourceSpec, *, capture_factory=uvc.open_capture) -> None:
+        self.spec = spec
+        self._factory = capture_factory
+        self._cap = None
+
+    def open(self) -> CameraInfo:
+        self._cap = self._factory(self.spec.target)
+        offered = uvc.probe_modes(self._cap)
+        negotiated = uvc.negotiate(self._cap, offered, want=self.spec.size(None),
+                                   fourcc=self.spec.options.get("fourcc", "MJPG"))
+        self.fps = negotiated.fps or 15.0
+        return CameraInfo(self.spec.text, "uvc", tuple(offered), negotiated, backend="opencv")
+
+    def read(self) -> np.ndarray | None:
+        if self._cap is None:
+            return None
+        ok, frame = self._cap.read()
+        if not ok or frame is None:
+            return None
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class FolderSource(FrameSource):
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+        self.fps = spec.number("fps", 10.0)
+        self.hold_s = spec.number("hold", 2.0)
+        self._paths: list[Path] = []
+        self._cache: tuple[Path, np.ndarray] | None = None
+        self._due = 0.0
+        self._started = 0.0
+
+    def open(self) -> CameraInfo:
+        folder = Path(self.spec.target)
+        if not folder.is_dir():
+            raise DeviceNotFound(f"folder {folder} does not exist", device="camera")
+        self._paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self._paths:
+            raise DeviceNotFound(f"folder {folder} has no images", device="camera")
+        first = self._load(self._paths[0])
+        self._started = self._due = time.monotonic()
+        mode = CameraMode("file", int(first.shape[1]), int(first.shape[0]), self.fps)
+        return CameraInfo(self.spec.text, "folder", (mode,), mode, backend="imread")
+
+    def _load(self, path: Path) -> np.ndarray:
+        if self._cache is not None and self._cache[0] == path:
+            return self._cache[1]
+        data = np.fromfile(str(path), dtype=np.uint8)  # imdecode: non-ASCII paths work on Windows too
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+        if image is None:
+            raise DeviceNotFound(f"{path.name} is not a readable image", device="camera")
+        self._cache = (path, cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        return self._cache[1]
+
+    def read(self) -> np.ndarray | None:
+        self._due = _pace(self._due, 1.0 / self.fps)
+        index = int((time.monotonic() - self._started) / max(self.hold_s, 1e-3)) % len(self._paths)
+        try:
+            return self._load(self._paths[index])
+        except (DeviceNotFound, OSError):
+            return None
+
+
+class VideoSource(FrameSource):
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+        self._cap: cv2.VideoCapture | None = None
+        self._due = 0.0
+
+    def open(self) -> CameraInfo:
+        if not Path(self.spec.target).is_file():
+            raise DeviceNotFound(f"video {self.spec.target} does not exist", device="camera")
+        cap = cv2.VideoCapture(self.spec.target)
+        if not cap.isOpened():
+            cap.release()
+            raise DeviceNotFound(f"video {self.spec.target} cannot be decoded", device="camera")
+        self._cap = cap
+        self.fps = self.spec.number("fps", cap.get(cv2.CAP_PROP_FPS) or 15.0)
+        fourcc = uvc.fourcc_name(cap.get(cv2.CAP_PROP_FOURCC)) or "?"
+        mode = CameraMode(fourcc, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                          self.fps)
+        self._due = time.monotonic()
+        return CameraInfo(self.spec.text, "video", (mode,), mode, backend="ffmpeg")
+
+    def read(self) -> np.ndarray | None:
+        if self._cap is None:
+            return None
+        self._due = _pace(self._due, 1.0 / self.fps)
+        ok, frame = self._cap.read()
+        if not ok:  # the end: loop
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, frame = self._cap.read()
+        if not ok or frame is None:
+            return None
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class SyntheticSource(FrameSource):
+    """Sample documents slide onto a desk, lie still for ``still`` seconds, slide away; then the next.
+
+    Frames are a pure function of the frame number (deterministic for tests). The desk, its light and the
+    still frame are rendered once per document, so a 1080p stream costs a warp only while a page moves.
+    """
+
+    CYCLE = ("a4", "id_front", "id_back", "receipt")
+    ENTER_S, LEAVE_S, GAP_S = 0.6, 0.6, 0.4
+
+    def __init__(self, spec: SourceSpec) -> None:
+        self.spec = spec
+        self.size = spec.size((1920, 1080))
+        self.fps = spec.number("fps", 20.0)
+        self.still_s = spec.number("still", 2.5)
+        doc = spec.options.get("doc", spec.target or "cycle")
+        if doc != "cycle" and doc not in synthetic.DOCUMENTS:
+            raise ConfigError(f"camera source {spec.text!r}: doc must be cycle or one of "
+                              f"{', '.join(synthetic.DOCUMENTS)}", setting="devices.camera", problem="unknown doc")
+        self.documents = self.CYCLE if doc == "cycle" else (doc,)
+        self.desk = spec.options.get("desk", "wood")
+        if self.desk not in synthetic.DESKS:
+            raise ConfigError(f"camera source {spec.text!r}: desk must be one of {', '.join(synthetic.DESKS)}",
+                              setting="devices.camera", problem="unknown desk")
+        self.seed = int(spec.number("seed", 1))
+        self.drop_after = int(spec.number("drop_after", 0))
+        self.drop_s = spec.number("drop_s", 1.0)
+        self.frame_no = 0
+        self._unplugged_until = 0.0
+        self._dropped = False
+        self._scenes: dict[int, tuple[np.ndarray, ...]] = {}
+        self._still: dict[int, np.ndarray] = {}
+        self._due = 0.0
+
+    def open(self) -> CameraInfo:
+        if time.monotonic() < self._unplugged_until:
+            raise DeviceNotFound("synthetic camera unplugged", device="camera")
+        mode = CameraMode("RGB3", self.size[0], self.size[1], self.fps)
+        self._due = time.monotonic()
+        return CameraInfo(self.spec.text, "synthetic", (mode,), mode, backend="synthetic")
+
+    @property
+    def period_s(self) -> float:
+        return self.ENTER_S + self.still_s + self.LEAVE_S + self.GAP_S
+
+    def _scene(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(desk with its light, uint8; document RGBA; resting corners; light field) for the index-th document."""
+        if index not in self._scenes:
+            if len(self._scenes) > 4:
+                self._scenes.clear()
+                self._still.clear()
+            scene = synthetic.Scene(document=self.documents[index % len(self.documents)], desk=self.desk,
+                                    size=self.size, uneven=True, seed=self.seed * 1000 + index)
+            rng = np.random.default_rng(scene.seed)
+            desk = synthetic.desk_image(scene.desk, scene.size, rng)
+            corners = synthetic.place(scene, rng)
+            light = synthetic.lighting(scene, corners, rng)[..., None]
+            desk *= light
+            desk += rng.normal(0.0, 2.0, desk.shape[:2] + (1,)).astype(np.float32)
+            self._scenes[index] = (np.clip(desk, 0, 255).astype(np.uint8), synthetic.render_document(scene.document),
+                                   corners, light)
+        return self._scenes[index]
+
+    def corners_at(self, frame_no: int) -> tuple[int, np.ndarray | None]:
+        """Which document and where its corners are at a frame (None: between documents)."""
+        t = frame_no / self.fps
+        index = int(t // self.period_s)
+        phase = t - index * self.period_s
+        rest = self._scene(index)[2]
+        offstage = np.array([self.size[0] * 1.1, -0.2 * self.size[1]])
+        if phase < self.ENTER_S:
+            k = 1.0 - phase / self.ENTER_S
+        elif phase < self.ENTER_S + self.still_s:
+            k = 0.0
+        elif phase < self.ENTER_S + self.still_s + self.LEAVE_S:
+            k = (phase - self.ENTER_S - self.still_s) / self.LEAVE_S
+        else:
+            return index, None
+        return index, rest + offstage * (k * k)
+
+    def render(self, frame_no: int) -> np.ndarray:
+        index, corners = self.corners_at(frame_no)
+        desk, doc, rest, light = self._scene(index)
+        if corners is None:
+            return desk
+        still = np.array_equal(corners, rest)
+        if still and index in self._still:
+            return self._still[index]
+        frame = desk.copy()
+        dh, dw = doc.shape[:2]
+        w, h = self.size
+        src = np.array([[0, 0], [dw, 0], [dw, dh], [0, dh]], np.float32)
+        x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, [w, h])
+        x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 0, [w, h])
+        if x1 > x0 and y1 > y0:  # warp and blend only the page's bounding box
+            shifted = (corners - [x0, y0]).astype(np.float32)
+            matrix = cv2.getPerspectiveTransform(src, shifted)
+            warped = cv2.warpPerspective(doc, matrix, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
+            alpha = warped[..., 3:].astype(np.float32) * (0.93 / 255.0)  # paper a touch darker than white
+            box = frame[y0:y1, x0:x1].astype(np.float32)
+            paper = warped[..., :3].astype(np.float32) * light[y0:y1, x0:x1]
+            frame[y0:y1, x0:x1] = np.clip(box * (1 - alpha / 0.93) + paper * alpha, 0, 255).astype(np.uint8)
+        if still:
+            self._still[index] = frame
+        return frame
+
+    def read(self) -> np.ndarray | None:
+        self._due = _pace(self._due, 1.0 / self.fps)
+        now = time.monotonic()
+        if now < self._unplugged_until:
+            return None
+        if self.drop_after and not self._dropped and self.frame_no >= self.drop_after:
+            self._dropped = True
+            self._unplugged_until = now + self.drop_s
+            return None
+        frame = self.render(self.frame_no)
+        self.frame_no += 1
+        return frame
+
+
+def open_source(spec: str | SourceSpec) -> FrameSource:
+    """A source for a spec (not opened yet: the capture service opens it on its owner thread)."""
+    parsed = parse_spec(spec) if isinstance(spec, str) else spec
+    return {"uvc": UvcSource, "folder": FolderSource, "video": VideoSource,
+            "synthetic": SyntheticSource}[parsed.kind](parsed)
