@@ -113,7 +113,6 @@ class IdCardSimulator:
         self._exchanges: collections.deque[Exchange] = collections.deque(maxlen=2000)
         self._stop = threading.Event()
         self._down_until: float | None = None  # unplugged: refuse connections until then (inf: replug())
-        self._drop_client = threading.Event()
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._last_answer = b""
@@ -183,7 +182,6 @@ class IdCardSimulator:
         """Drops the line and refuses connections: for ``for_s`` seconds, or until ``replug()``."""
         with self._lock:
             self._down_until = float("inf") if for_s is None else time.monotonic() + for_s
-        self._drop_client.set()
 
     def replug(self) -> None:
         with self._lock:
@@ -237,7 +235,6 @@ class IdCardSimulator:
             except OSError:
                 self._close_listener()
                 continue
-            self._drop_client.clear()
             try:
                 self._talk(client)
             finally:
@@ -247,7 +244,7 @@ class IdCardSimulator:
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client.settimeout(0.05)
         splitter = FrameSplitter()
-        while not self._stop.is_set() and not self._drop_client.is_set():
+        while not self._stop.is_set() and not self._is_down():  # unplugged: the line drops
             try:
                 data = client.recv(4096)
             except (TimeoutError, socket.timeout):
