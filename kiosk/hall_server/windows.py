@@ -47,14 +47,16 @@ class WindowMixin:
         # The slow KDF runs outside any transaction; an unknown clerk costs the same time as a known one.
         salt, expected = (staff["pin_salt"], staff["pin_hash"]) if staff else (b"\0" * 16, b"")
         good = crypto.verify_pin(pin, salt, expected) and staff is not None
-        with self._write() as con:
-            if not good:
-                if staff is not None:
-                    failures = staff["failures"] + 1
+        if not good:
+            if staff is not None:  # counted in its own transaction: the refusal must not roll it back
+                with self._write() as con:
+                    failures = con.execute("SELECT failures FROM staff WHERE staff_id = ?",
+                                           (staff_id,)).fetchone()[0] + 1
                     locked = now + PIN_LOCK_S if failures >= PIN_MAX_FAILURES else 0
                     con.execute("UPDATE staff SET failures = ?, locked_until = ? WHERE staff_id = ?",
                                 (0 if locked else failures, locked, staff_id))
-                raise HallError("bad_pin", "unknown staff id or wrong PIN")
+            raise HallError("bad_pin", "unknown staff id or wrong PIN")
+        with self._write() as con:
             allowed = json.loads(staff["windows"])
             if allowed and window not in allowed:
                 raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
