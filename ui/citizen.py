@@ -44,6 +44,7 @@ from ui.citizen_pages import (
     idle_warning_bar,
 )
 from ui.idle import IdleGuard
+from ui import theme
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker
@@ -68,6 +69,7 @@ class CitizenWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("citizen-window")
+        theme.style_window(self)
         self.service = service
         self.call_timeout_s = call_timeout_s
         self.texts = Texts(language, self)

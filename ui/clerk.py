@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from kiosk.domain import HallInfo, Outcome, Ticket, WindowStatus
 from kiosk.services.queue import ClerkQueueService, ClerkUpdate, SessionChanged
 from ui.bridge import EventBridge
+from ui import theme
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
 from ui.worker import Worker
@@ -252,6 +253,7 @@ class ClerkWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("clerk-window")
+        theme.style_window(self)
         self.service = service
         self.hall = hall
         self.call_timeout_s = call_timeout_s

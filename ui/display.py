@@ -19,7 +19,7 @@ from kiosk.i18n import Translator
 from kiosk.services.announce import AnnouncementQueue, Speaker
 from kiosk.services.queue import HallDisplayService
 from ui.texts import Texts
-from ui.theme import display_stylesheet
+from ui.theme import display_stylesheet, style_window
 from ui.widgets import Banner, label
 from ui.worker import Worker
 
@@ -58,7 +58,7 @@ class DisplayWindow(QWidget):
         self._have_backlog = False
 
         t = self.texts
-        self.setStyleSheet(display_stylesheet())
+        style_window(self, display_stylesheet())
         self.other = Translator(t.other_language())  # the second line, for visitors
         self.hall_name = label("", "title")
         self.heading = t.bind(label("", "display-heading"), "ui.display.now_calling")

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from ui import theme
 from ui.texts import Texts
 from ui.widgets import label
 
@@ -20,6 +21,7 @@ class PrinterOutputWindow(QWidget):
     def __init__(self, *, language: str = "zh_CN", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("printer-output")
+        theme.style_window(self)
         self.texts = Texts(language, self)
         self.count = 0
         self.title = self.texts.bind(label("", "subtitle"), "ui.demo.printer_output")

@@ -140,6 +140,14 @@ def apply(app: QApplication) -> None:
     app.setStyleSheet(stylesheet())
 
 
+def style_window(window, sheet: str | None = None) -> None:
+    """Gives a top-level window the theme itself, so it looks right in any QApplication (tests, embedding)."""
+    font = QFont(cjk_family())
+    font.setPointSize(BODY_PT)
+    window.setFont(font)
+    window.setStyleSheet(stylesheet() if sheet is None else sheet)
+
+
 def restyle(widget) -> None:
     """Re-applies the stylesheet after a widget's ``role`` property changed."""
     style = widget.style()
