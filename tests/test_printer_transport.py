@@ -248,3 +248,50 @@ def test_bad_or_missing_printers_fail_clearly(url, error):
             p.print_ticket(slip())
     finally:
         p.close()
+
+
+LP_STAND_IN = """#!/bin/sh
+# Stands in for CUPS's lp: records its arguments and the job, fails for the queue "offline".
+echo "$@" > "$(dirname "$0")/args"
+cat > "$(dirname "$0")/job"
+if [ "$2" = "offline" ]; then echo "lp: The printer or class does not exist." >&2; exit 1; fi
+echo "request id is $2-1 (1 file(s))"
+"""
+
+
+@pytest.fixture
+def lp_on_path(tmp_path, monkeypatch):
+    """An ``lp`` command on PATH that records what it was given (this machine has no CUPS)."""
+    from escpos.printer import cups as escpos_cups
+
+    if escpos_cups.is_usable():
+        pytest.skip("pycups is installed: cups:// goes through it, not lp")
+    lp = tmp_path / "lp"
+    lp.write_text(LP_STAND_IN)
+    lp.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    return tmp_path
+
+
+def test_cups_queue_gets_each_job_whole_and_raw(lp_on_path):
+    """GIVEN a CUPS queue WHEN two tickets print THEN lp -d QUEUE -o raw received each job's exact bytes."""
+    p = open_printer(PrinterConfig("ticket", "cups://Ticket_Printer"), timeout_s=TIMEOUT)
+    try:
+        assert p.status() is PrinterStatus.UNKNOWN
+        p.print_ticket(slip())
+        assert (lp_on_path / "args").read_text().split() == ["-d", "Ticket_Printer", "-t", "kiosk", "-o", "raw"]
+        assert (lp_on_path / "job").read_bytes() == ticket_job(slip(), p.cfg)
+        (lp_on_path / "job").unlink()
+        p.print_ticket(slip())
+        assert (lp_on_path / "job").read_bytes() == ticket_job(slip(), p.cfg)
+    finally:
+        p.close()
+
+
+def test_cups_refusal_is_not_found(lp_on_path):
+    p = open_printer(PrinterConfig("ticket", "cups://offline"), timeout_s=TIMEOUT)
+    try:
+        with pytest.raises(DeviceNotFound, match="does not exist"):
+            p.print_ticket(slip())
+    finally:
+        p.close()

@@ -21,7 +21,7 @@ import contextlib
 import errno
 import shutil
 import socket
-import time
+import subprocess
 from collections.abc import Iterator
 
 import serial
@@ -42,7 +42,7 @@ def _translated(device: str, what: str) -> Iterator[None]:
         yield
     except DeviceError:
         raise
-    except (serial.SerialTimeoutException, socket.timeout, TimeoutError) as exc:
+    except (serial.SerialTimeoutException, socket.timeout, TimeoutError, subprocess.TimeoutExpired) as exc:
         raise DeviceTimeout(f"{what}: {exc}", key="printer.error.no_answer", device=device) from None
     except escpos_errors.DeviceNotFoundError as exc:
         raise DeviceNotFound(f"{what}: {' '.join(str(exc).split())}", device=device) from None
@@ -226,31 +226,65 @@ class FileLink(Link):
 
 
 class CupsLink(Link):
-    """A CUPS queue: pycups when installed, else the ``lp`` command (python-escpos LP), both raw."""
+    """A CUPS queue, raw: pycups (python-escpos CupsPrinter) when installed, else the ``lp`` command.
+
+    Each job is handed over whole in ``finish_job``. python-escpos's own LP class is not used: its close
+    terminates ``lp`` before it has necessarily read the whole job.
+    """
 
     def _make(self):
         if escpos_cups.is_usable():
             return CupsPrinter(printer_name=self.target.address)
         if shutil.which("lp"):
-            from escpos.printer import LP
-
-            return LP(printer_name=self.target.address)
+            return _LpCommand(self.target.address, self.timeout_s, self.device)
         raise DeviceNotSupported("pycups or the lp command (apt install cups-client)",
                                  key="printer.error.missing_library", device=self.device)
 
     def finish_job(self) -> None:
         with _translated(self.device, f"cannot hand the job to {self.describe()}"):
-            if hasattr(self.escpos, "send"):
-                self.escpos.send()
-                self.escpos.open()  # CupsPrinter needs a fresh spool file for the next job
-            else:
-                self.escpos.flush()
+            self.escpos.close()  # CupsPrinter sends its spool file; _LpCommand runs lp
+        self.is_open = False  # the next job opens a new one
+
+
+class _LpCommand:
+    """``lp -d QUEUE -o raw`` fed one whole job on stdin, with a bounded wait."""
+
+    def __init__(self, queue: str, timeout_s: float, device: str) -> None:
+        self.queue = queue
+        self.device = device
+        self.timeout_s = timeout_s
+        self.pending = bytearray()
+
+    def open(self) -> None:
+        self.pending.clear()
+
+    def _raw(self, data: bytes) -> None:
+        self.pending += data
+
+    def close(self) -> None:
+        if not self.pending:
+            return
+        job, self.pending = bytes(self.pending), bytearray()
+        result = subprocess.run(["lp", "-d", self.queue, "-t", "kiosk", "-o", "raw"], input=job,
+                                capture_output=True, timeout=self.timeout_s + 10, check=False)
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip() or f"lp exited {result.returncode}"
+            raise DeviceNotFound(f"lp -d {self.queue}: {message}", key="printer.error.unplugged",
+                                 device=self.device)
 
 
 class Win32Link(Link):
+    """A Windows printer, raw. python-escpos Win32Raw starts a document on open; the spooler prints it when
+    it is closed, so each job is its own document."""
+
     def _make(self):
         _need(escpos_win32.is_usable(), "pywin32 (Windows only)", self.device)
         return Win32Raw(printer_name=self.target.address)
+
+    def finish_job(self) -> None:
+        with _translated(self.device, f"cannot hand the job to {self.describe()}"):
+            self.escpos.close()
+        self.is_open = False
 
 
 class DummyLink(Link):
@@ -270,7 +304,3 @@ LINKS: dict[str, type[Link]] = {"serial": SerialLink, "tcp": TcpLink, "usb": Usb
 
 def make_link(target: PrinterTarget, device: str, timeout_s: float) -> Link:
     return LINKS[target.scheme](target, device, timeout_s)
-
-
-def deadline(timeout_s: float) -> float:
-    return time.monotonic() + timeout_s
