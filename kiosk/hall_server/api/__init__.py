@@ -14,6 +14,15 @@ from kiosk.hall_server.models import ErrorBody
 ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)}
 
 
+async def no_body(request: Request) -> None:
+    """For actions that take no body: anything but nothing (or ``{}``) is a malformed request."""
+    body = (await request.body()).strip()
+    if body not in (b"", b"{}"):
+        from kiosk.hall_server.problems import HallError
+
+        raise HallError("invalid_request", "this action takes no request body")
+
+
 async def call(request: Request, fn, /, *args, **kwargs):
     return await request.app.state.run(fn, *args, **kwargs)
 

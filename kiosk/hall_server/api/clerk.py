@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from kiosk.hall_server.api import ERRORS, call, store
+from kiosk.hall_server.api import ERRORS, call, no_body, store
 from kiosk.hall_server.auth import Terminal, require
 from kiosk.hall_server.models import (
     FinishRequest,
@@ -42,7 +42,7 @@ async def login(body: LoginRequest, request: Request, terminal: Terminal = Depen
                         token=session.token)
 
 
-@router.post("/logout", response_model=Ok, responses=ERRORS)
+@router.post("/logout", dependencies=[Depends(no_body)], response_model=Ok, responses=ERRORS)
 async def logout(request: Request, terminal: Terminal = Depends(clerk), token: str | None = Session) -> Ok:
     await call(request, store(request).logout, terminal_id=terminal.id, token=token)
     return Ok()
@@ -56,7 +56,7 @@ async def window_status(request: Request, terminal: Terminal = Depends(clerk),
     return WindowStatusModel.model_validate(asdict(status))
 
 
-@router.post("/call-next", response_model=MaybeTicketAnswer, responses=ERRORS,
+@router.post("/call-next", dependencies=[Depends(no_body)], response_model=MaybeTicketAnswer, responses=ERRORS,
              summary="Call the next ticket (appointments, weight, arrival; priority streak cap)")
 async def call_next(request: Request, terminal: Terminal = Depends(clerk),
                     token: str | None = Session) -> MaybeTicketAnswer:
@@ -86,7 +86,7 @@ def _simple(name: str, summary: str):
 
     action.__name__ = name.replace("-", "_")
     router.add_api_route(f"/{name}", action, methods=["POST"], response_model=TicketAnswer, responses=ERRORS,
-                         summary=summary)
+                         summary=summary, dependencies=[Depends(no_body)])
 
 
 _simple("recall", "Announce the current ticket again")
@@ -94,7 +94,7 @@ _simple("no-show", "The current ticket did not come")
 _simple("hold", "Set the current ticket aside, to call back today")
 
 
-@router.post("/return", response_model=TicketAnswer, responses=ERRORS,
+@router.post("/return", dependencies=[Depends(no_body)], response_model=TicketAnswer, responses=ERRORS,
              summary="Put the current ticket back at the end of its queue")
 async def return_to_queue(request: Request, terminal: Terminal = Depends(clerk),
                           token: str | None = Session) -> TicketAnswer:
@@ -124,7 +124,7 @@ async def pause(body: PauseRequest, request: Request, terminal: Terminal = Depen
     return Ok()
 
 
-@router.post("/resume", response_model=Ok, responses=ERRORS, summary="Resume a paused window")
+@router.post("/resume", dependencies=[Depends(no_body)], response_model=Ok, responses=ERRORS, summary="Resume a paused window")
 async def resume(request: Request, terminal: Terminal = Depends(clerk), token: str | None = Session) -> Ok:
     await call(request, store(request).resume, terminal_id=terminal.id, token=token)
     return Ok()
