@@ -4,6 +4,8 @@ All pure functions on numpy arrays (RGB uint8 in, RGB or grey uint8 out):
 
 - ``flatten(image, quad)``: perspective warp of the quad to an upright rectangle whose sides are the quad's
   longer opposite sides (no resolution is thrown away);
+- ``text_runs_vertically(page)``: a page photographed a quarter turn round is turned back (180° cannot be
+  told from line direction alone and is left as is);
 - ``deskew(page)``: finds the angle of the text lines (projection profiles of the inked pixels over
   ±``max_deg``, coarse then fine) and rotates it away; a flattened page from a tilted camera or a form
   printed askew comes out level;
@@ -67,6 +69,21 @@ def skew_angle(page: np.ndarray, *, max_deg: float = 6.0) -> float:
     best = max(coarse, key=lambda a: _profile_energy(ink, a))
     fine = np.arange(best - 0.5, best + 0.51, 0.1)
     return float(max(fine, key=lambda a: _profile_energy(ink, a)))
+
+
+def text_runs_vertically(page: np.ndarray) -> bool:
+    """True when the page's text lines run up and down (the page was photographed a quarter turn round):
+    the ink's column profile then alternates between lines and gaps more strongly than its row profile."""
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    scale = 600.0 / max(grey.shape)
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ink = _ink(grey)
+    if ink.mean() < 0.002 or ink.mean() > 0.5:
+        return False
+    rows = np.var(ink.mean(axis=1))
+    cols = np.var(ink.mean(axis=0))
+    return bool(cols > 1.5 * rows)
 
 
 def rotate(page: np.ndarray, angle: float) -> np.ndarray:
@@ -137,6 +154,8 @@ def clean_page(image: np.ndarray, quad: np.ndarray | None, cleanup: Cleanup | st
     """Flatten (when a quad was found), deskew, then clean up as asked."""
     page = flatten(image, quad) if quad is not None else image
     if straighten:
+        if text_runs_vertically(page):  # a quarter turn: which way round cannot be told without reading it
+            page = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
         page, _ = deskew(page)
     cleanup = Cleanup(cleanup)
     if cleanup is Cleanup.COLOUR:

@@ -54,6 +54,8 @@ def backend_for_platform() -> int:
 def open_capture(target: str) -> cv2.VideoCapture:
     """Opens ``0``/``2`` (an index) or ``/dev/video2`` (a path); ``DeviceNotFound`` when it is not there."""
     backend = backend_for_platform()
+    # OpenCV logs its own warnings about a missing device to stderr; we report the failure ourselves.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     try:
         cap = cv2.VideoCapture(int(target), backend) if target.isdigit() else cv2.VideoCapture(target, backend)
     except cv2.error as exc:  # translated at the edge: callers see our errors only
