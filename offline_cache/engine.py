@@ -50,6 +50,8 @@ from offline_cache.store import OutboxEntry, Store
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER_MAX_S = 3600.0  # a Retry-After beyond an hour is taken as an hour
+
 StateCallback = Callable[[SyncState, str], None]
 ProgressCallback = Callable[[SyncProgress], None]
 
@@ -79,10 +81,12 @@ class SyncEngine:
         self.purge_interval_s = purge_interval_s
         self.rng = rng or random.Random()
         self.thread_name = thread_name
-        self.state = SyncState.OFFLINE
+        self.state = SyncState.OFFLINE  # until the first probe says otherwise
+        self._announced = False  # the first state is always reported
         self.delivered = 0  # records acknowledged since start
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._retry_now = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0  # consecutive link failures, for the backoff
         self._batch_done = self._batch_bytes_done = 0
@@ -114,14 +118,18 @@ class SyncEngine:
         self.stop()
 
     def nudge(self) -> None:
-        """Wake up now: a new record, or the network is known to be back."""
+        """Wake up: a new record is waiting (a running backoff still holds)."""
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """Ends any backoff at once ("send now" in the technician view; the network is known to be back)."""
+        self._retry_now.set()
         self._wake.set()
 
     # --- events ------------------------------------------------------------------------------------
     def _set_state(self, state: SyncState, detail: str = "") -> None:
-        if state == self.state and not detail:
-            return
-        changed = state != self.state
+        changed = state != self.state or not self._announced
+        self._announced = True
         self.state = state
         if changed:
             log.info("sync %s %s", state.value, detail)
@@ -176,7 +184,11 @@ class SyncEngine:
                 wait = min(retry_at - now, self.probe_interval_s) if probing else retry_at - now
                 if not self._sleep(wait):
                     break
-                if probing and time.monotonic() < retry_at:
+                if self._retry_now.is_set():
+                    self._retry_now.clear()
+                elif time.monotonic() < retry_at:
+                    if not probing:
+                        continue  # a new record does not cut a backoff short (nor a Retry-After)
                     if not self.transport.probe():
                         continue
                     log.info("sync: platform answers again; retrying now")
@@ -206,7 +218,7 @@ class SyncEngine:
                 delay = self._link_failed(entry, exc, SyncState.RETRYING)
                 retry_after = exc.params.get("retry_after_s")
                 if retry_after is not None:
-                    delay = max(0.0, min(float(retry_after), self.backoff_max_s))
+                    delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))  # the server knows best
                 retry_at, probing = time.monotonic() + delay, False
             except PlatformRejected as exc:
                 if exc.status in (401, 403):
