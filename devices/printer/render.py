@@ -22,7 +22,6 @@ from PIL import Image, ImageDraw
 
 from devices.printer import glyphs
 from devices.printer.commands import Command, parse
-from devices.printer.text import LINE_HEIGHT_DOTS
 from kiosk.errors import DeviceNotSupported
 
 DEFAULT_LINE_SPACING = 30  # dots per line feed at power-on (ESC 2)
