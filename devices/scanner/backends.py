@@ -1,0 +1,142 @@
+"""The two code-reading libraries behind one small interface, with the payload's bytes recovered.
+
+- ``ZxingBackend`` (default): zxing-cpp, self-contained wheels, the fastest reader measured
+  (reference/scanners-cameras.md, "Decoding codes from camera frames": ~3 ms a 1080p frame, QR only).
+- ``ZbarBackend``: pyzbar over the system libzbar0 (the Windows wheel bundles a 2012 zbar).
+
+Text: both libraries *guess* the character set of a QR code's byte segment when it carries no ECI, and
+zbar often guesses wrong for UTF-8 Chinese (pyzbar issues #14, #55, #95; it does not expose zbar's binary
+mode). So we decode the bytes ourselves: UTF-8 first, then GB18030 (``framing.decode_payload``).
+
+- zxing-cpp gives the raw bytes (``Barcode.bytes``); when the symbol declares an ECI (symbology identifier
+  ``]Q2``, ``]d4``…) its ``text`` already follows the declared character set and is kept.
+- pyzbar gives zbar's *text*, UTF-8 encoded. When zbar decoded the bytes as ISO-8859-1 or Shift-JIS, we
+  re-encode its text the way it decoded it to get the original bytes back (``recover_zbar_text``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from devices.scanner.framing import decode_payload
+from kiosk.errors import DeviceNotSupported
+from kiosk.ports.scanner import DecodedCode
+
+# The formats the hall uses (docs/codes.md): our codes are QR; DataMatrix and Code 128 appear on some
+# e-licence prints and parcel-style receipts. Fewer formats is much faster (reference: 29 ms → 3 ms).
+DEFAULT_FORMATS: tuple[str, ...] = ("QRCode",)
+KNOWN_FORMATS = ("QRCode", "DataMatrix", "Code128", "PDF417", "Aztec")
+_ZBAR_NAMES = {"QRCode": "QRCODE", "Code128": "CODE128", "PDF417": "PDF417"}
+_ZBAR_FORMATS = {v: k for k, v in _ZBAR_NAMES.items()}
+
+
+def text_from_bytes(raw: bytes, fallback: str) -> str:
+    try:
+        return decode_payload(raw)
+    except UnicodeDecodeError:
+        return fallback
+
+
+def recover_zbar_text(data: bytes) -> str:
+    """zbar's output (its text, UTF-8 encoded) → the payload as the sender meant it.
+
+    zbar decodes a byte segment without ECI as UTF-8 when it can, otherwise by a guess: Shift-JIS if the
+    bytes look like it, else ISO-8859-1. Undo the guess by encoding its text back the same way, and
+    decode those bytes as UTF-8, then GB18030. Text that re-encodes to nothing better is kept as it is.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return text_from_bytes(data, data.decode("latin-1"))
+    if text.isascii():
+        return text
+    for guess in ("latin-1", "shift_jis", "cp932"):
+        try:
+            raw = text.encode(guess)
+        except UnicodeEncodeError:
+            continue
+        if raw == data:
+            continue  # text was already right in this encoding's terms
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        if guess == "latin-1":  # all chars ≤ U+00FF: zbar surely guessed ISO-8859-1; try GB18030 too
+            try:
+                return raw.decode("gb18030")
+            except UnicodeDecodeError:
+                pass
+    return text
+
+
+class ZxingBackend:
+    name = "zxing"
+
+    def __init__(self, formats: Sequence[str] = DEFAULT_FORMATS) -> None:
+        import zxingcpp
+
+        self._z = zxingcpp
+        unknown = [f for f in formats if f not in KNOWN_FORMATS]
+        if unknown:
+            raise DeviceNotSupported(f"unknown code formats {unknown}; known: {', '.join(KNOWN_FORMATS)}",
+                                     device="camera")
+        self.formats = tuple(formats)
+        self._formats = zxingcpp.barcode_formats_from_str(",".join(formats))
+
+    def read(self, grey: np.ndarray, *, try_rotate: bool = False, try_downscale: bool = True,
+             try_invert: bool = False, binarizer: str = "local", is_pure: bool = False,
+             errors: bool = False) -> tuple[list[DecodedCode], list[np.ndarray]]:
+        """Codes found, and the corners (4×2 float arrays) of symbols found but not decodable (for
+        ``errors=True``: regions worth a second, harder look)."""
+        z = self._z
+        binarizers = {"local": z.Binarizer.LocalAverage, "global": z.Binarizer.GlobalHistogram,
+                      "fixed": z.Binarizer.FixedThreshold}
+        results = z.read_barcodes(grey, formats=self._formats, try_rotate=try_rotate,
+                                  try_downscale=try_downscale, try_invert=try_invert,
+                                  binarizer=binarizers[binarizer], is_pure=is_pure, return_errors=errors)
+        codes, failed = [], []
+        for r in results:
+            p = r.position
+            corners = ((p.top_left.x, p.top_left.y), (p.top_right.x, p.top_right.y),
+                       (p.bottom_right.x, p.bottom_right.y), (p.bottom_left.x, p.bottom_left.y))
+            if not r.valid:
+                failed.append(np.array(corners, dtype=np.float32))
+                continue
+            eci = r.symbology_identifier[-1:] in ("2", "4", "5", "6")  # ISO 18004 / 16022 ECI flags
+            text = r.text if eci else text_from_bytes(bytes(r.bytes), r.text)
+            codes.append(DecodedCode(text, str(r.format).split(".")[-1].replace(" ", ""), corners))
+        return codes, failed
+
+
+class ZbarBackend:
+    name = "zbar"
+
+    def __init__(self, formats: Sequence[str] = DEFAULT_FORMATS) -> None:
+        try:
+            from pyzbar import pyzbar
+        except (ImportError, OSError) as exc:  # no libzbar0 on this machine
+            raise DeviceNotSupported(f"pyzbar / libzbar0 not available: {exc}", device="camera",
+                                     key="codes.error.backend_missing") from None
+        self._zbar = pyzbar
+        missing = [f for f in formats if f not in _ZBAR_NAMES]
+        if missing:
+            raise DeviceNotSupported(f"zbar cannot read {missing}", device="camera")
+        self.formats = tuple(formats)
+        self._symbols = [getattr(pyzbar.ZBarSymbol, _ZBAR_NAMES[f]) for f in formats]
+
+    def read(self, grey: np.ndarray, **_options: object) -> tuple[list[DecodedCode], list[np.ndarray]]:
+        codes = []
+        for r in self._zbar.decode(np.ascontiguousarray(grey), symbols=self._symbols):
+            corners = tuple((int(p.x), int(p.y)) for p in r.polygon)
+            codes.append(DecodedCode(recover_zbar_text(r.data), _ZBAR_FORMATS.get(r.type, r.type), corners))
+        return codes, []
+
+
+def make_backend(name: str, formats: Sequence[str] = DEFAULT_FORMATS) -> ZxingBackend | ZbarBackend:
+    if name == "zxing":
+        return ZxingBackend(formats)
+    if name == "zbar":
+        return ZbarBackend(formats)
+    raise DeviceNotSupported(f"unknown decoder back end {name!r}; use zxing or zbar", device="camera")
