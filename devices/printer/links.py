@@ -206,9 +206,18 @@ class UsbLink(Link):
     def _make(self):
         _need(escpos_usb.is_usable(), "pyusb (pip install pyusb; and libusb-1.0)", self.device)
         o = self.target.options
-        usb_args = {"bInterfaceNumber": o["interface"]} if "interface" in o else {}
-        return Usb(idVendor=o["vendor"], idProduct=o["product"], usb_args=usb_args,
-                   timeout=int(self.timeout_s * 1000), in_ep=o.get("in_ep", 0x82), out_ep=o.get("out_ep", 0x01))
+        interface = o.get("interface", 0)
+
+        class _UsbPrinter(Usb):
+            """python-escpos Usb that frees the configured interface (it always takes interface 0)."""
+
+            def _check_driver(self) -> None:
+                with contextlib.suppress(Exception):  # not every backend can (only libusb1 on Linux)
+                    if self.device.is_kernel_driver_active(interface):
+                        self.device.detach_kernel_driver(interface)
+
+        return _UsbPrinter(idVendor=o["vendor"], idProduct=o["product"], timeout=int(self.timeout_s * 1000),
+                           in_ep=o.get("in_ep", 0x82), out_ep=o.get("out_ep", 0x01))
 
     def read(self, n: int, timeout_s: float) -> bytes:
         with _translated(self.device, f"cannot read from {self.describe()}"):
