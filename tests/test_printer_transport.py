@@ -295,3 +295,39 @@ def test_cups_refusal_is_not_found(lp_on_path):
             p.print_ticket(slip())
     finally:
         p.close()
+
+
+@pytest.fixture
+def pty_printer(sim):
+    if not hasattr(__import__("os"), "openpty"):
+        pytest.skip("pseudo-terminals are POSIX only")
+    url = sim.open_pty()
+    p = open_printer(PrinterConfig("ticket", url), timeout_s=TIMEOUT)
+    yield p
+    p.close()
+
+
+def test_a_real_serial_device_node(sim, pty_printer):
+    """GIVEN the simulator behind a pseudo-terminal (serial:///dev/pts/N, the plain-path serial code)
+    WHEN asked and printed to THEN status, paper out, garbage and the ticket bytes behave as on the wire."""
+    assert pty_printer.status() is PrinterStatus.READY
+    sim.set_status(PrinterStatus.PAPER_OUT)
+    with pytest.raises(PaperOut):
+        pty_printer.print_ticket(slip())
+    sim.set_status(PrinterStatus.READY)
+    pty_printer.print_ticket(slip())
+    assert sim.wait_for(lambda: sim.jobs() == [ticket_job(slip(), pty_printer.cfg)])
+    sim.set_fault(Fault.GARBAGE)
+    with pytest.raises(DeviceProtocolError):
+        pty_printer.status()
+    sim.set_fault(None)
+    assert pty_printer.status() is PrinterStatus.READY
+
+
+def test_a_serial_device_that_goes_away_is_not_found(sim, pty_printer):
+    """GIVEN a serial printer in use WHEN its device node goes away THEN DeviceNotFound, also on retry."""
+    assert pty_printer.status() is PrinterStatus.READY
+    sim.unplug()
+    for _ in range(2):
+        with pytest.raises(DeviceNotFound):
+            pty_printer.status()

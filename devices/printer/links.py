@@ -94,6 +94,13 @@ class Link:
         self.is_open = False
         with contextlib.suppress(Exception):  # closing a link that is already gone must not fail
             self.escpos.close()
+        # If python-escpos's close failed half-way (flush on a port that is gone), close the handle
+        # ourselves and forget it, or its __del__ tries again later and prints a traceback.
+        handle = getattr(self.escpos, "_device", False)
+        if handle:
+            with contextlib.suppress(Exception):
+                handle.close()
+            self.escpos._device = False
 
     def describe(self) -> str:
         return f"{self.target.scheme}://{self.target.address}" + (f":{self.target.port}" if self.target.port else "")

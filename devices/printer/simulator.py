@@ -1,7 +1,8 @@
 """A thermal printer that speaks ESC/POS over a real TCP socket on 127.0.0.1.
 
 Reach it as ``tcp://127.0.0.1:PORT`` (python-escpos Network) or ``serial://socket://127.0.0.1:PORT``
-(pyserial's socket:// URL, i.e. the serial code path). It keeps every byte it is sent (``received``,
+(pyserial's socket:// URL, i.e. the serial code path); on POSIX ``open_pty()`` also gives it a real serial
+device node (a pseudo-terminal, ``serial:///dev/pts/N``). It keeps every byte it is sent (``received``,
 ``jobs()``), answers real-time status ``DLE EOT n`` from its configurable state (status.ANSWERS_FOR:
 ready, paper near end, paper out, cover open, offline, error) and injects faults:
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import os
 import selectors
 import socket
 import threading
@@ -60,6 +62,7 @@ class PrinterSimulator:
         self._listener: socket.socket | None = None
         self._clients: dict[socket.socket, bytearray] = {}
         self._outbox: list[bytes] = []
+        self._new_ends: list[_PtyEnd] = []
         self._want_plugged = True
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -125,6 +128,24 @@ class PrinterSimulator:
         with self._lock:
             self._outbox.append(data)
 
+    def open_pty(self) -> str:
+        """A pseudo-terminal served like a connection; returns its URL (``serial:///dev/pts/N``).
+
+        The simulator keeps the terminal's other end open too, so the port stays there while the driver
+        closes and reopens it, as a real serial port does; ``unplug()`` removes it for good.
+        """
+        import pty
+        import tty
+
+        master, slave = pty.openpty()
+        tty.setraw(slave)  # no echo of our answers back to us before the driver sets raw mode itself
+        os.set_blocking(master, False)
+        end = _PtyEnd(master, slave)
+        with self._lock:
+            self._new_ends.append(end)
+        self._wait_until(lambda: end in self._clients)
+        return f"serial://{os.ttyname(slave)}"
+
     @property
     def received(self) -> bytes:
         with self._lock:
@@ -187,6 +208,10 @@ class PrinterSimulator:
         while not self._stopping.is_set():
             with self._lock:
                 plugged, outbox, self._outbox = self._want_plugged, self._outbox, []
+                new_ends, self._new_ends = self._new_ends, []
+            for end in new_ends:
+                self._clients[end] = bytearray()
+                self._selector.register(end, selectors.EVENT_READ)
             if plugged and self._listener is None:
                 self._listen()
             elif not plugged and self._listener is not None:
@@ -243,6 +268,34 @@ class PrinterSimulator:
                 continue
             with self._lock:
                 (self._received if status.can_print else self._discarded).extend(cmd.raw)
+
+
+class _PtyEnd:
+    """The simulator's side of a pseudo-terminal, with the few socket methods the server uses."""
+
+    def __init__(self, master: int, slave: int) -> None:
+        self.master, self.slave = master, slave
+
+    def fileno(self) -> int:
+        return self.master
+
+    def recv(self, n: int) -> bytes:
+        return os.read(self.master, n)  # BlockingIOError when empty, like a non-blocking socket
+
+    def sendall(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self.master, view):]
+            except BlockingIOError:
+                time.sleep(0.001)
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def main(argv: list[str] | None = None) -> int:
