@@ -367,3 +367,19 @@ def test_sample_cards_agree_with_the_sample_hall_citizens():
 def test_wire_time_is_ten_bits_a_byte():
     assert p.wire_time_s(1295, 115200) == pytest.approx(0.1124, abs=1e-4)
     assert p.wire_time_s(1295, 9600) == pytest.approx(1.349, abs=1e-3)
+
+
+def test_every_idcard_message_key_is_in_both_catalogues():
+    from devices.idcard.photo import PhotoDecoderError
+    from devices.idcard.reader import NoCard
+    from kiosk.i18n import catalogue
+    from kiosk.ports.idcard import ReaderState
+
+    errors = [p.FrameError, p.ChecksumError, p.LengthError, p.TruncatedFrame, p.UnexpectedAnswer, TextBlockError,
+              p.ReaderRejected, p.CardUnreadable, p.SamFault, PhotoDecoderError, NoCard]
+    keys = {e.key for e in errors} | {f"{e.key}.citizen" for e in errors}
+    keys |= {f"idcard.state.{s.value}" for s in ReaderState} | {f"idcard.sample.{k}" for k in SAMPLE_CARDS}
+    keys |= {f"idcard.card_type.{t.value}" for t in CardType} | {f"idcard.sex.{s.value}" for s in Sex}
+    for language in ("zh_CN", "en"):
+        missing = keys - set(catalogue(language))
+        assert not missing, (language, sorted(missing))
