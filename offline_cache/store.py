@@ -201,7 +201,7 @@ class Store:
         engine uses it to wake up at once."""
         self._listeners.append(callback)
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
         for callback in list(self._listeners):
             callback()
 
@@ -307,20 +307,31 @@ class Store:
         for a in attachments:
             metas.append({"sha256": hashlib.sha256(a.data).hexdigest(), "size": len(a.data),
                           "media_type": a.media_type, "label": a.label, "blob": self._write_blob(a.data)})
+        with self.transaction() as db:
+            self._insert(db, record_id, kind, content, metas, size)
+        self.notify()
+        return record_id
+
+    def enqueue_in(self, db: sqlite3.Connection, kind: RecordKind | str, content: dict[str, Any]) -> str:
+        """Adds a record without attachments inside the caller's ``transaction()``, so it commits (or not)
+        together with the caller's own change (offline tickets: the number taken and its issue event).
+        Call ``notify()`` after the commit."""
+        record_id = str(uuid.uuid4())
+        self._insert(db, record_id, RecordKind(kind).value, content, [], 0)
+        return record_id
+
+    def _insert(self, db: sqlite3.Connection, record_id: str, kind: str, content: dict[str, Any],
+                metas: list[dict[str, Any]], size: int) -> None:
         body = json.dumps({"content": content, "attachments": metas}, ensure_ascii=False).encode("utf-8")
         sealed = self.keyring.seal(body, record_id.encode("ascii"))
         now = self.clock()
-        with self.transaction() as db:
-            db.execute("INSERT INTO records(id, kind, created_at, size, body) VALUES (?,?,?,?,?)",
-                       (record_id, kind, now, size + len(body), sealed))
-            db.execute("INSERT INTO outbox(record_id, state, next_at) VALUES (?, 'queued', 0)", (record_id,))
-            for m in metas:
-                db.execute("INSERT OR IGNORE INTO blobs(name, size, created_at) VALUES (?,?,?)",
-                           (m["blob"], m["size"], now))
-                db.execute("INSERT OR IGNORE INTO record_blobs(record_id, blob) VALUES (?,?)",
-                           (record_id, m["blob"]))
-        self._notify()
-        return record_id
+        db.execute("INSERT INTO records(id, kind, created_at, size, body) VALUES (?,?,?,?,?)",
+                   (record_id, kind, now, size + len(body), sealed))
+        db.execute("INSERT INTO outbox(record_id, state, next_at) VALUES (?, 'queued', 0)", (record_id,))
+        for m in metas:
+            db.execute("INSERT OR IGNORE INTO blobs(name, size, created_at) VALUES (?,?,?)",
+                       (m["blob"], m["size"], now))
+            db.execute("INSERT OR IGNORE INTO record_blobs(record_id, blob) VALUES (?,?)", (record_id, m["blob"]))
 
     def load(self, record_id: str) -> Record:
         rows = self._query("SELECT kind, created_at, body FROM records WHERE id = ?", (record_id,))
@@ -414,7 +425,7 @@ class Store:
             db.execute("UPDATE outbox SET state = 'queued', next_at = 0, dead_reason = '', attempts = 0 "
                        "WHERE record_id = ?", (record_id,))
             _audit(db, self.clock(), actor, "resend_fixed" if sealed else "resend", record_id, why)
-        self._notify()
+        self.notify()
 
     def discard(self, record_id: str, *, actor: str, why: str) -> None:
         """Drops a dead letter for good (its personal data with it); the audit entry stays."""
