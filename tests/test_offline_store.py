@@ -294,3 +294,33 @@ def test_disk_full_on_a_real_small_filesystem(tmp_path):
         _fill_and_check(tmp_path, mnt, "tmpfs")
     finally:
         os.system(f"umount {mnt}")
+
+
+def test_reference_data_uses_etags_and_is_served_stale_with_its_age_offline(tmp_path):
+    """GIVEN the hall server
+    WHEN the cache fetches the hall twice, then the server is gone
+    THEN the second fetch is a 304 (nothing new), and offline the copy comes back marked stale with its age."""
+    from kiosk.hall_server import ServerThread, sample_hall
+    from kiosk.platform_client.sync import SyncClient
+    from offline_cache.refcache import ReferenceCache
+
+    clock = FakeTime(time_now := __import__("time").time())
+    s = Store(tmp_path / "t", margin_bytes=0, clock=clock)
+    try:
+        with ServerThread(tmp_path / "h.db", seed=sample_hall(), thread_name="hall-ref") as srv:
+            secret = srv.store.add_terminal("K-01", "citizen")
+            with SyncClient(srv.url, "K-01", secret) as client:
+                cache = ReferenceCache(s, client)
+                first = cache.get("hall")
+                assert not first.stale and first.body["services"][0]["prefix"] == "A"
+                etag = s.ref_get("hall")[1]
+                assert etag
+                assert client.get_reference("/v1/sync/reference/hall", etag)[0] == 304
+                assert cache.get("hall").body == first.body
+            port = srv.port
+        clock.t = time_now + 7200
+        with SyncClient(f"http://127.0.0.1:{port}", "K-01", secret, timeout_s=0.5) as gone:
+            offline = ReferenceCache(s, gone).get("hall")
+        assert offline.stale and offline.body == first.body and offline.age_s == pytest.approx(7200, abs=5)
+    finally:
+        s.close()

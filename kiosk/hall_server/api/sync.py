@@ -6,6 +6,8 @@
                                                 → 201 (new) / 200 (same id and content again)
                                                   {record_id, content_hash, duplicate, missing_attachments}
                                                 → 409 record_conflict (same id, other content)
+    GET  /v1/sync/reference/hall                the hall, services and windows without today's counts;
+                                                ETag, and 304 on a matching If-None-Match
     POST /v1/sync/ticket-blocks                 {lease_id, service_prefix, size} → {lease_id, service_day,
                                                   service_prefix, first, last}
 
@@ -17,10 +19,13 @@ and the tables are in kiosk/hall_server/submissions.py and ticket_blocks.py.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from kiosk.hall_server.api import ERRORS, call, store
@@ -88,3 +93,21 @@ async def ticket_block(body: LeaseBody, request: Request, terminal: Terminal = D
                           lease_id=body.lease_id, service_prefix=body.service_prefix, size=body.size)
     except Refused as exc:
         return _refused(exc)
+
+
+def _reference_hall(s) -> dict:
+    info = asdict(s.hall_info())
+    for service in info["services"]:  # today's counts change all day: not reference data
+        service.pop("available", None)
+        service.pop("waiting", None)
+    return info
+
+
+@router.get("/reference/hall", responses=ERRORS, summary="The hall's reference data, with an ETag")
+async def reference_hall(request: Request, terminal: Terminal = Depends(require(*ANY_TERMINAL))):
+    body = await call(request, _reference_hall, store(request))
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(data, media_type="application/json", headers={"ETag": etag})
