@@ -1,0 +1,63 @@
+"""The hall server as a process: provisioning with ``python -m kiosk.hall_server`` and running
+``python -m kiosk hall-server``, as a small hall would; its log holds no ID number."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import requests
+
+from kiosk.platform_client import PlatformClient
+
+ID_NUMBER = "320102195503121234"
+
+
+def admin(db, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kiosk.hall_server", "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_provision_run_issue_and_stop(tmp_path):
+    db = tmp_path / "hall.db"
+    assert admin(db, "load-hall").returncode == 0
+    added = admin(db, "add-terminal", "kiosk-7", "--role", "citizen")
+    secret = added.stdout.strip()
+    assert added.returncode == 0 and len(secret) >= 32
+    assert admin(db, "add-staff", "S9", "--name", "李䶮", "--pin", "1234", "--windows", "1").returncode == 0
+    assert "kiosk-7\tcitizen" in admin(db, "list-terminals").stdout
+    assert admin(db, "add-terminal", "kiosk 8", "--role", "citizen").returncode == 2
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--port", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(url + "/v1/health", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            with PlatformClient(url, "kiosk-7", secret) as kiosk:
+                ticket = kiosk.issue_ticket("A", request_id=str(uuid.uuid4()), id_number=ID_NUMBER)
+                assert ticket.number == "A001" and ticket.priority
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(15) == 0
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /v1/tickets" in text  # the access log is on …
+    assert ID_NUMBER not in text and ID_NUMBER[-4:] + " " not in text  # … and never shows the ID number
