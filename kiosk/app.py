@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 
 from kiosk import logs
-from kiosk.config import Config
-from kiosk.ports import QueuePlatform, TicketPrinter
+from kiosk.config import Config, PrinterConfig
+from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from kiosk.services.announce import Speaker, default_speaker
 from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
 
@@ -36,7 +37,7 @@ class Terminal:
 
     cfg: Config
     platform: QueuePlatform
-    printers: dict[str, TicketPrinter] = field(default_factory=dict)
+    printers: dict[str, OpenedOnFirstUse] = field(default_factory=dict)
     kiosk: KioskQueueService | None = None
     clerk: ClerkQueueService | None = None
     display: HallDisplayService | None = None
@@ -53,22 +54,88 @@ class Terminal:
             close()
 
 
+class ConnectedOnFirstUse:
+    """The ``PlatformClient``, created at the first platform call rather than at start-up.
+
+    Importing the HTTP stack (requests, urllib3) takes about a fifth of a second; the first call is made
+    from a worker thread once the window is up, so the home screen does not wait for it. Every attribute
+    of ``QueuePlatform`` is looked up on the client (created once, under a lock).
+    """
+
+    def __init__(self, cfg: Config) -> None:
+        self._cfg = cfg
+        self._client = None
+        self._lock = threading.Lock()
+
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                from kiosk.platform_client import PlatformClient
+
+                p = self._cfg.platform
+                self._client = PlatformClient(p.url, self._cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s)
+            return self._client
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.client(), name)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
 def build_platform(cfg: Config) -> QueuePlatform:
-    from kiosk.platform_client import PlatformClient
-
-    return PlatformClient(cfg.platform.url, cfg.terminal_id, cfg.platform.terminal_secret,
-                          timeout_s=cfg.platform.timeout_s)
+    return ConnectedOnFirstUse(cfg)
 
 
-def build_printers(cfg: Config) -> dict[str, TicketPrinter]:
-    """The ticket printer and its fallback, by their names under [printers] (opened lazily)."""
-    from devices.printer import open_printer
+class OpenedOnFirstUse:
+    """A ``TicketPrinter`` whose driver is loaded and opened at its first call, not at start-up.
 
-    printers: dict[str, TicketPrinter] = {}
+    Loading the ESC/POS stack (python-escpos reads its printer capability database) takes about half a
+    second; the first call comes from a worker thread (the status check before a number is taken), so
+    the home screen shows without waiting for it. ``open()`` forces it (the demo, a warm-up).
+    """
+
+    def __init__(self, printer_cfg: PrinterConfig, *, timeout_s: float, device: str) -> None:
+        self.name = printer_cfg.name
+        self.cfg = printer_cfg
+        self._timeout_s = timeout_s
+        self._device = device
+        self._printer: TicketPrinter | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> TicketPrinter:
+        with self._lock:
+            if self._printer is None:
+                from devices.printer import open_printer
+
+                self._printer = open_printer(self.cfg, timeout_s=self._timeout_s, device=self._device)
+            return self._printer
+
+    def status(self) -> PrinterStatus:
+        return self.open().status()
+
+    def print_ticket(self, slip: TicketSlip) -> None:
+        self.open().print_ticket(slip)
+
+    def close(self) -> None:
+        with self._lock:
+            printer, self._printer = self._printer, None
+        if printer is not None:
+            printer.close()
+
+
+def build_printers(cfg: Config) -> dict[str, OpenedOnFirstUse]:
+    """The ticket printer and its fallback, by their names under [printers] (opened at first use)."""
+    printers: dict[str, OpenedOnFirstUse] = {}
     for role in ("ticket_printer", "ticket_printer_fallback"):
         printer_cfg = cfg.printer(getattr(cfg.devices, role))
         if printer_cfg is not None and printer_cfg.name not in printers:
-            printers[printer_cfg.name] = open_printer(printer_cfg, timeout_s=cfg.timeouts.device_s, device=role)
+            printers[printer_cfg.name] = OpenedOnFirstUse(printer_cfg, timeout_s=cfg.timeouts.device_s, device=role)
     return printers
 
 

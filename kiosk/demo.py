@@ -66,7 +66,8 @@ def show_printed_tickets(terminal: Terminal, sink) -> None:
     of the paper (rendered on the printer's own thread, never the GUI's)."""
     from devices.printer.render import render_png
 
-    for printer in terminal.printers.values():
+    for deferred in terminal.printers.values():
+        printer = deferred.open()
         if hasattr(printer, "on_job"):  # a VirtualPrinter
             printer.on_job = lambda job, p=printer: sink(p.name, render_png(job, p.cfg.dots))
 
