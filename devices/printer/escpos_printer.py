@@ -13,6 +13,7 @@ switch to the fallback printer and the number is never lost. A printer that cann
 
 from __future__ import annotations
 
+import logging
 import time
 
 from devices.owner import DeviceOwner
@@ -23,6 +24,8 @@ from devices.printer.urls import PrinterTarget
 from kiosk.config import PrinterConfig
 from kiosk.errors import DeviceError, DeviceProtocolError, DeviceTimeout, HardwareFault
 from kiosk.ports.printer import PrinterStatus, TicketSlip
+
+log = logging.getLogger(__name__)
 
 
 class EscposPrinter:
@@ -90,6 +93,7 @@ class EscposPrinter:
                 self.link.open()
             return fn()
         except DeviceError as exc:
+            log.warning("printer %s (%s): %s: %s", self.name, self.link.describe(), type(exc).__name__, exc.detail)
             if not isinstance(exc, HardwareFault):  # the printer answered: the link is fine
                 self.link.close()
             raise

@@ -78,7 +78,7 @@ class VirtualPrinter:
 
         if not self.jobs:
             raise LookupError("nothing printed yet")
-        return render_png(self.jobs[-1], self.cfg.dots)
+        return render_png(self.jobs[-1], self.cfg.dots, encoding=self.cfg.encoding)
 
     def close(self) -> None:
         self._owner.close(wait_s=self.timeout_s)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.errors import ConfigError
     from kiosk.i18n import Translator
 
+    if not logging.getLogger().handlers:
+        # python-escpos logs through the root logger (logging.info), which installs a stderr handler on
+        # first use; our warnings would then print next to the one-line report that already says it all.
+        logging.getLogger().addHandler(logging.NullHandler())
     t = Translator(args.language)
     if args.timeout <= 0:
         raise ConfigError("--timeout must be greater than 0", setting="--timeout", problem="must be greater than 0")
