@@ -127,12 +127,12 @@ def test_a_failed_print_keeps_the_number_and_a_reprint_prints_the_same_ticket(ki
     issued = kiosk.issue(kiosk.new_request("E"))
     main.set_status(PrinterStatus.COVER_OPEN)  # after the check, before the slip
     fallback.set_status(PrinterStatus.PAPER_OUT)
-    failed = kiosk.print(issued)
+    failed = kiosk.print_slip(issued)
     assert failed.print_state is PrintState.FAILED and failed.ticket.number == "E001"
     assert failed.print_error is not None
     assert main.jobs == [] and fallback.jobs == []
     main.set_status(PrinterStatus.READY)
-    reprinted = kiosk.print(failed, language="en")
+    reprinted = kiosk.print_slip(failed, language="en")
     assert reprinted.print_state is PrintState.PRINTED and reprinted.ticket.number == "E001"
     assert len(main.jobs) == 1
 

@@ -73,8 +73,32 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
     if on_ready is not None and getattr(window, "home_ready", None) is None:
         on_ready()
     app.setQuitOnLastWindowClosed(True)
+    stop = quit_on_signals(app)
     try:
         return app.exec()
     finally:
+        stop()
         window.close()
         window.deleteLater()
+
+
+def quit_on_signals(app: QApplication) -> Callable[[], None]:
+    """SIGTERM/SIGINT (systemd stopping the kiosk, Ctrl-C) end the event loop cleanly, so windows close,
+    workers join and logs flush. Python runs signal handlers only when it has control, so a timer hands
+    it control twice a second. Returns the function that undoes this."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    previous = {sig: signal.signal(sig, lambda *_: app.quit()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    timer = QTimer()
+    timer.setInterval(500)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+    def stop() -> None:
+        timer.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return stop

@@ -276,7 +276,7 @@ class CitizenWindow(QWidget):
             self._print(issued)
 
     def _print(self, issued: IssuedTicket) -> None:
-        self._task = self.worker.run(self.service.print, issued, language=self.texts.language,
+        self._task = self.worker.run(self.service.print_slip, issued, language=self.texts.language,
                                      on_done=self._printed, on_error=self._print_failed,
                                      timeout_s=self.call_timeout_s * 2)
 
@@ -287,7 +287,7 @@ class CitizenWindow(QWidget):
         self.result.show_ticket(issued)
 
     def _print_failed(self, error: BaseException) -> None:
-        # ``print`` reports printer problems in its result; an error here is a hung printer call.
+        # ``print_slip`` reports printer problems in its result; an error here is a hung printer call.
         if self.issued is None:
             return
         log.warning("printing ticket %s did not finish: %r", self.issued.ticket.number, error)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.services.queue import PrintState
 from ui.app import application, role_window
@@ -54,11 +54,19 @@ class ScreenshotWalk(QObject):
             ("ticket", lambda: citizen.page == "result" and citizen.issued is not None
              and citizen.issued.print_state is PrintState.PRINTED and output.count >= 1,
              lambda: (self.save("citizen-ticket", citizen), self.save("printer-output", output),
-                      self.save("clerk-login", clerk), self._login(clerk, staff, pin))),
-            ("logged in", lambda: clerk.page == "queue" and clerk.status is not None,
+                      self.save("clerk-login", clerk), self._more_people(citizen),
+                      self._login(clerk, staff, pin))),
+            ("logged in", lambda: clerk.page == "queue" and clerk.status is not None
+             and clerk.status.waiting_count >= 4,
+             lambda: clerk.queue_page.action_buttons["call_next"].click()),
+            ("first call", lambda: clerk.status.current is not None and len(display.calls) == 1,
+             lambda: clerk.queue_page.action_buttons["finish"].click()),
+            ("outcome", lambda: clerk.queue_page.actions_stack.currentIndex() == 1,
+             lambda: clerk.queue_page.choice.findChild(QPushButton, "choice-0").click()),
+            ("finished", lambda: clerk.status.served_today == 1,
              lambda: clerk.queue_page.action_buttons["call_next"].click()),
             ("called", lambda: clerk.status is not None and clerk.status.current is not None
-             and bool(display.calls),
+             and len(display.calls) >= 2,
              lambda: (self.save("clerk", clerk), self.save("display", display), citizen.go_home(),
                       citizen.switch_language())),
             ("english", lambda: citizen.texts.language == "en",
@@ -74,6 +82,13 @@ class ScreenshotWalk(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+
+    @staticmethod
+    def _more_people(citizen) -> None:
+        """Others take numbers too (straight through the service, on the kiosk's worker)."""
+        for prefix in ("A", "C", "A", "E"):
+            citizen.worker.run(lambda p=prefix: citizen.service.issue(citizen.service.new_request(p),
+                                                                      without_print=True))
 
     @staticmethod
     def _login(clerk, staff: str, pin: str) -> None:

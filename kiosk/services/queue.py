@@ -13,8 +13,8 @@ Taking a number (issue 2, "Printing" and "Bad input"):
    print, the fallback printer is used; when neither can, the person is told *before* a number is taken
    (``HardwareFault`` with key ``queue.error.no_printer``) and may go on with the number on screen only
    (``without_print=True``).
-3. ``print(issued)`` prints the slip. A failed print never loses the number: the ``IssuedTicket`` comes
-   back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print`` may be called
+3. ``print_slip(issued)`` prints the slip. A failed print never loses the number: the ``IssuedTicket`` comes
+   back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print_slip`` may be called
    again (the reprint button) as often as needed.
 """
 
@@ -252,7 +252,7 @@ class KioskQueueService:
         self.events.emit(TicketIssued(issued))
         return issued
 
-    def print(self, issued: IssuedTicket, *, language: str = "zh_CN") -> IssuedTicket:
+    def print_slip(self, issued: IssuedTicket, *, language: str = "zh_CN") -> IssuedTicket:
         """Prints (or reprints) the slip; never raises for a printer problem: the result says it."""
         hall = self._hall
         if hall is None:
@@ -284,8 +284,8 @@ class KioskQueueService:
         return result
 
     def take_number(self, request: TicketRequest, *, language: str = "zh_CN") -> IssuedTicket:
-        """``issue`` then ``print``, for callers that need no screen in between."""
-        return self.print(self.issue(request), language=language)
+        """``issue`` then ``print_slip``, for callers that need no screen in between."""
+        return self.print_slip(self.issue(request), language=language)
 
 
 # --- clerk -------------------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""The service choice: services that cannot issue now are disabled and say why; many services are
+grouped under their departments. (Pages built from domain values; no server needed.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from kiosk.domain import HallInfo, Service
+from kiosk.services.queue import unavailable_reason
+from ui.citizen_pages import GROUP_THRESHOLD, ServicesPage
+from ui.texts import Texts
+
+
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return 0.0
+
+
+# 14:00 in Shanghai
+CLOCK = FixedClock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))
+
+
+def hall(services) -> HallInfo:
+    return HallInfo("h", "示例大厅", "Example hall", "Asia/Shanghai", tuple(services), ())
+
+
+@pytest.mark.parametrize("service,expected", [
+    (Service("A", "综合受理", "General", available=True), None),
+    (Service("B", "不动产登记", "Real estate", daily_cap=10, available=False), "queue.service.capped"),
+    (Service("C", "社保", "Social", issuing_hours=(("09:00", "12:00"),), available=False),
+     "queue.service.outside_hours"),
+    (Service("D", "公积金", "Fund", issuing_hours=(("13:00", "17:00"),), daily_cap=5, available=False),
+     "queue.service.capped"),  # inside its hours, so the cap is why
+    (Service("E", "税务", "Tax", available=False), "queue.service.unavailable"),
+])
+def test_why_a_service_cannot_issue(service, expected):
+    reason = unavailable_reason(service, hall([service]), CLOCK)
+    assert (reason[0] if reason else None) == expected
+
+
+def test_unavailable_services_are_disabled_with_the_reason_on_the_button(qtbot):
+    texts = Texts("zh_CN")
+    page = ServicesPage(texts, CLOCK)
+    qtbot.addWidget(page)
+    page.show_hall(hall([
+        Service("A", "综合受理", "General acceptance", department="中心", waiting=3),
+        Service("C", "社保医保", "Social insurance", issuing_hours=(("09:00", "12:00"),), available=False),
+    ]))
+    assert page.buttons["A"].isEnabled() and page.buttons["A"].text() == "综合受理\n中心 · 等候 3 人"
+    assert not page.buttons["C"].isEnabled()
+    assert page.buttons["C"].text() == "社保医保\n不在取号时间（09:00–12:00）"
+    texts.set_language("en")
+    assert page.buttons["C"].text() == "Social insurance\nNot issuing now (09:00–12:00)"
+    assert page.buttons["A"].text() == "General acceptance\n3 waiting"
+
+
+def test_many_services_are_grouped_under_their_departments(qtbot):
+    services = [Service(chr(ord("A") + i), f"业务{i}", f"Service {i}", department=f"部门{i % 3}")
+                for i in range(GROUP_THRESHOLD + 3)]
+    page = ServicesPage(Texts("zh_CN"), CLOCK)
+    qtbot.addWidget(page)
+    page.show_hall(hall(services))
+    headers = [page.grid.itemAt(i).widget().text() for i in range(page.grid.count())
+               if page.grid.itemAt(i).widget().property("role") == "subtitle"]
+    assert headers == ["部门0", "部门1", "部门2"]
+    assert len(page.buttons) == len(services)
+    assert page.buttons["A"].text() == "业务0\n等候 0 人"  # the department is the heading, not repeated
