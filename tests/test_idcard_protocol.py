@@ -383,3 +383,16 @@ def test_every_idcard_message_key_is_in_both_catalogues():
     for language in ("zh_CN", "en"):
         missing = keys - set(catalogue(language))
         assert not missing, (language, sorted(missing))
+
+
+@pytest.mark.parametrize("name", ["李䶮", "𠮷田", "王\ue1a5", "买买提·艾力"],
+                         ids=["extension-a", "extension-b-surrogate-pair", "private-use", "middle-dot"])
+def test_rare_characters_in_names_survive_parsing(name):
+    who = parse_text(base_resident(name=name))
+    assert who.name == name and who.masked_name.startswith(name[0])
+
+
+@pytest.mark.parametrize("name", ["李\x07", "\x00\x00李"])
+def test_control_characters_in_a_name_are_refused(name):
+    with pytest.raises(TextBlockError, match="name"):
+        parse_text(base_resident(name=name))

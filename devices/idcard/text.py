@@ -16,6 +16,7 @@ and the raw block is kept in ``Identity.raw_text`` (memory only) for support.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -156,8 +157,11 @@ def _ethnicity(text: str) -> str:
 
 
 def _name(text: str) -> str:
-    if not text.strip() or not text.isprintable():
-        raise ValueError("empty or not printable")
+    """Any text but control characters. Rare characters pass unchanged: CJK Extension A (䶮) directly,
+    Extension B as a UTF-16 surrogate pair, and the private-use code points some cards carry for
+    characters UCS-2 lacks (a vendor table maps those; we do not guess)."""
+    if not text.strip() or any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+        raise ValueError("empty or holds control characters")
     return text.strip()
 
 
