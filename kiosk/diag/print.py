@@ -50,6 +50,11 @@ def sample_slip(language: str = "zh_CN"):
 
 
 def run(args: argparse.Namespace) -> int:
+    if not logging.getLogger().handlers:
+        # python-escpos calls logging.basicConfig() when imported (escpos/capabilities.py), which puts a
+        # stderr handler on the root logger; our warnings would then print next to the one-line report
+        # that already says it all. A handler of our own first makes that call do nothing.
+        logging.getLogger().addHandler(logging.NullHandler())
     from devices.printer import open_printer
     from devices.printer.render import render_png
     from devices.printer.testpage import printer_test_page
@@ -59,10 +64,6 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.errors import ConfigError
     from kiosk.i18n import Translator
 
-    if not logging.getLogger().handlers:
-        # python-escpos logs through the root logger (logging.info), which installs a stderr handler on
-        # first use; our warnings would then print next to the one-line report that already says it all.
-        logging.getLogger().addHandler(logging.NullHandler())
     t = Translator(args.language)
     if args.timeout <= 0:
         raise ConfigError("--timeout must be greater than 0", setting="--timeout", problem="must be greater than 0")
