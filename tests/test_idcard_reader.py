@@ -212,7 +212,7 @@ def test_no_answer_is_a_bounded_timeout_and_the_next_poll_reads_the_card(sim, op
     sim.place("ouyang_nana")
     started = time.monotonic()
     assert events.wait(lambda: events.cards)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 3.0  # one bounded wait (0.3 or 0.5 s) and a poll or two
     assert [type(e) for e in events.errors] == [DeviceTimeout]
 
 
@@ -292,7 +292,7 @@ def test_read_once_without_a_card_raises_no_card_in_time(sim):
     started = time.monotonic()
     with pytest.raises(NoCard):
         reader.read_once(0.4)
-    assert 0.35 < time.monotonic() - started < 2.0
+    assert 0.35 < time.monotonic() - started < 3.0
 
 
 def test_read_once_without_a_reader_raises_not_found_at_once(sim):
@@ -302,7 +302,7 @@ def test_read_once_without_a_reader_raises_not_found_at_once(sim):
     started = time.monotonic()
     with pytest.raises(DeviceNotFound):
         reader.read_once(5.0)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 2.5  # at once, not after the 5 s
 
 
 def test_read_once_raises_the_protocol_fault_it_meets(sim):
@@ -320,20 +320,23 @@ def test_stop_is_bounded_while_the_reader_does_not_answer(sim, open_reader):
     time.sleep(0.2)
     started = time.monotonic()
     reader.stop()
-    assert time.monotonic() - started < 1.5 and not reader.running
+    assert time.monotonic() - started < 2.5 and not reader.running
 
 
 def test_a_callback_that_fails_does_not_stop_the_reader(sim, open_reader):
+    """GIVEN an on_card subscriber that raises
+    WHEN a card is read, then another
+    THEN the reader goes on and delivers the second card."""
     reader, events = open_reader(sim.url)
     calls = []
 
     def broken(identity):
-        calls.append(identity)
+        events._add(calls, identity)
         raise RuntimeError("subscriber bug")
 
     reader.on_card = broken
     sim.place("li_yan")
-    assert events.wait(lambda: calls, timeout_s=5) or calls
+    assert events.wait(lambda: calls)
     reader.on_card = events.on_card
     sim.lift()
     time.sleep(0.15)
