@@ -95,9 +95,11 @@ def _masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
     # A finger or hand on the page joins it in the desk and edge masks; skin (reddish-yellow, mid to bright)
     # is cut out of copies of them. Copies, because a beige or brown document would vanish with it.
-    skin = (a > 6) & (a < 40) & (b > 8) & (b < 48) & (lightness > 60)
+    skin = (a > 3) & (a < 40) & (b > 6) & (b < 48) & (lightness > 50)
     if skin.any():
-        keep = np.where(skin, 0, 255).astype(np.uint8)
+        # Grown by a few pixels, so the finger's own outline (its Canny edges) goes with it.
+        skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+        keep = np.where(skin > 0, 0, 255).astype(np.uint8)
         masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:]]
     return masks
 
@@ -177,7 +179,7 @@ def _side_samples(quad: np.ndarray, count: int, offsets: np.ndarray) -> tuple[np
     return np.vstack(xs).astype(np.float32), np.vstack(ys).astype(np.float32)
 
 
-def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float = 3.0) -> float:
+def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float = 2.0) -> float:
     """0..1: how much of each side has clearly different colour inside and outside (weakest side weighs most)."""
     offsets = np.array([-gap - 1, -gap, gap, gap + 1], np.float32)
     xs, ys = _side_samples(quad, count, offsets)
@@ -186,7 +188,7 @@ def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float
     outside = samples[:, 2:].mean(axis=1)
     diff = inside - outside
     contrast = np.sqrt(0.5 * diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
-    support = (contrast > 9.0).reshape(4, count).mean(axis=1)
+    support = (contrast > 7.0).reshape(4, count).mean(axis=1)
     return float(0.5 * support.mean() + 0.5 * support.min())
 
 

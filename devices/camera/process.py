@@ -26,6 +26,7 @@ from devices.camera import geometry
 from kiosk.ports.camera import Cleanup
 
 FOCUS_SIZE = 512
+ID1_ASPECT = 85.6 / 54.0  # ISO/IEC 7810 ID-1: resident ID cards, bank cards
 
 
 def flatten(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -154,7 +155,11 @@ def clean_page(image: np.ndarray, quad: np.ndarray | None, cleanup: Cleanup | st
     """Flatten (when a quad was found), deskew, then clean up as asked."""
     page = flatten(image, quad) if quad is not None else image
     if straighten:
-        if text_runs_vertically(page):  # a quarter turn: which way round cannot be told without reading it
+        # A quarter turn (which way round cannot be told without reading it): ID-1 cards are landscape;
+        # other pages are turned when their text lines clearly run up and down.
+        h, w = page.shape[:2]
+        card_shaped = h > w and abs(h / w - ID1_ASPECT) < 0.12
+        if card_shaped or text_runs_vertically(page):
             page = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
         page, _ = deskew(page)
     cleanup = Cleanup(cleanup)
