@@ -361,3 +361,14 @@ def test_nothing_personal_reaches_the_logs(sim, open_reader, caplog):
     for secret in ("李䶮", "320102195503121230", "中山路", "江苏省南京市"):
         assert secret not in text
     assert "3201**********1230" in text  # the masked repr was logged
+
+
+def test_the_fingerprint_read_command_reads_the_same_card(sim):
+    """GIVEN a reader set to read text + photo + fingerprint (30 10)
+    WHEN a card without fingerprint data is placed
+    THEN the text at offset 16 is read into the same identity."""
+    sim.place("chen_dawen")
+    who = IdCardReader(sim.url, fingerprint=True).read_once(5.0)
+    card = SAMPLE_CARDS["chen_dawen"]
+    assert who == parse_text(card.text, card.photo)
+    assert [e.command for e in sim.exchanges()][-1] is Command.READ_TEXT_PHOTO_FINGERPRINT
