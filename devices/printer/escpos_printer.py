@@ -46,14 +46,24 @@ class EscposPrinter:
     # --- the port (any thread) --------------------------------------------------------------------
 
     def status(self) -> PrinterStatus:
-        return self._owner.call(self._status, timeout_s=self._bound(0))
+        return self._call(self._status, timeout_s=self._bound(0))
 
     def print_ticket(self, slip: TicketSlip) -> None:
-        self.print_job(ticket_job(slip, self.cfg))
+        # The layout is built on the owner thread too: the first rare character may look for a font.
+        self.print_job(self._call(ticket_job, slip, self.cfg, timeout_s=self.timeout_s + 5.0))
 
     def print_job(self, job: bytes) -> None:
         """Sends a whole job (after the status check); returns when the link has taken every byte."""
-        self._owner.call(self._print, job, timeout_s=self._bound(len(job)))
+        self._call(self._print, job, timeout_s=self._bound(len(job)))
+
+    def _call(self, fn, *args, timeout_s: float):
+        try:
+            return self._owner.call(fn, *args, timeout_s=timeout_s)
+        except DeviceTimeout as exc:
+            if exc.device == self.device:
+                raise
+            # The owner thread itself gave up waiting (a driver stuck inside a call): say which printer.
+            raise DeviceTimeout(exc.detail, key="printer.error.no_answer", device=self.device) from None
 
     def close(self) -> None:
         try:

@@ -58,7 +58,7 @@ class VirtualPrinter:
             return self._status
 
     def print_ticket(self, slip: TicketSlip) -> None:
-        self.print_job(ticket_job(slip, self.cfg))
+        self.print_job(self._owner.call(ticket_job, slip, self.cfg, timeout_s=self.timeout_s + 5.0))
 
     def print_job(self, job: bytes) -> None:
         self._owner.call(self._print, job, timeout_s=self.timeout_s)
