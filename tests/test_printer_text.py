@@ -152,3 +152,15 @@ def test_a_stream_keeps_an_incomplete_command_for_later():
     assert [c.name for c in commands] == ["text"] and used == 2
     commands, _ = parse(b"\x1dv0\x00\x01", final=True)
     assert [c.name for c in commands] == ["truncated"]
+
+
+@pytest.mark.parametrize("text", ["，。：￥", "䶮"])
+def test_why_we_encode_ourselves(text):
+    """python-escpos 3.1's text path sends these as '?' (escpos.md "Chinese text"); ours sends the real
+    characters in Chinese mode."""
+    from escpos.printer import Dummy
+
+    theirs = Dummy()
+    theirs.text(text)
+    assert theirs.output.endswith(b"?" * len(text))
+    assert encode_line(text, "gb18030") == FS_ON + text.encode("gb18030") + FS_OFF
