@@ -373,3 +373,63 @@ def test_the_fingerprint_read_command_reads_the_same_card(sim):
     assert who == parse_text(card.text, card.photo)
     commands = {e.command for e in sim.exchanges()}
     assert Command.READ_TEXT_PHOTO_FINGERPRINT in commands and Command.READ_TEXT_PHOTO not in commands
+
+
+class PtyLine:
+    """A pseudo-terminal whose far end is wired to the simulator: the driver opens a real tty path
+    (/dev/pts/N) as it would /dev/ttyUSB0, with termios settings and posix reads."""
+
+    def __init__(self, sim: IdCardSimulator) -> None:
+        import os
+        import socket
+
+        self._os = os
+        self.master, slave = os.openpty()
+        self.path = os.ttyname(slave)
+        self._slave = slave  # kept open so the line does not hang up between the driver's opens
+        self._sock = socket.create_connection(("127.0.0.1", sim.port), timeout=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._pump, name="pty-bridge", daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        import select
+
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master, self._sock], [], [], 0.05)
+            try:
+                if self.master in ready:
+                    self._sock.sendall(self._os.read(self.master, 4096))
+                if self._sock in ready:
+                    data = self._sock.recv(4096)
+                    if not data:
+                        return
+                    self._os.write(self.master, data)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self._sock.close()
+        self._os.close(self.master)
+        self._os.close(self._slave)
+
+
+def test_a_real_tty_path_is_read_like_a_serial_port(sim, open_reader):
+    """GIVEN the simulator behind a pseudo-terminal (a real tty device path, as /dev/ttyUSB0 is)
+    WHEN the driver opens the path at 115200 8N1 and a card is placed
+    THEN the card is read as over socket://."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("pseudo-terminals as used here are Linux-only")
+    line = PtyLine(sim)
+    try:
+        reader, events = open_reader(line.path)
+        sim.place("li_yan")
+        assert events.wait(lambda: events.cards)
+        assert events.cards[0].name == "李䶮" and not events.errors
+        reader.stop()
+    finally:
+        line.close()
