@@ -110,9 +110,10 @@ class EscposPrinter:
 
     def _query(self) -> PrinterStatus:
         deadline = time.monotonic() + self.timeout_s
-        self._note_unasked(self.link.drain())
         answers = {}
         for n in st.QUERIES:
+            # Whatever came unasked (status back, a late extra byte) must not pass for this answer.
+            self._note_unasked(self.link.drain())
             self.link.write(st.query(n))
             answers[n] = self._answer(n, deadline)
         return st.Answers(answers[1], answers[2], answers[4]).status()
