@@ -7,7 +7,8 @@
 
 Modules: ``store`` (SQLite, admin), ``issuing`` and ``windows`` (the queue logic), ``ordering`` (who is
 called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``auth`` (signed requests, roles),
-``models`` (API bodies), ``api/`` (one router per area), ``app`` (``create_app``), ``runner``
+``submissions`` and ``ticket_blocks`` (outbox sync, offline ticket blocks), ``models`` (API bodies),
+``api/`` (one router per area), ``app`` (``create_app``), ``runner``
 (``ServerThread``, ``serve``), ``__main__`` (``python -m kiosk.hall_server``: provisioning).
 See docs/hall-server.md.
 """
