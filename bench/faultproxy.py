@@ -137,6 +137,9 @@ class FaultProxy:
             self._workers = {w for w in self._workers if w.is_alive()}
 
     def _forward(self, request: bytes) -> bytes:
+        head, _, body = request.partition(b"\r\n\r\n")
+        lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+        request = b"\r\n".join(lines) + b"\r\nConnection: close\r\n\r\n" + body  # one request per connection
         with socket.create_connection(self.upstream, timeout=30) as up:
             up.sendall(request)
             parts = []

@@ -44,7 +44,7 @@ from kiosk.errors import (
     PlatformServerFault,
     PlatformUnreachable,
 )
-from kiosk.ports.outbox import SyncProgress, SyncState, SyncTransport, content_hash
+from kiosk.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
 from offline_cache.errors import StoreCorrupt, StoreError
 from offline_cache.store import OutboxEntry, Store
 
@@ -54,6 +54,7 @@ RETRY_AFTER_MAX_S = 3600.0  # a Retry-After beyond an hour is taken as an hour
 
 StateCallback = Callable[[SyncState, str], None]
 ProgressCallback = Callable[[SyncProgress], None]
+CountsCallback = Callable[[OutboxCounts], None]
 
 
 def backoff_delay(attempt: int, base_s: float, max_s: float, rng: random.Random) -> float:
@@ -71,8 +72,12 @@ class SyncEngine:
                  rng: random.Random | None = None, thread_name: str = "sync-engine") -> None:
         self.store = store
         self.transport = transport
-        self.on_state = on_state
-        self.on_progress = on_progress
+        self._state_listeners: list[StateCallback] = [on_state] if on_state else []
+        self._progress_listeners: list[ProgressCallback] = [on_progress] if on_progress else []
+        self._counts_listeners: list[CountsCallback] = []
+        self.counts: OutboxCounts | None = None  # the last counts published (no I/O to read it)
+        self.progress: SyncProgress | None = None
+        self._counts_at = 0.0
         self.chunk_bytes = chunk_bytes
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
@@ -127,26 +132,57 @@ class SyncEngine:
         self._wake.set()
 
     # --- events ------------------------------------------------------------------------------------
+    def subscribe(self, *, on_state: StateCallback | None = None, on_progress: ProgressCallback | None = None,
+                  on_counts: CountsCallback | None = None) -> Callable[[], None]:
+        """Adds listeners (called on the engine thread); returns the function that removes them."""
+        pairs = [(self._state_listeners, on_state), (self._progress_listeners, on_progress),
+                 (self._counts_listeners, on_counts)]
+        for listeners, callback in pairs:
+            if callback is not None:
+                listeners.append(callback)
+
+        def unsubscribe() -> None:
+            for listeners, callback in pairs:
+                if callback is not None and callback in listeners:
+                    listeners.remove(callback)
+
+        if self._thread is not None:
+            self.nudge()  # the new listener gets fresh counts soon
+        return unsubscribe
+
+    def _emit(self, listeners: list, *args: object) -> None:
+        for callback in list(listeners):
+            try:
+                callback(*args)
+            except Exception:
+                log.exception("sync listener failed")
+
+    def _publish_counts(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._counts_at < 0.25:
+            return
+        self._counts_at = now
+        try:
+            self.counts = self.store.counts()
+        except StoreError:
+            return
+        self._emit(self._counts_listeners, self.counts)
+
     def _set_state(self, state: SyncState, detail: str = "") -> None:
         changed = state != self.state or not self._announced
         self._announced = True
         self.state = state
         if changed:
             log.info("sync %s %s", state.value, detail)
-        if self.on_state is not None and changed:
-            try:
-                self.on_state(state, detail)
-            except Exception:
-                log.exception("sync state listener failed")
+        if changed:
+            self._emit(self._state_listeners, state, detail)
+            self._publish_counts(force=True)
 
     def _progress(self) -> None:
-        if self.on_progress is None:
-            return
-        try:
-            self.on_progress(SyncProgress(self._batch_done, self._batch_total,
-                                          self._batch_bytes_done, self._batch_bytes_total))
-        except Exception:
-            log.exception("sync progress listener failed")
+        self.progress = SyncProgress(self._batch_done, self._batch_total, self._batch_bytes_done,
+                                     self._batch_bytes_total)
+        self._emit(self._progress_listeners, self.progress)
+        self._publish_counts()
 
     def _start_batch_if_idle(self) -> None:
         if self._batch_done >= self._batch_total:
@@ -203,6 +239,7 @@ class SyncEngine:
                 if self.state != SyncState.BLOCKED:
                     self._set_state(SyncState.ONLINE if self._failures == 0 else self.state)
                 self._batch_done = self._batch_total = self._batch_bytes_done = self._batch_bytes_total = 0
+                self._publish_counts(force=True)
                 wake = self.store.next_wakeup()
                 wait = self.idle_check_s if wake is None else max(0.0, min(self.idle_check_s, wake - time.time()))
                 if not self._sleep(wait):
