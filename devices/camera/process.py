@@ -4,7 +4,7 @@ All pure functions on numpy arrays (RGB uint8 in, RGB or grey uint8 out):
 
 - ``flatten(image, quad)``: perspective warp of the quad to an upright rectangle whose sides are the quad's
   longer opposite sides (no resolution is thrown away);
-- ``text_runs_vertically(page)``: a page photographed a quarter turn round is turned back (180° cannot be
+- ``text_direction(page)``: a page photographed a quarter turn round is turned back (180° cannot be
   told from line direction alone and is left as is);
 - ``deskew(page)``: finds the angle of the text lines (projection profiles of the inked pixels over
   ±``max_deg``, coarse then fine) and rotates it away; a flattened page from a tilted camera or a form
@@ -72,19 +72,33 @@ def skew_angle(page: np.ndarray, *, max_deg: float = 6.0) -> float:
     return float(max(fine, key=lambda a: _profile_energy(ink, a)))
 
 
-def text_runs_vertically(page: np.ndarray) -> bool:
-    """True when the page's text lines run up and down (the page was photographed a quarter turn round):
-    the ink's column profile then alternates between lines and gaps more strongly than its row profile."""
+def _line_energy(profile: np.ndarray) -> float:
+    """How strongly a projection profile alternates at text-line pitch (its slow trend removed)."""
+    k = max(3, len(profile) // 12)
+    trend = np.convolve(profile, np.ones(k) / k, mode="same")
+    return float(np.var(profile - trend))
+
+
+def text_direction(page: np.ndarray) -> str:
+    """``horizontal`` or ``vertical`` when the page's text lines clearly run that way, else ``unclear``.
+
+    Ink is projected on rows and on columns; lines of text make one of the two profiles alternate between
+    lines and gaps. Chinese characters sit on a square grid, so both alternate somewhat: only a clear
+    (2×) difference counts."""
     grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
     scale = 600.0 / max(grey.shape)
     if scale < 1.0:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ink = _ink(grey)
     if ink.mean() < 0.002 or ink.mean() > 0.5:
-        return False
-    rows = np.var(ink.mean(axis=1))
-    cols = np.var(ink.mean(axis=0))
-    return bool(cols > 1.5 * rows)
+        return "unclear"
+    rows = _line_energy(ink.mean(axis=1))
+    cols = _line_energy(ink.mean(axis=0))
+    if rows > 2.0 * cols:
+        return "horizontal"
+    if cols > 2.0 * rows:
+        return "vertical"
+    return "unclear"
 
 
 def rotate(page: np.ndarray, angle: float) -> np.ndarray:
@@ -155,11 +169,13 @@ def clean_page(image: np.ndarray, quad: np.ndarray | None, cleanup: Cleanup | st
     """Flatten (when a quad was found), deskew, then clean up as asked."""
     page = flatten(image, quad) if quad is not None else image
     if straighten:
-        # A quarter turn (which way round cannot be told without reading it): ID-1 cards are landscape;
-        # other pages are turned when their text lines clearly run up and down.
+        # A quarter turn (which way round cannot be told without reading it): text lines that clearly run
+        # up and down are turned level; a card-shaped page in portrait whose text is not clearly level is
+        # turned too, because ID-1 cards are landscape.
         h, w = page.shape[:2]
-        card_shaped = h > w and abs(h / w - ID1_ASPECT) < 0.12
-        if card_shaped or text_runs_vertically(page):
+        direction = text_direction(page)
+        card_shaped = h > w and abs(h / w - ID1_ASPECT) < 0.07
+        if direction == "vertical" or (card_shaped and direction != "horizontal"):
             page = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
         page, _ = deskew(page)
     cleanup = Cleanup(cleanup)
