@@ -164,3 +164,16 @@ def test_why_we_encode_ourselves(text):
     theirs.text(text)
     assert theirs.output.endswith(b"?" * len(text))
     assert encode_line(text, "gb18030") == FS_ON + text.encode("gb18030") + FS_OFF
+
+
+@pytest.mark.parametrize("key", ["printer.error.unplugged", "printer.error.no_answer", "printer.error.garbage",
+                                 "printer.error.missing_library", "printer.error.no_cjk_font",
+                                 "printer.fault.cover_open", "printer.fault.offline", "printer.fault.error"])
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_printer_errors_tell_citizens_what_to_do_without_technical_detail(key, language):
+    from kiosk.errors import DeviceError
+
+    error = DeviceError("raw detail: Errno 111", key=key, device="ticket_printer")
+    citizen, technician = error.message("citizen", language), error.message("technician", language)
+    assert "Errno" not in citizen and "{" not in citizen
+    assert "Errno 111" in technician
