@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies
 
 from devices.printer import status as st
 from devices.printer.commands import parse
@@ -177,3 +179,22 @@ def test_printer_errors_tell_citizens_what_to_do_without_technical_detail(key, l
     citizen, technician = error.message("citizen", language), error.message("technician", language)
     assert "Errno" not in citizen and "{" not in citizen
     assert "Errno 111" in technician
+
+
+@settings(max_examples=300, deadline=None)
+@given(strategies.binary(max_size=300))
+def test_any_bytes_split_into_commands_that_cover_them_exactly(data):
+    """The simulator splits whatever a client sends: never an exception, never a byte lost or doubled."""
+    commands, used = parse(data)
+    assert used == len(data)
+    assert b"".join(c.raw for c in commands) == data
+    head, used = parse(data, final=False)
+    assert b"".join(c.raw for c in head) == data[:used]
+
+
+@settings(max_examples=300, deadline=None)
+@given(strategies.text(alphabet="中文䶮，。ab c1 ", max_size=80), strategies.integers(min_value=2, max_value=48))
+def test_wrapped_lines_fit_and_keep_every_character(text, width):
+    lines = wrap(text, width)
+    assert all(cells(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
