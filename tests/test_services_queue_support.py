@@ -32,8 +32,8 @@ class Hall:
         return PlatformClient(self.server.url, terminal_id, self.secrets[terminal_id], timeout_s=timeout_s)
 
 
-def start_hall(db_path, *, thread_name: str = "hall-server") -> Hall:
-    server = ServerThread(db_path, seed=small_hall(), thread_name=thread_name).start()
+def start_hall(db_path, *, thread_name: str = "hall-server", hall_data: dict | None = None) -> Hall:
+    server = ServerThread(db_path, seed=hall_data or small_hall(), thread_name=thread_name).start()
     secrets = {
         "K-01": server.store.add_terminal("K-01", "citizen"),
         "W-03": server.store.add_terminal("W-03", "clerk"),

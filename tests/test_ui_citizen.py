@@ -11,8 +11,9 @@ import socket
 
 import pytest
 from PySide6.QtCore import Qt
-from test_services_queue_support import start_hall, virtual_printer
+from test_services_queue_support import small_hall, start_hall, virtual_printer
 
+from kiosk.errors import PlatformRejected
 from kiosk.platform_client import PlatformClient
 from kiosk.ports import PrinterStatus
 from kiosk.services.queue import KioskQueueService, PrintState, TicketIssued
@@ -190,3 +191,35 @@ def test_every_touch_target_on_every_citizen_page_is_at_least_60_px(qtbot, kiosk
         small = [(b.objectName(), b.height(), b.width()) for b in kiosk.findChildren(QPushButton)
                  if b.isVisible() and (b.height() < 60 or b.width() < 60)]
         assert small == [], page.name
+
+
+def test_a_service_whose_numbers_ran_out_meanwhile_gets_a_clear_answer_and_no_retry(qtbot, tmp_path, printers):
+    data = small_hall()
+    data["services"][0]["daily_cap"] = 1  # A: one number a day
+    hall = start_hall(tmp_path / "capped.db", hall_data=data)
+    client, other = hall.client("K-01"), hall.client("K-01")
+    kiosk = open_window(qtbot, client, printers)
+    try:
+        qtbot.waitUntil(lambda: kiosk.hall_view is not None, timeout=WAIT_MS)
+        touch(qtbot, kiosk.home.take)
+        qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons, timeout=WAIT_MS)
+        touch(qtbot, kiosk.services_page.buttons["A"])
+        # Somebody at another kiosk takes the last number while this person reads the confirm page.
+        elsewhere = KioskQueueService(other, None)
+        assert elsewhere.issue(elsewhere.new_request("A"), without_print=True).ticket.number == "A001"
+        touch(qtbot, kiosk.confirm_page.confirm_button)
+        qtbot.waitUntil(lambda: kiosk.page == "problem", timeout=WAIT_MS)
+        expected = PlatformRejected(reason="daily_cap_reached", status=422).message("citizen", "zh_CN")
+        assert kiosk.problem.message.text() == expected != PlatformRejected().message("citizen", "zh_CN")
+        assert not kiosk.problem.retry_button.isVisible()
+        assert printers[0].jobs == []
+        touch(qtbot, kiosk.problem.back_button)
+        touch(qtbot, kiosk.home.take)
+        qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons
+                        and not kiosk.services_page.buttons["A"].isEnabled(), timeout=WAIT_MS)
+        assert kiosk.services_page.buttons["A"].text().endswith("今日号已取完")
+    finally:
+        kiosk.close()
+        client.close()
+        other.close()
+        hall.server.stop()

@@ -143,6 +143,7 @@ class DisplayWindow(QWidget):
             self.announced.append(text)
             self.announcer.announce(text)
         self.calls = self.calls[-50:]
+        self.announced = self.announced[-50:]
         if events:
             self._render()
         self._poll()

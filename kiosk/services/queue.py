@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
 from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected
+from kiosk.logs import forget_sensitive
 from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
 from kiosk.services.events import EventHub
 
@@ -197,8 +198,10 @@ class KioskQueueService:
             return self._identity
 
     def wipe(self) -> None:
-        """The session ends (idle timeout, done, a new person): forget who was here."""
+        """The session ends (idle timeout, done, a new person): forget who was here, and stop masking
+        their name in the log (kiosk/logs.py keeps registered names only for the session)."""
         self.set_identity(None)
+        forget_sensitive()
 
     def new_request(self, service_prefix: str) -> TicketRequest:
         return TicketRequest(service_prefix, str(uuid.uuid4()), self.identity)
@@ -242,7 +245,13 @@ class KioskQueueService:
             kwargs = {"id_number": identity.id_number, "birth_date": identity.birth_date}
         # A lost answer is retried with the same request id by the adapter (and by the person's "try
         # again", which resends this same request): the platform returns the ticket it already issued.
-        ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        try:
+            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        except PlatformRejected:
+            # The hall changed under the screen (cap reached, hours over): the next look is fresh.
+            with self._lock:
+                self._hall_at = float("-inf")
+            raise
         self._set_online(True)
         with self._lock:
             self._hall_at = float("-inf")  # waiting counts changed
