@@ -251,7 +251,8 @@ def answer_fits(command: Command, answer: Answer) -> bool:
 
     A stale answer to an earlier command (an interleaved frame, ref, Link: "data arrives in pieces") has
     the wrong status or shape and is skipped by the reader rather than taken for this command's answer.
-    A failing status with no data fits any command.
+    A failing status with no data fits any command. (A stale "no card" taken as the answer to "find
+    card" cannot be told apart; it costs one poll, no more.)
     """
     if not answer.status.ok and answer.status is not Status.NO_CONTENT:
         return not answer.data
