@@ -26,6 +26,7 @@ docs/configuration.md; ``kiosk/sample_data/*.toml`` are working examples.
     ticket_printer_fallback = ""      # second printer used when the first is out of paper
     receipt_printer = ""
     idcard_reader = ""                # pyserial URL, e.g. "/dev/ttyUSB1" or "socket://127.0.0.1:7001"
+    idcard_photo_decoder = ""         # the vendor's WLT photo decoder (libwlt2bmp.so); empty: no photos
     scanner = ""
     camera = ""
 
@@ -82,6 +83,7 @@ class DevicesConfig:
     receipt_printer: str = ""
     idcard_reader: str = ""
     idcard_baudrate: int = 115200
+    idcard_photo_decoder: str = ""  # vendor WLT decoder library (libwlt2bmp.so); empty: photos unavailable
     scanner: str = ""
     camera: str = ""
 
@@ -212,6 +214,7 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         receipt_printer=d.get("receipt_printer", str, ""),
         idcard_reader=d.get("idcard_reader", str, ""),
         idcard_baudrate=d.get("idcard_baudrate", int, 115200),
+        idcard_photo_decoder=d.get("idcard_photo_decoder", str, ""),
         scanner=d.get("scanner", str, ""),
         camera=d.get("camera", str, ""),
     )
