@@ -8,6 +8,7 @@ down or slow (a calm message, the window keeps answering), a print failure after
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -223,3 +224,26 @@ def test_a_service_whose_numbers_ran_out_meanwhile_gets_a_clear_answer_and_no_re
         client.close()
         other.close()
         hall.server.stop()
+
+
+def test_an_identity_arriving_on_the_confirm_page_shows_masked_and_gives_priority(qtbot, kiosk):
+    from datetime import date
+
+    from kiosk.domain import CardType, Identity
+
+    qtbot.waitUntil(lambda: kiosk.hall_view is not None, timeout=WAIT_MS)
+    touch(qtbot, kiosk.home.take)
+    qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    touch(qtbot, kiosk.services_page.buttons["A"])
+    assert kiosk.confirm_page.identity_line.text() == "身份证阅读器未连接，可直接取号。"
+    # What the ID-card reader will do (a later issue), from its own thread.
+    person = Identity(CardType.RESIDENT, "李䶮", "320102195503121234", birth_date=date(1955, 3, 12))
+    reader = threading.Thread(target=kiosk.service.set_identity, args=(person,), name="idcard-test")
+    reader.start()
+    reader.join(2)
+    qtbot.waitUntil(lambda: kiosk.confirm_page.identity_line.text() == "已识别：李*", timeout=WAIT_MS)
+    touch(qtbot, kiosk.confirm_page.confirm_button)
+    qtbot.waitUntil(lambda: kiosk.page == "result", timeout=WAIT_MS)
+    assert kiosk.result.priority.isVisible() and kiosk.result.priority.text() == "优先办理"
+    touch(qtbot, kiosk.result.done_button)
+    assert kiosk.service.identity is None

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 from kiosk.errors import HardwareFault, KioskError, PlatformError, PlatformUnreachable
 from kiosk.services.queue import (
     HallView,
+    IdentityChanged,
     IssuedTicket,
     KioskQueueService,
     PlatformStatusChanged,
@@ -226,7 +227,10 @@ class CitizenWindow(QWidget):
             self.platform_banner.show_text(self.texts("ui.citizen.platform_down"), "notice")
 
     def _on_service_event(self, event) -> None:
-        if isinstance(event, PlatformStatusChanged):
+        if isinstance(event, IdentityChanged):
+            if self.stack.currentWidget() is self.confirm_page and self.confirm_page.service is not None:
+                self.confirm_page.show_service(self.confirm_page.service, event.identity)
+        elif isinstance(event, PlatformStatusChanged):
             if event.online:
                 self.platform_banner.clear_text()
             else:

@@ -93,6 +93,13 @@ class IssuedTicket:
 
 
 @dataclass(frozen=True)
+class IdentityChanged:
+    """The person at the kiosk identified themselves (an ID card, later a code), or the session ended."""
+
+    identity: Identity | None
+
+
+@dataclass(frozen=True)
 class TicketIssued:
     issued: IssuedTicket
 
@@ -188,9 +195,13 @@ class KioskQueueService:
     # --- the person at the kiosk -------------------------------------------------------------------
 
     def set_identity(self, identity: Identity | None) -> None:
-        """The ID-card reader (a later issue) puts the person's identity here; ``wipe`` removes it."""
+        """The ID-card reader (a later issue) puts the person's identity here; ``wipe`` removes it.
+        A new identity during a session starts it over for that person (the screen follows the event)."""
         with self._lock:
+            changed = self._identity != identity
             self._identity = identity
+        if changed:
+            self.events.emit(IdentityChanged(identity))
 
     @property
     def identity(self) -> Identity | None:
