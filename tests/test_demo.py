@@ -55,26 +55,27 @@ def test_the_example_configurations_are_valid(tmp_path, name):
         assert cfg.window == 3
 
 
+ROLE_SETTINGS = {
+    "citizen": '[printers.ticket]\nurl = "virtual://ticket"\n[devices]\nticket_printer = "ticket"\n',
+    "clerk": "[window]\nnumber = 3\n",
+    "display": "",
+}
+TERMINALS = {"citizen": "K-01", "clerk": "W-03", "display": "D-01"}
+
+
 @pytest.mark.slow
-def test_kiosk_run_brings_the_citizen_home_screen_up_against_the_hall_server(tmp_path):
+@pytest.mark.parametrize("role", ["citizen", "clerk", "display"])
+def test_kiosk_run_brings_each_role_window_up_against_the_hall_server(tmp_path, role):
     hall = start_hall(tmp_path / "hall.db")
+    terminal = TERMINALS[role]
     try:
-        (tmp_path / "secret").write_text(hall.secrets["K-01"], encoding="utf-8")
-        (tmp_path / "citizen.toml").write_text(f"""
-role = "citizen"
-terminal_id = "K-01"
-hall_id = "3201-0042"
-data_dir = "{tmp_path / 'data'}"
-[platform]
-url = "{hall.server.url}"
-terminal_secret_file = "{tmp_path / 'secret'}"
-[printers.ticket]
-url = "virtual://ticket"
-[devices]
-ticket_printer = "ticket"
-""", encoding="utf-8")
+        (tmp_path / "secret").write_text(hall.secrets[terminal], encoding="utf-8")
+        (tmp_path / "terminal.toml").write_text(
+            f'role = "{role}"\nterminal_id = "{terminal}"\nhall_id = "3201-0042"\ndata_dir = "{tmp_path / "data"}"\n'
+            f'[platform]\nurl = "{hall.server.url}"\nterminal_secret_file = "{tmp_path / "secret"}"\n'
+            + ROLE_SETTINGS[role], encoding="utf-8")
         process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "run", "--config", str(tmp_path / "citizen.toml")], cwd=ROOT,
+            [sys.executable, "-m", "kiosk", "run", "--config", str(tmp_path / "terminal.toml")], cwd=ROOT,
             env={**ENV, "KIOSK_READY_MARKER": "1", "KIOSK_WINDOWED": "1"}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         try:
@@ -87,11 +88,14 @@ ticket_printer = "ticket"
                         break
                     seen += line
             assert "KIOSK_READY" in seen, process.stderr.read() if process.poll() is not None else seen
+            process.terminate()  # SIGTERM: the window closes and the workers stop
+            assert process.wait(15) == 0
         finally:
-            process.terminate()
-            process.wait(10)
+            if process.poll() is None:
+                process.kill()
+                process.wait(5)
         log = (tmp_path / "data" / "logs" / "kiosk.log").read_text(encoding="utf-8")
-        assert "terminal K-01 ready" in log
+        assert f"terminal {terminal} ready" in log
     finally:
         hall.server.stop()
 

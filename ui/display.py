@@ -124,6 +124,10 @@ class DisplayWindow(QWidget):
 
     def _backlog(self, events: list[CallEvent]) -> None:
         self._have_backlog = True
+        if self.hall is None:  # it failed at start: the platform is back now
+            self.worker.run(self.service.hall, on_done=self._hall_loaded,
+                            on_error=lambda e: log.warning("hall info unavailable: %r", e),
+                            timeout_s=self.call_timeout_s)
         self.calls = list(events)
         self.connection.clear_text()
         self._render()
