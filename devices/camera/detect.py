@@ -73,8 +73,8 @@ def _masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     masks.append(("paper", m))
 
     ring = max(2, int(0.03 * min(h, w)))
-    border = np.concatenate([lab[:ring].reshape(-1, 3), lab[-ring:].reshape(-1, 3),
-                             lab[:, :ring].reshape(-1, 3), lab[:, -ring:].reshape(-1, 3)])
+    border = np.concatenate([lab[:ring:2, ::2].reshape(-1, 3), lab[-ring::2, ::2].reshape(-1, 3),
+                             lab[::2, :ring:2].reshape(-1, 3), lab[::2, -ring::2].reshape(-1, 3)])
     desk = np.median(border, axis=0).astype(np.float32)
     diff = lab.astype(np.float32) - desk
     distance = np.sqrt(0.5 * diff[..., 0] ** 2 + diff[..., 1] ** 2 + diff[..., 2] ** 2)
@@ -132,7 +132,7 @@ def _fit_quad(contour: np.ndarray) -> np.ndarray | None:
         along = rel @ direction
         across = np.abs(rel @ normal)
         near = points[(across < max(2.0, 0.03 * length)) & (along > 0.1 * length) & (along < 0.9 * length)]
-        line = geometry.robust_line(near, tolerance=1.5) if len(near) >= 6 else None
+        line = geometry.robust_line(near, tolerance=1.5, rounds=3, welsch=False) if len(near) >= 6 else None
         lines.append(line if line is not None else (a, direction))
     refined = geometry.quad_from_lines(lines)
     if refined is None or not geometry.is_convex(refined):
@@ -145,17 +145,22 @@ def _fit_quad(contour: np.ndarray) -> np.ndarray | None:
 def _candidates(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     h, w = lab.shape[:2]
     min_area = 0.012 * h * w
-    found = []
+    found: list[tuple[str, np.ndarray]] = []
+    boxes: list[np.ndarray] = []
     for name, mask in _masks(lab):
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         contours = sorted((c for c in contours if cv2.contourArea(c) > min_area), key=cv2.contourArea,
                           reverse=True)[:2]
         for contour in contours:
+            box = np.array(cv2.boundingRect(contour), np.float64)
+            # Several masks often find the same outline: fit and score it once.
+            if any(np.max(np.abs(box - other)) <= 1.0 for other in boxes):
+                continue
+            boxes.append(box)
             quad = _fit_quad(contour)
             if quad is None or geometry.area(quad) > 0.97 * h * w:
                 continue
-            # Several masks often find the same outline: score it once.
             if any(np.max(np.abs(quad - other)) < 1.5 for _, other in found):
                 continue
             found.append((name, quad))

@@ -80,17 +80,25 @@ def line_through(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return centre, np.array([np.cos(angle), np.sin(angle)])
 
 
-def robust_line(points: np.ndarray, *, tolerance: float, rounds: int = 2) -> tuple[np.ndarray, np.ndarray] | None:
+def robust_line(points: np.ndarray, *, tolerance: float, rounds: int = 2,
+                welsch: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """A line through points that ignores outliers (a finger over the edge, a rounded corner, a text stroke).
 
-    ``cv2.fitLine`` with the Welsch M-estimator (outliers far from the line get no weight at all), then
-    refitted on the points within ``tolerance`` of that line, or the better half of them, whichever is more.
+    ``cv2.fitLine`` with the Welsch M-estimator (outliers far from the line get no weight at all; plain
+    least squares with ``welsch=False``, for points already near the line), then refitted on the points
+    within ``tolerance`` of that line, or the better half of them, whichever is more.
     """
     pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
     if len(pts) < 2:
         return None
-    vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_WELSCH, 0, 0.01, 0.01).ravel()
-    centre, direction = np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
+    if welsch:
+        vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_WELSCH, 0, 0.01, 0.01).ravel()
+        centre, direction = np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
+    else:
+        first = line_through(pts)
+        if first is None:
+            return None
+        centre, direction = first
     for _ in range(rounds - 1):
         dist = np.abs((pts - centre) @ np.array([-direction[1], direction[0]]))
         cut = max(tolerance, float(np.partition(dist, len(dist) // 2)[len(dist) // 2]))

@@ -110,7 +110,7 @@ def negotiate(cap, offered: list[CameraMode], *, want: tuple[int, int] | None = 
 
 
 class SimulatedUvcCamera:
-    """The ``VideoCapture`` surface of a V4L2 document camera, for tests and ``uvc-sim:`` specs.
+    """The ``VideoCapture`` surface of a V4L2 document camera, for tests (no camera on the CI machine).
 
     Offers YUYV at ``yuyv_sizes`` and MJPG at ``mjpg_sizes``; as V4L2 does, a size request is snapped to
     the nearest size the current format has, and MJPG sizes are reachable only once the FOURCC is MJPG.
