@@ -62,6 +62,7 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
 
         print(tr("ui.app.role_not_available", "en", role=terminal.cfg.role), file=sys.stderr)
         return 2
+    stop = quit_on_signals(app)  # before anyone is told the window is up
     if on_ready is not None:
         ready = getattr(window, "home_ready", None)
         if ready is not None:
@@ -71,9 +72,10 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
     else:
         window.show()
     if on_ready is not None and getattr(window, "home_ready", None) is None:
-        on_ready()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, window, on_ready)  # once the event loop runs
     app.setQuitOnLastWindowClosed(True)
-    stop = quit_on_signals(app)
     try:
         return app.exec()
     finally:
@@ -90,7 +92,9 @@ def quit_on_signals(app: QApplication) -> Callable[[], None]:
 
     from PySide6.QtCore import QTimer
 
-    previous = {sig: signal.signal(sig, lambda *_: app.quit()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    # Posted, not called: a signal that comes before the loop starts still ends it once it runs.
+    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, app, app.quit))
+                for sig in (signal.SIGTERM, signal.SIGINT)}
     timer = QTimer()
     timer.setInterval(500)
     timer.timeout.connect(lambda: None)
