@@ -24,6 +24,9 @@ Failures, and what the engine does:
 - ``PlatformRejected``/``PlatformConflict`` with any other status: the record is a dead letter with the
   platform's reason; the next record goes on. People resend or discard it (``Store.resend/discard``).
 
+``housekeeping``: callables run on the engine thread every ``housekeeping_interval_s`` while the platform
+answers and the outbox is empty: leasing offline ticket blocks (``OfflineTickets.refill``) lives there.
+
 Events are plain callbacks, called on the engine thread (ui/sync_status.py bridges them into Qt):
 ``on_state(SyncState, detail: str)`` on every change and ``on_progress(SyncProgress)`` after every chunk
 and record. A callback that raises is logged and ignored: the engine never dies of its listeners.
@@ -35,7 +38,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from kiosk.errors import (
     PlatformConflict,
@@ -69,7 +72,8 @@ class SyncEngine:
                  on_state: StateCallback | None = None, on_progress: ProgressCallback | None = None,
                  chunk_bytes: int = 32 * 1024, backoff_base_s: float = 1.0, backoff_max_s: float = 300.0,
                  probe_interval_s: float = 2.0, idle_check_s: float = 30.0, purge_interval_s: float = 600.0,
-                 rng: random.Random | None = None, thread_name: str = "sync-engine") -> None:
+                 rng: random.Random | None = None, thread_name: str = "sync-engine",
+                 housekeeping: Sequence[Callable[[], object]] = (), housekeeping_interval_s: float = 60.0) -> None:
         self.store = store
         self.transport = transport
         self._state_listeners: list[StateCallback] = [on_state] if on_state else []
@@ -84,6 +88,8 @@ class SyncEngine:
         self.probe_interval_s = probe_interval_s
         self.idle_check_s = idle_check_s
         self.purge_interval_s = purge_interval_s
+        self.housekeeping = list(housekeeping)
+        self.housekeeping_interval_s = housekeeping_interval_s
         self.rng = rng or random.Random()
         self.thread_name = thread_name
         self.state = SyncState.OFFLINE  # until the first probe says otherwise
@@ -204,6 +210,7 @@ class SyncEngine:
         except StoreError:
             log.exception("sync could not recover in-flight records")
         last_purge = 0.0
+        last_housekeeping = -self.housekeeping_interval_s
         retry_at = 0.0  # the link's backoff deadline (monotonic)
         probing = False  # the last failure was "unreachable": probe to end the wait early
         if self.transport.probe():
@@ -236,6 +243,9 @@ class SyncEngine:
                 self._sleep(self.idle_check_s)
                 continue
             if entry is None:
+                if self.state == SyncState.ONLINE and now - last_housekeeping > self.housekeeping_interval_s:
+                    last_housekeeping = now
+                    self._housekeep()
                 if self.state != SyncState.BLOCKED:
                     self._set_state(SyncState.ONLINE if self._failures == 0 else self.state)
                 self._batch_done = self._batch_total = self._batch_bytes_done = self._batch_bytes_total = 0
@@ -295,6 +305,14 @@ class SyncEngine:
     def _dead_local(self, entry: OutboxEntry, exc: StoreCorrupt) -> None:
         self.store.mark_dead(entry.record_id, f"local_corrupt: {exc.detail}")
         log.error("sync: record %s does not open (%s); kept as a dead letter", entry.record_id, exc.detail)
+
+    def _housekeep(self) -> None:
+        """Online chores while the outbox is empty (e.g. ``OfflineTickets.refill``); failures only logged."""
+        for chore in self.housekeeping:
+            try:
+                chore()
+            except Exception as exc:  # a chore must never stop delivery
+                log.warning("sync housekeeping %s failed: %s", getattr(chore, "__name__", chore), exc)
 
     def _purge(self) -> None:
         try:

@@ -163,3 +163,15 @@ def test_hall_store_has_the_sync_tables(tmp_path):
         assert {"sync_records", "sync_attachments", "ticket_blocks"} <= names
     finally:
         store.close()
+
+
+def test_the_engine_keeps_blocks_leased_while_online(hall, kiosk):
+    """GIVEN a kiosk with no blocks and an engine whose housekeeping refills them
+    WHEN the engine is online and idle
+    THEN a block is leased for each service without anyone asking."""
+    store, client, tickets = kiosk
+    engine, sync_client = make_engine(store, hall.url, hall.secrets["K-01"],
+                                      housekeeping=[lambda: tickets.refill(client, ["A", "B"], MONDAY_10.date())])
+    with engine:
+        assert wait_for(lambda: {b.prefix for b in tickets.blocks()} == {"A", "B"}, 5.0)
+    sync_client.close()
