@@ -97,6 +97,22 @@ def child(args: argparse.Namespace) -> int:
 
 
 # --- the parent: server, proxy, kills, checks -----------------------------------------------------------
+def _phase(data_dir: Path, n: int) -> str:
+    """What the killed terminal was doing, read from its store (read-only)."""
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'outbox.sqlite3'}?mode=ro", uri=True, timeout=5)
+        try:
+            total = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+            waiting = db.execute("SELECT COUNT(*) FROM outbox WHERE state IN ('queued', 'inflight')").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return "enqueueing"  # killed before its store existed
+    return "enqueueing" if total < n else ("draining" if waiting else "drained")
+
+
 def parent(args: argparse.Namespace) -> int:
     from faultproxy import FaultProxy
 
@@ -113,6 +129,7 @@ def parent(args: argparse.Namespace) -> int:
                        "--terminal", "K-SOAK", "--secret", secret, "--submissions", str(args.submissions),
                        "--rate", str(args.rate)]
             kills = 0
+            phases = {"enqueueing": 0, "draining": 0, "drained": 0}
             proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
             while True:
                 if kills < args.kills:
@@ -123,6 +140,7 @@ def parent(args: argparse.Namespace) -> int:
                         proc.send_signal(signal.SIGKILL)
                         proc.wait()
                         kills += 1
+                        phases[_phase(work / "terminal", args.submissions)] += 1
                         proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
                         continue
                 if proc.poll() is None:
@@ -161,7 +179,8 @@ def parent(args: argparse.Namespace) -> int:
             if r["content_hash"] != digest or any(not attachments_ok.get(sha) for sha in atts):
                 corrupt += 1
     elapsed = time.monotonic() - started
-    print(f"kills={kills} elapsed_s={elapsed:.0f} requests_through_proxy={sum(faults.values())}")
+    print(f"kills={kills} (while enqueueing {phases['enqueueing']}, while draining {phases['draining']}, "
+          f"idle {phases['drained']}) elapsed_s={elapsed:.0f} requests_through_proxy={sum(faults.values())}")
     print("faults " + " ".join(f"{k}={v}" for k, v in faults.items()))
     print(f"server_records={len(records)} server_attachments={len(attachments_ok)} dead_letters={counts.dead}")
     print(f"submitted={submitted} acknowledged={counts.acked} lost={lost} duplicated={duplicated} corrupt={corrupt}")
