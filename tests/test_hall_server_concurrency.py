@@ -73,3 +73,38 @@ def test_twenty_threads_issuing_and_calling_at_once(fresh_hall):
         events = con.execute("SELECT number, COUNT(DISTINCT window), COUNT(*) FROM call_events GROUP BY number")
         assert all(windows_ == 1 and calls == 1 for _, windows_, calls in events)
         assert con.execute("SELECT COUNT(*) FROM tickets WHERE state != 'done'").fetchone()[0] == 0
+
+
+def test_refusals_inside_a_shared_commit_do_not_undo_the_others(fresh_hall):
+    """Kiosks issuing at the same moment share one commit (HallStore._group_write); a ticket refused for
+    the cap in that commit must not take the others' numbers with it."""
+    with sqlite3.connect(fresh_hall.store.db_path) as con:
+        con.execute("UPDATE services SET daily_cap = 5 WHERE prefix = 'D'")
+    results: list = []
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def kiosk(i: int) -> None:
+        start.wait(10)
+        for n in range(5):
+            prefix = "D" if (i + n) % 2 else "A"
+            try:
+                outcome = fresh_hall.store.issue_ticket(terminal_id="kiosk-1", service_prefix=prefix,
+                                                        request_id=str(uuid.uuid4())).number
+            except Exception as exc:  # noqa: BLE001 - the refusal is what is checked
+                outcome = getattr(exc, "reason", repr(exc))
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=kiosk, args=(i,), name=f"kiosk-{i}") for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    d_numbers = sorted(r for r in results if r.startswith("D"))
+    a_numbers = sorted(r for r in results if r.startswith("A"))
+    assert d_numbers == [f"D00{n}" for n in range(1, 6)]
+    assert results.count("daily_cap_reached") == 30 - 5
+    assert a_numbers == [f"A{n:03d}" for n in range(1, 31)]
+    with sqlite3.connect(fresh_hall.store.db_path) as con:
+        assert con.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 35

@@ -134,7 +134,8 @@ class IssuingMixin:
         fingerprint = hashlib.sha256(json.dumps(
             [service_prefix, person, appointment_code, birth_date.isoformat() if birth_date else None]
         ).encode()).hexdigest()
-        with self._write() as con:
+
+        def body(con: sqlite3.Connection) -> Ticket:
             hall = self._hall_row(con)
             tz = ZoneInfo(hall["timezone"])
             now_utc = self.clock.now()
@@ -184,6 +185,8 @@ class IssuingMixin:
                  int(elderly), int(appointment_code is not None), weight))
             row = con.execute("SELECT * FROM tickets WHERE id = ?", (cur.lastrowid,)).fetchone()
             return self._to_ticket(con, row)
+
+        return self._group_write(body)  # kiosks issuing at the same moment share one commit
 
     def ticket_by_tracking(self, tracking_code: str) -> Ticket:
         with self._read() as con:
