@@ -121,6 +121,19 @@ class ScreenshotWalk(QObject):
             QApplication.instance().quit()
 
 
+def _position(app: QApplication, key: str) -> tuple[int, int]:
+    """Kiosk and printer output side by side; clerk and display below them on a tall screen, else
+    cascaded over them so every title bar stays reachable."""
+    screen = app.primaryScreen()
+    area = screen.availableGeometry() if screen is not None else None
+    left, top = (area.left(), area.top()) if area is not None else (0, 0)
+    tall = area is not None and area.height() >= 1700 and area.width() >= 1750
+    grid = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860)}
+    cascade = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (80, 60), "display": (160, 120)}
+    x, y = (grid if tall else cascade)[key]
+    return left + x, top + y
+
+
 def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin: str,
                      subscribe_printer_output: Callable[[Callable[[str, bytes], None]], None],
                      screenshots: Path | None = None) -> int:
@@ -134,10 +147,9 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
         "display": role_window(display, language=language),
     }
     subscribe_printer_output(windows["printer"].post)
-    positions = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860)}
     for key, window in windows.items():
         window.setWindowTitle(f"{window.texts('app.name')} · {key}")
-        window.move(*positions[key])
+        window.move(*_position(app, key))
         window.show()
     walk = None
     if screenshots is not None:
