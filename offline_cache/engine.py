@@ -19,6 +19,7 @@ Failures, and what the engine does:
   ends the wait at once when the platform answers again (the complaint "stuck after the network came
   back" is the most common one in the anchors).
 - ``PlatformServerFault`` (5xx): state RETRYING; backoff, or the server's Retry-After when it sent one.
+- ``StoreFull`` while marking progress: state BLOCKED until a person frees disk space.
 - ``PlatformRejected`` 401/403 (credentials, clock): state BLOCKED; nothing can pass until a person fixes
   the terminal's configuration, so the record stays queued and the engine waits the longest backoff.
 - ``PlatformRejected``/``PlatformConflict`` with any other status: the record is a dead letter with the
@@ -48,7 +49,7 @@ from kiosk.errors import (
     PlatformUnreachable,
 )
 from kiosk.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
-from offline_cache.errors import StoreCorrupt, StoreError
+from offline_cache.errors import StoreCorrupt, StoreError, StoreFull
 from offline_cache.store import OutboxEntry, Store
 
 log = logging.getLogger(__name__)
@@ -275,6 +276,9 @@ class SyncEngine:
                     self._dead(entry, exc)
             except StoreCorrupt as exc:
                 self._dead_local(entry, exc)
+            except StoreFull as exc:  # cannot even record progress: a person must free space
+                delay = self._link_failed(entry, exc, SyncState.BLOCKED)
+                retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
             except (StoreError, PlatformError) as exc:
                 delay = self._link_failed(entry, exc, SyncState.RETRYING)
                 retry_at, probing = time.monotonic() + delay, False
