@@ -7,7 +7,6 @@ dataclasses of ``kiosk.domain`` field for field; the client parses them back int
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
@@ -174,7 +173,3 @@ class CallEventsModel(BaseModel):
     events: list[CallEventModel]
     last_seq: int = Field(description="the highest seq the server has; ask for events after it next time")
 
-
-def dump(model: type[BaseModel], value: object) -> dict:
-    """A kiosk.domain dataclass as the response model's JSON-ready dict."""
-    return model.model_validate(asdict(value)).model_dump(mode="json")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
@@ -45,7 +44,7 @@ async def call_events(request: Request, after: int = Query(0, ge=0, le=2**62),
     top = store(request).last_call_seq  # read before the query: a call committed after it is not skipped
     events = await call(request, store(request).call_events, after)
     last = max([after, top] + [e.seq for e in events])
-    return CallEventsModel(events=[CallEventModel.model_validate(asdict(e)) for e in events], last_seq=last)
+    return CallEventsModel(events=[CallEventModel.model_validate(e, from_attributes=True) for e in events], last_seq=last)
 
 
 @router.get("/stream", responses=ERRORS, response_class=StreamingResponse,
@@ -66,7 +65,7 @@ async def call_stream(request: Request, after: int = Query(0, ge=0, le=2**62),
                 continue
             for event in batch:
                 seen = max(seen, event.seq)
-                data = json.dumps(CallEventModel.model_validate(asdict(event)).model_dump(mode="json"),
+                data = json.dumps(CallEventModel.model_validate(event, from_attributes=True).model_dump(mode="json"),
                                   ensure_ascii=False)
                 yield f"id: {event.seq}\ndata: {data}\n\n"
 

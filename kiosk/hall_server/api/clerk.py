@@ -5,7 +5,6 @@ Every action answers the ticket it acted on (``{"ticket": …}``), pause/resume/
 
 from __future__ import annotations
 
-from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Header, Request
 
@@ -31,7 +30,7 @@ Session = Header(None, alias="X-Clerk-Session", max_length=128, description="tok
 
 
 def _answer(ticket) -> TicketAnswer:
-    return TicketAnswer(ticket=TicketModel.model_validate(asdict(ticket)))
+    return TicketAnswer(ticket=TicketModel.model_validate(ticket, from_attributes=True))
 
 
 @router.post("/login", response_model=SessionModel, responses=ERRORS, summary="Log a clerk in to a window")
@@ -53,7 +52,7 @@ async def logout(request: Request, terminal: Terminal = Depends(clerk), token: s
 async def window_status(request: Request, terminal: Terminal = Depends(clerk),
                         token: str | None = Session) -> WindowStatusModel:
     status = await call(request, store(request).window_status, terminal_id=terminal.id, token=token)
-    return WindowStatusModel.model_validate(asdict(status))
+    return WindowStatusModel.model_validate(status, from_attributes=True)
 
 
 @router.post("/call-next", dependencies=[Depends(no_body)], response_model=MaybeTicketAnswer, responses=ERRORS,
@@ -61,7 +60,7 @@ async def window_status(request: Request, terminal: Terminal = Depends(clerk),
 async def call_next(request: Request, terminal: Terminal = Depends(clerk),
                     token: str | None = Session) -> MaybeTicketAnswer:
     ticket = await call(request, store(request).call_next, terminal_id=terminal.id, token=token)
-    return MaybeTicketAnswer(ticket=TicketModel.model_validate(asdict(ticket)) if ticket else None)
+    return MaybeTicketAnswer(ticket=TicketModel.model_validate(ticket, from_attributes=True) if ticket else None)
 
 
 @router.post("/call-number", response_model=TicketAnswer, responses=ERRORS, summary="Call a specific waiting number")

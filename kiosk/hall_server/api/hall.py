@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Request
 
@@ -26,4 +25,4 @@ async def health(request: Request) -> Health:
 async def hall_info(request: Request,
                     terminal: Terminal = Depends(require("citizen", "clerk", "display", "technician"))) -> HallModel:
     info = await call(request, store(request).hall_info)
-    return HallModel.model_validate(asdict(info))
+    return HallModel.model_validate(info, from_attributes=True)

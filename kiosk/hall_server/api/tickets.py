@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Path, Request
 
@@ -20,7 +19,7 @@ async def issue(body: IssueRequest, request: Request,
     ticket = await call(request, store(request).issue_ticket, terminal_id=terminal.id,
                         service_prefix=body.service_prefix, request_id=body.request_id, id_number=body.id_number,
                         birth_date=body.birth_date, appointment_code=body.appointment_code)
-    return TicketAnswer(ticket=TicketModel.model_validate(asdict(ticket)))
+    return TicketAnswer(ticket=TicketModel.model_validate(ticket, from_attributes=True))
 
 
 @router.get("/{tracking_code}", response_model=TicketAnswer, responses=ERRORS,
@@ -28,4 +27,4 @@ async def issue(body: IssueRequest, request: Request,
 async def lookup(request: Request, tracking_code: str = Path(pattern=r"^[A-Za-z0-9_-]{8,64}$"),
                  terminal: Terminal = Depends(require("citizen", "clerk"))) -> TicketAnswer:
     ticket = await call(request, store(request).ticket_by_tracking, tracking_code)
-    return TicketAnswer(ticket=TicketModel.model_validate(asdict(ticket)))
+    return TicketAnswer(ticket=TicketModel.model_validate(ticket, from_attributes=True))
