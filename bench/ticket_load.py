@@ -78,6 +78,15 @@ def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
     raise SystemExit(f"the hall server did not start; see {log}")
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def issue_many(client: PlatformClient, count: int, offset: int, barrier: threading.Barrier | None,
                latencies: list[float], numbers: list[str], errors: list[str]) -> None:
     if barrier is not None:
@@ -134,12 +143,14 @@ def main() -> int:
             threads = [threading.Thread(target=issue_many, name=f"terminal-{i}",
                                         args=(c, per + (1 if i < extra else 0), i, barrier, load_lat, numbers, errors))
                        for i, c in enumerate(clients)]
+            cpu_before = cpu_seconds(server.pid)
             started = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - started
+            cpu_after = cpu_seconds(server.pid)
             for c in clients:
                 c.close()
         finally:
@@ -163,6 +174,10 @@ def main() -> int:
               f"(mean {ms(statistics.mean(alone_lat)):.2f} ms)")
         print(f"  {args.terminals} terminals at once:        p50 {l50:7.2f} ms   p99 {l99:7.2f} ms   "
               f"(throughput {len(load_lat) / elapsed:.0f} tickets/s)")
+        if cpu_before is not None and cpu_after is not None and load_lat:
+            per_ticket = ms(cpu_after - cpu_before) / len(load_lat)
+            print(f"  server CPU per ticket under load: {per_ticket:.2f} ms (HTTP, signature, nonce, SQLite; the "
+                  f"load generator shares the same {os.cpu_count()} CPUs)")
         print(f"  ratio load/alone:               p50 {l50 / a50:6.1f}x     p99 {l99 / a99:6.1f}x")
         ok = duplicates == 0 and skipped == 0 and not errors and len(numbers) == args.alone + args.tickets
         print("  result:", "OK" if ok else "FAILED")
