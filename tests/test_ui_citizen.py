@@ -236,12 +236,13 @@ def test_an_identity_arriving_on_the_confirm_page_shows_masked_and_gives_priorit
     qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons, timeout=WAIT_MS)
     touch(qtbot, kiosk.services_page.buttons["A"])
     assert kiosk.confirm_page.identity_line.text() == "身份证阅读器未连接，可直接取号。"
-    # What the ID-card reader will do (a later issue), from its own thread.
+    # An identity set from another thread (the reader's path is in tests/test_ui_identity.py).
     person = Identity(CardType.RESIDENT, "李䶮", "320102195503121234", birth_date=date(1955, 3, 12))
     reader = threading.Thread(target=kiosk.service.set_identity, args=(person,), name="idcard-test")
     reader.start()
     reader.join(2)
-    qtbot.waitUntil(lambda: kiosk.confirm_page.identity_line.text() == "已识别：李*", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.confirm_page.identity_line.text() == "李*，您好！您已年满 70 周岁，将为您优先安排",
+                    timeout=WAIT_MS)
     touch(qtbot, kiosk.confirm_page.confirm_button)
     qtbot.waitUntil(lambda: kiosk.page == "result", timeout=WAIT_MS)
     assert kiosk.result.priority.isVisible() and kiosk.result.priority.text() == "优先办理"

@@ -12,6 +12,15 @@ things go wrong (issue 2, "Bad input"):
   reprint button;
 - idle: a warning with one-touch "continue", then the session is wiped and home returns.
 
+Identification by ID card (issue 3): the reader (``id_reader``, any ``IdCardReaderPort``; None without
+one) calls back on its own thread; ``ReaderBridge`` (ui/idcard.py) hands each card to the GUI thread.
+A card sets the person in ``KioskQueueService.identify`` (the ticket request then carries the ID number
+and birth date: one waiting ticket per person per service, elderly priority); the services and confirm
+pages greet the person by their masked name. A card that comes while another person's session is on
+screen (another identity, or a number already shown) wipes that session first. The slot on those pages
+says what the reader is doing: place your card, reading, place it again (a failed read), or that the
+reader is not available (taking a number without a card always works).
+
 ``home_ready`` is emitted once the home screen is shown and the event loop runs (the start-up bench and
 ``kiosk run`` print a marker on it).
 """
@@ -24,7 +33,9 @@ from dataclasses import replace
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.errors import HardwareFault, KioskError, PlatformError, PlatformUnreachable
+from kiosk.errors import DeviceError, DeviceNotFound, HardwareFault, KioskError, PlatformError, PlatformUnreachable
+from kiosk.ports.idcard import ReaderState
+from kiosk.services.identity import is_elderly, same_person
 from kiosk.services.queue import (
     HallView,
     IdentityChanged,
@@ -33,6 +44,7 @@ from kiosk.services.queue import (
     PlatformStatusChanged,
     PrintState,
     TicketRequest,
+    hall_now,
 )
 from ui.bridge import EventBridge
 from ui.citizen_pages import (
@@ -44,6 +56,7 @@ from ui.citizen_pages import (
     ServicesPage,
     idle_warning_bar,
 )
+from ui.idcard import ReaderBridge
 from ui.idle import IdleGuard
 from ui import theme
 from ui.texts import Texts
@@ -66,6 +79,7 @@ class CitizenWindow(QWidget):
         call_timeout_s: float = 8.0,
         hall_refresh_s: float = 30.0,
         id_reader_available: bool = False,
+        id_reader=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -85,6 +99,14 @@ class CitizenWindow(QWidget):
         self._closed = False
         self._ready_sent = False
         self._home_language = language
+        # The ID-card reader: its callbacks arrive here as queued signals (ui/idcard.py).
+        self.reader = ReaderBridge(id_reader, self)
+        self.reader.card.connect(self._on_card)
+        self.reader.state.connect(self._on_reader_state)
+        self.reader.error.connect(self._on_reader_error)
+        self.reader_state = self.reader.current_state
+        self.reader_error: DeviceError | None = None  # the last failed read, until the next card
+        id_reader_available = id_reader_available or id_reader is not None
 
         t = self.texts
         self.home = HomePage(t)
@@ -138,6 +160,8 @@ class CitizenWindow(QWidget):
         self.problem.back.connect(self.go_home)
         t.changed.connect(self._retranslated)
         self.home.show_hall(None)
+        self._show_identity()
+        self.reader.announce_state()
         self.resize(1280, 800)
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -166,6 +190,7 @@ class CitizenWindow(QWidget):
         self._closed = True
         self.hall_timer.stop()
         self.idle.close()
+        self.reader.close()
         self.bridge.close()
         self.worker.shutdown()
         self.service.wipe()
@@ -189,6 +214,7 @@ class CitizenWindow(QWidget):
 
     def _retranslated(self, _language: str) -> None:
         self.home.show_hall(self.hall_view.info if self.hall_view else None)
+        self._show_identity()
         self._show_platform_state()
         if self.stack.currentWidget() is self.busy:
             self.busy.message.setText(self.texts("ui.busy.issuing"))
@@ -206,6 +232,7 @@ class CitizenWindow(QWidget):
     def _hall_loaded(self, view: HallView) -> None:
         self.hall_view = view
         self.home.show_hall(view.info)
+        self._show_identity()
         if self.stack.currentWidget() is not self.confirm_page:
             self.services_page.show_hall(view.info)
         self._show_platform_state()
@@ -230,6 +257,7 @@ class CitizenWindow(QWidget):
         if isinstance(event, IdentityChanged):
             if self.stack.currentWidget() is self.confirm_page and self.confirm_page.service is not None:
                 self.confirm_page.show_service(self.confirm_page.service, event.identity)
+            self._show_identity()
         elif isinstance(event, PlatformStatusChanged):
             if event.online:
                 self.platform_banner.clear_text()
@@ -318,6 +346,64 @@ class CitizenWindow(QWidget):
             self.problem.show_problem(t.error(error, "citizen"), can_retry=False, can_go_without_print=False)
         self._show(self.problem)
 
+    # --- identification by ID card ------------------------------------------------------------------
+
+    def _on_card(self, identity) -> None:
+        """A card was read (on the GUI thread now). Someone else's session on screen is wiped first."""
+        if self._closed:
+            return
+        current = self.service.identity
+        another_person = current is not None and not same_person(current, identity)
+        if another_person or self.stack.currentWidget() in (self.result, self.problem, self.busy):
+            log.info("new card at the kiosk: the previous session is wiped")
+            self.go_home()
+        self.reader_error = None
+        self.service.identify(identity)
+        if self.stack.currentWidget() is self.home:
+            self.open_services()
+        else:
+            self.idle.touch()
+        self._show_identity()
+
+    def _on_reader_state(self, state: ReaderState) -> None:
+        self.reader_state = state
+        if state is ReaderState.NO_READER:
+            self.reader_error = None
+        self._show_identity()
+
+    def _on_reader_error(self, error: DeviceError) -> None:
+        # A failed read ("place it again") stays until the next card; an unplugged reader is a state.
+        if not isinstance(error, DeviceNotFound):
+            self.reader_error = error
+        self._show_identity()
+
+    def identity_text(self) -> tuple[str, str, bool]:
+        """What the identification slot says now: (text, role, show the card pictogram)."""
+        t = self.texts
+        identity = self.service.identity
+        if identity is not None:
+            hall = self.hall_view.info if self.hall_view else None
+            if hall is not None and is_elderly(identity, hall.elderly_priority_age,
+                                               hall_now(hall, self.service.clock).date()):
+                return (t("ui.identity.greeting_elderly", name=identity.masked_name,
+                          age=hall.elderly_priority_age), "good", False)
+            return t("ui.confirm.identified", name=identity.masked_name), "good", False
+        if not self.reader.available:
+            return t("ui.confirm.no_reader"), "notice", False
+        if self.reader_state in (ReaderState.NO_READER, ReaderState.STOPPED):
+            return t("ui.identity.unavailable"), "notice", False
+        if self.reader_state is ReaderState.READING:
+            return t("idcard.state.reading"), "notice", True
+        if self.reader_error is not None:
+            return t.error(self.reader_error, "citizen"), "notice", True
+        age = self.hall_view.info.elderly_priority_age if self.hall_view else 70
+        return t("ui.identity.place_card", age=age), "notice", True
+
+    def _show_identity(self) -> None:
+        text, role, icon = self.identity_text()
+        for slot in (self.services_page.id_slot, self.confirm_page.id_slot):
+            slot.show_text(text, role, icon=icon)
+
     # --- idle --------------------------------------------------------------------------------------
 
     def _idle_warn(self, seconds: int) -> None:
@@ -339,7 +425,9 @@ class CitizenWindow(QWidget):
         self.result.number.setText("")
         self.confirm_page.service = None
         self.confirm_page.identity = None
+        self.reader_error = None
         self.service.wipe()
+        self._show_identity()
         if self.texts.language != self._home_language:
             self.texts.set_language(self._home_language)
         self._show(self.home)

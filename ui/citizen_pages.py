@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 from kiosk.domain import HallInfo, Identity, Service
 from kiosk.ports import Clock
 from kiosk.services.queue import IssuedTicket, PrintState, unavailable_reason
+from ui.idcard import IdSlot
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
 
@@ -57,6 +58,8 @@ class ServicesPage(Page):
         self.clock = clock
         self.hall: HallInfo | None = None
         self.title = texts.bind(label("", "title", align=CENTER), "ui.services.title")
+        # The identification slot (the window fills it: place your card / hello 李* / not available).
+        self.id_slot = IdSlot()
         self.status = label("", "muted", align=CENTER)
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
@@ -67,6 +70,7 @@ class ServicesPage(Page):
         self.back_button = texts.bind(button("", name="services-back"), "ui.common.back_home")
         self.back_button.clicked.connect(self.back)
         self.box.addWidget(self.title)
+        self.box.addWidget(self.id_slot)
         self.box.addWidget(self.status)
         self.box.addWidget(self.grid_host, 1)
         self.box.addWidget(self.retry_button)
@@ -160,15 +164,16 @@ class ConfirmPage(Page):
         self.service_name = label("", "huge", align=CENTER)
         self.service_name.setStyleSheet("font-size: 48pt;")
         self.waiting = label("", "subtitle", align=CENTER)
-        # The identification slot: the ID-card reader arrives with a later issue. Until then it says so,
-        # and the number is taken without identification.
-        self.identity_line = label("", "notice", align=CENTER)
+        # The identification slot: the window says what to do with the card reader, or greets the
+        # identified person (masked name); without a reader the number is taken without identification.
+        self.id_slot = IdSlot()
+        self.identity_line = self.id_slot.text
         self.confirm_button = texts.bind(button("", "primary", name="confirm"), "ui.confirm.take")
         self.confirm_button.setMinimumHeight(120)
         self.confirm_button.clicked.connect(self.confirm)
         self.back_button = texts.bind(button("", name="confirm-back"), "ui.common.back")
         self.back_button.clicked.connect(self.back)
-        for widget in (self.title, self.service_name, self.waiting, self.identity_line):
+        for widget in (self.title, self.service_name, self.waiting, self.id_slot):
             self.box.addWidget(widget)
         self.box.addStretch(1)
         self.box.addWidget(self.confirm_button)
@@ -185,12 +190,6 @@ class ConfirmPage(Page):
         t = self.texts
         self.service_name.setText(self.service.display_name(t.language))
         self.waiting.setText(t("ui.services.waiting", n=self.service.waiting))
-        if self.identity is not None:
-            self.identity_line.setText(t("ui.confirm.identified", name=self.identity.masked_name))
-        elif self.id_reader_available:
-            self.identity_line.setText(t("ui.confirm.insert_card"))
-        else:
-            self.identity_line.setText(t("ui.confirm.no_reader"))
 
 
 class BusyPage(Page):
@@ -250,7 +249,10 @@ class ResultPage(Page):
         if self.issued is None:
             return
         t, ticket = self.texts, self.issued.ticket
-        self.heading.setText(t("ui.result.already_have" if ticket.reprint else "ui.result.your_number"))
+        if ticket.reprint:  # one waiting ticket per person per service: the same number, printed again
+            self.heading.setText(t("ui.result.already_have", number=ticket.number))
+        else:
+            self.heading.setText(t("ui.result.your_number"))
         self.number.setText(ticket.number)
         self.service_name.setText(ticket.service_display_name(t.language))
         self.priority.setText(t("ui.result.priority") if ticket.priority else "")

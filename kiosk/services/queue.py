@@ -30,9 +30,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
 from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected
-from kiosk.logs import forget_sensitive
 from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
 from kiosk.services.events import EventHub
+from kiosk.services.identity import forget_identity, register_identity, same_person
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,22 @@ class KioskQueueService:
 
     # --- the person at the kiosk -------------------------------------------------------------------
 
+    def identify(self, identity: Identity) -> bool:
+        """A card was placed: ``identity`` is now the person at the kiosk. Returns True when it started a
+        new session, i.e. someone else was identified before: their session is wiped first (their name
+        leaves the log masking set and the screen, issue 3 / sync-and-privacy.md "Kiosk sessions").
+        The same person placing their card again keeps the session."""
+        previous = self.identity
+        new_session = previous is not None and not same_person(previous, identity)
+        if new_session:
+            self.wipe()
+        register_identity(identity)
+        self.set_identity(identity)
+        log.info("person identified at the kiosk: %r", identity)  # masked repr
+        return new_session
+
     def set_identity(self, identity: Identity | None) -> None:
-        """The ID-card reader (a later issue) puts the person's identity here; ``wipe`` removes it.
+        """Puts the person's identity here (``identify`` does, on a card); ``wipe`` removes it.
         A new identity during a session starts it over for that person (the screen follows the event)."""
         with self._lock:
             changed = self._identity != identity
@@ -211,8 +225,9 @@ class KioskQueueService:
     def wipe(self) -> None:
         """The session ends (idle timeout, done, a new person): forget who was here, and stop masking
         their name in the log (kiosk/logs.py keeps registered names only for the session)."""
+        previous = self.identity
         self.set_identity(None)
-        forget_sensitive()
+        forget_identity(previous)
 
     def new_request(self, service_prefix: str) -> TicketRequest:
         return TicketRequest(service_prefix, str(uuid.uuid4()), self.identity)
@@ -322,6 +337,13 @@ class SessionChanged:
 
 
 @dataclass(frozen=True)
+class ApplicantChanged:
+    """The person at the window placed their card (``identity``), or the applicant was cleared (None)."""
+
+    identity: Identity | None
+
+
+@dataclass(frozen=True)
 class ClerkUpdate:
     """What a clerk action did: the ticket it acted on (if any) and the window afterwards."""
 
@@ -333,6 +355,8 @@ class ClerkUpdate:
 # Reasons the platform gives when a clerk session is no longer valid: the window goes back to login.
 # (kiosk/hall_server/problems.py: "not_logged_in" covers an unknown, expired or ended session.)
 SESSION_ENDED_REASONS = frozenset({"not_logged_in"})
+# Actions after which the person in front of the window is gone: their card's data is cleared.
+APPLICANT_ENDS = frozenset({"finish", "no_show", "transfer", "return_to_queue", "hold"})
 
 
 class ClerkQueueService:
@@ -345,6 +369,45 @@ class ClerkQueueService:
         self._session: ClerkSession | None = None
         self._hall: HallInfo | None = None
         self._lock = threading.Lock()
+        self._applicant: Identity | None = None
+        self._applicant_ticket: str | None = None  # the ticket current when the card was placed
+
+    # --- the applicant (the card placed on the window's reader) ------------------------------------
+
+    @property
+    def applicant(self) -> Identity | None:
+        with self._lock:
+            return self._applicant
+
+    def set_applicant(self, identity: Identity, current_ticket: str | None = None) -> None:
+        """A card was placed on the window's reader. Another card replaces the previous applicant (whose
+        words leave the log masking set). ``current_ticket``: the number being served, if any; when the
+        window moves on from it (``ticket_moved_on``) the applicant is cleared."""
+        with self._lock:
+            previous, self._applicant = self._applicant, identity
+            self._applicant_ticket = current_ticket
+        if previous is not None and not same_person(previous, identity):
+            forget_identity(previous)
+        register_identity(identity)
+        log.info("window %d: applicant card read: %r", self.window, identity)  # masked repr
+        self.events.emit(ApplicantChanged(identity))
+
+    def clear_applicant(self) -> None:
+        """Forgets the applicant (the ticket was finished, the clerk logged out, or the session ended)."""
+        with self._lock:
+            previous, self._applicant, self._applicant_ticket = self._applicant, None, None
+        if previous is not None:
+            forget_identity(previous)
+            self.events.emit(ApplicantChanged(None))
+
+    def ticket_moved_on(self, status: WindowStatus) -> None:
+        """Clears the applicant when the ticket that was served when the card was placed is no longer the
+        window's current one (called next without finishing, say)."""
+        with self._lock:
+            ticket = self._applicant_ticket
+        current = status.current.number if status.current is not None else None
+        if ticket is not None and current != ticket:
+            self.clear_applicant()
 
     @property
     def session(self) -> ClerkSession | None:
@@ -360,6 +423,8 @@ class ClerkQueueService:
     def _set_session(self, session: ClerkSession | None) -> None:
         with self._lock:
             self._session = session
+        if session is None:
+            self.clear_applicant()
         self.events.emit(SessionChanged(session))
 
     def login(self, staff_id: str, pin: str) -> ClerkUpdate:
@@ -390,6 +455,7 @@ class ClerkQueueService:
 
     def refresh(self) -> WindowStatus:
         status = self._do(lambda s: self.platform.window_status(s))
+        self.ticket_moved_on(status)
         self.events.emit(WindowChanged(status))
         return status
 
@@ -406,6 +472,8 @@ class ClerkQueueService:
     def _act(self, name: str, action) -> ClerkUpdate:
         ticket = self._do(action)
         log.info("window %d: %s %s", self.window, name, ticket.number if isinstance(ticket, Ticket) else "")
+        if name in APPLICANT_ENDS:
+            self.clear_applicant()
         return ClerkUpdate(name, ticket if isinstance(ticket, Ticket) else None, self.refresh())
 
     def call_next(self) -> ClerkUpdate:
