@@ -13,6 +13,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -84,11 +85,9 @@ class ServerThread:
 
     def start(self, timeout_s: float = 10.0) -> ServerThread:
         self._thread.start()
-        deadline = threading.Event()
-        waited = 0.0
-        while not self._server.started and self._thread.is_alive() and waited < timeout_s:
-            deadline.wait(0.01)
-            waited += 0.01
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
         if not self._server.started:
             self.stop()
             raise RuntimeError(f"hall server did not start: {self._error!r}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -160,8 +161,6 @@ class StoreBase:
         with self._write() as con:
             row = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()
             if row is None:
-                import secrets
-
                 con.execute("INSERT INTO meta VALUES ('person_key', ?)", (secrets.token_bytes(32),))
         self._person_key: bytes = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()[0]
         self.last_call_seq: int = con.execute("SELECT COALESCE(MAX(seq), 0) FROM call_events").fetchone()[0]
