@@ -244,11 +244,16 @@ class SyncEngine:
                 self._sleep(self.idle_check_s)
                 continue
             if entry is None:
+                # Nothing to send: a cheap probe keeps the status honest (online means "answers now").
+                if self.state != SyncState.BLOCKED:
+                    if self.transport.probe():
+                        self._failures = 0
+                        self._set_state(SyncState.ONLINE)
+                    else:
+                        self._set_state(SyncState.OFFLINE)
                 if self.state == SyncState.ONLINE and now - last_housekeeping > self.housekeeping_interval_s:
                     last_housekeeping = now
                     self._housekeep()
-                if self.state != SyncState.BLOCKED:
-                    self._set_state(SyncState.ONLINE if self._failures == 0 else self.state)
                 self._batch_done = self._batch_total = self._batch_bytes_done = self._batch_bytes_total = 0
                 self._publish_counts(force=True)
                 wake = self.store.next_wakeup()

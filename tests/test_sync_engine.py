@@ -207,3 +207,19 @@ def test_server_fault_carries_retry_after(server, proxy):
         with pytest.raises(PlatformServerFault) as err:
             client.post_record("rating", "5f0c7a52-3b8e-4c1e-9d7e-2f3a4b5c6d7e", {"content": {}, "attachments": []})
     assert err.value.params["retry_after_s"] == 1.0
+
+
+def test_with_nothing_to_send_the_state_follows_the_link(server, proxy, store):
+    """GIVEN an empty outbox
+    WHEN the link goes down and comes back
+    THEN the engine reports OFFLINE and then ONLINE again (probing while idle)."""
+    events = Events()
+    engine, client = make_engine(store, proxy.url, server.secrets["K-01"], events=events)
+    with engine:
+        assert wait_for(lambda: engine.state == SyncState.ONLINE)
+        proxy.set_down(True)
+        assert wait_for(lambda: engine.state == SyncState.OFFLINE)
+        proxy.set_down(False)
+        assert wait_for(lambda: engine.state == SyncState.ONLINE)
+    client.close()
+    assert events.states[-3:] == [SyncState.ONLINE, SyncState.OFFLINE, SyncState.ONLINE]
