@@ -118,25 +118,30 @@ class SignedRequests:
             raise HallError("missing_signature", "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are required")
         if len(terminal_id) > 64:
             raise HallError("unknown_terminal", "unknown terminal")
-        known = await self.run(self.store.terminal, terminal_id)
-        if known is None:
-            raise HallError("unknown_terminal", "unknown terminal")
-        role, secret = known
-        if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
-            raise HallError("bad_signature", "malformed timestamp or nonce")
-        now = self.now()
-        if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
-            raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
         target = scope.get("raw_path") or scope["path"].encode("utf-8")
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):
             path_and_query += "?" + scope["query_string"].decode("latin-1")
-        if not signing.verify(secret, scope["method"], path_and_query, timestamp, nonce, body, given):
-            raise HallError("bad_signature", "signature does not match")
-        expires = int(timestamp) + signing.MAX_SKEW_S + 1
-        if not await self.run(self.store.remember_nonce, terminal_id, nonce.lower(), expires, now):
-            raise HallError("replayed_nonce", "this nonce was already used")
-        return Terminal(terminal_id, role)
+        method = scope["method"]
+
+        def check() -> Terminal:  # one trip to the store's threads: the lookup and the nonce are SQLite
+            known = self.store.terminal(terminal_id)
+            if known is None:
+                raise HallError("unknown_terminal", "unknown terminal")
+            role, secret = known
+            if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
+                raise HallError("bad_signature", "malformed timestamp or nonce")
+            now = self.now()
+            if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
+                raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
+            if not signing.verify(secret, method, path_and_query, timestamp, nonce, body, given):
+                raise HallError("bad_signature", "signature does not match")
+            expires = int(timestamp) + signing.MAX_SKEW_S + 1
+            if not self.store.remember_nonce(terminal_id, nonce.lower(), expires, now):
+                raise HallError("replayed_nonce", "this nonce was already used")
+            return Terminal(terminal_id, role)
+
+        return await self.run(check)
 
     async def _refuse(self, send, error: HallError) -> None:
         status, payload = error_response_parts(error)
