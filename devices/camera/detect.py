@@ -82,8 +82,11 @@ def _masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     _, m = cv2.threshold(distance, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     masks.append(("desk", m))
 
-    smooth = cv2.GaussianBlur(lab[..., 0], (5, 5), 0)
-    edges = cv2.Canny(smooth, 18, 40)
+    smooth = cv2.GaussianBlur(lab, (5, 5), 0)
+    edges = cv2.Canny(smooth[..., 0], 18, 40)
+    # A pale-blue card on a grey desk differs more in colour than in lightness.
+    for channel in (1, 2):
+        edges |= cv2.Canny(cv2.convertScaleAbs(smooth[..., channel], alpha=2.0, beta=-128.0), 18, 40)
     edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     flood = edges.copy()
     fill_mask = np.zeros((h + 2, w + 2), np.uint8)
@@ -97,29 +100,38 @@ def _masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     # is cut out of copies of them. Copies, because a beige or brown document would vanish with it.
     skin = (a > 3) & (a < 40) & (b > 6) & (b < 48) & (lightness > 50)
     if skin.any():
-        # Grown by a few pixels, so the finger's own outline (its Canny edges) goes with it.
-        skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7)))
+        # Grown by a few pixels, so the finger's own outline (its Canny edges) and the shadow it casts go
+        # with it.
+        skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
         keep = np.where(skin > 0, 0, 255).astype(np.uint8)
         masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:]]
+    # Last, so that a region found by the masks above wins the de-duplication: the outline chains
+    # themselves, for a page whose outline has a gap (the flood then fills it, but the chain still
+    # runs round it).
+    masks.append(("outline", edges))
     return masks
 
 
-def _fit_quad(contour: np.ndarray) -> np.ndarray | None:
-    """Four corners for a page-shaped outline: hull → four vertices → sides refitted on the outline."""
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
-    approx = None
-    for eps in (0.01, 0.02, 0.03, 0.045, 0.06, 0.08, 0.1):
-        poly = cv2.approxPolyDP(hull, eps * perimeter, True)
-        if len(poly) == 4:
-            approx = poly.reshape(4, 2).astype(np.float64)
-            break
-        if len(poly) < 4:
-            break
-    if approx is None:
-        approx = cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float64)
-    quad = geometry.order_corners(approx)
-    points = contour.reshape(-1, 2).astype(np.float64)
+def _collapse_to_four(poly: np.ndarray) -> np.ndarray | None:
+    """A polygon with a corner cut off (a finger over it, a dog-ear) back to four corners: the shortest
+    edge is dropped and its neighbours extended until they meet, until four vertices are left."""
+    pts = [p for p in np.asarray(poly, dtype=np.float64).reshape(-1, 2)]
+    while len(pts) > 4:
+        n = len(pts)
+        lengths = [np.linalg.norm(pts[(i + 1) % n] - pts[i]) for i in range(n)]
+        i = int(np.argmin(lengths))
+        before = (pts[i - 1], pts[i] - pts[i - 1])
+        after = (pts[(i + 1) % n], pts[(i + 2) % n] - pts[(i + 1) % n])
+        meet = geometry.intersect(before, after)
+        if meet is None or np.linalg.norm(meet - (pts[i] + pts[(i + 1) % n]) / 2) > 2.0 * max(lengths):
+            return None
+        pts[i] = meet
+        del pts[(i + 1) % n]
+    return np.array(pts)
+
+
+def _refit_sides(quad: np.ndarray, points: np.ndarray) -> np.ndarray | None:
+    """Each side of ``quad`` refitted as a trimmed least-squares line through the outline points near it."""
     lines = []
     for i in range(4):
         a, c = quad[i], quad[(i + 1) % 4]
@@ -142,28 +154,79 @@ def _fit_quad(contour: np.ndarray) -> np.ndarray | None:
     return geometry.order_corners(refined)
 
 
+def _fit_quads(contour: np.ndarray) -> list[np.ndarray]:
+    """Four-corner fits for a page-shaped outline, sides refitted on the outline:
+
+    - the hull simplified (Douglas-Peucker, growing tolerance) until four vertices are left;
+    - the hull at a fine tolerance with a corner put back: for a pentagon each edge in turn is dropped and
+      its neighbours extended until they meet (a corner cut off by a finger, a dog-ear); for more
+      vertices the shortest edges go first;
+    - the minimum-area rectangle when neither works.
+    Scoring decides between them."""
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    shapes = []
+    for eps in (0.01, 0.02, 0.03, 0.045, 0.06, 0.08, 0.1):
+        poly = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(poly) == 4:
+            shapes.append(poly.reshape(4, 2).astype(np.float64))
+            break
+        if len(poly) < 4:
+            break
+    fine = cv2.approxPolyDP(hull, 0.015 * perimeter, True).reshape(-1, 2).astype(np.float64)
+    if len(fine) == 5:  # one corner cut off: which one is for the scoring to say, so try each
+        for i in range(5):
+            before = (fine[i - 1], fine[i] - fine[i - 1])
+            after = (fine[(i + 1) % 5], fine[(i + 2) % 5] - fine[(i + 1) % 5])
+            meet = geometry.intersect(before, after)
+            if meet is None:
+                continue
+            shape = np.array([meet if k == i else fine[k] for k in range(5) if k != (i + 1) % 5])
+            if geometry.is_convex(shape) and geometry.area(shape) < 1.5 * geometry.area(fine):
+                shapes.append(shape)
+    elif 5 < len(fine) <= 8:
+        collapsed = _collapse_to_four(fine)
+        if collapsed is not None and geometry.is_convex(collapsed):
+            shapes.append(collapsed)
+    if not shapes:
+        shapes.append(cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float64))
+    points = contour.reshape(-1, 2).astype(np.float64)
+    quads = []
+    for shape in shapes:
+        quad = _refit_sides(geometry.order_corners(shape), points)
+        if quad is not None:
+            quads.append(quad)
+    return quads
+
+
 def _candidates(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     h, w = lab.shape[:2]
     min_area = 0.012 * h * w
     found: list[tuple[str, np.ndarray]] = []
     boxes: list[np.ndarray] = []
     for name, mask in _masks(lab):
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        if name != "outline":
+            size = 9 if name.endswith("-skin") else 5  # what is left of a finger's outline is thin
+            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        contours = sorted((c for c in contours if cv2.contourArea(c) > min_area), key=cv2.contourArea,
-                          reverse=True)[:2]
-        for contour in contours:
+        # Ranked by the area of their hull: an outline chain is thin, its own area says nothing.
+        ranked = sorted(((cv2.contourArea(cv2.convexHull(c)), c) for c in contours if len(c) >= 8),
+                        key=lambda pair: pair[0], reverse=True)
+        keep = 4 if name == "outline" else 2
+        for hull_area, contour in ranked[:keep]:
+            if hull_area < min_area:
+                break
             box = np.array(cv2.boundingRect(contour), np.float64)
             # Several masks often find the same outline: fit and score it once.
             if any(np.max(np.abs(box - other)) <= 1.0 for other in boxes):
                 continue
             boxes.append(box)
-            quad = _fit_quad(contour)
-            if quad is None or geometry.area(quad) > 0.97 * h * w:
-                continue
-            if any(np.max(np.abs(quad - other)) < 1.5 for _, other in found):
-                continue
-            found.append((name, quad))
+            for quad in _fit_quads(contour):
+                if geometry.area(quad) > 0.97 * h * w:
+                    continue
+                if any(np.max(np.abs(quad - other)) < 1.5 for _, other in found):
+                    continue
+                found.append((name, quad))
     return found
 
 
@@ -240,6 +303,31 @@ def refine(image: np.ndarray, quad: np.ndarray, *, reach: float, count: int = 48
 # --- the pipeline --------------------------------------------------------------------------------------
 
 
+def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float,
+           margin: float = 0.1) -> tuple[float, str, np.ndarray] | None:
+    """The page among scored candidates: the best score, unless a larger candidate that holds it scores
+    nearly as well. A barcode block, an ID photo or a form's table has sharp sides too, but it lies inside
+    the page, and the page is what was photographed."""
+    good = [c for c in scored if c[0] >= min_score]
+    if not good:
+        return None
+    best = max(good, key=lambda c: c[0])
+    changed = True
+    while changed:
+        changed = False
+        best_area = geometry.area(best[2])
+        for candidate in good:
+            area = geometry.area(candidate[2])
+            if area <= 1.1 * best_area or candidate[0] < best[0] - margin:
+                continue
+            inside = geometry.iou(candidate[2], best[2]) * area  # IoU × the larger area = the smaller's share
+            if inside >= 0.9 * best_area:
+                best, changed = candidate, True
+                break
+    return best
+
+
+
 def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 0.55,
            full_refine: bool = True) -> Detection | None:
     """The best page quad in an RGB frame, or None when nothing page-like has enough edge support."""
@@ -248,20 +336,14 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     factor = work_factor(image.shape, work_size)
     small = shrink(image, factor)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
-    best: tuple[float, str, np.ndarray] | None = None
+    scored = []
     for name, quad in _candidates(lab):
         quad = refine(small, quad, reach=6.0, count=32)
-        score = score_quad(lab, quad)
-        # Of two near-equal candidates, the larger is the page (the smaller is often its table or photo).
-        key = score + 0.02 * geometry.area(quad) / (lab.shape[0] * lab.shape[1])
-        if best is None or key > best[0]:
-            best = (key, name, quad)
-    if best is None:
+        scored.append((score_quad(lab, quad), name, quad))
+    chosen = choose(scored, min_score=min_score)
+    if chosen is None:
         return None
-    _, name, quad = best
-    score = score_quad(lab, quad)
-    if score < min_score:
-        return None
+    score, name, quad = chosen
     # Working-scale pixel centres sit at factor·(x + 0.5) − 0.5 in the full frame.
     full = (quad + 0.5) * factor - 0.5
     if full_refine:
