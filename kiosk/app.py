@@ -5,7 +5,10 @@
 
 ``build_terminal`` is the only place that knows which adapter implements which port: the platform is a
 ``PlatformClient`` (HTTP, signed), printers come from ``devices.printer.open_printer`` (every URL scheme,
-``virtual://`` included), the hall display speaks through espeak-ng when it is installed. The demo
+``virtual://`` included), the ID-card reader of a kiosk or a clerk's window from
+``devices.idcard.open_reader`` (``[devices] idcard_reader``, ``idcard_baudrate``, ``idcard_photo_decoder``;
+it polls on its own owner thread, started by ``Terminal.start`` once the window has set its callbacks and
+stopped by ``Terminal.close``), the hall display speaks through espeak-ng when it is installed. The demo
 (kiosk/demo.py) builds its terminals the same way.
 
 Environment (for benchmarks and kiosk integrators):
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from kiosk import logs
 from kiosk.config import Config, PrinterConfig
 from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
+from kiosk.ports.idcard import IdCardReaderPort
 from kiosk.services.announce import Speaker, default_speaker
 from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
 
@@ -42,8 +46,20 @@ class Terminal:
     clerk: ClerkQueueService | None = None
     display: HallDisplayService | None = None
     speaker: Speaker | None = None
+    idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
+
+    def start(self) -> None:
+        """Starts the terminal's devices that run by themselves (the ID-card reader's polling thread).
+        The window sets the reader's callbacks first (ui/idcard.py), so no card is missed."""
+        if self.idcard is not None:
+            self.idcard.start()
 
     def close(self) -> None:
+        if self.idcard is not None:
+            try:
+                self.idcard.stop()  # joins its owner thread (bounded)
+            except Exception:  # closing must go on for the others
+                log.exception("stopping the ID-card reader")
         for printer in self.printers.values():
             try:
                 printer.close()
@@ -139,9 +155,24 @@ def build_printers(cfg: Config) -> dict[str, OpenedOnFirstUse]:
     return printers
 
 
+def build_idcard_reader(cfg: Config) -> IdCardReaderPort | None:
+    """The ID-card reader of ``[devices] idcard_reader`` (any pyserial URL), not started; None when none
+    is configured. Opening the port happens on the reader's own thread, so a missing reader is a state
+    the window shows ("not available"), never a start-up failure."""
+    d = cfg.devices
+    if not d.idcard_reader:
+        return None
+    from devices.idcard import open_reader
+
+    return open_reader(d.idcard_reader, baudrate=d.idcard_baudrate,
+                       photo_decoder=d.idcard_photo_decoder or None)
+
+
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None) -> Terminal:
     platform = platform if platform is not None else build_platform(cfg)
     terminal = Terminal(cfg, platform)
+    if cfg.role in ("citizen", "clerk"):
+        terminal.idcard = build_idcard_reader(cfg)
     if cfg.role == "citizen":
         terminal.printers = build_printers(cfg)
         main = terminal.printers.get(cfg.devices.ticket_printer)

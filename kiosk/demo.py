@@ -8,8 +8,13 @@
 3. Each terminal is built exactly as ``kiosk run`` builds it (kiosk/app.py) from a configuration;
    the kiosk's printers are virtual (``virtual://``), and every ticket they print is rendered to a PNG
    and shown in a "printer output" window next to the kiosk.
-4. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
-   (take a number, call it at the window) runs instead, a PNG of each window is saved, and the demo quits.
+4. Two ID-card reader simulators run on 127.0.0.1 (devices/idcard/simulator.py), one for the kiosk and
+   one for the clerk's window; the terminals' drivers poll them over ``socket://`` (``[devices]
+   idcard_reader``) as they would a real reader. A "demo devices" window places a sample card on either
+   reader or lifts it.
+5. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
+   (take a number, call it at the window, an elderly citizen identified by card at the kiosk and at the
+   window) runs instead, a PNG of each window is saved, and the demo quits.
 """
 
 from __future__ import annotations
@@ -43,19 +48,24 @@ def demo_staff(hall: dict, window: int) -> str:
     return next(w["staff"]["id"] for w in hall["windows"] if w["number"] == window)
 
 
-def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language: str) -> list[config.Config]:
-    """The three terminals' configurations, checked by the same parser as a TOML file."""
+def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language: str,
+                     idcard_urls: dict[str, str] | None = None) -> list[config.Config]:
+    """The three terminals' configurations, checked by the same parser as a TOML file.
+    ``idcard_urls``: the ID-card reader of the kiosk and of the clerk's window, by terminal id."""
     common = {"hall_id": "3201-0042", "language": language, "data_dir": str(data_dir)}
+    readers = idcard_urls or {}
     citizen = {
         **common, "role": "citizen", "terminal_id": CITIZEN_ID,
         "platform": {"url": url, "terminal_secret": secrets[CITIZEN_ID], "timeout_s": 3.0},
         "printers": {"ticket": {"url": "virtual://kiosk-ticket", "width_mm": 80},
                      "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80}},
-        "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare"},
+        "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
+                    "idcard_reader": readers.get(CITIZEN_ID, "")},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
     }
     clerk = {**common, "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
-             "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0}}
+             "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
+             "devices": {"idcard_reader": readers.get(CLERK_ID, "")}}
     display = {**common, "role": "display", "terminal_id": DISPLAY_ID,
                "platform": {"url": url, "terminal_secret": secrets[DISPLAY_ID], "timeout_s": 3.0}}
     return [config.parse(c, source="demo") for c in (citizen, clerk, display)]
@@ -74,6 +84,8 @@ def show_printed_tickets(terminal: Terminal, sink) -> None:
 
 def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN",
              screenshots: str | None = None) -> int:
+    from devices.idcard.cards import SAMPLE_CARDS
+    from devices.idcard.simulator import IdCardSimulator
     from kiosk.hall_server import ServerThread
 
     base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
@@ -81,21 +93,32 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     log_path = logs.setup(base / "logs")
     hall = demo_hall()
     server = ServerThread(base / "hall.db", seed=hall, port=port, thread_name="demo:hall-server").start()
+    simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []
     try:
+        for simulator in simulators.values():
+            simulator.start()
         secrets = {tid: server.store.add_terminal(tid, role)
                    for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"))}
-        for cfg in terminal_configs(server.url, secrets, base, language):
+        urls = {tid: sim.url for tid, sim in simulators.items()}
+        for cfg in terminal_configs(server.url, secrets, base, language, urls):
             terminals.append(build_terminal(cfg))
         from ui.demo import run_demo_windows
+        from ui.demo_devices import DemoReader
 
+        readers = [DemoReader("kiosk", "ui.demo.devices.kiosk_reader", {}, simulators[CITIZEN_ID]),
+                   DemoReader("clerk", "ui.demo.devices.clerk_reader", {"window": DEMO_WINDOW},
+                              simulators[CLERK_ID])]
         return run_demo_windows(
             *terminals, language=language, staff=demo_staff(hall, DEMO_WINDOW), pin=DEMO_PIN,
             subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
             screenshots=Path(screenshots) if screenshots else None,
+            id_readers=readers, sample_cards=list(SAMPLE_CARDS),
         )
     finally:
         for terminal in terminals:
             terminal.close()
+        for simulator in simulators.values():
+            simulator.stop()
         server.stop()

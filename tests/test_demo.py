@@ -30,7 +30,9 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
     expected = {"citizen-home", "citizen-services", "citizen-confirm", "citizen-ticket", "printer-output",
-                "clerk-login", "clerk", "display", "citizen-home-en"}
+                "clerk-login", "clerk", "display", "citizen-home-en", "citizen-identified",
+                "citizen-identified-confirm", "citizen-priority-ticket", "printer-output-priority",
+                "demo-devices", "clerk-applicant-shown"}
     assert {p.stem for p in shots.glob("*.png")} == expected
     for path in shots.glob("*.png"):
         with Image.open(path) as image:

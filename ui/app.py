@@ -35,12 +35,14 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
 
         return CitizenWindow(terminal.kiosk, language=language, idle_s=cfg.timeouts.idle_s,
                              idle_warning_s=cfg.timeouts.idle_warning_s,
-                             call_timeout_s=cfg.platform.timeout_s + 3.0)
+                             call_timeout_s=cfg.platform.timeout_s + 3.0,
+                             id_reader=getattr(terminal, "idcard", None))
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
 
         return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
-                           call_timeout_s=cfg.platform.timeout_s + 3.0)
+                           call_timeout_s=cfg.platform.timeout_s + 3.0,
+                           id_reader=getattr(terminal, "idcard", None))
     if cfg.role == "display":
         from ui.display import DisplayWindow
 
@@ -62,6 +64,9 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
 
         print(tr("ui.app.role_not_available", "en", role=terminal.cfg.role), file=sys.stderr)
         return 2
+    start = getattr(terminal, "start", None)
+    if start is not None:
+        start()  # the window has set the reader's callbacks: its polling thread may run now
     stop = quit_on_signals(app)  # before anyone is told the window is up
     if on_ready is not None:
         ready = getattr(window, "home_ready", None)

@@ -8,12 +8,20 @@ call a number) open an inline choice panel instead of a modal dialog.
 
 F-keys (shown on the buttons): F1 call next, F2 recall, F3 no-show, F4 finish, F5 hold, F6 transfer,
 F7 return to queue, F8 pause/resume, F9 call a number, F10 call back the selected held ticket.
+
+The window's ID-card reader (``id_reader``; None without one) fills the applicant panel (ui/applicant.py):
+a card placed while logged in becomes ``ClerkQueueService.set_applicant``; the service clears it when the
+ticket is finished (or no-show, hold, transfer, back to the queue), when the window moves on to another
+ticket, at logout, and when another card replaces it. Masked on screen unless the clerk holds "show".
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,8 +38,12 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.domain import HallInfo, Outcome, Ticket, WindowStatus
-from kiosk.services.queue import ClerkQueueService, ClerkUpdate, SessionChanged
+from kiosk.errors import DeviceError, DeviceNotFound
+from kiosk.ports.idcard import ReaderState
+from kiosk.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdate, SessionChanged
+from ui.applicant import ApplicantPanel
 from ui.bridge import EventBridge
+from ui.idcard import ReaderBridge
 from ui import theme
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
@@ -133,10 +145,20 @@ class ChoicePanel(QFrame):
             self._on_text(self.field.text().strip())
 
 
+class TicketList(QListWidget):
+    """A list of tickets that asks for little height (it scrolls): the window fits a 1080p desktop with
+    the applicant panel above the lists."""
+
+    def sizeHint(self):  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        hint.setHeight(100)
+        return hint
+
+
 class QueuePage(Page):
     name = "queue"
 
-    def __init__(self, texts: Texts) -> None:
+    def __init__(self, texts: Texts, today=date.today) -> None:
         super().__init__()
         self.texts = texts
         top = QHBoxLayout()
@@ -179,11 +201,13 @@ class QueuePage(Page):
         body.addLayout(left, 3)
 
         right = QVBoxLayout()
+        self.applicant = ApplicantPanel(texts, today)
+        right.addWidget(self.applicant)
         self.waiting_title = label("", "muted")
-        self.waiting = QListWidget()
+        self.waiting = TicketList()
         self.waiting.setObjectName("waiting-list")
         self.held_title = texts.bind(label("", "muted"), "ui.clerk.held")
-        self.held = QListWidget()
+        self.held = TicketList()
         self.held.setObjectName("held-list")
         self.counts = label("", "muted")
         self.counts.setObjectName("counts")
@@ -249,6 +273,7 @@ class ClerkWindow(QWidget):
         login_hint: tuple[str, dict] | None = None,
         call_timeout_s: float = 8.0,
         refresh_s: float = 5.0,
+        id_reader=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -266,7 +291,7 @@ class ClerkWindow(QWidget):
 
         t = self.texts
         self.login_page = LoginPage(t, service.window, login_hint)
-        self.queue_page = QueuePage(t)
+        self.queue_page = QueuePage(t, self.today)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.login_page)
         self.stack.addWidget(self.queue_page)
@@ -306,6 +331,16 @@ class ClerkWindow(QWidget):
         self.refresh_timer.setInterval(int(refresh_s * 1000))
         self.refresh_timer.timeout.connect(self.refresh)
         t.changed.connect(lambda _: self.queue_page.show_status(self.status, self.hall))
+        t.changed.connect(lambda _: self._show_reader())
+        # The window's ID-card reader: cards and states arrive here as queued signals (ui/idcard.py).
+        self.reader = ReaderBridge(id_reader, self)
+        self.reader.card.connect(self._on_card)
+        self.reader.state.connect(self._on_reader_state)
+        self.reader.error.connect(self._on_reader_error)
+        self.reader_state = self.reader.current_state
+        self.reader_error: DeviceError | None = None
+        self._show_reader()
+        self.reader.announce_state()
         self.resize(1280, 800)
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -319,8 +354,10 @@ class ClerkWindow(QWidget):
             return
         self._closed = True
         self.refresh_timer.stop()
+        self.reader.close()
         self.bridge.close()
         self.worker.shutdown()
+        self.service.clear_applicant()
 
     @property
     def page(self) -> str:
@@ -375,9 +412,56 @@ class ClerkWindow(QWidget):
         self.stack.setCurrentWidget(self.login_page)
 
     def _on_service_event(self, event) -> None:
-        if isinstance(event, SessionChanged) and event.session is None and self.page == "queue":
+        if isinstance(event, ApplicantChanged):
+            self.queue_page.applicant.show_identity(event.identity)
+        elif isinstance(event, SessionChanged) and event.session is None and self.page == "queue":
             self._to_login()
             self.login_page.message.show_text(self.texts("ui.clerk.session_ended"), "notice")
+
+    # --- the applicant's ID card -------------------------------------------------------------------
+
+    def today(self) -> date:
+        """The hall's date (for the card's expiry)."""
+        try:
+            zone = ZoneInfo(self.hall.timezone) if self.hall is not None else ZoneInfo("Asia/Shanghai")
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo("Asia/Shanghai")
+        return datetime.now(zone).date()
+
+    def _on_card(self, identity) -> None:
+        if self._closed or self.service.session is None:
+            return  # not logged in: nobody to serve, the card is not kept
+        self.reader_error = None
+        current = self.status.current.number if self.status is not None and self.status.current else None
+        self.service.set_applicant(identity, current)
+        self._show_reader()
+
+    def _on_reader_state(self, state: ReaderState) -> None:
+        self.reader_state = state
+        if state is ReaderState.NO_READER:
+            self.reader_error = None
+        self._show_reader()
+
+    def _on_reader_error(self, error: DeviceError) -> None:
+        if not isinstance(error, DeviceNotFound):
+            self.reader_error = error
+        self._show_reader()
+
+    def reader_text(self) -> str:
+        """What the applicant panel says while no card is shown."""
+        t = self.texts
+        if not self.reader.available:
+            return t("ui.applicant.no_reader")
+        if self.reader_state in (ReaderState.NO_READER, ReaderState.STOPPED):
+            return t("ui.applicant.reader_unavailable")
+        if self.reader_state is ReaderState.READING:
+            return t("idcard.state.reading")
+        if self.reader_error is not None:
+            return t.error(self.reader_error, "clerk")
+        return t("ui.applicant.empty")
+
+    def _show_reader(self) -> None:
+        self.queue_page.applicant.show_status(self.reader_text())
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -419,6 +503,7 @@ class ClerkWindow(QWidget):
 
     def _close_choice(self) -> None:
         self.queue_page.actions_stack.setCurrentIndex(0)
+        clear_layout(self.queue_page.choice.options)  # its buttons would keep the window tall
 
     def _open_choice(self) -> None:
         self.queue_page.actions_stack.setCurrentIndex(1)

@@ -1,9 +1,11 @@
-"""The demo's windows: citizen kiosk, printer output, clerk window and hall display side by side.
+"""The demo's windows: citizen kiosk, printer output, clerk window, hall display and the demo devices.
 
-``kiosk/demo.py`` starts the server and builds the terminals; this module opens their windows and runs
-the event loop. Closing any window ends the demo. With ``screenshots`` a ``ScreenshotWalk`` takes a
-number at the kiosk, calls it at the window, saves a PNG of every window on the way (``QWidget.grab``,
-works offscreen) and quits; the README's pictures come from it.
+``kiosk/demo.py`` starts the server, the ID-card reader simulators and builds the terminals; this module
+opens their windows, starts the terminals' readers and runs the event loop. Closing any window ends the
+demo. With ``screenshots`` a ``ScreenshotWalk`` takes a number at the kiosk, calls it at the window,
+places the sample card of an elderly citizen (李䶮) on the window's reader and then on the kiosk's, saves
+a PNG of every window on the way (``QWidget.grab``, works offscreen) and quits; the README's pictures
+come from it.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.services.queue import PrintState
 from ui.app import application, role_window
+from ui.demo_devices import DemoDevicesWindow, DemoReader
 from ui.printer_output import PrinterOutputWindow
 
 log = logging.getLogger(__name__)
 
 WALK_DEADLINE_S = 60.0
+ELDERLY_CARD = "li_yan"  # the sample card of 李䶮 (CJK Extension A), born 1955: elderly priority
 
 
 class _QuitOnClose(QObject):
@@ -44,6 +48,7 @@ class ScreenshotWalk(QObject):
         self.saved: list[Path] = []
         self.result = 1
         citizen, clerk, display, output = (windows[k] for k in ("citizen", "clerk", "display", "printer"))
+        devices = windows.get("devices")
         self.steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
             ("home", lambda: citizen.hall_view is not None and display._have_backlog,
              lambda: (self.save("citizen-home", citizen), citizen.open_services())),
@@ -67,11 +72,33 @@ class ScreenshotWalk(QObject):
              lambda: clerk.queue_page.action_buttons["call_next"].click()),
             ("called", lambda: clerk.status is not None and clerk.status.current is not None
              and len(display.calls) >= 2,
-             lambda: (self.save("clerk", clerk), self.save("display", display), citizen.go_home(),
-                      citizen.switch_language())),
-            ("english", lambda: citizen.texts.language == "en",
-             lambda: (self.save("citizen-home-en", citizen), self._finish())),
+             lambda: devices.place("clerk", ELDERLY_CARD) if devices else None),
+            ("applicant", lambda: devices is None or clerk.queue_page.applicant.identity is not None,
+             lambda: (self._fit(clerk), self.save("clerk", clerk), self.save("display", display),
+                      clerk.queue_page.applicant.show_button.pressed.emit() if devices else None)),
+            # The clerk holds "show" to check the card against the person: the full name (李䶮) renders.
+            ("shown", lambda: devices is None or clerk.queue_page.applicant.unmasked,
+             lambda: (self.save("clerk-applicant-shown", clerk) if devices else None,
+                      clerk.queue_page.applicant.show_button.released.emit(), citizen.go_home(),
+                      devices.place("kiosk", ELDERLY_CARD) if devices else None)),
         ]
+        if devices is not None:  # an elderly citizen identified by card at the kiosk
+            self.steps += [
+                ("identified", lambda: citizen.page == "services" and citizen.service.identity is not None
+                 and bool(citizen.services_page.buttons),
+                 lambda: (self.save("citizen-identified", citizen), citizen.choose("A"))),
+                ("identified confirm", lambda: citizen.page == "confirm",
+                 lambda: (self.save("citizen-identified-confirm", citizen), citizen.confirm())),
+                ("priority ticket", lambda: citizen.page == "result" and citizen.issued is not None
+                 and citizen.issued.print_state is PrintState.PRINTED and output.count >= 2,
+                 lambda: (self.save("citizen-priority-ticket", citizen),
+                          self.save("printer-output-priority", output), self.save("demo-devices", devices),
+                          citizen.go_home(), citizen.switch_language())),
+            ]
+        else:
+            self.steps.append(("home again", lambda: True, lambda: citizen.switch_language()))
+        self.steps.append(("english", lambda: citizen.texts.language == "en",
+                           lambda: (self.save("citizen-home-en", citizen), self._finish())))
         self.deadline = time.monotonic() + WALK_DEADLINE_S
         self.timer = QTimer(self)
         self.timer.setInterval(100)
@@ -95,6 +122,11 @@ class ScreenshotWalk(QObject):
         clerk.login_page.staff.setText(staff)
         clerk.login_page.pin.setText(pin)
         clerk.login_page.login_button.click()
+
+    @staticmethod
+    def _fit(window: QWidget) -> None:
+        """Back to the window's usual size (a choice panel that was open may have made it taller)."""
+        window.resize(window.width(), max(800, window.minimumSizeHint().height()))
 
     def save(self, name: str, widget: QWidget) -> None:
         path = self.out_dir / f"{name}.png"
@@ -128,16 +160,20 @@ def _position(app: QApplication, key: str) -> tuple[int, int]:
     area = screen.availableGeometry() if screen is not None else None
     left, top = (area.left(), area.top()) if area is not None else (0, 0)
     tall = area is not None and area.height() >= 1700 and area.width() >= 1750
-    grid = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860)}
-    cascade = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (80, 60), "display": (160, 120)}
+    grid = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860),
+            "devices": (1760, 0)}
+    cascade = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (80, 60), "display": (160, 120),
+               "devices": (240, 180)}
     x, y = (grid if tall else cascade)[key]
     return left + x, top + y
 
 
 def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin: str,
                      subscribe_printer_output: Callable[[Callable[[str, bytes], None]], None],
-                     screenshots: Path | None = None) -> int:
-    """Opens the demo's windows over the three terminals and runs until one is closed (or the walk ends)."""
+                     screenshots: Path | None = None, id_readers: list[DemoReader] | None = None,
+                     sample_cards: list[str] | None = None) -> int:
+    """Opens the demo's windows over the three terminals and runs until one is closed (or the walk ends).
+    ``id_readers``: the simulated ID-card readers the "demo devices" window places cards on."""
     app = application()
     windows: dict[str, QWidget] = {
         "citizen": role_window(citizen, language=language),
@@ -146,7 +182,11 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
                                                                    {"staff": staff, "pin": pin})),
         "display": role_window(display, language=language),
     }
+    if id_readers:
+        windows["devices"] = DemoDevicesWindow(id_readers, list(sample_cards or ()), language=language)
     subscribe_printer_output(windows["printer"].post)
+    for terminal in (citizen, clerk, display):
+        terminal.start()  # the windows have set the readers' callbacks: the readers may poll now
     for key, window in windows.items():
         window.setWindowTitle(f"{window.texts('app.name')} · {key}")
         window.move(*_position(app, key))

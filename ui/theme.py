@@ -1,8 +1,10 @@
 """The look of every window: large, high-contrast, elderly-friendly (适老化).
 
 Rules (sync-and-privacy.md, "Kiosk sessions and accessibility"): body text at least 18 pt, touch targets at
-least 60 × 60 px, contrast at least 4.5:1 (tests/test_ui_theme.py checks every pair below), and a CJK
-font that has the rare characters of names (WenQuanYi Micro Hei renders 䶮).
+least 60 × 60 px, contrast at least 4.5:1 (tests/test_ui_theme.py checks every pair below), and CJK
+fonts that together have the rare characters of names: WenQuanYi Micro Hei lacks CJK Extension A and B
+(李䶮's 䶮 is U+4DAE), so every window's font lists fallbacks after it (``FALLBACK_FAMILIES``: Droid Sans
+Fallback has 䶮, HanaMin A/B cover Extension A/B) and Qt picks the first family that has each character.
 
 Widgets take their role from ``setObjectName``/``setProperty("role", …)``; the stylesheet does the rest,
 so a page never sets colours or sizes of its own.
@@ -23,6 +25,11 @@ TOUCH_PX = 72  # at least 60 px
 FONT_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei")
 FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
               "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+# Fonts for the characters the main family lacks (rare name characters, CJK Extension A and B).
+FALLBACK_FAMILIES = ("Droid Sans Fallback", "HanaMinA", "HanaMinB")
+FALLBACK_FILES = ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+                  "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+                  "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")
 
 # (foreground, background) pairs that carry text; each must reach 4.5:1.
 COLOURS = {
@@ -77,6 +84,28 @@ def cjk_family() -> str:
             if loaded:
                 return loaded[0]
     return QApplication.font().family()
+
+
+def font_families() -> list[str]:
+    """The main CJK family, then the fallbacks that are installed (loaded from their files if
+    fontconfig does not know them)."""
+    families = [cjk_family()]
+    known = set(QFontDatabase.families())
+    for family, path in zip(FALLBACK_FAMILIES, FALLBACK_FILES):
+        if family not in known and Path(path).exists():
+            QFontDatabase.addApplicationFont(path)
+            known = set(QFontDatabase.families())
+        if family in known and family not in families:
+            families.append(family)
+    return families
+
+
+def ui_font(point_size: int = BODY_PT) -> QFont:
+    """The theme's font: the CJK family with its fallbacks for rare characters."""
+    font = QFont()
+    font.setFamilies(font_families())
+    font.setPointSize(point_size)
+    return font
 
 
 def stylesheet() -> str:
@@ -134,17 +163,13 @@ def display_stylesheet() -> str:
 
 def apply(app: QApplication) -> None:
     """Font and stylesheet for the whole application (every window of every role)."""
-    font = QFont(cjk_family())
-    font.setPointSize(BODY_PT)
-    app.setFont(font)
+    app.setFont(ui_font())
     app.setStyleSheet(stylesheet())
 
 
 def style_window(window, sheet: str | None = None) -> None:
     """Gives a top-level window the theme itself, so it looks right in any QApplication (tests, embedding)."""
-    font = QFont(cjk_family())
-    font.setPointSize(BODY_PT)
-    window.setFont(font)
+    window.setFont(ui_font())
     window.setStyleSheet(stylesheet() if sheet is None else sheet)
 
 
