@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from devices.camera import geometry
@@ -128,13 +129,16 @@ def test_the_preview_outline_matches_the_page():
     try:
         service.start(timeout_s=5)
         source = service._source
+
+        def at_rest(frame: PreviewFrame) -> bool:
+            # Preview frame n is source frame n - 1 (the service numbers frames from 1).
+            index, corners = source.corners_at(frame.seq - 1)
+            return corners is not None and np.array_equal(corners, source._scene(index)[2])
+
         service.set_preview_listener(got.append, max_size=(480, 270))
-        # Preview frame n is source frame n - 1 (the service numbers frames from 1).
-        assert wait_until(lambda: any(p.quad is not None and source.corners_at(p.seq - 1)[1] is not None
-                                      for p in got))
+        assert wait_until(lambda: any(p.quad is not None and at_rest(p) for p in got))
     finally:
         service.stop()
-    frame = next(p for p in reversed(got) if p.quad is not None)
-    index, corners = source.corners_at(frame.seq - 1)
-    assert corners is not None
-    assert geometry.iou([[x * 2, y * 2] for x, y in frame.quad], corners) > 0.9
+    frame = next(p for p in got if p.quad is not None and at_rest(p))
+    corners = source.corners_at(frame.seq - 1)[1]
+    assert geometry.iou([[x * 2, y * 2] for x, y in frame.quad], corners) > 0.95
