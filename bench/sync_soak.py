@@ -192,7 +192,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--kills", type=int, default=10)
-    parser.add_argument("--rate", type=float, default=60.0, help="submissions enqueued per second by the terminal")
+    parser.add_argument("--rate", type=float, default=150.0, help="submissions enqueued per second by the terminal")
     parser.add_argument("--min-gap", type=float, default=0.3, help="shortest time between kills (s)")
     parser.add_argument("--max-gap", type=float, default=1.5, help="longest time between kills (s)")
     parser.add_argument("--timeout", type=float, default=1800.0)
