@@ -3,6 +3,7 @@
     kiosk demo                       the whole hall on this machine: server, simulated devices, windows
     kiosk run --config FILE          one terminal as its configuration says
     kiosk hall-server --db FILE      the reference hall server
+    kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals
     kiosk diag …                     device diagnostics (see kiosk/diag/)
     kiosk --version
 """
@@ -44,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="hall data to load into an empty database (default: the bundled sample hall)")
     server.set_defaults(func=_run_hall_server)
 
+    # Listed for --help; main() hands its arguments to kiosk.hall_server.__main__ untouched.
+    sub.add_parser("hall-admin", add_help=False,
+                   help="provision the hall server: load-hall, add-terminal, add-staff … (--help for more)")
+
     diag = sub.add_parser("diag", help="device and platform diagnostics")
     diag_sub = diag.add_subparsers(dest="diag_command", metavar="DIAG", required=True)
     from kiosk.diag import COMMANDS
@@ -77,6 +82,11 @@ def _run_hall_server(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hall-admin"]:
+        from kiosk.hall_server.__main__ import main as admin_main
+
+        return admin_main(argv[1:], prog="kiosk hall-admin")
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -1,4 +1,5 @@
-"""Provisioning a small hall from the command line: ``python -m kiosk.hall_server --db FILE COMMAND``.
+"""Provisioning a small hall from the command line: ``kiosk hall-admin --db FILE COMMAND``
+(also ``python -m kiosk.hall_server --db FILE COMMAND``).
 
     load-hall [JSON]                         load (or replace) services and windows (default: sample hall)
     add-terminal ID --role citizen|clerk|display|technician [--secret S]
@@ -24,8 +25,8 @@ from collections.abc import Sequence
 from kiosk.errors import KioskError
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m kiosk.hall_server", description=__doc__.splitlines()[0])
+def _parser(prog: str = "python -m kiosk.hall_server") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="the hall server's SQLite database (created if missing)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     load = sub.add_parser("load-hall", help="load services and windows from JSON (default: the sample hall)")
@@ -49,8 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m kiosk.hall_server") -> int:
+    args = _parser(prog).parse_args(argv)
     from kiosk.hall_server import HallStore, serve
     from kiosk.hall_server.runner import read_seed
 
