@@ -102,6 +102,11 @@ def setup(directory: str | Path | None = None, *, level: int = logging.INFO, con
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "kiosk.log"
     root = logging.getLogger()
+    # Libraries may have put handlers on the root logger before us (python-escpos calls
+    # logging.basicConfig() when imported): those get the masking filter too.
+    for existing in root.handlers:
+        if not any(isinstance(f, MaskingFilter) for f in existing.filters):
+            existing.addFilter(MaskingFilter())
     if _configured:
         return path
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")

@@ -35,3 +35,19 @@ def test_an_identity_never_shows_full_values_in_its_repr():
     who = Identity(CardType.RESIDENT, name="欧阳娜娜", id_number="110101199006150023")
     assert repr(who) == "Identity(resident, 欧***, 1101**********0023)"
     assert "欧阳娜娜" not in f"{who}" and "110101199006150023" not in f"{who!r}"
+
+
+def test_handlers_a_library_put_on_the_root_logger_are_masked_too(tmp_path):
+    import io
+
+    stream = io.StringIO()
+    foreign = logging.StreamHandler(stream)  # as logging.basicConfig() in a library would add
+    root = logging.getLogger()
+    root.addHandler(foreign)
+    try:
+        logs.setup(tmp_path)
+        logging.getLogger("kiosk.test").warning("card 110101199006150023 read")
+    finally:
+        root.removeHandler(foreign)
+    assert "110101199006150023" not in stream.getvalue()
+    assert "1101**********0023" in stream.getvalue()
