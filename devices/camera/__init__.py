@@ -9,3 +9,18 @@ Modules:
 - ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``, ``synthetic:``);
 - ``service``: ``CaptureService``, the owner thread that grabs, keeps the newest frame and reconnects.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from devices.camera.service import CaptureService
+
+
+def open_camera(spec: str, **options) -> CaptureService:
+    """A capture service for a source spec (not started: call ``start(timeout_s=…)``). The composition
+    root's one call: ``open_camera(cfg.devices.camera)``."""
+    from devices.camera.service import CaptureService
+
+    return CaptureService(spec, **options)
