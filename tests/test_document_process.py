@@ -83,3 +83,12 @@ def test_a_photographed_card_comes_out_landscape_and_cleaned():
 def test_without_a_quad_the_whole_frame_is_kept():
     image, _ = compose(Scene(document="a4", desk="dark", size=(640, 480), seed=4))
     assert process.clean_page(image, None, Cleanup.NONE, straighten=False).shape == image.shape
+
+
+def test_shadow_removal_keeps_a_large_dark_area_dark():
+    """An ID photo or a black block is content: it must not be brightened as if it were a shadow."""
+    page = np.full((600, 900, 3), 235, np.uint8)
+    page[150:450, 550:800] = (60, 70, 90)  # a photo, a third of the card wide
+    clean = process.remove_shadows(page)
+    assert clean[250:350, 620:730].mean() < 130
+    assert clean[50:100, 50:300].mean() > 235

@@ -122,8 +122,11 @@ def _illumination(grey: np.ndarray) -> np.ndarray:
     k = max(3, int(round(max(small.shape) / 60)) | 1)
     background = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     background = cv2.medianBlur(background, 2 * k + 1 if 2 * k + 1 <= 255 else 255)
-    background = cv2.GaussianBlur(background, (0, 0), k)
-    return cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    background = cv2.GaussianBlur(background, (0, 0), k).astype(np.float32)
+    # A large dark area (an ID photo, a black block) is content, not shadow: no shadow takes more than
+    # half the light, so the estimate is never let below half the brightest paper.
+    background = np.maximum(background, 0.5 * float(np.percentile(background, 95)))
+    return cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _normalise(grey: np.ndarray) -> np.ndarray:
