@@ -94,9 +94,9 @@ class CardIcon(QWidget):
         p.setBrush(QColor(c["secondary_bg"]))
         p.drawRoundedRect(QRectF(2, h * 0.30, w - 4, h * 0.68), 10, 10)
         # the card, tilted as if being placed
-        p.translate(w * 0.5, h * 0.42)
+        p.translate(w * 0.5, h * 0.50)
         p.rotate(-8)
-        cw, ch = w * 0.62, h * 0.56
+        cw, ch = w * 0.60, h * 0.52
         p.setPen(QPen(QColor(c["primary"]), 3))
         p.setBrush(QColor("#FFFFFF"))
         p.drawRoundedRect(QRectF(-cw / 2, -ch / 2, cw, ch), 8, 8)
