@@ -50,7 +50,7 @@ def test_a_level_page_is_left_alone():
 def test_shadow_removal_evens_out_the_paper():
     page = _form().astype(np.float32)
     h, w = page.shape[:2]
-    light = np.linspace(0.5, 1.0, w, dtype=np.float32)[None, :, None]  # dark on the left
+    light = np.linspace(0.62, 1.0, w, dtype=np.float32)[None, :, None]  # dark on the left
     shaded = np.clip(page * light, 0, 255).astype(np.uint8)
     clean = process.remove_shadows(shaded)
     grey = cv2.cvtColor(clean, cv2.COLOR_RGB2GRAY)
