@@ -317,3 +317,20 @@ def test_a_clerk_window_without_a_reader_says_so(qtbot, hall):
     finally:
         window.close()
         client.close()
+
+
+def test_the_theme_font_falls_back_to_a_family_that_has_the_rare_name_character(qtbot):
+    """WenQuanYi Micro Hei lacks 䶮 (U+4DAE, CJK Extension A): a family after it in the theme's font must
+    have it, so names such as 李䶮 render instead of showing a box."""
+    from PySide6.QtGui import QFont, QRawFont
+
+    from ui import theme
+
+    def has(family: str) -> bool:  # the font file itself (QFontMetrics.inFontUcs4 counts fallbacks too)
+        return QRawFont.fromFont(QFont(family)).supportsCharacter(0x4DAE)
+
+    families = theme.ui_font().families()
+    assert families[0] == theme.cjk_family()
+    assert any(has(family) for family in families)
+    if families[0] == "WenQuanYi Micro Hei":
+        assert not has(families[0])  # why the fallbacks are there
