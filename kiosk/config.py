@@ -37,6 +37,13 @@ docs/configuration.md; ``kiosk/sample_data/*.toml`` are working examples.
     idle_s = 60                       # citizen: back to the home screen, session wiped
     idle_warning_s = 20               # warned this long before, one touch extends (WCAG 2.2.1)
     device_s = 3.0                    # the longest any device call may wait
+
+    [sync]                            # the local store and the sync engine (docs/sync.md)
+    cipher = "aes-256-gcm"            # aes-256-gcm | sm4-gcm
+    key_file = ""                     # default: <data dir>/store/keys/store.key (0600)
+    retention_days = 7
+    free_space_margin_mb = 64
+    ticket_block_size = 50
 """
 
 from __future__ import annotations
@@ -96,6 +103,17 @@ class TimeoutsConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """The local store and the sync engine (docs/sync.md)."""
+
+    cipher: str = "aes-256-gcm"  # or "sm4-gcm" (GB/T 39786-2021 audits)
+    key_file: str = ""  # empty: <data dir>/store/keys/store.key, created 0600 on first start
+    retention_days: float = 7.0  # personal data kept this long after the platform acknowledged it
+    free_space_margin_mb: int = 64  # a person is told before starting when less than this is free
+    ticket_block_size: int = 50  # numbers a kiosk leases per service per day for offline issuing
+
+
+@dataclass(frozen=True)
 class Config:
     role: str
     terminal_id: str
@@ -106,6 +124,7 @@ class Config:
     devices: DevicesConfig = field(default_factory=DevicesConfig)
     window: int | None = None
     timeouts: TimeoutsConfig = field(default_factory=TimeoutsConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     data_dir: str = ""  # empty: the platform's usual per-user data directory
     source: str = ""  # the file it was read from
 
@@ -245,6 +264,22 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     if timeouts.idle_warning_s >= timeouts.idle_s:
         raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
 
+    sy = top.sub("sync")
+    sync = SyncConfig(
+        cipher=sy.get("cipher", str, "aes-256-gcm", choices=("aes-256-gcm", "sm4-gcm")),
+        key_file=sy.get("key_file", str, ""),
+        retention_days=sy.get("retention_days", float, 7.0),
+        free_space_margin_mb=sy.get("free_space_margin_mb", int, 64),
+        ticket_block_size=sy.get("ticket_block_size", int, 50),
+    )
+    sy.finish()
+    if sync.retention_days < 0:
+        raise _problem("sync.retention_days", f"must be 0 or more, not {sync.retention_days}")
+    if sync.free_space_margin_mb < 1:
+        raise _problem("sync.free_space_margin_mb", f"must be at least 1, not {sync.free_space_margin_mb}")
+    if not 1 <= sync.ticket_block_size <= 500:
+        raise _problem("sync.ticket_block_size", f"must be from 1 to 500, not {sync.ticket_block_size}")
+
     top.finish()
     return Config(
         role=role,
@@ -256,6 +291,7 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         devices=devices,
         window=window,
         timeouts=timeouts,
+        sync=sync,
         data_dir=data_dir,
         source=source,
     )

@@ -53,6 +53,8 @@ def test_a_good_file_loads_with_defaults(tmp_path):
         (("ticket_printer = \"ticket\"", "ticket_printer = \"front\""), "devices.ticket_printer", "not under [printers]"),
         (("[devices]", "[devices]\nscaner = \"/dev/ttyACM0\""), "devices.scaner", "not a known setting"),
         (("[devices]", "[timeouts]\nidle_s = -1\n[devices]"), "timeouts.idle_s", "greater than 0"),
+        (("[devices]", "[sync]\ncipher = \"des\"\n[devices]"), "sync.cipher", "must be one of"),
+        (("[devices]", "[sync]\nticket_block_size = 0\n[devices]"), "sync.ticket_block_size", "from 1 to 500"),
     ],
 )
 def test_a_bad_setting_names_the_key_and_the_problem(tmp_path, change, setting, words):
