@@ -5,7 +5,7 @@ Used three ways: the benchmark's test set (bench/document_pages.py), the tests, 
 
 Documents (``DOCUMENTS``, true size in mm): an A4 application form with Chinese text, the two sides of a
 resident ID card (85.6 × 54 mm, rounded corners), and a thermal receipt (80 mm wide). Desks (``DESKS``):
-a dark pad, wood, a light desk. Conditions (``Scene``): perspective, rotation, the paper's own drop shadow,
+a dark pad (half of them with a ruler grid), wood, a light desk. Conditions (``Scene``): perspective, rotation, the paper's own drop shadow,
 uneven light, a soft shadow band (the camera arm, a hand), a finger over one edge, slight motion blur,
 sensor noise and MJPG compression. Every scene is a pure function of its seed.
 
@@ -179,6 +179,10 @@ def desk_image(desk: str, size: tuple[int, int], rng: np.random.Generator) -> np
         tone = rng.uniform(28, 48)
         base = np.dstack([np.full((sh, sw), tone), np.full((sh, sw), tone + 3), np.full((sh, sw), tone + 8)])
         base += rng.normal(0, 2.0, (sh, sw, 1))
+        if rng.random() < 0.5:  # many camera pads carry a ruler grid
+            pitch = rng.uniform(18, 30)
+            grid = (np.mod(xx, pitch) < 1.0) | (np.mod(yy, pitch) < 1.0)
+            base[grid] += rng.uniform(25, 45)
     elif desk == "wood":
         angle = rng.uniform(-0.3, 0.3)
         warp = 25 * np.sin(xx / rng.uniform(60, 120)) + 10 * np.sin(xx / 17.0 + 1.3)
