@@ -156,3 +156,21 @@ def test_nothing_is_written_to_disk(tmp_path, monkeypatch):
 def test_a_cjk_font_is_found_or_the_default_is_used():
     font = materials.cjk_font(20)
     assert font.getbbox("仅供办理")[2] > 0
+
+
+def test_rare_characters_are_drawn_from_a_fallback_font_not_as_boxes():
+    """李䶮: 䶮 (CJK Extension A) is missing from the main font; a watermark naming it must still show it."""
+    runs = materials.text_runs("仅供李䶮使用", 40)
+    assert "".join(run for _, run in runs) == "仅供李䶮使用"
+    font_of = {char: font for font, run in runs for char in run}
+    if not materials._fallback_fonts(40):
+        pytest.skip("no fallback CJK font installed")
+    assert materials._has_glyph(font_of["䶮"], "䶮")
+    assert font_of["仅"] is materials.cjk_font(40)
+
+
+def test_a_watermark_with_a_rare_character_differs_from_one_with_a_box():
+    white = np.full((400, 600, 3), 255, np.uint8)
+    rare = apply_watermark(white, "仅供办理 䶮 使用", opacity=1.0)
+    box = apply_watermark(white, "仅供办理 \uffff 使用", opacity=1.0)
+    assert not np.array_equal(rare, box)

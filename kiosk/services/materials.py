@@ -52,6 +52,16 @@ ID_CARD_MM = (85.6, 54.0)  # ISO/IEC 7810 ID-1, the resident ID card's size
 COPY_DPI = 200
 
 
+# Fonts for the characters the main one lacks (CJK Extension A and B: rare name characters such as 䶮),
+# the same files the Qt theme falls back on (ui/theme.py), plus SimSun-ExtB on Windows.
+_FALLBACK_FONTS = (
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+    "C:/Windows/Fonts/simsunb.ttf",
+)
+
+
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str | None:
     for candidate in (os.environ.get("KIOSK_CJK_FONT", ""), *_CJK_FONTS):
@@ -67,6 +77,48 @@ def cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if path is None:
         return ImageFont.load_default(size)
     return ImageFont.truetype(path, size)
+
+
+@lru_cache(maxsize=16)
+def _fallback_fonts(size: int) -> tuple[ImageFont.FreeTypeFont, ...]:
+    return tuple(ImageFont.truetype(path, size) for path in _FALLBACK_FONTS if Path(path).is_file())
+
+
+def _has_glyph(font, char: str) -> bool:
+    """False when the font would draw its "missing" box for ``char`` (compared with a non-character)."""
+    missing = font.getmask("\uffff")
+    drawn = font.getmask(char)
+    return drawn.size != missing.size or bytes(drawn) != bytes(missing)
+
+
+def text_runs(text: str, size: int) -> list[tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]]:
+    """``text`` split into runs, each with a font that has its characters: the main CJK font where it can,
+    a fallback font for the rest (so 李䶮 is never drawn as 李□)."""
+    main = cjk_font(size)
+    fonts = (main, *_fallback_fonts(size))
+    runs: list[tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]] = []
+    for char in text:
+        font = main
+        if not char.isspace() and not _has_glyph(main, char):
+            font = next((f for f in fonts[1:] if _has_glyph(f, char)), main)
+        if runs and runs[-1][0] is font:
+            runs[-1] = (font, runs[-1][1] + char)
+        else:
+            runs.append((font, char))
+    return runs
+
+
+def draw_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int, fill) -> None:
+    """Draws ``text`` at ``xy`` (top-left of the line) run by run, each run in a font that has it."""
+    x, y = xy
+    for font, run in text_runs(text, size):
+        draw.text((x, y), run, font=font, fill=fill)
+        x += font.getlength(run)
+
+
+def text_size(text: str, size: int) -> tuple[int, int]:
+    width = sum(font.getlength(run) for font, run in text_runs(text, size))
+    return int(round(width)), int(round(size * 1.25))
 
 
 def _mm_to_px(mm: float, dpi: int) -> int:
@@ -124,11 +176,9 @@ def apply_watermark(image: np.ndarray, text: str, *, opacity: float = 0.22, angl
     base = np.asarray(_as_pil(image), dtype=np.float32)
     height, width = base.shape[:2]
     size = max(14, int(min(width, height) / 22))
-    font = cjk_font(size)
-    left, top, right, bottom = font.getbbox(text)
-    text_w, text_h = right - left, bottom - top
+    text_w, text_h = text_size(text, size)
     tile = Image.new("L", (text_w + 4, text_h + 4), 0)
-    ImageDraw.Draw(tile).text((2 - left, 2 - top), text, font=font, fill=255)
+    draw_text(ImageDraw.Draw(tile), (2, 2), text, size, 255)
     tile = tile.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True)
     mask = Image.new("L", (width, height), 0)
     theta = np.deg2rad(angle)
