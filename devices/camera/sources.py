@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 import cv2
 import numpy as np
 
-from devices.camera import synthetic, uvc
+from devices.camera import synthetic, uvc, v4l2
 from kiosk.errors import ConfigError, DeviceNotFound
 from kiosk.ports.camera import CameraInfo, CameraMode
 
@@ -107,7 +107,10 @@ class UvcSource(FrameSource):
 
     def open(self) -> CameraInfo:
         self._cap = self._factory(self.spec.target)
-        offered = uvc.probe_modes(self._cap)
+        # The driver's own list where it can give one (Linux), else a probe through OpenCV.
+        node = self.spec.target if not self.spec.target.isdigit() else f"/dev/video{self.spec.target}"
+        listed = v4l2.list_modes(node, uvc.STANDARD_SIZES) if self._factory is uvc.open_capture else None
+        offered = listed or uvc.probe_modes(self._cap)
         negotiated = uvc.negotiate(self._cap, offered, want=self.spec.size(None),
                                    fourcc=self.spec.options.get("fourcc", "MJPG"))
         self.fps = negotiated.fps or 15.0

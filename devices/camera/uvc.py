@@ -8,7 +8,8 @@ Facts (shared reference scanners-cameras.md, "Document cameras"):
 - Windows' Media Foundation backend can take 4–20 s to open a camera, DirectShow opens faster;
 - frames lag by about one buffered frame: the capture service keeps a background grab and the newest frame.
 
-OpenCV cannot list a camera's modes, so ``probe_modes`` asks for each of ``STANDARD_SIZES`` in MJPG and
+On Linux the V4L2 driver lists its modes exactly (devices/camera/v4l2.py); elsewhere, or when it cannot
+be asked, OpenCV cannot list a camera's modes, so ``probe_modes`` asks for each of ``STANDARD_SIZES`` in MJPG and
 keeps what the driver reads back (a driver answers an unsupported size with the nearest one it has). The
 functions take any object with the ``VideoCapture`` methods ``set``/``get``/``read``, so they run the same
 against a real camera and against ``SimulatedUvcCamera`` (tests/test_camera_uvc.py), which behaves as a V4L2
