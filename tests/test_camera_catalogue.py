@@ -12,8 +12,9 @@ import pytest
 from kiosk.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = [ROOT / "ui" / "camera_preview.py", ROOT / "ui" / "capture_panel.py", ROOT / "kiosk" / "services" / "materials.py",
-         ROOT / "kiosk" / "diag" / "document.py", ROOT / "kiosk" / "diag" / "camera.py"]
+FILES = [ROOT / "ui" / "camera_preview.py", ROOT / "ui" / "capture_panel.py",
+         ROOT / "kiosk" / "services" / "materials.py", ROOT / "kiosk" / "diag" / "document.py",
+         ROOT / "kiosk" / "diag" / "camera.py"]
 KEY = re.compile(r"^camera(\.[a-z0-9_]+)+$")
 
 

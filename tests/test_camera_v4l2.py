@@ -44,8 +44,8 @@ def test_a_discrete_size_answer_is_one_size():
 def test_a_stepwise_size_answer_lists_the_standard_sizes_inside_it():
     union = struct.pack("<6I", 320, 1920, 16, 240, 1080, 8)
     answer = v4l2.FRMSIZE.pack(0, v4l2.fourcc_int("YUYV"), 3, union)
-    assert v4l2.unpack_sizes(answer, STANDARD_SIZES) == [(1920, 1080), (1280, 960), (1280, 720), (1024, 768), (800, 600),
-                                                         (640, 480)]
+    assert v4l2.unpack_sizes(answer, STANDARD_SIZES) == [
+        (1920, 1080), (1280, 960), (1280, 720), (1024, 768), (800, 600), (640, 480)]
 
 
 @pytest.mark.parametrize("numerator, denominator, fps", [(1, 30, 30.0), (1, 15, 15.0), (2, 15, 7.5), (0, 0, 0.0)])

@@ -5,9 +5,9 @@ Used three ways: the benchmark's test set (bench/document_pages.py), the tests, 
 
 Documents (``DOCUMENTS``, true size in mm): an A4 application form with Chinese text, the two sides of a
 resident ID card (85.6 × 54 mm, rounded corners), and a thermal receipt (80 mm wide). Desks (``DESKS``):
-a dark pad (half of them with a ruler grid), wood, a light desk. Conditions (``Scene``): perspective, rotation, the paper's own drop shadow,
-uneven light, a soft shadow band (the camera arm, a hand), a finger over one edge, slight motion blur,
-sensor noise and MJPG compression. Every scene is a pure function of its seed.
+a dark pad (half of them with a ruler grid), wood, a light desk. Conditions (``Scene``): perspective,
+rotation, the paper's own drop shadow, uneven light, a soft shadow band (the camera arm, a hand), a finger
+over one edge, slight motion blur, sensor noise and MJPG compression. Every scene is a pure function of its seed.
 
 The truth is the four corners of the document's rectangle (for the rounded ID card: where its straight
 sides meet), clockwise from the top-left, in frame pixels.
