@@ -237,6 +237,9 @@ class CaptureService:
         except FutureTimeout:
             future.cancel()
             raise DeviceTimeout(f"capture not processed within {timeout_s:.1f} s", device="camera") from None
+        except (cv2.error, ValueError) as exc:  # OpenCV's errors stop here: callers see ours
+            raise DeviceError(f"capture processing failed: {exc}", device="camera",
+                              key="camera.error.capture_failed") from None
 
     def set_preview_listener(self, listener: Callable[[PreviewFrame], None] | None, *,
                              max_size: tuple[int, int] = (960, 540)) -> None:

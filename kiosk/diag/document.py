@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            print(f"kiosk diag document: cannot create {out}: {exc.strerror}", file=sys.stderr)
+            print(f"kiosk diag document: {t('camera.diag.cannot_write', path=out, detail=exc.strerror)}",
+                  file=sys.stderr)
             return 1
     status = 0
     for name in args.images:
@@ -82,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                     raise OSError("encoding failed")
                 encoded.tofile(str(target))
             except OSError as exc:
-                print(f"kiosk diag document: cannot write {target}: {exc}", file=sys.stderr)
+                print(f"kiosk diag document: {t('camera.diag.cannot_write', path=target, detail=exc)}",
+                      file=sys.stderr)
                 status = 1
         sys.stdout.flush()
     return status
