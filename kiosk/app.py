@@ -11,6 +11,16 @@ it polls on its own owner thread, started by ``Terminal.start`` once the window 
 stopped by ``Terminal.close``), the hall display speaks through espeak-ng when it is installed. The demo
 (kiosk/demo.py) builds its terminals the same way.
 
+The local store and the sync engine (docs/sync.md, "Wiring"): every role but the technician gets a
+``SyncParts`` (``build_sync``): the encrypted ``Store`` in ``<data dir>/store`` ([sync] cipher, key_file,
+retention_days, free_space_margin_mb), a ``SyncClient`` with the terminal's credentials, a ``SyncEngine``
+(started by ``Terminal.start_sync`` once the window is up, stopped by ``Terminal.close``, bounded) and the
+``ReferenceCache`` of the hall. A kiosk also gets ``OfflineTickets``: the engine's housekeeping refreshes
+the cached hall and leases blocks of ``ticket_block_size`` numbers per service while the platform answers,
+and ``KioskQueueService`` issues from them when the platform cannot be reached. The technician role opens
+the store of the terminal it services (same data directory) without an engine of its own: that terminal's
+process delivers its records under its own credentials.
+
 Environment (for benchmarks and kiosk integrators):
 - ``KIOSK_READY_MARKER=1``: print ``KIOSK_READY`` on stdout once the home screen accepts input;
 - ``KIOSK_WINDOWED=1``: a normal window instead of full screen.
@@ -28,7 +38,7 @@ from kiosk.config import Config, PrinterConfig
 from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from kiosk.ports.idcard import IdCardReaderPort
 from kiosk.services.announce import Speaker, default_speaker
-from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
+from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,8 @@ class Terminal:
     display: HallDisplayService | None = None
     speaker: Speaker | None = None
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
+    sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
+    diagnostics: object | None = None  # technician role: kiosk.services.diagnostics.Diagnostics
 
     def start(self) -> None:
         """Starts the terminal's devices that run by themselves (the ID-card reader's polling thread).
@@ -54,7 +66,22 @@ class Terminal:
         if self.idcard is not None:
             self.idcard.start()
 
+    def start_sync(self) -> None:
+        """Starts the sync engine (once the window is up and listening to it)."""
+        if self.sync is not None:
+            self.sync.start()
+
     def close(self) -> None:
+        if self.diagnostics is not None:
+            try:
+                self.diagnostics.close()
+            except Exception:  # closing must go on for the others
+                log.exception("closing the diagnostics")
+        if self.sync is not None:
+            try:
+                self.sync.close()  # stops the engine (bounded), then the client and the store
+            except Exception:  # closing must go on for the others
+                log.exception("stopping the sync engine")
         if self.idcard is not None:
             try:
                 self.idcard.stop()  # joins its owner thread (bounded)
@@ -145,10 +172,11 @@ class OpenedOnFirstUse:
             printer.close()
 
 
-def build_printers(cfg: Config) -> dict[str, OpenedOnFirstUse]:
+def build_printers(cfg: Config, roles: tuple[str, ...] = ("ticket_printer", "ticket_printer_fallback")
+                   ) -> dict[str, OpenedOnFirstUse]:
     """The ticket printer and its fallback, by their names under [printers] (opened at first use)."""
     printers: dict[str, OpenedOnFirstUse] = {}
-    for role in ("ticket_printer", "ticket_printer_fallback"):
+    for role in roles:
         printer_cfg = cfg.printer(getattr(cfg.devices, role))
         if printer_cfg is not None and printer_cfg.name not in printers:
             printers[printer_cfg.name] = OpenedOnFirstUse(printer_cfg, timeout_s=cfg.timeouts.device_s, device=role)
@@ -168,16 +196,139 @@ def build_idcard_reader(cfg: Config) -> IdCardReaderPort | None:
                        photo_decoder=d.idcard_photo_decoder or None)
 
 
-def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None) -> Terminal:
+@dataclass
+class SyncParts:
+    """One terminal's store, sync client, engine (None for the technician role), offline tickets (kiosks)
+    and hall reference cache. ``close`` stops the engine first (bounded), then closes the rest."""
+
+    store: object  # offline_cache.Store
+    client: object  # kiosk.platform_client.sync.SyncClient
+    reference: object  # offline_cache.refcache.ReferenceCache
+    engine: object | None = None  # offline_cache.engine.SyncEngine
+    tickets: object | None = None  # offline_cache.tickets.OfflineTickets
+    stop_timeout_s: float = 10.0
+
+    def start(self) -> None:
+        if self.engine is not None:
+            self.engine.start()
+
+    def close(self) -> None:
+        try:
+            if self.engine is not None:
+                self.engine.stop(self.stop_timeout_s)
+        finally:
+            self.client.close()
+            self.store.close()
+
+
+def store_dir(cfg: Config) -> os.PathLike:
+    """Where a terminal's store lives: ``<data dir>/store`` (the key beside it in ``keys/``)."""
+    return logs.data_dir(cfg.data_dir) / "store"
+
+
+def build_sync(cfg: Config, *, engine: bool = True, tickets: bool | None = None,
+               engine_options: dict | None = None) -> SyncParts:
+    """The store, client, engine and caches of ``cfg`` (the engine not started: ``SyncParts.start``).
+    ``tickets``: lease and issue offline numbers (default: for the citizen role)."""
+    from kiosk.platform_client.sync import SyncClient
+    from offline_cache import Store
+    from offline_cache.engine import SyncEngine
+    from offline_cache.refcache import ReferenceCache
+    from offline_cache.tickets import OfflineTickets
+
+    s = cfg.sync
+    store = Store(store_dir(cfg), key_file=s.key_file or None, cipher=s.cipher,
+                  margin_bytes=s.free_space_margin_mb * 1024 * 1024, retention_s=s.retention_days * 86400)
+    try:
+        p = cfg.platform
+        client = SyncClient(p.url, cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s,
+                            probe_timeout_s=min(2.0, p.timeout_s))
+        parts = SyncParts(store, client, ReferenceCache(store, client))
+        if tickets if tickets is not None else cfg.role == "citizen":
+            parts.tickets = OfflineTickets(store, terminal_id=cfg.terminal_id, block_size=s.ticket_block_size,
+                                           low_water=max(1, s.ticket_block_size // 5))
+        if engine:
+            parts.engine = SyncEngine(store, client, housekeeping=housekeeping(parts),
+                                      thread_name=f"sync-engine-{cfg.terminal_id}", **(engine_options or {}))
+    except BaseException:
+        store.close()
+        raise
+    return parts
+
+
+def housekeeping(parts: SyncParts) -> list:
+    """The engine's online chores: refresh the cached hall (ETag: nothing travels when unchanged), then
+    keep enough leased numbers per service for today (kiosks)."""
+
+    def refresh_hall_reference() -> None:
+        parts.reference.get("hall")
+
+    def refill_ticket_blocks() -> None:
+        cached = parts.reference.cached("hall")
+        if cached is None:
+            return
+        hall = hall_from_reference(cached.body)
+        parts.tickets.refill(parts.client, [s.prefix for s in hall.services], hall_today(hall))
+
+    chores = [refresh_hall_reference]
+    if parts.tickets is not None:
+        chores.append(refill_ticket_blocks)
+    return chores
+
+
+def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatform | None):
+    """The technician's ``Diagnostics`` with the real adapters: the printers' own drivers, the test page
+    and renderer of devices/printer, an ID-card reader built per read from ``[devices] idcard_reader``."""
+    from kiosk.services.diagnostics import Diagnostics
+
+    def test_page(printer_cfg: PrinterConfig, status: PrinterStatus, language: str) -> bytes:
+        from devices.printer.testpage import printer_test_page
+
+        return printer_test_page(printer_cfg, status, language)
+
+    def render(job: bytes, printer_cfg: PrinterConfig) -> bytes:
+        from devices.printer.render import render_png
+
+        return render_png(job, printer_cfg.dots, encoding=printer_cfg.encoding)
+
+    reader = None
+    if cfg.devices.idcard_reader:
+        def reader(on_raw):
+            from devices.idcard.photo import load_decoder
+            from devices.idcard.reader import IdCardReader
+
+            d = cfg.devices
+            return IdCardReader(d.idcard_reader, baudrate=d.idcard_baudrate, on_raw=on_raw,
+                                photo_decoder=load_decoder(d.idcard_photo_decoder or None),
+                                thread_name="device:idcard-diag")
+
+    return Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
+                       render=render, reader=reader)
+
+
+def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,
+                   sync: bool = True, sync_options: dict | None = None) -> Terminal:
+    """``sync=False``: no store and no engine (the queue services work online only)."""
     platform = platform if platform is not None else build_platform(cfg)
     terminal = Terminal(cfg, platform)
+    if sync:
+        terminal.sync = build_sync(cfg, engine=cfg.role != "technician", engine_options=sync_options)
     if cfg.role in ("citizen", "clerk"):
         terminal.idcard = build_idcard_reader(cfg)
     if cfg.role == "citizen":
         terminal.printers = build_printers(cfg)
         main = terminal.printers.get(cfg.devices.ticket_printer)
         fallback = terminal.printers.get(cfg.devices.ticket_printer_fallback) if cfg.devices.ticket_printer_fallback else None
-        terminal.kiosk = KioskQueueService(platform, main, fallback_printer=fallback)
+        terminal.kiosk = KioskQueueService(
+            platform, main, fallback_printer=fallback,
+            offline_tickets=terminal.sync.tickets if terminal.sync else None,
+            reference=terminal.sync.reference if terminal.sync else None)
+    elif cfg.role == "technician":
+        from kiosk.services.diagnostics import Diagnostics
+
+        terminal.printers = build_printers(cfg, ("ticket_printer", "ticket_printer_fallback", "receipt_printer"))
+        terminal.diagnostics = build_diagnostics(cfg, terminal.printers, terminal.sync.store if terminal.sync else None,
+                                                 platform if cfg.platform.terminal_secret else None)
     elif cfg.role == "clerk":
         terminal.clerk = ClerkQueueService(platform, cfg.window or 0)
     elif cfg.role == "display":

@@ -28,26 +28,34 @@ def application(name: str = "hall-kiosk") -> QApplication:
 
 
 def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None = None) -> QWidget | None:
-    """The window of ``terminal.cfg.role`` over the terminal's services (None: no window for the role)."""
+    """The window of ``terminal.cfg.role`` over the terminal's services (None: no window for the role).
+    Every window gets the terminal's sync engine for its status area (None: no store, no status area)."""
     cfg = terminal.cfg
+    sync = getattr(terminal, "sync", None)
+    engine = sync.engine if sync is not None else None
     if cfg.role == "citizen":
         from ui.citizen import CitizenWindow
 
         return CitizenWindow(terminal.kiosk, language=language, idle_s=cfg.timeouts.idle_s,
                              idle_warning_s=cfg.timeouts.idle_warning_s,
                              call_timeout_s=cfg.platform.timeout_s + 3.0,
-                             id_reader=getattr(terminal, "idcard", None))
+                             id_reader=getattr(terminal, "idcard", None), sync_engine=engine)
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
 
         return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
                            call_timeout_s=cfg.platform.timeout_s + 3.0,
-                           id_reader=getattr(terminal, "idcard", None))
+                           id_reader=getattr(terminal, "idcard", None), sync_engine=engine)
     if cfg.role == "display":
         from ui.display import DisplayWindow
 
         return DisplayWindow(terminal.display, terminal.speaker, language=language,
-                             call_timeout_s=cfg.platform.timeout_s + 3.0)
+                             call_timeout_s=cfg.platform.timeout_s + 3.0, sync_engine=engine)
+    if cfg.role == "technician":
+        from ui.technician import TechnicianWindow
+
+        return TechnicianWindow(terminal.diagnostics, store=sync.store if sync is not None else None,
+                                engine=engine, language=language)
     return None
 
 
@@ -72,10 +80,13 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
         ready = getattr(window, "home_ready", None)
         if ready is not None:
             ready.connect(on_ready)
-    if fullscreen:
+    if fullscreen and terminal.cfg.role != "technician":  # the technician's is a desktop window
         window.showFullScreen()
     else:
         window.show()
+    start_sync = getattr(terminal, "start_sync", None)
+    if start_sync is not None:
+        start_sync()  # the status area listens: the engine may report now (it stops in terminal.close)
     if on_ready is not None and getattr(window, "home_ready", None) is None:
         from PySide6.QtCore import QTimer
 

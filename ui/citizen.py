@@ -58,6 +58,7 @@ from ui.citizen_pages import (
 )
 from ui.idcard import ReaderBridge
 from ui.idle import IdleGuard
+from ui.sync_status import CitizenSyncNotice, format_age
 from ui import theme
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
@@ -80,6 +81,7 @@ class CitizenWindow(QWidget):
         hall_refresh_s: float = 30.0,
         id_reader_available: bool = False,
         id_reader=None,
+        sync_engine=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -126,6 +128,13 @@ class CitizenWindow(QWidget):
         self.language_button.setMinimumWidth(180)
         self.language_button.clicked.connect(self.switch_language)
         top.addWidget(self.title, 1)
+        # The status area (issue 6): one calm line while the platform cannot be reached, else nothing.
+        self.sync_notice = None
+        if sync_engine is not None:
+            self.sync_notice = CitizenSyncNotice(sync_engine, language=language,
+                                                 offline_tickets=service.offline_tickets is not None)
+            top.addWidget(self.sync_notice)
+            top.addSpacing(16)
         top.addWidget(self.language_button)
         self.platform_banner = Banner()
         self.platform_banner.setObjectName("platform-banner")
@@ -189,6 +198,8 @@ class CitizenWindow(QWidget):
             return
         self._closed = True
         self.hall_timer.stop()
+        if self.sync_notice is not None:
+            self.sync_notice.shutdown()
         self.idle.close()
         self.reader.close()
         self.bridge.close()
@@ -213,6 +224,8 @@ class CitizenWindow(QWidget):
         self.texts.set_language(self.texts.other_language())
 
     def _retranslated(self, _language: str) -> None:
+        if self.sync_notice is not None:
+            self.sync_notice.set_language(self.texts.language)
         self.home.show_hall(self.hall_view.info if self.hall_view else None)
         self._show_identity()
         self._show_platform_state()
@@ -250,6 +263,11 @@ class CitizenWindow(QWidget):
         stale = self.hall_view is None or self.hall_view.stale
         if error is None and not stale:
             self.platform_banner.clear_text()
+        elif (self.service.offline_tickets is not None and self.hall_view is not None
+              and self.hall_view.age_s is not None):
+            # Offline numbers still work: only say how old the service information is.
+            self.platform_banner.show_text(self.texts(
+                "technician.status.hall_age", age=format_age(self.texts.tr, self.hall_view.age_s)), "notice")
         elif error is not None or (self.hall_view is not None and self.hall_view.stale):
             self.platform_banner.show_text(self.texts("ui.citizen.platform_down"), "notice")
 

@@ -44,6 +44,7 @@ from kiosk.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdat
 from ui.applicant import ApplicantPanel
 from ui.bridge import EventBridge
 from ui.idcard import ReaderBridge
+from ui.sync_status import status_bar
 from ui import theme
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
@@ -274,6 +275,7 @@ class ClerkWindow(QWidget):
         call_timeout_s: float = 8.0,
         refresh_s: float = 5.0,
         id_reader=None,
+        sync_engine=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -305,6 +307,12 @@ class ClerkWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
+        # The status area (issue 6): online/offline, records waiting and the oldest's age, a progress bar
+        # while a backlog drains. Fed by the engine's events, never by a store call on this thread.
+        self.sync_status = status_bar(sync_engine, language=language, parent=self)
+        if self.sync_status is not None:
+            layout.addWidget(self.sync_status)
+            t.changed.connect(self.sync_status.set_language)
 
         self.login_page.login_button.clicked.connect(self.login)
         self.queue_page.logout_button.clicked.connect(self.logout)
@@ -354,6 +362,8 @@ class ClerkWindow(QWidget):
             return
         self._closed = True
         self.refresh_timer.stop()
+        if self.sync_status is not None:
+            self.sync_status.shutdown()
         self.reader.close()
         self.bridge.close()
         self.worker.shutdown()

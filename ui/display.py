@@ -21,6 +21,7 @@ from kiosk.services.queue import HallDisplayService
 from ui.texts import Texts
 from ui.theme import display_stylesheet, style_window
 from ui.widgets import Banner, label
+from ui.sync_status import status_bar
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class DisplayWindow(QWidget):
         poll_wait_s: float = 2.0,
         retry_s: float = 3.0,
         call_timeout_s: float = 8.0,
+        sync_engine=None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,6 +86,11 @@ class DisplayWindow(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addWidget(self.connection)
+        # The status area (issue 6), small at the bottom edge: for staff glancing at the display.
+        self.sync_status = status_bar(sync_engine, language=language, parent=self)
+        if self.sync_status is not None:
+            layout.addWidget(self.sync_status)
+            t.changed.connect(self.sync_status.set_language)
         self.retry_timer = QTimer(self)
         self.retry_timer.setSingleShot(True)
         self.retry_timer.setInterval(int(retry_s * 1000))
@@ -113,6 +120,8 @@ class DisplayWindow(QWidget):
             return
         self._closed = True
         self.retry_timer.stop()
+        if self.sync_status is not None:
+            self.sync_status.shutdown()
         self.worker.shutdown(wait_s=self.poll_wait_s + 1.0)
         self.announcer.close()
 

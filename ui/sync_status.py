@@ -11,6 +11,12 @@ store: the engine publishes its state, progress and outbox counts from its own t
 and ``SyncBridge`` re-emits them as Qt signals, which Qt queues to the GUI thread. A one-second timer only
 re-renders the age of the oldest record from the last counts (it runs while the widget is visible).
 
+``CitizenSyncNotice`` is the citizen kiosk's status area: small and calm, empty while the platform
+answers, one line ("网络连接中断，取号不受影响") while it does not (the kiosk issues from its leased block
+then, offline_cache/tickets.py); without offline numbers it says only that the network is down.
+``attach_status(window_layout, engine, …)`` is how the clerk and display windows put a
+``SyncStatusWidget`` at their bottom edge.
+
 ``OutboxView`` lists the records waiting and the dead letters with their reasons; a technician can send a
 dead letter again or discard it, giving a reason that goes into the audit log. Every store call runs on a
 ``ui.worker.Worker`` thread, never on the GUI thread.
@@ -174,6 +180,57 @@ class SyncStatusWidget(QWidget):
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+class CitizenSyncNotice(QLabel):
+    """The kiosk's status area: nothing while online; one calm line while offline (no counts, no ids)."""
+
+    def __init__(self, engine, *, language: str = "zh_CN", offline_tickets: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("citizenSyncNotice")
+        self.setProperty("role", "muted")
+        self.tr_ = Translator(language)
+        self.offline_tickets = offline_tickets
+        # Before the engine's first probe its state means nothing: say nothing until it reports (the
+        # counts are published with its first state).
+        self.state = "online" if engine.counts is None else str(engine.state)
+        self.bridge = SyncBridge(engine, self)
+        self.bridge.state_changed.connect(self._on_state)
+        self._render()
+
+    @property
+    def offline(self) -> bool:
+        return self.state != "online"
+
+    def set_language(self, language: str) -> None:
+        self.tr_ = Translator(language)
+        self._render()
+
+    def _on_state(self, state: str, _detail: str) -> None:
+        self.state = state
+        self._render()
+
+    def _render(self) -> None:
+        key = "technician.status.citizen_offline" if self.offline_tickets else "technician.status.citizen_offline_only"
+        self.setText(self.tr_(key) if self.offline else "")
+        self.setVisible(self.offline)
+
+    def shutdown(self) -> None:
+        self.bridge.close()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def status_bar(engine, *, language: str, parent: QWidget) -> SyncStatusWidget | None:
+    """The clerk's and the display's status area over ``engine`` (None without an engine)."""
+    if engine is None:
+        return None
+    widget = SyncStatusWidget(engine, language=language, parent=parent)
+    widget.setProperty("role", "muted")
+    return widget
 
 
 class OutboxView(QWidget):

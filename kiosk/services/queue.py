@@ -16,6 +16,14 @@ Taking a number (issue 2, "Printing" and "Bad input"):
 3. ``print_slip(issued)`` prints the slip. A failed print never loses the number: the ``IssuedTicket`` comes
    back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print_slip`` may be called
    again (the reprint button) as often as needed.
+
+While the platform cannot be reached (issue 6, "Tickets while offline"): when ``issue_ticket`` raises
+``PlatformUnreachable`` (and only then: a refusal stays an error) and the kiosk has ``offline_tickets``
+(offline_cache/tickets.py), the number comes from the kiosk's leased block instead; the same transaction
+queues its issue event, which the sync engine delivers when the link returns, and the server puts the
+ticket in the queue by its issue time. The slip is the usual one (the number is valid).
+``IssuedTicket.offline`` says it came from the block. The hall is then served from memory or, after a
+restart, from the ``reference`` cache (offline_cache/refcache.py), with its age (``HallView.age_s``).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
-from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected
+from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected, PlatformUnreachable
 from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
 from kiosk.services.events import EventHub
 from kiosk.services.identity import forget_identity, register_identity, same_person
@@ -42,11 +50,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HallView:
-    """The hall as last fetched. ``stale``: the platform could not be reached; ``error`` says why."""
+    """The hall as last fetched. ``stale``: the platform could not be reached; ``error`` says why;
+    ``age_s``: how long ago the copy shown was fetched (stale only; None when unknown)."""
 
     info: HallInfo
     stale: bool = False
     error: KioskError | None = None
+    age_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class IssuedTicket:
     print_state: PrintState
     printer: str = ""  # the printer that printed it (or was tried last)
     print_error: KioskError | None = None
+    offline: bool = False  # issued from the kiosk's leased block while the platform was unreachable
 
 
 @dataclass(frozen=True)
@@ -117,9 +128,35 @@ def hall_now(hall: HallInfo, clock: Clock) -> datetime:
     return clock.now().astimezone(zone)
 
 
+def hall_today(hall: HallInfo, clock: Clock | None = None):
+    """Today's date in the hall's time zone (the service day offline numbers are leased for)."""
+    return hall_now(hall, clock or SystemClock()).date()
+
+
 def _hhmm(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
+
+
+def hall_from_reference(body) -> HallInfo:
+    """The hall of the reference cache (``/v1/sync/reference/hall``, which carries no day counts): every
+    service with nobody counted and taken as available (``open_offline`` checks the hours). Raises
+    ``PlatformUnreachable`` when the body is not a hall."""
+    from kiosk.platform_client.parse import BadAnswer, hall as parse_hall
+
+    try:
+        services = [{"available": True, "waiting": 0, **s} for s in body.get("services", [])]
+        return parse_hall({**body, "services": services})
+    except (BadAnswer, AttributeError, TypeError) as exc:
+        raise PlatformUnreachable(f"the cached hall is not a hall: {exc}") from None
+
+
+def open_offline(service: Service, hall: HallInfo, clock: Clock) -> bool:
+    """Offline, a service is open while the clock is inside its issuing hours (no daily cap is known)."""
+    if not service.issuing_hours:
+        return True
+    now = hall_now(hall, clock).time()
+    return any(_hhmm(start) <= now < _hhmm(end) for start, end in service.issuing_hours)
 
 
 def unavailable_reason(service: Service, hall: HallInfo, clock: Clock) -> tuple[str, dict] | None:
@@ -150,11 +187,18 @@ class KioskQueueService:
         *,
         fallback_printer: TicketPrinter | None = None,
         clock: Clock | None = None,
+        offline_tickets=None,
+        reference=None,
     ) -> None:
+        """``offline_tickets``: an ``offline_cache.tickets.OfflineTickets`` (numbers while the platform is
+        unreachable); ``reference``: an ``offline_cache.refcache.ReferenceCache`` (the hall after a restart
+        while offline). Both optional: without them the kiosk works online only."""
         self.platform = platform
         self.printer = printer
         self.fallback_printer = fallback_printer
         self.clock = clock or SystemClock()
+        self.offline_tickets = offline_tickets
+        self.reference = reference
         self.events = EventHub()
         self._lock = threading.Lock()
         self._hall: HallInfo | None = None
@@ -177,12 +221,36 @@ class KioskQueueService:
         except PlatformError as exc:
             self._set_online(False, exc)
             if cached is None:
-                raise
-            return HallView(cached, stale=True, error=exc)
+                return self._reference_hall(exc)
+            return HallView(cached, stale=True, error=exc, age_s=self.clock.monotonic() - cached_at)
         with self._lock:
             self._hall, self._hall_at = info, self.clock.monotonic()
         self._set_online(True)
         return HallView(info)
+
+    def _reference_hall(self, error: PlatformError) -> HallView:
+        """The hall from the store's reference cache (after a restart while offline); ``error`` again when
+        there is none."""
+        if self.reference is None:
+            raise error
+        try:
+            ref = self.reference.cached("hall")
+        except KioskError:  # a store problem: the platform's error is what the person needs
+            log.exception("reading the cached hall")
+            ref = None
+        if ref is None:
+            raise error
+        try:
+            info = hall_from_reference(ref.body)
+        except PlatformError:
+            log.warning("the cached hall does not parse; ignored")
+            raise error from None
+        info = replace(info, services=tuple(replace(s, available=open_offline(s, info, self.clock))
+                                            for s in info.services))
+        with self._lock:
+            if self._hall is None:  # the printer's slip needs a hall too
+                self._hall = info
+        return HallView(info, stale=True, error=error, age_s=ref.age_s)
 
     def _set_online(self, online: bool, error: KioskError | None = None) -> None:
         with self._lock:
@@ -271,6 +339,7 @@ class KioskQueueService:
             kwargs = {"id_number": identity.id_number, "birth_date": identity.birth_date}
         # A lost answer is retried with the same request id by the adapter (and by the person's "try
         # again", which resends this same request): the platform returns the ticket it already issued.
+        offline = False
         try:
             ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
         except PlatformRejected:
@@ -278,14 +347,41 @@ class KioskQueueService:
             with self._lock:
                 self._hall_at = float("-inf")
             raise
-        self._set_online(True)
+        except PlatformUnreachable as exc:
+            if self.offline_tickets is None:
+                raise
+            self._set_online(False, exc)
+            ticket = self._issue_offline(request, exc)
+            offline = True
+        else:
+            self._set_online(True)
         with self._lock:
             self._hall_at = float("-inf")  # waiting counts changed
         state = PrintState.NOT_PRINTED if without_print else PrintState.PRINTING
-        issued = IssuedTicket(ticket, request.request_id, state, printer.name if printer else "")
-        log.info("ticket %s issued%s", ticket.number, " (reprint of the person's waiting ticket)" if ticket.reprint else "")
+        issued = IssuedTicket(ticket, request.request_id, state, printer.name if printer else "", offline=offline)
+        log.info("ticket %s issued%s", ticket.number,
+                 " (reprint of the person's waiting ticket)" if ticket.reprint else
+                 " offline from the kiosk's leased block" if offline else "")
         self.events.emit(TicketIssued(issued))
         return issued
+
+    def _issue_offline(self, request: TicketRequest, error: PlatformUnreachable) -> Ticket:
+        """A number from the leased block, its issue event queued in the same transaction. Raises the
+        store's ``NoOfflineNumbers`` (key ``sync.tickets.no_block``: to a staffed window) when the block is
+        used up, and ``error`` when the kiosk knows no hall to issue for."""
+        with self._lock:
+            hall = self._hall
+        if hall is None:
+            hall = self._reference_hall(error).info
+        service = next((s for s in hall.services if s.prefix == request.service_prefix), None)
+        if service is None:
+            raise error
+        ticket = self.offline_tickets.issue(service, hall_now(hall, self.clock))
+        if service.waiting:  # the last count seen (stale, but closer than "nobody ahead")
+            ticket = replace(ticket, people_ahead=service.waiting)
+        if request.identity is not None:
+            log.info("offline ticket %s: identity not sent (no priority offline)", ticket.number)
+        return ticket
 
     def print_slip(self, issued: IssuedTicket, *, language: str = "zh_CN") -> IssuedTicket:
         """Prints (or reprints) the slip; never raises for a printer problem: the result says it."""

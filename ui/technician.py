@@ -1,0 +1,398 @@
+"""The technician's window (``role = "technician"``): a desktop window, one tab per device class, the
+platform link, and the outbox with its dead letters.
+
+    window = TechnicianWindow(diagnostics, store=store, engine=engine, language="zh_CN")
+
+- Every check is a call on ``kiosk.services.diagnostics.Diagnostics`` run on a ``ui.worker.Worker``
+  (never on the GUI thread); results come back as queued signals and are shown in the technician's words
+  with the raw details (driver errors with their class and detail, frames in hex, HTTP round trips).
+- Printers (ticket, fallback, receipt): status (DLE EOT), print a test page, and a picture of the last
+  job the printer printed (the virtual printer keeps every job; a real one shows the test page printed
+  from here).
+- ID-card reader: read one card (masked as ``kiosk diag idcard`` masks it) with the frames that went by
+  (masked too: a long answer shows its header only).
+- Scanner and camera: their tab says "not configured" when ``[devices]`` names none; their engineers put
+  their own panels in (``TechnicianWindow.add_device_tab``).
+- Platform: reachable (unsigned health check), this terminal's credentials accepted (a signed request),
+  clock skew against the server's ``Date``.
+- Outbox: counts, age of the oldest, free disk, and ``OutboxView`` (ui/sync_status.py): resend or discard
+  a dead letter with a reason, which goes into the store's audit log.
+- The status area at the bottom: ``SyncStatusWidget`` when the terminal runs an engine in this process
+  (the demo), else the outbox counts read every few seconds on the worker.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.i18n import Translator
+from kiosk.services.diagnostics import (
+    CardReport,
+    DeviceSlot,
+    Diagnostics,
+    OutboxReport,
+    PlatformReport,
+    PrinterReport,
+    technician_text,
+)
+from ui.sync_status import OutboxView, SyncStatusWidget, format_age
+from ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+CARD_TIMEOUT_S = 10.0
+OUTBOX_REFRESH_MS = 5000
+
+
+def _log_view() -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setObjectName("tech-log")
+    view.setReadOnly(True)
+    view.setMaximumBlockCount(2000)
+    view.setStyleSheet("font-family: monospace; font-size: 13px;")
+    return view
+
+
+class _Panel(QWidget):
+    """A tab: a line of buttons, a summary line and a log of raw details."""
+
+    def __init__(self, window: TechnicianWindow) -> None:
+        super().__init__()
+        self.w = window
+        self.tr_ = window.tr_
+        self.buttons = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setObjectName("tech-summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log = _log_view()
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.addLayout(self.buttons)
+        self.layout_.addWidget(self.summary)
+
+    def add_button(self, key: str, slot, name: str) -> QPushButton:
+        b = QPushButton(self.tr_(key))
+        b.setObjectName(name)
+        b.clicked.connect(slot)
+        self.buttons.addWidget(b)
+        return b
+
+    def note(self, text: str) -> None:
+        self.log.appendPlainText(text)
+
+    def failed(self, exc: BaseException) -> None:
+        text = technician_text(exc, self.tr_.language)
+        self.summary.setText(self.tr_("technician.failed", detail=text))
+        self.note(f"! {text}")
+
+
+class PrinterPanel(_Panel):
+    def __init__(self, window: TechnicianWindow, slot: DeviceSlot) -> None:
+        super().__init__(window)
+        self.slot = slot
+        self.status_button = self.add_button("technician.printer.status", self.check_status, "printer-status")
+        self.test_button = self.add_button("technician.printer.test_page", self.print_test_page, "printer-test")
+        self.render_button = self.add_button("technician.printer.render", self.render_last, "printer-render")
+        self.buttons.addStretch(1)
+        self.picture = QLabel()
+        self.picture.setObjectName("printer-picture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        scroll = QScrollArea()
+        scroll.setWidget(self.picture)
+        scroll.setWidgetResizable(True)
+        row = QHBoxLayout()
+        row.addWidget(self.log, 1)
+        row.addWidget(scroll, 1)
+        self.layout_.addLayout(row, 1)
+        self.summary.setText(self.tr_("technician.printer.configured", name=slot.name, url=slot.address))
+        self.report: PrinterReport | None = None
+        self.png: bytes | None = None
+
+    def check_status(self) -> None:
+        self.note(f"> status {self.slot.name} ({self.slot.address})")
+        self.w.run(self.w.diagnostics.printer_status, self.slot.name, on_done=self._show, on_error=self.failed)
+
+    def print_test_page(self) -> None:
+        self.note(f"> test page {self.slot.name}")
+        self.w.run(self.w.diagnostics.print_test_page, self.slot.name, on_done=self._printed, on_error=self.failed)
+
+    def _printed(self, report: PrinterReport) -> None:
+        self._show(report)
+        if report.status != "error":
+            self.render_last()
+
+    def _show(self, report: PrinterReport) -> None:
+        self.report = report
+        status = self.tr_(f"printer.status.{report.status}") if report.status != "error" else report.detail
+        self.summary.setText(self.tr_("technician.printer.state", name=report.name, url=report.url, status=status))
+        line = f"< {report.name}: status={report.status}"
+        if report.job_bytes:
+            line += f" printed={report.job_bytes} bytes"
+        if report.detail:
+            line += f" detail={report.detail}"
+        self.note(line)
+
+    def render_last(self) -> None:
+        self.w.run(self.w.diagnostics.render_last, self.slot.name, on_done=self._rendered, on_error=self.failed)
+
+    def _rendered(self, png: bytes | None) -> None:
+        self.png = png
+        if png is None:
+            self.picture.setText(self.tr_("technician.printer.nothing_printed"))
+            self.note(f"< {self.slot.name}: no job printed yet")
+            return
+        pixmap = QPixmap()
+        pixmap.loadFromData(png, "PNG")
+        self.picture.setPixmap(pixmap)
+        self.note(f"< {self.slot.name}: last job rendered ({pixmap.width()}×{pixmap.height()} px)")
+
+
+class CardPanel(_Panel):
+    def __init__(self, window: TechnicianWindow, slot: DeviceSlot) -> None:
+        super().__init__(window)
+        self.slot = slot
+        self.read_button = self.add_button("technician.idcard.read", self.read, "idcard-read")
+        self.buttons.addStretch(1)
+        self.card = QLabel()
+        self.card.setObjectName("idcard-record")
+        self.card.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.card.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row = QHBoxLayout()
+        row.addWidget(self.card, 1)
+        row.addWidget(self.log, 2)
+        self.layout_.addLayout(row, 1)
+        self.summary.setText(self.tr_("technician.idcard.configured", url=slot.address))
+        self.report: CardReport | None = None
+
+    def read(self) -> None:
+        self.read_button.setEnabled(False)
+        self.summary.setText(self.tr_("technician.idcard.waiting", timeout=f"{CARD_TIMEOUT_S:g}", url=self.slot.address))
+        self.note(f"> read one card ({self.slot.address}, {CARD_TIMEOUT_S:g} s)")
+        self.w.run(self.w.diagnostics.read_card, CARD_TIMEOUT_S, on_done=self._read, on_error=self._failed,
+                   timeout_s=CARD_TIMEOUT_S + 10.0)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.read_button.setEnabled(True)
+        self.failed(exc)
+
+    def _read(self, report: CardReport) -> None:
+        self.read_button.setEnabled(True)
+        self.report = report
+        for line in report.raw:
+            self.note(line)
+        if report.record is None:
+            self.summary.setText(self.tr_("technician.idcard.no_card", kind=report.error_kind, detail=report.error))
+            self.card.setText("")
+            self.note(f"< {report.error_kind}: {report.error}")
+            return
+        self.summary.setText(self.tr_("technician.idcard.read_ok"))
+        self.card.setText("\n".join(f"{k}: {v}" for k, v in report.record.items() if v is not None))
+        self.note("< " + json.dumps(report.record, ensure_ascii=False))
+
+
+class NotConfiguredPanel(QWidget):
+    """The place for a device class this window has no panel for yet, or that is not configured."""
+
+    def __init__(self, tr_: Translator, slot: DeviceSlot) -> None:
+        super().__init__()
+        text = (tr_("technician.device.no_panel", url=slot.address) if slot.configured
+                else tr_("technician.device.not_configured", setting=f"[devices] {slot.kind}"))
+        self.message = QLabel(text)
+        self.message.setObjectName("device-not-configured")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+
+class PlatformPanel(_Panel):
+    def __init__(self, window: TechnicianWindow) -> None:
+        super().__init__(window)
+        self.check_button = self.add_button("technician.platform.check", self.check, "platform-check")
+        self.buttons.addStretch(1)
+        self.layout_.addWidget(self.log, 1)
+        self.summary.setText(self.tr_("technician.platform.url", url=window.diagnostics.cfg.platform.url))
+        self.report: PlatformReport | None = None
+
+    def check(self) -> None:
+        self.note(f"> GET {self.w.diagnostics.cfg.platform.url}/v1/health, signed GET /v1/hall")
+        self.w.run(self.w.diagnostics.check_platform, on_done=self._show, on_error=self.failed)
+
+    def _show(self, r: PlatformReport) -> None:
+        self.report = r
+        t = self.tr_
+        lines = [t("technician.platform.reachable" if r.reachable else "technician.platform.unreachable",
+                   url=r.url, ms="-" if r.round_trip_ms is None else f"{r.round_trip_ms:.0f}")]
+        if r.reachable:
+            if r.signed_ok is None:
+                lines.append(t("technician.platform.no_secret"))
+            else:
+                lines.append(t("technician.platform.signed_ok" if r.signed_ok else "technician.platform.signed_bad",
+                               detail=r.signed_detail))
+            if r.skew_s is not None:
+                lines.append(t("technician.platform.skew_ok" if r.skew_ok else "technician.platform.skew_bad",
+                               skew=f"{r.skew_s:+.1f}"))
+        self.summary.setText("\n".join(lines))
+        self.note("< " + json.dumps({k: getattr(r, k) for k in r.__dataclass_fields__}, ensure_ascii=False))
+
+
+class OutboxPanel(QWidget):
+    def __init__(self, window: TechnicianWindow, store, engine) -> None:
+        super().__init__()
+        self.w = window
+        self.summary = QLabel(window.tr_("technician.outbox.no_store"))
+        self.summary.setObjectName("outbox-summary")
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        self.view = None
+        if store is not None:
+            self.view = OutboxView(store, engine, language=window.tr_.language, actor=window.actor)
+            layout.addWidget(self.view, 1)
+        else:
+            layout.addStretch(1)
+        self.report: OutboxReport | None = None
+
+    def refresh(self) -> None:
+        self.w.run(self.w.diagnostics.outbox, on_done=self._show, on_error=self._failed)
+        if self.view is not None:
+            self.view.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.summary.setText(self.w.tr_("technician.failed", detail=technician_text(exc, self.w.tr_.language)))
+
+    def _show(self, r: OutboxReport | None) -> None:
+        self.report = r
+        if r is None:
+            return
+        self.w._outbox_read(r)
+        t = self.w.tr_
+        self.summary.setText(t("technician.outbox.summary", queued=r.queued, inflight=r.inflight, dead=r.dead,
+                               acked=r.acked, bytes=r.bytes_waiting, free=r.free_bytes // 1_000_000,
+                               oldest="-" if r.oldest_age_s is None else format_age(t, r.oldest_age_s)))
+
+    def shutdown(self) -> None:
+        if self.view is not None:
+            self.view.shutdown()
+
+
+class TechnicianWindow(QWidget):
+    def __init__(self, diagnostics: Diagnostics, *, store=None, engine=None, language: str = "zh_CN",
+                 actor: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("technician-window")
+        self.diagnostics = diagnostics
+        self.tr_ = Translator(language)
+        self.actor = actor or getpass.getuser()
+        self._closed = False
+        # Three threads: a card read may wait ten seconds while a printer or the platform is checked.
+        self.worker = Worker(self, name="technician", max_workers=3)
+        self.setWindowTitle(self.tr_("technician.title", terminal=diagnostics.cfg.terminal_id))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("technician-tabs")
+        self.panels: dict[str, QWidget] = {}
+        for slot in diagnostics.slots():
+            if slot.kind in ("ticket_printer", "ticket_printer_fallback", "receipt_printer") and slot.configured:
+                panel: QWidget = PrinterPanel(self, slot)
+            elif slot.kind == "idcard_reader" and slot.configured:
+                panel = CardPanel(self, slot)
+            else:
+                panel = NotConfiguredPanel(self.tr_, slot)
+            self.add_device_tab(slot.kind, panel, self.tr_(f"technician.tab.{slot.kind}"))
+        self.platform = PlatformPanel(self)
+        self.tabs.addTab(self.platform, self.tr_("technician.tab.platform"))
+        self.outbox = OutboxPanel(self, store, engine)
+        self.tabs.addTab(self.outbox, self.tr_("technician.tab.outbox"))
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.status = SyncStatusWidget(engine, language=language, parent=self) if engine is not None else None
+        layout = QVBoxLayout(self)
+        heading = QLabel(self.tr_("technician.heading", terminal=diagnostics.cfg.terminal_id,
+                                  role=diagnostics.cfg.role, source=diagnostics.cfg.source or "-"))
+        heading.setObjectName("technician-heading")
+        layout.addWidget(heading)
+        layout.addWidget(self.tabs, 1)
+        if self.status is not None:
+            layout.addWidget(self.status)
+        else:
+            layout.addWidget(self._status_line())
+        self.timer = QTimer(self)
+        self.timer.setInterval(OUTBOX_REFRESH_MS)
+        self.timer.timeout.connect(self._tick)
+        self.resize(1200, 760)
+
+    def _status_line(self) -> QLabel:
+        """Without an engine here: the outbox summary at the bottom too (read by the timer)."""
+        line = QLabel()
+        line.setObjectName("technician-status")
+        self.status_line = line
+        return line
+
+    def add_device_tab(self, kind: str, panel: QWidget, title: str) -> None:
+        """Puts ``panel`` in the tab of device class ``kind`` (replacing a "not configured" place)."""
+        old = self.panels.get(kind)
+        if old is not None:
+            index = self.tabs.indexOf(old)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, panel, title)
+            old.deleteLater()
+        else:
+            self.tabs.addTab(panel, title)
+        self.panels[kind] = panel
+
+    def run(self, fn, *args, on_done, on_error, timeout_s: float = 15.0) -> None:
+        if not self._closed:
+            self.worker.run(fn, *args, on_done=on_done, on_error=on_error, timeout_s=timeout_s)
+
+    def show_tab(self, key: str) -> None:
+        widget = self.panels.get(key) or {"platform": self.platform, "outbox": self.outbox}[key]
+        self.tabs.setCurrentWidget(widget)
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.outbox:
+            self.outbox.refresh()
+
+    def _tick(self) -> None:
+        if self.tabs.currentWidget() is self.outbox or self.status is None:
+            self.outbox.refresh()
+
+    def _outbox_read(self, r: OutboxReport) -> None:
+        if self.status is None:
+            self.status_line.setText(self.tr_("technician.status.line", waiting=r.queued + r.inflight, dead=r.dead,
+                                              oldest="-" if r.oldest_age_s is None
+                                              else format_age(self.tr_, r.oldest_age_s)))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._closed and not self.timer.isActive():
+            self.timer.start()
+            self._tick()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.timer.stop()
+        if self.status is not None:
+            self.status.shutdown()
+        self.outbox.shutdown()
+        self.worker.shutdown()
