@@ -3,26 +3,34 @@
 ``find_page(image)`` works in three steps:
 
 1. **Candidates at working scale** (the frame shrunk by an integer factor to about 640 px, INTER_AREA, so
-   a 5 MP frame costs a few milliseconds). Three segmentations each give page-shaped regions, because no
+   a 5 MP frame costs a few milliseconds). Several segmentations each give page-shaped regions, because no
    single one works on every desk:
    - *paper*: bright and colourless (L − 2·chroma in Lab, Otsu threshold): paper on wood and dark pads, and a
      finger on the page only cuts a notch into it, which the convex hull closes;
    - *desk*: colour distance from the desk, whose colour is the median of the frame's border ring (Otsu);
-   - *edges*: Canny on the lightness, gaps closed, flood-filled from the border: whatever the flood cannot
-     reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this is the one
-     that finds white paper on a light desk.
-   Each region's convex hull is reduced to four vertices (Douglas-Peucker with a growing tolerance); each
-   side is then refitted as a line through the region's outline points near it, dropping outliers (a finger,
-   a rounded corner), and the lines are intersected.
-2. **Scoring**: every candidate is scored by the colour contrast across its four sides (Lab samples just
-   inside and just outside, at many points along each side). A real page edge has paper on one side and desk
-   on the other nearly everywhere; a shadow boundary, a table line inside a form or a side running over the
-   desk does not. The weakest side counts most, so three good sides cannot carry a wrong fourth.
+   - *edges*: Canny on lightness and both chroma channels, flood-filled from the border: whatever the flood
+     cannot reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this is
+     the one that finds white paper on a light desk;
+   - *-skin* copies of the desk and edge masks with skin (and a margin round it) cut out: a finger holding
+     an edge down otherwise joins the page;
+   - *outline*: the edge chains themselves, for an outline with a gap the flood leaked through.
+   Each region's convex hull is reduced to four vertices (Douglas-Peucker with a growing tolerance) and,
+   when it has a fifth, each corner in turn is put back by extending its neighbouring sides (a corner cut
+   off by a finger or folded); each side is then refitted as a trimmed line through the region's outline
+   points near it (a notch, a rounded corner drop out), and the lines are intersected.
+2. **Scoring**: every candidate is moved onto the nearest strong colour step along each side, then scored by
+   the colour contrast across its four sides (Lab samples just inside and just outside, at many points along
+   each side). A real page edge has paper on one side and desk on the other nearly everywhere; a shadow
+   boundary, a table line inside a form or a side running over the desk does not. The weakest side counts
+   half, so three good sides cannot carry a wrong fourth. The best wins, unless a larger candidate holding
+   it scores nearly as well (``choose``): a barcode block or an ID photo has sharp sides too.
 3. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
    from the full-resolution frame (one ``cv2.remap``), the strongest colour step on each is located to a
-   fraction of a pixel, and a robust line fit through those points gives the final side. This recovers the
-   precision the working scale lost (it matters for ID cards, a few hundred pixels across).
+   fraction of a pixel, and a robust line fit (Welsch: a finger's edge gets no weight) through those points
+   gives the final side. This recovers the precision the working scale lost (it matters for ID cards, a few
+   hundred pixels across).
 
+``track(image, previous)`` is the preview's fast path (step 3 on the last quad, kept if it still scores).
 ``find_page_baseline`` is the textbook approach (grey, Gaussian blur, Canny, largest contour that
 approximates to four points), kept as the benchmark's baseline.
 """
