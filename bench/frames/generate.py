@@ -29,7 +29,7 @@ import qrcode.constants
 SIZES = ((1920, 1080), (2592, 1944))
 DEFECTS = ("rotation", "perspective", "blur", "motion", "low_contrast", "glare", "noise", "jpeg", "phone",
            "small")
-SEVERITY = 1.0
+SEVERITY = 1.3
 
 PAYLOADS = (
     "YY202611210001236",
@@ -166,13 +166,13 @@ def make_frame(index: int, severity: float = SEVERITY) -> Frame:
 
     img = bgr.astype(np.float32)
     if defect == "blur":
-        sigma = rng.uniform(1.6, 2.4) * s * scale
+        sigma = rng.uniform(1.8, 2.8) * s * scale
         img = cv2.GaussianBlur(img, (0, 0), sigma)
     elif defect == "motion":
-        length = int(rng.uniform(11, 17) * s * scale) | 1
+        length = int(rng.uniform(8, 16) * s * scale) | 1
         img = cv2.filter2D(img, -1, _motion_kernel(length, rng.uniform(0, 180)))
     elif defect == "low_contrast":
-        c = rng.uniform(0.10, 0.16) / s
+        c = rng.uniform(0.06, 0.14) / s
         img = (img - 128) * c + rng.uniform(70, 180)
     elif defect == "glare":
         yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)

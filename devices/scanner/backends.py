@@ -42,9 +42,11 @@ def text_from_bytes(raw: bytes, fallback: str) -> str:
 def recover_zbar_text(data: bytes) -> str:
     """zbar's output (its text, UTF-8 encoded) → the payload as the sender meant it.
 
-    zbar decodes a byte segment without ECI as UTF-8 when it can, otherwise by a guess: Shift-JIS if the
-    bytes look like it, else ISO-8859-1. Undo the guess by encoding its text back the same way, and
-    decode those bytes as UTF-8, then GB18030. Text that re-encodes to nothing better is kept as it is.
+    zbar decodes a byte segment without ECI as UTF-8 when it can, otherwise by a guess (ISO-8859-1,
+    Shift-JIS or Big5, by what the bytes look like). Undo the guess by encoding its text back the same
+    way, then decode those bytes as UTF-8, then (for the ISO-8859-1 and Big5 guesses) as GB18030: in a
+    mainland hall, GB18030 is far likelier than Big5 or Latin-1 text. Text that re-encodes to nothing
+    better is kept as it is.
     """
     try:
         text = data.decode("utf-8")
@@ -52,23 +54,41 @@ def recover_zbar_text(data: bytes) -> str:
         return text_from_bytes(data, data.decode("latin-1"))
     if text.isascii():
         return text
-    for guess in ("latin-1", "shift_jis", "cp932"):
+    for guess, also_gb in (("latin-1", True), ("shift_jis", False), ("cp932", False), ("big5", True)):
         try:
             raw = text.encode(guess)
         except UnicodeEncodeError:
             continue
         if raw == data:
-            continue  # text was already right in this encoding's terms
+            continue  # the text is plain ASCII-compatible in this encoding: nothing was guessed
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             pass
-        if guess == "latin-1":  # all chars ≤ U+00FF: zbar surely guessed ISO-8859-1; try GB18030 too
+        if also_gb:
             try:
-                return raw.decode("gb18030")
+                candidate = raw.decode("gb18030")
             except UnicodeDecodeError:
-                pass
+                continue
+            # Both readings are valid text; keep the one made of common characters (zbar decoded the
+            # correct "中文" as UTF-8, and Big5-encoding it gives bytes that GB18030 reads as "いゅ").
+            if _plausibility(candidate) > _plausibility(text):
+                return candidate
     return text
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters that are printable ASCII or common hanzi (GB2312 level 1, rows 16-55)."""
+    def common(ch: str) -> bool:
+        if ch.isascii():
+            return ch.isprintable()
+        try:
+            encoded = ch.encode("gb2312")
+        except UnicodeEncodeError:
+            return False
+        return len(encoded) == 2 and 0xB0 <= encoded[0] <= 0xD7
+
+    return sum(map(common, text)) / max(1, len(text))
 
 
 class ZxingBackend:

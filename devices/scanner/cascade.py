@@ -35,16 +35,18 @@ CROP_TARGET = 640  # regions are scaled so their longer side is about this many 
 
 class CodeDecoder:
     def __init__(self, backend: str = "zxing", formats: Sequence[str] = DEFAULT_FORMATS, *,
-                 budget_ms: float = 400.0, fast_width: int = 1280, track: bool = False) -> None:
+                 budget_ms: float = 400.0, fast_width: int = 1280, track: bool = False,
+                 rgb: bool = False) -> None:
         self.backend = make_backend(backend, formats)
         self.budget_ms = budget_ms
         self.fast_width = fast_width
         self.track = track
+        self.rgb = rgb  # frames from devices.camera are RGB; OpenCV's own are BGR
         self._last_box: tuple[int, int, int, int] | None = None
         self.last_stage = ""  # which stage decoded the last frame (for diagnostics and the bench)
 
     def decode(self, frame: np.ndarray) -> list[DecodedCode]:
-        grey = enhance.to_grey(frame)
+        grey = np.ascontiguousarray(enhance.to_grey(frame, self.rgb))
         deadline = time.perf_counter() + self.budget_ms / 1000.0
         for stage, attempt in self._attempts(grey):
             codes = attempt()
@@ -79,8 +81,11 @@ class CodeDecoder:
             return codes
 
         yield "full", full
-        boxes = [enhance.box_around(c, grey.shape) for c in failed]
-        boxes += [b for b in enhance.candidate_regions(grey) if not any(_overlaps(b, o) for o in boxes)]
+        # Candidate blobs first: a symbol zxing-cpp found but could not decode is often only part of the
+        # code (a finder pattern cluster), and the blob around it holds the whole code.
+        boxes = enhance.candidate_regions(grey)
+        boxes += [b for b in (enhance.box_around(c, grey.shape, 0.6) for c in failed)
+                  if not any(_overlaps(b, o) for o in boxes)]
         for box in boxes[:4]:
             yield from self._region_attempts(grey, box)
 
@@ -93,7 +98,9 @@ class CodeDecoder:
         crop = _crop(grey, box)[0]
         angle, anisotropy = enhance.motion_direction(crop)
         if anisotropy > 0.3:  # a sharp code is isotropic (≈0.02); motion blur makes it directional
-            for length in range(5, 43, 2):  # in crop pixels; the deconvolution needs it within ±1
+            # the deconvolution needs the length within about ±2 px: the estimate first, then around it
+            guess = enhance.motion_length(crop, angle)
+            for length in sorted(range(5, 45, 2), key=lambda n: abs(n - guess)):
                 kernel = enhance.motion_kernel(length, angle)
                 yield attempt(f"motion{length}", lambda c, k=kernel: enhance.wiener(c, k, 0.01))
         for name, fix in _VARIANTS:

@@ -14,12 +14,15 @@ import numpy as np
 DETECT_WIDTH = 480  # the candidate detector works on a frame this wide
 
 
-def to_grey(frame: np.ndarray) -> np.ndarray:
+def to_grey(frame: np.ndarray, rgb: bool = False) -> np.ndarray:
+    """Grey from a grey, BGR (OpenCV's order) or RGB (devices.camera's frames, ``rgb=True``) image."""
     if frame.ndim == 2:
         return frame
+    if frame.ndim != 3 or frame.shape[2] not in (3, 4):
+        raise ValueError(f"not an image: shape {frame.shape}")
     if frame.shape[2] == 4:
-        return cv2.cvtColor(frame, cv2.COLOR_BGRA2GRAY)
-    return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        return cv2.cvtColor(frame, cv2.COLOR_RGBA2GRAY if rgb else cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY if rgb else cv2.COLOR_BGR2GRAY)
 
 
 def resize(grey: np.ndarray, factor: float) -> np.ndarray:
@@ -116,6 +119,27 @@ def motion_direction(grey: np.ndarray) -> tuple[float, float]:
     anisotropy = root / (jxx + jyy + 1e-6)
     # image rows grow downwards, so the angle comes out mirrored against cv2's rotation convention
     return (-(math.degrees(theta) + 90.0)) % 180.0, anisotropy
+
+
+def motion_length(grey: np.ndarray, angle_deg: float, longest: int = 60) -> int:
+    """The blur length in pixels along ``angle_deg`` (Yitzhaky & Kopeika's method).
+
+    Turn the image so the motion runs along the rows; a box blur of length L makes the derivative along
+    the rows the difference of two copies L apart, so its autocorrelation has its deepest minimum at lag L.
+    """
+    h, w = grey.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle_deg, 1.0)
+    turned = cv2.warpAffine(grey.astype(np.float32), m, (w, h), borderMode=cv2.BORDER_REFLECT)
+    centre = turned[h // 4:3 * h // 4, w // 4:3 * w // 4]
+    d = np.diff(centre, axis=1)
+    d -= d.mean(axis=1, keepdims=True)
+    n = d.shape[1]
+    if n < 8:
+        return 3
+    spectrum = np.fft.rfft(d, n=2 * n, axis=1)
+    autocorr = np.fft.irfft(spectrum * np.conj(spectrum), axis=1)[:, :n].sum(axis=0)
+    lags = np.arange(3, min(longest, n - 1))
+    return int(lags[np.argmin(autocorr[lags])])
 
 
 def motion_kernel(length: int, angle_deg: float) -> np.ndarray:

@@ -1,0 +1,155 @@
+"""``FrameDecoder``: decodes codes from live preview frames on its own thread, newest frame first.
+
+The camera delivers frames faster than a hard frame can be decoded. ``submit(frame)`` never blocks: it
+replaces the frame waiting to be decoded, so a stale frame is dropped rather than queued (a citizen sees
+the result of what the camera shows now, not of what it showed a second ago). The decoder thread:
+
+- skips a frame that looks like the last one it decoded (a 64×36 thumbnail differs by less than
+  ``unchanged_level`` on average): the same empty counter or the same code still held up;
+- decodes with ``cascade.CodeDecoder`` (``track=True``: it looks where the last code was first);
+- reports codes through ``on_codes(list[DecodedCode])``, on its own thread, and does not report the same
+  text again within ``repeat_s`` (a code held in front of the camera is one scan, not thirty);
+- reports a failure through ``on_error(DeviceError)`` and carries on with the next frame.
+
+``stop(timeout_s)`` ends the thread within the bounded wait (a decode in progress is itself bounded by the
+decoder's ``budget_ms``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from devices.scanner.cascade import CodeDecoder
+from kiosk.errors import DeviceError, DeviceProtocolError
+from kiosk.ports.scanner import DecodedCode
+
+log = logging.getLogger(__name__)
+
+
+class FrameDecoder:
+    def __init__(
+        self,
+        decoder: CodeDecoder | None = None,
+        *,
+        on_codes: Callable[[list[DecodedCode]], None] | None = None,
+        on_error: Callable[[DeviceError], None] | None = None,
+        repeat_s: float = 2.0,
+        unchanged_level: float = 1.5,
+        thread_name: str = "device:frame-decoder",
+    ) -> None:
+        self.decoder = decoder or CodeDecoder(budget_ms=150.0, track=True)
+        self.on_codes = on_codes
+        self.on_error = on_error
+        self.repeat_s = repeat_s
+        self.unchanged_level = unchanged_level
+        self._thread_name = thread_name
+        self._cond = threading.Condition()
+        self._pending: np.ndarray | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._last_thumb: np.ndarray | None = None
+        self._recent: dict[str, float] = {}
+        self.submitted = 0
+        self.decoded = 0  # frames actually run through the decoder
+        self.dropped = 0  # replaced by a newer frame before the thread got to them
+        self.skipped = 0  # unchanged since the last decoded frame
+
+    def start(self) -> FrameDecoder:
+        if self._thread is not None:
+            raise RuntimeError("frame decoder already started")
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
+        self._thread.start()
+        return self
+
+    def submit(self, frame: np.ndarray) -> None:
+        """Hands over the newest frame (never blocks; the decoder keeps no reference after decoding)."""
+        with self._cond:
+            if self._pending is not None:
+                self.dropped += 1
+            self._pending = frame
+            self.submitted += 1
+            self._cond.notify()
+
+    def idle(self, timeout_s: float) -> bool:
+        """Waits until no frame is waiting (for tests and the diag command); False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout_s)
+
+    _busy = False
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        with self._cond:
+            self._stopping = True
+            self._pending = None
+            self._cond.notify_all()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout_s)
+            if thread.is_alive():
+                log.warning("frame decoder did not stop within %.1f s", timeout_s)
+
+    def __enter__(self) -> FrameDecoder:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- decoder thread ----------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not None or self._stopping, 0.25)
+                if self._stopping:
+                    return
+                frame, self._pending = self._pending, None
+                if frame is None:
+                    continue
+                self._busy = True
+            try:
+                self._decode(frame)
+            except DeviceError as exc:
+                self._report_error(exc)
+            except (cv2.error, ValueError, TypeError) as exc:  # a frame of the wrong shape or type
+                self._report_error(DeviceProtocolError(f"frame cannot be decoded: {exc}", device="camera"))
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def _decode(self, frame: np.ndarray) -> None:
+        if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim not in (2, 3):
+            raise ValueError(f"expected a uint8 image array, got {getattr(frame, 'dtype', type(frame))}")
+        thumb = cv2.resize(frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), (64, 36),
+                           interpolation=cv2.INTER_AREA).astype(np.int16)
+        if self._last_thumb is not None and float(np.abs(thumb - self._last_thumb).mean()) < self.unchanged_level:
+            self.skipped += 1
+            return
+        self._last_thumb = thumb
+        self.decoded += 1
+        codes = self.decoder.decode(frame)
+        now = time.monotonic()
+        self._recent = {t: at for t, at in self._recent.items() if now - at < self.repeat_s}
+        fresh = [c for c in codes if c.text not in self._recent]
+        for c in codes:
+            self._recent[c.text] = now
+        if fresh and self.on_codes is not None:
+            try:
+                self.on_codes(fresh)
+            except Exception:
+                log.exception("on_codes callback failed")
+
+    def _report_error(self, error: DeviceError) -> None:
+        log.info("frame decoder: %s", error.detail)
+        if self.on_error is not None:
+            try:
+                self.on_error(error)
+            except Exception:
+                log.exception("on_error callback failed")
