@@ -7,6 +7,7 @@ Modules:
 - ``autocapture``: the still-and-sharp state machine behind auto-capture;
 - ``synthetic``: rendered sample documents on desks with known corners (tests, bench, demo);
 - ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``, ``synthetic:``);
+- ``uvc`` / ``v4l2``: opening a UVC camera, its modes (from the Linux driver, or probed), MJPG first;
 - ``service``: ``CaptureService``, the owner thread that grabs, keeps the newest frame and reconnects.
 """
 
