@@ -107,7 +107,9 @@ def technician_text(exc: BaseException, language: str) -> str:
     if isinstance(exc, KioskError):
         text = exc.message("technician", language)
         detail = getattr(exc, "detail", "") or str(exc)
-        return text if detail and detail in text else f"{text} [{type(exc).__name__}: {detail}]"
+        if detail and detail in text:
+            return f"{text} [{type(exc).__name__}]"
+        return f"{text} [{type(exc).__name__}: {detail}]"
     return f"{type(exc).__name__}: {exc}"
 
 
