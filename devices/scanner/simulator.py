@@ -10,6 +10,9 @@ and an unplug (the connection and the listening socket go away) followed by a re
         sim.send_code("YY202611210001236", ending="\\r\\n", split=3)
         sim.unplug(); sim.replug()
 
+pyserial's ``socket://`` ``open()`` discards bytes that have already arrived (``reset_input_buffer``):
+send only once the scanner reports ``READY`` (or a moment after ``wait_connected``).
+
 The simulator's accept thread is ``scanner-sim``; ``close()`` joins it (bounded).
 """
 
