@@ -228,6 +228,9 @@ class SyncEngine:
                 wait = min(retry_at - now, self.probe_interval_s) if probing else retry_at - now
                 if not self._sleep(wait):
                     break
+                # Records enqueued during a backoff (a kiosk issuing offline) must show in the status
+                # area's "N waiting" at once, not when the link returns.
+                self._publish_counts(force=True)
                 if self._retry_now.is_set():
                     self._retry_now.clear()
                 elif time.monotonic() < retry_at:
@@ -293,6 +296,10 @@ class SyncEngine:
 
     def _link_failed(self, entry: OutboxEntry, exc: Exception, state: SyncState) -> float:
         self._failures += 1
+        # The batch starts again at the next attempt, counting what waits by then: a backlog that built up
+        # while offline drains as one batch (the status area's progress bar), not as the one record that
+        # happened to be first.
+        self._batch_done = self._batch_total = self._batch_bytes_done = self._batch_bytes_total = 0
         delay = backoff_delay(self._failures - 1, self.backoff_base_s, self.backoff_max_s, self.rng)
         detail = f"{type(exc).__name__}: {getattr(exc, 'detail', '') or exc}"
         try:
@@ -300,6 +307,7 @@ class SyncEngine:
         except StoreError:
             log.exception("sync could not requeue %s", entry.record_id)
         self._set_state(state, detail)
+        self._publish_counts(force=True)  # the attempt count and "waiting" changed even if the state did not
         log.info("sync %s for %s; next try in %.1f s", detail, entry.record_id, delay)
         return delay
 

@@ -1,0 +1,118 @@
+"""The status area of every role window, over terminals built by the composition root with their real
+store and engine, the real hall server on loopback (stopped and restarted on the same port) and virtual
+printers (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import pytest
+from test_services_queue_support import start_hall
+from test_sync_wiring import FAST, kiosk_config
+
+from kiosk import config
+from kiosk.app import build_terminal
+from kiosk.hall_server import ServerThread
+from kiosk.ports.outbox import RecordKind
+from kiosk.services.queue import PrintState, hall_today
+from ui.app import role_window
+
+
+@pytest.fixture
+def hall(tmp_path):
+    h = start_hall(tmp_path / "hall.db")
+    h.restarted = None
+    yield h
+    h.server.stop()
+    if h.restarted is not None:
+        h.restarted.stop()
+
+
+def restart(hall, tmp_path) -> None:
+    hall.restarted = ServerThread(tmp_path / "hall.db", port=hall.server.port, thread_name="hall-again").start()
+
+
+def role_config(role: str, terminal: str, url: str, secret: str, data_dir) -> config.Config:
+    extra = {"window": {"number": 3}} if role == "clerk" else {}
+    return config.parse({"role": role, "terminal_id": terminal, "hall_id": "3201-0042", "data_dir": str(data_dir),
+                         "platform": {"url": url, "terminal_secret": secret, "timeout_s": 1.5}, **extra},
+                        source="test")
+
+
+def test_the_kiosk_says_one_calm_line_offline_and_still_issues_a_printed_number(qtbot, hall, tmp_path):
+    """GIVEN the citizen window over a kiosk with leased blocks
+    THEN its status area is empty while online;
+    WHEN the hall server stops THEN it says "网络连接中断，取号不受影响", and a person takes a number
+    through the screens: printed, from the block, with the hall's age above;
+    WHEN the server comes back THEN the line goes away and the number is delivered."""
+    terminal = build_terminal(kiosk_config(hall.server.url, hall.secrets["K-01"], tmp_path / "kiosk"),
+                              sync_options=FAST)
+    window = role_window(terminal, language="zh_CN")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        terminal.start_sync()
+        sync, notice = terminal.sync, window.sync_notice
+        qtbot.waitUntil(lambda: window.hall_view is not None, timeout=5000)
+        today = hall_today(window.hall_view.info)
+        qtbot.waitUntil(lambda: sync.tickets.remaining("A", today) > 0, timeout=8000)
+        assert not notice.offline and not notice.isVisibleTo(window) and notice.text() == ""
+
+        hall.server.stop()
+        qtbot.waitUntil(lambda: notice.offline, timeout=8000)
+        assert notice.isVisibleTo(window) and notice.text() == "网络连接中断，取号不受影响"
+        window.refresh_hall(force=True)
+        qtbot.waitUntil(lambda: window.hall_view is not None and window.hall_view.stale, timeout=8000)
+        assert window.platform_banner.text().startswith("服务信息更新于")
+        window.open_services()
+        window.choose("A")
+        window.confirm()
+        qtbot.waitUntil(lambda: window.page == "result" and window.issued is not None
+                        and window.issued.print_state is PrintState.PRINTED, timeout=10000)
+        assert window.issued.offline and int(window.issued.ticket.number[1:]) > 100
+        assert sync.store.counts().waiting == 1
+
+        restart(hall, tmp_path)
+        qtbot.waitUntil(lambda: not notice.offline and sync.store.counts().acked == 1, timeout=15000)
+        assert not notice.isVisibleTo(window)
+        window.switch_language()
+        hall.restarted.stop()
+        qtbot.waitUntil(lambda: notice.offline, timeout=8000)
+        assert notice.text() == "Network down; taking a number still works"
+    finally:
+        window.close()
+        terminal.close()
+
+
+@pytest.mark.parametrize("role,terminal_id", [("clerk", "W-03"), ("display", "D-01")])
+def test_clerk_and_display_show_online_offline_records_waiting_and_the_drain(qtbot, hall, tmp_path, role,
+                                                                               terminal_id):
+    """GIVEN the clerk's (display's) window over its terminal THEN the status area says online, all sent;
+    WHEN the server stops and two records wait THEN it says offline, 2 waiting with the oldest's age;
+    WHEN the server comes back THEN the progress bar shows while they drain, then online, all sent."""
+    cfg = role_config(role, terminal_id, hall.server.url, hall.secrets[terminal_id], tmp_path / role)
+    terminal = build_terminal(cfg, sync_options=FAST)
+    window = role_window(terminal, language="zh_CN")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        terminal.start_sync()
+        status = window.sync_status
+        qtbot.waitUntil(lambda: status.state == "online" and status.counts is not None, timeout=8000)
+        assert "在线" in status.state_label.text() and status.waiting_label.text() == "全部已上传"
+
+        hall.server.stop()
+        qtbot.waitUntil(lambda: status.state == "offline", timeout=8000)
+        for n in range(2):
+            terminal.sync.store.enqueue(RecordKind.CLERK_ACTION, {"n": n, "window": 3})
+        qtbot.waitUntil(lambda: status.counts is not None and status.counts.waiting == 2, timeout=8000)
+        assert "离线" in status.state_label.text()
+        assert status.waiting_label.text().startswith("待上传 2 条 · 最早")
+        seen_bar = []
+        status.bridge.progress.connect(lambda p: seen_bar.append(status.bar.isVisibleTo(status)))
+
+        restart(hall, tmp_path)
+        qtbot.waitUntil(lambda: status.state == "online" and status.counts.waiting == 0, timeout=15000)
+        assert status.waiting_label.text() == "全部已上传"
+        assert any(seen_bar) and not status.bar.isVisibleTo(status)
+    finally:
+        window.close()
+        terminal.close()
