@@ -31,13 +31,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk import __version__
+from kiosk.hall_server import appointments
 from kiosk.hall_server.api import calls, clerk, hall, sync, tickets
 from kiosk.hall_server.auth import SignedRequests
 from kiosk.hall_server.problems import HallError
 
 log = logging.getLogger("kiosk.hall_server")
 
-ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router)
+ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router)
 
 
 def _error(reason: str, message: str, headers: dict | None = None) -> JSONResponse:
