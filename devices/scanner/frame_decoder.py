@@ -53,6 +53,7 @@ class FrameDecoder:
         self._pending: np.ndarray | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._busy = False  # the thread is decoding a frame (guarded by _cond)
         self._last_thumb: np.ndarray | None = None
         self._recent: dict[str, float] = {}
         self.submitted = 0
@@ -81,8 +82,6 @@ class FrameDecoder:
         """Waits until no frame is waiting (for tests and the diag command); False on timeout."""
         with self._cond:
             return self._cond.wait_for(lambda: self._pending is None and not self._busy, timeout_s)
-
-    _busy = False
 
     def stop(self, timeout_s: float = 3.0) -> None:
         with self._cond:
