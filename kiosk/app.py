@@ -221,6 +221,11 @@ class SyncParts:
             self.store.close()
 
 
+# An idle engine probes the platform (GET /v1/health, a few hundred bytes) this often, so the status areas
+# say "offline" within seconds of the link going, not after the engine's default half minute.
+ENGINE_DEFAULTS = {"idle_check_s": 5.0}
+
+
 def store_dir(cfg: Config) -> os.PathLike:
     """Where a terminal's store lives: ``<data dir>/store`` (the key beside it in ``keys/``)."""
     return logs.data_dir(cfg.data_dir) / "store"
@@ -248,8 +253,9 @@ def build_sync(cfg: Config, *, engine: bool = True, tickets: bool | None = None,
             parts.tickets = OfflineTickets(store, terminal_id=cfg.terminal_id, block_size=s.ticket_block_size,
                                            low_water=max(1, s.ticket_block_size // 5))
         if engine:
+            options = {**ENGINE_DEFAULTS, **(engine_options or {})}
             parts.engine = SyncEngine(store, client, housekeeping=housekeeping(parts),
-                                      thread_name=f"sync-engine-{cfg.terminal_id}", **(engine_options or {}))
+                                      thread_name=f"sync-engine-{cfg.terminal_id}", **options)
     except BaseException:
         store.close()
         raise

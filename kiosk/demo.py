@@ -12,9 +12,15 @@
    one for the clerk's window; the terminals' drivers poll them over ``socket://`` (``[devices]
    idcard_reader``) as they would a real reader. A "demo devices" window places a sample card on either
    reader or lifts it.
-5. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
+5. Every terminal has its own encrypted store and sync engine (``<data dir>/terminals/<id>/store``,
+   kiosk/app.py ``build_sync``); the kiosk leases blocks of offline numbers while the server answers.
+6. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
+   and a third ID-card reader simulator of its own.
+7. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
    (take a number, call it at the window, an elderly citizen identified by card at the kiosk and at the
-   window) runs instead, a PNG of each window is saved, and the demo quits.
+   window, the technician's checks, then the hall server stopped: a number taken offline, the status
+   areas, the server back and the number delivered) runs instead, a PNG of each window is saved, and the
+   demo quits.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ log = logging.getLogger(__name__)
 
 DEMO_PIN = "2468"
 DEMO_WINDOW = 3
-CITIZEN_ID, CLERK_ID, DISPLAY_ID = "K-01", "W-03", "D-01"
+CITIZEN_ID, CLERK_ID, DISPLAY_ID, TECHNICIAN_ID = "K-01", "W-03", "D-01", "T-01"
 
 
 def demo_hall() -> dict:
@@ -52,23 +58,55 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
                      idcard_urls: dict[str, str] | None = None) -> list[config.Config]:
     """The three terminals' configurations, checked by the same parser as a TOML file.
     ``idcard_urls``: the ID-card reader of the kiosk and of the clerk's window, by terminal id."""
-    common = {"hall_id": "3201-0042", "language": language, "data_dir": str(data_dir)}
+    def common(terminal_id: str) -> dict:
+        return {"hall_id": "3201-0042", "language": language,
+                "data_dir": str(data_dir / "terminals" / terminal_id)}
+
     readers = idcard_urls or {}
     citizen = {
-        **common, "role": "citizen", "terminal_id": CITIZEN_ID,
+        **common(CITIZEN_ID), "role": "citizen", "terminal_id": CITIZEN_ID,
         "platform": {"url": url, "terminal_secret": secrets[CITIZEN_ID], "timeout_s": 3.0},
         "printers": {"ticket": {"url": "virtual://kiosk-ticket", "width_mm": 80},
                      "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80}},
         "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
                     "idcard_reader": readers.get(CITIZEN_ID, "")},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
+        "sync": {"ticket_block_size": 20},
     }
-    clerk = {**common, "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
+    clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
              "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
              "devices": {"idcard_reader": readers.get(CLERK_ID, "")}}
-    display = {**common, "role": "display", "terminal_id": DISPLAY_ID,
+    display = {**common(DISPLAY_ID), "role": "display", "terminal_id": DISPLAY_ID,
                "platform": {"url": url, "terminal_secret": secrets[DISPLAY_ID], "timeout_s": 3.0}}
-    return [config.parse(c, source="demo") for c in (citizen, clerk, display)]
+    configs = [citizen, clerk, display]
+    if TECHNICIAN_ID in secrets:  # services the kiosk: its printers (by name), its data directory
+        configs.append({**common(CITIZEN_ID), "role": "technician", "terminal_id": TECHNICIAN_ID,
+                        "platform": {"url": url, "terminal_secret": secrets[TECHNICIAN_ID], "timeout_s": 3.0},
+                        "printers": citizen["printers"],
+                        "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
+                                    "idcard_reader": readers.get(TECHNICIAN_ID, "")}})
+    return [config.parse(c, source="demo") for c in configs]
+
+
+class DemoLink:
+    """The demo's hall server, which the walk stops and starts again on the same port (the network
+    "going away" for every terminal, then coming back)."""
+
+    def __init__(self, db_path: Path, hall: dict, port: int) -> None:
+        from kiosk.hall_server import ServerThread
+
+        self.db_path = db_path
+        self.server = ServerThread(db_path, seed=hall, port=port, thread_name="demo:hall-server").start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        log.info("demo: hall server stopped (the terminals are offline)")
+
+    def start(self) -> None:
+        from kiosk.hall_server import ServerThread
+
+        self.server = ServerThread(self.db_path, port=self.server.port, thread_name="demo:hall-server").start()
+        log.info("demo: hall server back on %s", self.server.url)
 
 
 def show_printed_tickets(terminal: Terminal, sink) -> None:
@@ -86,39 +124,54 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
              screenshots: str | None = None) -> int:
     from devices.idcard.cards import SAMPLE_CARDS
     from devices.idcard.simulator import IdCardSimulator
-    from kiosk.hall_server import ServerThread
+    from kiosk.app import build_diagnostics
 
     base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     base.mkdir(parents=True, exist_ok=True)
     log_path = logs.setup(base / "logs")
     hall = demo_hall()
-    server = ServerThread(base / "hall.db", seed=hall, port=port, thread_name="demo:hall-server").start()
-    simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
+    link = DemoLink(base / "hall.db", hall, port)
+    server = link.server
+    simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}")
+                  for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []
     try:
         for simulator in simulators.values():
             simulator.start()
         secrets = {tid: server.store.add_terminal(tid, role)
-                   for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"))}
+                   for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"),
+                                     (TECHNICIAN_ID, "technician"))}
         urls = {tid: sim.url for tid, sim in simulators.items()}
         for cfg in terminal_configs(server.url, secrets, base, language, urls):
-            terminals.append(build_terminal(cfg))
+            if cfg.role == "technician":
+                # The technician services the kiosk in this process: the kiosk's own printers and store
+                # (the kiosk's engine delivers; the technician runs none).
+                technician = build_terminal(cfg, sync=False)
+                kiosk = terminals[0]
+                technician.printers = {}
+                technician.diagnostics = build_diagnostics(cfg, kiosk.printers, kiosk.sync.store,
+                                                           technician.platform)
+                technician.sync = None
+                terminals.append(technician)
+            else:
+                terminals.append(build_terminal(cfg))
         from ui.demo import run_demo_windows
         from ui.demo_devices import DemoReader
 
         readers = [DemoReader("kiosk", "ui.demo.devices.kiosk_reader", {}, simulators[CITIZEN_ID]),
                    DemoReader("clerk", "ui.demo.devices.clerk_reader", {"window": DEMO_WINDOW},
-                              simulators[CLERK_ID])]
+                              simulators[CLERK_ID]),
+                   DemoReader("technician", "technician.demo.reader", {}, simulators[TECHNICIAN_ID])]
         return run_demo_windows(
-            *terminals, language=language, staff=demo_staff(hall, DEMO_WINDOW), pin=DEMO_PIN,
-            subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
+            *terminals[:3], technician=terminals[3], language=language, staff=demo_staff(hall, DEMO_WINDOW),
+            pin=DEMO_PIN, subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
             screenshots=Path(screenshots) if screenshots else None,
-            id_readers=readers, sample_cards=list(SAMPLE_CARDS),
+            id_readers=readers, sample_cards=list(SAMPLE_CARDS), link=link,
         )
     finally:
         for terminal in terminals:
             terminal.close()
         for simulator in simulators.values():
             simulator.stop()
-        server.stop()
+        link.server.stop()

@@ -32,7 +32,9 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
     expected = {"citizen-home", "citizen-services", "citizen-confirm", "citizen-ticket", "printer-output",
                 "clerk-login", "clerk", "display", "citizen-home-en", "citizen-identified",
                 "citizen-identified-confirm", "citizen-priority-ticket", "printer-output-priority",
-                "demo-devices", "clerk-applicant-shown"}
+                "demo-devices", "clerk-applicant-shown", "technician-printer", "technician-idcard",
+                "technician-platform", "citizen-offline", "citizen-offline-ticket", "printer-output-offline",
+                "technician-outbox-offline", "clerk-offline", "display-offline", "technician-outbox-online"}
     assert {p.stem for p in shots.glob("*.png")} == expected
     for path in shots.glob("*.png"):
         with Image.open(path) as image:

@@ -116,3 +116,21 @@ def test_resend_a_dead_letter_with_a_reason_from_the_outbox_tab(qtbot, window_fo
     assert store.audit_log()[0].why == "matter code fixed on the platform"
     window._tick()
     qtbot.waitUntil(lambda: window.status_line.text().startswith("1 waiting"), timeout=5000)
+
+
+def test_the_example_technician_configuration_is_valid(tmp_path):
+    """kiosk/sample_data/technician.toml parses (with a secret file in place) as a technician with the
+    kiosk's printers and an ID-card reader, scanner and camera left empty."""
+    import tomllib
+    from pathlib import Path
+
+    from kiosk import config
+
+    root = Path(__file__).resolve().parents[1]
+    data = tomllib.loads((root / "kiosk" / "sample_data" / "technician.toml").read_text(encoding="utf-8"))
+    secret = tmp_path / "secret"
+    secret.write_text("s3cret\n", encoding="utf-8")
+    data["platform"]["terminal_secret_file"] = str(secret)
+    cfg = config.parse(data, source="technician.toml")
+    assert cfg.role == "technician" and cfg.devices.idcard_reader and not cfg.devices.scanner
+    assert cfg.printer(cfg.devices.ticket_printer_fallback).url.startswith("virtual://")

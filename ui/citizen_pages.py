@@ -264,6 +264,13 @@ class ResultPage(Page):
             self.ahead.setText(t("ui.result.next_up"))
             self.wait.setText("")
         self.wait.setVisible(bool(ticket.people_ahead))
+        if self.issued.offline:
+            # Issued from the kiosk's block while the platform was unreachable: the count ahead is the
+            # last one seen (or unknown), so no promise of "next up" and no waiting time.
+            self.ahead.setVisible(bool(ticket.people_ahead))
+            self.wait.setVisible(False)
+        else:
+            self.ahead.setVisible(True)
         self.what_next.setText(t("ui.result.what_next"))
         state = self.issued.print_state
         if state is PrintState.PRINTING:

@@ -3,9 +3,11 @@
 ``kiosk/demo.py`` starts the server, the ID-card reader simulators and builds the terminals; this module
 opens their windows, starts the terminals' readers and runs the event loop. Closing any window ends the
 demo. With ``screenshots`` a ``ScreenshotWalk`` takes a number at the kiosk, calls it at the window,
-places the sample card of an elderly citizen (李䶮) on the window's reader and then on the kiosk's, saves
-a PNG of every window on the way (``QWidget.grab``, works offscreen) and quits; the README's pictures
-come from it.
+places the sample card of an elderly citizen (李䶮) on the window's reader and then on the kiosk's, runs
+the technician's checks (a test page, a card, the platform link), then stops the hall server: the status
+areas go offline, a number is taken from the kiosk's leased block and waits in the outbox; the server
+comes back and the engine delivers it. A PNG of every window is saved on the way (``QWidget.grab``,
+works offscreen) and the demo quits; the README's pictures come from it.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from kiosk.services.queue import PrintState
 from ui.app import application, role_window
 from ui.demo_devices import DemoDevicesWindow, DemoReader
 from ui.printer_output import PrinterOutputWindow
+from ui.technician import TechnicianWindow
+from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
-WALK_DEADLINE_S = 60.0
+WALK_DEADLINE_S = 90.0
 ELDERLY_CARD = "li_yan"  # the sample card of 李䶮 (CJK Extension A), born 1955: elderly priority
 
 
@@ -41,10 +45,14 @@ class _QuitOnClose(QObject):
 class ScreenshotWalk(QObject):
     """A scripted walk through the hall, one step at a time as each screen becomes ready."""
 
-    def __init__(self, windows: dict[str, QWidget], out_dir: Path, *, staff: str, pin: str) -> None:
+    def __init__(self, windows: dict[str, QWidget], out_dir: Path, *, staff: str, pin: str, link=None,
+                 kiosk_store=None) -> None:
         super().__init__()
         self.w = windows
         self.out_dir = out_dir
+        self.link = link  # kiosk.demo.DemoLink: stop() / start() the hall server (off the GUI thread)
+        self.kiosk_store = kiosk_store
+        self.worker = Worker(self, name="demo-walk")
         self.saved: list[Path] = []
         self.result = 1
         citizen, clerk, display, output = (windows[k] for k in ("citizen", "clerk", "display", "printer"))
@@ -93,10 +101,14 @@ class ScreenshotWalk(QObject):
                  and citizen.issued.print_state is PrintState.PRINTED and output.count >= 2,
                  lambda: (self.save("citizen-priority-ticket", citizen),
                           self.save("printer-output-priority", output), self.save("demo-devices", devices),
-                          citizen.go_home(), citizen.switch_language())),
+                          citizen.go_home())),
             ]
-        else:
-            self.steps.append(("home again", lambda: True, lambda: citizen.switch_language()))
+        tech = windows.get("technician")
+        if tech is not None:
+            self.steps += self._technician_steps(tech, devices)
+        if tech is not None and link is not None and citizen.sync_notice is not None:
+            self.steps += self._offline_steps(citizen, clerk, display, tech, output)
+        self.steps.append(("home again", lambda: True, lambda: (citizen.go_home(), citizen.switch_language())))
         self.steps.append(("english", lambda: citizen.texts.language == "en",
                            lambda: (self.save("citizen-home-en", citizen), self._finish())))
         self.deadline = time.monotonic() + WALK_DEADLINE_S
@@ -104,11 +116,56 @@ class ScreenshotWalk(QObject):
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
 
+    def _technician_steps(self, tech, devices) -> list:
+        """The technician prints a test page on the kiosk's printer, reads a card and checks the link."""
+        printer = tech.panels.get("ticket_printer")
+        reader = tech.panels.get("idcard_reader")
+        steps = [("technician", lambda: True,
+                  lambda: (tech.show_tab("ticket_printer"), printer.test_button.click()))]
+        steps.append(("test page", lambda: printer.png is not None,
+                      lambda: (self.save("technician-printer", tech),
+                               devices.place("technician", ELDERLY_CARD) if devices else None,
+                               tech.show_tab("idcard_reader"), reader.read_button.click())))
+        steps.append(("card read", lambda: reader.report is not None,
+                      lambda: (self.save("technician-idcard", tech), tech.show_tab("platform"),
+                               tech.platform.check_button.click())))
+        steps.append(("platform", lambda: tech.platform.report is not None,
+                      lambda: self.save("technician-platform", tech)))
+        return steps
+
+    def _offline_steps(self, citizen, clerk, display, tech, output) -> list:
+        """The hall server stops: the status areas say so, a number is taken from the kiosk's block and
+        waits in the outbox; the server comes back and the engine delivers it."""
+        printed = []
+        return [
+            ("go offline", lambda: True,
+             lambda: (printed.append(output.count), citizen.go_home(), self.worker.run(self.link.stop))),
+            ("offline", lambda: citizen.sync_notice.offline and clerk.sync_status.state == "offline",
+             lambda: (citizen.refresh_hall(force=True), citizen.open_services())),
+            ("offline services", lambda: citizen.page == "services" and citizen.hall_view is not None
+             and citizen.hall_view.stale and bool(citizen.services_page.buttons),
+             lambda: (self.save("citizen-offline", citizen), citizen.choose("A"))),
+            ("offline confirm", lambda: citizen.page == "confirm", citizen.confirm),
+            ("offline ticket", lambda: citizen.page == "result" and citizen.issued is not None
+             and citizen.issued.offline and citizen.issued.print_state is PrintState.PRINTED
+             and output.count > printed[0] and clerk.sync_status.state == "offline",
+             lambda: (self.save("citizen-offline-ticket", citizen), self.save("printer-output-offline", output),
+                      tech.show_tab("outbox"))),
+            ("outbox", lambda: tech.outbox.view is not None and tech.outbox.view.outbox.rowCount() >= 1
+             and tech.status is not None and tech.status.counts is not None and tech.status.counts.waiting >= 1,
+             lambda: (self.save("technician-outbox-offline", tech), self.save("clerk-offline", clerk),
+                      self.save("display-offline", display), self.worker.run(self.link.start))),
+            ("back online", lambda: not citizen.sync_notice.offline and tech.status.counts is not None
+             and tech.status.counts.waiting == 0 and clerk.sync_status.state == "online",
+             lambda: (tech.outbox.refresh(), self.save("technician-outbox-online", tech))),
+        ]
+
     def start(self) -> None:
         self.timer.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.worker.shutdown()
 
     @staticmethod
     def _more_people(citizen) -> None:
@@ -161,9 +218,9 @@ def _position(app: QApplication, key: str) -> tuple[int, int]:
     left, top = (area.left(), area.top()) if area is not None else (0, 0)
     tall = area is not None and area.height() >= 1700 and area.width() >= 1750
     grid = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860),
-            "devices": (1760, 0)}
+            "devices": (1760, 0), "technician": (1760, 500)}
     cascade = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (80, 60), "display": (160, 120),
-               "devices": (240, 180)}
+               "devices": (240, 180), "technician": (320, 240)}
     x, y = (grid if tall else cascade)[key]
     return left + x, top + y
 
@@ -171,9 +228,11 @@ def _position(app: QApplication, key: str) -> tuple[int, int]:
 def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin: str,
                      subscribe_printer_output: Callable[[Callable[[str, bytes], None]], None],
                      screenshots: Path | None = None, id_readers: list[DemoReader] | None = None,
-                     sample_cards: list[str] | None = None) -> int:
+                     sample_cards: list[str] | None = None, technician=None, link=None) -> int:
     """Opens the demo's windows over the three terminals and runs until one is closed (or the walk ends).
-    ``id_readers``: the simulated ID-card readers the "demo devices" window places cards on."""
+    ``id_readers``: the simulated ID-card readers the "demo devices" window places cards on;
+    ``technician``: a technician terminal servicing the kiosk (its window shows the kiosk's store and
+    engine); ``link``: the hall server the walk stops and restarts (kiosk.demo.DemoLink)."""
     app = application()
     windows: dict[str, QWidget] = {
         "citizen": role_window(citizen, language=language),
@@ -184,17 +243,28 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
     }
     if id_readers:
         windows["devices"] = DemoDevicesWindow(id_readers, list(sample_cards or ()), language=language)
+    kiosk_sync = getattr(citizen, "sync", None)
+    if technician is not None:
+        windows["technician"] = TechnicianWindow(
+            technician.diagnostics, store=kiosk_sync.store if kiosk_sync else None,
+            engine=kiosk_sync.engine if kiosk_sync else None, language=language, actor="demo-technician")
     subscribe_printer_output(windows["printer"].post)
     for terminal in (citizen, clerk, display):
         terminal.start()  # the windows have set the readers' callbacks: the readers may poll now
     for key, window in windows.items():
-        window.setWindowTitle(f"{window.texts('app.name')} · {key}")
+        if key != "technician":  # its title names the terminal it services
+            window.setWindowTitle(f"{window.texts('app.name')} · {key}")
         window.move(*_position(app, key))
         window.show()
+    for terminal in (citizen, clerk, display):
+        start_sync = getattr(terminal, "start_sync", None)
+        if start_sync is not None:
+            start_sync()  # the status areas listen: the engines may report now
     walk = None
     if screenshots is not None:
         screenshots.mkdir(parents=True, exist_ok=True)
-        walk = ScreenshotWalk(windows, screenshots, staff=staff, pin=pin)
+        walk = ScreenshotWalk(windows, screenshots, staff=staff, pin=pin, link=link,
+                              kiosk_store=kiosk_sync.store if kiosk_sync else None)
         walk.start()
     quitter = _QuitOnClose()
     for window in windows.values():

@@ -31,6 +31,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -277,6 +278,11 @@ class OutboxView(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        header = table.horizontalHeader()
+        for column in range(len(self.COLUMNS) - 1):  # ids, kinds, states, ages, attempts: whole
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)  # the reason
         return table
 
     def refresh(self) -> None:
@@ -295,6 +301,7 @@ class OutboxView(QWidget):
                           format_age(self.tr_, now - e.created_at), str(e.attempts), e.dead_reason or e.last_error)
                 for column, value in enumerate(values):
                     item = QTableWidgetItem(value)
+                    item.setToolTip(value)
                     item.setData(Qt.ItemDataRole.UserRole, e.record_id)
                     table.setItem(row, column, item)
 

@@ -202,7 +202,8 @@ class KioskQueueService:
         self.events = EventHub()
         self._lock = threading.Lock()
         self._hall: HallInfo | None = None
-        self._hall_at = float("-inf")
+        self._hall_at = float("-inf")  # when the hall stops being fresh enough to show (monotonic)
+        self._hall_fetched = 0.0  # when the hall shown was fetched (monotonic): its age when stale
         self._online: bool | None = None
         self._identity: Identity | None = None
 
@@ -213,7 +214,7 @@ class KioskQueueService:
         back ``stale`` with the error; with no cache at all, the error is raised."""
         max_age = self.HALL_MAX_AGE_S if max_age_s is None else max_age_s
         with self._lock:
-            cached, cached_at = self._hall, self._hall_at
+            cached, cached_at, fetched = self._hall, self._hall_at, self._hall_fetched
         if cached is not None and self.clock.monotonic() - cached_at < max_age:
             return HallView(cached)
         try:
@@ -222,9 +223,10 @@ class KioskQueueService:
             self._set_online(False, exc)
             if cached is None:
                 return self._reference_hall(exc)
-            return HallView(cached, stale=True, error=exc, age_s=self.clock.monotonic() - cached_at)
+            return HallView(cached, stale=True, error=exc, age_s=max(0.0, self.clock.monotonic() - fetched))
         with self._lock:
             self._hall, self._hall_at = info, self.clock.monotonic()
+            self._hall_fetched = self._hall_at
         self._set_online(True)
         return HallView(info)
 
