@@ -134,3 +134,42 @@ def test_the_example_technician_configuration_is_valid(tmp_path):
     cfg = config.parse(data, source="technician.toml")
     assert cfg.role == "technician" and cfg.devices.idcard_reader and not cfg.devices.scanner
     assert cfg.printer(cfg.devices.ticket_printer_fallback).url.startswith("virtual://")
+
+
+@pytest.mark.slow
+def test_kiosk_run_opens_the_technician_window_and_ends_cleanly_on_sigterm(tmp_path):
+    """GIVEN a technician configuration (no secret, a platform nobody answers) WHEN `kiosk run` starts it
+    THEN the window comes up (the ready marker) and SIGTERM ends it with status 0."""
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "t.toml").write_text(
+        f'role = "technician"\nterminal_id = "T-01"\nhall_id = "3201-0042"\ndata_dir = "{tmp_path / "data"}"\n'
+        '[platform]\nurl = "http://127.0.0.1:9"\n[printers.ticket]\nurl = "virtual://run-ticket"\n'
+        '[devices]\nticket_printer = "ticket"\n', encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root), "KIOSK_READY_MARKER": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "kiosk", "run", "--config", str(tmp_path / "t.toml")],
+                               cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, ready = time.monotonic() + 30, False
+        while time.monotonic() < deadline and not ready:
+            if select.select([process.stdout], [], [], 0.5)[0]:
+                line = process.stdout.readline()
+                ready = line.strip() == "KIOSK_READY"
+                if not line:
+                    break
+        assert ready, process.stderr.read() if process.poll() is not None else "no ready marker"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()
