@@ -166,10 +166,10 @@ def make_frame(index: int, severity: float = SEVERITY) -> Frame:
 
     img = bgr.astype(np.float32)
     if defect == "blur":
-        sigma = rng.uniform(1.8, 2.8) * s * scale
+        sigma = rng.uniform(1.4, 2.5) * s * scale
         img = cv2.GaussianBlur(img, (0, 0), sigma)
     elif defect == "motion":
-        length = int(rng.uniform(8, 16) * s * scale) | 1
+        length = int(rng.uniform(7, 15) * s * scale) | 1
         img = cv2.filter2D(img, -1, _motion_kernel(length, rng.uniform(0, 180)))
     elif defect == "low_contrast":
         c = rng.uniform(0.06, 0.14) / s
