@@ -105,9 +105,9 @@ class CodeDecoder:
                 yield attempt(f"motion{length}", lambda c, k=kernel: enhance.wiener(c, k, 0.01))
         for name, fix in _VARIANTS:
             yield attempt(name, fix)
-        for sigma in (1.5, 2.5, 3.5):
+        for sigma in (1.5, 2.0, 2.5, 3.5):
             kernel = enhance.gaussian_kernel(sigma)
-            yield attempt(f"deblur{sigma}", lambda c, k=kernel: enhance.wiener(c, k, 0.02))
+            yield attempt(f"deblur{sigma}", lambda c, k=kernel: enhance.wiener(c, k, 0.01))
 
     def _read_crop(self, grey: np.ndarray, box: tuple[int, int, int, int],
                    fix: Callable[[np.ndarray], np.ndarray], binarizer: str = "local") -> list[DecodedCode]:

@@ -34,15 +34,17 @@ def candidate_regions(grey: np.ndarray, max_regions: int = 3) -> list[tuple[int,
     """Boxes (x, y, w, h) in ``grey``'s pixels where a 2-D code probably is, best first.
 
     A code is a compact patch dense with strong edges in every direction; paper edges, text lines and
-    sensor noise are not. On a small copy: morphological gradient (edge strength), a box filter over
-    roughly a module-cluster, a threshold well above the frame's typical edge density, then blobs that
+    sensor noise are not. On a small copy: the lesser of the horizontal and vertical edge densities
+    (Sobel magnitudes, box-filtered over roughly a module cluster), a threshold well above the frame's typical edge density, then blobs that
     are large enough and not too elongated, ranked by how much edge they hold.
     """
     h, w = grey.shape
     f = min(1.0, DETECT_WIDTH / w)
     small = cv2.resize(grey, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)).astype(np.float32)
-    density = cv2.blur(grad, (9, 9))
+    # Edges across *and* along: a code has both everywhere; a text line or a paper edge has only one.
+    gx = np.abs(cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3))
+    gy = np.abs(cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3))
+    density = np.minimum(cv2.blur(gx, (9, 9)), cv2.blur(gy, (9, 9)))
     level = max(float(np.percentile(density, 50)) * 2.2, float(density.max()) * 0.35)
     mask = (density > level).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
@@ -57,7 +59,7 @@ def candidate_regions(grey: np.ndarray, max_regions: int = 3) -> list[tuple[int,
     boxes.sort(reverse=True)
     out = []
     for _, x, y, bw, bh in boxes[:max_regions]:
-        margin = 0.25 * max(bw, bh) + 4
+        margin = 0.45 * max(bw, bh) + 6  # the blob is the dense middle; the code reaches further
         x0, y0 = max(0, int((x - margin) / f)), max(0, int((y - margin) / f))
         x1, y1 = min(w, int((x + bw + margin) / f)), min(h, int((y + bh + margin) / f))
         out.append((x0, y0, x1 - x0, y1 - y0))
