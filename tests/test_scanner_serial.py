@@ -83,8 +83,8 @@ def test_garbage_and_overlong_codes_are_errors_and_the_next_code_still_arrives(r
     WHEN garbage bytes, then a 10 KiB code, then a good code arrive
     THEN two protocol errors are reported, nothing of them is scanned, and the good code arrives."""
     sim, _, rec = rig
-    sim.send_raw(b"\xff\xfe\xfd\r")
-    sim.send_raw(b"Q" * 10240 + b"\r", split=5)
+    sim.send_garbage()
+    sim.send_overlong()
     sim.send_code("YY202611210001236", ending="cr")
     assert rec.next_scan() == "YY202611210001236"
     errors = [rec.errors.get(timeout=WAIT_S) for _ in range(2)]

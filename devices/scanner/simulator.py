@@ -94,6 +94,18 @@ class ScannerSimulator:
 
     # --- faults ------------------------------------------------------------------------------------
 
+    def send_garbage(self, size: int = 16, *, seed: int = 0) -> None:
+        """Bytes that are neither UTF-8 nor GB18030 (line noise, a wrong baud rate), then a CR."""
+        import random
+
+        rng = random.Random(seed)
+        noise = bytes(rng.choice((0x80, 0xFF, 0xFE, 0xC0)) for _ in range(size))
+        self.send_raw(b"\xff" + noise + b"\r")  # 0xFF starts no character in either encoding
+
+    def send_overlong(self, size: int = 10240, *, ending: str = "cr") -> None:
+        """A code far longer than any real one (a stuck trigger, a hostile code), in several writes."""
+        self.send_raw(b"Q" * size + ENDINGS[ending], split=5)
+
     def unplug(self) -> None:
         """The cable is pulled: the connection drops and nobody listens until ``replug``."""
         listener, self._listener = self._listener, None
