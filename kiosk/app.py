@@ -14,7 +14,8 @@ stopped by ``Terminal.close``), the hall display speaks through espeak-ng when i
 The local store and the sync engine (docs/sync.md, "Wiring"): every role but the technician gets a
 ``SyncParts`` (``build_sync``): the encrypted ``Store`` in ``<data dir>/store`` ([sync] cipher, key_file,
 retention_days, free_space_margin_mb), a ``SyncClient`` with the terminal's credentials, a ``SyncEngine``
-(started by ``Terminal.start_sync`` once the window is up, stopped by ``Terminal.close``, bounded) and the
+(started by ``Terminal.start_sync`` once the window is up, stopped by ``Terminal.close``, bounded; under
+``kiosk run`` the parts themselves are built on a thread after the window shows, ``build_sync_later``) and the
 ``ReferenceCache`` of the hall. A kiosk also gets ``OfflineTickets``: the engine's housekeeping refreshes
 the cached hall and leases blocks of ``ticket_block_size`` numbers per service while the platform answers,
 and ``KioskQueueService`` issues from them when the platform cannot be reached. The technician role opens
@@ -66,12 +67,42 @@ class Terminal:
         if self.idcard is not None:
             self.idcard.start()
 
+    sync_factory: object | None = None  # builds ``sync`` later (``kiosk run``: after the home screen is up)
+    _sync_builder: threading.Thread | None = None
+
     def start_sync(self) -> None:
         """Starts the sync engine (once the window is up and listening to it)."""
         if self.sync is not None:
             self.sync.start()
 
+    def build_sync_later(self, on_built) -> None:
+        """Builds the store, client and engine on a thread of their own (loading SQLite, the cipher and the
+        HTTP stack takes about half a second: the home screen does not wait for it), attaches the offline
+        numbers and the hall cache to the kiosk service, then calls ``on_built(parts)`` from that thread;
+        the caller attaches its status area and calls ``start_sync``. A failure is logged: the terminal
+        then works online only."""
+        factory = self.sync_factory
+        if factory is None or self._sync_builder is not None:
+            return
+
+        def build() -> None:
+            try:
+                parts = factory()
+            except Exception:
+                log.exception("the local store could not be opened; working online only")
+                return
+            self.sync = parts
+            if self.kiosk is not None:
+                self.kiosk.reference = parts.reference
+                self.kiosk.offline_tickets = parts.tickets
+            on_built(parts)
+
+        self._sync_builder = threading.Thread(target=build, name="sync-start", daemon=True)
+        self._sync_builder.start()
+
     def close(self) -> None:
+        if self._sync_builder is not None:
+            self._sync_builder.join(10.0)  # opening a store is bounded (SQLite busy timeout)
         if self.diagnostics is not None:
             try:
                 self.diagnostics.close()
@@ -313,11 +344,14 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,
-                   sync: bool = True, sync_options: dict | None = None) -> Terminal:
-    """``sync=False``: no store and no engine (the queue services work online only)."""
+                   sync: bool = True, sync_options: dict | None = None, defer_sync: bool = False) -> Terminal:
+    """``sync=False``: no store and no engine (the queue services work online only). ``defer_sync``: the
+    store and engine are built by ``Terminal.build_sync_later`` once the window is up (``kiosk run``)."""
     platform = platform if platform is not None else build_platform(cfg)
     terminal = Terminal(cfg, platform)
-    if sync:
+    if sync and defer_sync and cfg.role != "technician":
+        terminal.sync_factory = lambda: build_sync(cfg, engine=True, engine_options=sync_options)
+    elif sync:
         terminal.sync = build_sync(cfg, engine=cfg.role != "technician", engine_options=sync_options)
     if cfg.role in ("citizen", "clerk"):
         terminal.idcard = build_idcard_reader(cfg)
@@ -350,7 +384,7 @@ def run_terminal(cfg: Config) -> int:
              log_path)
     from ui.app import run_role_window
 
-    terminal = build_terminal(cfg)
+    terminal = build_terminal(cfg, defer_sync=True)
 
     def ready() -> None:
         log.info("terminal %s ready", cfg.terminal_id)

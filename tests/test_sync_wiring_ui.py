@@ -116,3 +116,30 @@ def test_clerk_and_display_show_online_offline_records_waiting_and_the_drain(qtb
     finally:
         window.close()
         terminal.close()
+
+
+def test_kiosk_run_builds_the_store_after_the_window_and_then_shows_the_status_area(qtbot, hall, tmp_path):
+    """GIVEN a kiosk built as `kiosk run` builds it (store and engine deferred) WHEN its window is up
+    THEN the store, engine and offline numbers are built on a thread of their own, the status area is
+    attached on the GUI thread and the engine runs; closing stops it."""
+    from ui.app import _SyncLater
+
+    terminal = build_terminal(kiosk_config(hall.server.url, hall.secrets["K-01"], tmp_path / "kiosk"),
+                              defer_sync=True, sync_options=FAST)
+    assert terminal.sync is None and terminal.kiosk.offline_tickets is None
+    window = role_window(terminal, language="zh_CN")
+    qtbot.addWidget(window)
+    later = None
+    try:
+        window.show()
+        later = _SyncLater(terminal, window)
+        qtbot.waitUntil(lambda: window.sync_notice is not None, timeout=10000)
+        assert terminal.kiosk.offline_tickets is terminal.sync.tickets is not None
+        assert terminal.kiosk.reference is terminal.sync.reference
+        qtbot.waitUntil(lambda: terminal.sync.engine.counts is not None, timeout=8000)
+        assert window.sync_notice.text() == ""  # online: nothing to say
+    finally:
+        if later is not None:
+            later.close()
+        window.close()
+        terminal.close()

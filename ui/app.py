@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import theme
@@ -87,6 +88,7 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
     start_sync = getattr(terminal, "start_sync", None)
     if start_sync is not None:
         start_sync()  # the status area listens: the engine may report now (it stops in terminal.close)
+    sync_later = _SyncLater(terminal, window)  # kiosk run: the store and engine come after the window
     if on_ready is not None and getattr(window, "home_ready", None) is None:
         from PySide6.QtCore import QTimer
 
@@ -96,8 +98,45 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
         return app.exec()
     finally:
         stop()
+        sync_later.close()
         window.close()
         window.deleteLater()
+
+
+class _SyncLater(QObject):
+    """Builds the terminal's store and engine on their own thread once the window is up
+    (``Terminal.build_sync_later``), then, on the GUI thread, puts the window's status area over the
+    engine and starts it."""
+
+    built = Signal(object)
+
+    def __init__(self, terminal, window: QWidget) -> None:
+        super().__init__()
+        self.terminal = terminal
+        self.window = window
+        self._closed = False
+        self.built.connect(self._attach)  # queued: emitted from the builder thread
+        build_later = getattr(terminal, "build_sync_later", None)
+        if build_later is not None and getattr(terminal, "sync_factory", None) is not None:
+            build_later(self._emit)
+
+    def _emit(self, parts) -> None:
+        if not self._closed:
+            try:
+                self.built.emit(parts)
+            except RuntimeError:  # the object is gone: the window closed meanwhile
+                pass
+
+    def _attach(self, parts) -> None:
+        if self._closed:
+            return
+        attach = getattr(self.window, "attach_sync", None)
+        if attach is not None and parts.engine is not None:
+            attach(parts.engine)
+        self.terminal.start_sync()
+
+    def close(self) -> None:
+        self._closed = True
 
 
 def quit_on_signals(app: QApplication) -> Callable[[], None]:

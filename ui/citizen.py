@@ -130,11 +130,7 @@ class CitizenWindow(QWidget):
         top.addWidget(self.title, 1)
         # The status area (issue 6): one calm line while the platform cannot be reached, else nothing.
         self.sync_notice = None
-        if sync_engine is not None:
-            self.sync_notice = CitizenSyncNotice(sync_engine, language=language,
-                                                 offline_tickets=service.offline_tickets is not None)
-            top.addWidget(self.sync_notice)
-            top.addSpacing(16)
+        self._top = top
         top.addWidget(self.language_button)
         self.platform_banner = Banner()
         self.platform_banner.setObjectName("platform-banner")
@@ -168,10 +164,23 @@ class CitizenWindow(QWidget):
         self.problem.without_print.connect(lambda: self._issue(without_print=True))
         self.problem.back.connect(self.go_home)
         t.changed.connect(self._retranslated)
+        if sync_engine is not None:
+            self.attach_sync(sync_engine)
         self.home.show_hall(None)
         self._show_identity()
         self.reader.announce_state()
         self.resize(1280, 800)
+
+    def attach_sync(self, engine) -> None:
+        """Puts the status area over ``engine`` in the top bar (at construction, or once ``kiosk run`` has
+        built the store and engine after the home screen was up)."""
+        if self.sync_notice is not None or self._closed:
+            return
+        self.sync_notice = CitizenSyncNotice(engine, language=self.texts.language,
+                                             offline_tickets=self.service.offline_tickets is not None)
+        index = self._top.indexOf(self.language_button)
+        self._top.insertWidget(index, self.sync_notice)
+        self._top.insertSpacing(index + 1, 16)
 
     # --- life cycle --------------------------------------------------------------------------------
 

@@ -309,10 +309,10 @@ class ClerkWindow(QWidget):
         layout.addWidget(self.stack, 1)
         # The status area (issue 6): online/offline, records waiting and the oldest's age, a progress bar
         # while a backlog drains. Fed by the engine's events, never by a store call on this thread.
-        self.sync_status = status_bar(sync_engine, language=language, parent=self)
-        if self.sync_status is not None:
-            layout.addWidget(self.sync_status)
-            t.changed.connect(self.sync_status.set_language)
+        self.sync_status = None
+        self._layout = layout
+        if sync_engine is not None:
+            self.attach_sync(sync_engine)
 
         self.login_page.login_button.clicked.connect(self.login)
         self.queue_page.logout_button.clicked.connect(self.logout)
@@ -352,6 +352,15 @@ class ClerkWindow(QWidget):
         self.resize(1280, 800)
 
     # --- life cycle --------------------------------------------------------------------------------
+
+    def attach_sync(self, engine) -> None:
+        """Puts the status area over ``engine`` at the bottom edge (at construction, or once ``kiosk run``
+        has built the store and engine after the window was up)."""
+        if self.sync_status is not None or self._closed:
+            return
+        self.sync_status = status_bar(engine, language=self.texts.language, parent=self)
+        self._layout.addWidget(self.sync_status)
+        self.texts.changed.connect(self.sync_status.set_language)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()

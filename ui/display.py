@@ -87,10 +87,10 @@ class DisplayWindow(QWidget):
         layout.addStretch(1)
         layout.addWidget(self.connection)
         # The status area (issue 6), small at the bottom edge: for staff glancing at the display.
-        self.sync_status = status_bar(sync_engine, language=language, parent=self)
-        if self.sync_status is not None:
-            layout.addWidget(self.sync_status)
-            t.changed.connect(self.sync_status.set_language)
+        self.sync_status = None
+        self._layout = layout
+        if sync_engine is not None:
+            self.attach_sync(sync_engine)
         self.retry_timer = QTimer(self)
         self.retry_timer.setSingleShot(True)
         self.retry_timer.setInterval(int(retry_s * 1000))
@@ -110,6 +110,15 @@ class DisplayWindow(QWidget):
                                 on_error=lambda e: log.warning("hall info unavailable: %r", e),
                                 timeout_s=self.call_timeout_s)
             self._next()
+
+    def attach_sync(self, engine) -> None:
+        """Puts the status area over ``engine`` at the bottom edge (at construction, or once ``kiosk run``
+        has built the store and engine after the window was up)."""
+        if self.sync_status is not None or self._closed:
+            return
+        self.sync_status = status_bar(engine, language=self.texts.language, parent=self)
+        self._layout.addWidget(self.sync_status)
+        self.texts.changed.connect(self.sync_status.set_language)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()

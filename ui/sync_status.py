@@ -198,6 +198,9 @@ class CitizenSyncNotice(QLabel):
         self.state = "online" if engine.counts is None else str(engine.state)
         self.bridge = SyncBridge(engine, self)
         self.bridge.state_changed.connect(self._on_state)
+        # Counts come with every state change and after subscribing: they carry the engine's state too,
+        # so a state announced before this widget listened is not missed.
+        self.bridge.counts.connect(lambda _counts: self._on_state(str(engine.state), ""))
         self._render()
 
     @property
