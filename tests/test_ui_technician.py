@@ -115,7 +115,7 @@ def test_resend_a_dead_letter_with_a_reason_from_the_outbox_tab(qtbot, window_fo
     qtbot.waitUntil(lambda: store.entry(rid).state == "queued", timeout=5000)
     assert store.audit_log()[0].why == "matter code fixed on the platform"
     window._tick()
-    qtbot.waitUntil(lambda: window.status_line.text().startswith("1 waiting"), timeout=5000)
+    qtbot.waitUntil(lambda: window.status_line.text().startswith("1 waiting · 0 rejected; oldest"), timeout=5000)
 
 
 def test_the_example_technician_configuration_is_valid(tmp_path):

@@ -59,6 +59,11 @@ CARD_TIMEOUT_S = 10.0
 OUTBOX_REFRESH_MS = 5000
 
 
+def oldest_text(tr_: Translator, r: OutboxReport) -> str:
+    """"; oldest 5 min ago" while records wait, else nothing."""
+    return "" if r.oldest_age_s is None else tr_("technician.outbox.oldest", age=format_age(tr_, r.oldest_age_s))
+
+
 def _log_view() -> QPlainTextEdit:
     view = QPlainTextEdit()
     view.setObjectName("tech-log")
@@ -283,8 +288,8 @@ class OutboxPanel(QWidget):
         self.w._outbox_read(r)
         t = self.w.tr_
         self.summary.setText(t("technician.outbox.summary", queued=r.queued, inflight=r.inflight, dead=r.dead,
-                               acked=r.acked, bytes=r.bytes_waiting, free=r.free_bytes // 1_000_000,
-                               oldest="-" if r.oldest_age_s is None else format_age(t, r.oldest_age_s)))
+                               acked=r.acked, bytes=r.bytes_waiting, free=r.free_bytes // 1_000_000)
+                             + oldest_text(t, r))
 
     def shutdown(self) -> None:
         if self.view is not None:
@@ -373,9 +378,8 @@ class TechnicianWindow(QWidget):
 
     def _outbox_read(self, r: OutboxReport) -> None:
         if self.status is None:
-            self.status_line.setText(self.tr_("technician.status.line", waiting=r.queued + r.inflight, dead=r.dead,
-                                              oldest="-" if r.oldest_age_s is None
-                                              else format_age(self.tr_, r.oldest_age_s)))
+            self.status_line.setText(self.tr_("technician.status.line", waiting=r.queued + r.inflight, dead=r.dead)
+                                     + oldest_text(self.tr_, r))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
