@@ -28,7 +28,8 @@ docs/configuration.md; ``kiosk/sample_data/*.toml`` are working examples.
     idcard_reader = ""                # pyserial URL, e.g. "/dev/ttyUSB1" or "socket://127.0.0.1:7001"
     idcard_photo_decoder = ""         # the vendor's WLT photo decoder (libwlt2bmp.so); empty: no photos
     scanner = ""
-    camera = ""
+    camera = ""                       # uvc:0 | uvc:/dev/video2 | folder:DIR | video:FILE | synthetic:
+    decoder = "zxing"                 # codes in camera frames: zxing | zbar
 
     [window]                          # clerk role only
     number = 3
@@ -91,8 +92,9 @@ class DevicesConfig:
     idcard_reader: str = ""
     idcard_baudrate: int = 115200
     idcard_photo_decoder: str = ""  # vendor WLT decoder library (libwlt2bmp.so); empty: photos unavailable
-    scanner: str = ""
-    camera: str = ""
+    scanner: str = ""  # pyserial URL of a serial scanner; keyboard-wedge scanners need no setting
+    camera: str = ""  # document camera source: uvc:0, uvc:/dev/video2, folder:DIR, video:FILE, synthetic:
+    decoder: str = "zxing"  # back end for codes in camera frames: zxing (zxing-cpp) | zbar (pyzbar)
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         idcard_photo_decoder=d.get("idcard_photo_decoder", str, ""),
         scanner=d.get("scanner", str, ""),
         camera=d.get("camera", str, ""),
+        decoder=d.get("decoder", str, "zxing", choices=("zxing", "zbar")),
     )
     d.finish()
     for key in ("ticket_printer", "ticket_printer_fallback", "receipt_printer"):
