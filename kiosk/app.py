@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 from kiosk import logs
 from kiosk.config import Config, PrinterConfig
+from kiosk.errors import ConfigError
 from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from kiosk.ports.idcard import IdCardReaderPort
 from kiosk.services.announce import Speaker, default_speaker
@@ -60,6 +61,8 @@ class Terminal:
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
     diagnostics: object | None = None  # technician role: kiosk.services.diagnostics.Diagnostics
+    sync_factory: object | None = None  # builds ``sync`` later (``kiosk run``: after the home screen is up)
+    _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
         """Starts the terminal's devices that run by themselves (the ID-card reader's polling thread).
@@ -67,20 +70,19 @@ class Terminal:
         if self.idcard is not None:
             self.idcard.start()
 
-    sync_factory: object | None = None  # builds ``sync`` later (``kiosk run``: after the home screen is up)
-    _sync_builder: threading.Thread | None = None
-
     def start_sync(self) -> None:
         """Starts the sync engine (once the window is up and listening to it)."""
         if self.sync is not None:
             self.sync.start()
 
-    def build_sync_later(self, on_built) -> None:
+    def build_sync_later(self, on_built, on_config_error=None) -> None:
         """Builds the store, client and engine on a thread of their own (loading SQLite, the cipher and the
         HTTP stack takes about half a second: the home screen does not wait for it), attaches the offline
         numbers and the hall cache to the kiosk service, then calls ``on_built(parts)`` from that thread;
-        the caller attaches its status area and calls ``start_sync``. A failure is logged: the terminal
-        then works online only."""
+        the caller attaches its status area and calls ``start_sync``. A ``ConfigError`` (a key file others
+        can read, a cipher OpenSSL lacks) goes to ``on_config_error(exc)``: the caller stops the terminal,
+        as a bad configuration stops start-up. Another failure (the disk) is logged and the terminal works
+        online only."""
         factory = self.sync_factory
         if factory is None or self._sync_builder is not None:
             return
@@ -88,6 +90,11 @@ class Terminal:
         def build() -> None:
             try:
                 parts = factory()
+            except ConfigError as exc:
+                log.error("the local store's configuration is wrong: %s", exc)
+                if on_config_error is not None:
+                    on_config_error(exc)
+                return
             except Exception:
                 log.exception("the local store could not be opened; working online only")
                 return

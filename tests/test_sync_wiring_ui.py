@@ -143,3 +143,30 @@ def test_kiosk_run_builds_the_store_after_the_window_and_then_shows_the_status_a
             later.close()
         window.close()
         terminal.close()
+
+
+@pytest.mark.slow
+def test_kiosk_run_stops_when_the_store_key_file_is_readable_by_others(hall, tmp_path):
+    """GIVEN [sync] key_file naming a key others can read WHEN `kiosk run` starts THEN the window comes
+    up, the store refuses the key as it is built, and the terminal stops with status 2 naming the
+    setting (a bad configuration stops start-up; the key is never used)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    key = tmp_path / "store.key"
+    key.write_bytes(os.urandom(32))
+    key.chmod(0o644)
+    (tmp_path / "secret").write_text(hall.secrets["K-01"], encoding="utf-8")
+    (tmp_path / "k.toml").write_text(
+        f'role = "citizen"\nterminal_id = "K-01"\nhall_id = "3201-0042"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[platform]\nurl = "{hall.server.url}"\nterminal_secret_file = "{tmp_path / "secret"}"\n'
+        '[printers.ticket]\nurl = "virtual://ticket"\n[devices]\nticket_printer = "ticket"\n'
+        f'[sync]\nkey_file = "{key}"\n', encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)}
+    result = subprocess.run([sys.executable, "-m", "kiosk", "run", "--config", str(tmp_path / "k.toml")],
+                            cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "key_file" in result.stderr

@@ -109,6 +109,7 @@ class _SyncLater(QObject):
     engine and starts it."""
 
     built = Signal(object)
+    config_error = Signal(object)
 
     def __init__(self, terminal, window: QWidget) -> None:
         super().__init__()
@@ -116,16 +117,23 @@ class _SyncLater(QObject):
         self.window = window
         self._closed = False
         self.built.connect(self._attach)  # queued: emitted from the builder thread
+        self.config_error.connect(self._stop)
         build_later = getattr(terminal, "build_sync_later", None)
         if build_later is not None and getattr(terminal, "sync_factory", None) is not None:
-            build_later(self._emit)
+            build_later(lambda parts: self._emit(self.built, parts),
+                        lambda exc: self._emit(self.config_error, exc))
 
-    def _emit(self, parts) -> None:
+    def _emit(self, signal, value) -> None:
         if not self._closed:
             try:
-                self.built.emit(parts)
+                signal.emit(value)
             except RuntimeError:  # the object is gone: the window closed meanwhile
                 pass
+
+    def _stop(self, exc) -> None:
+        """A bad [sync] configuration stops the terminal, as any bad configuration stops start-up."""
+        print(f"kiosk: {exc.message('technician', 'en')}", file=sys.stderr, flush=True)
+        QApplication.instance().exit(2)
 
     def _attach(self, parts) -> None:
         if self._closed:
