@@ -33,12 +33,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kiosk import __version__
 from kiosk.hall_server import appointments
 from kiosk.hall_server.api import calls, clerk, hall, sync, tickets
+from kiosk.hall_server.api import matters
 from kiosk.hall_server.auth import SignedRequests
 from kiosk.hall_server.problems import HallError
 
 log = logging.getLogger("kiosk.hall_server")
 
-ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router)
+ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router,
+           matters.router)
 
 
 def _error(reason: str, message: str, headers: dict | None = None) -> JSONResponse:

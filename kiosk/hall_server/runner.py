@@ -42,11 +42,13 @@ def read_seed(seed: str | None) -> dict:
 
 def _open_store(db_path, seed: dict | None, clock=None):
     from kiosk.hall_server import HallStore
+    from kiosk.hall_server.api.matters import load_matters
 
     store = HallStore(db_path, clock=clock)
     if seed is not None and not store.has_hall():
         try:
             store.load_hall(seed)
+            load_matters(store, seed)  # the matter catalogue (api/matters.py)
         except ValueError as exc:
             store.close()
             raise ConfigError(f"hall data: {exc}", setting="seed", problem=str(exc)) from None
