@@ -13,6 +13,12 @@ The window's ID-card reader (``id_reader``; None without one) fills the applican
 a card placed while logged in becomes ``ClerkQueueService.set_applicant``; the service clears it when the
 ticket is finished (or no-show, hold, transfer, back to the queue), when the window moves on to another
 ticket, at logout, and when another card replaces it. Masked on screen unless the clerk holds "show".
+
+The application page (ui/materials_panel.py; with ``application`` given): "受理材料" (F11) opens it for the
+ticket being served: the matter, its checklist, the document camera (``camera``, a started DocumentCamera)
+and e-licence scans (``scans``: an object with a ``scanned(str)`` signal, ui/scan_source.py ScanSource; a
+scan while a ticket is served opens the page). "受理" queues the submission in the encrypted store first,
+then finishes the ticket as ACCEPTED; "一次性告知" finishes it as MATERIALS_MISSING.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from kiosk.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdat
 from ui.applicant import ApplicantPanel
 from ui.bridge import EventBridge
 from ui.idcard import ReaderBridge
+from ui.materials_panel import MaterialsPanel
 from ui.sync_status import status_bar
 from ui import theme
 from ui.texts import Texts
@@ -168,8 +175,12 @@ class QueuePage(Page):
         self.window_state.setObjectName("window-state")
         self.logout_button = texts.bind(button("", name="logout"), "ui.clerk.logout")
         self.logout_button.setMaximumWidth(220)
+        self.application_button = texts.bind(button("", name="open-application"), "materials.action.open")
+        self.application_button.setMaximumWidth(220)
+        self.application_button.hide()  # shown when the window has an application page
         top.addWidget(self.who, 2)
         top.addWidget(self.window_state, 2)
+        top.addWidget(self.application_button)
         top.addWidget(self.logout_button)
         self.box.addLayout(top)
         self.message = Banner()
@@ -264,6 +275,15 @@ class QueuePage(Page):
                 widget.setCurrentItem(item)
 
 
+class ApplicationPage(Page):
+    name = "application"
+
+    def __init__(self, panel: MaterialsPanel) -> None:
+        super().__init__()
+        self.panel = panel
+        self.box.addWidget(panel, 1)
+
+
 class ClerkWindow(QWidget):
     def __init__(
         self,
@@ -276,8 +296,14 @@ class ClerkWindow(QWidget):
         refresh_s: float = 5.0,
         id_reader=None,
         sync_engine=None,
+        application=None,
+        catalogue=None,
+        camera=None,
+        scans=None,
         parent: QWidget | None = None,
     ) -> None:
+        """``application``: an ``ApplicationService`` (None: no application page); ``catalogue``: a
+        ``MatterCatalogue``; ``camera``: a started ``DocumentCamera`` or None; ``scans``: a ScanSource."""
         super().__init__(parent)
         self.setObjectName("clerk-window")
         theme.style_window(self)
@@ -297,6 +323,20 @@ class ClerkWindow(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.login_page)
         self.stack.addWidget(self.queue_page)
+        self.application_page: ApplicationPage | None = None
+        if application is not None:
+            panel = MaterialsPanel(t, application, catalogue, camera=camera, window=service.window,
+                                   applicant=lambda: service.applicant)
+            self.application_page = ApplicationPage(panel)
+            self.stack.addWidget(self.application_page)
+            panel.finished.connect(self._application_finished)
+            panel.back_button.clicked.connect(self.show_queue)
+            self.queue_page.application_button.show()
+            self.queue_page.application_button.clicked.connect(self.show_application)
+            QShortcut(QKeySequence("F11"), self).activated.connect(self.show_application)
+        self.scans = scans
+        if scans is not None:
+            scans.scanned.connect(self._on_scan)
         top = QHBoxLayout()
         self.title = t.bind(label("", "muted"), "ui.clerk.window_title", window=service.window)
         self.language_button = t.bind(button("", name="language"), "language.switch")
@@ -371,6 +411,13 @@ class ClerkWindow(QWidget):
             return
         self._closed = True
         self.refresh_timer.stop()
+        if self.scans is not None:
+            try:
+                self.scans.scanned.disconnect(self._on_scan)
+            except (RuntimeError, TypeError):
+                pass
+        if self.application_page is not None:
+            self.application_page.panel.shutdown()
         if self.sync_status is not None:
             self.sync_status.shutdown()
         self.reader.close()
@@ -405,6 +452,8 @@ class ClerkWindow(QWidget):
         self.stack.setCurrentWidget(self.queue_page)
         self._updated(update)
         self.refresh_timer.start()
+        if self.application_page is not None:
+            self.application_page.panel.load_catalogue()
         if self.hall is None:  # services and windows to transfer to
             self.worker.run(self.service.hall, on_done=self._hall_loaded,
                             on_error=lambda e: log.warning("hall info unavailable: %r", e),
@@ -428,6 +477,9 @@ class ClerkWindow(QWidget):
         self.status = None
         self._close_choice()
         self.queue_page.message.clear_text()
+        if self.application_page is not None:
+            self.application_page.panel.stop_camera()
+            self.application_page.panel.set_ticket("", "")
         self.stack.setCurrentWidget(self.login_page)
 
     def _on_service_event(self, event) -> None:
@@ -503,6 +555,40 @@ class ClerkWindow(QWidget):
     def _refreshed(self, status: WindowStatus) -> None:
         self.status = status
         self.queue_page.show_status(status, self.hall)
+        if self.application_page is not None:
+            current = status.current
+            self.application_page.panel.set_ticket(current.number if current else "",
+                                                   current.service_prefix if current else "")
+
+    # --- the application page ------------------------------------------------------------------------
+
+    def show_application(self) -> None:
+        if self.application_page is None or self.page != "queue":
+            return
+        self.stack.setCurrentWidget(self.application_page)
+        self.application_page.panel.start_camera()
+
+    def show_queue(self) -> None:
+        if self.application_page is not None:
+            self.application_page.panel.stop_camera()
+        if self.service.session is not None:
+            self.stack.setCurrentWidget(self.queue_page)
+
+    def _on_scan(self, payload: str) -> None:
+        """A scanned code: while a ticket is served it goes to the application page (opened for it)."""
+        if self._closed or self.application_page is None or self.service.session is None:
+            return
+        if self.status is None or self.status.current is None:
+            return
+        if self.page == "queue":
+            self.show_application()
+        if self.page == "application":
+            self.application_page.panel.on_scan(payload)
+
+    def _application_finished(self, outcome: Outcome, record_id: str) -> None:
+        """The submission is in the store (or the notice was given): now the ticket is finished."""
+        self.show_queue()
+        self._act(self.service.finish, outcome)
 
     def _updated(self, update: ClerkUpdate) -> None:
         if update.status is not None:

@@ -1,0 +1,179 @@
+"""The clerk's application page against the real hall server: the matter catalogue, e-licence scans,
+captures from the synthetic document camera, "accept" queuing exactly one encrypted submission before
+the ticket is finished, the one-time notice, and the catalogue from the cache offline. Offscreen Qt, a
+real Store in tmp_path, no patching."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from devices.camera.service import CaptureService
+from kiosk.domain import Outcome
+from kiosk.domain.identity import CardType, Identity
+from kiosk.platform_client.sync import SyncClient
+from kiosk.services.application import ApplicationService, MatterCatalogue, Provision
+from kiosk.services.queue import ClerkQueueService, KioskQueueService
+from offline_cache import Store
+from offline_cache.refcache import ReferenceCache
+from test_services_queue_support import STAFF_PIN, start_hall
+from ui.clerk import ClerkWindow
+from ui.scan_source import ScanSource
+
+WAIT_MS = 8000
+USCC = "91320100MA1XY8K12E"
+ID_ELICENCE = f"DZZZ:JMSFZ:{USCC}:320102199001011234"
+
+
+@pytest.fixture
+def hall(tmp_path):
+    hall = start_hall(tmp_path / "hall.db")
+    yield hall
+    hall.server.stop()
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "terminal", margin_bytes=0)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def camera():
+    service = CaptureService("synthetic:?size=960x540&fps=25&still=1.0")
+    service.start(timeout_s=5)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def issue(hall):
+    client = hall.client("K-01")
+    kiosk = KioskQueueService(client, None)
+    yield lambda prefix="C": kiosk.issue(kiosk.new_request(prefix), without_print=True).ticket.number
+    client.close()
+
+
+def make_clerk(qtbot, hall, store, *, camera=None, platform_url=None):
+    client = hall.client("W-03")
+    sync_client = SyncClient(platform_url or hall.server.url, "W-03", hall.secrets["W-03"], timeout_s=1.0)
+    scans = ScanSource(None, wedge=False)
+    window = ClerkWindow(ClerkQueueService(client, 3), application=ApplicationService(store),
+                         catalogue=MatterCatalogue(ReferenceCache(store, sync_client)), camera=camera, scans=scans)
+    qtbot.addWidget(window)
+    window.show()
+    return window, scans, (client, sync_client)
+
+
+def close(window, scans, clients):
+    window.close()
+    scans.close()
+    for c in clients:
+        c.close()
+
+
+def log_in_and_call(qtbot, window):
+    window.login_page.staff.setText("S1003")
+    window.login_page.pin.setText(STAFF_PIN)
+    qtbot.mouseClick(window.login_page.login_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.page == "queue", timeout=WAIT_MS)
+    panel = window.application_page.panel
+    qtbot.waitUntil(lambda: panel.listing is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(window.queue_page.action_buttons["call_next"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.status is not None and window.status.current is not None, timeout=WAIT_MS)
+    return panel
+
+
+def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, hall, store, camera, issue,
+                                                                         tmp_path):
+    """GIVEN a C ticket called at window 3 and the applicant's card read WHEN the clerk opens the
+    application, chooses the residence-permit matter, scans the ID e-licence, captures a page for the
+    second material and ticks the third as original checked, then presses Accept THEN exactly one
+    submission record is in the outbox with the captured page as a sealed PDF, no plaintext image is on
+    disk, and the ticket is finished as ACCEPTED."""
+    number = issue("C")
+    window, scans, clients = make_clerk(qtbot, hall, store, camera=camera)
+    try:
+        panel = log_in_and_call(qtbot, window)
+        assert window.status.current.number == number
+        window.service.set_applicant(Identity(CardType.RESIDENT, "李䶮", "11010519491231002X"), number)
+        qtbot.mouseClick(window.queue_page.application_button, Qt.MouseButton.LeftButton)
+        assert window.page == "application"
+        assert panel.matters[0].service == "C"  # the ticket's service first
+        panel.choose_matter("320100-QR-0007")  # m1 ID (e-licence), m2 and m3 required
+        assert not panel.accept_button.isEnabled()
+        assert "m1" in [m.id for m in panel.app.missing()]
+
+        scans.inject(ID_ELICENCE)
+        qtbot.waitUntil(lambda: panel.app.provided.get("m1") is Provision.ELICENCE, timeout=WAIT_MS)
+        assert "已标记为已提供" in panel.message.text()
+
+        panel.checklist.setCurrentRow(1)
+        panel.capture.capture()
+        qtbot.waitUntil(lambda: panel.app.provided.get("m2") is Provision.CAPTURED, timeout=WAIT_MS)
+        panel.checklist.setCurrentRow(2)
+        qtbot.mouseClick(panel.original_button, Qt.MouseButton.LeftButton)
+        assert panel.app.missing() == []
+        assert panel.accept_button.isEnabled()
+
+        qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.page == "queue" and window.status.current is None, timeout=WAIT_MS)
+        assert window.status.served_today == 1
+    finally:
+        close(window, scans, clients)
+    entries = store.entries()
+    assert len(entries) == 1
+    record = store.load(entries[0].record_id)
+    assert record.kind == "submission"
+    assert record.content["matter_code"] == "320100-QR-0007" and record.content["ticket_number"] == number
+    assert record.content["applicant"]["name"] == "李䶮"
+    assert [a["label"] for a in record.attachments] == ["m2"]
+    for path in (tmp_path / "terminal").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"%PDF" not in data and b"\xff\xd8\xff" not in data and "李䶮".encode() not in data
+
+
+def test_notice_lists_the_missing_materials_and_finishes_without_a_record(qtbot, hall, store, issue):
+    """GIVEN a called ticket and a matter with nothing provided WHEN the clerk gives the one-time notice
+    THEN the missing required materials are listed, nothing is queued and the ticket is finished."""
+    issue("C")
+    window, scans, clients = make_clerk(qtbot, hall, store)
+    outcomes = []
+    try:
+        panel = log_in_and_call(qtbot, window)
+        panel.finished.connect(lambda outcome, _rid: outcomes.append(outcome))
+        window.show_application()
+        panel.choose_matter("320100-QR-0007")
+        scans.inject(f"DZZZ:YYZZ:{USCC}:320100000123456")  # a business licence: no material asks for it
+        assert panel.message.text() == "该电子证照与本事项所需材料不对应"
+        scans.inject("not a code")
+        assert panel.message.text() == "扫描的不是电子证照二维码"
+        assert panel.accept_button.isEnabled() is False
+        assert panel.missing.text().startswith("尚缺必需材料：")
+        qtbot.mouseClick(panel.notice_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.page == "queue" and window.status.current is None, timeout=WAIT_MS)
+    finally:
+        close(window, scans, clients)
+    assert outcomes == [Outcome.MATERIALS_MISSING]
+    assert store.entries() == []
+
+
+def test_the_catalogue_comes_from_the_cache_when_offline(qtbot, hall, store, issue):
+    """GIVEN the catalogue cached once WHEN the platform's reference endpoint cannot be reached THEN the
+    page still lists the matters, saying they are from the cache."""
+    client = SyncClient(hall.server.url, "W-03", hall.secrets["W-03"], timeout_s=1.0)
+    try:
+        ReferenceCache(store, client).get("matters")
+    finally:
+        client.close()
+    issue("C")
+    window, scans, clients = make_clerk(qtbot, hall, store, platform_url="http://127.0.0.1:9")
+    try:
+        panel = log_in_and_call(qtbot, window)
+        assert panel.listing.stale
+        assert "缓存" in panel.catalogue_note.text()
+        assert panel.matters and panel.app is not None
+    finally:
+        close(window, scans, clients)
