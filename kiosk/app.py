@@ -62,6 +62,13 @@ class Terminal:
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
     diagnostics: object | None = None  # technician role: kiosk.services.diagnostics.Diagnostics
     sync_factory: object | None = None  # builds ``sync`` later (``kiosk run``: after the home screen is up)
+    # Codes (docs/codes.md, "Wiring"): the serial scanner of ``[devices] scanner`` (not started; None: only
+    # keyboard-wedge scanners), what a code opens, the camera-frame decoder's factory (``[devices] camera``
+    # set), and the ``ui.scan_source.ScanSource`` the window's role builds over them (ui/app.py).
+    scanner: object | None = None
+    codes: object | None = None  # kiosk.services.codes.CodeService (citizen, clerk)
+    frame_decoder_factory: object | None = None
+    scans: object | None = None
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -69,6 +76,8 @@ class Terminal:
         The window sets the reader's callbacks first (ui/idcard.py), so no card is missed."""
         if self.idcard is not None:
             self.idcard.start()
+        if self.scanner is not None and self.scanner.state.value == "stopped":
+            self.scanner.start()  # its callbacks were set by the ScanSource
 
     def start_sync(self) -> None:
         """Starts the sync engine (once the window is up and listening to it)."""
@@ -125,6 +134,16 @@ class Terminal:
                 self.idcard.stop()  # joins its owner thread (bounded)
             except Exception:  # closing must go on for the others
                 log.exception("stopping the ID-card reader")
+        if self.scans is not None:
+            try:
+                self.scans.close()  # the wedge filter, the frame decoder's thread
+            except Exception:  # closing must go on for the others
+                log.exception("closing the scan source")
+        if self.scanner is not None:
+            try:
+                self.scanner.stop()  # joins its owner thread (bounded)
+            except Exception:  # closing must go on for the others
+                log.exception("stopping the code scanner")
         for printer in self.printers.values():
             try:
                 printer.close()
@@ -232,6 +251,64 @@ def build_idcard_reader(cfg: Config) -> IdCardReaderPort | None:
 
     return open_reader(d.idcard_reader, baudrate=d.idcard_baudrate,
                        photo_decoder=d.idcard_photo_decoder or None)
+
+
+def build_scanner(cfg: Config):
+    """The serial scanner of ``[devices] scanner`` (any pyserial URL), not started; None when none is
+    configured (keyboard-wedge scanners need no setting). A missing scanner is a state, never a failure."""
+    if not cfg.devices.scanner:
+        return None
+    from devices.scanner import SerialScanner
+
+    return SerialScanner(cfg.devices.scanner)
+
+
+def build_frame_decoder_factory(cfg: Config):
+    """``factory(on_codes, on_error) -> FrameDecoder`` for codes in camera frames (``[devices] decoder``
+    back end), or None when the terminal has no camera."""
+    if not cfg.devices.camera:
+        return None
+    backend = cfg.devices.decoder
+
+    def factory(on_codes, on_error):
+        from devices.scanner.cascade import CodeDecoder
+        from devices.scanner.frame_decoder import FrameDecoder
+
+        return FrameDecoder(CodeDecoder(backend=backend, budget_ms=150.0, track=True), on_codes=on_codes,
+                            on_error=on_error)
+
+    return factory
+
+
+class AppointmentsOnFirstUse:
+    """``AppointmentPlatform`` over the terminal's platform client, made at the first call (the client
+    itself is created at its first use: ``ConnectedOnFirstUse``)."""
+
+    def __init__(self, platform) -> None:
+        self._platform = platform
+        self._client = None
+        self._lock = threading.Lock()
+
+    def _appointments(self):
+        with self._lock:
+            if self._client is None:
+                from kiosk.platform_client.appointments import AppointmentsClient
+
+                client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
+                self._client = AppointmentsClient(client)
+            return self._client
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._appointments(), name)
+
+
+def build_codes(cfg: Config, platform):
+    """What a scanned code opens (kiosk/services/codes.py), over the terminal's platform."""
+    from kiosk.services.codes import CodeService
+
+    return CodeService(AppointmentsOnFirstUse(platform))
 
 
 @dataclass
@@ -362,6 +439,9 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         terminal.sync = build_sync(cfg, engine=cfg.role != "technician", engine_options=sync_options)
     if cfg.role in ("citizen", "clerk"):
         terminal.idcard = build_idcard_reader(cfg)
+        terminal.scanner = build_scanner(cfg)
+        terminal.codes = build_codes(cfg, platform)
+        terminal.frame_decoder_factory = build_frame_decoder_factory(cfg)
     if cfg.role == "citizen":
         terminal.printers = build_printers(cfg)
         main = terminal.printers.get(cfg.devices.ticket_printer)

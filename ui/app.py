@@ -28,6 +28,20 @@ def application(name: str = "hall-kiosk") -> QApplication:
     return app
 
 
+def scan_source(terminal, *, wedge: bool = True):
+    """The terminal's ``ScanSource`` (ui/scan_source.py): keyboard-wedge scans, the serial scanner of
+    ``terminal.scanner`` and codes in camera frames, as one ``scanned(str)`` signal; made once and kept in
+    ``terminal.scans`` (``Terminal.close`` closes it). The citizen and clerk windows take it."""
+    scans = getattr(terminal, "scans", None)
+    if scans is None:
+        from ui.scan_source import ScanSource
+
+        scans = ScanSource(application(), scanner=getattr(terminal, "scanner", None), wedge=wedge,
+                           frame_decoder_factory=getattr(terminal, "frame_decoder_factory", None))
+        terminal.scans = scans
+    return scans
+
+
 def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None = None) -> QWidget | None:
     """The window of ``terminal.cfg.role`` over the terminal's services (None: no window for the role).
     Every window gets the terminal's sync engine for its status area (None: no store, no status area)."""
@@ -37,13 +51,18 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
     if cfg.role == "citizen":
         from ui.citizen import CitizenWindow
 
-        return CitizenWindow(terminal.kiosk, language=language, idle_s=cfg.timeouts.idle_s,
-                             idle_warning_s=cfg.timeouts.idle_warning_s,
-                             call_timeout_s=cfg.platform.timeout_s + 3.0,
-                             id_reader=getattr(terminal, "idcard", None), sync_engine=engine)
+        window = CitizenWindow(terminal.kiosk, language=language, idle_s=cfg.timeouts.idle_s,
+                               idle_warning_s=cfg.timeouts.idle_warning_s,
+                               call_timeout_s=cfg.platform.timeout_s + 3.0,
+                               id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
+                               codes=getattr(terminal, "codes", None), scans=scan_source(terminal))
+        if terminal.scans is not None:
+            terminal.scans.window = window  # wedge scans count only while this window is active
+        return window
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
 
+        scan_source(terminal)  # terminal.scans: the clerk's window takes it (e-licence codes)
         return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
                            call_timeout_s=cfg.platform.timeout_s + 3.0,
                            id_reader=getattr(terminal, "idcard", None), sync_engine=engine)

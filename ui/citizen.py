@@ -21,6 +21,14 @@ screen (another identity, or a number already shown) wipes that session first. T
 says what the reader is doing: place your card, reading, place it again (a failed read), or that the
 reader is not available (taking a number without a card always works).
 
+Codes (issue 4; docs/ui.md "Codes at the kiosk"): with a ``CodeService`` (``codes``) the home screen shows
+"预约签到" and "办件查询", which open ``ScanPage`` (ui/citizen_codes.py: where the scanner is, and a keypad).
+A scan from ``scans`` (ui/scan_source.py: wedge, serial scanner, camera frames) works on the home, scan,
+tracking and result pages. The payload is classified first, on the GUI thread (pure, strict): an unknown
+one shows "无法识别此码" (codes.not_recognised) and nothing is called; an appointment checks in through
+``KioskQueueService.resolve_code`` on the worker and its priority ticket is shown and printed like a
+taken number (a repeat scan: the same ticket, printed again); a receipt opens ``TrackingPage``.
+
 ``home_ready`` is emitted once the home screen is shown and the event loop runs (the start-up bench and
 ``kiosk run`` print a marker on it).
 """
@@ -28,6 +36,7 @@ reader is not available (taking a number without a card always works).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import replace
 
 from PySide6.QtCore import QTimer, Signal
@@ -46,7 +55,9 @@ from kiosk.services.queue import (
     TicketRequest,
     hall_now,
 )
+from kiosk.domain.codes import CodeKind
 from ui.bridge import EventBridge
+from ui.citizen_codes import ScanPage, TrackingPage
 from ui.citizen_pages import (
     BusyPage,
     ConfirmPage,
@@ -82,8 +93,12 @@ class CitizenWindow(QWidget):
         id_reader_available: bool = False,
         id_reader=None,
         sync_engine=None,
+        codes=None,
+        scans=None,
         parent: QWidget | None = None,
     ) -> None:
+        """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
+        (not owned: ``Terminal.close`` closes it)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -101,6 +116,7 @@ class CitizenWindow(QWidget):
         self._closed = False
         self._ready_sent = False
         self._home_language = language
+        self._busy_key = ""
         # The ID-card reader: its callbacks arrive here as queued signals (ui/idcard.py).
         self.reader = ReaderBridge(id_reader, self)
         self.reader.card.connect(self._on_card)
@@ -111,14 +127,20 @@ class CitizenWindow(QWidget):
         id_reader_available = id_reader_available or id_reader is not None
 
         t = self.texts
-        self.home = HomePage(t)
+        self.codes = codes
+        self.scans = scans
+        self.code_outcome = None  # the last resolved code (tests, the demo walk)
+        self.home = HomePage(t, codes=codes is not None)
+        self.scan_page = ScanPage(t, camera=bool(scans is not None and scans.can_decode_frames))
+        self.tracking_page = TrackingPage(t)
         self.services_page = ServicesPage(t, service.clock)
         self.confirm_page = ConfirmPage(t, id_reader_available=id_reader_available)
         self.busy = BusyPage(t)
         self.result = ResultPage(t)
         self.problem = ProblemPage(t)
         self.stack = QStackedWidget()
-        for page in (self.home, self.services_page, self.confirm_page, self.busy, self.result, self.problem):
+        for page in (self.home, self.services_page, self.confirm_page, self.busy, self.result, self.problem,
+                     self.scan_page, self.tracking_page):
             self.stack.addWidget(page)
 
         top = QHBoxLayout()
@@ -163,6 +185,13 @@ class CitizenWindow(QWidget):
         self.problem.retry.connect(lambda: self._issue(without_print=False))
         self.problem.without_print.connect(lambda: self._issue(without_print=True))
         self.problem.back.connect(self.go_home)
+        self.home.check_in.connect(lambda: self.open_scan("checkin"))
+        self.home.track.connect(lambda: self.open_scan("track"))
+        self.scan_page.submitted.connect(self.submit_code)
+        self.scan_page.back.connect(self.go_home)
+        self.tracking_page.done.connect(self.go_home)
+        if scans is not None and codes is not None:
+            scans.scanned.connect(self._on_scan)
         t.changed.connect(self._retranslated)
         if sync_engine is not None:
             self.attach_sync(sync_engine)
@@ -210,6 +239,11 @@ class CitizenWindow(QWidget):
         if self.sync_notice is not None:
             self.sync_notice.shutdown()
         self.idle.close()
+        if self.scans is not None and self.codes is not None:
+            try:
+                self.scans.scanned.disconnect(self._on_scan)
+            except (RuntimeError, TypeError):
+                pass
         self.reader.close()
         self.bridge.close()
         self.worker.shutdown()
@@ -238,8 +272,8 @@ class CitizenWindow(QWidget):
         self.home.show_hall(self.hall_view.info if self.hall_view else None)
         self._show_identity()
         self._show_platform_state()
-        if self.stack.currentWidget() is self.busy:
-            self.busy.message.setText(self.texts("ui.busy.issuing"))
+        if self.stack.currentWidget() is self.busy and self._busy_key:
+            self.busy.message.setText(self.texts(self._busy_key))
 
     # --- hall --------------------------------------------------------------------------------------
 
@@ -321,6 +355,7 @@ class CitizenWindow(QWidget):
         if self.request is None:
             self.go_home()
             return
+        self._busy_key = "ui.busy.issuing"
         self.busy.message.setText(self.texts("ui.busy.issuing"))
         self._show(self.busy)
         self._task = self.worker.run(self.service.issue, self.request, without_print=without_print,
@@ -372,6 +407,85 @@ class CitizenWindow(QWidget):
         else:
             self.problem.show_problem(t.error(error, "citizen"), can_retry=False, can_go_without_print=False)
         self._show(self.problem)
+
+    # --- codes ------------------------------------------------------------------------------------
+
+    def open_scan(self, mode: str) -> None:
+        """The "please scan your code" page, for an appointment ("checkin") or a receipt ("track")."""
+        self.scan_page.open(mode)
+        self._show(self.scan_page)
+
+    def _on_scan(self, payload: str) -> None:
+        """A code from any scanner (GUI thread). Taken on the pages where a code makes sense; ignored
+        while a number is being chosen, confirmed or issued."""
+        if self._closed or self.stack.currentWidget() not in (self.home, self.scan_page, self.tracking_page,
+                                                               self.result, self.problem):
+            return
+        self.submit_code(payload)
+
+    def submit_code(self, payload: str) -> None:
+        """A scanned or typed code: classified here (pure, strict); only an appointment or a receipt is
+        sent to the platform, on the worker."""
+        if self._closed or self.codes is None:
+            return
+        self.idle.touch()
+        code = self.codes.classify(payload)
+        log.info("kiosk: code of kind %s", code.kind.value)
+        if code.kind not in (CodeKind.APPOINTMENT, CodeKind.RECEIPT):
+            if code.kind is CodeKind.UNKNOWN:
+                text = self.texts("codes.not_recognised") + "\n" + self.texts("codes.not_recognised.hint")
+            else:
+                text = self.texts("ui_codes.scan.not_here")
+            self._code_message(text)
+            return
+        if self.stack.currentWidget() in (self.result, self.tracking_page, self.problem):
+            self.go_home()  # a new code: the previous screen's session ends
+        mode = "checkin" if code.kind is CodeKind.APPOINTMENT else "track"
+        self.scan_page.mode = mode
+        self._busy_key = f"ui_codes.busy.{mode}"
+        self.busy.message.setText(self.texts(self._busy_key))
+        self._show(self.busy)
+        self._task = self.worker.run(self.service.resolve_code, self.codes, payload,
+                                     request_id=str(uuid.uuid4()), on_done=self._code_resolved,
+                                     on_error=self._code_failed, timeout_s=self.call_timeout_s)
+
+    def _code_message(self, text: str, role: str = "problem") -> None:
+        """Shows a fixed message on the scan page (never the payload)."""
+        if self.stack.currentWidget() is not self.scan_page:
+            self.scan_page.open("checkin")
+            self._show(self.scan_page)
+        self.scan_page.show_message(text, role)
+
+    def _code_resolved(self, answer) -> None:
+        outcome, issued = answer
+        self._task = 0
+        self.code_outcome = outcome
+        if issued is not None:
+            self._issued(issued)
+        elif outcome.case is not None:
+            self.tracking_page.show_case(outcome.case)
+            self._show(self.tracking_page)
+        else:
+            self._code_message(self.texts(outcome.message_key or "codes.not_recognised"))
+
+    def _code_failed(self, error: BaseException) -> None:
+        self._task = 0
+        t = self.texts
+        mode = self.scan_page.mode
+        reason = getattr(error, "reason", None)
+        if isinstance(error, PlatformUnreachable) or (isinstance(error, PlatformError) and reason is None):
+            text, role = t("ui_codes.error.platform_down"), "notice"
+        elif reason == "not_found":
+            text, role = t(f"ui_codes.error.not_found.{mode}"), "problem"
+        elif reason == "wrong_state":
+            text, role = t("ui_codes.error.wrong_day"), "problem"
+        elif isinstance(error, KioskError):
+            text, role = t.error(error, "citizen"), "problem"
+        else:
+            text, role = t("ui_codes.error.platform_down"), "notice"
+        self.scan_page.open(mode)
+        self._show(self.scan_page)
+        self.scan_page.show_message(text, role)
 
     # --- identification by ID card ------------------------------------------------------------------
 
@@ -450,6 +564,7 @@ class CitizenWindow(QWidget):
         self.issued = None
         self.result.issued = None
         self.result.number.setText("")
+        self.tracking_page.clear()
         self.confirm_page.service = None
         self.confirm_page.identity = None
         self.reader_error = None

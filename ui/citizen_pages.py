@@ -24,8 +24,10 @@ GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 class HomePage(Page):
     name = "home"
     take_number = Signal()
+    check_in = Signal()  # 预约签到: the "please scan your code" page
+    track = Signal()  # 办件查询: the same page, for a receipt
 
-    def __init__(self, texts: Texts) -> None:
+    def __init__(self, texts: Texts, *, codes: bool = False) -> None:
         super().__init__()
         self.texts = texts
         self.hall_name = label("", "title", align=CENTER)
@@ -38,7 +40,19 @@ class HomePage(Page):
         self.box.addWidget(self.welcome)
         self.box.addSpacing(40)
         self.box.addWidget(self.take)
-        # Appointment check-in and the service guide come with later issues: hidden, never dead buttons.
+        # Codes (issue 4): shown only when the kiosk can resolve codes; never dead buttons.
+        row = QHBoxLayout()
+        row.setSpacing(24)
+        self.check_in_button = texts.bind(button("", "big", name="check-in"), "ui_codes.home.check_in")
+        self.check_in_button.clicked.connect(self.check_in)
+        self.track_button = texts.bind(button("", "big", name="track"), "ui_codes.home.track")
+        self.track_button.clicked.connect(self.track)
+        for widget in (self.check_in_button, self.track_button):
+            widget.setMinimumHeight(110)
+            widget.setVisible(codes)
+            row.addWidget(widget)
+        self.box.addSpacing(16)
+        self.box.addLayout(row)
         self.box.addWidget(self.hint)
         self.box.addStretch(2)
 
@@ -255,8 +269,11 @@ class ResultPage(Page):
             self.heading.setText(t("ui.result.your_number"))
         self.number.setText(ticket.number)
         self.service_name.setText(ticket.service_display_name(t.language))
-        self.priority.setText(t("ui.result.priority") if ticket.priority else "")
-        self.priority.setVisible(ticket.priority)
+        if ticket.appointment:  # checked in with an appointment code: called ahead of walk-ins
+            self.priority.setText(t("ui_codes.result.appointment"))
+        else:
+            self.priority.setText(t("ui.result.priority") if ticket.priority else "")
+        self.priority.setVisible(ticket.priority or ticket.appointment)
         if ticket.people_ahead:
             self.ahead.setText(t("ui.result.people_ahead", n=ticket.people_ahead))
             self.wait.setText(t("ui.result.estimated_wait", minutes=max(1, ticket.estimated_wait_min)))

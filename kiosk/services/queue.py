@@ -34,9 +34,12 @@ import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
+from kiosk.domain.appointments import AppointmentState
+from kiosk.domain.codes import CodeKind
 from kiosk.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected, PlatformUnreachable
 from kiosk.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
 from kiosk.services.events import EventHub
@@ -419,6 +422,29 @@ class KioskQueueService:
     def take_number(self, request: TicketRequest, *, language: str = "zh_CN") -> IssuedTicket:
         """``issue`` then ``print_slip``, for callers that need no screen in between."""
         return self.print_slip(self.issue(request), language=language)
+
+    def resolve_code(self, codes, payload: str, *, request_id: str) -> tuple[Any, IssuedTicket | None]:
+        """A code scanned (or typed) at the kiosk, through ``codes`` (kiosk/services/codes.py
+        ``CodeService``): ``(outcome, issued)``. An appointment checks in and its priority ticket comes
+        back as an ``IssuedTicket`` ready for ``print_slip``; when the appointment had been checked in
+        before (looked up first), it is the same ticket marked ``reprint`` (the slip prints again). Other
+        kinds give ``issued = None``; unknown payloads are never sent anywhere. Raises ``PlatformError``."""
+        code = codes.classify(payload)
+        repeat = False
+        if code.kind is CodeKind.APPOINTMENT and codes.platform is not None:
+            before = codes.platform.appointment(code.fields["code"])
+            repeat = before.state is AppointmentState.CHECKED_IN
+        outcome = codes.resolve(payload, request_id=request_id)
+        if outcome.ticket is None:
+            return outcome, None
+        self._set_online(True)
+        with self._lock:
+            self._hall_at = float("-inf")  # waiting counts changed
+        ticket = replace(outcome.ticket, reprint=True) if repeat else outcome.ticket
+        issued = IssuedTicket(ticket, request_id, PrintState.PRINTING)
+        log.info("appointment checked in: ticket %s%s", ticket.number, " (again: reprint)" if repeat else "")
+        self.events.emit(TicketIssued(issued))
+        return outcome, issued
 
 
 # --- clerk -------------------------------------------------------------------------------------------

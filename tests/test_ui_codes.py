@@ -1,0 +1,233 @@
+"""Codes at the kiosk: a scan (serial scanner simulator, keyboard-wedge burst, on-screen keypad) checks in an
+appointment for a priority ticket, opens a receipt's tracking page, and a hostile payload does nothing.
+
+Real parts only: the hall server on loopback with the sample appointments (``seed_samples``), the real
+``PlatformClient`` / ``AppointmentsClient``, virtual printers, the ``SerialScanner`` driver reading a
+``ScannerSimulator`` over ``socket://``, and real Qt key events through the application's wedge filter.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from test_services_queue_support import start_hall, virtual_printer
+
+from devices.scanner import ScannerSimulator, SerialScanner
+from kiosk.domain.codes import CodeKind
+from kiosk.hall_server.appointments import seed_samples
+from kiosk.platform_client.appointments import AppointmentsClient
+from kiosk.ports.scanner import ScannerState
+from kiosk.services.codes import CodeService
+from kiosk.services.queue import KioskQueueService, PrintState
+from ui.citizen import CitizenWindow
+from ui.scan_source import ScanSource
+
+WAIT_MS = 6000
+
+HOSTILE = [
+    "Q" * 400,                                       # overlong
+    "YY202611210001236\x1b[2J",                     # control characters after a real-looking code
+    "<script>alert(1)</script>",                     # script
+    "javascript:alert(1)",
+    "file:///etc/passwd",                            # file paths
+    "../../etc/shadow",
+    "C:\\Windows\\system32\\cmd.exe",
+    "YY２０２６１１２１０００１２３６",                  # full-width digits
+    "HALL:R:32010220261121000123; rm -rf /",        # shell metacharacters around a code
+]
+
+
+class CountingAppointments:
+    """The real ``AppointmentsClient``, counting the calls that reach it (to show none did)."""
+
+    def __init__(self, client) -> None:
+        self._real = AppointmentsClient(client)
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._real, name)
+        if callable(attr):
+            def counted(*args, **kwargs):
+                self.calls.append(name)
+                return attr(*args, **kwargs)
+            return counted
+        return attr
+
+
+@pytest.fixture
+def hall(tmp_path):
+    hall = start_hall(tmp_path / "hall.db")
+    hall.samples = seed_samples(hall.server.store)
+    yield hall
+    hall.server.stop()
+
+
+@pytest.fixture
+def parts(qtbot, hall):
+    """The kiosk window over the real hall, a scanner simulator on socket:// and the scan source."""
+    client = hall.client("K-01")
+    printers = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
+    appointments = CountingAppointments(client)
+    codes = CodeService(appointments)
+    simulator = ScannerSimulator(thread_name="scanner-sim-test").start()
+    scans = ScanSource(QApplication.instance(), scanner=SerialScanner(simulator.url, poll_s=0.01))
+    service = KioskQueueService(client, printers[0], fallback_printer=printers[1])
+    window = CitizenWindow(service, codes=codes, scans=scans)
+    scans.window = window
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(scans.state, timeout=WAIT_MS,
+                          check_params_cb=lambda s: s is ScannerState.READY, raising=False):
+        scans.start()
+    qtbot.waitUntil(lambda: scans.current_state is ScannerState.READY, timeout=WAIT_MS)
+    yield window, simulator, printers, appointments, hall.samples
+    window.close()
+    scans.close()
+    simulator.close()
+    for printer in printers:
+        printer.close()
+    client.close()
+
+
+def touch(qtbot, widget) -> None:
+    assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def wedge_types(qtbot, window, text: str) -> None:
+    """A keyboard-wedge scanner types ``text`` and Enter, key after key with no delay, into what has focus."""
+    window.activateWindow()
+    window.home.take.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusObject() is window.home.take, timeout=WAIT_MS)
+    for ch in text:
+        QTest.keyClick(window.home.take, ch)
+    QTest.keyClick(window.home.take, Qt.Key.Key_Return)
+
+
+def test_a_scanned_appointment_checks_in_and_prints_a_priority_ticket(qtbot, parts):
+    """GIVEN today's sample appointment for service A WHEN its code comes from the serial scanner
+    THEN the kiosk checks in, shows the ticket as a taken number marked as an appointment and prints it."""
+    window, simulator, printers, appointments, samples = parts
+    simulator.send_code(samples["appointments"][0], ending="crlf", split=3)
+    qtbot.waitUntil(lambda: window.page == "result" and window.issued is not None
+                    and window.issued.print_state is PrintState.PRINTED, timeout=WAIT_MS)
+    ticket = window.issued.ticket
+    assert ticket.appointment and ticket.service_prefix == "A" and not ticket.reprint
+    assert window.result.number.text() == ticket.number
+    assert window.result.priority.text() == "预约签到成功，将优先为您叫号"
+    assert len(printers[0].jobs) == 1 and ticket.number.encode() in printers[0].jobs[0]
+    assert window.code_outcome.kind is CodeKind.APPOINTMENT
+
+
+def test_a_repeat_scan_reprints_the_same_ticket(qtbot, parts):
+    """GIVEN an appointment already checked in WHEN its code is scanned again (even after "done")
+    THEN the same number comes back, said to be a reprint, and the slip prints again."""
+    window, simulator, printers, appointments, samples = parts
+    simulator.send_code(samples["appointments"][1])
+    qtbot.waitUntil(lambda: window.issued is not None and window.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    first = window.issued.ticket.number
+    touch(qtbot, window.result.done_button)
+    assert window.page == "home"
+    simulator.send_code(samples["appointments"][1], ending="lf")
+    qtbot.waitUntil(lambda: window.issued is not None and window.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    assert window.issued.ticket.number == first and window.issued.ticket.reprint
+    assert window.result.heading.text() == f"您已取过号 {first}，已为您重新打印"
+    assert len(printers[0].jobs) == 2 and all(first.encode() in job for job in printers[0].jobs)
+
+
+def test_a_receipt_scanned_by_a_wedge_scanner_opens_its_tracking_page(qtbot, parts):
+    """GIVEN the sample case ready for pickup WHEN a wedge scanner types its receipt code on the home screen
+    THEN the tracking page shows the matter, its state, dates and where to pick it up; nothing reached
+    the focused button as typing."""
+    window, simulator, printers, appointments, samples = parts
+    tracking = samples["cases"][0]
+    wedge_types(qtbot, window, f"HALL:R:{tracking}")
+    qtbot.waitUntil(lambda: window.page == "tracking", timeout=WAIT_MS)
+    page = window.tracking_page
+    assert page.case.tracking == tracking
+    assert page.matter.text().startswith("企业开办")
+    assert page.state.text() == "待领取"
+    assert "1 号窗口" in page.what_next.text()
+    assert page.number.text() == f"办件编号 {tracking[:6]}{'*' * 8}{tracking[-6:]}"
+    assert appointments.calls == ["case"]
+    touch(qtbot, page.done_button)
+    assert window.page == "home" and page.case is None
+
+
+@pytest.mark.parametrize("payload", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_payload_is_not_recognised_and_nothing_is_called(qtbot, parts, payload):
+    """GIVEN the home screen WHEN a hostile payload is submitted as a code THEN "无法识别此码" shows,
+    no platform call is made, nothing is printed, and no part of the payload is on the screen."""
+    window, simulator, printers, appointments, samples = parts
+    window.submit_code(payload)
+    assert window.page == "scan"
+    message = window.scan_page.message.text()
+    assert message.startswith("无法识别此码")
+    assert payload[:6] not in message and "<" not in message
+    qtbot.wait(200)
+    assert appointments.calls == [] and printers[0].jobs == [] and window.issued is None
+
+
+def test_hostile_bytes_from_the_serial_scanner_do_nothing(qtbot, parts):
+    """GIVEN the serial scanner WHEN garbage, an overlong code and a script payload arrive, then a real code
+    THEN only the real code is acted on."""
+    window, simulator, printers, appointments, samples = parts
+    simulator.send_garbage()
+    simulator.send_overlong()
+    simulator.send_code("<img src=x onerror=alert(1)>")
+    qtbot.waitUntil(lambda: window.page == "scan", timeout=WAIT_MS)
+    assert appointments.calls == []
+    simulator.send_code(samples["cases"][1])  # a bare tracking number is not a receipt code
+    qtbot.wait(300)
+    assert appointments.calls == []
+    simulator.send_code(f"https://zwfw.example.gov.cn/track/{samples['cases'][1]}")
+    qtbot.waitUntil(lambda: window.page == "tracking", timeout=WAIT_MS)
+    assert window.tracking_page.state.text() == "审核中"
+
+
+def test_typing_an_appointment_code_on_the_keypad_checks_in(qtbot, parts):
+    """GIVEN "预约签到" on the home screen WHEN the person types the 15 digits after YY and OK
+    THEN it checks in like a scan; too few digits only asks for all of them."""
+    window, simulator, printers, appointments, samples = parts
+    code = samples["appointments"][2]
+    touch(qtbot, window.home.check_in_button)
+    assert window.page == "scan" and window.scan_page.title.text() == "预约签到：请扫描预约码"
+    for digit in code[2:6]:
+        touch(qtbot, window.scan_page.keys[digit])
+    touch(qtbot, window.scan_page.ok)
+    assert window.scan_page.message.text() == "请输入完整的 15 位数字" and appointments.calls == []
+    for digit in code[6:]:
+        touch(qtbot, window.scan_page.keys[digit])
+    assert window.scan_page.field.text() == f"YY {code[2:]}"
+    touch(qtbot, window.scan_page.ok)
+    qtbot.waitUntil(lambda: window.issued is not None and window.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    assert window.issued.ticket.service_prefix == "E" and window.issued.ticket.appointment
+
+
+def test_an_unknown_appointment_and_an_e_licence_get_calm_messages(qtbot, parts):
+    """GIVEN a well-formed appointment code nobody booked, and an e-licence code (for a clerk's window)
+    THEN the kiosk says the appointment was not found, and that the e-licence is shown at a window."""
+    window, simulator, printers, appointments, samples = parts
+    window.submit_code("YY202001010000010")  # valid shape and check digit, never booked
+    qtbot.waitUntil(lambda: window.page == "scan" and window.scan_page.message.isVisible(), timeout=WAIT_MS)
+    assert window.scan_page.message.text().startswith("没有找到这个预约")
+    window.submit_code("DZZZ:YYZZ:91320100MA1XY8K12E:320100000123456")
+    assert window.scan_page.message.text() == "此码无需在本机使用，请到窗口向工作人员出示。"
+
+
+def test_with_the_platform_down_a_code_gets_a_calm_message(qtbot, hall, parts):
+    """GIVEN the hall server stopped WHEN a receipt is scanned THEN a calm "cannot reach the platform"
+    notice shows on the scan page and the kiosk stays responsive."""
+    window, simulator, printers, appointments, samples = parts
+    hall.server.stop()
+    window.submit_code(f"HALL:R:{samples['cases'][2]}")
+    qtbot.waitUntil(lambda: window.page == "scan" and window.scan_page.message.isVisible(), timeout=15000)
+    assert window.scan_page.message.text().startswith("暂时无法连接政务服务平台")
+    touch(qtbot, window.scan_page.back_button)
+    assert window.page == "home"

@@ -1,0 +1,161 @@
+"""``ScanSource``: every way a code reaches a window, merged into one ``scanned(str)`` signal.
+
+A code can arrive three ways (docs/codes.md):
+
+- a keyboard-wedge scanner types it: ``ui.wedge.WedgeScanFilter``, installed on the QApplication
+  (``wedge=True``), already on the GUI thread;
+- a serial scanner (``[devices] scanner``, built by ``kiosk.app.build_scanner``) calls back on its own
+  owner thread ``device:scanner``: re-emitted here as queued signals;
+- a camera's preview frames (the page asks for it with ``feed_frame``): a ``FrameDecoder`` on its own
+  thread ``device:frame-decoder`` finds the code; its text is re-emitted as a queued signal.
+
+    scans = ScanSource(app, scanner=terminal.scanner)      # kiosk/app.py: terminal.scans
+    scans.scanned.connect(window.on_scan)                   # GUI thread; the text is UNTRUSTED: classify it
+    scans.start()                                           # starts the serial scanner's thread
+    ...
+    scans.close()                                           # wedge filter off, threads joined (bounded)
+
+``state(ScannerState)`` and ``error(DeviceError)`` report the serial scanner (the technician's tab shows
+them; a kiosk may say "scanner not available"). ``enabled`` (default True) lets a window ignore scans
+while it does something else; nothing is queued meanwhile. One ScanSource per process: it holds the one
+wedge filter of the application.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, Signal
+
+from kiosk.ports.scanner import ScannerState
+
+log = logging.getLogger(__name__)
+
+
+class ScanSource(QObject):
+    scanned = Signal(str)
+    state = Signal(object)  # ScannerState of the serial scanner
+    error = Signal(object)  # DeviceError of the serial scanner or the frame decoder
+    _from_thread = Signal(str)  # queued hop from a device thread to the GUI thread
+
+    def __init__(self, app: QObject | None = None, *, scanner=None, wedge: bool = True,
+                 frame_decoder_factory=None, parent: QObject | None = None) -> None:
+        """``scanner``: a ``CodeScanner`` (not started) or None; ``wedge``: install the keyboard-wedge
+        filter on ``app`` (the QApplication); ``frame_decoder_factory(on_codes, on_error)``: builds a
+        ``FrameDecoder`` when the first frame is fed (``kiosk.app.build_frame_decoder_factory``; None:
+        frames are ignored)."""
+        super().__init__(parent)
+        self.scanner = scanner
+        self.enabled = True
+        self.window = None  # set: wedge scans count only while this window (or none) is active
+        self._closed = False
+        self._started = False
+        self.current_state = scanner.state if scanner is not None else ScannerState.STOPPED
+        self._frame_decoder = None
+        self._frame_decoder_factory = frame_decoder_factory
+        self._from_thread.connect(self._deliver)
+        self.wedge = None
+        if wedge and app is not None:
+            from ui.wedge import WedgeScanFilter
+
+            self.wedge = WedgeScanFilter(app)
+            self.wedge.scanned.connect(self._wedge_scan)
+        if scanner is not None:
+            scanner.on_scan = self._on_thread_scan
+            scanner.on_state = self._on_thread_state
+            scanner.on_error = self._on_thread_error
+        self.state.connect(self._remember_state)
+
+    @property
+    def has_serial(self) -> bool:
+        return self.scanner is not None
+
+    @property
+    def can_decode_frames(self) -> bool:
+        return self._frame_decoder_factory is not None
+
+    def start(self) -> ScanSource:
+        """Starts the serial scanner's owner thread (once; the window has connected ``scanned``)."""
+        if self.scanner is not None and not self._started and not self._closed:
+            self._started = True
+            self.scanner.start()
+        return self
+
+    # --- camera frames --------------------------------------------------------------------------
+
+    def feed_frame(self, frame) -> None:
+        """A camera preview frame (numpy BGR or grey) in which to look for a code; never blocks (the
+        decoder keeps only the newest frame). The decoder thread starts with the first frame."""
+        if self._closed or not self.enabled or self._frame_decoder_factory is None:
+            return
+        if self._frame_decoder is None:
+            self._frame_decoder = self._frame_decoder_factory(self._on_thread_codes, self._on_thread_error)
+            self._frame_decoder.start()
+        self._frame_decoder.submit(frame)
+
+    def stop_camera(self, timeout_s: float = 3.0) -> None:
+        """Stops decoding frames (the page that asked for it is gone); joins the thread (bounded)."""
+        decoder, self._frame_decoder = self._frame_decoder, None
+        if decoder is not None:
+            decoder.stop(timeout_s)
+
+    # --- callbacks on device threads --------------------------------------------------------------
+
+    def _emit(self, signal, value) -> None:
+        if self._closed:
+            return
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the QObject is gone (window closed)
+            pass
+
+    def _on_thread_scan(self, payload: str) -> None:
+        self._emit(self._from_thread, payload)
+
+    def _on_thread_codes(self, codes) -> None:
+        for code in codes:
+            self._emit(self._from_thread, code.text)
+
+    def _on_thread_state(self, state: ScannerState) -> None:
+        self._emit(self.state, state)
+
+    def _on_thread_error(self, error) -> None:
+        self._emit(self.error, error)
+
+    # --- GUI thread -------------------------------------------------------------------------------
+
+    def _remember_state(self, state: ScannerState) -> None:
+        self.current_state = state
+
+    def _deliver(self, payload: str) -> None:
+        if self._closed or not self.enabled:
+            return
+        self.scanned.emit(payload)
+
+    def _wedge_scan(self, payload: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        active = QApplication.activeWindow()
+        if self.window is None or active is None or active is self.window:
+            self._deliver(payload)
+
+    def inject(self, payload: str) -> None:
+        """A code typed on a window's keypad: delivered like a scan (GUI thread)."""
+        self._deliver(payload)
+
+    def close(self, timeout_s: float = 3.0) -> None:
+        """Removes the wedge filter and stops the serial scanner and frame decoder (bounded waits)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.wedge is not None:
+            self.wedge.close()
+        self.stop_camera(timeout_s)
+        if self.scanner is not None and self._started:
+            try:
+                self.scanner.stop(timeout_s)
+            except Exception:  # closing must go on
+                log.exception("stopping the code scanner")
+        if self.scanner is not None:
+            self.scanner.on_scan = self.scanner.on_state = self.scanner.on_error = None
+
