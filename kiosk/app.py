@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 from kiosk import logs
 from kiosk.config import Config, PrinterConfig
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, DeviceError
 from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from kiosk.ports.idcard import IdCardReaderPort
 from kiosk.services.announce import Speaker, default_speaker
@@ -69,6 +69,13 @@ class Terminal:
     codes: object | None = None  # kiosk.services.codes.CodeService (citizen, clerk)
     frame_decoder_factory: object | None = None
     scans: object | None = None
+    # The clerk's application page (docs/camera.md, "Wiring"): the document camera of ``[devices] camera``
+    # (a started devices.camera CaptureService; None: none configured or it did not open), the application
+    # service over the store and the matter catalogue over the reference cache (both resolved when used:
+    # the store may be built after the window).
+    camera: object | None = None
+    application: object | None = None  # kiosk.services.application.ApplicationService
+    catalogue: object | None = None  # kiosk.services.application.MatterCatalogue
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -129,6 +136,11 @@ class Terminal:
                 self.sync.close()  # stops the engine (bounded), then the client and the store
             except Exception:  # closing must go on for the others
                 log.exception("stopping the sync engine")
+        if self.camera is not None:
+            try:
+                self.camera.stop()  # joins its threads (bounded)
+            except Exception:  # closing must go on for the others
+                log.exception("stopping the document camera")
         if self.idcard is not None:
             try:
                 self.idcard.stop()  # joins its owner thread (bounded)
@@ -304,6 +316,32 @@ class AppointmentsOnFirstUse:
         return getattr(self._appointments(), name)
 
 
+def build_camera(cfg: Config, *, timeout_s: float = 5.0):
+    """The document camera of ``[devices] camera``, started (bounded by ``timeout_s``); None when none is
+    configured or it does not open (the clerk then scans e-licences or checks originals; logged)."""
+    if not cfg.devices.camera:
+        return None
+    from devices.camera import open_camera
+
+    camera = open_camera(cfg.devices.camera)
+    try:
+        camera.start(timeout_s=timeout_s)
+    except DeviceError as exc:
+        log.warning("document camera %s not available: %s", cfg.devices.camera, exc)
+        return None
+    return camera
+
+
+def build_application(terminal: Terminal) -> None:
+    """The clerk's application service and matter catalogue over the terminal's store and reference
+    cache (looked up when used: ``kiosk run`` builds the store once the window is up)."""
+    from kiosk.services.application import ApplicationService, MatterCatalogue
+
+    terminal.application = ApplicationService(lambda: terminal.sync.store if terminal.sync else None,
+                                              codes=terminal.codes)
+    terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
+
+
 def build_codes(cfg: Config, platform):
     """What a scanned code opens (kiosk/services/codes.py), over the terminal's platform."""
     from kiosk.services.codes import CodeService
@@ -458,6 +496,8 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
                                                  platform if cfg.platform.terminal_secret else None)
     elif cfg.role == "clerk":
         terminal.clerk = ClerkQueueService(platform, cfg.window or 0)
+        terminal.camera = build_camera(cfg)
+        build_application(terminal)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
         terminal.speaker = speaker or default_speaker()

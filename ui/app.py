@@ -62,10 +62,13 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
 
-        scan_source(terminal)  # terminal.scans: the clerk's window takes it (e-licence codes)
+        scans = scan_source(terminal)  # terminal.scans: the clerk's window takes it (e-licence codes)
         return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
                            call_timeout_s=cfg.platform.timeout_s + 3.0,
-                           id_reader=getattr(terminal, "idcard", None), sync_engine=engine)
+                           id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
+                           application=getattr(terminal, "application", None),
+                           catalogue=getattr(terminal, "catalogue", None),
+                           camera=getattr(terminal, "camera", None), scans=scans)
     if cfg.role == "display":
         from ui.display import DisplayWindow
 

@@ -31,7 +31,8 @@ from typing import Any
 
 from kiosk.domain.codes import CodeKind
 from kiosk.domain.identity import Identity
-from kiosk.ports.outbox import AttachmentIn, Outbox, RecordKind
+from kiosk.errors import ConfigError, PlatformUnreachable
+from kiosk.ports.outbox import AttachmentIn, RecordKind
 from kiosk.services.codes import CodeService
 from kiosk.services.materials import MaterialSet, apply_watermark, to_pdf
 
@@ -108,9 +109,16 @@ class MatterListing:
         return sorted(self.matters, key=lambda m: 0 if prefix and m.service == prefix else 1)
 
 
+def _resolve(thing):
+    """``thing`` itself, or what a zero-argument provider gives (``kiosk run`` builds the store after the
+    window is up: the composition root passes ``lambda: terminal.sync.store if terminal.sync else None``)."""
+    return thing() if callable(thing) and not hasattr(thing, "get") and not hasattr(thing, "enqueue") else thing
+
+
 class MatterCatalogue:
     """The hall's matters through a reference cache (``get(name)`` / ``cached(name)`` →
-    ``Reference(body, fetched_at, age_s, stale)``, offline_cache.refcache). Blocking: call on a worker."""
+    ``Reference(body, fetched_at, age_s, stale)``, offline_cache.refcache), or a provider of one.
+    Blocking: call on a worker."""
 
     def __init__(self, reference) -> None:
         self.reference = reference
@@ -118,7 +126,10 @@ class MatterCatalogue:
     def load(self) -> MatterListing:
         """Online: refreshed (ETag). Offline: the cached copy (``stale``). Nothing cached and offline: the
         ``PlatformError`` passes through."""
-        ref = self.reference.get(REFERENCE_NAME)
+        reference = _resolve(self.reference)
+        if reference is None:
+            raise PlatformUnreachable("the terminal's store is not ready yet")
+        ref = reference.get(REFERENCE_NAME)
         return MatterListing(tuple(parse_matters(ref.body)), ref.stale, ref.age_s)
 
 
@@ -177,7 +188,8 @@ class ScanResult:
 
 
 class ApplicationService:
-    def __init__(self, outbox: Outbox | None, codes: CodeService | None = None) -> None:
+    def __init__(self, outbox, codes: CodeService | None = None) -> None:
+        """``outbox``: an ``Outbox`` (offline_cache.Store), or a provider of one (None while not ready)."""
         self.outbox = outbox
         self.codes = codes or CodeService(None)
 
@@ -210,9 +222,8 @@ class ApplicationService:
                outcome: str = "accepted") -> str:
         """Enqueues the submission (one record, one transaction) and returns its id. Blocking: on a worker.
         Raises StoreFull / StoreError from the store; nothing is enqueued then."""
-        if self.outbox is None:
-            from kiosk.errors import ConfigError
-
+        outbox = _resolve(self.outbox)
+        if outbox is None:
             raise ConfigError("no store configured for submissions", setting="sync", problem="no store")
         applicant = None
         if identity is not None:
@@ -223,6 +234,6 @@ class ApplicationService:
                    "applicant": applicant, "materials": app.status(),
                    "elicences": dict(app.elicences),
                    "missing": [m.id for m in app.missing()]}
-        record_id = self.outbox.enqueue(RecordKind.SUBMISSION, content, self.attachments(app, materials))
+        record_id = outbox.enqueue(RecordKind.SUBMISSION, content, self.attachments(app, materials))
         log.info("submission queued: matter %s, %d materials provided", app.matter.code, len(app.provided))
         return record_id
