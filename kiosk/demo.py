@@ -14,6 +14,9 @@
    reader or lifts it.
 5. Every terminal has its own encrypted store and sync engine (``<data dir>/terminals/<id>/store``,
    kiosk/app.py ``build_sync``); the kiosk leases blocks of offline numbers while the server answers.
+   A code-scanner simulator (devices/scanner/simulator.py) is the kiosk's serial scanner (``[devices]
+   scanner = socket://…``); the hall server holds sample appointments for today and sample cases
+   (``seed_samples``), and the "demo devices" window scans them (and an e-licence and a hostile payload).
 6. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
    and a third ID-card reader simulator of its own.
 7. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
@@ -55,7 +58,8 @@ def demo_staff(hall: dict, window: int) -> str:
 
 
 def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language: str,
-                     idcard_urls: dict[str, str] | None = None) -> list[config.Config]:
+                     idcard_urls: dict[str, str] | None = None,
+                     scanner_urls: dict[str, str] | None = None) -> list[config.Config]:
     """The three terminals' configurations, checked by the same parser as a TOML file.
     ``idcard_urls``: the ID-card reader of the kiosk and of the clerk's window, by terminal id."""
     def common(terminal_id: str) -> dict:
@@ -69,7 +73,8 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
         "printers": {"ticket": {"url": "virtual://kiosk-ticket", "width_mm": 80},
                      "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80}},
         "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
-                    "idcard_reader": readers.get(CITIZEN_ID, "")},
+                    "idcard_reader": readers.get(CITIZEN_ID, ""),
+                    "scanner": (scanner_urls or {}).get(CITIZEN_ID, "")},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
         "sync": {"ticket_block_size": 20},
     }
@@ -109,6 +114,19 @@ class DemoLink:
         log.info("demo: hall server back on %s", self.server.url)
 
 
+# A business licence (营业执照) of the sample hall's issuer, for the clerk's materials (docs/codes.md).
+SAMPLE_E_LICENCE = "DZZZ:YYZZ:91320100MA1XY8K12E:320100000123456"
+# What the demo's "hostile payload" button scans: a script with a file path, never acted on.
+SAMPLE_HOSTILE = "<script>location='file:///etc/passwd'</script>"
+
+
+def demo_codes(samples: dict[str, list[str]]) -> dict[str, str]:
+    """The codes the demo devices window scans: today's first sample appointment, the receipt of the case
+    ready for pickup, an e-licence and a hostile payload (labels ``ui_codes.demo.sample.<key>``)."""
+    return {"appointment": samples["appointments"][0], "receipt": f"HALL:R:{samples['cases'][0]}",
+            "e_licence": SAMPLE_E_LICENCE, "hostile": SAMPLE_HOSTILE}
+
+
 def show_printed_tickets(terminal: Terminal, sink) -> None:
     """Every ticket a virtual printer of ``terminal`` prints goes to ``sink(printer, png)`` as the picture
     of the paper (rendered on the printer's own thread, never the GUI's)."""
@@ -124,7 +142,9 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
              screenshots: str | None = None) -> int:
     from devices.idcard.cards import SAMPLE_CARDS
     from devices.idcard.simulator import IdCardSimulator
+    from devices.scanner import ScannerSimulator
     from kiosk.app import build_diagnostics
+    from kiosk.hall_server.appointments import seed_samples
 
     base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -134,16 +154,21 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     server = link.server
     simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}")
                   for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
+    code_samples = seed_samples(server.store)  # appointments for today, cases to track
+    scanners = {CITIZEN_ID: ScannerSimulator(thread_name=f"demo:scanner-{CITIZEN_ID}")}
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []
     try:
         for simulator in simulators.values():
             simulator.start()
+        for scanner in scanners.values():
+            scanner.start()
         secrets = {tid: server.store.add_terminal(tid, role)
                    for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"),
                                      (TECHNICIAN_ID, "technician"))}
         urls = {tid: sim.url for tid, sim in simulators.items()}
-        for cfg in terminal_configs(server.url, secrets, base, language, urls):
+        scanner_urls = {tid: sim.url for tid, sim in scanners.items()}
+        for cfg in terminal_configs(server.url, secrets, base, language, urls, scanner_urls):
             if cfg.role == "technician":
                 # The technician services the kiosk in this process: the kiosk's own printers and store
                 # (the kiosk's engine delivers; the technician runs none).
@@ -157,7 +182,7 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
             else:
                 terminals.append(build_terminal(cfg))
         from ui.demo import run_demo_windows
-        from ui.demo_devices import DemoReader
+        from ui.demo_devices import DemoReader, DemoScanner
 
         readers = [DemoReader("kiosk", "ui.demo.devices.kiosk_reader", {}, simulators[CITIZEN_ID]),
                    DemoReader("clerk", "ui.demo.devices.clerk_reader", {"window": DEMO_WINDOW},
@@ -168,10 +193,14 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
             pin=DEMO_PIN, subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
             screenshots=Path(screenshots) if screenshots else None,
             id_readers=readers, sample_cards=list(SAMPLE_CARDS), link=link,
+            scanners=[DemoScanner("kiosk", "ui_codes.demo.scanner", scanners[CITIZEN_ID],
+                                  demo_codes(code_samples))],
         )
     finally:
         for terminal in terminals:
             terminal.close()
         for simulator in simulators.values():
             simulator.stop()
+        for scanner in scanners.values():
+            scanner.close()
         link.server.stop()

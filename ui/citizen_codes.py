@@ -18,7 +18,7 @@ Nothing of an unrecognised payload is ever shown (only the fixed "not recognised
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.domain.appointments import Case, CaseState
 from ui.texts import Texts
@@ -27,6 +27,8 @@ from ui.widgets import Banner, Page, button, label
 CENTER = Qt.AlignmentFlag.AlignCenter
 # What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
 TYPED_DIGITS = {"checkin": 15, "track": 20}
+# Keypad keys: large enough for an elderly finger, small enough that the page fits 1280×800.
+KEY_STYLE = "font-size: 26pt; font-weight: bold; min-height: 64px;"
 
 
 class ScanPage(Page):
@@ -45,33 +47,47 @@ class ScanPage(Page):
         self.where.setObjectName("scan-where")
         self.message = Banner()
         self.message.setObjectName("scan-message")
+        self.message.setMinimumHeight(96)  # two lines: what went wrong, what to show instead
         self.or_type = texts.bind(label("", "muted", align=CENTER), "ui_codes.scan.or_type")
-        self.field = label("", "number", align=CENTER)
+        self.field = label("", "number", wrap=False, align=CENTER)
         self.field.setObjectName("scan-typed")
+        self.field.setStyleSheet("font-size: 28pt;")  # 20 digits and their gaps on one line
         self.keypad = QWidget()
         grid = QGridLayout(self.keypad)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(10)
         self.keys: dict[str, object] = {}
         for index, digit in enumerate("123456789"):
             self._key(grid, digit, index // 3, index % 3)
         erase = texts.bind(button("", name="scan-key-erase"), "ui_codes.scan.erase")
         erase.clicked.connect(self.erase)
+        erase.setStyleSheet(KEY_STYLE)
         grid.addWidget(erase, 3, 0)
         self._key(grid, "0", 3, 1)
         self.ok = texts.bind(button("", "primary", name="scan-key-ok"), "ui_codes.scan.ok")
         self.ok.clicked.connect(self.submit_typed)
+        self.ok.setStyleSheet(KEY_STYLE)
         grid.addWidget(self.ok, 3, 2)
         self.back_button = texts.bind(button("", name="scan-back"), "ui.common.back_home")
         self.back_button.clicked.connect(self.back)
-        for widget in (self.title, self.where, self.message, self.or_type, self.field):
-            self.box.addWidget(widget)
-        self.box.addWidget(self.keypad, 1)
+        # Where to scan (and the message) on the left, the keypad on the right: fits 1280×800.
+        info = QVBoxLayout()
+        info.setSpacing(16)
+        for widget in (self.where, self.message, self.or_type, self.field):
+            info.addWidget(widget)
+        info.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        row.addLayout(info, 3)
+        row.addWidget(self.keypad, 2)
+        self.box.addWidget(self.title)
+        self.box.addLayout(row, 1)
         self.box.addWidget(self.back_button)
         texts.changed.connect(lambda _: self._refresh())
 
     def _key(self, grid: QGridLayout, digit: str, row: int, column: int) -> None:
-        key = button(digit, "big", name=f"scan-key-{digit}")
-        key.setMinimumHeight(72)
+        key = button(digit, "primary", name=f"scan-key-{digit}")
+        key.setStyleSheet(KEY_STYLE)
         key.clicked.connect(lambda _=False, d=digit: self.type_digit(d))
         self.keys[digit] = key
         grid.addWidget(key, row, column)
@@ -110,8 +126,9 @@ class ScanPage(Page):
             where += "\n" + t("ui_codes.scan.camera")
         self.where.setText(where)
         prefix = "YY " if self.mode == "checkin" else ""
-        blanks = "_" * (TYPED_DIGITS[self.mode] - len(self.digits))
-        self.field.setText(prefix + self.digits + blanks)
+        slots = self.digits + "_" * (TYPED_DIGITS[self.mode] - len(self.digits))
+        # In groups of four (as printed on receipts), so the blanks left are easy to count.
+        self.field.setText(prefix + " ".join(slots[i:i + 4] for i in range(0, len(slots), 4)))
         self.ok.setEnabled(bool(self.digits))
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.services.queue import PrintState
 from ui.app import application, role_window
-from ui.demo_devices import DemoDevicesWindow, DemoReader
+from ui.demo_devices import DemoDevicesWindow, DemoReader, DemoScanner
 from ui.printer_output import PrinterOutputWindow
 from ui.technician import TechnicianWindow
 from ui.worker import Worker
@@ -103,6 +103,8 @@ class ScreenshotWalk(QObject):
                           self.save("printer-output-priority", output), self.save("demo-devices", devices),
                           citizen.go_home())),
             ]
+        if devices is not None and "kiosk" in devices.scanners:
+            self.steps += self._code_steps(citizen, devices, output)
         tech = windows.get("technician")
         if tech is not None:
             self.steps += self._technician_steps(tech, devices)
@@ -115,6 +117,27 @@ class ScreenshotWalk(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
+
+    def _code_steps(self, citizen, devices, output) -> list:
+        """Codes at the kiosk: an appointment checked in (its priority ticket printed), a receipt's
+        tracking page, and a hostile payload not recognised."""
+        printed = []
+        return [
+            ("scan appointment", lambda: citizen.page == "home" and citizen.scans is not None
+             and citizen.scans.current_state == "ready",
+             lambda: (printed.append(output.count), devices.scan("kiosk", "appointment"))),
+            ("checked in", lambda: citizen.page == "result" and citizen.issued is not None
+             and citizen.issued.ticket.appointment and citizen.issued.print_state is PrintState.PRINTED
+             and output.count > printed[0],
+             lambda: (self.save("citizen-checkin-ticket", citizen), self.save("printer-output-checkin", output),
+                      devices.scan("kiosk", "receipt"))),
+            ("tracking", lambda: citizen.page == "tracking",
+             lambda: (self.save("citizen-tracking", citizen), citizen.go_home(),
+                      devices.scan("kiosk", "hostile"))),
+            ("not recognised", lambda: citizen.page == "scan" and citizen.scan_page.message.isVisible(),
+             lambda: (self.save("citizen-code-not-recognised", citizen), self.save("demo-devices-scanner", devices),
+                      citizen.go_home())),
+        ]
 
     def _technician_steps(self, tech, devices) -> list:
         """The technician prints a test page on the kiosk's printer, reads a card and checks the link."""
@@ -228,7 +251,8 @@ def _position(app: QApplication, key: str) -> tuple[int, int]:
 def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin: str,
                      subscribe_printer_output: Callable[[Callable[[str, bytes], None]], None],
                      screenshots: Path | None = None, id_readers: list[DemoReader] | None = None,
-                     sample_cards: list[str] | None = None, technician=None, link=None) -> int:
+                     sample_cards: list[str] | None = None, technician=None, link=None,
+                     scanners: list[DemoScanner] | None = None) -> int:
     """Opens the demo's windows over the three terminals and runs until one is closed (or the walk ends).
     ``id_readers``: the simulated ID-card readers the "demo devices" window places cards on;
     ``technician``: a technician terminal servicing the kiosk (its window shows the kiosk's store and
@@ -242,7 +266,8 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
         "display": role_window(display, language=language),
     }
     if id_readers:
-        windows["devices"] = DemoDevicesWindow(id_readers, list(sample_cards or ()), language=language)
+        windows["devices"] = DemoDevicesWindow(id_readers, list(sample_cards or ()), language=language,
+                                               scanners=scanners)
     kiosk_sync = getattr(citizen, "sync", None)
     if technician is not None:
         windows["technician"] = TechnicianWindow(
