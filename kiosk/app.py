@@ -461,8 +461,15 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
                                 photo_decoder=load_decoder(d.idcard_photo_decoder or None),
                                 thread_name="device:idcard-diag")
 
+    camera = None
+    if cfg.devices.camera:
+        def camera(frames: int):
+            from kiosk.diag.camera import open_and_measure
+
+            return open_and_measure(cfg.devices.camera, frames=frames, timeout_s=5.0)
+
     return Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
-                       render=render, reader=reader)
+                       render=render, reader=reader, camera=camera)
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,

@@ -316,6 +316,10 @@ class TechnicianWindow(QWidget):
                 panel: QWidget = PrinterPanel(self, slot)
             elif slot.kind == "idcard_reader" and slot.configured:
                 panel = CardPanel(self, slot)
+            elif slot.kind == "camera" and slot.configured and diagnostics.camera_factory is not None:
+                from ui.technician_camera import CameraPanel
+
+                panel = CameraPanel(self, slot)
             else:
                 panel = NotConfiguredPanel(self.tr_, slot)
             self.add_device_tab(slot.kind, panel, self.tr_(f"technician.tab.{slot.kind}"))
@@ -399,4 +403,7 @@ class TechnicianWindow(QWidget):
         if self.status is not None:
             self.status.shutdown()
         self.outbox.shutdown()
+        for panel in self.panels.values():
+            if hasattr(panel, "shutdown"):
+                panel.shutdown()
         self.worker.shutdown()

@@ -31,25 +31,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def measure(service, *, frames: int = 30, timeout_s: float = 10.0, started: float | None = None) -> dict:
+    """Times ``frames`` frames of a started ``CaptureService`` and reports its modes (the record printed
+    below; also the technician window's camera tab, ui/technician_camera.py). ``started``: the
+    ``perf_counter`` before ``start`` (for ``open_ms``)."""
     from devices.camera import detect
-    from devices.camera.service import CaptureService
 
-    frames = max(1, args.frames)
-    service = CaptureService(args.source)
-    started = time.perf_counter()
-    try:
-        info = service.start(timeout_s=args.timeout)
-        open_ms = (time.perf_counter() - started) * 1000.0
-        seq, frame = service.wait_frame(0, timeout_s=args.timeout)
-        first, t0 = seq, time.perf_counter()
-        for _ in range(frames):
-            seq, frame = service.wait_frame(seq, timeout_s=args.timeout)
-        fps = (seq - first) / max(1e-6, time.perf_counter() - t0)
-    finally:
-        service.stop()
+    info = service.info()
+    open_ms = (time.perf_counter() - started) * 1000.0 if started is not None else 0.0
+    seq, frame = service.wait_frame(0, timeout_s=timeout_s)
+    first, t0 = seq, time.perf_counter()
+    for _ in range(max(1, frames)):
+        seq, frame = service.wait_frame(seq, timeout_s=timeout_s)
+    fps = (seq - first) / max(1e-6, time.perf_counter() - t0)
     quad = detect.find_page(frame)
-    record = {
+    return {
         "source": info.source,
         "kind": info.kind,
         "backend": info.backend,
@@ -62,13 +58,34 @@ def run(args: argparse.Namespace) -> int:
         "reconnects": service.reconnects,
         "page": None if quad is None else [[round(float(x), 1), round(float(y), 1)] for x, y in quad],
     }
+
+
+def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
+    """Opens and starts the camera of ``spec`` and measures it: ``(service, record)``; the caller stops
+    the service (it is stopped here when measuring fails)."""
+    from devices.camera.service import CaptureService
+
+    service = CaptureService(spec)
+    started = time.perf_counter()
+    try:
+        service.start(timeout_s=timeout_s)
+        return service, measure(service, frames=frames, timeout_s=timeout_s, started=started)
+    except BaseException:
+        service.stop()
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    service, record = open_and_measure(args.source, frames=args.frames, timeout_s=args.timeout)
+    service.stop()
+    frame_w, frame_h = record["frame_size"]
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
     else:
         print(f"source:      {record['source']} ({record['kind']}, {record['backend']})")
         print(f"offered:     {', '.join(record['offered']) or '-'}")
-        print(f"negotiated:  {record['negotiated']}  (frames {frame.shape[1]}x{frame.shape[0]})")
+        print(f"negotiated:  {record['negotiated']}  (frames {frame_w}x{frame_h})")
         print(f"opened in:   {record['open_ms']} ms")
         print(f"frame rate:  {record['fps']} fps over {record['frames']} frames")
-        print(f"page:        {'found' if quad is not None else 'none'}")
+        print(f"page:        {'found' if record['page'] is not None else 'none'}")
     return 0

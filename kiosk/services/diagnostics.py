@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.errors import DeviceError, KioskError, PlatformError
+from kiosk.errors import ConfigError, DeviceError, KioskError, PlatformError
 from kiosk.signing import MAX_SKEW_S
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,10 @@ class Diagnostics:
     def __init__(self, cfg: Config, *, printers: dict[str, Any] | None = None, store=None, platform=None,
                  test_page: Callable[..., bytes] | None = None, render: Callable[[bytes, Any], bytes] | None = None,
                  reader: Callable[[Callable[[str, bytes], None]], Any] | None = None, language: str = "",
-                 urlopen: Callable[..., Any] = urllib.request.urlopen) -> None:
+                 urlopen: Callable[..., Any] = urllib.request.urlopen,
+                 camera: Callable[[int], tuple[Any, dict]] | None = None) -> None:
+        """``camera(frames)``: opens, starts and measures the configured document camera → ``(service,
+        record)`` (kiosk/diag/camera.py ``open_and_measure``; the caller stops the service)."""
         self.cfg = cfg
         self.printers = dict(printers or {})
         self.store = store
@@ -134,12 +137,20 @@ class Diagnostics:
         self.test_page = test_page
         self.render = render
         self.reader_factory = reader
+        self.camera_factory = camera
         self.language = language or cfg.language
         self._urlopen = urlopen
         self._lock = threading.Lock()
         self._last_jobs: dict[str, bytes] = {}
 
     # --- devices -----------------------------------------------------------------------------------
+
+    def open_camera(self, frames: int = 30) -> tuple[Any, dict]:
+        """The document camera, started, and what it reports (modes offered and negotiated, measured fps).
+        Blocking (seconds): on a worker. The caller stops the returned service."""
+        if self.camera_factory is None:
+            raise ConfigError("no document camera configured", setting="devices.camera", problem="empty")
+        return self.camera_factory(frames)
 
     def slots(self) -> list[DeviceSlot]:
         """Every device class, in a fixed order; printers once each (the fallback may be the main one)."""
