@@ -45,14 +45,16 @@ def window_for(qtbot):
 
 def test_a_tab_per_device_class_with_not_configured_places(window_for, tmp_path):
     """GIVEN printers and no reader, scanner or camera THEN the window has a printer tab each, and the
-    reader, scanner and camera tabs say "not configured", then the platform and outbox tabs."""
+    reader and camera tabs say "not configured", the scanner tab that only wedge scanners are listened to
+    (it can still decode an image file), then the platform and outbox tabs."""
     _terminal, window = window_for(technician_config("http://127.0.0.1:9", tmp_path))
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert titles == ["Ticket printer", "Receipt printer", "ID-card reader", "Scanner", "Document camera",
                       "Platform", "Outbox"]
-    for kind in ("idcard_reader", "scanner", "camera"):
+    for kind in ("idcard_reader", "camera"):
         panel = window.panels[kind]
         assert isinstance(panel, NotConfiguredPanel) and panel.message.text().startswith("Not configured")
+    assert window.panels["scanner"].summary.text().startswith("No serial scanner configured")
     assert isinstance(window.panels["ticket_printer"], PrinterPanel)
 
 

@@ -323,6 +323,9 @@ class TechnicianWindow(QWidget):
             else:
                 panel = NotConfiguredPanel(self.tr_, slot)
             self.add_device_tab(slot.kind, panel, self.tr_(f"technician.tab.{slot.kind}"))
+        from ui.technician_scanner import add_scanner_tab
+
+        add_scanner_tab(self)  # live scans and "decode an image file" (ui/technician_scanner.py)
         self.platform = PlatformPanel(self)
         self.tabs.addTab(self.platform, self.tr_("technician.tab.platform"))
         self.outbox = OutboxPanel(self, store, engine)

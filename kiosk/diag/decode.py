@@ -46,28 +46,40 @@ def _read_image(path: str):
     return image
 
 
-def run(args: argparse.Namespace) -> int:
+def still_decoder(backend: str = "zxing", formats: tuple[str, ...] = ("QRCode",)):
+    """The decoder for still images (this command and the technician window's "decode an image file")."""
     from devices.scanner.cascade import CodeDecoder
+
+    return CodeDecoder(backend, formats, budget_ms=2000.0)  # stills: take the time it needs
+
+
+def decode_file(path: str, decoder) -> dict:
+    """``{"path", "codes": [{"text", "format"}], "ms"}`` for one image file; raises ``DeviceNotFound``
+    (``codes.error.image_unreadable``) when it cannot be read."""
+    image = _read_image(path)
+    started = time.perf_counter()
+    codes = decoder.decode(image)
+    ms = round((time.perf_counter() - started) * 1000.0, 1)
+    return {"path": path, "codes": [{"text": c.text, "format": c.format} for c in codes], "ms": ms}
+
+
+def run(args: argparse.Namespace) -> int:
     from kiosk.domain.codes import escape_controls
     from kiosk.errors import KioskError
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    decoder = CodeDecoder(args.backend, formats, budget_ms=2000.0)  # stills: take the time it needs
+    decoder = still_decoder(args.backend, formats)
     status = 0
     for path in args.images:
         try:
-            image = _read_image(path)
+            record = decode_file(path, decoder)
         except KioskError as exc:
             print(f"kiosk diag decode: {exc.message('technician', 'en')}", file=sys.stderr)
             status = 2
             continue
-        started = time.perf_counter()
-        codes = decoder.decode(image)
-        ms = round((time.perf_counter() - started) * 1000.0, 1)
         if args.json:
-            record = {"path": path, "codes": [{"text": c.text, "format": c.format} for c in codes], "ms": ms}
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
-            found = "; ".join(f"{c.format}: {escape_controls(c.text)}" for c in codes) or "no code"
-            print(f"{path}\t{ms} ms\t{found}", flush=True)
+            found = "; ".join(f"{c['format']}: {escape_controls(c['text'])}" for c in record["codes"]) or "no code"
+            print(f"{path}\t{record['ms']} ms\t{found}", flush=True)
     return status
