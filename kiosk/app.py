@@ -495,6 +495,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             platform, main, fallback_printer=fallback,
             offline_tickets=terminal.sync.tickets if terminal.sync else None,
             reference=terminal.sync.reference if terminal.sync else None)
+        terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
     elif cfg.role == "technician":
         from kiosk.services.diagnostics import Diagnostics
 

@@ -231,3 +231,42 @@ def test_with_the_platform_down_a_code_gets_a_calm_message(qtbot, hall, parts):
     assert window.scan_page.message.text().startswith("暂时无法连接政务服务平台")
     touch(qtbot, window.scan_page.back_button)
     assert window.page == "home"
+
+
+def test_a_code_held_to_the_kiosk_camera_checks_in_while_the_scan_page_is_shown(qtbot, hall, tmp_path):
+    """GIVEN a kiosk built by the composition root with a camera ([devices] camera = folder of frames
+    showing an appointment's QR code) WHEN the person opens "预约签到" THEN the camera's preview frames are
+    decoded and the appointment checks in; on the result page the camera is no longer read."""
+    import qrcode
+    from PIL import Image
+
+    from kiosk import config
+    from kiosk.app import build_terminal
+    from ui.app import role_window
+
+    code = hall.samples["appointments"][0]
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    page = Image.new("RGB", (1280, 720), "white")
+    page.paste(qrcode.make(code, box_size=8, border=4).convert("RGB"), (480, 160))
+    page.save(frames / "phone.png")
+    cfg = config.parse({
+        "role": "citizen", "terminal_id": "K-01", "hall_id": "3201-0042", "data_dir": str(tmp_path / "k"),
+        "platform": {"url": hall.server.url, "terminal_secret": hall.secrets["K-01"], "timeout_s": 3.0},
+        "printers": {"ticket": {"url": "virtual://cam-kiosk-ticket", "width_mm": 80}},
+        "devices": {"ticket_printer": "ticket", "camera": f"folder:{frames}?hold=0.2"},
+    }, source="test")
+    terminal = build_terminal(cfg, sync=False)
+    window = role_window(terminal, language="zh_CN")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        touch(qtbot, window.home.check_in_button)
+        assert "摄像头" in window.scan_page.where.text()
+        qtbot.waitUntil(lambda: window.issued is not None and window.issued.print_state is PrintState.PRINTED,
+                        timeout=WAIT_MS * 2)
+        assert window.issued.ticket.appointment and window.code_outcome.code.payload == code
+        assert not terminal.scans._camera_on and terminal.scans._frame_decoder is None
+    finally:
+        window.close()
+        terminal.close()

@@ -37,7 +37,8 @@ def scan_source(terminal, *, wedge: bool = True):
         from ui.scan_source import ScanSource
 
         scans = ScanSource(application(), scanner=getattr(terminal, "scanner", None), wedge=wedge,
-                           frame_decoder_factory=getattr(terminal, "frame_decoder_factory", None))
+                           frame_decoder_factory=getattr(terminal, "frame_decoder_factory", None),
+                           camera=getattr(terminal, "camera", None))
         terminal.scans = scans
     return scans
 

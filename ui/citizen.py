@@ -131,7 +131,7 @@ class CitizenWindow(QWidget):
         self.scans = scans
         self.code_outcome = None  # the last resolved code (tests, the demo walk)
         self.home = HomePage(t, codes=codes is not None)
-        self.scan_page = ScanPage(t, camera=bool(scans is not None and scans.can_decode_frames))
+        self.scan_page = ScanPage(t, camera=bool(scans is not None and scans.has_camera))
         self.tracking_page = TrackingPage(t)
         self.services_page = ServicesPage(t, service.clock)
         self.confirm_page = ConfirmPage(t, id_reader_available=id_reader_available)
@@ -240,6 +240,7 @@ class CitizenWindow(QWidget):
             self.sync_notice.shutdown()
         self.idle.close()
         if self.scans is not None and self.codes is not None:
+            self.scans.stop_camera()
             try:
                 self.scans.scanned.disconnect(self._on_scan)
             except (RuntimeError, TypeError):
@@ -255,6 +256,12 @@ class CitizenWindow(QWidget):
 
     def _show(self, page) -> None:
         self.stack.setCurrentWidget(page)
+        if self.scans is not None and self.codes is not None:
+            # The camera reads codes only while the "please scan your code" page is shown.
+            if page is self.scan_page:
+                self.scans.start_camera()
+            else:
+                self.scans.stop_camera()
         if page is self.home:
             self.idle.disarm()
             self.idle_bar.hide()

@@ -6,8 +6,11 @@ A code can arrive three ways (docs/codes.md):
   (``wedge=True``), already on the GUI thread;
 - a serial scanner (``[devices] scanner``, built by ``kiosk.app.build_scanner``) calls back on its own
   owner thread ``device:scanner``: re-emitted here as queued signals;
-- a camera's preview frames (the page asks for it with ``feed_frame``): a ``FrameDecoder`` on its own
-  thread ``device:frame-decoder`` finds the code; its text is re-emitted as a queued signal.
+- a camera's preview frames, while a page asks for them: ``start_camera()`` / ``stop_camera()`` with the
+  terminal's camera (a ``DocumentCamera``: its preview listener feeds the decoder on the camera's preview
+  thread), or ``feed_frame(frame)`` from a page that has frames of its own (the clerk's live preview). A
+  ``FrameDecoder`` on its own thread ``device:frame-decoder`` finds the code (``[devices] decoder`` back
+  end); its text is re-emitted as a queued signal. No camera frames are looked at otherwise.
 
     scans = ScanSource(app, scanner=terminal.scanner)      # kiosk/app.py: terminal.scans
     scans.scanned.connect(window.on_scan)                   # GUI thread; the text is UNTRUSTED: classify it
@@ -39,11 +42,11 @@ class ScanSource(QObject):
     _from_thread = Signal(str)  # queued hop from a device thread to the GUI thread
 
     def __init__(self, app: QObject | None = None, *, scanner=None, wedge: bool = True,
-                 frame_decoder_factory=None, parent: QObject | None = None) -> None:
+                 frame_decoder_factory=None, camera=None, parent: QObject | None = None) -> None:
         """``scanner``: a ``CodeScanner`` (not started) or None; ``wedge``: install the keyboard-wedge
         filter on ``app`` (the QApplication); ``frame_decoder_factory(on_codes, on_error)``: builds a
         ``FrameDecoder`` when the first frame is fed (``kiosk.app.build_frame_decoder_factory``; None:
-        frames are ignored)."""
+        frames are ignored); ``camera``: the terminal's started ``DocumentCamera`` for ``start_camera``."""
         super().__init__(parent)
         self.scanner = scanner
         self.enabled = True
@@ -53,6 +56,8 @@ class ScanSource(QObject):
         self.current_state = scanner.state if scanner is not None else ScannerState.STOPPED
         self._frame_decoder = None
         self._frame_decoder_factory = frame_decoder_factory
+        self.camera = camera
+        self._camera_on = False
         self._from_thread.connect(self._deliver)
         self.wedge = None
         if wedge and app is not None:
@@ -74,6 +79,11 @@ class ScanSource(QObject):
     def can_decode_frames(self) -> bool:
         return self._frame_decoder_factory is not None
 
+    @property
+    def has_camera(self) -> bool:
+        """A camera whose frames ``start_camera`` can read codes from."""
+        return self.camera is not None and self._frame_decoder_factory is not None
+
     def start(self) -> ScanSource:
         """Starts the serial scanner's owner thread (once; the window has connected ``scanned``)."""
         if self.scanner is not None and not self._started and not self._closed:
@@ -83,18 +93,46 @@ class ScanSource(QObject):
 
     # --- camera frames --------------------------------------------------------------------------
 
-    def feed_frame(self, frame) -> None:
-        """A camera preview frame (numpy BGR or grey) in which to look for a code; never blocks (the
-        decoder keeps only the newest frame). The decoder thread starts with the first frame."""
-        if self._closed or not self.enabled or self._frame_decoder_factory is None:
-            return
-        if self._frame_decoder is None:
+    def _decoder(self):
+        if self._frame_decoder is None and self._frame_decoder_factory is not None and not self._closed:
             self._frame_decoder = self._frame_decoder_factory(self._on_thread_codes, self._on_thread_error)
             self._frame_decoder.start()
-        self._frame_decoder.submit(frame)
+        return self._frame_decoder
+
+    def feed_frame(self, frame) -> None:
+        """A camera frame (numpy uint8 RGB or grey) in which to look for a code, from the GUI thread; never
+        blocks (the decoder keeps only the newest frame). The decoder thread starts with the first frame."""
+        if self._closed or not self.enabled:
+            return
+        decoder = self._decoder()
+        if decoder is not None:
+            decoder.submit(frame)
+
+    def start_camera(self) -> bool:
+        """Reads codes from the terminal's camera's preview frames until ``stop_camera`` (the "please scan
+        your code" page is shown). False when there is no camera."""
+        if not self.has_camera or self._closed:
+            return False
+        if not self._camera_on:
+            self._decoder()
+            self._camera_on = True
+            self.camera.set_preview_listener(self._on_preview, max_size=(1280, 720))
+        return True
+
+    def _on_preview(self, preview) -> None:  # the camera's preview thread
+        decoder = self._frame_decoder
+        if decoder is not None and self.enabled and not self._closed:
+            decoder.submit(preview.image)
 
     def stop_camera(self, timeout_s: float = 3.0) -> None:
-        """Stops decoding frames (the page that asked for it is gone); joins the thread (bounded)."""
+        """Stops reading codes from frames (the page that asked for it is gone); joins the decoder's
+        thread (bounded)."""
+        if self._camera_on:
+            self._camera_on = False
+            try:
+                self.camera.set_preview_listener(None)
+            except Exception:  # a camera that failed must not stop the page from closing
+                log.exception("detaching from the camera")
         decoder, self._frame_decoder = self._frame_decoder, None
         if decoder is not None:
             decoder.stop(timeout_s)
