@@ -80,7 +80,8 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
     }
     clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
              "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
-             "devices": {"idcard_reader": readers.get(CLERK_ID, "")}}
+             "devices": {"idcard_reader": readers.get(CLERK_ID, ""), "camera": DEMO_CAMERA,
+                         "scanner": (scanner_urls or {}).get(CLERK_ID, "")}}
     display = {**common(DISPLAY_ID), "role": "display", "terminal_id": DISPLAY_ID,
                "platform": {"url": url, "terminal_secret": secrets[DISPLAY_ID], "timeout_s": 3.0}}
     configs = [citizen, clerk, display]
@@ -118,6 +119,13 @@ class DemoLink:
 SAMPLE_E_LICENCE = "DZZZ:YYZZ:91320100MA1XY8K12E:320100000123456"
 # What the demo's "hostile payload" button scans: a script with a file path, never acted on.
 SAMPLE_HOSTILE = "<script>location='file:///etc/passwd'</script>"
+# The clerk's window (docs/camera.md "Wiring"): a synthetic document camera, and a scanner with e-licences
+# of the sample hall's types (an ID card and a property certificate tick materials; the business licence
+# matches none of window 3's matters and says so).
+DEMO_CAMERA = "synthetic:?size=1280x720&fps=15&still=1.5"
+CLERK_CODES = {"e_licence_id": "DZZZ:JMSFZ:91320100MA1XY8K12E:JM2026000001",
+               "e_licence_property": "DZZZ:BDCQZ:91320100MA1XY8K12E:SU2026000001",
+               "e_licence": SAMPLE_E_LICENCE}
 
 
 def demo_codes(samples: dict[str, list[str]]) -> dict[str, str]:
@@ -155,7 +163,7 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}")
                   for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
     code_samples = seed_samples(server.store)  # appointments for today, cases to track
-    scanners = {CITIZEN_ID: ScannerSimulator(thread_name=f"demo:scanner-{CITIZEN_ID}")}
+    scanners = {tid: ScannerSimulator(thread_name=f"demo:scanner-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []
     try:
@@ -194,7 +202,8 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
             screenshots=Path(screenshots) if screenshots else None,
             id_readers=readers, sample_cards=list(SAMPLE_CARDS), link=link,
             scanners=[DemoScanner("kiosk", "ui_codes.demo.scanner", scanners[CITIZEN_ID],
-                                  demo_codes(code_samples))],
+                                  demo_codes(code_samples)),
+                      DemoScanner("clerk", "materials.demo.clerk_scanner", scanners[CLERK_ID], CLERK_CODES)],
         )
     finally:
         for terminal in terminals:

@@ -16,9 +16,11 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListView,
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
@@ -32,6 +34,7 @@ from ui.texts import Texts
 from ui.worker import Worker
 
 THUMB = QSize(120, 160)
+SMALL_THUMB = QSize(60, 80)
 
 
 class CapturePanel(QWidget):
@@ -40,7 +43,9 @@ class CapturePanel(QWidget):
     _materials_changed = Signal()
 
     def __init__(self, camera: DocumentCamera, materials: MaterialSet, texts: Texts,
-                 parent: QWidget | None = None, *, capture_timeout_s: float = 6.0) -> None:
+                 parent: QWidget | None = None, *, capture_timeout_s: float = 6.0, compact: bool = False) -> None:
+        """``compact``: controls and a row of thumbnails below a wide preview (the clerk's application
+        page); otherwise a column of controls and the page list beside the preview."""
         super().__init__(parent)
         self.camera = camera
         self.materials = materials
@@ -51,6 +56,7 @@ class CapturePanel(QWidget):
         self._id_front = None  # the photo side, waiting for the emblem side
         self._id_step = 0  # 0: not copying an ID card; 1: photo side next; 2: emblem side next
         self._thumbs: dict[int, QIcon] = {}
+        self._thumb_size = THUMB
 
         self.preview = CameraPreview(camera, texts, self)
         self.preview.page_captured.connect(self._on_page)
@@ -87,18 +93,47 @@ class CapturePanel(QWidget):
         self._unsubscribe = materials.subscribe(lambda _pages: self._emit_changed())
         texts.changed.connect(lambda _language: self._refresh_pages())
 
-        side = QVBoxLayout()
-        for widget in (self.capture_button, self.auto_button, self.bw_button, self.id_button, self.prompt,
-                       self.pages_title, self.page_list):
-            side.addWidget(widget)
-        edit = QHBoxLayout()
-        for widget in (self.retake_button, self.delete_button, self.up_button, self.down_button):
-            edit.addWidget(widget)
-        side.addLayout(edit)
-        side.addWidget(self.pdf_button)
-        layout = QHBoxLayout(self)
-        layout.addWidget(self.preview, 3)
-        layout.addLayout(side, 1)
+        edit = QGridLayout()
+        for index, widget in enumerate((self.retake_button, self.delete_button, self.up_button, self.down_button)):
+            edit.addWidget(widget, index // 2, index % 2)
+        if compact:
+            # Below the preview (the clerk's application page, beside its checklist): the buttons, then
+            # the page list as a row of thumbnails, then the edit buttons, all under a wide preview.
+            self.page_list.setFlow(QListView.Flow.LeftToRight)
+            self.page_list.setWrapping(False)
+            self.page_list.setIconSize(SMALL_THUMB)
+            self.page_list.setMinimumWidth(0)
+            self.page_list.setFixedHeight(SMALL_THUMB.height() + 44)
+            self._thumb_size = SMALL_THUMB
+            buttons = QHBoxLayout()
+            for widget in (self.capture_button, self.auto_button, self.bw_button, self.id_button):
+                buttons.addWidget(widget)
+            controls = QHBoxLayout()
+            pages = QVBoxLayout()
+            pages.addWidget(self.pages_title)
+            pages.addWidget(self.page_list)
+            controls.addLayout(pages, 3)
+            controls.addLayout(edit, 2)
+            layout = QVBoxLayout(self)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(self.preview, 1)
+            layout.addWidget(self.prompt)
+            layout.addLayout(buttons)
+            layout.addLayout(controls)
+            self.pdf_button.hide()  # the application takes the pages; no separate export here
+        else:
+            toggles = QGridLayout()  # two by two
+            for index, widget in enumerate((self.capture_button, self.auto_button, self.bw_button, self.id_button)):
+                toggles.addWidget(widget, index // 2, index % 2)
+            side = QVBoxLayout()
+            side.addLayout(toggles)
+            for widget in (self.prompt, self.pages_title, self.page_list):
+                side.addWidget(widget)
+            side.addLayout(edit)
+            side.addWidget(self.pdf_button)
+            layout = QHBoxLayout(self)
+            layout.addWidget(self.preview, 3)
+            layout.addLayout(side, 1)
         self._refresh_pages()
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -211,7 +246,7 @@ class CapturePanel(QWidget):
 
     def _thumbnail(self, page: Material) -> QIcon:
         if page.id not in self._thumbs:
-            image = to_qimage(page.image).scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+            image = to_qimage(page.image).scaled(self._thumb_size, Qt.AspectRatioMode.KeepAspectRatio,
                                                  Qt.TransformationMode.SmoothTransformation)
             self._thumbs[page.id] = QIcon(QPixmap.fromImage(image))
         return self._thumbs[page.id]

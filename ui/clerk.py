@@ -281,6 +281,7 @@ class ApplicationPage(Page):
     def __init__(self, panel: MaterialsPanel) -> None:
         super().__init__()
         self.panel = panel
+        self.box.setContentsMargins(12, 4, 12, 4)
         self.box.addWidget(panel, 1)
 
 

@@ -90,6 +90,8 @@ class ScreenshotWalk(QObject):
                       clerk.queue_page.applicant.show_button.released.emit(), citizen.go_home(),
                       devices.place("kiosk", ELDERLY_CARD) if devices else None)),
         ]
+        if devices is not None and "clerk" in devices.scanners and getattr(clerk, "application_page", None):
+            self.steps += self._application_steps(clerk, devices)
         if devices is not None:  # an elderly citizen identified by card at the kiosk
             self.steps += [
                 ("identified", lambda: citizen.page == "services" and citizen.service.identity is not None
@@ -137,6 +139,35 @@ class ScreenshotWalk(QObject):
             ("not recognised", lambda: citizen.page == "scan" and citizen.scan_page.message.isVisible(),
              lambda: (self.save("citizen-code-not-recognised", citizen), self.save("demo-devices-scanner", devices),
                       citizen.go_home())),
+        ]
+
+    def _application_steps(self, clerk, devices) -> list:
+        """The clerk's application page (ui/materials_panel.py): the matter of the ticket's service, an
+        e-ID licence scanned on the window's scanner, a page captured on the synthetic camera for the
+        next material; then back to the queue (the ticket stays with the clerk)."""
+        panel = clerk.application_page.panel
+
+        def choose_and_scan() -> None:
+            panel.choose_matter(panel.matters[0].code)  # the ticket's service's matters come first
+            devices.scan("clerk", "e_licence_id")
+
+        def capture_next() -> None:
+            for row, spec in enumerate(panel.app.matter.materials):
+                if spec.id not in panel.app.provided:
+                    panel.checklist.setCurrentRow(row)
+                    break
+            panel.capture.capture()
+
+        return [
+            ("application", lambda: clerk.scans is not None and clerk.scans.current_state == "ready"
+             and panel.listing is not None, clerk.show_application),
+            ("camera", lambda: clerk.page == "application" and panel.app is not None
+             and panel.capture is not None and panel.capture.preview.frame is not None, choose_and_scan),
+            ("e-licence", lambda: any(v.value == "elicence" for v in panel.app.provided.values())
+             and panel.capture.preview.frame.quad is not None and panel.capture.preview.frame.sharp, capture_next),
+            ("captured", lambda: any(v.value == "captured" for v in panel.app.provided.values()),
+             lambda: (self.save("clerk-application", clerk), self.save("demo-devices-clerk", devices),
+                      clerk.show_queue())),
         ]
 
     def _technician_steps(self, tech, devices) -> list:

@@ -85,7 +85,10 @@ class DemoDevicesWindow(QWidget):
             self.texts.bind(group, scanner.title_key, setter="setTitle")
             grid = QGridLayout(group)
             for index, sample in enumerate(scanner.codes):
-                scan = self.texts.bind(button("", name=f"scan-{scanner.key}-{sample}"), f"ui_codes.demo.sample.{sample}")
+                label_key = f"ui_codes.demo.sample.{sample}"
+                if not self.texts.tr.has(label_key):  # the clerk's e-licences (ui_materials catalogue)
+                    label_key = f"materials.demo.sample.{sample}"
+                scan = self.texts.bind(button("", name=f"scan-{scanner.key}-{sample}"), label_key)
                 scan.setProperty("compact", True)
                 scan.clicked.connect(lambda _=False, k=scanner.key, s=sample: self.scan(k, s))
                 grid.addWidget(scan, index // 2, index % 2)

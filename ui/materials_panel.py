@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
 from kiosk.domain import Outcome
@@ -87,9 +87,15 @@ class MaterialsPanel(QFrame):
         for b in (self.accept_button, self.notice_button, self.back_button):
             b.setProperty("compact", True)
 
+        self.checklist.setWordWrap(True)
+        self.catalogue_note.hide()
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.back_button)
         left = QVBoxLayout()
-        for widget in (self.title, self.matter_box, self.matter_info, self.catalogue_note, self.checklist):
+        for widget in (self.matter_box, self.matter_info, self.catalogue_note):
             left.addWidget(widget)
+        left.addWidget(self.checklist, 1)
         row = QHBoxLayout()
         row.addWidget(self.original_button)
         row.addWidget(self.clear_button)
@@ -97,22 +103,32 @@ class MaterialsPanel(QFrame):
         left.addWidget(self.missing)
         left.addWidget(self.message)
         actions = QHBoxLayout()
-        for b in (self.accept_button, self.notice_button, self.back_button):
+        for b in (self.accept_button, self.notice_button):
             actions.addWidget(b)
         left.addLayout(actions)
+        left_host = QWidget()
+        left_host.setLayout(left)
+        left_host.setFixedWidth(440)
+        left.setContentsMargins(0, 0, 0, 0)
 
         self.capture = None
         if camera is not None:
             from ui.capture_panel import CapturePanel
 
-            self.capture = CapturePanel(camera, self.materials, texts, self)
+            self.capture = CapturePanel(camera, self.materials, texts, self, compact=True)
+            for b in self.capture.findChildren(QPushButton):
+                b.setProperty("compact", True)  # a desktop window: 60 px targets
             self.capture.message.connect(lambda text: self.message.show_text(text, "notice"))
             capture_host: QWidget = self.capture
         else:
             capture_host = t.bind(label("", "muted"), "materials.no_camera")
-        layout = QHBoxLayout(self)
-        layout.addLayout(left, 2)
-        layout.addWidget(capture_host, 3)
+        body = QHBoxLayout()
+        body.addWidget(left_host)
+        body.addWidget(capture_host, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addLayout(body, 1)
 
         self.matter_box.currentIndexChanged.connect(self._matter_chosen)
         self.original_button.clicked.connect(self.mark_original)
@@ -165,11 +181,13 @@ class MaterialsPanel(QFrame):
             self.catalogue_note.setText(self.texts("materials.catalogue.stale", minutes=int(listing.age_s // 60)))
         else:
             self.catalogue_note.clear()
+        self.catalogue_note.setVisible(listing.stale)
         self._fill_matters()
 
     def _catalogue_failed(self, error: BaseException) -> None:
         log.info("matter catalogue unavailable: %r", error)
         self.catalogue_note.setText(self.texts("materials.catalogue.unavailable"))
+        self.catalogue_note.show()
 
     def set_ticket(self, number: str, service_prefix: str) -> None:
         """A new ticket at the window: a fresh application (the previous pages are wiped)."""
@@ -289,8 +307,9 @@ class MaterialsPanel(QFrame):
             how = app.provided.get(spec.id)
             state = t(f"materials.provided.{how.value}", n=len(app.pages.get(spec.id, []))) if how else \
                 t("materials.provided.none")
-            star = "★ " if spec.required else "   "
-            item = QListWidgetItem(f"{'✔' if how else '☐'} {star}{spec.name}（{spec.form}）— {state}")
+            star = "★ " if spec.required else ""
+            item = QListWidgetItem(f"{'✔' if how else '☐'} {star}{spec.name} · {state}")
+            item.setToolTip(spec.form + (f"（{spec.note}）" if spec.note else ""))
             item.setData(Qt.ItemDataRole.UserRole, spec.id)
             self.checklist.addItem(item)
             if spec.id == selected:
