@@ -1,6 +1,6 @@
 """What happens when a code is scanned: classify it strictly, then resolve it through the platform.
 
-Plain Python over ports, for the kiosk and clerk windows (the lead wires scanners and windows to it):
+Plain Python over ports, for the kiosk and clerk windows (wired in kiosk/app.py and ui/citizen.py; docs/codes.md "Wiring"):
 
     codes = CodeService(appointments_platform, platform_hosts=("zwfw.example.gov.cn",))
     outcome = codes.resolve(payload, request_id=new_request_id())     # kiosk: blocking, run on a worker
