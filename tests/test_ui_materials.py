@@ -5,6 +5,8 @@ real Store in tmp_path, no patching."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -19,10 +21,20 @@ from offline_cache.refcache import ReferenceCache
 from test_services_queue_support import STAFF_PIN, start_hall
 from ui.clerk import ClerkWindow
 from ui.scan_source import ScanSource
+from test_camera_preview import GuiPulse
 
 WAIT_MS = 8000
 USCC = "91320100MA1XY8K12E"
 ID_ELICENCE = f"DZZZ:JMSFZ:{USCC}:320102199001011234"
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread():
+    """Python wrappers of Qt objects from earlier tests are freed here, on the GUI thread, not by a garbage
+    collection that happens to run on a server or device thread (a PySide crash)."""
+    gc.collect()
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -117,9 +129,14 @@ def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, 
         assert panel.app.missing() == []
         assert panel.accept_button.isEnabled()
 
+        pulse = GuiPulse()
+        pulse.start()
         qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.page == "queue" and window.status.current is None, timeout=WAIT_MS)
+        pulse.stop()
+        assert pulse.longest < 0.25, f"the GUI thread stalled for {pulse.longest * 1000:.0f} ms"
         assert window.status.served_today == 1
+        assert len(panel.materials) == 0  # the next ticket starts with no pages in memory
     finally:
         close(window, scans, clients)
     entries = store.entries()
@@ -175,5 +192,40 @@ def test_the_catalogue_comes_from_the_cache_when_offline(qtbot, hall, store, iss
         assert panel.listing.stale
         assert "缓存" in panel.catalogue_note.text()
         assert panel.matters and panel.app is not None
+    finally:
+        close(window, scans, clients)
+
+
+def test_an_id_card_copy_goes_to_the_identity_material_and_a_new_ticket_wipes_the_pages(qtbot, hall, store,
+                                                                                       camera, issue):
+    """GIVEN the application page with no material selected WHEN the clerk copies an ID card (both sides)
+    THEN the copy belongs to the identity material; AND WHEN the next ticket is called THEN the pages are
+    gone from memory and the checklist starts again."""
+    issue("C")
+    issue("C")
+    window, scans, clients = make_clerk(qtbot, hall, store, camera=camera)  # two waiting
+    try:
+        panel = log_in_and_call(qtbot, window)
+        window.show_application()
+        panel.capture.auto_button.setChecked(False)
+        panel.choose_matter("320100-QR-0007")
+        panel.checklist.setCurrentRow(-1)
+        panel.capture.start_id_copy()
+        panel.capture.capture()
+        qtbot.waitUntil(lambda: panel.capture._id_step == 2 and panel.capture.capture_button.isEnabled(),
+                        timeout=WAIT_MS)
+        panel.capture.capture()
+        qtbot.waitUntil(lambda: len(panel.materials) == 1, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: bool(panel.app.pages.get("m1")), timeout=WAIT_MS)
+        assert panel.materials.pages[0].kind == "id_copy"
+        assert panel.app.provided == {"m1": Provision.CAPTURED}
+
+        window.show_queue()
+        qtbot.mouseClick(window.queue_page.action_buttons["no_show"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.ticket_number == "", timeout=WAIT_MS)
+        assert len(panel.materials) == 0 and panel.app.provided == {}
+        qtbot.mouseClick(window.queue_page.action_buttons["call_next"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.ticket_number != "", timeout=WAIT_MS)
+        assert panel.app.pages == {} and not panel.accept_button.isEnabled()
     finally:
         close(window, scans, clients)

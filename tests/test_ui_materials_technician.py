@@ -4,10 +4,22 @@ running when the camera is closed or the window shut."""
 
 from __future__ import annotations
 
+import gc
+
+import pytest
+
 from kiosk import config
 from kiosk.app import build_terminal
 from ui.app import role_window
 from ui.technician_camera import CameraPanel
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread():
+    """Qt wrappers of earlier tests are freed on the GUI thread, never by a collection on a device thread."""
+    gc.collect()
+    yield
+    gc.collect()
 
 
 def camera_config(data_dir) -> config.Config:
