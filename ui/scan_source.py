@@ -188,6 +188,8 @@ class ScanSource(QObject):
         self._closed = True
         if self.wedge is not None:
             self.wedge.close()
+            self.wedge.setParent(None)  # not left behind as a child of the QApplication
+            self.wedge = None
         self.stop_camera(timeout_s)
         if self.scanner is not None and self._started:
             try:
