@@ -109,8 +109,9 @@ def test_resend_a_dead_letter_with_a_reason_from_the_outbox_tab(qtbot, window_fo
     store.mark_dead(rid, "unknown_matter")
     window.show_tab("outbox")
     view = window.outbox.view
-    qtbot.waitUntil(lambda: view.dead.rowCount() == 1 and window.outbox.report is not None, timeout=5000)
-    assert "rejected 1" in window.outbox.summary.text()
+    # The list and the summary refresh on the worker, each in its own time: wait for both.
+    qtbot.waitUntil(lambda: view.dead.rowCount() == 1 and "rejected 1" in window.outbox.summary.text(),
+                    timeout=5000)
     view.dead.selectRow(0)
     view.why.setText("matter code fixed on the platform")
     view.resend_button.click()
