@@ -236,7 +236,8 @@ def test_with_the_platform_down_a_code_gets_a_calm_message(qtbot, hall, parts):
 def test_a_code_held_to_the_kiosk_camera_checks_in_while_the_scan_page_is_shown(qtbot, hall, tmp_path):
     """GIVEN a kiosk built by the composition root with a camera ([devices] camera = folder of frames
     showing an appointment's QR code) WHEN the person opens "预约签到" THEN the camera's preview frames are
-    decoded and the appointment checks in; on the result page the camera is no longer read."""
+    decoded and the appointment checks in; the page showed the camera's live picture meanwhile; on the
+    result page the camera is no longer read."""
     import qrcode
     from PIL import Image
 
@@ -266,6 +267,7 @@ def test_a_code_held_to_the_kiosk_camera_checks_in_while_the_scan_page_is_shown(
         qtbot.waitUntil(lambda: window.issued is not None and window.issued.print_state is PrintState.PRINTED,
                         timeout=WAIT_MS * 2)
         assert window.issued.ticket.appointment and window.code_outcome.code.payload == code
+        assert window.scan_preview is not None and window.scan_preview.shown >= 1
         assert not terminal.scans._camera_on and terminal.scans._frame_decoder is None
     finally:
         window.close()

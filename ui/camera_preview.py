@@ -19,8 +19,10 @@ camera reconnects by itself).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, Slot
@@ -29,6 +31,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from kiosk.ports.camera import CapturedPage, Cleanup, DocumentCamera, PreviewFrame
 from ui.texts import Texts
+
+log = logging.getLogger(__name__)
 
 STALE_S = 1.5  # no frame for this long: say the camera is not there (it is reconnecting)
 
@@ -50,9 +54,14 @@ class PreviewBridge(QObject):
     frame_ready = Signal()
     page_captured = Signal(object)  # CapturedPage
 
-    def __init__(self, camera: DocumentCamera, parent: QObject | None = None) -> None:
+    def __init__(self, camera: DocumentCamera, parent: QObject | None = None,
+                 tap: Callable[[PreviewFrame], None] | None = None) -> None:
         super().__init__(parent)
         self.camera = camera
+        # Also given every preview frame, on the camera's preview thread: the camera has one preview
+        # listener, so a page that shows the preview and reads codes from it (the kiosk's scan page)
+        # hands the frames on here rather than attaching a second listener.
+        self.tap = tap
         self._lock = threading.Lock()
         self._latest: tuple[QImage, PreviewFrame] | None = None
         self._pending = False
@@ -76,6 +85,11 @@ class PreviewBridge(QObject):
     def _on_preview(self, frame: PreviewFrame) -> None:  # the camera's preview thread
         if self._closed:
             return
+        if self.tap is not None:
+            try:
+                self.tap(frame)
+            except Exception:  # a failing reader of the frames must not stop the preview
+                log.exception("preview frame tap failed")
         image = to_qimage(frame.image)
         with self._lock:
             self._latest = (image, frame)
@@ -105,13 +119,14 @@ class PreviewBridge(QObject):
 class CameraPreview(QWidget):
     page_captured = Signal(object)  # CapturedPage from auto-capture, on the GUI thread
 
-    def __init__(self, camera: DocumentCamera, texts: Texts, parent: QWidget | None = None) -> None:
+    def __init__(self, camera: DocumentCamera, texts: Texts, parent: QWidget | None = None, *,
+                 tap: Callable[[PreviewFrame], None] | None = None) -> None:
         super().__init__(parent)
         self.texts = texts
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 180)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self._bridge = PreviewBridge(camera, self)
+        self._bridge = PreviewBridge(camera, self, tap)
         self._bridge.frame_ready.connect(self._take_frame)
         self._bridge.page_captured.connect(self.page_captured)
         self._image: QImage | None = None

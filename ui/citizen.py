@@ -57,6 +57,7 @@ from kiosk.services.queue import (
 )
 from kiosk.domain.codes import CodeKind
 from ui.bridge import EventBridge
+from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
 from ui.citizen_pages import (
     BusyPage,
@@ -132,6 +133,12 @@ class CitizenWindow(QWidget):
         self.code_outcome = None  # the last resolved code (tests, the demo walk)
         self.home = HomePage(t, codes=codes is not None)
         self.scan_page = ScanPage(t, camera=bool(scans is not None and scans.has_camera))
+        # With a camera, the scan page shows its live picture so the person sees where to hold the
+        # phone; the code reader takes its frames from the preview (one preview listener per camera).
+        self.scan_preview: CameraPreview | None = None
+        if scans is not None and codes is not None and scans.has_camera:
+            self.scan_preview = CameraPreview(scans.camera, t, tap=scans.preview_tap())
+            self.scan_page.add_preview(self.scan_preview)
         self.tracking_page = TrackingPage(t)
         self.services_page = ServicesPage(t, service.clock)
         self.confirm_page = ConfirmPage(t, id_reader_available=id_reader_available)
@@ -239,6 +246,8 @@ class CitizenWindow(QWidget):
         if self.sync_notice is not None:
             self.sync_notice.shutdown()
         self.idle.close()
+        if self.scan_preview is not None:
+            self.scan_preview.stop()
         if self.scans is not None and self.codes is not None:
             self.scans.stop_camera()
             try:
@@ -259,8 +268,14 @@ class CitizenWindow(QWidget):
         if self.scans is not None and self.codes is not None:
             # The camera reads codes only while the "please scan your code" page is shown.
             if page is self.scan_page:
-                self.scans.start_camera()
+                if self.scan_preview is not None:
+                    self.scans.preview_tap()  # the code reader's thread, again after the last stop
+                    self.scan_preview.start()
+                else:
+                    self.scans.start_camera()
             else:
+                if self.scan_preview is not None:
+                    self.scan_preview.stop()
                 self.scans.stop_camera()
         if page is self.home:
             self.idle.disarm()

@@ -71,7 +71,7 @@ class ScanPage(Page):
         self.back_button = texts.bind(button("", name="scan-back"), "ui.common.back_home")
         self.back_button.clicked.connect(self.back)
         # Where to scan (and the message) on the left, the keypad on the right: fits 1280×800.
-        info = QVBoxLayout()
+        info = self.info = QVBoxLayout()
         info.setSpacing(16)
         for widget in (self.where, self.message, self.or_type, self.field):
             info.addWidget(widget)
@@ -84,6 +84,13 @@ class ScanPage(Page):
         self.box.addLayout(row, 1)
         self.box.addWidget(self.back_button)
         texts.changed.connect(lambda _: self._refresh())
+
+    def add_preview(self, preview: QWidget) -> None:
+        """Shows the camera's live picture under where-to-scan (kiosks with a camera)."""
+        preview.setObjectName("scan-preview")
+        preview.setMinimumSize(480, 270)
+        preview.setMaximumHeight(300)
+        self.info.insertWidget(1, preview)
 
     def _key(self, grid: QGridLayout, digit: str, row: int, column: int) -> None:
         key = button(digit, "primary", name=f"scan-key-{digit}")

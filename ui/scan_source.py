@@ -119,6 +119,15 @@ class ScanSource(QObject):
             self.camera.set_preview_listener(self._on_preview, max_size=(1280, 720))
         return True
 
+    def preview_tap(self):
+        """For a page that shows the camera's live preview itself (the kiosk's scan page): a function to
+        give every preview frame to (``CameraPreview(tap=…)``), which looks for codes in them until
+        ``stop_camera``. None when there is no camera."""
+        if not self.has_camera or self._closed:
+            return None
+        self._decoder()
+        return self._on_preview
+
     def _on_preview(self, preview) -> None:  # the camera's preview thread
         decoder = self._frame_decoder
         if decoder is not None and self.enabled and not self._closed:
