@@ -170,3 +170,31 @@ def test_kiosk_run_stops_when_the_store_key_file_is_readable_by_others(hall, tmp
                             cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "key_file" in result.stderr
+
+
+def test_a_clerk_sees_a_refused_record_and_resends_it_with_a_reason(qtbot, hall, tmp_path):
+    """GIVEN the clerk's window over its terminal's store with a record the platform refused for good
+    WHEN the clerk opens "未上传记录" from the status area, selects it, gives a reason and resends THEN it
+    is queued again and the audit log names the clerk's terminal and the reason."""
+    cfg = role_config("clerk", "W-03", hall.server.url, hall.secrets["W-03"], tmp_path / "clerk")
+    terminal = build_terminal(cfg, sync_options=FAST)
+    window = role_window(terminal, language="zh_CN")
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        store = terminal.sync.store
+        rid = store.enqueue(RecordKind.CLERK_ACTION, {"window": 3, "action": "finish"})
+        store.mark_dead(rid, "unknown_matter")
+        assert window.outbox_button.text() == "未上传记录"
+        window.outbox_button.click()
+        view = window.outbox_window
+        qtbot.waitUntil(lambda: view.dead.rowCount() == 1, timeout=5000)
+        view.dead.selectRow(0)
+        view.why.setText("事项编码已在平台更正")
+        view.resend_button.click()
+        qtbot.waitUntil(lambda: store.entry(rid).state in ("queued", "inflight", "acked"), timeout=5000)
+        entry = store.audit_log()[0]
+        assert entry.why == "事项编码已在平台更正" and entry.actor.startswith("clerk")
+    finally:
+        window.close()
+        terminal.close()

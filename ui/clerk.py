@@ -351,6 +351,8 @@ class ClerkWindow(QWidget):
         # The status area (issue 6): online/offline, records waiting and the oldest's age, a progress bar
         # while a backlog drains. Fed by the engine's events, never by a store call on this thread.
         self.sync_status = None
+        self._engine = None  # the sync engine once attached (its store holds the outbox)
+        self.outbox_window = None  # the outbox and dead letters, opened by the clerk
         self._layout = layout
         if sync_engine is not None:
             self.attach_sync(sync_engine)
@@ -400,8 +402,35 @@ class ClerkWindow(QWidget):
         if self.sync_status is not None or self._closed:
             return
         self.sync_status = status_bar(engine, language=self.texts.language, parent=self)
-        self._layout.addWidget(self.sync_status)
+        if self.sync_status is None:
+            return
+        # Clerks fix and resend, or discard, records the platform refused (dead letters), as technicians do.
+        self._engine = engine
+        self.outbox_button = self.texts.bind(button("", name="outbox"), "ui.clerk.outbox")
+        self.outbox_button.setProperty("compact", True)
+        self.outbox_button.clicked.connect(self.show_outbox)
+        bar = QHBoxLayout()
+        bar.addWidget(self.sync_status, 1)
+        bar.addWidget(self.outbox_button)
+        self._layout.addLayout(bar)
         self.texts.changed.connect(self.sync_status.set_language)
+
+    def show_outbox(self) -> None:
+        """The records waiting and the dead letters of this terminal's store, in a window of their own; a
+        resend or discard is audited under the clerk's staff id."""
+        if self._engine is None or self._closed:
+            return
+        if self.outbox_window is None:
+            from ui.sync_status import OutboxView
+
+            session = self.service.session
+            actor = f"clerk:{session.staff_id}" if session is not None else "clerk"
+            self.outbox_window = OutboxView(self._engine.store, self._engine, language=self.texts.language,
+                                            actor=actor)
+            self.outbox_window.setWindowTitle(self.texts("ui.clerk.outbox"))
+            self.outbox_window.resize(960, 600)
+        self.outbox_window.show()
+        self.outbox_window.raise_()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()
@@ -421,6 +450,9 @@ class ClerkWindow(QWidget):
             self.application_page.panel.shutdown()
         if self.sync_status is not None:
             self.sync_status.shutdown()
+        if self.outbox_window is not None:
+            self.outbox_window.shutdown()
+            self.outbox_window.close()
         self.reader.close()
         self.bridge.close()
         self.worker.shutdown()
