@@ -229,3 +229,46 @@ def test_an_id_card_copy_goes_to_the_identity_material_and_a_new_ticket_wipes_th
         assert panel.app.pages == {} and not panel.accept_button.isEnabled()
     finally:
         close(window, scans, clients)
+
+
+def test_an_elicence_shown_under_the_document_camera_marks_its_material(qtbot, hall, store, issue, tmp_path):
+    """GIVEN window 3 with a document camera (frames of a phone showing the citizen's ID e-licence QR) and
+    the application page open for the residence-permit matter WHEN the code is in view THEN it is read
+    from the live preview's frames and the ID material is marked provided by e-licence; back on the queue
+    page the camera's frames are no longer read."""
+    import qrcode
+    from PIL import Image
+
+    from kiosk.app import build_frame_decoder_factory
+    from kiosk.config import parse
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    picture = Image.new("RGB", (1280, 720), "white")
+    picture.paste(qrcode.make(ID_ELICENCE, box_size=7, border=4).convert("RGB"), (440, 120))
+    picture.save(frames / "phone.png")
+    spec = f"folder:{frames}?hold=0.2"
+    cfg = parse({"role": "clerk", "terminal_id": "W-03", "hall_id": "h", "window": {"number": 3},
+                 "platform": {"url": hall.server.url, "terminal_secret": "x"}, "devices": {"camera": spec}})
+    camera = CaptureService(spec)
+    camera.start(timeout_s=5)
+    client = hall.client("W-03")
+    sync_client = SyncClient(hall.server.url, "W-03", hall.secrets["W-03"], timeout_s=1.0)
+    scans = ScanSource(None, wedge=False, camera=camera, frame_decoder_factory=build_frame_decoder_factory(cfg))
+    window = ClerkWindow(ClerkQueueService(client, 3), application=ApplicationService(store),
+                         catalogue=MatterCatalogue(ReferenceCache(store, sync_client)), camera=camera, scans=scans)
+    qtbot.addWidget(window)
+    window.show()
+    issue("C")
+    try:
+        panel = log_in_and_call(qtbot, window)
+        panel.choose_matter("320100-QR-0007")
+        assert "m1" in [m.id for m in panel.app.missing()]
+        qtbot.mouseClick(window.queue_page.application_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: panel.app.provided.get("m1") is Provision.ELICENCE, timeout=WAIT_MS * 2)
+        assert panel.capture.preview.shown >= 1
+        window.show_queue()
+        assert scans._frame_decoder is None
+    finally:
+        close(window, scans, (client, sync_client))
+        camera.stop()

@@ -142,6 +142,10 @@ class CameraPreview(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(960, 540)
 
+    def set_tap(self, tap: Callable[[PreviewFrame], None] | None) -> None:
+        """Also gives every preview frame to ``tap`` (on the camera's preview thread), or stops doing so."""
+        self._bridge.tap = tap
+
     # --- lifecycle ------------------------------------------------------------------------------------
 
     def start(self, *, auto_capture: bool = False, cleanup: Cleanup = Cleanup.COLOUR) -> None:

@@ -447,6 +447,7 @@ class ClerkWindow(QWidget):
             except (RuntimeError, TypeError):
                 pass
         if self.application_page is not None:
+            self._stop_application_camera()
             self.application_page.panel.shutdown()
         if self.sync_status is not None:
             self.sync_status.shutdown()
@@ -511,7 +512,7 @@ class ClerkWindow(QWidget):
         self._close_choice()
         self.queue_page.message.clear_text()
         if self.application_page is not None:
-            self.application_page.panel.stop_camera()
+            self._stop_application_camera()
             self.application_page.panel.set_ticket("", "")
         self.stack.setCurrentWidget(self.login_page)
 
@@ -595,15 +596,27 @@ class ClerkWindow(QWidget):
 
     # --- the application page ------------------------------------------------------------------------
 
+    def _stop_application_camera(self) -> None:
+        panel = self.application_page.panel
+        panel.stop_camera()
+        if panel.capture is not None:
+            panel.capture.preview.set_tap(None)
+        if self.scans is not None:
+            self.scans.stop_camera()
+
     def show_application(self) -> None:
         if self.application_page is None or self.page != "queue":
             return
         self.stack.setCurrentWidget(self.application_page)
-        self.application_page.panel.start_camera()
+        panel = self.application_page.panel
+        if panel.capture is not None and self.scans is not None and self.scans.has_camera:
+            # An e-licence shown on a phone under the document camera is read from the preview's frames.
+            panel.capture.preview.set_tap(self.scans.preview_tap())
+        panel.start_camera()
 
     def show_queue(self) -> None:
         if self.application_page is not None:
-            self.application_page.panel.stop_camera()
+            self._stop_application_camera()
         if self.service.session is not None:
             self.stack.setCurrentWidget(self.queue_page)
 
