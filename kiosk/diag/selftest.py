@@ -118,7 +118,13 @@ def check_decoders() -> str:
     zb = pyzbar.decode(image)
     if not zx or not zb:
         raise RuntimeError(f"zxing-cpp read {zx}, zbar read {len(zb)} codes")
-    return f"zxing-cpp {getattr(zxingcpp, '__version__', '?')}, zbar loaded, OpenCV {cv2.__version__}"
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        zx_version = version("zxing-cpp")
+    except PackageNotFoundError:  # a frozen build without the distribution's metadata
+        zx_version = getattr(zxingcpp, "__version__", "(version unknown)")
+    return f"zxing-cpp {zx_version}, zbar loaded, OpenCV {cv2.__version__}"
 
 
 CHECKS: list[tuple[str, Callable[[], str]]] = [
