@@ -495,6 +495,11 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             platform, main, fallback_printer=fallback,
             offline_tickets=terminal.sync.tickets if terminal.sync else None,
             reference=terminal.sync.reference if terminal.sync else None)
+        # Printer faults and recoveries go to the platform through the outbox (device_health records).
+        from kiosk.services.health import DeviceHealthReporter
+
+        health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
+        terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
     elif cfg.role == "technician":
         from kiosk.services.diagnostics import Diagnostics
