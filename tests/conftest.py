@@ -26,6 +26,31 @@ def _live_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.is_alive()}
 
 
+# --- the hall most tests run against ----------------------------------------------------------------
+
+
+@pytest.fixture
+def hall(tmp_path):
+    """The reference hall server on loopback over a fresh database with the sample hall, its terminals
+    (K-01 kiosk, W-03 clerk, D-01 display …) and staff provisioned (tests/test_services_queue_support.py)."""
+    from test_services_queue_support import start_hall
+
+    hall = start_hall(tmp_path / "hall.db")
+    yield hall
+    hall.server.stop()
+
+
+@pytest.fixture
+def printers():
+    """A kiosk's main and spare ticket printers, virtual (they keep every job's bytes)."""
+    from test_services_queue_support import virtual_printer
+
+    main, spare = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
+    yield main, spare
+    main.close()
+    spare.close()
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_threads(request):
     """Fails the test if a thread it started is still running shortly after it ends."""

@@ -5,20 +5,13 @@ Store."""
 from __future__ import annotations
 
 import pytest
-from test_services_queue_support import start_hall, virtual_printer
+from test_services_queue_support import virtual_printer
 
 from kiosk.ports import PrinterStatus
 from kiosk.ports.outbox import RecordKind
 from kiosk.services.health import DeviceHealthReporter
 from kiosk.services.queue import KioskQueueService
 from offline_cache import Store
-
-
-@pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from test_services_queue_support import STAFF_PIN, start_hall, unused_port
+from test_services_queue_support import STAFF_PIN, unused_port
 
 from devices.idcard.cards import SAMPLE_CARDS
 from devices.idcard.simulator import IdCardSimulator
@@ -31,13 +31,6 @@ TODAY = date(2026, 11, 21)
 def card(key: str):
     sample = SAMPLE_CARDS[key]
     return parse_text(sample.text, sample.photo)
-
-
-@pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
 
 
 @pytest.fixture

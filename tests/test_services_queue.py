@@ -30,13 +30,6 @@ from kiosk.services.queue import (
 
 
 @pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
-
-
-@pytest.fixture
 def printers():
     main, fallback = virtual_printer("kiosk-main"), virtual_printer("kiosk-fallback")
     yield main, fallback

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 from PySide6.QtCore import Qt
-from test_services_queue_support import small_hall, start_hall, virtual_printer
+from test_services_queue_support import small_hall, start_hall
 
 from kiosk.errors import PlatformRejected
 from kiosk.platform_client import PlatformClient
@@ -21,21 +21,6 @@ from kiosk.services.queue import KioskQueueService, PrintState, TicketIssued
 from ui.citizen import CitizenWindow
 
 WAIT_MS = 5000
-
-
-@pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
-
-
-@pytest.fixture
-def printers():
-    main, spare = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
-    yield main, spare
-    main.close()
-    spare.close()
 
 
 def open_window(qtbot, platform, printers, **options) -> CitizenWindow:

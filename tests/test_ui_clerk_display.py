@@ -34,13 +34,6 @@ class RecordingSpeaker:
 
 
 @pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
-
-
-@pytest.fixture
 def issue(hall):
     client = hall.client("K-01")
     kiosk = KioskQueueService(client, None)

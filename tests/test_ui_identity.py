@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton
-from test_services_queue_support import STAFF_PIN, start_hall, virtual_printer
+from test_services_queue_support import STAFF_PIN
 
 from devices.idcard import open_reader
 from devices.idcard.cards import SampleCard, resident_text, sample_photo, with_check_digit
@@ -35,21 +35,6 @@ EXPIRED = SampleCard("expired", "resident card that expired in 2020", resident_t
     name="王小明", sex="male", ethnicity="01", birth=date(1980, 5, 1), address="江苏省南京市鼓楼区北京西路1号",
     id_number=with_check_digit("32010619800501001"), authority="南京市公安局鼓楼分局",
     valid_from=date(2010, 1, 1), valid_to=date(2020, 1, 1)), sample_photo("expired"))
-
-
-@pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
-
-
-@pytest.fixture
-def printers():
-    main, spare = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
-    yield main, spare
-    main.close()
-    spare.close()
 
 
 @pytest.fixture

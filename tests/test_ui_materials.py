@@ -18,7 +18,7 @@ from kiosk.services.application import ApplicationService, MatterCatalogue, Prov
 from kiosk.services.queue import ClerkQueueService, KioskQueueService
 from offline_cache import Store
 from offline_cache.refcache import ReferenceCache
-from test_services_queue_support import STAFF_PIN, start_hall
+from test_services_queue_support import STAFF_PIN
 from ui.clerk import ClerkWindow
 from ui.scan_source import ScanSource
 from test_camera_preview import GuiPulse
@@ -35,13 +35,6 @@ def collect_on_the_gui_thread():
     gc.collect()
     yield
     gc.collect()
-
-
-@pytest.fixture
-def hall(tmp_path):
-    hall = start_hall(tmp_path / "hall.db")
-    yield hall
-    hall.server.stop()
 
 
 @pytest.fixture
