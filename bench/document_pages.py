@@ -3,7 +3,7 @@
     .venv/bin/python bench/document_pages.py            # 60 frames at 5 MP, the preview, the widget
     .venv/bin/python bench/document_pages.py --frames 12 --no-widget     # a quick look while developing
 
-1. **Detection at 5 MP.** ``--frames`` synthetic frames of 2592 × 1944 (devices/camera/synthetic.py,
+1. **Detection at 5 MP.** ``--frames`` synthetic frames of 2592 × 1944 (simulators/camera_scenes.py,
    ``bench_scenes``: A4 forms, both sides of an ID card and receipts on a dark pad, wood and a light desk,
    with perspective, uneven light, shadow bands, a finger over an edge and motion blur, MJPG-compressed),
    generated deterministically here and never written to disk. For each frame: the overlap (IoU) of the
@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 
 from devices.camera import detect, geometry, process  # noqa: E402
 from devices.camera.sources import open_source  # noqa: E402
-from devices.camera.synthetic import bench_scenes, compose  # noqa: E402
+from simulators.camera_scenes import bench_scenes, compose  # noqa: E402
 
 
 def timed(fn, image, repeat: int) -> tuple[np.ndarray | None, float, float]:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/idcard_read.py            # 20 cards at 115200 baud, 4 at 9600
     .venv/bin/python bench/idcard_read.py --quick    # 5 and 2
 
-The reader simulator (devices/idcard/simulator.py) emulates the line: each command and answer takes
+The reader simulator (simulators/idcard.py) emulates the line: each command and answer takes
 bytes × 10 / baud seconds (8N1), answers arriving in 64-byte pieces. The driver polls "find card" every
 0.3 s as vendors do; once a card is found it selects and reads at once. For each card:
 
@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devices.idcard.cards import SAMPLE_CARDS  # noqa: E402
+from simulators.idcard_cards import SAMPLE_CARDS  # noqa: E402
 from devices.idcard.protocol import Command, Status, wire_time_s  # noqa: E402
 from devices.idcard.reader import IdCardReader  # noqa: E402
-from devices.idcard.simulator import IdCardSimulator  # noqa: E402
-from kiosk.ports.idcard import ReaderState  # noqa: E402
+from simulators.idcard import IdCardSimulator  # noqa: E402
+from core.ports.idcard import ReaderState  # noqa: E402
 
 
 def run(baudrate: int, cards: int) -> dict[str, float]:

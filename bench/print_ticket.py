@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from devices.printer.ticket import ticket_job  # noqa: E402
-from kiosk.config import PrinterConfig  # noqa: E402
-from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window  # noqa: E402
-from kiosk.ports.printer import TicketSlip  # noqa: E402
+from core.config import PrinterConfig  # noqa: E402
+from core.domain import HallInfo, Service, Ticket, TicketState, Window  # noqa: E402
+from core.ports.printer import TicketSlip  # noqa: E402
 
 BAUD = 9600
 

@@ -86,7 +86,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from kiosk.hall_server import ServerThread, sample_hall
+    from hall_server import ServerThread, sample_hall
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_LOGGING_RULES": "qt.qpa.*=false",
            "PYTHONPATH": str(ROOT), "KIOSK_READY_MARKER": "1", "KIOSK_WINDOWED": "1"}

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from faultproxy import FaultProxy  # noqa: E402
 
-from kiosk.hall_server import ServerThread, sample_hall  # noqa: E402
-from kiosk.platform_client.sync import SyncClient  # noqa: E402
-from kiosk.ports.outbox import AttachmentIn, canonical_json  # noqa: E402
+from hall_server import ServerThread, sample_hall  # noqa: E402
+from platform_client.sync import SyncClient  # noqa: E402
+from core.ports.outbox import AttachmentIn, canonical_json  # noqa: E402
 from offline_cache import Store  # noqa: E402
 from offline_cache.engine import SyncEngine  # noqa: E402
 

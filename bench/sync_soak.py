@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from kiosk.ports.outbox import AttachmentIn, content_hash  # noqa: E402
+from core.ports.outbox import AttachmentIn, content_hash  # noqa: E402
 
 NAMES = ("李䶮", "王小明", "欧阳娜娜", "张𠀀", "陈思")
 LARGE_EVERY = 25
@@ -72,7 +72,7 @@ def expected(i: int) -> tuple[str, dict[str, int]]:
 
 # --- the child: one terminal ---------------------------------------------------------------------------
 def child(args: argparse.Namespace) -> int:
-    from kiosk.platform_client.sync import SyncClient
+    from platform_client.sync import SyncClient
     from offline_cache import Store
     from offline_cache.engine import SyncEngine
 
@@ -116,7 +116,7 @@ def _phase(data_dir: Path, n: int) -> str:
 def parent(args: argparse.Namespace) -> int:
     from faultproxy import FaultProxy
 
-    from kiosk.hall_server import ServerThread, sample_hall
+    from hall_server import ServerThread, sample_hall
     from offline_cache import Store
 
     rng = random.Random(args.seed)

@@ -32,9 +32,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kiosk.errors import PlatformError  # noqa: E402
-from kiosk.hall_server import HallStore, sample_hall  # noqa: E402
-from kiosk.platform_client import PlatformClient  # noqa: E402
+from core.errors import PlatformError  # noqa: E402
+from hall_server import HallStore, sample_hall  # noqa: E402
+from platform_client import PlatformClient  # noqa: E402
 
 PREFIXES = "ABCDEFGH"
 

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from kiosk.errors import DeviceBusy, DeviceTimeout
+from core.errors import DeviceBusy, DeviceTimeout
 
 T = TypeVar("T")
 

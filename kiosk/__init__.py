@@ -1,7 +1,13 @@
-"""Hall terminal: citizen kiosk, clerk window, hall display and device diagnostics.
+"""The roof of the hall terminal: the ``kiosk`` command and the composition root.
 
-The package map is in docs/architecture.md. This package holds the core (domain, ports, services),
-the platform client, the reference hall server and the composition root (app.py, cli.py).
+- ``cli``: the ``kiosk`` command (``python -m kiosk``);
+- ``app``: builds one terminal from its configuration, choosing the adapter behind every port of the core;
+- ``diag``: the technician's ``kiosk diag …`` commands;
+- ``demo``: the whole hall on one machine, over the simulators (``kiosk demo``).
+
+The floors below it are drawn in docs/architecture.md.
 """
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

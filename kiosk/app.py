@@ -34,13 +34,13 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from kiosk import logs
-from kiosk.config import Config, PrinterConfig
-from kiosk.errors import ConfigError, DeviceError
-from kiosk.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
-from kiosk.ports.idcard import IdCardReaderPort
-from kiosk.services.announce import Speaker, default_speaker
-from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
+from core import logs
+from core.config import Config, PrinterConfig
+from core.errors import ConfigError, DeviceError
+from core.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
+from core.ports.idcard import IdCardReaderPort
+from core.services.announce import Speaker, default_speaker
+from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,13 @@ class Terminal:
     speaker: Speaker | None = None
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
-    diagnostics: object | None = None  # technician role: kiosk.services.diagnostics.Diagnostics
+    diagnostics: object | None = None  # technician role: core.services.diagnostics.Diagnostics
     sync_factory: object | None = None  # builds ``sync`` later (``kiosk run``: after the home screen is up)
     # Codes (docs/codes.md, "Wiring"): the serial scanner of ``[devices] scanner`` (not started; None: only
     # keyboard-wedge scanners), what a code opens, the camera-frame decoder's factory (``[devices] camera``
     # set), and the ``ui.scan_source.ScanSource`` the window's role builds over them (ui/app.py).
     scanner: object | None = None
-    codes: object | None = None  # kiosk.services.codes.CodeService (citizen, clerk)
+    codes: object | None = None  # core.services.codes.CodeService (citizen, clerk)
     frame_decoder_factory: object | None = None
     scans: object | None = None
     # The clerk's application page (docs/camera.md, "Wiring"): the document camera of ``[devices] camera``
@@ -74,8 +74,8 @@ class Terminal:
     # service over the store and the matter catalogue over the reference cache (both resolved when used:
     # the store may be built after the window).
     camera: object | None = None
-    application: object | None = None  # kiosk.services.application.ApplicationService
-    catalogue: object | None = None  # kiosk.services.application.MatterCatalogue
+    application: object | None = None  # core.services.application.ApplicationService
+    catalogue: object | None = None  # core.services.application.MatterCatalogue
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -182,7 +182,7 @@ class ConnectedOnFirstUse:
     def client(self):
         with self._lock:
             if self._client is None:
-                from kiosk.platform_client import PlatformClient
+                from platform_client import PlatformClient
 
                 p = self._cfg.platform
                 self._client = PlatformClient(p.url, self._cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s)
@@ -304,7 +304,7 @@ class AppointmentsOnFirstUse:
     def _appointments(self):
         with self._lock:
             if self._client is None:
-                from kiosk.platform_client.appointments import AppointmentsClient
+                from platform_client.appointments import AppointmentsClient
 
                 client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
                 self._client = AppointmentsClient(client)
@@ -322,7 +322,9 @@ def build_camera(cfg: Config, *, timeout_s: float = 5.0):
     if not cfg.devices.camera:
         return None
     from devices.camera import open_camera
+    from kiosk.simulated import enable_simulated_camera
 
+    enable_simulated_camera(cfg.devices.camera)
     camera = open_camera(cfg.devices.camera)
     try:
         camera.start(timeout_s=timeout_s)
@@ -335,7 +337,7 @@ def build_camera(cfg: Config, *, timeout_s: float = 5.0):
 def build_application(terminal: Terminal) -> None:
     """The clerk's application service and matter catalogue over the terminal's store and reference
     cache (looked up when used: ``kiosk run`` builds the store once the window is up)."""
-    from kiosk.services.application import ApplicationService, MatterCatalogue
+    from core.services.application import ApplicationService, MatterCatalogue
 
     terminal.application = ApplicationService(lambda: terminal.sync.store if terminal.sync else None,
                                               codes=terminal.codes)
@@ -343,8 +345,8 @@ def build_application(terminal: Terminal) -> None:
 
 
 def build_codes(cfg: Config, platform):
-    """What a scanned code opens (kiosk/services/codes.py), over the terminal's platform."""
-    from kiosk.services.codes import CodeService
+    """What a scanned code opens (core/services/codes.py), over the terminal's platform."""
+    from core.services.codes import CodeService
 
     return CodeService(AppointmentsOnFirstUse(platform))
 
@@ -355,7 +357,7 @@ class SyncParts:
     and hall reference cache. ``close`` stops the engine first (bounded), then closes the rest."""
 
     store: object  # offline_cache.Store
-    client: object  # kiosk.platform_client.sync.SyncClient
+    client: object  # platform_client.sync.SyncClient
     reference: object  # offline_cache.refcache.ReferenceCache
     engine: object | None = None  # offline_cache.engine.SyncEngine
     tickets: object | None = None  # offline_cache.tickets.OfflineTickets
@@ -388,7 +390,7 @@ def build_sync(cfg: Config, *, engine: bool = True, tickets: bool | None = None,
                engine_options: dict | None = None) -> SyncParts:
     """The store, client, engine and caches of ``cfg`` (the engine not started: ``SyncParts.start``).
     ``tickets``: lease and issue offline numbers (default: for the citizen role)."""
-    from kiosk.platform_client.sync import SyncClient
+    from platform_client.sync import SyncClient
     from offline_cache import Store
     from offline_cache.engine import SyncEngine
     from offline_cache.refcache import ReferenceCache
@@ -438,7 +440,7 @@ def housekeeping(parts: SyncParts) -> list:
 def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatform | None):
     """The technician's ``Diagnostics`` with the real adapters: the printers' own drivers, the test page
     and renderer of devices/printer, an ID-card reader built per read from ``[devices] idcard_reader``."""
-    from kiosk.services.diagnostics import Diagnostics
+    from core.services.diagnostics import Diagnostics
 
     def test_page(printer_cfg: PrinterConfig, status: PrinterStatus, language: str) -> bytes:
         from devices.printer.testpage import printer_test_page
@@ -468,8 +470,20 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
             return open_and_measure(cfg.devices.camera, frames=frames, timeout_s=5.0)
 
+    scanner = None
+    if cfg.devices.scanner:
+        def scanner():
+            from devices.scanner import SerialScanner
+
+            return SerialScanner(cfg.devices.scanner)
+
+    def decode_image(path: str) -> dict:
+        from kiosk.diag.decode import decode_file, still_decoder
+
+        return decode_file(path, still_decoder())
+
     return Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
-                       render=render, reader=reader, camera=camera)
+                       render=render, reader=reader, camera=camera, scanner=scanner, decode_image=decode_image)
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,
@@ -496,13 +510,13 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             offline_tickets=terminal.sync.tickets if terminal.sync else None,
             reference=terminal.sync.reference if terminal.sync else None)
         # Printer faults and recoveries go to the platform through the outbox (device_health records).
-        from kiosk.services.health import DeviceHealthReporter
+        from core.services.health import DeviceHealthReporter
 
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
     elif cfg.role == "technician":
-        from kiosk.services.diagnostics import Diagnostics
+        from core.services.diagnostics import Diagnostics
 
         terminal.printers = build_printers(cfg, ("ticket_printer", "ticket_printer_fallback", "receipt_printer"))
         terminal.diagnostics = build_diagnostics(cfg, terminal.printers, terminal.sync.store if terminal.sync else None,

@@ -16,8 +16,8 @@ import importlib.util
 import sys
 from collections.abc import Sequence
 
-from kiosk import __version__
-from kiosk.errors import KioskError
+from core import __version__
+from core.errors import KioskError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="hall data to load into an empty database (default: the bundled sample hall)")
     server.set_defaults(func=_run_hall_server)
 
-    # Listed for --help; main() hands its arguments to kiosk.hall_server.__main__ untouched.
+    # Listed for --help; main() hands its arguments to hall_server.__main__ untouched.
     sub.add_parser("hall-admin", add_help=False,
                    help="provision the hall server: load-hall, add-terminal, add-staff … (--help for more)")
 
@@ -61,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+SERVER_PARTS = ("hall_server", "simulators", "fastapi", "uvicorn", "starlette")
+
+
+def _server_part_missing(exc: ModuleNotFoundError) -> bool:
+    return (exc.name or "").split(".")[0] in SERVER_PARTS
+
+
+def _needs_server(what: str) -> int:
+    print(f"kiosk: {what} needs the reference hall server, which this installation does not carry "
+          "(a terminal's install has none). Install it with: pip install 'hall-kiosk[server]'", file=sys.stderr)
+    return 2
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from kiosk.demo import run_demo
 
@@ -69,22 +82,31 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _run_terminal(args: argparse.Namespace) -> int:
-    from kiosk import config
+    from core import config
     from kiosk.app import run_terminal
 
     return run_terminal(config.load(args.config))
 
 
 def _run_hall_server(args: argparse.Namespace) -> int:
-    from kiosk.hall_server import serve
-
+    try:
+        from hall_server import serve
+    except ModuleNotFoundError as exc:
+        if _server_part_missing(exc):
+            return _needs_server("kiosk hall-server")
+        raise
     return serve(db=args.db, host=args.host, port=args.port, seed=args.seed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["hall-admin"]:
-        from kiosk.hall_server.__main__ import main as admin_main
+        try:
+            from hall_server.__main__ import main as admin_main
+        except ModuleNotFoundError as exc:
+            if _server_part_missing(exc):
+                return _needs_server("kiosk hall-admin")
+            raise
 
         return admin_main(argv[1:], prog="kiosk hall-admin")
     parser = _parser()
@@ -94,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        if args.command == "demo" and _server_part_missing(exc):
+            return _needs_server("kiosk demo")
+        raise
     except KioskError as exc:
         print(f"kiosk: {exc.message('technician', 'en')}", file=sys.stderr)
         return 2

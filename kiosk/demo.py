@@ -1,20 +1,20 @@
 """``kiosk demo``: the whole hall on one machine, with no hardware and no platform.
 
 1. The reference hall server starts on loopback (``ServerThread``) with the sample hall
-   (kiosk/sample_data/hall.json) in a SQLite file under the demo's data directory.
+   (simulators/sample_data/hall.json) in a SQLite file under the demo's data directory.
 2. Three terminals are provisioned on it: the citizen kiosk ``K-01``, the clerk window ``W-03``
    (window 3) and the hall display ``D-01``; every window's clerk gets the demo PIN ``DEMO_PIN``
    (the login screen says so: demo only).
 3. Each terminal is built exactly as ``kiosk run`` builds it (kiosk/app.py) from a configuration;
    the kiosk's printers are virtual (``virtual://``), and every ticket they print is rendered to a PNG
    and shown in a "printer output" window next to the kiosk.
-4. Two ID-card reader simulators run on 127.0.0.1 (devices/idcard/simulator.py), one for the kiosk and
+4. Two ID-card reader simulators run on 127.0.0.1 (simulators/idcard.py), one for the kiosk and
    one for the clerk's window; the terminals' drivers poll them over ``socket://`` (``[devices]
    idcard_reader``) as they would a real reader. A "demo devices" window places a sample card on either
    reader or lifts it.
 5. Every terminal has its own encrypted store and sync engine (``<data dir>/terminals/<id>/store``,
    kiosk/app.py ``build_sync``); the kiosk leases blocks of offline numbers while the server answers.
-   A code-scanner simulator (devices/scanner/simulator.py) is the kiosk's serial scanner (``[devices]
+   A code-scanner simulator (simulators/scanner.py) is the kiosk's serial scanner (``[devices]
    scanner = socket://…``); the hall server holds sample appointments for today and sample cases
    (``seed_samples``), and the "demo devices" window scans them (and an e-licence and a hostile payload).
 6. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
@@ -33,7 +33,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from kiosk import config, logs
+from core import config, logs
 from kiosk.app import Terminal, build_terminal
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ CITIZEN_ID, CLERK_ID, DISPLAY_ID, TECHNICIAN_ID = "K-01", "W-03", "D-01", "T-01"
 
 def demo_hall() -> dict:
     """The sample hall with every window's clerk able to log in with ``DEMO_PIN``."""
-    from kiosk.hall_server import sample_hall
+    from hall_server import sample_hall
 
     hall = copy.deepcopy(sample_hall())
     hall["staff"] = [{"id": w["staff"]["id"], "name": w["staff"]["name"], "pin": DEMO_PIN,
@@ -99,7 +99,7 @@ class DemoLink:
     "going away" for every terminal, then coming back)."""
 
     def __init__(self, db_path: Path, hall: dict, port: int) -> None:
-        from kiosk.hall_server import ServerThread
+        from hall_server import ServerThread
 
         self.db_path = db_path
         self.server = ServerThread(db_path, seed=hall, port=port, thread_name="demo:hall-server").start()
@@ -109,7 +109,7 @@ class DemoLink:
         log.info("demo: hall server stopped (the terminals are offline)")
 
     def start(self) -> None:
-        from kiosk.hall_server import ServerThread
+        from hall_server import ServerThread
 
         self.server = ServerThread(self.db_path, port=self.server.port, thread_name="demo:hall-server").start()
         log.info("demo: hall server back on %s", self.server.url)
@@ -148,11 +148,11 @@ def show_printed_tickets(terminal: Terminal, sink) -> None:
 
 def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN",
              screenshots: str | None = None) -> int:
-    from devices.idcard.cards import SAMPLE_CARDS
-    from devices.idcard.simulator import IdCardSimulator
-    from devices.scanner import ScannerSimulator
+    from simulators.idcard_cards import SAMPLE_CARDS
+    from simulators.idcard import IdCardSimulator
+    from simulators.scanner import ScannerSimulator
     from kiosk.app import build_diagnostics
-    from kiosk.hall_server.appointments import seed_samples
+    from hall_server.appointments import seed_samples
 
     base = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     base.mkdir(parents=True, exist_ok=True)
@@ -189,8 +189,8 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
                 terminals.append(technician)
             else:
                 terminals.append(build_terminal(cfg))
-        from ui.demo import run_demo_windows
-        from ui.demo_devices import DemoReader, DemoScanner
+        from ui.demo.walk import run_demo_windows
+        from ui.demo.devices import DemoReader, DemoScanner
 
         readers = [DemoReader("kiosk", "ui.demo.devices.kiosk_reader", {}, simulators[CITIZEN_ID]),
                    DemoReader("clerk", "ui.demo.devices.clerk_reader", {"window": DEMO_WINDOW},

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from kiosk.errors import ConfigError
+from core.errors import ConfigError
 from offline_cache.errors import StoreCorrupt
 
 CIPHERS = ("aes-256-gcm", "sm4-gcm")

@@ -41,14 +41,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from kiosk.errors import (
+from core.errors import (
     PlatformConflict,
     PlatformError,
     PlatformRejected,
     PlatformServerFault,
     PlatformUnreachable,
 )
-from kiosk.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
+from core.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull
 from offline_cache.store import OutboxEntry, Store
 

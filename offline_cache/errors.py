@@ -1,12 +1,12 @@
-"""Errors of the local store. They are ``KioskError``s with message keys in kiosk/i18n/sync.*.json.
+"""Errors of the local store. They are ``KioskError``s with message keys in core/i18n/sync.*.json.
 
-kiosk/errors.py has no type for "the terminal's own disk": these extend ``KioskError`` so callers that
+core/errors.py has no type for "the terminal's own disk": these extend ``KioskError`` so callers that
 catch the product's errors catch them too.
 """
 
 from __future__ import annotations
 
-from kiosk.errors import KioskError
+from core.errors import KioskError
 
 
 class StoreError(KioskError):

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.errors import PlatformError
+from core.errors import PlatformError
 from offline_cache.store import Store
 
 KNOWN = ("hall",)
@@ -34,7 +34,7 @@ class Reference:
 class ReferenceCache:
     def __init__(self, store: Store, client) -> None:
         """``client`` has ``get_reference(path, etag) -> (status, body, etag)``
-        (kiosk.platform_client.sync.SyncClient)."""
+        (platform_client.sync.SyncClient)."""
         self.store = store
         self.client = client
 

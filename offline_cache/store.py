@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.logs import mask_text
-from kiosk.ports.outbox import AttachmentIn, OutboxCounts, RecordKind
+from core.logs import mask_text
+from core.ports.outbox import AttachmentIn, OutboxCounts, RecordKind
 from offline_cache.crypto import KeyRing
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull, UnknownRecord
 
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS audit(
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
     record_id TEXT NOT NULL,
-    why TEXT NOT NULL                  -- masked (kiosk.logs.mask_text) before it is stored
+    why TEXT NOT NULL                  -- masked (core.logs.mask_text) before it is stored
 );
 CREATE TABLE IF NOT EXISTS refcache(
     key TEXT PRIMARY KEY,
@@ -160,7 +160,7 @@ def _translate(exc: BaseException) -> StoreError:
 
 
 class Store:
-    """The terminal's outbox. Implements ``kiosk.ports.outbox.Outbox``."""
+    """The terminal's outbox. Implements ``core.ports.outbox.Outbox``."""
 
     def __init__(self, data_dir: str | Path, *, keyring: KeyRing | None = None, key_file: str | Path | None = None,
                  cipher: str = "aes-256-gcm", margin_bytes: int = DEFAULT_MARGIN_BYTES,

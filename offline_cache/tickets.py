@@ -7,7 +7,7 @@
 
 - A block (say A950–A999) is leased from the hall server for one service and one service day; the server
   never issues those numbers itself and leases each number to one kiosk only
-  (kiosk/hall_server/ticket_blocks.py), so an offline ticket never collides with another kiosk's or the
+  (hall_server/ticket_blocks.py), so an offline ticket never collides with another kiosk's or the
   server's.
 - ``issue`` takes the next number AND queues its ``offline_ticket`` record in ONE transaction of the
   store: a number is never handed out twice (not even after a crash), and a number handed out is always
@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from kiosk.domain import Service, Ticket, TicketState
-from kiosk.errors import PlatformError
-from kiosk.ports.outbox import RecordKind
+from core.domain import Service, Ticket, TicketState
+from core.errors import PlatformError
+from core.ports.outbox import RecordKind
 from offline_cache.errors import StoreError
 from offline_cache.store import Store
 
@@ -84,7 +84,7 @@ class OfflineTickets:
 
     def refill(self, client, prefixes: Iterable[str], service_day: date) -> int:
         """While online: leases a block for each service whose numbers for ``service_day`` run low.
-        ``client`` has ``lease_ticket_block(prefix, size, lease_id)`` (kiosk.platform_client.sync.SyncClient).
+        ``client`` has ``lease_ticket_block(prefix, size, lease_id)`` (platform_client.sync.SyncClient).
         Returns how many blocks were leased; platform errors pass through (try again later)."""
         leased = 0
         for prefix in prefixes:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the one-folder terminal with PyInstaller (kiosk.spec) and checks that the frozen program starts:
-# `kiosk --version` and `kiosk diag selftest` (catalogues, fonts, printing, hall server + client, Qt
+# `kiosk --version` and `kiosk diag selftest` (catalogues, fonts, printing, the signed platform link, Qt
 # offscreen, decoders), offscreen. Output in dist/kiosk/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

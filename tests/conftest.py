@@ -19,6 +19,8 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 import pytest  # noqa: E402
 
+import simulators.camera  # noqa: E402,F401  (the demo's simulated camera: tests open synthetic: sources)
+
 SESSION_THREAD_PREFIX = "session:"
 
 

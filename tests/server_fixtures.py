@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from kiosk import signing
-from kiosk.hall_server import HallStore, ServerThread, sample_hall
-from kiosk.platform_client import PlatformClient
+from core import signing
+from hall_server import HallStore, ServerThread, sample_hall
+from platform_client import PlatformClient
 
 STAFF_PIN = "2468"
 HALL_TZ = ZoneInfo("Asia/Shanghai")
@@ -41,7 +41,7 @@ TERMINALS = {"kiosk-1": "citizen", "kiosk-2": "citizen", "display-1": "display",
 
 
 class SettableClock:
-    """A kiosk.ports.Clock that stands still until a test moves it."""
+    """A core.ports.Clock that stands still until a test moves it."""
 
     def __init__(self, start: datetime) -> None:
         self._now = start

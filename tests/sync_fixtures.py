@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from faultproxy import FaultProxy  # noqa: E402
 
-from kiosk.hall_server import ServerThread, sample_hall  # noqa: E402
-from kiosk.platform_client.sync import SyncClient  # noqa: E402
+from hall_server import ServerThread, sample_hall  # noqa: E402
+from platform_client.sync import SyncClient  # noqa: E402
 from offline_cache import Store  # noqa: E402
 from offline_cache.engine import SyncEngine  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Every camera message key the code names is in both catalogues (kiosk/i18n/camera.*.json)."""
+"""Every camera message key the code names is in both catalogues (core/i18n/camera.*.json)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.i18n import catalogue
+from core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "ui" / "camera_preview.py", ROOT / "ui" / "capture_panel.py",

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from devices.camera import geometry
-from devices.camera.synthetic import Scene, compose
+from simulators.camera_scenes import Scene, compose
 from kiosk.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

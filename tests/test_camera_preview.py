@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from devices.camera.service import CaptureService
-from kiosk.services.materials import MaterialSet
+from core.services.materials import MaterialSet
 from ui.camera_preview import CameraPreview, to_qimage
 from ui.capture_panel import CapturePanel
 from ui.texts import Texts

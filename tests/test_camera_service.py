@@ -11,8 +11,8 @@ import pytest
 
 from devices.camera import geometry
 from devices.camera.service import CameraState, CaptureService
-from kiosk.errors import DeviceNotFound, DeviceTimeout
-from kiosk.ports.camera import CapturedPage, Cleanup, PreviewFrame
+from core.errors import DeviceNotFound, DeviceTimeout
+from core.ports.camera import CapturedPage, Cleanup, PreviewFrame
 
 SMALL = "synthetic:?size=960x540&fps=25&still=1.2"
 

@@ -10,13 +10,13 @@ from devices.camera import geometry
 from devices.camera.detect import find_page
 from devices.camera.sources import (
     FolderSource,
-    SyntheticSource,
     UvcSource,
     VideoSource,
     open_source,
     parse_spec,
 )
-from kiosk.errors import ConfigError, DeviceNotFound
+from core.errors import ConfigError, DeviceNotFound
+from simulators.camera import SyntheticSource
 
 
 @pytest.mark.parametrize("text, kind, target, options", [

@@ -78,7 +78,7 @@ def test_the_capture_service_reports_the_negotiated_mode_and_reconnects_after_an
 
     def factory(target: str):
         if not plugged["in"]:
-            from kiosk.errors import DeviceNotFound
+            from core.errors import DeviceNotFound
             raise DeviceNotFound("camera not there", device="camera")
         handles.append(uvc.SimulatedUvcCamera(MJPG, YUYV, _grey, fps=30))
         return handles[-1]

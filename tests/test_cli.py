@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk import __version__
+from core import __version__
 from kiosk.cli import main
 
 

@@ -1,5 +1,5 @@
-"""Appointments and case tracking: the reference hall server's router (kiosk/hall_server/appointments.py),
-its client (kiosk/platform_client/appointments.py) and the code service (kiosk/services/codes.py), over
+"""Appointments and case tracking: the reference hall server's router (hall_server/appointments.py),
+its client (platform_client/appointments.py) and the code service (core/services/codes.py), over
 HTTP on loopback against the real server."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from datetime import date, timedelta
 import pytest
 from server_fixtures import MONDAY_10AM, fresh_hall  # noqa: F401
 
-from kiosk.domain.appointments import AppointmentState, CaseState
-from kiosk.domain.codes import CodeKind, classify
-from kiosk.errors import PlatformRejected
-from kiosk.hall_server.appointments import seed_samples
-from kiosk.platform_client.appointments import AppointmentsClient
-from kiosk.services.codes import CodeService
+from core.domain.appointments import AppointmentState, CaseState
+from core.domain.codes import CodeKind, classify
+from core.errors import PlatformRejected
+from hall_server.appointments import seed_samples
+from platform_client.appointments import AppointmentsClient
+from core.services.codes import CodeService
 
 TODAY = MONDAY_10AM.date()
 

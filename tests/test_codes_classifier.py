@@ -1,4 +1,4 @@
-"""The payload classifier (kiosk/domain/codes.py): exact patterns, everything else unknown.
+"""The payload classifier (core/domain/codes.py): exact patterns, everything else unknown.
 
 Formats: docs/codes.md. Payloads are untrusted (reference/scanners-cameras.md): a payload that is not
 exactly one of the documented shapes must classify as UNKNOWN, whatever it looks like.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.domain.codes import (
+from core.domain.codes import (
     MAX_PAYLOAD_CHARS,
     CodeKind,
     classify,

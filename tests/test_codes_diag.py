@@ -11,7 +11,7 @@ import time
 import cv2
 import pytest
 
-from devices.scanner import ScannerSimulator
+from simulators.scanner import ScannerSimulator
 from kiosk.cli import main
 from tests.decoder_frames import on_scene, qr_bytes_image
 

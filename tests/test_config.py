@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import config
-from kiosk.errors import ConfigError
+from core import config
+from core.errors import ConfigError
 
 GOOD = """
 role = "citizen"

@@ -10,7 +10,7 @@ import pytest
 
 from devices.scanner.backends import ZbarBackend, ZxingBackend, make_backend, recover_zbar_text
 from devices.scanner.cascade import CodeDecoder
-from kiosk.errors import DeviceNotSupported
+from core.errors import DeviceNotSupported
 from tests.decoder_frames import on_scene, qr_bytes_image
 
 PAYLOADS = [

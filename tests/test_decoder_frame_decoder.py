@@ -10,7 +10,7 @@ import numpy as np
 
 from devices.scanner.cascade import CodeDecoder
 from devices.scanner.frame_decoder import FrameDecoder
-from kiosk.errors import DeviceProtocolError
+from core.errors import DeviceProtocolError
 from tests.decoder_frames import on_scene, qr_bytes_image
 
 WAIT_S = 5.0

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from test_services_queue_support import start_hall
 
-from kiosk import config
+from core import config
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from devices.owner import DeviceOwner
-from kiosk.errors import DeviceTimeout
+from core.errors import DeviceTimeout
 
 
 def test_calls_run_one_at_a_time_on_one_named_thread():

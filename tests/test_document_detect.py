@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from devices.camera import detect, geometry
-from devices.camera.synthetic import Scene, compose
+from simulators.camera_scenes import Scene, compose
 
 SIZE = (1296, 972)
 
@@ -43,7 +43,7 @@ def test_the_page_is_found_within_a_pixel_or_two_of_its_true_corners(document, d
 
 def test_an_empty_desk_has_no_page():
     rng = np.random.default_rng(3)
-    from devices.camera.synthetic import desk_image
+    from simulators.camera_scenes import desk_image
 
     for desk in ("dark", "wood", "light"):
         image = np.clip(desk_image(desk, SIZE, rng), 0, 255).astype(np.uint8)

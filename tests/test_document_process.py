@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from devices.camera import process
-from devices.camera.synthetic import Scene, compose, render_document
-from kiosk.ports.camera import Cleanup
+from simulators.camera_scenes import Scene, compose, render_document
+from core.ports.camera import Cleanup
 
 
 def _form() -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Terminal authentication at the hall server (kiosk/signing.py): every /v1 request is signed; bad, stale,
+"""Terminal authentication at the hall server (core/signing.py): every /v1 request is signed; bad, stale,
 replayed and unknown-terminal requests and wrong roles are refused with a machine-readable reason."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 import requests
 from server_fixtures import hall_server  # noqa: F401
 
-from kiosk import signing
-from kiosk.errors import PlatformRejected
-from kiosk.platform_client import PlatformClient
+from core import signing
+from core.errors import PlatformRejected
+from platform_client import PlatformClient
 
 
 def reason_of(response: requests.Response) -> str:
@@ -116,7 +116,7 @@ def test_roles(hall_server, terminal, method, path, body, allowed):
 def test_the_servers_request_clock_decides_staleness(tmp_path):
     """GIVEN a server whose clock is 10 minutes ahead WHEN a terminal signs with its own (correct) clock
     THEN the request is stale: the check is against the server's time, as the signing module says."""
-    from kiosk.hall_server import ServerThread, sample_hall
+    from hall_server import ServerThread, sample_hall
 
     with ServerThread(tmp_path / "h.db", seed=sample_hall(), request_clock=lambda: time.time() + 600) as server:
         secret = server.store.add_terminal("k", "citizen")

@@ -1,4 +1,4 @@
-"""The hall server as a process: provisioning with ``python -m kiosk.hall_server`` and running
+"""The hall server as a process: provisioning with ``python -m hall_server`` and running
 ``python -m kiosk hall-server``, as a small hall would; its log holds no ID number."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import uuid
 
 import requests
 
-from kiosk.platform_client import PlatformClient
+from platform_client import PlatformClient
 
 ID_NUMBER = "320102195503121234"
 
 
 def admin(db, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk.hall_server", "--db", str(db), *args],
+    return subprocess.run([sys.executable, "-m", "hall_server", "--db", str(db), *args],
                           capture_output=True, text=True, timeout=60)
 
 

@@ -10,8 +10,8 @@ from collections import Counter
 
 from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
 
-from kiosk.domain import Outcome
-from kiosk.errors import PlatformError
+from core.domain import Outcome
+from core.errors import PlatformError
 
 ISSUERS = 14
 PER_ISSUER = 20

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from server_fixtures import HALL_TZ, MONDAY_10AM, fresh_hall, hall_server  # noqa: F401
 
-from kiosk.domain import TicketState
-from kiosk.errors import PlatformConflict, PlatformRejected
-from kiosk.hall_server import sample_hall
+from core.domain import TicketState
+from core.errors import PlatformConflict, PlatformRejected
+from hall_server import sample_hall
 
 ELDERLY_ID = "320102195503121234"  # born 1955-03-12: 71 on the test Monday
 YOUNG_ID = "320102199006151237"
@@ -123,8 +123,8 @@ def test_elderly_priority_from_the_id_number_when_no_birth_date_is_given(fresh_h
 
 
 def test_elderly_threshold_is_configurable(tmp_path):
-    from kiosk.hall_server import ServerThread
-    from kiosk.platform_client import PlatformClient
+    from hall_server import ServerThread
+    from platform_client import PlatformClient
 
     hall = sample_hall()
     hall["hall"]["elderly_priority_age"] = 60
@@ -206,8 +206,8 @@ def test_hall_info_lists_services_windows_and_waiting_counts(fresh_hall):
 
 
 def test_seed_with_wrong_hall_data_names_the_field(tmp_path):
-    from kiosk.errors import ConfigError
-    from kiosk.hall_server import ServerThread
+    from core.errors import ConfigError
+    from hall_server import ServerThread
 
     hall = sample_hall()
     hall["services"][1]["prefix"] = "b1"

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_fixtures import STAFF_PIN, hall_server  # noqa: F401
 
-from kiosk import signing
-from kiosk.hall_server.problems import STATUS
+from core import signing
+from hall_server.problems import STATUS
 
 POST_ROUTES = ["/v1/tickets", "/v1/clerk/login", "/v1/clerk/logout", "/v1/clerk/call-next",
                "/v1/clerk/call-number", "/v1/clerk/call-back", "/v1/clerk/recall", "/v1/clerk/no-show",

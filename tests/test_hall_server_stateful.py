@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
 
-from kiosk.domain import Outcome
-from kiosk.errors import PlatformRejected
+from core.domain import Outcome
+from core.errors import PlatformRejected
 
 WINDOWS = {1: "S1001", 3: "S1003", 6: "S1006"}  # A E / A C / C
 numbers = st.sampled_from(["A001", "A002", "A003", "C001", "C002", "E001", "A050"])

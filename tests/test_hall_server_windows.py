@@ -14,9 +14,9 @@ import pytest
 import requests
 from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
 
-from kiosk import signing
-from kiosk.domain import CallKind, Outcome, TicketState
-from kiosk.errors import PlatformConflict, PlatformRejected
+from core import signing
+from core.domain import CallKind, Outcome, TicketState
+from core.errors import PlatformConflict, PlatformRejected
 
 OLD = date(1940, 1, 1)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import errors
-from kiosk.i18n import LANGUAGES, Translator, catalogue
+from core import errors
+from core.i18n import LANGUAGES, Translator, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("kiosk", "devices", "ui", "offline_cache")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from devices.idcard.protocol import Command
-from devices.idcard.simulator import Fault, IdCardSimulator
+from simulators.idcard import Fault, IdCardSimulator
 from kiosk.cli import main
-from kiosk.diag.idcard import KEYS, format_raw
+from core.services.idcard_report import KEYS, format_raw
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -162,7 +162,7 @@ def test_the_simulator_and_the_diag_command_work_as_separate_processes():
     """GIVEN the simulator started from the command line with a sample card (as a technician would)
     WHEN kiosk diag idcard --json runs in another process against its URL
     THEN the card is read."""
-    sim = subprocess.Popen([sys.executable, "-m", "devices.idcard.simulator", "--port", "0", "--card", "li_yan"],
+    sim = subprocess.Popen([sys.executable, "-m", "simulators.idcard", "--port", "0", "--card", "li_yan"],
                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         url = sim.stdout.readline().strip()

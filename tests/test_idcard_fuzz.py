@@ -13,7 +13,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from devices.idcard.cards import SAMPLE_CARDS
+from simulators.idcard_cards import SAMPLE_CARDS
 from devices.idcard.protocol import (
     MAX_LEN,
     MIN_LEN,
@@ -27,7 +27,7 @@ from devices.idcard.protocol import (
     read_answer_blocks,
 )
 from devices.idcard.text import parse_text
-from kiosk.domain import Identity
+from core.domain import Identity
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -22,7 +22,7 @@ from PIL import Image
 
 from devices.idcard.photo import BMP_SIZE, PhotoDecoderError, WltDecoder, load_decoder
 from devices.idcard.reader import IdCardReader
-from devices.idcard.simulator import IdCardSimulator
+from simulators.idcard import IdCardSimulator
 
 DECODER_C = r"""
 #include <string.h>

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from devices.idcard import protocol as p
-from devices.idcard.cards import (
+from simulators.idcard_cards import (
     SAMPLE_CARDS,
     foreign_2023_text,
     permit_text,
@@ -27,8 +27,8 @@ from devices.idcard.text import (
     parse_expiry,
     parse_text,
 )
-from kiosk.domain import CardType, Sex
-from kiosk.errors import DeviceProtocolError, HardwareFault
+from core.domain import CardType, Sex
+from core.errors import DeviceProtocolError, HardwareFault
 
 
 def h(text: str) -> bytes:
@@ -355,7 +355,7 @@ def test_sample_cards_agree_with_the_sample_hall_citizens():
     import json
     from importlib import resources
 
-    citizens = json.loads(resources.files("kiosk.sample_data").joinpath("hall.json").read_text("utf-8"))["citizens"]
+    citizens = json.loads(resources.files("simulators.sample_data").joinpath("hall.json").read_text("utf-8"))["citizens"]
     read = [parse_text(card.text) for card in SAMPLE_CARDS.values()]
     for citizen in citizens:
         matches = [who for who in read if citizen["name"] in (who.name, who.english_name)]
@@ -372,8 +372,8 @@ def test_wire_time_is_ten_bits_a_byte():
 def test_every_idcard_message_key_is_in_both_catalogues():
     from devices.idcard.photo import PhotoDecoderError
     from devices.idcard.reader import NoCard
-    from kiosk.i18n import catalogue
-    from kiosk.ports.idcard import ReaderState
+    from core.i18n import catalogue
+    from core.ports.idcard import ReaderState
 
     errors = [p.FrameError, p.ChecksumError, p.LengthError, p.TruncatedFrame, p.UnexpectedAnswer, TextBlockError,
               p.ReaderRejected, p.CardUnreadable, p.SamFault, PhotoDecoderError, NoCard]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from devices.idcard.cards import SAMPLE_CARDS
+from simulators.idcard_cards import SAMPLE_CARDS
 from devices.idcard.protocol import (
     STATUS_KINDS,
     CardUnreadable,
@@ -21,10 +21,10 @@ from devices.idcard.protocol import (
     wire_time_s,
 )
 from devices.idcard.reader import IdCardReader, NoCard
-from devices.idcard.simulator import Fault, IdCardSimulator
+from simulators.idcard import Fault, IdCardSimulator
 from devices.idcard.text import parse_text
-from kiosk.errors import DeviceNotFound, DeviceTimeout
-from kiosk.ports.idcard import IdCardReaderPort, ReaderState
+from core.errors import DeviceNotFound, DeviceTimeout
+from core.ports.idcard import IdCardReaderPort, ReaderState
 
 
 class Events:

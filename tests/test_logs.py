@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from kiosk import logs
-from kiosk.domain import CardType, Identity
+from core import logs
+from core.domain import CardType, Identity
 
 
 def test_id_numbers_phones_and_registered_names_are_masked_in_every_line(tmp_path):

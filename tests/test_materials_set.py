@@ -1,4 +1,4 @@
-"""Multi-page material sets, ID-card copies, watermarks and export (kiosk/services/materials.py)."""
+"""Multi-page material sets, ID-card copies, watermarks and export (core/services/materials.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kiosk.services import materials
-from kiosk.services.materials import MaterialSet, apply_watermark, id_card_copy, watermark_text
+from core.services import materials
+from core.services.materials import MaterialSet, apply_watermark, id_card_copy, watermark_text
 
 
 class FixedClock:

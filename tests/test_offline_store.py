@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import ConfigError
-from kiosk.ports.outbox import AttachmentIn, RecordKind, content_hash
+from core.errors import ConfigError
+from core.ports.outbox import AttachmentIn, RecordKind, content_hash
 from offline_cache import KeyRing, Store, StoreCorrupt, StoreError, StoreFull
 from offline_cache.crypto import check_cipher, load_or_create_key
 
@@ -236,7 +236,7 @@ _FILL = textwrap.dedent("""
     import os, resource, signal, sys
     sys.path.insert(0, {root!r})
     from offline_cache import Store, StoreFull
-    from kiosk.ports.outbox import AttachmentIn
+    from core.ports.outbox import AttachmentIn
     s = Store(sys.argv[1], margin_bytes=0)
     s.enqueue("rating", {{"first": True}})
     if sys.argv[2] == "rlimit":
@@ -300,8 +300,8 @@ def test_reference_data_uses_etags_and_is_served_stale_with_its_age_offline(tmp_
     """GIVEN the hall server
     WHEN the cache fetches the hall twice, then the server is gone
     THEN the second fetch is a 304 (nothing new), and offline the copy comes back marked stale with its age."""
-    from kiosk.hall_server import ServerThread, sample_hall
-    from kiosk.platform_client.sync import SyncClient
+    from hall_server import ServerThread, sample_hall
+    from platform_client.sync import SyncClient
     from offline_cache.refcache import ReferenceCache
 
     clock = FakeTime(time_now := __import__("time").time())

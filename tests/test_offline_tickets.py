@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sync_fixtures import make_engine, wait_for
 
-from kiosk.hall_server import HallStore, ServerThread, sample_hall
-from kiosk.platform_client.sync import SyncClient
+from hall_server import HallStore, ServerThread, sample_hall
+from platform_client.sync import SyncClient
 from offline_cache import Store
 from offline_cache.tickets import NoOfflineNumbers, OfflineTickets
 
@@ -120,7 +120,7 @@ def test_offline_tickets_join_the_queue_in_issue_time_order(hall, kiosk):
     hall.store.add_staff("S-T1", "测试员", "2468", [window])
     session = hall.store.login(terminal_id="W-01", window=window, staff_id="S-T1", pin="2468")
     called = []
-    from kiosk.domain import Outcome
+    from core.domain import Outcome
 
     for _ in range(3):
         ticket = hall.store.call_next(terminal_id="W-01", token=session.token)
@@ -141,7 +141,7 @@ def test_a_number_outside_the_kiosks_blocks_is_refused(hall, kiosk, tmp_path):
             theirs = other.blocks()[0].first
         finally:
             other_store.close()
-    from kiosk.errors import PlatformConflict
+    from core.errors import PlatformConflict
 
     with pytest.raises(PlatformConflict) as err:  # K-01 reports a number leased to K-02
         client.post_record("offline_ticket", "7d1c2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f", {"content": {

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from server_fixtures import STAFF_PIN, fresh_hall, hall_server  # noqa: F401
 
-from kiosk.domain import CallEvent, ClerkSession, HallInfo, Outcome, Ticket, TicketState, WindowStatus
-from kiosk.errors import PlatformConflict, PlatformRejected, PlatformUnreachable
-from kiosk.platform_client import PlatformClient
-from kiosk.ports import QueuePlatform
+from core.domain import CallEvent, ClerkSession, HallInfo, Outcome, Ticket, TicketState, WindowStatus
+from core.errors import PlatformConflict, PlatformRejected, PlatformUnreachable
+from platform_client import PlatformClient
+from core.ports import QueuePlatform
 
 
 def test_the_client_implements_the_port_exactly():
@@ -87,7 +87,7 @@ def test_a_tracking_code_with_strange_characters_never_leaves_the_client(hall_se
 
 
 def test_a_server_that_is_gone_is_unreachable(tmp_path):
-    from kiosk.hall_server import ServerThread, sample_hall
+    from hall_server import ServerThread, sample_hall
 
     server = ServerThread(tmp_path / "h.db", seed=sample_hall()).start()
     secret = server.store.add_terminal("k", "citizen")
@@ -98,9 +98,9 @@ def test_a_server_that_is_gone_is_unreachable(tmp_path):
 
 
 def test_messages_exist_for_every_reason_in_both_languages():
-    from kiosk.errors import PlatformRejected
-    from kiosk.hall_server.problems import STATUS
-    from kiosk.i18n import Translator
+    from core.errors import PlatformRejected
+    from hall_server.problems import STATUS
+    from core.i18n import Translator
 
     for language in ("zh_CN", "en"):
         t = Translator(language)

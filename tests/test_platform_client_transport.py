@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kiosk.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
-from kiosk.platform_client import PlatformClient
+from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
+from platform_client import PlatformClient
 
 TICKET = {"number": "A001", "service_prefix": "A", "service_name": "综合受理", "service_name_en": "General",
           "state": "waiting", "issued_at": "2026-11-23T10:00:00+08:00", "tracking_code": "abcdefgh12345678",
@@ -203,7 +203,7 @@ def test_issue_gives_up_after_one_retry(fake):
 
 
 def test_clerk_actions_are_never_retried(fake):
-    from kiosk.domain import ClerkSession
+    from core.domain import ClerkSession
 
     def drop(h, n):
         h.close_connection = True
@@ -216,7 +216,7 @@ def test_clerk_actions_are_never_retried(fake):
 
 
 def test_requests_are_signed_over_the_path_and_query_sent(fake):
-    from kiosk import signing
+    from core import signing
 
     fake.behave = lambda h, n: answer(h, 200, b'{"events": [], "last_seq": 0}')
     with client(fake) as c:

@@ -11,9 +11,9 @@ import zxingcpp
 from PIL import Image
 
 from devices.printer.commands import parse
-from devices.printer.simulator import Fault, PrinterSimulator
+from simulators.printer import Fault, PrinterSimulator
 from kiosk.cli import main
-from kiosk.ports.printer import PrinterStatus
+from core.ports.printer import PrinterStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ from devices.printer import glyphs
 from devices.printer.render import render_image, render_png
 from devices.printer.testpage import printer_test_page
 from devices.printer.ticket import ticket_job
-from kiosk.config import PrinterConfig
-from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-from kiosk.errors import DeviceNotSupported
-from kiosk.ports.printer import TicketSlip
+from core.config import PrinterConfig
+from core.domain import HallInfo, Service, Ticket, TicketState, Window
+from core.errors import DeviceNotSupported
+from core.ports.printer import TicketSlip
 
 
 def slip(language="zh_CN", hall_name="示例市政务服务中心", tracking_code="T-20261121-8F3K2QX9") -> TicketSlip:

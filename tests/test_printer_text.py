@@ -10,8 +10,8 @@ from devices.printer import status as st
 from devices.printer.commands import parse
 from devices.printer.text import cells, encode_line, unprintable, wrap
 from devices.printer.urls import parse_printer_url
-from kiosk.errors import ConfigError, HardwareFault, PaperOut
-from kiosk.ports.printer import PrinterStatus
+from core.errors import ConfigError, HardwareFault, PaperOut
+from core.ports.printer import PrinterStatus
 
 FS_ON, FS_OFF = b"\x1c\x26", b"\x1c\x2e"
 
@@ -173,7 +173,7 @@ def test_why_we_encode_ourselves(text):
                                  "printer.fault.cover_open", "printer.fault.offline", "printer.fault.error"])
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 def test_printer_errors_tell_citizens_what_to_do_without_technical_detail(key, language):
-    from kiosk.errors import DeviceError
+    from core.errors import DeviceError
 
     error = DeviceError("raw detail: Errno 111", key=key, device="ticket_printer")
     citizen, technician = error.message("citizen", language), error.message("technician", language)

@@ -16,9 +16,9 @@ import pytest
 from devices.printer import glyphs
 from devices.printer.commands import parse
 from devices.printer.ticket import ticket_job
-from kiosk.config import PrinterConfig
-from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-from kiosk.ports.printer import TicketSlip
+from core.config import PrinterConfig
+from core.domain import HallInfo, Service, Ticket, TicketState, Window
+from core.ports.printer import TicketSlip
 
 GOLDEN = Path(__file__).parent / "golden" / "printer"
 RARE_HALL = "示例市䶮山区政务服务中心"  # Extension A: in GB18030, not in GBK

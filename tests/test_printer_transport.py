@@ -11,14 +11,14 @@ import pytest
 
 from devices.printer import open_printer
 from devices.printer.escpos_printer import EscposPrinter
-from devices.printer.simulator import Fault, PrinterSimulator
+from simulators.printer import Fault, PrinterSimulator
 from devices.printer.ticket import ticket_job
-from kiosk.config import PrinterConfig
-from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-from kiosk.errors import (ConfigError, DeviceNotFound, DeviceNotSupported, DeviceProtocolError, DeviceTimeout,
+from core.config import PrinterConfig
+from core.domain import HallInfo, Service, Ticket, TicketState, Window
+from core.errors import (ConfigError, DeviceNotFound, DeviceNotSupported, DeviceProtocolError, DeviceTimeout,
                           HardwareFault, PaperOut)
-from kiosk.i18n import tr
-from kiosk.ports.printer import PrinterStatus, TicketSlip
+from core.i18n import tr
+from core.ports.printer import PrinterStatus, TicketSlip
 
 TIMEOUT = 0.5
 BOUND = 3 * TIMEOUT + 1.0  # EscposPrinter._bound for a status call

@@ -14,10 +14,10 @@ from devices.printer import open_printer
 from devices.printer.render import render_png
 from devices.printer.ticket import ticket_job
 from devices.printer.virtual import VirtualPrinter, lookup
-from kiosk.config import PrinterConfig
-from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-from kiosk.errors import HardwareFault, PaperOut
-from kiosk.ports.printer import PrinterStatus, TicketSlip
+from core.config import PrinterConfig
+from core.domain import HallInfo, Service, Ticket, TicketState, Window
+from core.errors import HardwareFault, PaperOut
+from core.ports.printer import PrinterStatus, TicketSlip
 
 
 def slip(number="A012") -> TicketSlip:

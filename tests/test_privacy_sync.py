@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sync_fixtures import make_engine, proxy, server, wait_for  # noqa: F401
 
-from kiosk.logs import MaskingFilter, forget_sensitive, register_sensitive
-from kiosk.ports.outbox import AttachmentIn
+from core.logs import MaskingFilter, forget_sensitive, register_sensitive
+from core.ports.outbox import AttachmentIn
 from offline_cache import Store
 
 NAME = "李䶮"

@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from devices.scanner import ScannerSimulator, SerialScanner
-from kiosk.errors import DeviceNotFound, DeviceProtocolError
-from kiosk.ports.scanner import ScannerState
+from devices.scanner import SerialScanner
+from simulators.scanner import ScannerSimulator
+from core.errors import DeviceNotFound, DeviceProtocolError
+from core.ports.scanner import ScannerState
 
 WAIT_S = 3.0
 

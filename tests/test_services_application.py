@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kiosk.domain.identity import CardType, Identity
-from kiosk.errors import PlatformError
-from kiosk.hall_server import sample_hall
-from kiosk.platform_client.sync import SyncClient
-from kiosk.services.application import (Application, ApplicationService, MatterCatalogue, Provision,
+from core.domain.identity import CardType, Identity
+from core.errors import PlatformError
+from hall_server import sample_hall
+from platform_client.sync import SyncClient
+from core.services.application import (Application, ApplicationService, MatterCatalogue, Provision,
                                         parse_matters)
-from kiosk.services.materials import MaterialSet
+from core.services.materials import MaterialSet
 from offline_cache.refcache import ReferenceCache
 from sync_fixtures import make_engine, server, store, wait_for  # noqa: F401 (fixtures)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from test_services_queue_support import virtual_printer
 
-from kiosk.ports import PrinterStatus
-from kiosk.ports.outbox import RecordKind
-from kiosk.services.health import DeviceHealthReporter
-from kiosk.services.queue import KioskQueueService
+from core.ports import PrinterStatus
+from core.ports.outbox import RecordKind
+from core.services.health import DeviceHealthReporter
+from core.services.queue import KioskQueueService
 from offline_cache import Store
 
 

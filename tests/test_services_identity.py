@@ -1,7 +1,7 @@
 """Identity in the queue services (no Qt): the kiosk takes a number for an identified person, the clerk's
 applicant lives as long as the ticket, the log never shows the person unmasked, and the composition root
 opens the configured reader. Against the real hall server on loopback; identities are parsed from the
-sample cards' real text blocks (devices/idcard/cards.py)."""
+sample cards' real text blocks (simulators/idcard_cards.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from datetime import date
 import pytest
 from test_services_queue_support import STAFF_PIN, unused_port
 
-from devices.idcard.cards import SAMPLE_CARDS
-from devices.idcard.simulator import IdCardSimulator
+from simulators.idcard_cards import SAMPLE_CARDS
+from simulators.idcard import IdCardSimulator
 from devices.idcard.text import parse_text
-from kiosk import config
+from core import config
 from kiosk.app import build_terminal
-from kiosk.domain import Outcome
-from kiosk.domain.identity import mask_name
-from kiosk.logs import MaskingFilter, mask_text
-from kiosk.ports.idcard import ReaderState
-from kiosk.services.identity import applicant_fields, card_expired, is_elderly, same_person
-from kiosk.services.queue import ApplicantChanged, ClerkQueueService, IdentityChanged, KioskQueueService
+from core.domain import Outcome
+from core.domain.identity import mask_name
+from core.logs import MaskingFilter, mask_text
+from core.ports.idcard import ReaderState
+from core.services.identity import applicant_fields, card_expired, is_elderly, same_person
+from core.services.queue import ApplicantChanged, ClerkQueueService, IdentityChanged, KioskQueueService
 
 TODAY = date(2026, 11, 21)
 

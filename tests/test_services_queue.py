@@ -12,11 +12,11 @@ from datetime import date
 import pytest
 from test_services_queue_support import STAFF_PIN, start_hall, unused_port, virtual_printer
 
-from kiosk.domain import CallKind, CardType, Identity, Outcome, TicketState
-from kiosk.errors import HardwareFault, PlatformRejected, PlatformUnreachable
-from kiosk.platform_client import PlatformClient
-from kiosk.ports import PrinterStatus
-from kiosk.services.queue import (
+from core.domain import CallKind, CardType, Identity, Outcome, TicketState
+from core.errors import HardwareFault, PlatformRejected, PlatformUnreachable
+from platform_client import PlatformClient
+from core.ports import PrinterStatus
+from core.services.queue import (
     ClerkQueueService,
     HallDisplayService,
     KioskQueueService,

@@ -12,7 +12,7 @@ import wave
 
 import pytest
 
-from kiosk.services.announce import AnnouncementQueue, EspeakSpeaker, SilentSpeaker
+from core.services.announce import AnnouncementQueue, EspeakSpeaker, SilentSpeaker
 
 
 class GateSpeaker:

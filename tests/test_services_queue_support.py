@@ -8,9 +8,9 @@ import socket
 from dataclasses import dataclass
 
 from devices.printer.virtual import VirtualPrinter
-from kiosk.config import PrinterConfig
-from kiosk.hall_server import ServerThread, sample_hall
-from kiosk.platform_client import PlatformClient
+from core.config import PrinterConfig
+from hall_server import ServerThread, sample_hall
+from platform_client import PlatformClient
 
 STAFF_PIN = "2468"
 

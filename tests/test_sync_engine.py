@@ -13,9 +13,9 @@ import time
 import pytest
 from sync_fixtures import Events, make_engine, proxy, server, store, wait_for  # noqa: F401
 
-from kiosk.errors import PlatformServerFault, PlatformUnreachable
-from kiosk.platform_client.sync import SyncClient
-from kiosk.ports.outbox import AttachmentIn, SyncState, content_hash
+from core.errors import PlatformServerFault, PlatformUnreachable
+from platform_client.sync import SyncClient
+from core.ports.outbox import AttachmentIn, SyncState, content_hash
 
 
 def _server_record(server, record_id):

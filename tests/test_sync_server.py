@@ -11,10 +11,10 @@ import uuid
 import pytest
 from sync_fixtures import server  # noqa: F401
 
-from kiosk import signing
-from kiosk.errors import PlatformConflict, PlatformRejected
-from kiosk.platform_client.sync import SyncClient
-from kiosk.ports.outbox import content_hash
+from core import signing
+from core.errors import PlatformConflict, PlatformRejected
+from platform_client.sync import SyncClient
+from core.ports.outbox import content_hash
 
 
 def _wire(content: dict, attachments: list[bytes] = ()) -> dict:

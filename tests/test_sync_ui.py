@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sync_fixtures import make_engine, server  # noqa: F401
 
-from kiosk.ports.outbox import AttachmentIn
+from core.ports.outbox import AttachmentIn
 from offline_cache import Store
 from ui.sync_status import OutboxView, SyncStatusWidget
 

@@ -13,13 +13,13 @@ import pytest
 from sync_fixtures import wait_for
 from test_services_queue_support import STAFF_PIN, start_hall, unused_port
 
-from kiosk import config
+from core import config
 from kiosk.app import build_terminal, store_dir
-from kiosk.errors import PlatformRejected, PlatformUnreachable
-from kiosk.domain import Outcome
-from kiosk.hall_server import ServerThread, sample_hall
-from kiosk.platform_client import PlatformClient
-from kiosk.services.queue import ClerkQueueService, PrintState, hall_today
+from core.errors import PlatformRejected, PlatformUnreachable
+from core.domain import Outcome
+from hall_server import ServerThread, sample_hall
+from platform_client import PlatformClient
+from core.services.queue import ClerkQueueService, PrintState, hall_today
 
 FAST = {"probe_interval_s": 0.2, "backoff_base_s": 0.1, "backoff_max_s": 0.5, "idle_check_s": 0.3,
         "housekeeping_interval_s": 0.3}

@@ -8,11 +8,11 @@ import pytest
 from test_services_queue_support import start_hall
 from test_sync_wiring import FAST, kiosk_config
 
-from kiosk import config
+from core import config
 from kiosk.app import build_terminal
-from kiosk.hall_server import ServerThread
-from kiosk.ports.outbox import RecordKind
-from kiosk.services.queue import PrintState, hall_today
+from hall_server import ServerThread
+from core.ports.outbox import RecordKind
+from core.services.queue import PrintState, hall_today
 from ui.app import role_window
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain import Outcome
-from kiosk.i18n import catalogue
+from core.domain import Outcome
+from core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = re.compile(r"^(ui|queue|error|language|app|role|device)(\.[a-z0-9_]+)+$")

@@ -14,10 +14,10 @@ import pytest
 from PySide6.QtCore import Qt
 from test_services_queue_support import small_hall, start_hall
 
-from kiosk.errors import PlatformRejected
-from kiosk.platform_client import PlatformClient
-from kiosk.ports import PrinterStatus
-from kiosk.services.queue import KioskQueueService, PrintState, TicketIssued
+from core.errors import PlatformRejected
+from platform_client import PlatformClient
+from core.ports import PrinterStatus
+from core.services.queue import KioskQueueService, PrintState, TicketIssued
 from ui.citizen import CitizenWindow
 
 WAIT_MS = 5000
@@ -214,7 +214,7 @@ def test_a_service_whose_numbers_ran_out_meanwhile_gets_a_clear_answer_and_no_re
 def test_an_identity_arriving_on_the_confirm_page_shows_masked_and_gives_priority(qtbot, kiosk):
     from datetime import date
 
-    from kiosk.domain import CardType, Identity
+    from core.domain import CardType, Identity
 
     qtbot.waitUntil(lambda: kiosk.hall_view is not None, timeout=WAIT_MS)
     touch(qtbot, kiosk.home.take)

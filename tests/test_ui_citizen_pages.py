@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kiosk.domain import HallInfo, Service
-from kiosk.services.queue import unavailable_reason
+from core.domain import HallInfo, Service
+from core.services.queue import unavailable_reason
 from ui.citizen_pages import GROUP_THRESHOLD, ServicesPage
 from ui.texts import Texts
 

@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from test_services_queue_support import STAFF_PIN, start_hall
 
-from kiosk.domain import TicketState
-from kiosk.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
+from core.domain import TicketState
+from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
 from ui.clerk import ClerkWindow
 from ui.display import DisplayWindow
 
@@ -212,7 +212,7 @@ def test_the_display_reconnects_after_the_platform_comes_back(qtbot, tmp_path):
 def test_the_waiting_list_marks_priority_tickets(qtbot, hall, clerk):
     from datetime import date
 
-    from kiosk.domain import CardType, Identity
+    from core.domain import CardType, Identity
 
     client = hall.client("K-01")
     kiosk = KioskQueueService(client, None)

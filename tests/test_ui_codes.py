@@ -14,13 +14,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from test_services_queue_support import start_hall, virtual_printer
 
-from devices.scanner import ScannerSimulator, SerialScanner
-from kiosk.domain.codes import CodeKind
-from kiosk.hall_server.appointments import seed_samples
-from kiosk.platform_client.appointments import AppointmentsClient
-from kiosk.ports.scanner import ScannerState
-from kiosk.services.codes import CodeService
-from kiosk.services.queue import KioskQueueService, PrintState
+from devices.scanner import SerialScanner
+from simulators.scanner import ScannerSimulator
+from core.domain.codes import CodeKind
+from hall_server.appointments import seed_samples
+from platform_client.appointments import AppointmentsClient
+from core.ports.scanner import ScannerState
+from core.services.codes import CodeService
+from core.services.queue import KioskQueueService, PrintState
 from ui.citizen import CitizenWindow
 from ui.scan_source import ScanSource
 
@@ -241,7 +242,7 @@ def test_a_code_held_to_the_kiosk_camera_checks_in_while_the_scan_page_is_shown(
     import qrcode
     from PIL import Image
 
-    from kiosk import config
+    from core import config
     from kiosk.app import build_terminal
     from ui.app import role_window
 

@@ -14,9 +14,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from test_ui_technician_service import technician_config
 
-from devices.scanner import ScannerSimulator
+from simulators.scanner import ScannerSimulator
 from kiosk.app import build_terminal
-from kiosk.ports.scanner import ScannerState
+from core.ports.scanner import ScannerState
 from ui.app import role_window
 from ui.technician_scanner import ScannerPanel
 

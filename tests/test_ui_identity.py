@@ -18,12 +18,12 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from test_services_queue_support import STAFF_PIN
 
 from devices.idcard import open_reader
-from devices.idcard.cards import SampleCard, resident_text, sample_photo, with_check_digit
+from simulators.idcard_cards import SampleCard, resident_text, sample_photo, with_check_digit
 from devices.idcard.protocol import Command, Status
-from devices.idcard.simulator import Fault, IdCardSimulator
-from kiosk.logs import mask_text
-from kiosk.ports.idcard import ReaderState
-from kiosk.services.queue import ClerkQueueService, KioskQueueService, PrintState
+from simulators.idcard import Fault, IdCardSimulator
+from core.logs import mask_text
+from core.ports.idcard import ReaderState
+from core.services.queue import ClerkQueueService, KioskQueueService, PrintState
 from ui.citizen import CitizenWindow
 from ui.clerk import ClerkWindow
 

@@ -11,11 +11,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from devices.camera.service import CaptureService
-from kiosk.domain import Outcome
-from kiosk.domain.identity import CardType, Identity
-from kiosk.platform_client.sync import SyncClient
-from kiosk.services.application import ApplicationService, MatterCatalogue, Provision
-from kiosk.services.queue import ClerkQueueService, KioskQueueService
+from core.domain import Outcome
+from core.domain.identity import CardType, Identity
+from platform_client.sync import SyncClient
+from core.services.application import ApplicationService, MatterCatalogue, Provision
+from core.services.queue import ClerkQueueService, KioskQueueService
 from offline_cache import Store
 from offline_cache.refcache import ReferenceCache
 from test_services_queue_support import STAFF_PIN
@@ -233,7 +233,7 @@ def test_an_elicence_shown_under_the_document_camera_marks_its_material(qtbot, h
     from PIL import Image
 
     from kiosk.app import build_frame_decoder_factory
-    from kiosk.config import parse
+    from core.config import parse
 
     frames = tmp_path / "frames"
     frames.mkdir()

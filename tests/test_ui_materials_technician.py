@@ -8,7 +8,7 @@ import gc
 
 import pytest
 
-from kiosk import config
+from core import config
 from kiosk.app import build_terminal
 from ui.app import role_window
 from ui.technician_camera import CameraPanel

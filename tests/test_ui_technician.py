@@ -8,11 +8,11 @@ import pytest
 from test_services_queue_support import start_hall
 from test_ui_technician_service import technician_config
 
-from devices.idcard.cards import SAMPLE_CARDS
-from devices.idcard.simulator import IdCardSimulator
+from simulators.idcard_cards import SAMPLE_CARDS
+from simulators.idcard import IdCardSimulator
 from devices.printer.virtual import lookup
 from kiosk.app import build_terminal
-from kiosk.ports.outbox import RecordKind
+from core.ports.outbox import RecordKind
 from ui.app import role_window
 from ui.technician import CardPanel, NotConfiguredPanel, PrinterPanel
 
@@ -122,12 +122,12 @@ def test_resend_a_dead_letter_with_a_reason_from_the_outbox_tab(qtbot, window_fo
 
 
 def test_the_example_technician_configuration_is_valid(tmp_path):
-    """kiosk/sample_data/technician.toml parses (with a secret file in place) as a technician with the
+    """simulators/sample_data/technician.toml parses (with a secret file in place) as a technician with the
     kiosk's printers and an ID-card reader, scanner and camera left empty."""
     import tomllib
     from pathlib import Path
 
-    from kiosk import config
+    from core import config
 
     root = Path(__file__).resolve().parents[1]
     data = tomllib.loads((root / "kiosk" / "sample_data" / "technician.toml").read_text(encoding="utf-8"))

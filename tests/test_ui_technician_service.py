@@ -1,4 +1,4 @@
-"""The technician's checks (kiosk/services/diagnostics.py) without Qt, over the real adapters built by the
+"""The technician's checks (core/services/diagnostics.py) without Qt, over the real adapters built by the
 composition root: virtual printers, the ID-card reader simulator on loopback, the hall server on loopback
 (and a dead port), the terminal's encrypted store."""
 
@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 from test_services_queue_support import start_hall, unused_port
 
-from devices.idcard.cards import SAMPLE_CARDS, with_check_digit
-from devices.idcard.simulator import IdCardSimulator
+from simulators.idcard_cards import SAMPLE_CARDS, with_check_digit
+from simulators.idcard import IdCardSimulator
 from devices.printer.virtual import lookup
-from kiosk import config
+from core import config
 from kiosk.app import build_terminal
-from kiosk.ports import PrinterStatus
-from kiosk.ports.outbox import RecordKind
+from core.ports import PrinterStatus
+from core.ports.outbox import RecordKind
 
 
 def technician_config(url: str, data_dir, *, secret: str = "", reader: str = "", scanner: str = "") -> config.Config:
@@ -83,7 +83,7 @@ def test_one_card_is_read_masked_with_its_frames_masked(tmp_path, reader):
     """GIVEN the reader simulator with 李䶮's card on it WHEN the technician reads one card
     THEN the record is masked (name's first character, ID number's ends, birth year only) and the raw
     view shows the frames, the long read answer by its header only."""
-    id_number = with_check_digit("32010219550312123")  # the sample card's (devices/idcard/cards.py)
+    id_number = with_check_digit("32010219550312123")  # the sample card's (simulators/idcard_cards.py)
     reader.place(SAMPLE_CARDS["li_yan"])
     terminal = build_terminal(technician_config("http://127.0.0.1:9", tmp_path, reader=reader.url))
     try:

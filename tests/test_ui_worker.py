@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import QObject
 
-from kiosk.errors import PlatformRejected, PlatformUnreachable
+from core.errors import PlatformRejected, PlatformUnreachable
 from ui.worker import Worker
 
 

@@ -1,10 +1,10 @@
-"""Keyboard-wedge burst recognition (devices/scanner/wedge.py): scanner bursts vs a person typing."""
+"""Keyboard-wedge burst recognition (core/services/wedge.py): scanner bursts vs a person typing."""
 
 from __future__ import annotations
 
 import pytest
 
-from devices.scanner.wedge import Action, BurstRecogniser
+from core.services.wedge import Action, BurstRecogniser
 
 
 def run(rec: BurstRecogniser, keys: list[tuple[float, str]]):

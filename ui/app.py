@@ -92,7 +92,7 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
     app = application()
     window = role_window(terminal, language=terminal.cfg.language)
     if window is None:
-        from kiosk.i18n import tr
+        from core.i18n import tr
 
         print(tr("ui.app.role_not_available", "en", role=terminal.cfg.role), file=sys.stderr)
         return 2

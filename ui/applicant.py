@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
 
-from kiosk.domain import Identity
-from kiosk.services.identity import applicant_fields
+from core.domain import Identity
+from core.services.identity import applicant_fields
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.services.events import EventHub
+from core.services.events import EventHub
 
 
 class EventBridge(QObject):

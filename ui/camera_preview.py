@@ -1,6 +1,6 @@
 """The live document-camera preview: the newest frame with the page's outline, never blocking the GUI.
 
-    preview = CameraPreview(camera, texts)      # camera: kiosk.ports.camera.DocumentCamera, started
+    preview = CameraPreview(camera, texts)      # camera: core.ports.camera.DocumentCamera, started
     preview.start(auto_capture=True)            # frames start to arrive
     preview.page_captured.connect(on_page)      # auto-captured pages (CapturedPage), on the GUI thread
     ...
@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal, 
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from kiosk.ports.camera import CapturedPage, Cleanup, DocumentCamera, PreviewFrame
+from core.ports.camera import CapturedPage, Cleanup, DocumentCamera, PreviewFrame
 from ui.texts import Texts
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.ports.camera import CapturedPage, Cleanup, DocumentCamera
-from kiosk.services.materials import Material, MaterialSet
+from core.ports.camera import CapturedPage, Cleanup, DocumentCamera
+from core.services.materials import Material, MaterialSet
 from ui.camera_preview import CameraPreview, to_qimage
 from ui.texts import Texts
 from ui.worker import Worker

@@ -1,6 +1,6 @@
 """The citizen kiosk: home → choose a service → confirm → the number (and its slip).
 
-The window holds no queue logic: it asks ``KioskQueueService`` (kiosk/services/queue.py) through a
+The window holds no queue logic: it asks ``KioskQueueService`` (core/services/queue.py) through a
 ``Worker`` (every call off the GUI thread, with a time limit) and shows what comes back. What happens when
 things go wrong (issue 2, "Bad input"):
 
@@ -42,10 +42,10 @@ from dataclasses import replace
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from kiosk.errors import DeviceError, DeviceNotFound, HardwareFault, KioskError, PlatformError, PlatformUnreachable
-from kiosk.ports.idcard import ReaderState
-from kiosk.services.identity import is_elderly, same_person
-from kiosk.services.queue import (
+from core.errors import DeviceError, DeviceNotFound, HardwareFault, KioskError, PlatformError, PlatformUnreachable
+from core.ports.idcard import ReaderState
+from core.services.identity import is_elderly, same_person
+from core.services.queue import (
     HallView,
     IdentityChanged,
     IssuedTicket,
@@ -55,7 +55,7 @@ from kiosk.services.queue import (
     TicketRequest,
     hall_now,
 )
-from kiosk.domain.codes import CodeKind
+from core.domain.codes import CodeKind
 from ui.bridge import EventBridge
 from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage

@@ -1,7 +1,7 @@
 """The kiosk's code pages: "please scan your code" (with an on-screen keypad) and the tracking page.
 
 ui/citizen.py stacks them beside the pages of ui/citizen_pages.py and decides what a code does
-(kiosk/services/codes.py). Pages only show things and report touches.
+(core/services/codes.py). Pages only show things and report touches.
 
 - ``ScanPage`` (``mode`` "checkin" or "track"): where the scanner is (and the camera, when the kiosk has
   one), a message line (e.g. "无法识别此码"), and a keypad to type the code instead: for check-in the
@@ -9,7 +9,7 @@ ui/citizen.py stacks them beside the pages of ui/citizen_pages.py and decides wh
   payload in the shape a scanner would deliver (``YY…``, ``HALL:R:…``), so a typed code goes through the
   same strict classifier as a scanned one.
 - ``TrackingPage``: the matter, the state, accepted and promised dates and what to do next. A case holds
-  no personal data (kiosk/domain/appointments.py); the tracking number is shown with its middle masked,
+  no personal data (core/domain/appointments.py); the tracking number is shown with its middle masked,
   as on receipts shown in public.
 
 Nothing of an unrecognised payload is ever shown (only the fixed "not recognised" text).
@@ -20,7 +20,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from kiosk.domain.appointments import Case, CaseState
+from core.domain.appointments import Case, CaseState
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, label
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.domain import HallInfo, Identity, Service
-from kiosk.ports import Clock
-from kiosk.services.queue import IssuedTicket, PrintState, unavailable_reason
+from core.domain import HallInfo, Identity, Service
+from core.ports import Clock
+from core.services.queue import IssuedTicket, PrintState, unavailable_reason
 from ui.idcard import IdSlot
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label

@@ -1,6 +1,6 @@
 """The clerk's window terminal: log in to a window, then work the queue with buttons or F-keys.
 
-Every action goes to ``ClerkQueueService`` (kiosk/services/queue.py) on a one-thread ``Worker``, so
+Every action goes to ``ClerkQueueService`` (core/services/queue.py) on a one-thread ``Worker``, so
 actions run in the order the clerk pressed them and the window never freezes. The panel shows the current
 ticket, the waiting and held lists and the day's counts, refreshed after every action and every few
 seconds. Actions that need a choice (finish → outcome, transfer → service or window, pause → reason,
@@ -43,10 +43,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.domain import HallInfo, Outcome, Ticket, WindowStatus
-from kiosk.errors import DeviceError, DeviceNotFound
-from kiosk.ports.idcard import ReaderState
-from kiosk.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdate, SessionChanged
+from core.domain import HallInfo, Outcome, Ticket, WindowStatus
+from core.errors import DeviceError, DeviceNotFound
+from core.ports.idcard import ReaderState
+from core.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdate, SessionChanged
 from ui.applicant import ApplicantPanel
 from ui.bridge import EventBridge
 from ui.idcard import ReaderBridge

@@ -3,7 +3,7 @@
 It follows the hall's call events with a long poll (``HallDisplayService.poll``) on its own worker
 thread: when an answer comes back the next poll starts at once; when the platform cannot be reached a
 calm line says so and the poll is retried after ``retry_s``. Calls from before the display started are
-shown, not announced. Announcements go through an ``AnnouncementQueue`` (kiosk/services/announce.py):
+shown, not announced. Announcements go through an ``AnnouncementQueue`` (core/services/announce.py):
 one at a time, so a recall never cuts off a number being spoken.
 """
 
@@ -14,10 +14,10 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
-from kiosk.domain import CallEvent, CallKind, HallInfo
-from kiosk.i18n import Translator
-from kiosk.services.announce import AnnouncementQueue, Speaker
-from kiosk.services.queue import HallDisplayService
+from core.domain import CallEvent, CallKind, HallInfo
+from core.i18n import Translator
+from core.services.announce import AnnouncementQueue, Speaker
+from core.services.queue import HallDisplayService
 from ui.texts import Texts
 from ui.theme import display_stylesheet, style_window
 from ui.widgets import Banner, label

@@ -1,6 +1,6 @@
 """The ID-card reader as the windows see it: its callbacks as queued Qt signals, and the card pictogram.
 
-The reader (``kiosk.ports.idcard.IdCardReaderPort``; devices/idcard/reader.py) polls on its own owner
+The reader (``core.ports.idcard.IdCardReaderPort``; devices/idcard/reader.py) polls on its own owner
 thread and calls ``on_card`` / ``on_state`` / ``on_error`` **on that thread**. ``ReaderBridge`` sets those
 callbacks to emit its signals, which Qt delivers on the GUI thread (the bridge lives there: a queued
 connection), so a window handles cards like any other event and the reader thread never waits for it.
@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
-from kiosk.ports.idcard import ReaderState
+from core.ports.idcard import ReaderState
 from ui import theme
 from ui.widgets import label
 

@@ -6,7 +6,7 @@
     panel.finished.connect(finish)         # (Outcome, record id or "") once the submission is safely queued
     panel.shutdown()                       # worker joined, capture panel detached
 
-How a material is provided (kiosk/services/application.py ``Provision``): an e-licence code scanned; pages
+How a material is provided (core/services/application.py ``Provision``): an e-licence code scanned; pages
 captured with the document camera while the material is selected in the checklist (an ID-card copy for
 identity materials: "身份证复印" in the capture panel); or the clerk ticks "原件已核验". Required materials
 are marked ★; those still missing are listed under the checklist for the one-time notice (一次性告知).
@@ -27,10 +27,10 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from kiosk.domain import Outcome
-from kiosk.services.application import (Application, ApplicationService, Matter, MatterCatalogue,
+from core.domain import Outcome
+from core.services.application import (Application, ApplicationService, Matter, MatterCatalogue,
                                         MatterListing, Provision)
-from kiosk.services.materials import MaterialSet
+from core.services.materials import MaterialSet
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker

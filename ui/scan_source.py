@@ -30,7 +30,7 @@ import logging
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.ports.scanner import ScannerState
+from core.ports.scanner import ScannerState
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.i18n import Translator
-from kiosk.ports.outbox import OutboxCounts, SyncProgress, SyncState
+from core.i18n import Translator
+from core.ports.outbox import OutboxCounts, SyncProgress, SyncState
 from ui.worker import Worker
 
 _STATE_COLOURS = {"online": "#1a7f37", "offline": "#9a6700", "retrying": "#9a6700", "blocked": "#cf222e"}

@@ -3,7 +3,7 @@ platform link, and the outbox with its dead letters.
 
     window = TechnicianWindow(diagnostics, store=store, engine=engine, language="zh_CN")
 
-- Every check is a call on ``kiosk.services.diagnostics.Diagnostics`` run on a ``ui.worker.Worker``
+- Every check is a call on ``core.services.diagnostics.Diagnostics`` run on a ``ui.worker.Worker``
   (never on the GUI thread); results come back as queued signals and are shown in the technician's words
   with the raw details (driver errors with their class and detail, frames in hex, HTTP round trips).
 - Printers (ticket, fallback, receipt): status (DLE EOT), print a test page, and a picture of the last
@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.i18n import Translator
-from kiosk.services.diagnostics import (
+from core.i18n import Translator
+from core.services.diagnostics import (
     CardReport,
     DeviceSlot,
     Diagnostics,

@@ -1,11 +1,11 @@
 """The technician window's scanner tab: live scans with their class, and "decode an image file".
 
-    add_scanner_tab(technician_window)        # ui/app.py and ui/demo.py, after building the window
+    add_scanner_tab(technician_window)        # ui/app.py and ui/demo/walk.py, after building the window
 
 - **Listen**: a ``ScanSource`` (ui/scan_source.py) over the configured serial scanner (``[devices]
   scanner``; its state shows: connecting / ready / disconnected) and the keyboard-wedge filter (a wedge
   scanner needs no setting: scan while this window is active). Each scan is one line: time, its class
-  (``kiosk.domain.codes.classify``) and the payload with control characters escaped
+  (``core.domain.codes.classify``) and the payload with control characters escaped
   (``escape_controls``), as ``kiosk diag scanner`` prints it; a rejected code (garbage, overlong) is a
   line with the driver's reason. **Stop** closes it (the serial port is free again).
 - **Decode an image file…**: the same code path as ``kiosk diag decode`` (``kiosk.diag.decode.decode_file``
@@ -21,9 +21,9 @@ import time
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.domain.codes import classify, escape_controls
-from kiosk.ports.scanner import ScannerState
-from kiosk.services.diagnostics import DeviceSlot, technician_text
+from core.domain.codes import classify, escape_controls
+from core.ports.scanner import ScannerState
+from core.services.diagnostics import DeviceSlot, technician_text
 from ui.scan_source import ScanSource
 
 DECODE_TIMEOUT_S = 20.0
@@ -95,12 +95,8 @@ class ScannerPanel(QWidget):
             return
         scanner = None
         if self.slot.configured:
-            if self._factory is not None:
-                scanner = self._factory()
-            else:
-                from devices.scanner import SerialScanner
-
-                scanner = SerialScanner(self.slot.address)
+            factory = self._factory or self.w.diagnostics.open_scanner
+            scanner = factory()
         self.source = ScanSource(QApplication.instance(), scanner=scanner, wedge=True)
         self.source.window = self.w
         self.source.scanned.connect(self._scanned)
@@ -151,7 +147,7 @@ class ScannerPanel(QWidget):
         """Decodes the codes in the image file ``path`` on the window's worker."""
         self.decode_button.setEnabled(False)
         self.log.appendPlainText(f"> decode {escape_controls(path)}")
-        self.w.run(_decode_file, path, on_done=self._decoded, on_error=self._decode_failed,
+        self.w.run(self.w.diagnostics.decode_image, path, on_done=self._decoded, on_error=self._decode_failed,
                    timeout_s=DECODE_TIMEOUT_S)
 
     def _decoded(self, record: dict) -> None:
@@ -170,12 +166,6 @@ class ScannerPanel(QWidget):
 
     def shutdown(self) -> None:
         self.stop()
-
-
-def _decode_file(path: str) -> dict:
-    from kiosk.diag.decode import decode_file, still_decoder
-
-    return decode_file(path, still_decoder())
 
 
 def add_scanner_tab(window, *, scanner_factory=None) -> ScannerPanel | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from kiosk.i18n import LANGUAGES, Translator
+from core.i18n import LANGUAGES, Translator
 
 
 class Texts(QObject):

@@ -1,7 +1,7 @@
 """The ONE place keyboard-wedge scanners are captured: an application-wide Qt event filter.
 
 A wedge scanner types its code like a keyboard, into whatever has focus. This filter, installed on the
-QApplication, sees every key first, asks ``devices.scanner.wedge.BurstRecogniser`` whether it can be part
+QApplication, sees every key first, asks ``core.services.wedge.BurstRecogniser`` whether it can be part
 of a scanner burst, and holds those keys back; a burst ending in Enter becomes ``scanned(str)`` and none
 of its keys reaches the focused field. Keys that turn out to be a person typing are re-delivered, in
 order, to the focused object (late by at most ``max_gap_s``). Reference: scanners-cameras.md,
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QKeyEvent
 
-from devices.scanner.wedge import Action, BurstRecogniser, Outcome
+from core.services.wedge import Action, BurstRecogniser, Outcome
 
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta,

@@ -34,7 +34,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from kiosk.errors import KioskError, PlatformUnreachable
+from core.errors import KioskError, PlatformUnreachable
 
 log = logging.getLogger(__name__)
 

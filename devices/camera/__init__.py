@@ -5,8 +5,8 @@ Modules:
 - ``detect``: finding the page's four corners (``find_page``) and the textbook baseline;
 - ``process``: flattening, deskew, clean-up, focus measure;
 - ``autocapture``: the still-and-sharp state machine behind auto-capture;
-- ``synthetic``: rendered sample documents on desks with known corners (tests, bench, demo);
-- ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``, ``synthetic:``);
+- ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``; the demo's
+  ``synthetic:`` camera registers itself from ``simulators.camera``);
 - ``uvc`` / ``v4l2``: opening a UVC camera, its modes (from the Linux driver, or probed), MJPG first;
 - ``service``: ``CaptureService``, the owner thread that grabs, keeps the newest frame and reconnects.
 """

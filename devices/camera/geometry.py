@@ -2,7 +2,7 @@
 
 A quad is a ``(4, 2)`` float array of ``(x, y)`` image pixels (y grows downwards), ordered clockwise as seen
 on screen starting from the top-left corner. ``as_quad`` turns it into the plain tuples of
-``kiosk.ports.camera.Quad``.
+``core.ports.camera.Quad``.
 """
 
 from __future__ import annotations

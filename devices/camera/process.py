@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from devices.camera import geometry
-from kiosk.ports.camera import Cleanup
+from core.ports.camera import Cleanup
 
 FOCUS_SIZE = 512
 ID1_ASPECT = 85.6 / 54.0  # ISO/IEC 7810 ID-1: resident ID cards, bank cards

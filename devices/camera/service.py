@@ -34,9 +34,9 @@ import numpy as np
 from devices.camera import detect, geometry, process
 from devices.camera.autocapture import AutoCapture
 from devices.camera.sources import FrameSource, open_source
-from kiosk.errors import DeviceBusy, DeviceError, DeviceTimeout
-from kiosk.ports.camera import CameraInfo, CapturedPage, Cleanup, PreviewFrame
-from kiosk.ports.clock import Clock, SystemClock
+from core.errors import DeviceBusy, DeviceError, DeviceTimeout
+from core.ports.camera import CameraInfo, CapturedPage, Cleanup, PreviewFrame
+from core.ports.clock import Clock, SystemClock
 
 log = logging.getLogger("kiosk.camera")
 
@@ -68,7 +68,7 @@ def make_page(frame: np.ndarray, cleanup: Cleanup, *, clock: Clock, auto: bool =
 
 
 class CaptureService:
-    """Implements ``kiosk.ports.camera.DocumentCamera`` over a ``FrameSource`` (see sources.py)."""
+    """Implements ``core.ports.camera.DocumentCamera`` over a ``FrameSource`` (see sources.py)."""
 
     def __init__(self, source: str | FrameSource, *, clock: Clock | None = None,
                  preview_work_size: int = 480, autocapture: AutoCapture | None = None) -> None:

@@ -10,7 +10,8 @@
 A source is used only from the capture service's owner thread: ``open()`` returns the ``CameraInfo``
 (modes offered, mode negotiated), ``read()`` returns the next RGB frame, or ``None`` when the device
 failed (unplugged); the service then closes it and opens it again. Every source paces itself to its frame
-rate with a bounded sleep, as a camera does. The synthetic source injects an unplug with ``drop_after``
+rate with a bounded sleep, as a camera does. The ``synthetic:`` kind is the demo's simulated camera
+(``simulators.camera``, registered with ``register_source``); it injects an unplug with ``drop_after``
 (frames) and ``drop_s`` (seconds away), so reconnection is tested through the same code path as a real
 camera pulled out of its socket.
 """
@@ -25,11 +26,22 @@ from urllib.parse import parse_qsl
 import cv2
 import numpy as np
 
-from devices.camera import synthetic, uvc, v4l2
-from kiosk.errors import ConfigError, DeviceNotFound
-from kiosk.ports.camera import CameraInfo, CameraMode
+from devices.camera import uvc, v4l2
+from core.errors import ConfigError, DeviceNotFound
+from core.ports.camera import CameraInfo, CameraMode
 
 KINDS = ("uvc", "folder", "video", "synthetic")
+# Source kinds that are not real cameras register here from outside the product: the demo's simulated
+# camera (``simulators.camera``) registers ``synthetic``. A spec of a kind nobody registered is refused
+# with a ConfigError that says so.
+_REGISTERED: dict[str, type] = {}
+
+
+def register_source(kind: str, factory: type) -> None:
+    """Lets ``open_source`` build ``kind:`` specs with ``factory(spec)`` (the demo's simulated camera)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown camera source kind {kind!r}")
+    _REGISTERED[kind] = factory
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
@@ -76,7 +88,7 @@ def parse_spec(text: str) -> SourceSpec:
     return SourceSpec(kind, target, options, text)
 
 
-def _pace(next_due: float, period: float) -> float:
+def pace(next_due: float, period: float) -> float:
     """Sleeps until ``next_due`` (never longer than one period) and returns the next due time."""
     now = time.monotonic()
     if next_due > now:
@@ -163,7 +175,7 @@ class FolderSource(FrameSource):
         return self._cache[1]
 
     def read(self) -> np.ndarray | None:
-        self._due = _pace(self._due, 1.0 / self.fps)
+        self._due = pace(self._due, 1.0 / self.fps)
         index = int((time.monotonic() - self._started) / max(self.hold_s, 1e-3)) % len(self._paths)
         try:
             return self._load(self._paths[index])
@@ -195,7 +207,7 @@ class VideoSource(FrameSource):
     def read(self) -> np.ndarray | None:
         if self._cap is None:
             return None
-        self._due = _pace(self._due, 1.0 / self.fps)
+        self._due = pace(self._due, 1.0 / self.fps)
         ok, frame = self._cap.read()
         if not ok:  # the end: loop
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
@@ -210,128 +222,12 @@ class VideoSource(FrameSource):
             self._cap = None
 
 
-class SyntheticSource(FrameSource):
-    """Sample documents slide onto a desk, lie still for ``still`` seconds, slide away; then the next.
-
-    Frames are a pure function of the frame number (deterministic for tests). The desk, its light and the
-    still frame are rendered once per document, so a 1080p stream costs a warp only while a page moves.
-    """
-
-    CYCLE = ("a4", "id_front", "id_back", "receipt")
-    ENTER_S, LEAVE_S, GAP_S = 0.6, 0.6, 0.4
-
-    def __init__(self, spec: SourceSpec) -> None:
-        self.spec = spec
-        self.size = spec.size((1920, 1080))
-        self.fps = spec.number("fps", 20.0)
-        self.still_s = spec.number("still", 2.5)
-        doc = spec.options.get("doc", spec.target or "cycle")
-        if doc != "cycle" and doc not in synthetic.DOCUMENTS:
-            raise ConfigError(f"camera source {spec.text!r}: doc must be cycle or one of "
-                              f"{', '.join(synthetic.DOCUMENTS)}", setting="devices.camera", problem="unknown doc")
-        self.documents = self.CYCLE if doc == "cycle" else (doc,)
-        self.desk = spec.options.get("desk", "wood")
-        if self.desk not in synthetic.DESKS:
-            raise ConfigError(f"camera source {spec.text!r}: desk must be one of {', '.join(synthetic.DESKS)}",
-                              setting="devices.camera", problem="unknown desk")
-        self.seed = int(spec.number("seed", 1))
-        self.drop_after = int(spec.number("drop_after", 0))
-        self.drop_s = spec.number("drop_s", 1.0)
-        self.frame_no = 0
-        self._unplugged_until = 0.0
-        self._dropped = False
-        self._scenes: dict[int, tuple[np.ndarray, ...]] = {}
-        self._still: dict[int, np.ndarray] = {}
-        self._due = 0.0
-
-    def open(self) -> CameraInfo:
-        if time.monotonic() < self._unplugged_until:
-            raise DeviceNotFound("synthetic camera unplugged", device="camera")
-        mode = CameraMode("RGB3", self.size[0], self.size[1], self.fps)
-        self._due = time.monotonic()
-        return CameraInfo(self.spec.text, "synthetic", (mode,), mode, backend="synthetic")
-
-    @property
-    def period_s(self) -> float:
-        return self.ENTER_S + self.still_s + self.LEAVE_S + self.GAP_S
-
-    def _scene(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(desk with its light, uint8; document RGBA; resting corners; light field) for the index-th document."""
-        if index not in self._scenes:
-            if len(self._scenes) > 4:
-                self._scenes.clear()
-                self._still.clear()
-            scene = synthetic.Scene(document=self.documents[index % len(self.documents)], desk=self.desk,
-                                    size=self.size, uneven=True, seed=self.seed * 1000 + index)
-            rng = np.random.default_rng(scene.seed)
-            desk = synthetic.desk_image(scene.desk, scene.size, rng)
-            corners = synthetic.place(scene, rng)
-            light = synthetic.lighting(scene, corners, rng)[..., None]
-            desk *= light
-            desk += rng.normal(0.0, 2.0, desk.shape[:2] + (1,)).astype(np.float32)
-            self._scenes[index] = (np.clip(desk, 0, 255).astype(np.uint8), synthetic.render_document(scene.document),
-                                   corners, light)
-        return self._scenes[index]
-
-    def corners_at(self, frame_no: int) -> tuple[int, np.ndarray | None]:
-        """Which document and where its corners are at a frame (None: between documents)."""
-        t = frame_no / self.fps
-        index = int(t // self.period_s)
-        phase = t - index * self.period_s
-        rest = self._scene(index)[2]
-        offstage = np.array([self.size[0] * 1.1, -0.2 * self.size[1]])
-        if phase < self.ENTER_S:
-            k = 1.0 - phase / self.ENTER_S
-        elif phase < self.ENTER_S + self.still_s:
-            k = 0.0
-        elif phase < self.ENTER_S + self.still_s + self.LEAVE_S:
-            k = (phase - self.ENTER_S - self.still_s) / self.LEAVE_S
-        else:
-            return index, None
-        return index, rest + offstage * (k * k)
-
-    def render(self, frame_no: int) -> np.ndarray:
-        index, corners = self.corners_at(frame_no)
-        desk, doc, rest, light = self._scene(index)
-        if corners is None:
-            return desk
-        still = np.array_equal(corners, rest)
-        if still and index in self._still:
-            return self._still[index]
-        frame = desk.copy()
-        dh, dw = doc.shape[:2]
-        w, h = self.size
-        src = np.array([[0, 0], [dw, 0], [dw, dh], [0, dh]], np.float32)
-        x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, [w, h])
-        x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 0, [w, h])
-        if x1 > x0 and y1 > y0:  # warp and blend only the page's bounding box
-            shifted = (corners - [x0, y0]).astype(np.float32)
-            matrix = cv2.getPerspectiveTransform(src, shifted)
-            warped = cv2.warpPerspective(doc, matrix, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR)
-            alpha = warped[..., 3:].astype(np.float32) * (0.93 / 255.0)  # paper a touch darker than white
-            box = frame[y0:y1, x0:x1].astype(np.float32)
-            paper = warped[..., :3].astype(np.float32) * light[y0:y1, x0:x1]
-            frame[y0:y1, x0:x1] = np.clip(box * (1 - alpha / 0.93) + paper * alpha, 0, 255).astype(np.uint8)
-        if still:
-            self._still[index] = frame
-        return frame
-
-    def read(self) -> np.ndarray | None:
-        self._due = _pace(self._due, 1.0 / self.fps)
-        now = time.monotonic()
-        if now < self._unplugged_until:
-            return None
-        if self.drop_after and not self._dropped and self.frame_no >= self.drop_after:
-            self._dropped = True
-            self._unplugged_until = now + self.drop_s
-            return None
-        frame = self.render(self.frame_no)
-        self.frame_no += 1
-        return frame
-
-
 def open_source(spec: str | SourceSpec) -> FrameSource:
     """A source for a spec (not opened yet: the capture service opens it on its owner thread)."""
     parsed = parse_spec(spec) if isinstance(spec, str) else spec
-    return {"uvc": UvcSource, "folder": FolderSource, "video": VideoSource,
-            "synthetic": SyntheticSource}[parsed.kind](parsed)
+    factories = {"uvc": UvcSource, "folder": FolderSource, "video": VideoSource, **_REGISTERED}
+    if parsed.kind not in factories:
+        raise ConfigError(f"camera source {parsed.text!r}: the {parsed.kind}: camera is the demo's simulated camera "
+                          f"and runs only under kiosk demo", setting="devices.camera",
+                          problem=f"{parsed.kind}: is only for the demo")
+    return factories[parsed.kind](parsed)

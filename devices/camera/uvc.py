@@ -24,8 +24,8 @@ import sys
 import cv2
 import numpy as np
 
-from kiosk.errors import DeviceNotFound
-from kiosk.ports.camera import CameraMode
+from core.errors import DeviceNotFound
+from core.ports.camera import CameraMode
 
 # Sizes document cameras commonly offer, largest first (5 MP and 8 MP heads, 1080p/720p video modes).
 STANDARD_SIZES = ((3264, 2448), (2592, 1944), (2048, 1536), (1920, 1080), (1600, 1200), (1280, 960),

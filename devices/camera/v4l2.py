@@ -22,7 +22,7 @@ import os
 import struct
 import sys
 
-from kiosk.ports.camera import CameraMode
+from core.ports.camera import CameraMode
 
 
 def _iowr(kind: str, number: int, size: int) -> int:

@@ -30,7 +30,7 @@ import threading
 from pathlib import Path
 
 from devices.idcard.protocol import DEVICE, PHOTO_SIZE
-from kiosk.errors import DeviceNotSupported
+from core.errors import DeviceNotSupported
 
 log = logging.getLogger(__name__)
 

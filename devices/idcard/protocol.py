@@ -10,7 +10,7 @@ section: Link, Frames, Status, Read answer, Text block).
     frame = splitter.next_frame()                      # a Frame, None (need more), or raises FrameError
     answer = Answer.from_frame(frame)                  # SW1 SW2 SW3 + data; answer.status is a Status
     text, photo = read_answer_blocks(answer)           # 256-byte text block, 1024-byte WLT photo
-    identity = parse_text(text, photo)                 # kiosk.domain.Identity (see devices/idcard/text.py)
+    identity = parse_text(text, photo)                 # core.domain.Identity (see devices/idcard/text.py)
 
 Faults of the byte stream (bad checksum, bad length, truncated frame, an answer of the wrong shape) raise
 ``FrameError``, a ``DeviceProtocolError``. What the reader itself reports (no card, select failed, SAM
@@ -22,9 +22,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from kiosk.errors import DeviceError, DeviceProtocolError, HardwareFault
+from core.errors import DeviceError, DeviceProtocolError, HardwareFault
 
-DEVICE = "idcard_reader"  # the device name in errors (kiosk/i18n: device.idcard_reader)
+DEVICE = "idcard_reader"  # the device name in errors (core/i18n: device.idcard_reader)
 
 # ref, Frames: every frame starts with this preamble, in both directions.
 PREAMBLE = b"\xAA\xAA\xAA\x96\x69"

@@ -1,4 +1,4 @@
-"""The ID-card reader over pyserial, on its own owner thread (implements kiosk.ports.idcard.IdCardReaderPort).
+"""The ID-card reader over pyserial, on its own owner thread (implements core.ports.idcard.IdCardReaderPort).
 
 Any pyserial URL works: ``/dev/ttyUSB1``, ``COM3``, ``socket://127.0.0.1:7001`` (the simulator). The line
 is 115200 8N1 by default (docs/idcard.md, Link); ``baudrate`` changes the speed.
@@ -53,9 +53,9 @@ from devices.idcard.protocol import (
     wire_time_s,
 )
 from devices.idcard.text import parse_text
-from kiosk.domain import Identity
-from kiosk.errors import DeviceError, DeviceNotFound, DeviceTimeout
-from kiosk.ports.idcard import ReaderState
+from core.domain import Identity
+from core.errors import DeviceError, DeviceNotFound, DeviceTimeout
+from core.ports.idcard import ReaderState
 
 log = logging.getLogger(__name__)
 

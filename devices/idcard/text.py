@@ -1,4 +1,4 @@
-"""The card's 256-byte text block → ``kiosk.domain.Identity``. Pure: bytes in, values out.
+"""The card's 256-byte text block → ``core.domain.Identity``. Pure: bytes in, values out.
 
 Layouts, offsets and codes are those of docs/idcard.md (the shared reference "Resident ID-card readers
 (SAM module serial protocol)", section *Text block*, cited as *ref*). The block is UCS-2 little-endian
@@ -22,7 +22,7 @@ from datetime import date
 from typing import TypeVar
 
 from devices.idcard.protocol import TEXT_SIZE, FrameError
-from kiosk.domain import CardType, Identity, Sex
+from core.domain import CardType, Identity, Sex
 
 T = TypeVar("T")
 

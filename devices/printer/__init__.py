@@ -1,25 +1,25 @@
-"""Ticket and receipt printers (ESC/POS) behind ``kiosk.ports.TicketPrinter``.
+"""Ticket and receipt printers (ESC/POS) behind ``core.ports.TicketPrinter``.
 
     printer = open_printer(config.printer("ticket"), timeout_s=config.timeouts.device_s)
     printer.status()              # PrinterStatus (DLE EOT where the printer and link can report)
-    printer.print_ticket(slip)    # raises PaperOut, DeviceNotFound, DeviceTimeout … (kiosk.errors)
+    printer.print_ticket(slip)    # raises PaperOut, DeviceNotFound, DeviceTimeout … (core.errors)
     printer.close()
 
 Modules: urls (printer URLs), text and glyphs (encoding, Chinese mode, rare characters as images),
 layout and ticket (the job bytes, through python-escpos), status (DLE EOT bits), links (python-escpos
 transports with bounded waits and error translation), escpos_printer (the adapter on its owner thread),
-virtual (in-memory printer), render (bytes → PNG), commands (byte stream → commands), simulator (a printer
-on TCP for tests and diagnostics), testpage. docs/printing.md tells the whole story.
+virtual (in-memory printer), render (bytes → PNG), commands (byte stream → commands), testpage. The
+printer simulator (TCP, for tests and the demo) is ``simulators.printer``. docs/printing.md tells the whole story.
 """
 
 from __future__ import annotations
 
-from kiosk.config import PrinterConfig
-from kiosk.ports.printer import TicketPrinter
+from core.config import PrinterConfig
+from core.ports.printer import TicketPrinter
 
 
 def open_printer(cfg: PrinterConfig, *, timeout_s: float = 3.0, device: str = "ticket_printer") -> TicketPrinter:
-    """The printer the configuration names, for every scheme in ``kiosk.config.PRINTER_SCHEMES``.
+    """The printer the configuration names, for every scheme in ``core.config.PRINTER_SCHEMES``.
 
     No I/O happens here: the connection opens on the printer's owner thread at the first call, and again
     after a failure. A bad URL raises ``ConfigError``; a transport whose library is missing (pyusb,

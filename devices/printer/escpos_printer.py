@@ -21,9 +21,9 @@ from devices.printer import status as st
 from devices.printer.links import Link, SerialLink, make_link
 from devices.printer.ticket import ticket_job
 from devices.printer.urls import PrinterTarget
-from kiosk.config import PrinterConfig
-from kiosk.errors import DeviceError, DeviceProtocolError, DeviceTimeout, HardwareFault
-from kiosk.ports.printer import PrinterStatus, TicketSlip
+from core.config import PrinterConfig
+from core.errors import DeviceError, DeviceProtocolError, DeviceTimeout, HardwareFault
+from core.ports.printer import PrinterStatus, TicketSlip
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from devices.printer.text import FULL_CELL_DOTS, HALF_CELL_DOTS, LINE_HEIGHT_DOTS, is_wide
-from kiosk.errors import DeviceNotSupported
+from core.errors import DeviceNotSupported
 
 # Where Debian/Ubuntu (fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk) and Windows keep a CJK font.
 KNOWN_FONT_PATHS = (

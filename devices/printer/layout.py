@@ -24,7 +24,7 @@ from escpos.printer import Dummy
 
 from devices.printer import glyphs
 from devices.printer.text import LF, columns, encode_line, wrap
-from kiosk.config import PrinterConfig
+from core.config import PrinterConfig
 
 # QR module size in dots per printer width: a 20–40 character tracking code (QR version 2–3, 25–29
 # modules) stays about 20 mm wide, easy for a phone to scan (escpos.md "QR codes": fn 167 size 1–16).

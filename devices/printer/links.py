@@ -7,7 +7,7 @@ transports"). What it lacks, added here:
 - a ``read(n, timeout_s)`` that returns ``b""`` on silence and raises ``DeviceNotFound`` when the other
   end has gone (python-escpos's ``_read`` cannot tell the two apart);
 - pyserial URLs for serial (``socket://`` to a simulator, ``rfc2217://``), through ``serial_for_url``;
-- translation of python-escpos, pyserial, pyusb and socket exceptions into ``kiosk.errors`` (``_translated``).
+- translation of python-escpos, pyserial, pyusb and socket exceptions into ``core.errors`` (``_translated``).
 
 ``can_read`` says whether status can be asked at all: File, CUPS and Windows raw are write-only, so their
 printers report ``PrinterStatus.UNKNOWN`` and printing goes ahead (escpos.md "Status").
@@ -32,12 +32,12 @@ from escpos.printer import usb as escpos_usb
 from escpos.printer import win32raw as escpos_win32
 
 from devices.printer.urls import PrinterTarget
-from kiosk.errors import DeviceError, DeviceNotFound, DeviceNotSupported, DeviceTimeout
+from core.errors import DeviceError, DeviceNotFound, DeviceNotSupported, DeviceTimeout
 
 
 @contextlib.contextmanager
 def _translated(device: str, what: str) -> Iterator[None]:
-    """Turns the exceptions of python-escpos, pyserial, pyusb and sockets into ``kiosk.errors``."""
+    """Turns the exceptions of python-escpos, pyserial, pyusb and sockets into ``core.errors``."""
     try:
         yield
     except DeviceError:

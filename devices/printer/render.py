@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 
 from devices.printer import glyphs
 from devices.printer.commands import Command, parse
-from kiosk.errors import DeviceNotSupported
+from core.errors import DeviceNotSupported
 
 DEFAULT_LINE_SPACING = 30  # dots per line feed at power-on (ESC 2)
 MARGIN = 8  # blank dots above the first line

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.errors import DeviceError, HardwareFault, PaperOut
-from kiosk.ports.printer import PrinterStatus
+from core.errors import DeviceError, HardwareFault, PaperOut
+from core.ports.printer import PrinterStatus
 
 QUERIES = (1, 2, 4)  # the answers we need to tell every PrinterStatus apart
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from devices.printer.layout import JobBuilder
 from devices.printer.text import columns, unprintable
-from kiosk.config import PrinterConfig
-from kiosk.i18n import Translator
-from kiosk.ports.printer import PrinterStatus
+from core.config import PrinterConfig
+from core.i18n import Translator
+from core.ports.printer import PrinterStatus
 
 ASCII_SAMPLE = "".join(chr(c) for c in range(0x20, 0x7F))
 CHINESE_SAMPLE = "政务服务中心 取号 排队 窗口 办理 综合受理"

@@ -13,7 +13,7 @@ What halls print on a ticket (escpos.md, last section), top to bottom:
     扫码查看排队进度
     cut
 
-Texts come from the printer catalogue (kiosk/i18n/printer.*.json) in the slip's language. The slip never
+Texts come from the printer catalogue (core/i18n/printer.*.json) in the slip's language. The slip never
 carries personal data: no name, no ID number.
 """
 
@@ -22,9 +22,9 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from devices.printer.layout import JobBuilder
-from kiosk.config import PrinterConfig
-from kiosk.i18n import Translator
-from kiosk.ports.printer import TicketSlip
+from core.config import PrinterConfig
+from core.i18n import Translator
+from core.ports.printer import TicketSlip
 
 # Size of the number: the largest that still fits "A012" with room to spare (12-dot cells x scale x 4).
 NUMBER_SCALE = {58: 3, 80: 4}

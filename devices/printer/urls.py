@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from kiosk.config import PRINTER_SCHEMES
-from kiosk.errors import ConfigError
+from core.config import PRINTER_SCHEMES
+from core.errors import ConfigError
 
 SERIAL_OPTIONS = {"baudrate": int, "bytesize": int, "parity": str, "stopbits": float, "xonxoff": bool,
                   "dsrdtr": bool, "rtscts": bool}

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from devices.owner import DeviceOwner
 from devices.printer.status import fault_for
 from devices.printer.ticket import ticket_job
-from kiosk.config import PrinterConfig
-from kiosk.ports.printer import PrinterStatus, TicketSlip
+from core.config import PrinterConfig
+from core.ports.printer import PrinterStatus, TicketSlip
 
 _OPEN: weakref.WeakValueDictionary[str, VirtualPrinter] = weakref.WeakValueDictionary()
 

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from devices.scanner.framing import decode_payload
-from kiosk.errors import DeviceNotSupported
-from kiosk.ports.scanner import DecodedCode
+from core.errors import DeviceNotSupported
+from core.ports.scanner import DecodedCode
 
 # The formats the hall uses (docs/codes.md): our codes are QR; DataMatrix and Code 128 appear on some
 # e-licence prints and parcel-style receipts. Fewer formats is much faster (reference: 29 ms → 3 ms).

@@ -28,7 +28,7 @@ import numpy as np
 
 from devices.scanner import enhance
 from devices.scanner.backends import DEFAULT_FORMATS, make_backend
-from kiosk.ports.scanner import DecodedCode
+from core.ports.scanner import DecodedCode
 
 CROP_TARGET = 640  # regions are scaled so their longer side is about this many pixels
 

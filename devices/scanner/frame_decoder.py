@@ -26,8 +26,8 @@ import cv2
 import numpy as np
 
 from devices.scanner.cascade import CodeDecoder
-from kiosk.errors import DeviceError, DeviceProtocolError
-from kiosk.ports.scanner import DecodedCode
+from core.errors import DeviceError, DeviceProtocolError
+from core.ports.scanner import DecodedCode
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ import time
 import serial
 
 from devices.scanner.framing import MAX_CODE_BYTES, Rejected, RejectReason, Scan, ScanFramer
-from kiosk.errors import DeviceError, DeviceNotFound, DeviceProtocolError
-from kiosk.ports.scanner import ErrorCallback, ScanCallback, ScannerState, StateCallback
+from core.errors import DeviceError, DeviceNotFound, DeviceProtocolError
+from core.ports.scanner import ErrorCallback, ScanCallback, ScannerState, StateCallback
 
 log = logging.getLogger(__name__)
 

@@ -64,7 +64,9 @@ def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
     """Opens and starts the camera of ``spec`` and measures it: ``(service, record)``; the caller stops
     the service (it is stopped here when measuring fails)."""
     from devices.camera.service import CaptureService
+    from kiosk.simulated import enable_simulated_camera
 
+    enable_simulated_camera(spec)
     service = CaptureService(spec)
     started = time.perf_counter()
     try:

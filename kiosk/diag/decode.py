@@ -34,7 +34,7 @@ def _read_image(path: str):
     import cv2
     import numpy as np
 
-    from kiosk.errors import DeviceNotFound
+    from core.errors import DeviceNotFound
 
     try:
         data = np.fromfile(path, dtype=np.uint8)  # imdecode: non-ASCII paths work on Windows too
@@ -64,8 +64,8 @@ def decode_file(path: str, decoder) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.domain.codes import escape_controls
-    from kiosk.errors import KioskError
+    from core.domain.codes import escape_controls
+    from core.errors import KioskError
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     decoder = still_decoder(args.backend, formats)

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.i18n import Translator
+from core.i18n import Translator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -24,27 +24,11 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
 from typing import Any
 
-from kiosk.domain import CardType, Identity, mask_id_number, mask_name
-from kiosk.errors import DeviceError
-from kiosk.i18n import Translator
-
-KEYS = ("card_type", "name", "english_name", "sex", "ethnicity", "birth_date", "address", "id_number",
-        "authority", "valid_from", "valid_to", "pass_number", "issue_count", "nationality", "photo_available")
-
-# The keys each card type has (docs/idcard.md, Text block); the others are null.
-_COMMON = {"card_type", "sex", "birth_date", "id_number", "valid_from", "valid_to", "photo_available"}
-TYPE_KEYS: dict[CardType, set[str]] = {
-    CardType.RESIDENT: _COMMON | {"name", "ethnicity", "address", "authority"},
-    CardType.HK_MO_TW_PERMIT: _COMMON | {"name", "address", "authority", "pass_number", "issue_count"},
-    CardType.FOREIGN_PERMANENT_2017: _COMMON | {"name", "english_name", "nationality", "authority"},
-    CardType.FOREIGN_PERMANENT_2023: _COMMON | {"name", "english_name", "nationality", "issue_count"},
-}
-MASKED_HEAD = 14  # a read answer's text starts at frame offset 14 (docs/idcard.md, Read answer)
-SHORT_PAYLOAD = 16  # answers with no more data than this carry no personal data (status, select, SAM id)
-
+from core.errors import DeviceError
+from core.i18n import Translator
+from core.services.idcard_report import KEYS, format_raw, identity_record
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("idcard", help="wait for one ID card and show what was read",
@@ -63,52 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _language() -> str:
     lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
     return "zh_CN" if lang.startswith("zh") else "en"
-
-
-def mask_address(address: str) -> str:
-    """Keeps the first six characters (province and city, as a rule), stars the rest."""
-    return address[:6] + "*" * max(0, len(address) - 6)
-
-
-def identity_record(identity: Identity, *, unmasked: bool = False) -> dict[str, Any]:
-    """The JSON record of a card: every key of ``KEYS``; null for keys its type does not have."""
-
-    def day(value: date | None) -> str | None:
-        return value.isoformat() if value else None
-
-    values: dict[str, Any] = {
-        "card_type": identity.card_type.value,
-        "name": identity.name if unmasked else mask_name(identity.name),
-        "english_name": identity.english_name if unmasked else mask_name(identity.english_name),
-        "sex": identity.sex.value if identity.sex.value != "unknown" else None,
-        "ethnicity": identity.ethnicity,
-        "birth_date": day(identity.birth_date) if unmasked or not identity.birth_date
-        else f"{identity.birth_date.year:04d}-**-**",
-        "address": identity.address if unmasked else mask_address(identity.address),
-        "id_number": identity.id_number if unmasked else mask_id_number(identity.id_number),
-        "authority": identity.authority,
-        "valid_from": day(identity.valid_from),
-        "valid_to": day(identity.valid_to),  # None: no expiry (长期)
-        "pass_number": identity.pass_number if unmasked else mask_id_number(identity.pass_number),
-        "issue_count": identity.issue_count,
-        "nationality": identity.nationality,
-        "photo_available": identity.photo_available,
-    }
-    keys = TYPE_KEYS[identity.card_type]
-    return {k: (values[k] if k in keys and values[k] not in ("", None) else None) for k in KEYS}
-
-
-def format_raw(direction: str, data: bytes, *, unmasked: bool) -> str:
-    """One line of the raw view: direction and hex, masked as the module docstring says."""
-    if unmasked:
-        return f"{direction} {data.hex(' ').upper()}"
-    if direction == "skip":
-        return f"{direction} [{len(data)} bytes]"
-    payload = len(data) - 8  # preamble 5, LEN 2, CHK 1
-    if direction == "tx" or payload <= SHORT_PAYLOAD:
-        return f"{direction} {data.hex(' ').upper()}"
-    hidden = len(data) - MASKED_HEAD - 1
-    return f"{direction} {data[:MASKED_HEAD].hex(' ').upper()} [{hidden} bytes masked] {data[-1]:02X}"
 
 
 def _text_lines(record: dict[str, Any], t: Translator) -> list[str]:

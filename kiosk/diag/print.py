@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 
 
@@ -35,17 +34,16 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def sample_slip(language: str = "zh_CN"):
-    """A ticket as the sample hall would issue it (no personal data on a ticket)."""
-    from kiosk.domain import HallInfo, Service, Ticket, TicketState, Window
-    from kiosk.ports import TicketSlip
+def sample_slip(language: str = "zh_CN", tracking_code: str = "DIAG-0001-7Q2K"):
+    """A ticket as a hall would issue it, for a test print (no personal data is ever on a ticket)."""
+    from core.domain import HallInfo, Service, Ticket, TicketState, Window
+    from core.ports import TicketSlip
 
-    data = json.loads((resources.files("kiosk") / "sample_data" / "hall.json").read_text(encoding="utf-8"))
-    h, s = data["hall"], data["services"][0]
-    hall = HallInfo(h["id"], h["name"], h["name_en"], h["timezone"],
-                    (Service(s["prefix"], s["name"], s["name_en"]),), (Window(1, (s["prefix"],)),))
-    ticket = Ticket(f"{s['prefix']}001", s["prefix"], s["name"], s["name_en"], TicketState.WAITING,
-                    datetime.now(timezone.utc), "DIAG-0001-7Q2K", people_ahead=3, estimated_wait_min=12)
+    service = Service("A", "综合受理", "General acceptance")
+    hall = HallInfo("diag", "示例市政务服务中心", "Example City Government Service Center", "Asia/Shanghai",
+                    (service,), (Window(1, ("A",)),))
+    ticket = Ticket("A001", "A", service.name, service.name_en, TicketState.WAITING, datetime.now(timezone.utc),
+                    tracking_code, people_ahead=3, estimated_wait_min=12)
     return TicketSlip(hall, ticket, language)
 
 
@@ -60,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
     from devices.printer.testpage import printer_test_page
     from devices.printer.ticket import ticket_job
     from devices.printer.urls import parse_printer_url
-    from kiosk.config import PrinterConfig
-    from kiosk.errors import ConfigError
-    from kiosk.i18n import Translator
+    from core.config import PrinterConfig
+    from core.errors import ConfigError
+    from core.i18n import Translator
 
     t = Translator(args.language)
     if args.timeout <= 0:

@@ -3,7 +3,7 @@
     kiosk diag scanner --port URL [--count N] [--timeout S] [--json]
 
 ``URL`` is any pyserial URL: ``/dev/ttyACM0``, ``COM5``, ``socket://127.0.0.1:7001`` (the simulator in
-devices/scanner/simulator.py). Prints each payload (control characters escaped, so a hostile code cannot
+simulators/scanner.py). Prints each payload (control characters escaped, so a hostile code cannot
 drive the terminal) with its class (ticket, appointment, receipt, e_licence, e_id, unknown; docs/codes.md),
 and each rejected code (overlong, undecodable). Stops after ``--count`` codes (default 1) or when
 ``--timeout`` seconds pass with no code (default 30).
@@ -34,9 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from devices.scanner.serial_scanner import SerialScanner
-    from kiosk.domain.codes import classify, escape_controls
-    from kiosk.errors import DeviceNotFound, DeviceProtocolError
-    from kiosk.ports.scanner import ScannerState
+    from core.domain.codes import classify, escape_controls
+    from core.errors import DeviceNotFound, DeviceProtocolError
+    from core.ports.scanner import ScannerState
 
     events: queue.Queue = queue.Queue()
     scanner = SerialScanner(args.port, baudrate=args.baudrate, reconnect_s=0.5,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def check_catalogues() -> str:
-    from kiosk.i18n import LANGUAGES, catalogue
+    from core.i18n import LANGUAGES, catalogue
 
     sizes = {lang: len(catalogue(lang)) for lang in LANGUAGES}
     keys = [set(catalogue(lang)) for lang in LANGUAGES]
@@ -36,23 +36,6 @@ def check_qt() -> str:
     return render_check()
 
 
-def _sample_slip(hall_info=None):
-    from datetime import datetime, timezone
-
-    from kiosk.domain import Ticket, TicketState
-    from kiosk.ports import TicketSlip
-
-    hall = hall_info
-    if hall is None:
-        from kiosk.domain import HallInfo, Service, Window
-
-        hall = HallInfo("selftest", "示例市政务服务中心", "Example City Government Service Center", "Asia/Shanghai",
-                        (Service("A", "综合受理", "General acceptance"),), (Window(3, ("A",)),))
-    ticket = Ticket("A012", "A", "综合受理", "General acceptance", TicketState.WAITING,
-                    datetime.now(timezone.utc), "SELFTEST-TRACK-䶮", people_ahead=3)
-    return TicketSlip(hall, ticket)
-
-
 def check_printing() -> str:
     import cv2
     import numpy as np
@@ -60,12 +43,14 @@ def check_printing() -> str:
 
     from devices.printer import open_printer
     from devices.printer.render import render_png
-    from kiosk.config import PrinterConfig
+    from core.config import PrinterConfig
 
     cfg = PrinterConfig(name="selftest", url="virtual://selftest", width_mm=80)
     printer = open_printer(cfg)
     try:
-        slip = _sample_slip()
+        from kiosk.diag.print import sample_slip
+
+        slip = sample_slip(tracking_code="SELFTEST-TRACK-䶮")
         printer.print_ticket(slip)
         job = printer.jobs[-1]
     finally:
@@ -80,30 +65,57 @@ def check_printing() -> str:
     return f"{len(job)} bytes, {image.shape[1]}x{image.shape[0]} px, QR reads back"
 
 
-def check_hall_server() -> str:
-    import uuid
+def check_platform_link() -> str:
+    """The terminal's signed HTTP stack, frozen or not: the real ``PlatformClient`` asks a loopback peer for
+    the hall; the peer checks the request's signature with ``core.signing`` and answers a hall, which the
+    client reads through its strict parser. A terminal's installation carries no hall server, so this peer
+    (the standard library's HTTP server, on 127.0.0.1 for the duration of the check) is the other end."""
+    import json as json_
+    import secrets
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from kiosk.hall_server import ServerThread, sample_hall
-    from kiosk.platform_client import PlatformClient
+    from core import signing
+    from platform_client import PlatformClient
 
-    with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as tmp:
-        with ServerThread(Path(tmp) / "hall.db", seed=sample_hall(), thread_name="selftest-hall-server") as server:
-            kiosk_secret = server.store.add_terminal("SELFTEST-K", "citizen")
-            clerk_secret = server.store.add_terminal("SELFTEST-W", "clerk")
-            server.store.add_staff("SELFTEST-S", "自检", "246810", [1])
-            kiosk = PlatformClient(server.url, "SELFTEST-K", kiosk_secret, timeout_s=5)
-            clerk = PlatformClient(server.url, "SELFTEST-W", clerk_secret, timeout_s=5)
-            try:
-                ticket = kiosk.issue_ticket("A", request_id=str(uuid.uuid4()))
-                session = clerk.login(1, "SELFTEST-S", "246810")
-                called = clerk.call_next(session)
-                clerk.logout(session)
-            finally:
-                kiosk.close()
-                clerk.close()
-    if called is None or called.number != ticket.number:
-        raise RuntimeError(f"issued {ticket.number} but the window called {called and called.number}")
-    return f"issued and called {ticket.number} over signed HTTP"
+    secret = secrets.token_hex(16)
+    hall = {"id": "selftest", "name": "自检大厅 䶮", "name_en": "Self-test hall", "timezone": "Asia/Shanghai",
+            "elderly_priority_age": 70, "windows": [{"number": 1, "services": ["A"], "name": ""}],
+            "services": [{"prefix": "A", "name": "综合受理", "name_en": "General", "department": "", "daily_cap": 0,
+                          "priority_weight": 1, "issuing_hours": [], "available": True, "waiting": 0}]}
+    seen: list[bool] = []
+
+    class Peer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+            h = self.headers
+            seen.append(signing.verify(secret, "GET", self.path, h.get(signing.HEADER_TIMESTAMP, ""),
+                                       h.get(signing.HEADER_NONCE, ""), b"", h.get(signing.HEADER_SIGNATURE, "")))
+            body = json_.dumps(hall, ensure_ascii=False).encode("utf-8") if seen[-1] else b'{"reason":"bad"}'
+            self.send_response(200 if seen[-1] else 401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:  # the self-test prints its own line
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Peer)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="selftest-platform-peer", daemon=True)
+    thread.start()
+    try:
+        with PlatformClient(f"http://127.0.0.1:{server.server_port}", "SELFTEST-K", secret, timeout_s=5) as client:
+            info = client.hall_info()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    if not seen or not all(seen):
+        raise RuntimeError("the request's signature did not verify")
+    if info.name != hall["name"]:
+        raise RuntimeError(f"the hall read back as {info.name!r}")
+    return f"signed request verified, hall {info.name} read back over HTTP"
 
 
 def check_decoders() -> str:
@@ -131,7 +143,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("catalogues", check_catalogues),
     ("qt", check_qt),
     ("printing", check_printing),
-    ("hall-server", check_hall_server),
+    ("platform-link", check_platform_link),
     ("decoders", check_decoders),
 ]
 

@@ -1,0 +1,316 @@
+"""One TOML file per terminal.
+
+A bad file stops start-up with a ``ConfigError`` naming the key and what is wrong with it
+(``devices.ticket_printer: unknown scheme 'lpt'``). Every setting and its default is listed in
+docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
+
+    role = "citizen"                  # citizen | clerk | display | technician
+    terminal_id = "K-01"
+    hall_id = "3201-0042"
+    language = "zh_CN"                # zh_CN | en
+
+    [platform]
+    url = "http://127.0.0.1:8765"
+    terminal_secret = "…"             # or terminal_secret_file = "/etc/kiosk/secret" (preferred)
+    timeout_s = 5.0
+
+    [printers.ticket]                 # any number of named printers
+    url = "serial:///dev/ttyUSB0?baudrate=9600"
+    width_mm = 80                     # 58 | 80
+    encoding = "gb18030"              # gb18030 | gbk | utf-8
+    qr = "native"                     # native | image
+    status = true                     # the printer answers DLE EOT
+
+    [devices]
+    ticket_printer = "ticket"         # names under [printers]
+    ticket_printer_fallback = ""      # second printer used when the first is out of paper
+    receipt_printer = ""
+    idcard_reader = ""                # pyserial URL, e.g. "/dev/ttyUSB1" or "socket://127.0.0.1:7001"
+    idcard_photo_decoder = ""         # the vendor's WLT photo decoder (libwlt2bmp.so); empty: no photos
+    scanner = ""
+    camera = ""                       # uvc:0 | uvc:/dev/video2 | folder:DIR | video:FILE | synthetic:
+    decoder = "zxing"                 # codes in camera frames: zxing | zbar
+
+    [window]                          # clerk role only
+    number = 3
+
+    [timeouts]
+    idle_s = 60                       # citizen: back to the home screen, session wiped
+    idle_warning_s = 20               # warned this long before, one touch extends (WCAG 2.2.1)
+    device_s = 3.0                    # the longest any device call may wait
+
+    [sync]                            # the local store and the sync engine (docs/sync.md)
+    cipher = "aes-256-gcm"            # aes-256-gcm | sm4-gcm
+    key_file = ""                     # default: <data dir>/store/keys/store.key (0600)
+    retention_days = 7
+    free_space_margin_mb = 64
+    ticket_block_size = 50
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.errors import ConfigError
+
+ROLES = ("citizen", "clerk", "display", "technician")
+LANGUAGES = ("zh_CN", "en")
+PRINTER_SCHEMES = ("serial", "usb", "tcp", "file", "cups", "win32", "virtual", "dummy")
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    url: str
+    terminal_secret: str = field(repr=False, default="")
+    timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    name: str
+    url: str
+    width_mm: int = 80
+    encoding: str = "gb18030"
+    qr: str = "native"
+    status: bool = True
+
+    @property
+    def dots(self) -> int:
+        """Printable width of the head in dots (escpos.md: 58 mm → 384, 80 mm → 576)."""
+        return 384 if self.width_mm == 58 else 576
+
+
+@dataclass(frozen=True)
+class DevicesConfig:
+    ticket_printer: str = ""
+    ticket_printer_fallback: str = ""
+    receipt_printer: str = ""
+    idcard_reader: str = ""
+    idcard_baudrate: int = 115200
+    idcard_photo_decoder: str = ""  # vendor WLT decoder library (libwlt2bmp.so); empty: photos unavailable
+    scanner: str = ""  # pyserial URL of a serial scanner; keyboard-wedge scanners need no setting
+    camera: str = ""  # document camera source: uvc:0, uvc:/dev/video2, folder:DIR, video:FILE, synthetic:
+    decoder: str = "zxing"  # back end for codes in camera frames: zxing (zxing-cpp) | zbar (pyzbar)
+
+
+@dataclass(frozen=True)
+class TimeoutsConfig:
+    idle_s: float = 60.0
+    idle_warning_s: float = 20.0
+    device_s: float = 3.0
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    """The local store and the sync engine (docs/sync.md)."""
+
+    cipher: str = "aes-256-gcm"  # or "sm4-gcm" (GB/T 39786-2021 audits)
+    key_file: str = ""  # empty: <data dir>/store/keys/store.key, created 0600 on first start
+    retention_days: float = 7.0  # personal data kept this long after the platform acknowledged it
+    free_space_margin_mb: int = 64  # a person is told before starting when less than this is free
+    ticket_block_size: int = 50  # numbers a kiosk leases per service per day for offline issuing
+
+
+@dataclass(frozen=True)
+class Config:
+    role: str
+    terminal_id: str
+    hall_id: str
+    platform: PlatformConfig
+    language: str = "zh_CN"
+    printers: dict[str, PrinterConfig] = field(default_factory=dict)
+    devices: DevicesConfig = field(default_factory=DevicesConfig)
+    window: int | None = None
+    timeouts: TimeoutsConfig = field(default_factory=TimeoutsConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+    data_dir: str = ""  # empty: the platform's usual per-user data directory
+    source: str = ""  # the file it was read from
+
+    def printer(self, name: str) -> PrinterConfig | None:
+        return self.printers.get(name) if name else None
+
+
+def _problem(key: str, problem: str) -> ConfigError:
+    return ConfigError(f"{key}: {problem}", setting=key, problem=problem)
+
+
+class _Reader:
+    """Takes values out of a parsed table, checking types; remembers what it consumed."""
+
+    def __init__(self, table: dict[str, Any], prefix: str = "") -> None:
+        self.table = table
+        self.prefix = prefix
+        self.used: set[str] = set()
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *, choices: tuple = ()) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if default is ...:
+                raise _problem(self.name(key), "is required")
+            return default
+        value = self.table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            names = " or ".join(k.__name__ for k in kinds)
+            raise _problem(self.name(key), f"must be {names}, not {type(value).__name__} {value!r}")
+        if choices and value not in choices:
+            raise _problem(self.name(key), f"must be one of {', '.join(map(str, choices))}, not {value!r}")
+        return value
+
+    def sub(self, key: str) -> _Reader:
+        value = self.get(key, dict, {})
+        return _Reader(value, f"{self.name(key)}.")
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise _problem(self.name(unknown[0]), "is not a known setting (misspelt?)")
+
+
+def _positive(key: str, value: float) -> float:
+    if value <= 0:
+        raise _problem(key, f"must be greater than 0, not {value}")
+    return value
+
+
+def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
+    scheme = urlsplit(url).scheme
+    if scheme not in schemes:
+        raise _problem(key, f"unknown scheme {scheme!r} in {url!r}; use one of {', '.join(schemes)}")
+    return url
+
+
+def parse(data: dict[str, Any], source: str = "") -> Config:
+    """Checks a parsed TOML document and turns it into a Config."""
+    top = _Reader(data)
+    role = top.get("role", str, choices=ROLES)
+    terminal_id = top.get("terminal_id", str)
+    if not terminal_id.strip():
+        raise _problem("terminal_id", "must not be empty")
+    hall_id = top.get("hall_id", str)
+    language = top.get("language", str, "zh_CN", choices=LANGUAGES)
+    data_dir = top.get("data_dir", str, "")
+
+    p = top.sub("platform")
+    url = _check_url("platform.url", p.get("url", str), ("http", "https"))
+    secret = p.get("terminal_secret", str, "")
+    secret_file = p.get("terminal_secret_file", str, "")
+    if secret_file:
+        try:
+            secret = Path(secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise _problem("platform.terminal_secret_file", f"cannot be read: {exc.strerror}") from None
+    if not secret and role != "technician":
+        raise _problem("platform.terminal_secret", "is required (or terminal_secret_file)")
+    platform = PlatformConfig(url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)))
+    p.finish()
+
+    printers: dict[str, PrinterConfig] = {}
+    pr_table = top.sub("printers")
+    for name in list(pr_table.table):
+        r = pr_table.sub(name)
+        printers[name] = PrinterConfig(
+            name=name,
+            url=_check_url(r.name("url"), r.get("url", str), PRINTER_SCHEMES),
+            width_mm=r.get("width_mm", int, 80, choices=(58, 80)),
+            encoding=r.get("encoding", str, "gb18030", choices=("gb18030", "gbk", "utf-8")),
+            qr=r.get("qr", str, "native", choices=("native", "image")),
+            status=r.get("status", bool, True),
+        )
+        r.finish()
+
+    d = top.sub("devices")
+    devices = DevicesConfig(
+        ticket_printer=d.get("ticket_printer", str, ""),
+        ticket_printer_fallback=d.get("ticket_printer_fallback", str, ""),
+        receipt_printer=d.get("receipt_printer", str, ""),
+        idcard_reader=d.get("idcard_reader", str, ""),
+        idcard_baudrate=d.get("idcard_baudrate", int, 115200),
+        idcard_photo_decoder=d.get("idcard_photo_decoder", str, ""),
+        scanner=d.get("scanner", str, ""),
+        camera=d.get("camera", str, ""),
+        decoder=d.get("decoder", str, "zxing", choices=("zxing", "zbar")),
+    )
+    d.finish()
+    for key in ("ticket_printer", "ticket_printer_fallback", "receipt_printer"):
+        ref = getattr(devices, key)
+        if ref and ref not in printers:
+            known = ", ".join(sorted(printers)) or "none"
+            raise _problem(f"devices.{key}", f"names printer {ref!r}, which is not under [printers] (known: {known})")
+    if role == "citizen" and not devices.ticket_printer:
+        raise _problem("devices.ticket_printer", "is required for the citizen role")
+
+    w = top.sub("window")
+    window = w.get("number", int, None)
+    w.finish()
+    if role == "clerk" and window is None:
+        raise _problem("window.number", "is required for the clerk role")
+    if window is not None and window <= 0:
+        raise _problem("window.number", f"must be a window number (1 or more), not {window}")
+
+    t = top.sub("timeouts")
+    timeouts = TimeoutsConfig(
+        idle_s=_positive("timeouts.idle_s", t.get("idle_s", float, 60.0)),
+        idle_warning_s=_positive("timeouts.idle_warning_s", t.get("idle_warning_s", float, 20.0)),
+        device_s=_positive("timeouts.device_s", t.get("device_s", float, 3.0)),
+    )
+    t.finish()
+    if timeouts.idle_warning_s >= timeouts.idle_s:
+        raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
+
+    sy = top.sub("sync")
+    sync = SyncConfig(
+        cipher=sy.get("cipher", str, "aes-256-gcm", choices=("aes-256-gcm", "sm4-gcm")),
+        key_file=sy.get("key_file", str, ""),
+        retention_days=sy.get("retention_days", float, 7.0),
+        free_space_margin_mb=sy.get("free_space_margin_mb", int, 64),
+        ticket_block_size=sy.get("ticket_block_size", int, 50),
+    )
+    sy.finish()
+    if sync.retention_days < 0:
+        raise _problem("sync.retention_days", f"must be 0 or more, not {sync.retention_days}")
+    if sync.free_space_margin_mb < 1:
+        raise _problem("sync.free_space_margin_mb", f"must be at least 1, not {sync.free_space_margin_mb}")
+    if not 1 <= sync.ticket_block_size <= 500:
+        raise _problem("sync.ticket_block_size", f"must be from 1 to 500, not {sync.ticket_block_size}")
+
+    top.finish()
+    return Config(
+        role=role,
+        terminal_id=terminal_id,
+        hall_id=hall_id,
+        platform=platform,
+        language=language,
+        printers=printers,
+        devices=devices,
+        window=window,
+        timeouts=timeouts,
+        sync=sync,
+        data_dir=data_dir,
+        source=source,
+    )
+
+
+def load(path: str | Path) -> Config:
+    """Reads and checks a terminal's TOML file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _problem("(file)", f"{path} cannot be read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _problem("(file)", f"{path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _problem("(file)", f"{path} is not valid TOML: {exc}") from None
+    return parse(data, source=str(path))

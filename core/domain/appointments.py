@@ -1,0 +1,50 @@
+"""Appointments (预约) and the cases (办件) a receipt's tracking number follows: plain values.
+
+Codes and their shapes: core/domain/codes.py and docs/codes.md. Neither value holds personal data.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+
+class AppointmentState(enum.StrEnum):
+    BOOKED = "booked"
+    CHECKED_IN = "checked_in"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    code: str  # "YY202611210001236"
+    day: date
+    slot: str  # "09:00-09:30"
+    service_prefix: str
+    state: AppointmentState
+    matter_code: str | None = None
+    ticket_tracking_code: str | None = None  # the ticket issued at check-in
+
+
+class CaseState(enum.StrEnum):
+    ACCEPTED = "accepted"  # 已受理
+    IN_REVIEW = "in_review"  # 审核中
+    APPROVED = "approved"  # 已办结
+    READY_FOR_PICKUP = "ready_for_pickup"  # 待领取
+    PICKED_UP = "picked_up"  # 已领取
+    REJECTED = "rejected"  # 不予受理 / 退回
+
+
+@dataclass(frozen=True)
+class Case:
+    """One application (办件) as its receipt's tracking number shows it."""
+
+    tracking: str  # 20 digits: region, date, serial
+    matter_code: str
+    matter_name: str
+    matter_name_en: str
+    state: CaseState
+    accepted_on: date
+    promised_on: date | None = None
+    pickup_window: int | None = None

@@ -1,0 +1,135 @@
+"""The product's error types: every failure a person can meet is one of these.
+
+Vendor and library exceptions (pyserial, requests, python-escpos, OpenCV, sqlite3) are translated into
+these where they enter our code, so callers above the adapters catch only ``KioskError`` subclasses.
+
+Each error carries a message key into the catalogues of ``core.i18n`` and an optional technical detail.
+``message(audience, language)`` gives the text written for that person:
+
+- citizen: calm, says what to do next;
+- clerk: says what to do;
+- technician: the raw detail as well.
+
+The catalogue holds ``<key>.citizen`` / ``<key>.clerk`` variants where the wording differs; otherwise the
+plain ``<key>`` is used for everybody.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KioskError(Exception):
+    """Base of every error the product raises on purpose."""
+
+    key = "error.unexpected"
+
+    def __init__(self, detail: str = "", *, key: str | None = None, **params: Any) -> None:
+        super().__init__(detail or (key or self.key))
+        if key is not None:
+            self.key = key
+        self.detail = detail
+        self.params = params
+
+    def message(self, audience: str = "citizen", language: str = "zh_CN") -> str:
+        from core.i18n import error_message  # late: i18n reads its catalogues on first use
+
+        return error_message(self, audience, language)
+
+
+class ConfigError(KioskError):
+    """The terminal's configuration file is missing or wrong. ``params['setting']`` names the setting."""
+
+    key = "error.config"
+
+
+# --- devices -----------------------------------------------------------------------------------------
+
+
+class DeviceError(KioskError):
+    """A device failed. ``device`` names which one (``ticket_printer``, ``idcard_reader`` …)."""
+
+    key = "error.device"
+
+    def __init__(self, detail: str = "", *, device: str = "", key: str | None = None, **params: Any) -> None:
+        super().__init__(detail, key=key, **params)
+        self.device = device
+
+
+class DeviceNotFound(DeviceError):
+    """The port or device is not there: unplugged, wrong path, no permission."""
+
+    key = "error.device.not_found"
+
+
+class DeviceTimeout(DeviceError):
+    """The device did not answer within its bounded wait."""
+
+    key = "error.device.timeout"
+
+
+class DeviceProtocolError(DeviceError):
+    """The device answered bytes that do not follow its protocol (garbage, bad checksum, bad length)."""
+
+    key = "error.device.protocol"
+
+
+class DeviceNotSupported(DeviceError):
+    """The device or its transport cannot do what was asked (e.g. status over a write-only link)."""
+
+    key = "error.device.not_supported"
+
+
+class DeviceBusy(DeviceError):
+    key = "error.device.busy"
+
+
+class HardwareFault(DeviceError):
+    """The device reports a fault of its own: paper out, cover open, cutter jammed, SAM failed."""
+
+    key = "error.device.fault"
+
+
+class PaperOut(HardwareFault):
+    key = "error.printer.paper_out"
+
+
+# --- platform ----------------------------------------------------------------------------------------
+
+
+class PlatformError(KioskError):
+    """The central platform (or the hall server) could not do what was asked."""
+
+    key = "error.platform"
+
+
+class PlatformUnreachable(PlatformError):
+    """No answer: network down, server down, timeout, or an answer that is not the platform's (captive
+    portal HTML, truncated body)."""
+
+    key = "error.platform.unreachable"
+
+
+class PlatformRejected(PlatformError):
+    """The platform answered 4xx with a machine-readable reason (``reason``); retrying will not help."""
+
+    key = "error.platform.rejected"
+
+    def __init__(self, detail: str = "", *, reason: str = "", status: int = 400, **params: Any) -> None:
+        super().__init__(detail or reason, **params)
+        self.reason = reason
+        self.status = status
+        # A specific reason may have its own message (error.reason.<reason>); i18n falls back to the key.
+        self.reason_key = f"error.reason.{reason}" if reason else ""
+
+
+class PlatformConflict(PlatformRejected):
+    """409: the record exists with other content, or the action does not fit the ticket's state."""
+
+    key = "error.platform.conflict"
+
+
+class PlatformServerFault(PlatformError):
+    """5xx: the platform failed; retry later."""
+
+    key = "error.platform.server_fault"

@@ -1,0 +1,239 @@
+"""An application (申请) at the clerk's window: the matter, its checklist of materials, and the submission.
+
+Plain Python over ports, for the clerk window (ui/materials_panel.py):
+
+    catalogue = MatterCatalogue(reference_cache)       # offline_cache.ReferenceCache (duck-typed)
+    listing = catalogue.load()                          # blocking (HTTP, SQLite): on a worker
+    listing.matters, listing.stale, listing.age_s       # offline: the cached copy, stale=True
+    matters = listing.for_service("B")                  # the ticket's service's matters first
+
+    app = Application(matter, ticket_number="B012", window=3)
+    result = service.scan(app, payload)                 # an e-licence code ticks its material
+    app.mark("m4", Provision.ORIGINAL)                  # "原件已核验"
+    app.attach_pages("m3", [page_ids])                  # pages of the MaterialSet captured for m3
+    app.missing()                                       # required materials not provided (一次性告知)
+    record_id = service.submit(app, identity, material_set)   # ONE outbox record, before "accepted"
+
+The submission record (kind ``submission``) carries the matter code, the ticket number, the window, the
+applicant's identity fields (the store encrypts the whole body), the status of every material, and one
+watermarked PDF per material with captured pages as attachments (bytes in memory → sealed blobs: nothing
+plaintext on disk). ``submit`` returns only after ``Outbox.enqueue`` committed; only then may the clerk be
+told "accepted". The matters come from the hall server (hall_server/api/matters.py) through the
+reference cache (``/v1/sync/reference/matters``).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.domain.codes import CodeKind
+from core.domain.identity import Identity
+from core.errors import ConfigError, PlatformUnreachable
+from core.ports.outbox import AttachmentIn, RecordKind
+from core.services.codes import CodeService
+from core.services.materials import MaterialSet, apply_watermark, to_pdf
+
+log = logging.getLogger(__name__)
+
+REFERENCE_NAME = "matters"  # offline_cache.ReferenceCache name (GET /v1/sync/reference/matters)
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    id: str
+    name: str
+    required: bool = False
+    form: str = ""
+    elicence: str = ""  # the e-licence type that provides it ("居民身份证"), or ""
+    note: str = ""
+
+    @property
+    def identity(self) -> bool:
+        """An identity document: the clerk copies the ID card (both sides on one page)."""
+        return "身份" in self.name or self.elicence == "居民身份证"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "required": self.required, "form": self.form,
+                "elicence": self.elicence}
+
+
+@dataclass(frozen=True)
+class Matter:
+    code: str
+    name: str
+    name_en: str = ""
+    department: str = ""
+    service: str = ""  # the service prefix whose tickets usually come for it
+    promised_days: int | None = None
+    fee: str = ""
+    materials: tuple[MaterialSpec, ...] = ()
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") and self.name_en else self.name
+
+    def material(self, material_id: str) -> MaterialSpec:
+        for m in self.materials:
+            if m.id == material_id:
+                return m
+        raise KeyError(material_id)
+
+
+def parse_matters(body: Any) -> list[Matter]:
+    """The catalogue answer (``{"matters": [...]}``) as ``Matter`` objects; malformed entries are skipped."""
+    out: list[Matter] = []
+    for m in (body or {}).get("matters", []) if isinstance(body, dict) else []:
+        try:
+            materials = tuple(MaterialSpec(str(x["id"]), str(x["name"]), bool(x.get("required", False)),
+                                           str(x.get("form", "")), str(x.get("elicence", "") or ""),
+                                           str(x.get("note", ""))) for x in m.get("materials", []))
+            days = m.get("promised_days")
+            out.append(Matter(str(m["code"]), str(m["name"]), str(m.get("name_en", "")),
+                              str(m.get("department", "")), str(m.get("service", "")),
+                              int(days) if isinstance(days, int) else None, str(m.get("fee", "")), materials))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            log.warning("matter catalogue: skipped a malformed entry")
+    return out
+
+
+@dataclass(frozen=True)
+class MatterListing:
+    matters: tuple[Matter, ...]
+    stale: bool = False  # from the cache: the platform could not be reached
+    age_s: float = 0.0
+
+    def for_service(self, prefix: str | None) -> list[Matter]:
+        """Every matter, those of the service ``prefix`` first (the hall file's order otherwise)."""
+        return sorted(self.matters, key=lambda m: 0 if prefix and m.service == prefix else 1)
+
+
+def _resolve(thing):
+    """``thing`` itself, or what a zero-argument provider gives (``kiosk run`` builds the store after the
+    window is up: the composition root passes ``lambda: terminal.sync.store if terminal.sync else None``)."""
+    return thing() if callable(thing) and not hasattr(thing, "get") and not hasattr(thing, "enqueue") else thing
+
+
+class MatterCatalogue:
+    """The hall's matters through a reference cache (``get(name)`` / ``cached(name)`` →
+    ``Reference(body, fetched_at, age_s, stale)``, offline_cache.refcache), or a provider of one.
+    Blocking: call on a worker."""
+
+    def __init__(self, reference) -> None:
+        self.reference = reference
+
+    def load(self) -> MatterListing:
+        """Online: refreshed (ETag). Offline: the cached copy (``stale``). Nothing cached and offline: the
+        ``PlatformError`` passes through."""
+        reference = _resolve(self.reference)
+        if reference is None:
+            raise PlatformUnreachable("the terminal's store is not ready yet")
+        ref = reference.get(REFERENCE_NAME)
+        return MatterListing(tuple(parse_matters(ref.body)), ref.stale, ref.age_s)
+
+
+class Provision(enum.StrEnum):
+    """How a material was provided."""
+
+    ELICENCE = "elicence"  # an e-licence code was scanned (电子证照)
+    CAPTURED = "captured"  # pages captured with the document camera
+    ORIGINAL = "original"  # the clerk checked the original (原件已核验)
+
+
+@dataclass
+class Application:
+    matter: Matter
+    ticket_number: str = ""
+    window: int = 0
+    provided: dict[str, Provision] = field(default_factory=dict)
+    elicences: dict[str, str] = field(default_factory=dict)  # material id → e-licence number (no personal data)
+    pages: dict[str, list[int]] = field(default_factory=dict)  # material id → page ids of the MaterialSet
+
+    def mark(self, material_id: str, how: Provision) -> None:
+        self.matter.material(material_id)  # KeyError for a material the matter does not have
+        self.provided[material_id] = how
+
+    def unmark(self, material_id: str) -> None:
+        self.provided.pop(material_id, None)
+        self.elicences.pop(material_id, None)
+
+    def attach_pages(self, material_id: str, page_ids: list[int]) -> None:
+        self.matter.material(material_id)
+        self.pages.setdefault(material_id, []).extend(page_ids)
+        self.provided[material_id] = Provision.CAPTURED
+
+    def drop_pages(self, existing: set[int]) -> None:
+        """Forgets pages deleted from the set; a material left without pages and captured only is unticked."""
+        for material_id in list(self.pages):
+            self.pages[material_id] = [p for p in self.pages[material_id] if p in existing]
+            if not self.pages[material_id]:
+                del self.pages[material_id]
+                if self.provided.get(material_id) is Provision.CAPTURED:
+                    del self.provided[material_id]
+
+    def missing(self) -> list[MaterialSpec]:
+        """Required materials not provided: the list of the "tell everything at once" notice (一次性告知)."""
+        return [m for m in self.matter.materials if m.required and m.id not in self.provided]
+
+    def status(self) -> list[dict[str, Any]]:
+        return [{**m.as_dict(), "provided": self.provided[m.id].value if m.id in self.provided else None,
+                 "pages": len(self.pages.get(m.id, []))} for m in self.matter.materials]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    material: MaterialSpec | None
+    message_key: str  # materials.scan.* — what the clerk is told
+
+
+class ApplicationService:
+    def __init__(self, outbox, codes: CodeService | None = None) -> None:
+        """``outbox``: an ``Outbox`` (offline_cache.Store), or a provider of one (None while not ready)."""
+        self.outbox = outbox
+        self.codes = codes or CodeService(None)
+
+    def scan(self, app: Application, payload: str) -> ScanResult:
+        """An e-licence code ticks the material that asks for its type. Pure (no I/O): the GUI thread may
+        call it. Nothing is logged of the payload."""
+        code = self.codes.classify(payload)
+        if code.kind is not CodeKind.E_LICENCE:
+            return ScanResult(None, "materials.scan.not_elicence")
+        found = self.codes.material_for_elicence(payload, [m.as_dict() for m in app.matter.materials])
+        if found is None:
+            return ScanResult(None, "materials.scan.no_match")
+        spec = app.matter.material(found["id"])
+        app.mark(spec.id, Provision.ELICENCE)
+        app.elicences[spec.id] = code.fields.get("number", "")
+        return ScanResult(spec, "materials.scan.matched")
+
+    def attachments(self, app: Application, materials: MaterialSet) -> list[AttachmentIn]:
+        """One watermarked PDF per material with captured pages (CPU: run on a worker)."""
+        out: list[AttachmentIn] = []
+        text = materials.watermark_text()
+        by_id = {p.id: p for p in materials.pages}
+        for spec in app.matter.materials:
+            images = [apply_watermark(by_id[i].image, text) for i in app.pages.get(spec.id, []) if i in by_id]
+            if images:
+                out.append(AttachmentIn(to_pdf(images, title=app.matter.name), "application/pdf", spec.id))
+        return out
+
+    def submit(self, app: Application, identity: Identity | None, materials: MaterialSet, *,
+               outcome: str = "accepted") -> str:
+        """Enqueues the submission (one record, one transaction) and returns its id. Blocking: on a worker.
+        Raises StoreFull / StoreError from the store; nothing is enqueued then."""
+        outbox = _resolve(self.outbox)
+        if outbox is None:
+            raise ConfigError("no store configured for submissions", setting="sync", problem="no store")
+        applicant = None
+        if identity is not None:
+            applicant = {"card_type": identity.card_type.value, "name": identity.name,
+                         "id_number": identity.id_number, "address": identity.address}
+        content = {"matter_code": app.matter.code, "matter_name": app.matter.name,
+                   "ticket_number": app.ticket_number, "window": app.window, "outcome": outcome,
+                   "applicant": applicant, "materials": app.status(),
+                   "elicences": dict(app.elicences),
+                   "missing": [m.id for m in app.missing()]}
+        record_id = outbox.enqueue(RecordKind.SUBMISSION, content, self.attachments(app, materials))
+        log.info("submission queued: matter %s, %d materials provided", app.matter.code, len(app.provided))
+        return record_id

@@ -1,0 +1,670 @@
+"""The queue use cases: a citizen takes a number at the kiosk, a clerk works a window.
+
+Plain Python over the ports (``QueuePlatform``, ``TicketPrinter``, ``Clock``); no Qt, no I/O of its own.
+Every method may block (HTTP, a printer's status), so the windows call them on a worker thread
+(ui/worker.py) and get the result back as a queued signal.
+
+Taking a number (issue 2, "Printing" and "Bad input"):
+
+1. ``new_request(prefix)`` is one press of the confirm button: it gets a fresh ``request_id`` and the
+   identity known at that moment. Retrying the *same* request after a lost answer sends the same id, so
+   the platform returns the same ticket instead of a second number.
+2. ``issue(request)`` first asks the ticket printer for its status (DLE EOT, where it can): when it cannot
+   print, the fallback printer is used; when neither can, the person is told *before* a number is taken
+   (``HardwareFault`` with key ``queue.error.no_printer``) and may go on with the number on screen only
+   (``without_print=True``).
+3. ``print_slip(issued)`` prints the slip. A failed print never loses the number: the ``IssuedTicket`` comes
+   back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print_slip`` may be called
+   again (the reprint button) as often as needed.
+
+While the platform cannot be reached (issue 6, "Tickets while offline"): when ``issue_ticket`` raises
+``PlatformUnreachable`` (and only then: a refusal stays an error) and the kiosk has ``offline_tickets``
+(offline_cache/tickets.py), the number comes from the kiosk's leased block instead; the same transaction
+queues its issue event, which the sync engine delivers when the link returns, and the server puts the
+ticket in the queue by its issue time. The slip is the usual one (the number is valid).
+``IssuedTicket.offline`` says it came from the block. The hall is then served from memory or, after a
+restart, from the ``reference`` cache (offline_cache/refcache.py), with its age (``HallView.age_s``).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from core.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
+from core.domain.appointments import AppointmentState
+from core.domain.codes import CodeKind
+from core.errors import DeviceError, HardwareFault, KioskError, PlatformError, PlatformRejected, PlatformUnreachable
+from core.ports import Clock, PrinterStatus, QueuePlatform, SystemClock, TicketPrinter, TicketSlip
+from core.services.events import EventHub
+from core.services.identity import forget_identity, register_identity, same_person
+
+log = logging.getLogger(__name__)
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HallView:
+    """The hall as last fetched. ``stale``: the platform could not be reached; ``error`` says why;
+    ``age_s``: how long ago the copy shown was fetched (stale only; None when unknown)."""
+
+    info: HallInfo
+    stale: bool = False
+    error: KioskError | None = None
+    age_s: float | None = None
+
+
+@dataclass(frozen=True)
+class PlatformStatusChanged:
+    online: bool
+    error: KioskError | None = None
+
+
+@dataclass(frozen=True)
+class PrinterProblem:
+    """A ticket printer cannot print (reported so staff can be told; the kiosk goes on)."""
+
+    printer: str
+    status: PrinterStatus
+    error: KioskError | None = None
+
+
+# --- kiosk -------------------------------------------------------------------------------------------
+
+
+class PrintState(enum.StrEnum):
+    PRINTING = "printing"  # issued; the slip is on its way to the printer
+    PRINTED = "printed"
+    FAILED = "failed"  # the number stands; offer a reprint and send the person to staff
+    NOT_PRINTED = "not_printed"  # the person chose to go on without a slip (no printer could print)
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """One press of "take a number": the same request sent twice yields the same ticket."""
+
+    service_prefix: str
+    request_id: str
+    identity: Identity | None = None
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    request_id: str
+    print_state: PrintState
+    printer: str = ""  # the printer that printed it (or was tried last)
+    print_error: KioskError | None = None
+    offline: bool = False  # issued from the kiosk's leased block while the platform was unreachable
+
+
+@dataclass(frozen=True)
+class IdentityChanged:
+    """The person at the kiosk identified themselves (an ID card, later a code), or the session ended."""
+
+    identity: Identity | None
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    issued: IssuedTicket
+
+
+@dataclass(frozen=True)
+class TicketPrintChanged:
+    issued: IssuedTicket
+
+
+def hall_now(hall: HallInfo, clock: Clock) -> datetime:
+    try:
+        zone = ZoneInfo(hall.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return clock.now().astimezone(zone)
+
+
+def hall_today(hall: HallInfo, clock: Clock | None = None):
+    """Today's date in the hall's time zone (the service day offline numbers are leased for)."""
+    return hall_now(hall, clock or SystemClock()).date()
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def hall_from_reference(body) -> HallInfo:
+    """The hall of the reference cache (``/v1/sync/reference/hall``, which carries no day counts): every
+    service with nobody counted and taken as available (``open_offline`` checks the hours). Raises
+    ``PlatformUnreachable`` when the body is not a hall."""
+    from core.wire import BadAnswer, hall as parse_hall
+
+    try:
+        services = [{"available": True, "waiting": 0, **s} for s in body.get("services", [])]
+        return parse_hall({**body, "services": services})
+    except (BadAnswer, AttributeError, TypeError) as exc:
+        raise PlatformUnreachable(f"the cached hall is not a hall: {exc}") from None
+
+
+def open_offline(service: Service, hall: HallInfo, clock: Clock) -> bool:
+    """Offline, a service is open while the clock is inside its issuing hours (no daily cap is known)."""
+    if not service.issuing_hours:
+        return True
+    now = hall_now(hall, clock).time()
+    return any(_hhmm(start) <= now < _hhmm(end) for start, end in service.issuing_hours)
+
+
+def unavailable_reason(service: Service, hall: HallInfo, clock: Clock) -> tuple[str, dict] | None:
+    """Why a service cannot issue now, as (message key, params); None when it can."""
+    if service.available:
+        return None
+    if service.issuing_hours:
+        now = hall_now(hall, clock).time()
+        inside = any(_hhmm(start) <= now < _hhmm(end) for start, end in service.issuing_hours)
+        if not inside:
+            hours = ", ".join(f"{start}–{end}" for start, end in service.issuing_hours)
+            return "queue.service.outside_hours", {"hours": hours}
+    if service.daily_cap:
+        return "queue.service.capped", {}
+    return "queue.service.unavailable", {}
+
+
+class KioskQueueService:
+    """What the citizen kiosk does with the queue. Safe to call from any one worker thread at a time."""
+
+    #: how long a fetched hall stays fresh (the waiting counts on the buttons)
+    HALL_MAX_AGE_S = 20.0
+
+    def __init__(
+        self,
+        platform: QueuePlatform,
+        printer: TicketPrinter | None,
+        *,
+        fallback_printer: TicketPrinter | None = None,
+        clock: Clock | None = None,
+        offline_tickets=None,
+        reference=None,
+    ) -> None:
+        """``offline_tickets``: an ``offline_cache.tickets.OfflineTickets`` (numbers while the platform is
+        unreachable); ``reference``: an ``offline_cache.refcache.ReferenceCache`` (the hall after a restart
+        while offline). Both optional: without them the kiosk works online only."""
+        self.platform = platform
+        self.printer = printer
+        self.fallback_printer = fallback_printer
+        self.clock = clock or SystemClock()
+        self.offline_tickets = offline_tickets
+        self.reference = reference
+        self.events = EventHub()
+        self._lock = threading.Lock()
+        self._hall: HallInfo | None = None
+        self._hall_at = float("-inf")  # when the hall stops being fresh enough to show (monotonic)
+        self._hall_fetched = 0.0  # when the hall shown was fetched (monotonic): its age when stale
+        self._online: bool | None = None
+        self._identity: Identity | None = None
+
+    # --- hall --------------------------------------------------------------------------------------
+
+    def hall(self, *, max_age_s: float | None = None) -> HallView:
+        """The hall, from the cache while it is fresh. With the platform down, the cached hall comes
+        back ``stale`` with the error; with no cache at all, the error is raised."""
+        max_age = self.HALL_MAX_AGE_S if max_age_s is None else max_age_s
+        with self._lock:
+            cached, cached_at, fetched = self._hall, self._hall_at, self._hall_fetched
+        if cached is not None and self.clock.monotonic() - cached_at < max_age:
+            return HallView(cached)
+        try:
+            info = self.platform.hall_info()
+        except PlatformError as exc:
+            self._set_online(False, exc)
+            if cached is None:
+                return self._reference_hall(exc)
+            return HallView(cached, stale=True, error=exc, age_s=max(0.0, self.clock.monotonic() - fetched))
+        with self._lock:
+            self._hall, self._hall_at = info, self.clock.monotonic()
+            self._hall_fetched = self._hall_at
+        self._set_online(True)
+        return HallView(info)
+
+    def _reference_hall(self, error: PlatformError) -> HallView:
+        """The hall from the store's reference cache (after a restart while offline); ``error`` again when
+        there is none."""
+        if self.reference is None:
+            raise error
+        try:
+            ref = self.reference.cached("hall")
+        except KioskError:  # a store problem: the platform's error is what the person needs
+            log.exception("reading the cached hall")
+            ref = None
+        if ref is None:
+            raise error
+        try:
+            info = hall_from_reference(ref.body)
+        except PlatformError:
+            log.warning("the cached hall does not parse; ignored")
+            raise error from None
+        info = replace(info, services=tuple(replace(s, available=open_offline(s, info, self.clock))
+                                            for s in info.services))
+        with self._lock:
+            if self._hall is None:  # the printer's slip needs a hall too
+                self._hall = info
+        return HallView(info, stale=True, error=error, age_s=ref.age_s)
+
+    def _set_online(self, online: bool, error: KioskError | None = None) -> None:
+        with self._lock:
+            changed = self._online is not online
+            self._online = online
+        if changed:
+            log.info("platform %s", "reachable" if online else f"unreachable: {error!r}")
+            self.events.emit(PlatformStatusChanged(online, error))
+
+    # --- the person at the kiosk -------------------------------------------------------------------
+
+    def identify(self, identity: Identity) -> bool:
+        """A card was placed: ``identity`` is now the person at the kiosk. Returns True when it started a
+        new session, i.e. someone else was identified before: their session is wiped first (their name
+        leaves the log masking set and the screen, issue 3 / sync-and-privacy.md "Kiosk sessions").
+        The same person placing their card again keeps the session."""
+        previous = self.identity
+        new_session = previous is not None and not same_person(previous, identity)
+        if new_session:
+            self.wipe()
+        register_identity(identity)
+        self.set_identity(identity)
+        log.info("person identified at the kiosk: %r", identity)  # masked repr
+        return new_session
+
+    def set_identity(self, identity: Identity | None) -> None:
+        """Puts the person's identity here (``identify`` does, on a card); ``wipe`` removes it.
+        A new identity during a session starts it over for that person (the screen follows the event)."""
+        with self._lock:
+            changed = self._identity != identity
+            self._identity = identity
+        if changed:
+            self.events.emit(IdentityChanged(identity))
+
+    @property
+    def identity(self) -> Identity | None:
+        with self._lock:
+            return self._identity
+
+    def wipe(self) -> None:
+        """The session ends (idle timeout, done, a new person): forget who was here, and stop masking
+        their name in the log (core/logs.py keeps registered names only for the session)."""
+        previous = self.identity
+        self.set_identity(None)
+        forget_identity(previous)
+
+    def new_request(self, service_prefix: str) -> TicketRequest:
+        return TicketRequest(service_prefix, str(uuid.uuid4()), self.identity)
+
+    # --- printers ----------------------------------------------------------------------------------
+
+    def _printers(self) -> list[TicketPrinter]:
+        return [p for p in (self.printer, self.fallback_printer) if p is not None]
+
+    def _status(self, printer: TicketPrinter) -> tuple[PrinterStatus, KioskError | None]:
+        try:
+            return printer.status(), None
+        except DeviceError as exc:
+            return PrinterStatus.OFFLINE, exc
+
+    def ready_printer(self) -> TicketPrinter | None:
+        """The first printer that says it can print (the main one, else the fallback); None if none."""
+        for printer in self._printers():
+            status, error = self._status(printer)
+            if status.can_print:
+                return printer
+            log.warning("ticket printer %s cannot print: %s", printer.name, status.value)
+            self.events.emit(PrinterProblem(printer.name, status, error))
+        return None
+
+    # --- taking a number ---------------------------------------------------------------------------
+
+    def issue(self, request: TicketRequest, *, without_print: bool = False) -> IssuedTicket:
+        """Takes the number. Raises ``HardwareFault`` (``queue.error.no_printer``) before any number is
+        taken when no printer can print, unless the person chose ``without_print``; raises
+        ``PlatformError`` when the platform cannot issue (the same request may be sent again)."""
+        printer = None
+        if not without_print:
+            printer = self.ready_printer()
+            if printer is None:
+                raise HardwareFault("no ticket printer can print", device="ticket_printer",
+                                    key="queue.error.no_printer")
+        identity = request.identity
+        kwargs = {}
+        if identity is not None:
+            kwargs = {"id_number": identity.id_number, "birth_date": identity.birth_date}
+        # A lost answer is retried with the same request id by the adapter (and by the person's "try
+        # again", which resends this same request): the platform returns the ticket it already issued.
+        offline = False
+        try:
+            ticket = self.platform.issue_ticket(request.service_prefix, request_id=request.request_id, **kwargs)
+        except PlatformRejected:
+            # The hall changed under the screen (cap reached, hours over): the next look is fresh.
+            with self._lock:
+                self._hall_at = float("-inf")
+            raise
+        except PlatformUnreachable as exc:
+            if self.offline_tickets is None:
+                raise
+            self._set_online(False, exc)
+            ticket = self._issue_offline(request, exc)
+            offline = True
+        else:
+            self._set_online(True)
+        with self._lock:
+            self._hall_at = float("-inf")  # waiting counts changed
+        state = PrintState.NOT_PRINTED if without_print else PrintState.PRINTING
+        issued = IssuedTicket(ticket, request.request_id, state, printer.name if printer else "", offline=offline)
+        log.info("ticket %s issued%s", ticket.number,
+                 " (reprint of the person's waiting ticket)" if ticket.reprint else
+                 " offline from the kiosk's leased block" if offline else "")
+        self.events.emit(TicketIssued(issued))
+        return issued
+
+    def _issue_offline(self, request: TicketRequest, error: PlatformUnreachable) -> Ticket:
+        """A number from the leased block, its issue event queued in the same transaction. Raises the
+        store's ``NoOfflineNumbers`` (key ``sync.tickets.no_block``: to a staffed window) when the block is
+        used up, and ``error`` when the kiosk knows no hall to issue for."""
+        with self._lock:
+            hall = self._hall
+        if hall is None:
+            hall = self._reference_hall(error).info
+        service = next((s for s in hall.services if s.prefix == request.service_prefix), None)
+        if service is None:
+            raise error
+        ticket = self.offline_tickets.issue(service, hall_now(hall, self.clock))
+        if service.waiting:  # the last count seen (stale, but closer than "nobody ahead")
+            ticket = replace(ticket, people_ahead=service.waiting)
+        if request.identity is not None:
+            log.info("offline ticket %s: identity not sent (no priority offline)", ticket.number)
+        return ticket
+
+    def print_slip(self, issued: IssuedTicket, *, language: str = "zh_CN") -> IssuedTicket:
+        """Prints (or reprints) the slip; never raises for a printer problem: the result says it."""
+        hall = self._hall
+        if hall is None:
+            hall = self.hall().info
+        slip = TicketSlip(hall, issued.ticket, language)
+        tried: list[str] = []
+        error: KioskError | None = None
+        printer = self.ready_printer()
+        candidates = [printer] if printer is not None else []
+        candidates += [p for p in self._printers() if p is not printer]
+        for candidate in candidates:
+            tried.append(candidate.name)
+            try:
+                candidate.print_ticket(slip)
+            except DeviceError as exc:
+                error = exc
+                log.warning("ticket %s did not print on %s: %r", issued.ticket.number, candidate.name, exc)
+                self.events.emit(PrinterProblem(candidate.name, PrinterStatus.ERROR, exc))
+                continue
+            result = replace(issued, print_state=PrintState.PRINTED, printer=candidate.name, print_error=None)
+            self.events.emit(TicketPrintChanged(result))
+            return result
+        if error is None:
+            error = HardwareFault("no ticket printer configured", device="ticket_printer",
+                                  key="queue.error.no_printer")
+        result = replace(issued, print_state=PrintState.FAILED, printer=tried[-1] if tried else "",
+                         print_error=error)
+        self.events.emit(TicketPrintChanged(result))
+        return result
+
+    def take_number(self, request: TicketRequest, *, language: str = "zh_CN") -> IssuedTicket:
+        """``issue`` then ``print_slip``, for callers that need no screen in between."""
+        return self.print_slip(self.issue(request), language=language)
+
+    def resolve_code(self, codes, payload: str, *, request_id: str) -> tuple[Any, IssuedTicket | None]:
+        """A code scanned (or typed) at the kiosk, through ``codes`` (core/services/codes.py
+        ``CodeService``): ``(outcome, issued)``. An appointment checks in and its priority ticket comes
+        back as an ``IssuedTicket`` ready for ``print_slip``; when the appointment had been checked in
+        before (looked up first), it is the same ticket marked ``reprint`` (the slip prints again). Other
+        kinds give ``issued = None``; unknown payloads are never sent anywhere. Raises ``PlatformError``."""
+        code = codes.classify(payload)
+        repeat = False
+        if code.kind is CodeKind.APPOINTMENT and codes.platform is not None:
+            before = codes.platform.appointment(code.fields["code"])
+            repeat = before.state is AppointmentState.CHECKED_IN
+        outcome = codes.resolve(payload, request_id=request_id)
+        if outcome.ticket is None:
+            return outcome, None
+        self._set_online(True)
+        with self._lock:
+            self._hall_at = float("-inf")  # waiting counts changed
+        ticket = replace(outcome.ticket, reprint=True) if repeat else outcome.ticket
+        issued = IssuedTicket(ticket, request_id, PrintState.PRINTING)
+        log.info("appointment checked in: ticket %s%s", ticket.number, " (again: reprint)" if repeat else "")
+        self.events.emit(TicketIssued(issued))
+        return outcome, issued
+
+
+# --- clerk -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowChanged:
+    status: WindowStatus
+
+
+@dataclass(frozen=True)
+class SessionChanged:
+    session: ClerkSession | None  # None: logged out (or the platform ended the session)
+
+
+@dataclass(frozen=True)
+class ApplicantChanged:
+    """The person at the window placed their card (``identity``), or the applicant was cleared (None)."""
+
+    identity: Identity | None
+
+
+@dataclass(frozen=True)
+class ClerkUpdate:
+    """What a clerk action did: the ticket it acted on (if any) and the window afterwards."""
+
+    action: str
+    ticket: Ticket | None
+    status: WindowStatus | None
+
+
+# Reasons the platform gives when a clerk session is no longer valid: the window goes back to login.
+# (hall_server/problems.py: "not_logged_in" covers an unknown, expired or ended session.)
+SESSION_ENDED_REASONS = frozenset({"not_logged_in"})
+# Actions after which the person in front of the window is gone: their card's data is cleared.
+APPLICANT_ENDS = frozenset({"finish", "no_show", "transfer", "return_to_queue", "hold"})
+
+
+class ClerkQueueService:
+    """A clerk at one window. Every action refreshes the window's status and emits ``WindowChanged``."""
+
+    def __init__(self, platform: QueuePlatform, window: int) -> None:
+        self.platform = platform
+        self.window = window
+        self.events = EventHub()
+        self._session: ClerkSession | None = None
+        self._hall: HallInfo | None = None
+        self._lock = threading.Lock()
+        self._applicant: Identity | None = None
+        self._applicant_ticket: str | None = None  # the ticket current when the card was placed
+
+    # --- the applicant (the card placed on the window's reader) ------------------------------------
+
+    @property
+    def applicant(self) -> Identity | None:
+        with self._lock:
+            return self._applicant
+
+    def set_applicant(self, identity: Identity, current_ticket: str | None = None) -> None:
+        """A card was placed on the window's reader. Another card replaces the previous applicant (whose
+        words leave the log masking set). ``current_ticket``: the number being served, if any; when the
+        window moves on from it (``ticket_moved_on``) the applicant is cleared."""
+        with self._lock:
+            previous, self._applicant = self._applicant, identity
+            self._applicant_ticket = current_ticket
+        if previous is not None and not same_person(previous, identity):
+            forget_identity(previous)
+        register_identity(identity)
+        log.info("window %d: applicant card read: %r", self.window, identity)  # masked repr
+        self.events.emit(ApplicantChanged(identity))
+
+    def clear_applicant(self) -> None:
+        """Forgets the applicant (the ticket was finished, the clerk logged out, or the session ended)."""
+        with self._lock:
+            previous, self._applicant, self._applicant_ticket = self._applicant, None, None
+        if previous is not None:
+            forget_identity(previous)
+            self.events.emit(ApplicantChanged(None))
+
+    def ticket_moved_on(self, status: WindowStatus) -> None:
+        """Clears the applicant when the ticket that was served when the card was placed is no longer the
+        window's current one (called next without finishing, say)."""
+        with self._lock:
+            ticket = self._applicant_ticket
+        current = status.current.number if status.current is not None else None
+        if ticket is not None and current != ticket:
+            self.clear_applicant()
+
+    @property
+    def session(self) -> ClerkSession | None:
+        with self._lock:
+            return self._session
+
+    def _require(self) -> ClerkSession:
+        session = self.session
+        if session is None:
+            raise PlatformRejected("not logged in", reason="not_logged_in", status=401)
+        return session
+
+    def _set_session(self, session: ClerkSession | None) -> None:
+        with self._lock:
+            self._session = session
+        if session is None:
+            self.clear_applicant()
+        self.events.emit(SessionChanged(session))
+
+    def login(self, staff_id: str, pin: str) -> ClerkUpdate:
+        session = self.platform.login(self.window, staff_id, pin)
+        log.info("staff %s logged in at window %d", session.staff_id, session.window)
+        self._set_session(session)
+        return ClerkUpdate("login", None, self.refresh())
+
+    def logout(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            self.platform.logout(session)
+        finally:
+            log.info("staff %s logged out of window %d", session.staff_id, session.window)
+            self._set_session(None)
+
+    def hall(self) -> HallInfo:
+        """The hall's services and windows (for the transfer choices); fetched once, then cached."""
+        with self._lock:
+            cached = self._hall
+        if cached is None:
+            cached = self.platform.hall_info()
+            with self._lock:
+                self._hall = cached
+        return cached
+
+    def refresh(self) -> WindowStatus:
+        status = self._do(lambda s: self.platform.window_status(s))
+        self.ticket_moved_on(status)
+        self.events.emit(WindowChanged(status))
+        return status
+
+    def _do(self, action):
+        session = self._require()
+        try:
+            return action(session)
+        except PlatformRejected as exc:
+            if exc.reason in SESSION_ENDED_REASONS:
+                log.info("window %d: session ended by the platform (%s)", self.window, exc.reason)
+                self._set_session(None)
+            raise
+
+    def _act(self, name: str, action) -> ClerkUpdate:
+        ticket = self._do(action)
+        log.info("window %d: %s %s", self.window, name, ticket.number if isinstance(ticket, Ticket) else "")
+        if name in APPLICANT_ENDS:
+            self.clear_applicant()
+        return ClerkUpdate(name, ticket if isinstance(ticket, Ticket) else None, self.refresh())
+
+    def call_next(self) -> ClerkUpdate:
+        return self._act("call_next", lambda s: self.platform.call_next(s))
+
+    def call_number(self, number: str) -> ClerkUpdate:
+        number = number.strip().upper()
+        return self._act("call_number", lambda s: self.platform.call_number(s, number))
+
+    def recall(self) -> ClerkUpdate:
+        return self._act("recall", lambda s: self.platform.recall(s))
+
+    def no_show(self) -> ClerkUpdate:
+        return self._act("no_show", lambda s: self.platform.no_show(s))
+
+    def return_to_queue(self) -> ClerkUpdate:
+        return self._act("return_to_queue", lambda s: self.platform.return_to_queue(s))
+
+    def transfer(self, *, service_prefix: str | None = None, window: int | None = None) -> ClerkUpdate:
+        return self._act("transfer", lambda s: self.platform.transfer(s, service_prefix=service_prefix,
+                                                                         window=window))
+
+    def hold(self) -> ClerkUpdate:
+        return self._act("hold", lambda s: self.platform.hold(s))
+
+    def call_back(self, number: str) -> ClerkUpdate:
+        return self._act("call_back", lambda s: self.platform.call_back(s, number))
+
+    def pause(self, reason: str) -> ClerkUpdate:
+        return self._act("pause", lambda s: self.platform.pause(s, reason))
+
+    def resume(self) -> ClerkUpdate:
+        return self._act("resume", lambda s: self.platform.resume(s))
+
+    def finish(self, outcome: Outcome) -> ClerkUpdate:
+        return self._act("finish", lambda s: self.platform.finish(s, outcome))
+
+
+# --- hall display ------------------------------------------------------------------------------------
+
+
+class HallDisplayService:
+    """Follows the hall's call events for the display: first the day so far (shown, not announced),
+    then each new call as it happens (long poll)."""
+
+    def __init__(self, platform: QueuePlatform) -> None:
+        self.platform = platform
+        self._after_seq = 0
+        self._started = False
+
+    def hall(self) -> HallInfo:
+        return self.platform.hall_info()
+
+    def backlog(self, limit: int = 8) -> list[CallEvent]:
+        """The latest ``limit`` calls so far; later ``poll``s return only calls after these."""
+        events = self.platform.call_events(0, wait_s=0.0)
+        if events:
+            self._after_seq = max(e.seq for e in events)
+        self._started = True
+        return events[-limit:]
+
+    def poll(self, wait_s: float = 2.0) -> list[CallEvent]:
+        """New calls, waiting up to ``wait_s`` for one."""
+        if not self._started:
+            self.backlog(0)
+        events = self.platform.call_events(self._after_seq, wait_s=wait_s)
+        events = [e for e in events if e.seq > self._after_seq]
+        if events:
+            self._after_seq = max(e.seq for e in events)
+        return events

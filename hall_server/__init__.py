@@ -1,0 +1,29 @@
+"""The reference hall server: the central-platform API on SQLite (demo, tests, small halls).
+
+    store = HallStore("hall.db"); store.load_hall(sample_hall())
+    secret = store.add_terminal("kiosk-1", "citizen")
+    with ServerThread("hall.db", seed=sample_hall()) as server:   # server.url, server.store
+        ...
+
+Modules: ``store`` (SQLite, admin), ``issuing`` and ``windows`` (the queue logic), ``ordering`` (who is
+called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``auth`` (signed requests, roles),
+``submissions`` and ``ticket_blocks`` (outbox sync, offline ticket blocks), ``models`` (API bodies),
+``api/`` (one router per area), ``app`` (``create_app``), ``runner``
+(``ServerThread``, ``serve``), ``__main__`` (``python -m hall_server``: provisioning).
+See docs/hall-server.md.
+"""
+
+from hall_server.issuing import IssuingMixin
+from hall_server.store import ROLES, StoreBase
+from hall_server.submissions import SyncMixin
+from hall_server.windows import WindowMixin
+
+
+class HallStore(IssuingMixin, WindowMixin, SyncMixin, StoreBase):
+    """SQLite storage and all queue logic of one hall (thread-safe; one connection per thread)."""
+
+
+from hall_server.app import create_app  # noqa: E402
+from hall_server.runner import ServerThread, sample_hall, serve  # noqa: E402
+
+__all__ = ["ROLES", "HallStore", "ServerThread", "create_app", "sample_hall", "serve"]

@@ -1,0 +1,88 @@
+"""Provisioning a small hall from the command line: ``kiosk hall-admin --db FILE COMMAND``
+(also ``python -m hall_server --db FILE COMMAND``).
+
+    load-hall [JSON]                         load (or replace) services and windows (default: sample hall)
+    add-terminal ID --role citizen|clerk|display|technician [--secret S]
+                                             register a terminal; prints its secret (put it in the
+                                             terminal's TOML as platform.terminal_secret[_file])
+    remove-terminal ID
+    list-terminals
+    add-staff ID --name NAME [--pin P] [--windows 1,2]
+                                             add or update a clerk; the PIN is asked for when not given
+    serve [--host 127.0.0.1] [--port 8765] [--seed JSON]
+                                             the same as ``kiosk hall-server``
+
+The server may be running meanwhile: changes reach it at once (terminals are looked up per request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+
+from core.errors import KioskError
+
+
+def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="the hall server's SQLite database (created if missing)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    load = sub.add_parser("load-hall", help="load services and windows from JSON (default: the sample hall)")
+    load.add_argument("json", nargs="?")
+    add = sub.add_parser("add-terminal", help="register a terminal and print its secret")
+    add.add_argument("terminal_id")
+    add.add_argument("--role", required=True, choices=("citizen", "clerk", "display", "technician"))
+    add.add_argument("--secret", help="use this secret instead of a generated one")
+    remove = sub.add_parser("remove-terminal", help="unregister a terminal (its requests fail at once)")
+    remove.add_argument("terminal_id")
+    sub.add_parser("list-terminals", help="terminal ids and roles")
+    staff = sub.add_parser("add-staff", help="add or update a clerk")
+    staff.add_argument("staff_id")
+    staff.add_argument("--name", required=True)
+    staff.add_argument("--pin", help="4–32 characters (asked for when not given)")
+    staff.add_argument("--windows", default="", help="comma-separated windows the clerk may use (default: any)")
+    serve = sub.add_parser("serve", help="run the server (as `kiosk hall-server`)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--seed", metavar="JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_server") -> int:
+    args = _parser(prog).parse_args(argv)
+    from hall_server import HallStore, serve
+    from hall_server.runner import read_seed
+
+    if args.command == "serve":
+        return serve(db=args.db, host=args.host, port=args.port, seed=args.seed)
+    store = HallStore(args.db)
+    try:
+        if args.command == "load-hall":
+            store.load_hall(read_seed(args.json))
+            print(f"loaded {len(store.hall_info().services)} services")
+        elif args.command == "add-terminal":
+            print(store.add_terminal(args.terminal_id, args.role, args.secret))
+        elif args.command == "remove-terminal":
+            if not store.remove_terminal(args.terminal_id):
+                print(f"no terminal {args.terminal_id}", file=sys.stderr)
+                return 1
+        elif args.command == "list-terminals":
+            for terminal_id, role in store.terminals():
+                print(f"{terminal_id}\t{role}")
+        elif args.command == "add-staff":
+            pin = args.pin or getpass.getpass("PIN: ")
+            windows = [int(w) for w in args.windows.split(",") if w.strip()]
+            store.add_staff(args.staff_id, args.name, pin, windows or None)
+        return 0
+    except (ValueError, KioskError) as exc:
+        detail = exc.message("technician", "en") if isinstance(exc, KioskError) else str(exc)
+        print(f"error: {detail}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The FastAPI application: ``create_app(store)`` wires the middleware, error handlers and routers.
+
+Adding an API area later (appointments, tracking, submissions and sync, offline ticket blocks) is one
+router module under ``hall_server/api/`` and one line in ``ROUTERS``.
+
+Threads: every route is ``async`` and runs the store's (blocking, SQLite) methods on the app's own
+``ThreadPoolExecutor`` through ``app.state.run``; its threads are named ``<worker_prefix>-N`` (a test's
+session-wide server names them ``session:…``). Nothing uses AnyIO's shared thread pool, so stopping the
+server leaves no thread behind.
+
+Errors: every refusal is ``{"error": {"reason", "message"}}`` with the status of
+``problems.STATUS[reason]``: the store's ``HallError``, FastAPI's validation errors (400
+``invalid_request`` naming the field, instead of FastAPI's 422), unknown paths and methods, a busy
+database (503 with Retry-After). An unexpected exception is logged (with no request data) and answered
+500 ``internal_error``; the tests make sure no malformed request gets there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core import __version__
+from hall_server import appointments
+from hall_server.api import calls, clerk, hall, sync, tickets
+from hall_server.api import matters
+from hall_server.auth import SignedRequests
+from hall_server.problems import HallError
+
+log = logging.getLogger("hall_server")
+
+ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router,
+           matters.router)
+
+
+def _error(reason: str, message: str, headers: dict | None = None) -> JSONResponse:
+    error = HallError(reason, message)
+    return JSONResponse({"error": {"reason": error.reason, "message": error.message}},
+                        status_code=error.status, headers=headers)
+
+
+def _field(error: dict) -> str:
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+    return ".".join(loc) or "body"
+
+
+def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
+               now: Callable[[], float] | None = None) -> FastAPI:
+    """The hall server's ASGI app over ``store`` (a HallStore). ``now`` is the clock used to check
+    request timestamps (default ``time.time``)."""
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=worker_prefix)
+
+    async def run(fn, /, *args, **kwargs):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, functools.partial(fn, *args, **kwargs))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            yield
+        finally:
+            app.state.closing = True
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    app = FastAPI(title="Hall server", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="The central-platform API of the hall terminals (queue tickets, windows, "
+                              "calls). Every /v1 request except /v1/health is signed; see docs/hall-server.md.")
+    app.state.store = store
+    app.state.run = run
+    app.state.closing = False
+
+    @app.exception_handler(HallError)
+    async def hall_error(request: Request, exc: HallError) -> JSONResponse:
+        headers = {"Retry-After": "1"} if exc.reason == "busy" else None
+        return _error(exc.reason, exc.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        message = f"{_field(first)}: {first.get('msg', 'invalid')}" if first else "invalid request"
+        return _error("invalid_request", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        reason = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code,
+                                                                                          "invalid_request")
+        return _error(reason, str(exc.detail))
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def busy(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
+        return _error("busy", "the database is busy; retry", {"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _error("internal_error", type(exc).__name__)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    kwargs = {"now": now} if now is not None else {}
+    app.add_middleware(SignedRequests, store=store, run=run, **kwargs)
+    return app

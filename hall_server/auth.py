@@ -1,0 +1,167 @@
+"""Terminal authentication and request limits, as one ASGI middleware, plus the role check.
+
+``SignedRequests`` runs before FastAPI parses anything, so an unauthenticated request never reaches a
+route (and never learns whether its body would have been valid):
+
+1. Body limits: ``Content-Length`` above ``max_body`` (or a streamed body growing past it) → 413
+   ``body_too_large``; a POST body that is not ``application/json`` → 415 ``unsupported_media_type``.
+2. Public paths (``/v1/health``, ``/openapi.json``) pass. Everything else under ``/v1/`` must carry the four
+   headers of core/signing.py, checked in this order: headers present (``missing_signature``), terminal
+   known (``unknown_terminal``), timestamp within ±MAX_SKEW_S of the server's clock (``stale_timestamp``),
+   HMAC over method, raw path and query, timestamp, nonce and body hash (``bad_signature``), nonce not
+   seen before from this terminal (``replayed_nonce``; nonces are kept in SQLite until they could no
+   longer pass the timestamp check, so a restart does not open a replay window).
+3. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
+   ``Depends(require("clerk"))`` (``forbidden_role`` otherwise).
+
+Which roles may do what: citizen kiosks issue and look up tickets; clerk terminals act at windows and look
+up tickets; displays read call events; every role reads the hall info.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from core import signing
+from hall_server.problems import HallError
+
+PUBLIC_PATHS = frozenset({"/v1/health", "/openapi.json"})
+MAX_BODY = 64 * 1024
+_NONCE = re.compile(r"^[0-9a-fA-F]{16,64}$")
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+
+
+@dataclass(frozen=True)
+class Terminal:
+    id: str
+    role: str
+
+
+def error_response_parts(error: HallError) -> tuple[int, bytes]:
+    body = {"error": {"reason": error.reason, "message": error.message}}
+    return error.status, json.dumps(body).encode("utf-8")
+
+
+class SignedRequests:
+    """ASGI middleware: body limits, then terminal signatures (see the module docstring)."""
+
+    def __init__(self, app, *, store, run: Callable[..., Awaitable], max_body: int = MAX_BODY,
+                 now: Callable[[], float] = time.time) -> None:
+        self.app = app
+        self.store = store
+        self.run = run
+        self.max_body = max_body
+        self.now = now
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._body(scope, receive)
+            if scope["path"] not in PUBLIC_PATHS and scope["path"].startswith("/v1/"):
+                terminal = await self._verify(scope, body)
+                scope.setdefault("state", {})["terminal"] = terminal
+        except HallError as error:
+            await self._refuse(send, error)
+            return
+
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _body(self, scope, receive) -> bytes:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            raise HallError("body_too_large" if length.isdigit() else "invalid_request",
+                            f"request bodies are limited to {self.max_body} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise HallError("body_too_large", f"request bodies are limited to {self.max_body} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if body and scope["method"] in ("POST", "PUT", "PATCH"):
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                raise HallError("unsupported_media_type", "request bodies must be application/json")
+        return body
+
+    async def _verify(self, scope, body: bytes) -> Terminal:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        terminal_id = headers.get(signing.HEADER_TERMINAL.lower())
+        timestamp = headers.get(signing.HEADER_TIMESTAMP.lower())
+        nonce = headers.get(signing.HEADER_NONCE.lower())
+        given = headers.get(signing.HEADER_SIGNATURE.lower())
+        if not (terminal_id and timestamp and nonce and given):
+            raise HallError("missing_signature", "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are required")
+        if len(terminal_id) > 64:
+            raise HallError("unknown_terminal", "unknown terminal")
+        target = scope.get("raw_path") or scope["path"].encode("utf-8")
+        path_and_query = target.decode("latin-1")
+        if scope.get("query_string"):
+            path_and_query += "?" + scope["query_string"].decode("latin-1")
+        method = scope["method"]
+
+        def check() -> Terminal:  # one trip to the store's threads: the lookup and the nonce are SQLite
+            known = self.store.terminal(terminal_id)
+            if known is None:
+                raise HallError("unknown_terminal", "unknown terminal")
+            role, secret = known
+            if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
+                raise HallError("bad_signature", "malformed timestamp or nonce")
+            now = self.now()
+            if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
+                raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
+            if not signing.verify(secret, method, path_and_query, timestamp, nonce, body, given):
+                raise HallError("bad_signature", "signature does not match")
+            expires = int(timestamp) + signing.MAX_SKEW_S + 1
+            if not self.store.remember_nonce(terminal_id, nonce.lower(), expires, now):
+                raise HallError("replayed_nonce", "this nonce was already used")
+            return Terminal(terminal_id, role)
+
+        return await self.run(check)
+
+    async def _refuse(self, send, error: HallError) -> None:
+        status, payload = error_response_parts(error)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def require(*roles: str) -> Callable[[Request], Awaitable[Terminal]]:
+    """A dependency: the signed terminal, if its role is one of ``roles``. (Async, so FastAPI does not
+    hand it to a thread pool of its own.)"""
+
+    async def dependency(request: Request) -> Terminal:
+        terminal = getattr(request.state, "terminal", None)
+        if terminal is None:  # only reachable if the middleware is not installed
+            raise HallError("missing_signature", "request is not signed")
+        if terminal.role not in roles:
+            raise HallError("forbidden_role", f"a {terminal.role} terminal may not do this")
+        return terminal
+
+    return dependency

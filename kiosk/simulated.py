@@ -1,0 +1,14 @@
+"""The roof's one door to the simulators: a configuration (or a diag command) may name a simulated device.
+
+The composition root wires real or simulated adapters, as the configuration says; nothing below the roof
+imports ``simulators``. Today one simulated device is named by a spec string: the demo's document camera,
+``synthetic:…`` (``simulators.camera``), whose module registers its source kind when imported.
+"""
+
+from __future__ import annotations
+
+
+def enable_simulated_camera(spec: str) -> None:
+    """Registers the simulated camera's ``synthetic:`` source kind when ``spec`` names it."""
+    if spec.strip().startswith("synthetic:"):
+        import simulators.camera  # noqa: F401  (registers the kind with devices.camera.sources)

@@ -1,0 +1,9 @@
+"""HTTP client of the central-platform API (requests): signing, timeouts, error translation.
+
+``PlatformClient(base_url, terminal_id, secret, timeout_s=5.0)`` implements ``core.ports.QueuePlatform``;
+``client.py`` holds the transport and error translation; the strict reading of answers into domain objects is ``core.wire``, shared with the offline store.
+"""
+
+from platform_client.client import PlatformClient
+
+__all__ = ["PlatformClient"]
