@@ -13,7 +13,7 @@ from core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "ui" / "camera_preview.py", ROOT / "ui" / "capture_panel.py",
-         ROOT / "kiosk" / "services" / "materials.py", ROOT / "kiosk" / "diag" / "document.py",
+         ROOT / "core" / "services" / "materials.py", ROOT / "kiosk" / "diag" / "document.py",
          ROOT / "kiosk" / "diag" / "camera.py"]
 KEY = re.compile(r"^camera(\.[a-z0-9_]+)+$")
 
@@ -35,8 +35,8 @@ def test_every_camera_key_is_in_the_catalogue(language):
 
 
 def test_both_camera_catalogues_have_the_same_keys_and_placeholders():
-    zh = json.loads((ROOT / "kiosk" / "i18n" / "camera.zh_CN.json").read_text(encoding="utf-8"))
-    en = json.loads((ROOT / "kiosk" / "i18n" / "camera.en.json").read_text(encoding="utf-8"))
+    zh = json.loads((ROOT / "core" / "i18n" / "camera.zh_CN.json").read_text(encoding="utf-8"))
+    en = json.loads((ROOT / "core" / "i18n" / "camera.en.json").read_text(encoding="utf-8"))
     assert set(zh) == set(en)
     assert all(k.startswith("camera.") for k in zh)
     for key in zh:

@@ -50,7 +50,7 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
 
 @pytest.mark.parametrize("name", ["citizen", "clerk", "display"])
 def test_the_example_configurations_are_valid(tmp_path, name):
-    data = tomllib.loads((ROOT / "kiosk" / "sample_data" / f"{name}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((ROOT / "simulators" / "sample_data" / f"{name}.toml").read_text(encoding="utf-8"))
     secret = tmp_path / "secret"
     secret.write_text("s3cret\n", encoding="utf-8")
     data["platform"]["terminal_secret_file"] = str(secret)

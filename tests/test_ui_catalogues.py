@@ -25,8 +25,8 @@ EXPANSIONS = {
 
 def named_keys() -> tuple[set[str], set[str]]:
     literal, prefixes = set(), set()
-    files = list((ROOT / "ui").rglob("*.py")) + list((ROOT / "kiosk" / "services").glob("queue.py")) + [
-        ROOT / "kiosk" / "services" / "announce.py", ROOT / "kiosk" / "app.py", ROOT / "kiosk" / "demo.py"]
+    files = list((ROOT / "ui").rglob("*.py")) + list((ROOT / "core" / "services").glob("queue.py")) + [
+        ROOT / "core" / "services" / "announce.py", ROOT / "kiosk" / "app.py", ROOT / "kiosk" / "demo.py"]
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

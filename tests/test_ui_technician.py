@@ -130,7 +130,7 @@ def test_the_example_technician_configuration_is_valid(tmp_path):
     from core import config
 
     root = Path(__file__).resolve().parents[1]
-    data = tomllib.loads((root / "kiosk" / "sample_data" / "technician.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((root / "simulators" / "sample_data" / "technician.toml").read_text(encoding="utf-8"))
     secret = tmp_path / "secret"
     secret.write_text("s3cret\n", encoding="utf-8")
     data["platform"]["terminal_secret_file"] = str(secret)
