@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.i18n import Translator
+
 
 class KioskError(Exception):
     """Base of every error the product raises on purpose."""
@@ -32,8 +34,6 @@ class KioskError(Exception):
         self.params = params
 
     def message(self, audience: str = "citizen", language: str = "zh_CN") -> str:
-        from core.i18n import error_message  # late: i18n reads its catalogues on first use
-
         return error_message(self, audience, language)
 
 
@@ -133,3 +133,25 @@ class PlatformServerFault(PlatformError):
     """5xx: the platform failed; retry later."""
 
     key = "error.platform.server_fault"
+
+
+def error_message(error: KioskError, audience: str, language: str) -> str:
+    """The text of an error for one audience (citizen, clerk, technician)."""
+    t = Translator(language)
+    keys = []
+    reason_key = getattr(error, "reason_key", "")
+    if reason_key:
+        keys += [f"{reason_key}.{audience}", reason_key]
+    keys += [f"{error.key}.{audience}", error.key]
+    for cls in type(error).__mro__:
+        base_key = getattr(cls, "key", None)
+        if isinstance(base_key, str) and base_key not in keys:
+            keys += [f"{base_key}.{audience}", base_key]
+    params = dict(error.params)
+    params.setdefault("detail", error.detail)
+    if device := getattr(error, "device", ""):
+        params.setdefault("device", t(f"device.{device}") if t.has(f"device.{device}") else device)
+    text = next((t(k, **params) for k in keys if t.has(k)), t("error.unexpected"))
+    if audience == "technician" and error.detail and error.detail not in text:
+        text = f"{text} ({error.detail})"
+    return text

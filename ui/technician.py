@@ -50,6 +50,8 @@ from core.services.diagnostics import (
     PrinterReport,
     technician_text,
 )
+from ui.technician_panel import DevicePanel as _Panel
+from ui.technician_panel import log_view as _log_view
 from ui.sync_status import OutboxView, SyncStatusWidget, format_age
 from ui.worker import Worker
 
@@ -62,48 +64,6 @@ OUTBOX_REFRESH_MS = 5000
 def oldest_text(tr_: Translator, r: OutboxReport) -> str:
     """"; oldest 5 min ago" while records wait, else nothing."""
     return "" if r.oldest_age_s is None else tr_("technician.outbox.oldest", age=format_age(tr_, r.oldest_age_s))
-
-
-def _log_view() -> QPlainTextEdit:
-    view = QPlainTextEdit()
-    view.setObjectName("tech-log")
-    view.setReadOnly(True)
-    view.setMaximumBlockCount(2000)
-    view.setStyleSheet("font-family: monospace; font-size: 13px;")
-    return view
-
-
-class _Panel(QWidget):
-    """A tab: a line of buttons, a summary line and a log of raw details."""
-
-    def __init__(self, window: TechnicianWindow) -> None:
-        super().__init__()
-        self.w = window
-        self.tr_ = window.tr_
-        self.buttons = QHBoxLayout()
-        self.summary = QLabel()
-        self.summary.setObjectName("tech-summary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.log = _log_view()
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.addLayout(self.buttons)
-        self.layout_.addWidget(self.summary)
-
-    def add_button(self, key: str, slot, name: str) -> QPushButton:
-        b = QPushButton(self.tr_(key))
-        b.setObjectName(name)
-        b.clicked.connect(slot)
-        self.buttons.addWidget(b)
-        return b
-
-    def note(self, text: str) -> None:
-        self.log.appendPlainText(text)
-
-    def failed(self, exc: BaseException) -> None:
-        text = technician_text(exc, self.tr_.language)
-        self.summary.setText(self.tr_("technician.failed", detail=text))
-        self.note(f"! {text}")
 
 
 class PrinterPanel(_Panel):

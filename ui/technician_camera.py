@@ -17,7 +17,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from ui.camera_preview import CameraPreview, to_qimage
-from ui.technician import _Panel
+from ui.technician_panel import DevicePanel as _Panel
 from ui.texts import Texts
 
 OPEN_TIMEOUT_S = 30.0

@@ -25,14 +25,11 @@ from core.domain.codes import classify, escape_controls
 from core.ports.scanner import ScannerState
 from core.services.diagnostics import DeviceSlot, technician_text
 from ui.scan_source import ScanSource
+from ui.technician_panel import log_view as _log_view
 
 DECODE_TIMEOUT_S = 20.0
 
 
-def _log_view():
-    from ui.technician import _log_view as make
-
-    return make()
 
 
 class ScannerPanel(QWidget):

@@ -17,10 +17,8 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.errors import KioskError
 
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
@@ -65,25 +63,3 @@ class Translator:
 
 def tr(key: str, /, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     return Translator(language)(key, **params)
-
-
-def error_message(error: KioskError, audience: str, language: str) -> str:
-    """The text of an error for one audience (citizen, clerk, technician)."""
-    t = Translator(language)
-    keys = []
-    reason_key = getattr(error, "reason_key", "")
-    if reason_key:
-        keys += [f"{reason_key}.{audience}", reason_key]
-    keys += [f"{error.key}.{audience}", error.key]
-    for cls in type(error).__mro__:
-        base_key = getattr(cls, "key", None)
-        if isinstance(base_key, str) and base_key not in keys:
-            keys += [f"{base_key}.{audience}", base_key]
-    params = dict(error.params)
-    params.setdefault("detail", error.detail)
-    if device := getattr(error, "device", ""):
-        params.setdefault("device", t(f"device.{device}") if t.has(f"device.{device}") else device)
-    text = next((t(k, **params) for k in keys if t.has(k)), t("error.unexpected"))
-    if audience == "technician" and error.detail and error.detail not in text:
-        text = f"{text} ({error.detail})"
-    return text
