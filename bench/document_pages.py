@@ -39,6 +39,7 @@ import numpy as np  # noqa: E402
 
 from devices.camera import detect, geometry, process  # noqa: E402
 from devices.camera.sources import open_source  # noqa: E402
+import simulators.camera  # noqa: E402,F401  (registers the synthetic: camera)
 from simulators.camera_scenes import bench_scenes, compose  # noqa: E402
 
 
