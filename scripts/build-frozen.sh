@@ -11,3 +11,12 @@ export QT_QPA_PLATFORM=offscreen
 frozen="dist/kiosk/kiosk"
 echo "frozen: $("$frozen" --version)"
 "$frozen" diag selftest
+# A terminal carries no hall server: neither our hall_server nor its web framework may be in the build.
+if find dist/kiosk -ipath '*fastapi*' -o -ipath '*uvicorn*' -o -ipath '*starlette*' -o -ipath '*hall_server*' \
+     -o -ipath '*simulators*' | grep -q .; then
+  echo "frozen: the terminal build carries hall-server or simulator parts:" >&2
+  find dist/kiosk -ipath '*fastapi*' -o -ipath '*uvicorn*' -o -ipath '*starlette*' -o -ipath '*hall_server*' \
+    -o -ipath '*simulators*' | head >&2
+  exit 1
+fi
+echo "frozen: no hall server, web framework or simulator in the terminal build"
