@@ -58,18 +58,20 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
                                codes=getattr(terminal, "codes", None), scans=scan_source(terminal))
         if terminal.scans is not None:
-            terminal.scans.window = window  # wedge scans count only while this window is active
+            terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
         return window
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
 
         scans = scan_source(terminal)  # terminal.scans: the clerk's window takes it (e-licence codes)
-        return ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
-                           call_timeout_s=cfg.platform.timeout_s + 3.0,
-                           id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
-                           application=getattr(terminal, "application", None),
-                           catalogue=getattr(terminal, "catalogue", None),
-                           camera=getattr(terminal, "camera", None), scans=scans)
+        window = ClerkWindow(terminal.clerk, language=language, login_hint=login_hint,
+                             call_timeout_s=cfg.platform.timeout_s + 3.0,
+                             id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
+                             application=getattr(terminal, "application", None),
+                             catalogue=getattr(terminal, "catalogue", None),
+                             camera=getattr(terminal, "camera", None), scans=scans)
+        scans.window = window  # wedge scans typed into this window (another role's window has its own)
+        return window
     if cfg.role == "display":
         from ui.display import DisplayWindow
 

@@ -2,8 +2,8 @@
 
 A code can arrive three ways (docs/codes.md):
 
-- a keyboard-wedge scanner types it: ``ui.wedge.WedgeScanFilter``, installed on the QApplication
-  (``wedge=True``), already on the GUI thread;
+- a keyboard-wedge scanner types it: the application's one wedge capture (``ui.wedge.listen_for_scans``,
+  ``wedge=True``), already on the GUI thread, while this source's ``window`` has the keyboard focus;
 - a serial scanner (``[devices] scanner``, built by ``kiosk.app.build_scanner``) calls back on its own
   owner thread ``device:scanner``: re-emitted here as queued signals;
 - a camera's preview frames, while a page asks for them: ``start_camera()`` / ``stop_camera()`` with the
@@ -16,12 +16,14 @@ A code can arrive three ways (docs/codes.md):
     scans.scanned.connect(window.on_scan)                   # GUI thread; the text is UNTRUSTED: classify it
     scans.start()                                           # starts the serial scanner's thread
     ...
-    scans.close()                                           # wedge filter off, threads joined (bounded)
+    scans.close()                                           # stops listening, threads joined (bounded)
 
 ``state(ScannerState)`` and ``error(DeviceError)`` report the serial scanner (the technician's tab shows
 them; a kiosk may say "scanner not available"). ``enabled`` (default True) lets a window ignore scans
-while it does something else; nothing is queued meanwhile. One ScanSource per process: it holds the one
-wedge filter of the application.
+while it does something else; nothing is queued meanwhile. ``window`` (default None) binds the wedge
+scans to a window: several sources share the application's one wedge capture, and a burst goes to the
+source of the window it was typed into (a source bound to no window gets the bursts of windows nobody
+listens for).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class ScanSource(QObject):
         super().__init__(parent)
         self.scanner = scanner
         self.enabled = True
-        self.window = None  # set: wedge scans count only while this window (or none) is active
+        self._window = None
         self._closed = False
         self._started = False
         self.current_state = scanner.state if scanner is not None else ScannerState.STOPPED
@@ -59,17 +61,27 @@ class ScanSource(QObject):
         self.camera = camera
         self._camera_on = False
         self._from_thread.connect(self._deliver)
-        self.wedge = None
+        self.wedge = None  # a ui.wedge.WedgeListener on the application's one wedge capture
         if wedge and app is not None:
-            from ui.wedge import WedgeScanFilter
+            from ui.wedge import listen_for_scans
 
-            self.wedge = WedgeScanFilter(app)
-            self.wedge.scanned.connect(self._wedge_scan)
+            self.wedge = listen_for_scans(app, self._deliver)
         if scanner is not None:
             scanner.on_scan = self._on_thread_scan
             scanner.on_state = self._on_thread_state
             scanner.on_error = self._on_thread_error
         self.state.connect(self._remember_state)
+
+    @property
+    def window(self):
+        """The window whose wedge scans this source delivers (None: bursts typed where nobody listens)."""
+        return self._window
+
+    @window.setter
+    def window(self, window) -> None:
+        self._window = window
+        if self.wedge is not None:
+            self.wedge.window = window
 
     @property
     def has_serial(self) -> bool:
@@ -179,25 +191,18 @@ class ScanSource(QObject):
             return
         self.scanned.emit(payload)
 
-    def _wedge_scan(self, payload: str) -> None:
-        from PySide6.QtWidgets import QApplication
-
-        active = QApplication.activeWindow()
-        if self.window is None or active is None or active is self.window:
-            self._deliver(payload)
-
     def inject(self, payload: str) -> None:
         """A code typed on a window's keypad: delivered like a scan (GUI thread)."""
         self._deliver(payload)
 
     def close(self, timeout_s: float = 3.0) -> None:
-        """Removes the wedge filter and stops the serial scanner and frame decoder (bounded waits)."""
+        """Stops listening for wedge scans (the last listener removes the capture) and stops the serial
+        scanner and frame decoder (bounded waits)."""
         if self._closed:
             return
         self._closed = True
         if self.wedge is not None:
             self.wedge.close()
-            self.wedge.setParent(None)  # not left behind as a child of the QApplication
             self.wedge = None
         self.stop_camera(timeout_s)
         if self.scanner is not None and self._started:

@@ -1,16 +1,22 @@
-"""The ONE place keyboard-wedge scanners are captured: an application-wide Qt event filter.
+"""The ONE place keyboard-wedge scanners are captured: one application-wide Qt event filter.
 
-A wedge scanner types its code like a keyboard, into whatever has focus. This filter, installed on the
-QApplication, sees every key first, asks ``core.services.wedge.BurstRecogniser`` whether it can be part
-of a scanner burst, and holds those keys back; a burst ending in Enter becomes ``scanned(str)`` and none
-of its keys reaches the focused field. Keys that turn out to be a person typing are re-delivered, in
-order, to the focused object (late by at most ``max_gap_s``). Reference: scanners-cameras.md,
-"Keyboard-wedge".
+A wedge scanner types its code like a keyboard, into whatever has focus. ``WedgeScanFilter``, installed on
+the QApplication, sees every key first, asks ``core.services.wedge.BurstRecogniser`` whether it can be
+part of a scanner burst, and holds those keys back; a burst ending in Enter becomes ``scanned(str)`` and
+none of its keys reaches the focused field. Keys that turn out to be a person typing are re-delivered, in
+order, to the focused object (late by at most ``max_gap_s``). How and why: docs/codes.md,
+"Keyboard-wedge scanners".
 
-    wedge = WedgeScanFilter(app)            # installs itself on the application
-    wedge.scanned.connect(on_scan)          # on the GUI thread; the text is untrusted: classify it
-    ...
-    wedge.close()                           # removes the filter, stops its timer
+An application has exactly one such filter, in its ``WedgeCapture``: a second filter would hold the keys
+the first re-delivers, and re-deliver them again, and a person's typing would be lost. Windows listen
+through it (``ScanSource`` does this for them):
+
+    listener = listen_for_scans(app, on_scan, window=window)   # the first listener installs the filter
+    ...                                                          # on_scan(text): GUI thread, UNTRUSTED text
+    listener.close()                                             # the last one removes it
+
+A burst goes to the listeners of the window that has the keyboard focus (or of the window owning the
+focused dialog); if none is bound to it, to the listeners bound to no window (docs/codes.md).
 
 Input methods: with a Chinese IME active the keys may never arrive as key events; the IME sends
 ``QInputMethodEvent``s instead (pre-edit while composing, a commit string when done). The filter treats a
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent, QKeyEvent
+from PySide6.QtWidgets import QApplication
 
 from core.services.wedge import Action, BurstRecogniser, Outcome
 
@@ -176,3 +183,99 @@ class WedgeScanFilter(QObject):
                     QGuiApplication.sendEvent(target, replayed)
         finally:
             self._replaying = False
+
+
+# --- the application's one capture, shared by every window that listens ---------------------------------
+
+_CAPTURE_NAME = "wedge-capture"
+
+
+class WedgeListener:
+    """One listener's claim on the application's capture (``listen_for_scans``). ``window``: the window whose
+    scans it wants (None: scans typed into a window nobody else listens for); ``close()`` gives it up."""
+
+    def __init__(self, capture: WedgeCapture, on_scan: Callable[[str], None], window=None) -> None:
+        self.capture: WedgeCapture | None = capture
+        self.on_scan = on_scan
+        self.window = window
+
+    @property
+    def listening(self) -> bool:
+        return self.capture is not None
+
+    def close(self) -> None:
+        capture, self.capture = self.capture, None
+        if capture is not None:
+            capture.remove(self)
+
+
+class WedgeCapture(QObject):
+    """The keyboard-wedge capture of one QApplication: its only ``WedgeScanFilter`` and the listeners it
+    hands scans to. A child of the application (found again by ``of(app)``); made by the first listener,
+    removed with the last. Two filters on one application would each hold and re-deliver the other's keys
+    and lose a person's typing, hence one capture per application."""
+
+    def __init__(self, app: QObject) -> None:
+        super().__init__(app)
+        self.setObjectName(_CAPTURE_NAME)
+        self.filter: WedgeScanFilter | None = WedgeScanFilter(app)
+        self.filter.scanned.connect(self._route)
+        self.listeners: list[WedgeListener] = []
+
+    @classmethod
+    def of(cls, app: QObject) -> WedgeCapture | None:
+        """The application's capture while anyone listens, else None."""
+        return app.findChild(WedgeCapture, _CAPTURE_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
+
+    def add(self, on_scan: Callable[[str], None], window=None) -> WedgeListener:
+        listener = WedgeListener(self, on_scan, window)
+        self.listeners.append(listener)
+        return listener
+
+    def remove(self, listener: WedgeListener) -> None:
+        """Forgets ``listener``; with the last one the filter comes off the application (keys it held are
+        re-delivered as typing) and the capture goes."""
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+        if self.listeners or self.filter is None:
+            return
+        wedge, self.filter = self.filter, None
+        wedge.close()
+        self.setObjectName("")  # a listener that comes later makes a new capture
+        wedge.deleteLater()  # not at once: this may run inside the filter's own signal
+        self.deleteLater()
+
+    def recipients(self) -> list[WedgeListener]:
+        """Who gets a scan now: the listeners of the window with the keyboard focus, or of the window it
+        belongs to (a dialog's owner); else the listeners bound to no window. With no window focused at
+        all, every listener (nothing tells them apart)."""
+        target = _focused_window()
+        if target is None:
+            return list(self.listeners)
+        while target is not None:
+            bound = [listener for listener in self.listeners if listener.window is target]
+            if bound:
+                return bound
+            owner = target.parentWidget()
+            target = owner.window() if owner is not None else None
+        return [listener for listener in self.listeners if listener.window is None]
+
+    def _route(self, text: str) -> None:
+        for listener in self.recipients():
+            if listener.capture is self:
+                listener.on_scan(text)
+
+
+def _focused_window():
+    window = QApplication.activeWindow()
+    if window is None and (focus := QApplication.focusWidget()) is not None:
+        window = focus.window()
+    return window
+
+
+def listen_for_scans(app: QObject, on_scan: Callable[[str], None], *, window=None) -> WedgeListener:
+    """Listens for wedge scans on ``app``'s one capture (made now if nobody listens yet): ``on_scan(text)``
+    on the GUI thread for every burst typed while ``window`` (or a dialog of it) has the keyboard focus;
+    ``window`` may be set later on the listener. ``close()`` the listener when done."""
+    capture = WedgeCapture.of(app) or WedgeCapture(app)
+    return capture.add(on_scan, window)
