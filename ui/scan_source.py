@@ -45,8 +45,8 @@ class ScanSource(QObject):
 
     def __init__(self, app: QObject | None = None, *, scanner=None, wedge: bool = True,
                  frame_decoder_factory=None, camera=None, parent: QObject | None = None) -> None:
-        """``scanner``: a ``CodeScanner`` (not started) or None; ``wedge``: install the keyboard-wedge
-        filter on ``app`` (the QApplication); ``frame_decoder_factory(on_codes, on_error)``: builds a
+        """``scanner``: a ``CodeScanner`` (not started) or None; ``wedge``: listen on the keyboard-wedge
+        capture of ``app`` (the QApplication; made by the first listener); ``frame_decoder_factory(on_codes, on_error)``: builds a
         ``FrameDecoder`` when the first frame is fed (``kiosk.app.build_frame_decoder_factory``; None:
         frames are ignored); ``camera``: the terminal's started ``DocumentCamera`` for ``start_camera``."""
         super().__init__(parent)
