@@ -1,11 +1,9 @@
 """Keyboard-wedge scanners: tell a scanner's burst of keys from a person typing (pure, no Qt).
 
 A wedge (HID keyboard) scanner types its code into whatever has focus, far faster than a person types
-(a key every 1-20 ms against ~100-300 ms for a person), and ends with Enter
-(reference/scanners-cameras.md, "Keyboard-wedge … capture it in one place (a Qt event filter that
-recognises a burst of keys much faster than a person types, ending with Enter) and never let it reach a
-text field"). The Qt event filter (ui/wedge.py) feeds every key to a ``BurstRecogniser`` and does what
-it answers:
+(a key every 1-20 ms against ~100-300 ms for a person), and ends with Enter (docs/codes.md,
+"Keyboard-wedge scanners"). The application's one Qt event filter (ui/wedge.py) feeds every key to a
+``BurstRecogniser`` and does what it answers, so no burst reaches a text field:
 
 - every printable key is *held* (not delivered) while it could be part of a burst;
 - if keys keep coming at most ``max_gap_s`` apart and Enter follows at least ``min_chars`` of them, the
