@@ -19,8 +19,8 @@ import hashlib
 import json
 import sqlite3
 from datetime import date
-from zoneinfo import ZoneInfo
 
+from core.clock import hall_now, hall_zone, in_hall_time
 from core.domain import HallInfo, Service, Ticket, TicketState, Window
 from hall_server import crypto, ordering, ticket_blocks
 from hall_server.problems import HallError
@@ -71,8 +71,7 @@ class IssuingMixin:
     def hall_info(self) -> HallInfo:
         with self._read() as con:
             hall = self._hall_row(con)
-            tz = ZoneInfo(hall["timezone"])
-            now = self.clock.now().astimezone(tz)
+            now = hall_now(hall["timezone"], self.clock)
             day = now.date().isoformat()
             issued = dict(con.execute("SELECT prefix, last FROM sequences WHERE service_day = ?", (day,)).fetchall())
             waiting = dict(con.execute(
@@ -106,7 +105,7 @@ class IssuingMixin:
 
     def _to_ticket(self, con: sqlite3.Connection, t: sqlite3.Row, *, reprint: bool = False,
                    people_ahead: int | None = None) -> Ticket:
-        tz = ZoneInfo(self._hall_row(con)["timezone"])
+        tz = hall_zone(self._hall_row(con)["timezone"])
         service = con.execute("SELECT * FROM services WHERE prefix = ?", (t["service"],)).fetchone()
         ahead = wait = 0
         if t["state"] == "waiting":
@@ -137,9 +136,8 @@ class IssuingMixin:
 
         def body(con: sqlite3.Connection) -> Ticket:
             hall = self._hall_row(con)
-            tz = ZoneInfo(hall["timezone"])
             now_utc = self.clock.now()
-            now = now_utc.astimezone(tz)
+            now = in_hall_time(now_utc, hall["timezone"])
             day = now.date()
             # 1. a retry of the same press of the button
             same = con.execute("SELECT * FROM tickets WHERE request_id = ?", (request_id,)).fetchone()

@@ -26,13 +26,13 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hall_server import crypto
 from hall_server.problems import HallError
+from core.clock import DEFAULT_HALL_ZONE, hall_zone, is_known_zone
 from core.ports.clock import Clock, SystemClock
 
 ROLES = ("citizen", "clerk", "display", "technician")
@@ -272,9 +272,9 @@ class StoreBase:
 
     # --- time --------------------------------------------------------------------------------------
 
-    def tz(self, con: sqlite3.Connection | None = None) -> ZoneInfo:
+    def tz(self, con: sqlite3.Connection | None = None) -> tzinfo:
         row = (con or self._con()).execute("SELECT timezone FROM hall").fetchone()
-        return ZoneInfo(row[0] if row else "Asia/Shanghai")
+        return hall_zone(row[0] if row else None)
 
     def now_local(self, con: sqlite3.Connection | None = None) -> datetime:
         return self.clock.now().astimezone(self.tz(con))
@@ -282,7 +282,7 @@ class StoreBase:
     def service_day(self, con: sqlite3.Connection | None = None) -> date:
         return self.now_local(con).date()
 
-    def _dt(self, ts: float | None, tz: ZoneInfo) -> datetime | None:
+    def _dt(self, ts: float | None, tz: tzinfo) -> datetime | None:
         return None if ts is None else datetime.fromtimestamp(ts, tz)
 
     # --- admin: hall data --------------------------------------------------------------------------
@@ -304,10 +304,8 @@ class StoreBase:
         for key in ("id", "name"):
             if not isinstance(hall.get(key), str) or not hall[key]:
                 raise ValueError(f"hall.{key} is required")
-        timezone = hall.get("timezone", "Asia/Shanghai")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
+        timezone = hall.get("timezone", DEFAULT_HALL_ZONE)
+        if not is_known_zone(timezone):
             raise ValueError(f"hall.timezone: unknown time zone {timezone!r}") from None
         services = data.get("services")
         if not isinstance(services, list) or not services:

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from zoneinfo import ZoneInfo
 
+from core.clock import hall_today, hall_zone
 from core.domain import CallEvent, CallKind, ClerkSession, Outcome, Ticket, WindowStatus
 from hall_server import crypto, ordering
 from hall_server.problems import HallError
@@ -86,7 +86,7 @@ class WindowMixin:
     # --- helpers -----------------------------------------------------------------------------------
 
     def _today(self, con: sqlite3.Connection) -> str:
-        return self.clock.now().astimezone(ZoneInfo(self._hall_row(con)["timezone"])).date().isoformat()
+        return hall_today(self._hall_row(con)["timezone"], self.clock).isoformat()
 
     def _current(self, con: sqlite3.Connection, window: int) -> sqlite3.Row | None:
         return con.execute("SELECT * FROM tickets WHERE state = 'called' AND window = ?", (window,)).fetchone()
@@ -295,7 +295,7 @@ class WindowMixin:
         """Today's call events after ``after_seq``, oldest first; only the latest ``limit`` of them (a display
         that was away does not need to announce stale calls)."""
         with self._read() as con:
-            tz = ZoneInfo(self._hall_row(con)["timezone"])
+            tz = hall_zone(self._hall_row(con)["timezone"])
             rows = con.execute(
                 "SELECT * FROM (SELECT * FROM call_events WHERE seq > ? AND service_day = ? ORDER BY seq DESC"
                 " LIMIT ?) ORDER BY seq", (after_seq, self._today(con), limit)).fetchall()

@@ -33,10 +33,10 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, time
+from datetime import time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.clock import hall_now, hall_today  # noqa: F401  (re-exported: the windows import them from here)
 from core.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Service, Ticket, WindowStatus
 from core.domain.appointments import AppointmentState
 from core.domain.codes import CodeKind
@@ -121,19 +121,6 @@ class TicketIssued:
 @dataclass(frozen=True)
 class TicketPrintChanged:
     issued: IssuedTicket
-
-
-def hall_now(hall: HallInfo, clock: Clock) -> datetime:
-    try:
-        zone = ZoneInfo(hall.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Asia/Shanghai")
-    return clock.now().astimezone(zone)
-
-
-def hall_today(hall: HallInfo, clock: Clock | None = None):
-    """Today's date in the hall's time zone (the service day offline numbers are leased for)."""
-    return hall_now(hall, clock or SystemClock()).date()
 
 
 def _hhmm(text: str) -> time:

@@ -19,9 +19,8 @@ carries personal data: no name, no ID number.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from devices.printer.layout import JobBuilder
+from core.clock import in_hall_time
 from core.config import PrinterConfig
 from core.i18n import Translator
 from core.ports.printer import TicketSlip
@@ -60,7 +59,4 @@ def ticket_job(slip: TicketSlip, printer_cfg: PrinterConfig) -> bytes:
 
 def issue_time(slip: TicketSlip) -> str:
     """When the ticket was issued, in the hall's time zone (numbers reset daily in it)."""
-    issued = slip.ticket.issued_at
-    if issued.tzinfo is not None:
-        issued = issued.astimezone(ZoneInfo(slip.hall.timezone))
-    return issued.strftime("%Y-%m-%d %H:%M")
+    return in_hall_time(slip.ticket.issued_at, slip.hall).strftime("%Y-%m-%d %H:%M")
