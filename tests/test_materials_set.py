@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core import fonts
 from core.services import materials
 from core.services.materials import MaterialSet, apply_watermark, id_card_copy, watermark_text
 
@@ -165,7 +166,7 @@ def test_rare_characters_are_drawn_from_a_fallback_font_not_as_boxes():
     font_of = {char: font for font, run in runs for char in run}
     if not materials._fallback_fonts(40):
         pytest.skip("no fallback CJK font installed")
-    assert materials._has_glyph(font_of["䶮"], "䶮")
+    assert fonts.has_glyph(font_of["䶮"], "䶮")
     assert font_of["仅"] is materials.cjk_font(40)
 
 

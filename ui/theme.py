@@ -17,19 +17,16 @@ from pathlib import Path
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from core import fonts
+
 BODY_PT = 20  # at least 18 pt (elderly version)
 SMALL_PT = 18
 TITLE_PT = 30
 HUGE_PT = 96  # the ticket number
 TOUCH_PX = 72  # at least 60 px
-FONT_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei")
-FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-# Fonts for the characters the main family lacks (rare name characters, CJK Extension A and B).
-FALLBACK_FAMILIES = ("Droid Sans Fallback", "HanaMinA", "HanaMinB")
-FALLBACK_FILES = ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-                  "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
-                  "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf")
+# The CJK families and their files, and the fallbacks for rare name characters (CJK Extension A and B):
+# core/fonts.py, the list the printer and the scanned copies use too.
+FONT_FAMILIES, FONT_FILES, FALLBACK_FAMILIES = fonts.MAIN_FAMILIES, fonts.MAIN_FILES, fonts.FALLBACK_FAMILIES
 
 # (foreground, background) pairs that carry text; each must reach 4.5:1.
 COLOURS = {
@@ -91,7 +88,7 @@ def font_families() -> list[str]:
     fontconfig does not know them)."""
     families = [cjk_family()]
     known = set(QFontDatabase.families())
-    for family, path in zip(FALLBACK_FAMILIES, FALLBACK_FILES):
+    for family, path in fonts.FALLBACK_FAMILY_FILES:
         if family not in known and Path(path).exists():
             QFontDatabase.addApplicationFont(path)
             known = set(QFontDatabase.families())

@@ -22,52 +22,28 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from core import fonts
 from core.i18n import Translator
 from core.ports.clock import Clock, SystemClock
-
-# CJK fonts, most preferred first: Linux packages, then Windows. ``KIOSK_CJK_FONT`` overrides them.
-_CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simhei.ttf",
-    "C:/Windows/Fonts/simsun.ttc",
-)
 
 A4_MM = (210.0, 297.0)
 ID_CARD_MM = (85.6, 54.0)  # ISO/IEC 7810 ID-1, the resident ID card's size
 COPY_DPI = 200
 
 
-# Fonts for the characters the main one lacks (CJK Extension A and B: rare name characters such as 䶮),
-# the same files the Qt theme falls back on (ui/theme.py), plus SimSun-ExtB on Windows.
-_FALLBACK_FONTS = (
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
-    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
-    "C:/Windows/Fonts/simsunb.ttf",
-)
-
-
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str | None:
-    for candidate in (os.environ.get("KIOSK_CJK_FONT", ""), *_CJK_FONTS):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
+    """The main CJK font file (core/fonts.py: the list shared with the screen and the printer)."""
+    return next(iter(fonts.main_font_files()), None)
 
 
 @lru_cache(maxsize=64)
@@ -81,26 +57,19 @@ def cjk_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 @lru_cache(maxsize=16)
 def _fallback_fonts(size: int) -> tuple[ImageFont.FreeTypeFont, ...]:
-    return tuple(ImageFont.truetype(path, size) for path in _FALLBACK_FONTS if Path(path).is_file())
-
-
-def _has_glyph(font, char: str) -> bool:
-    """False when the font would draw its "missing" box for ``char`` (compared with a non-character)."""
-    missing = font.getmask("\uffff")
-    drawn = font.getmask(char)
-    return drawn.size != missing.size or bytes(drawn) != bytes(missing)
+    return tuple(ImageFont.truetype(path, size) for path in fonts.fallback_font_files(cjk_font_path()))
 
 
 def text_runs(text: str, size: int) -> list[tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]]:
     """``text`` split into runs, each with a font that has its characters: the main CJK font where it can,
     a fallback font for the rest (so 李䶮 is never drawn as 李□)."""
     main = cjk_font(size)
-    fonts = (main, *_fallback_fonts(size))
+    others = _fallback_fonts(size)
     runs: list[tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, str]] = []
     for char in text:
         font = main
-        if not char.isspace() and not _has_glyph(main, char):
-            font = next((f for f in fonts[1:] if _has_glyph(f, char)), main)
+        if not char.isspace() and not fonts.has_glyph(main, char):
+            font = next((f for f in others if fonts.has_glyph(f, char)), main)
         if runs and runs[-1][0] is font:
             runs[-1] = (font, runs[-1][1] + char)
         else:

@@ -21,23 +21,16 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from devices.printer.text import FULL_CELL_DOTS, HALF_CELL_DOTS, LINE_HEIGHT_DOTS, is_wide
+from core import fonts
 from core.errors import DeviceNotSupported
 
-# Where Debian/Ubuntu (fonts-wqy-microhei, fonts-wqy-zenhei, fonts-noto-cjk) and Windows keep a CJK font.
-KNOWN_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "C:/Windows/Fonts/msyh.ttc",
-    "C:/Windows/Fonts/simsun.ttc",
-)
 BASELINE = 20  # dots from the top of a 24-dot cell
 log = logging.getLogger(__name__)
 
 
 @cache
 def cjk_font_path() -> str:
-    """The file of a font with Chinese glyphs: fc-match first, then known paths.
+    """The file of a font with Chinese glyphs: fc-match first, then the known ones (core/fonts.py).
 
     Raises ``DeviceNotSupported`` naming the package to install when there is none.
     """
@@ -50,9 +43,9 @@ def cjk_font_path() -> str:
             found = ""
         if found and Path(found).is_file() and _has_chinese(found):
             return found
-    for path in KNOWN_FONT_PATHS:
-        if Path(path).is_file():
-            return path
+    known = fonts.main_font_files()
+    if known:
+        return known[0]
     raise DeviceNotSupported("no CJK font found (install fonts-wqy-microhei)", key="printer.error.no_cjk_font",
                              device="ticket_printer")
 
@@ -64,16 +57,6 @@ def _has_chinese(path: str) -> bool:
         return False
 
 
-# Fonts tried, in order, for characters the main font lacks (CJK Extension A/B: 䶮, 𠮷): Debian's
-# fonts-droid-fallback covers both; Windows keeps Extension B in SimSun-ExtB.
-FALLBACK_FONT_PATHS = (
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "C:/Windows/Fonts/simsunb.ttf",
-    "C:/Windows/Fonts/simsun.ttc",
-)
-_NOT_A_CHARACTER = "\U0010fffd"  # private use: every font draws its "missing glyph" box for it
 
 
 @cache
@@ -83,15 +66,13 @@ def _load(path: str) -> ImageFont.FreeTypeFont:
 
 def _fonts() -> list[str]:
     main = cjk_font_path()
-    return [main, *(p for p in FALLBACK_FONT_PATHS if p != main and Path(p).is_file())]
+    return [main, *fonts.fallback_font_files(main)]
 
 
 @cache
 def _covers(path: str, char: str) -> bool:
     """Whether the font has a glyph of its own for ``char`` (not the box it draws for missing ones)."""
-    font = _load(path)
-    mask, missing = font.getmask(char), font.getmask(_NOT_A_CHARACTER)
-    return not (mask.size == missing.size and bytes(mask) == bytes(missing))
+    return fonts.has_glyph(_load(path), char)
 
 
 @cache
