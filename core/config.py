@@ -80,7 +80,7 @@ class PrinterConfig:
 
     @property
     def dots(self) -> int:
-        """Printable width of the head in dots (escpos.md: 58 mm → 384, 80 mm → 576)."""
+        """Printable dots a line: 58 mm → 384, 80 mm → 576 (docs/printing.md "Head widths and cells")."""
         return 384 if self.width_mm == 58 else 576
 
 

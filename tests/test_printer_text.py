@@ -158,7 +158,7 @@ def test_a_stream_keeps_an_incomplete_command_for_later():
 
 @pytest.mark.parametrize("text", ["，。：￥", "䶮"])
 def test_why_we_encode_ourselves(text):
-    """python-escpos 3.1's text path sends these as '?' (escpos.md "Chinese text"); ours sends the real
+    """python-escpos 3.1's text path sends these as '?' (docs/printing.md "Chinese text"); ours sends the real
     characters in Chinese mode."""
     from escpos.printer import Dummy
 

@@ -72,8 +72,8 @@ def test_ticket_bytes_match_the_golden_file(name, width, encoding, qr, hall_name
 def test_the_golden_ticket_starts_clean_and_ends_with_a_cut():
     job = (GOLDEN / "ticket_80_gb18030_native.bin").read_bytes()
     assert job.startswith(b"\x1b@")                     # ESC @: known state
-    assert job.endswith(b"\x1bd\x06\x1dV\x00")           # feed past the cutter, full cut (escpos.md)
-    assert b"\x1d(k\x04\x001A2\x00" in job                # native QR, model 2 (escpos.md "QR codes")
+    assert job.endswith(b"\x1bd\x06\x1dV\x00")           # feed past the cutter, full cut (docs/printing.md "Cutting")
+    assert b"\x1d(k\x04\x001A2\x00" in job                # native QR, model 2 (docs/printing.md "QR codes")
     assert b"\x1ba\x01\x1d(k" in job                      # justification set right before the code
 
 

@@ -1,7 +1,7 @@
 """Splitting an ESC/POS byte stream into commands (pure), for the renderer and the simulator.
 
 Covers the commands our layouts send (layout.py) plus the common ones around them; anything else comes
-out as an ``unknown`` command of one byte so a caller can report where. Byte values follow escpos.md and
+out as an ``unknown`` command of one byte so a caller can report where. Byte values follow docs/printing.md and
 python-escpos's constants.
 
     commands, used = parse(buffer, final=False)   # stops before an incomplete command at the end
@@ -78,7 +78,7 @@ def _one(buf: bytes, i: int) -> Command | None:
         if op in _GS_ONE:
             _need(buf, i + 3)
             return Command(_GS_ONE[op], i, buf[i:i + 3], (buf[i + 2],))
-        if op == 0x56:  # GS V m [n]: m 65/66 take a feed amount (escpos.md "Cutting")
+        if op == 0x56:  # GS V m [n]: m 65/66 take a feed amount (docs/printing.md "Cutting")
             _need(buf, i + 3)
             m = buf[i + 2]
             if m in (65, 66):
@@ -100,7 +100,7 @@ def _one(buf: bytes, i: int) -> Command | None:
             end = i + 5 + length
             _need(buf, end)
             body = buf[i + 5:end]
-            if fn_class == 0x6B and len(body) >= 2:  # GS ( k: cn fn parameters (escpos.md "QR codes")
+            if fn_class == 0x6B and len(body) >= 2:  # GS ( k: cn fn parameters (docs/printing.md "QR codes")
                 return Command("qr", i, buf[i:end], (body[0], body[1]), body[2:])
             return Command("gs_paren", i, buf[i:end], (fn_class,), body)
     elif b == FS:
@@ -115,7 +115,7 @@ def _one(buf: bytes, i: int) -> Command | None:
             return Command("fs_mode", i, buf[i:i + 3], (op, buf[i + 2]))
     elif b == DLE:
         _need(buf, i + 2)
-        if buf[i + 1] == 0x04:  # DLE EOT n: real-time status (escpos.md "Status")
+        if buf[i + 1] == 0x04:  # DLE EOT n: real-time status (docs/printing.md "Status")
             _need(buf, i + 3)
             return Command("status", i, buf[i:i + 3], (buf[i + 2],))
     return Command("unknown", i, buf[i:i + 1])

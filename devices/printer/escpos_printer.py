@@ -8,7 +8,7 @@ failure, so the next call reconnects: unplugging and plugging the printer back n
 Before each job a printer that can report (config ``status = true`` and a link that can read) is asked
 ``DLE EOT 1, 2, 4`` (status.py); paper out raises ``PaperOut`` and nothing is sent, so the caller can
 switch to the fallback printer and the number is never lost. A printer that cannot report answers
-``PrinterStatus.UNKNOWN`` and printing goes ahead (escpos.md "Status").
+``PrinterStatus.UNKNOWN`` and printing goes ahead (docs/printing.md "Status").
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 - the renderer (render.py) draws what a printer would print from text bytes.
 
 Both draw every character into the printer's own cell grid (12 x 24 dots for ASCII, 24 x 24 for
-Chinese, escpos.md) and scale it by whole dots the way a printer does for ``GS !`` sizes, so a rasterised
+Chinese, docs/printing.md) and scale it by whole dots the way a printer does for ``GS !`` sizes, so a rasterised
 line looks like its neighbours. Output images are mode ``"1"``-ready ``L`` images: 0 = black dot,
 255 = paper, no grey (so python-escpos does not dither them).
 """

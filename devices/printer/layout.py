@@ -1,7 +1,7 @@
 """Building ESC/POS jobs through python-escpos, with our own handling of Chinese text.
 
 ``JobBuilder`` wraps python-escpos's ``Dummy`` printer (which only collects bytes) and adds what its text
-path lacks (escpos.md "Chinese text"): every line is encoded here in the printer's encoding and wrapped in
+path lacks (docs/printing.md "Chinese text"): every line is encoded here in the printer's encoding and wrapped in
 ``FS &`` / ``FS .`` (text.py); a line that would not round-trip is printed as a raster image drawn with
 the CJK font (glyphs.py). Styles (``GS !`` size, ``ESC E`` bold, ``ESC a`` justification), images
 (``GS v 0``), QR codes (``GS ( k``) and the cut (``GS V``) come from python-escpos itself.
@@ -27,7 +27,7 @@ from devices.printer.text import LF, columns, encode_line, wrap
 from core.config import PrinterConfig
 
 # QR module size in dots per printer width: a 20–40 character tracking code (QR version 2–3, 25–29
-# modules) stays about 20 mm wide, easy for a phone to scan (escpos.md "QR codes": fn 167 size 1–16).
+# modules) stays about 20 mm wide, easy for a phone to scan (docs/printing.md "QR codes": fn 167 size 1–16).
 QR_MODULE_DOTS = {58: 5, 80: 6}
 
 
@@ -78,7 +78,7 @@ class JobBuilder:
 
         Native ``GS ( k`` unless ``image`` (or the printer's ``qr = "image"`` setting) asks for a raster
         image. python-escpos cannot centre a native code (it raises), so justification is set first
-        (escpos.md "QR codes"). The raster image is centred the same way rather than padded to the full
+        (docs/printing.md "QR codes"). The raster image is centred the same way rather than padded to the full
         head width by python-escpos (``center=True`` would quadruple its bytes on an 80 mm head).
         """
         as_image = self.cfg.qr == "image" if image is None else image
@@ -97,7 +97,7 @@ class JobBuilder:
         self._p._raw(data)
 
     def cut(self) -> None:
-        """Feeds the paper past the cutter and cuts (ESC d 6, then GS V 0 full cut; escpos.md "Cutting")."""
+        """Feeds the paper past the cutter and cuts (ESC d 6, then GS V 0 full cut; docs/printing.md "Cutting")."""
         self.style()
         self._p.cut()
 

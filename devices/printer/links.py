@@ -1,6 +1,6 @@
 """Transports: one python-escpos printer class per URL scheme, behind a small ``Link`` interface.
 
-python-escpos owns opening, writing (``_raw``) and closing for every transport (escpos.md "python-escpos
+python-escpos owns opening, writing (``_raw``) and closing for every transport (docs/printing.md "python-escpos
 transports"). What it lacks, added here:
 
 - bounded waits everywhere: read and write timeouts on serial, TCP and USB;
@@ -10,7 +10,7 @@ transports"). What it lacks, added here:
 - translation of python-escpos, pyserial, pyusb and socket exceptions into ``core.errors`` (``_translated``).
 
 ``can_read`` says whether status can be asked at all: File, CUPS and Windows raw are write-only, so their
-printers report ``PrinterStatus.UNKNOWN`` and printing goes ahead (escpos.md "Status").
+printers report ``PrinterStatus.UNKNOWN`` and printing goes ahead (docs/printing.md "Status").
 
 Every method is called on the printer's owner thread only (devices/printer/escpos_printer.py).
 """

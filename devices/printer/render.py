@@ -168,7 +168,7 @@ def _apply(paper: _Paper, cmd: Command, strict: bool) -> None:
 
 
 def _qr_command(paper: _Paper, cmd: Command) -> None:
-    """GS ( k with cn = 49 (QR): fn 67 size, 69 error correction, 80 store, 81 print (escpos.md)."""
+    """GS ( k with cn = 49 (QR): fn 67 size, 69 error correction, 80 store, 81 print (docs/printing.md "QR codes")."""
     s = paper.state
     cn, fn = cmd.args
     if cn != 0x31:

@@ -1,4 +1,4 @@
-"""Real-time status (``DLE EOT n``) bytes → ``PrinterStatus`` (pure). escpos.md "Status".
+"""Real-time status (``DLE EOT n``) bytes → ``PrinterStatus`` (pure). docs/printing.md "Status".
 
 A status answer is one byte whose bits 1 and 4 are always 1 and bits 0 and 7 always 0 (so a healthy
 printer answers 0x12). A printer with automatic status back enabled (``GS a n``) also sends 4-byte
@@ -6,7 +6,7 @@ messages whenever its status changes; their first byte has bits 0, 1 and 7 at 0 
 ESC/POS reference, GS a), so it cannot be taken for a DLE EOT answer (bit 1 differs): ``split_answer``
 sets such messages aside instead of calling them garbage.
 
-Which bits mean what (escpos.md):
+Which bits mean what (docs/printing.md "Status"):
     n=1 printer:  bit 3 offline, bit 5 waiting for recovery, bit 6 feed button pressed
     n=2 offline:  bit 2 cover open, bit 3 paper being fed, bit 5 stopped at paper end, bit 6 error
     n=3 error:    bit 3 cutter error, bit 5 unrecoverable, bit 6 auto-recoverable (e.g. overheat)

@@ -1,6 +1,6 @@
 """Text for the printer head: encoding, Chinese mode, widths and wrapping (pure, no I/O).
 
-escpos.md "Chinese text": python-escpos 3.1 sends a string as GB18030 only when it holds a character in
+docs/printing.md "Chinese text": python-escpos 3.1 sends a string as GB18030 only when it holds a character in
 U+4E00–U+9FA5 and never sends ``FS &``, so full-width punctuation (，。：￥) and CJK Extension A/B
 characters come out as ``?``. We therefore encode every line ourselves, in the printer's configured
 encoding (``gb18030`` default, ``gbk``, ``utf-8``), and wrap any non-ASCII line in ``FS &`` … ``FS .``
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import unicodedata
 
-# escpos.md "Chinese text": FS & enters Chinese character mode, FS . leaves it.
+# docs/printing.md "Chinese text": FS & enters Chinese character mode, FS . leaves it.
 CHINESE_ON = b"\x1c\x26"
 CHINESE_OFF = b"\x1c\x2e"
 LF = b"\x0a"
 
 ENCODINGS = ("gb18030", "gbk", "utf-8")
 
-# Font A on 203 dpi heads: ASCII cells are 12 x 24 dots, Chinese cells 24 x 24 (escpos.md, head widths).
+# Font A on 203 dpi heads: ASCII cells 12 x 24 dots, Chinese 24 x 24 (docs/printing.md "Head widths and cells").
 HALF_CELL_DOTS = 12
 FULL_CELL_DOTS = 24
 LINE_HEIGHT_DOTS = 24

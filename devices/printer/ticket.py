@@ -1,6 +1,6 @@
 """The queue ticket: ``ticket_job(slip, printer_cfg) -> bytes``, the exact ESC/POS bytes (pure).
 
-What halls print on a ticket (escpos.md, last section), top to bottom:
+What halls print on a ticket (docs/printing.md "What a ticket carries"), top to bottom:
 
     hall name (bold, double height)
     service
