@@ -12,7 +12,7 @@ side in this one run:
 
 A frame counts as decoded when a code's text equals the payload exactly (Chinese included). Times are
 per frame, decode only (the grey conversion is done once, outside the timing), on one core.
-Goal (issue 4): more codes than the better plain library (≥ 9 in 10 where it gets about 8 in 10), and a
+Goal: more codes than the better plain library (≥ 9 in 10 where it gets about 8 in 10), and a
 median at most 1/10 of plain pyzbar's.
 """
 

@@ -10,7 +10,7 @@
    found quad with the true corners, and the time (median of ``--repeat`` runs), for our pipeline
    (``devices.camera.detect.find_page``) and for the baseline: grey, 5×5 Gaussian blur, Canny(75, 200),
    the largest contour that approximates to four points (``find_page_baseline``). A missed page counts
-   IoU 0. Goal (issue 5): mean IoU ≥ 0.97 at ≤ 60 ms per frame.
+   IoU 0. Goal (docs/camera.md, "Figures"): mean IoU ≥ 0.97 at ≤ 60 ms per frame.
 2. **Preview pipeline at 1080p.** Frames of the synthetic 1920 × 1080 source (pages sliding in, lying
    still, sliding out) through what the preview thread does per frame: scale to 960 × 540, track or find
    the page at that scale, measure focus. Frames per second, CPU-bound (no pacing), against the same frames

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync_soak.py --submissions 1000 --kills 50
 
-What it does (issue 6, "Proof"):
+What it does (docs/sync.md, "Proof"):
 
 1. Starts the reference hall server (in this process, on 127.0.0.1) and a fault-injecting proxy in front
    of it (bench/faultproxy.py: resets, timeouts, 500s, 503 with Retry-After, captive-portal 200 HTML,

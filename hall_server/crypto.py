@@ -3,7 +3,7 @@
 - PINs are stored as scrypt(pin, salt) with a random 16-byte salt (RFC 7914 parameters below: about
   50 ms per try on a kiosk-class CPU, so a stolen database does not give the PINs away in seconds).
 - An ID number is never stored: only HMAC-SHA256(server key, normalised number), enough to keep one waiting
-  ticket per person per service (sync-and-privacy.md, PIPL Art. 6: collect the minimum). The key is
+  ticket per person per service (docs/privacy.md; PIPL Art. 6: collect the minimum). The key is
   random per database (table ``meta``), so the hash cannot be matched against another hall's.
 - Session tokens and tracking codes come from ``secrets``; the database keeps only a session token's
   SHA-256, so a copy of the database cannot be used to act as a logged-in clerk.

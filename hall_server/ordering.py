@@ -1,6 +1,6 @@
 """Who is called next: the hall's ordering rules as pure functions (no SQL, no clock).
 
-hall-service.md, "Ordering": appointments first, then priority weight, then arrival; halls ask for a
+docs/hall-server.md, "How halls work": appointments first, then priority weight, then arrival; halls ask for a
 fairness control, "at most N priority tickets in a row".
 
 - A ticket's *weight* is its service's ``priority_weight`` plus the hall's elderly boost when the holder is

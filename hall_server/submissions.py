@@ -1,6 +1,6 @@
 """Records and attachments the terminals sync from their outboxes (mixed into ``HallStore``).
 
-De-duplication is the database's job (../shared/reference/sync-and-privacy.md, "Lessons"):
+De-duplication is the database's job (docs/sync.md, "Lessons from offline data-collection"):
 
 - ``sync_records.record_id`` is the PRIMARY KEY: the terminal's permanent uuid4, not an expiring key.
   Every write is one ``BEGIN IMMEDIATE`` transaction, so two uploads of one id arriving at once are

@@ -1,6 +1,6 @@
 """Blocks of ticket numbers leased to kiosks, so a kiosk that loses the network can go on issuing.
 
-Issue 6, "Tickets while offline":
+docs/sync.md, "Tickets while offline":
 
 - While online, a kiosk leases a block per service per day (``lease``): e.g. A950–A999 for kiosk K-01
   today. Blocks are carved from the TOP of the number space downwards (999, 949, …), while the server's

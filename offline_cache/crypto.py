@@ -1,6 +1,6 @@
 """Encryption at rest for the local store: one master key in a file, sealed records and blobs.
 
-Why and how (docs/sync.md, ../shared/reference/sync-and-privacy.md "Personal data"):
+Why and how (docs/sync.md; docs/privacy.md "The rules"):
 
 - The master key (32 random bytes) lives OUTSIDE the database, in a key file only the terminal's user can
   read (mode 0600, in a 0700 directory), created on first start. A stolen database or blob directory alone

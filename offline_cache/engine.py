@@ -1,6 +1,6 @@
 """The sync engine: one thread that drains the outbox to the platform, at least once, in order.
 
-How one record travels (../shared/reference/sync-and-privacy.md, "Lessons from offline data-collection"):
+How one record travels (docs/sync.md, "Lessons from offline data-collection"):
 
 1. ``store.load`` opens the sealed record (a record that no longer opens is a dead letter at once);
 2. ``store.mark_inflight`` is committed BEFORE anything is sent, so the UI shows it and a crash is visible;

@@ -6,7 +6,7 @@ Layout of a data directory::
     <data_dir>/blobs/ab/<name>       attachments, sealed (crypto.py); <name> is a keyed hash of the plaintext
     <key file>                       the master key, 0600, outside the database (default <data_dir>/keys/)
 
-Rules (../shared/reference/sync-and-privacy.md "SQLite as the on-device store", issue 6):
+Rules (docs/sync.md, "SQLite as the on-device store"):
 
 - ``enqueue`` writes the attachments' sealed blob files first (each: temp file of CIPHERTEXT in the blob
   directory, fsync, rename, fsync the directory), then the record and its outbox entry in ONE transaction.

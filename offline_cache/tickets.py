@@ -1,4 +1,4 @@
-"""Queue tickets while offline: numbers from blocks leased while online (issue 6, "Tickets while offline").
+"""Queue tickets while offline: numbers from blocks leased while online (docs/sync.md, "Tickets while offline").
 
     tickets = OfflineTickets(store, terminal_id="K-01")
     tickets.refill(sync_client, ["A", "B"], today)        # online: keep ≥ low_water numbers per service

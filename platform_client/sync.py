@@ -4,7 +4,7 @@ Endpoints (hall_server/api/sync.py): ``GET/POST /v1/sync/attachments/{sha256}``,
 ``POST /v1/sync/records/{id}``, ``POST /v1/sync/ticket-blocks``; ``GET /v1/health`` as the probe.
 
 Success only on the expected status AND a body that parses as the expected answer
-(../shared/reference/sync-and-privacy.md: "a captive portal or proxy answers 200 with an HTML page"):
+(docs/sync.md, "Lessons from offline data-collection": "a captive portal or proxy answers 200 with an HTML page"):
 
 - a record: 200 or 201, JSON, ``record_id`` equal to the one sent, a 64-hex ``content_hash``, a boolean
   ``duplicate``, a list ``missing_attachments``;

@@ -1,7 +1,7 @@
 """An ID-card reader that speaks the SAM serial protocol over TCP on 127.0.0.1 (pyserial ``socket://``).
 
-It behaves like the readers of docs/idcard.md (the shared reference, cited as *ref*): it answers find
-card / select / read with the frames the reference shows, and after a successful read "find card" fails
+It behaves like the readers of docs/idcard.md (section 1, cited as *ref*): it answers find
+card / select / read with the frames it shows, and after a successful read "find card" fails
 until the card is lifted and placed again (ref, Link). It emulates the wire: each command and answer takes
 ``bytes × 10 / baud`` seconds (8N1), the answer arriving in pieces as it would from a UART.
 

@@ -1,6 +1,6 @@
 """Sample cards for the simulator and the demo: the text blocks a real card would hold, built field by field.
 
-The builders write the layouts of docs/idcard.md (the shared reference, section *Text block*) — the
+The builders write the layouts of docs/idcard.md (section 1, *Text block*) — the
 inverse of ``devices.idcard.text.parse_text``. Names, birth dates and sexes are those of the sample
 citizens in simulators/sample_data/hall.json (a test checks they agree); ID numbers are invented, with correct
 ISO 7064 MOD 11-2 check digits. Photos are fixed pseudo-random 1024-byte blobs standing for WLT data:

@@ -1,6 +1,6 @@
 """The payload classifier (core/domain/codes.py): exact patterns, everything else unknown.
 
-Formats: docs/codes.md. Payloads are untrusted (reference/scanners-cameras.md): a payload that is not
+Formats: docs/codes.md. Payloads are untrusted (docs/codes.md, "QR / barcode scanners"): a payload that is not
 exactly one of the documented shapes must classify as UNKNOWN, whatever it looks like.
 """
 

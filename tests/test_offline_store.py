@@ -1,5 +1,5 @@
 """The local store: durable, encrypted, consistent when the disk fills, and it never purges what the
-platform has not acknowledged (issue 6, ../shared/reference/sync-and-privacy.md)."""
+platform has not acknowledged (docs/sync.md)."""
 
 from __future__ import annotations
 

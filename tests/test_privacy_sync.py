@@ -1,5 +1,5 @@
 """No personal data in plain text on the terminal: not in the store (database, WAL, blobs), not in the logs,
-not in the temp directory (sync-and-privacy.md: "Plaintext copies left on the device (temp files, camera
+not in the temp directory (docs/privacy.md: "Plaintext copies left on the device (temp files, camera
 buffers) are the known gap")."""
 
 from __future__ import annotations

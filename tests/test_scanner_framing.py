@@ -1,6 +1,6 @@
 """Serial scanner framing (devices/scanner/framing.py): CR / LF / CRLF / gap, decoding, bounds, controls.
 
-reference/scanners-cameras.md: "split on CR and/or LF, with an inter-byte timeout as the fallback end of a
+docs/codes.md, "QR / barcode scanners": "split on CR and/or LF, with an inter-byte timeout as the fallback end of a
 code"; "bound their length, strip control characters"; Chinese content is UTF-8 or GB18030.
 """
 

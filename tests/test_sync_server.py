@@ -1,4 +1,4 @@
-"""The hall server's sync endpoints de-duplicate in the database (sync-and-privacy.md, "Lessons"):
+"""The hall server's sync endpoints de-duplicate in the database (docs/sync.md, "Lessons from offline data-collection"):
 same id and content → the same answer; same id, other content → 409; concurrent uploads → one record."""
 
 from __future__ import annotations

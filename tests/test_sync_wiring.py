@@ -1,4 +1,4 @@
-"""The composition root wires the store and the sync engine into the terminals (issue 6, "Tickets while
+"""The composition root wires the store and the sync engine into the terminals (docs/sync.md, "Tickets while
 offline" and "In the UI"), tested against the real hall server on loopback with virtual printers.
 
 The round trip: a kiosk leases blocks while online, the hall server goes away, people still take numbers

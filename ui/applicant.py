@@ -2,7 +2,7 @@
 
 Masked by default (GB/T 35273-2020: names keep their first character, numbers their first and last four,
 the birth date its year); the clerk, who must check the card against the person (a 2016 notice of eight
-ministries, sync-and-privacy.md "Personal data"), **presses and holds** "show" to see the full values and
+ministries, docs/privacy.md "The rules"), **presses and holds** "show" to see the full values and
 the photo; letting go masks them again. The panel shows the card type, the validity (长期 = no expiry) and
 warns about an expired card. It never stores anything: ``show_identity(None)`` forgets what it showed.
 """

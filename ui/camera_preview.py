@@ -6,7 +6,7 @@
     ...
     preview.stop()                              # detaches from the camera (also on close)
 
-How frames reach the screen (ARCHITECTURE.md, "Threads"): the camera's preview thread scales each frame
+How frames reach the screen (docs/architecture.md, "Threads"): the camera's preview thread scales each frame
 to the widget's size, finds the page and calls ``PreviewBridge._on_preview`` there; the bridge turns the
 array into a QImage *on that thread*, keeps only the newest one, and emits ``frame_ready`` only when the
 GUI has taken the previous one. So the GUI thread does nothing per frame but paint one ready image, and

@@ -2,7 +2,7 @@
 
 The window holds no queue logic: it asks ``KioskQueueService`` (core/services/queue.py) through a
 ``Worker`` (every call off the GUI thread, with a time limit) and shows what comes back. What happens when
-things go wrong (issue 2, "Bad input"):
+things go wrong:
 
 - platform down or slow: the call times out on the worker, a calm message says so and offers to try
   again with the *same* request (never a second number); the screen never freezes;
@@ -12,7 +12,7 @@ things go wrong (issue 2, "Bad input"):
   reprint button;
 - idle: a warning with one-touch "continue", then the session is wiped and home returns.
 
-Identification by ID card (issue 3): the reader (``id_reader``, any ``IdCardReaderPort``; None without
+Identification by ID card (docs/ui.md): the reader (``id_reader``, any ``IdCardReaderPort``; None without
 one) calls back on its own thread; ``ReaderBridge`` (ui/idcard.py) hands each card to the GUI thread.
 A card sets the person in ``KioskQueueService.identify`` (the ticket request then carries the ID number
 and birth date: one waiting ticket per person per service, elderly priority); the services and confirm
@@ -21,7 +21,7 @@ screen (another identity, or a number already shown) wipes that session first. T
 says what the reader is doing: place your card, reading, place it again (a failed read), or that the
 reader is not available (taking a number without a card always works).
 
-Codes (issue 4; docs/ui.md "Codes at the kiosk"): with a ``CodeService`` (``codes``) the home screen shows
+Codes (docs/ui.md, "Codes at the kiosk"): with a ``CodeService`` (``codes``) the home screen shows
 "预约签到" and "办件查询", which open ``ScanPage`` (ui/citizen_codes.py: where the scanner is, and a keypad).
 A scan from ``scans`` (ui/scan_source.py: wedge, serial scanner, camera frames) works on the home, scan,
 tracking and result pages. The payload is classified first, on the GUI thread (pure, strict): an unknown
@@ -157,7 +157,7 @@ class CitizenWindow(QWidget):
         self.language_button.setMinimumWidth(180)
         self.language_button.clicked.connect(self.switch_language)
         top.addWidget(self.title, 1)
-        # The status area (issue 6): one calm line while the platform cannot be reached, else nothing.
+        # The status area (docs/ui.md, "Status area"): one calm line while the platform cannot be reached, else nothing.
         self.sync_notice = None
         self._top = top
         top.addWidget(self.language_button)

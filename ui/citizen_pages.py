@@ -40,7 +40,7 @@ class HomePage(Page):
         self.box.addWidget(self.welcome)
         self.box.addSpacing(40)
         self.box.addWidget(self.take)
-        # Codes (issue 4): shown only when the kiosk can resolve codes; never dead buttons.
+        # Codes (docs/ui.md, "Codes at the kiosk"): shown only when the kiosk can resolve codes; never dead buttons.
         row = QHBoxLayout()
         row.setSpacing(24)
         self.check_in_button = texts.bind(button("", "big", name="check-in"), "ui_codes.home.check_in")

@@ -86,7 +86,7 @@ class DisplayWindow(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addWidget(self.connection)
-        # The status area (issue 6), small at the bottom edge: for staff glancing at the display.
+        # The status area (docs/ui.md, "Status area"), small at the bottom edge: for staff glancing at the display.
         self.sync_status = None
         self._layout = layout
         if sync_engine is not None:

@@ -1,6 +1,6 @@
 """The citizen kiosk's idle timeout: warn, let the person extend with one touch, then wipe.
 
-sync-and-privacy.md, "Kiosk sessions and accessibility": after ``idle_s`` without a touch the session is
+docs/privacy.md, "Kiosk sessions": after ``idle_s`` without a touch the session is
 wiped and the home screen returns; ``idle_warning_s`` before that a warning with a one-touch "continue"
 appears (WCAG 2.2.1). The guard watches every mouse, touch and key event of its window through an
 application event filter, and runs its timer only while armed (never on the home screen).

@@ -1,6 +1,6 @@
 """The look of every window: large, high-contrast, elderly-friendly (适老化).
 
-Rules (sync-and-privacy.md, "Kiosk sessions and accessibility"): body text at least 18 pt, touch targets at
+Rules (docs/ui.md, "Look"): body text at least 18 pt, touch targets at
 least 60 × 60 px, contrast at least 4.5:1 (tests/test_ui_theme.py checks every pair below), and CJK
 fonts that together have the rare characters of names: WenQuanYi Micro Hei lacks CJK Extension A and B
 (李䶮's 䶮 is U+4DAE), so every window's font lists fallbacks after it (``FALLBACK_FAMILIES``: Droid Sans

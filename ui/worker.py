@@ -1,7 +1,7 @@
 """Runs service calls off the GUI thread and hands their results back as queued Qt signals.
 
 Every call that can block (HTTP to the platform, a printer's status, a long poll) goes through a
-``Worker``; the GUI thread only draws and reacts (ARCHITECTURE.md, "Threads").
+``Worker``; the GUI thread only draws and reacts (docs/architecture.md, "Threads").
 
     worker = Worker(self, name="kiosk")                      # owned by a window
     worker.run(service.issue, request, on_done=self.show_ticket, on_error=self.show_error,

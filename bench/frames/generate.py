@@ -4,7 +4,7 @@ Used by bench/decode_frames.py and tests/test_decoder_*.py. Nothing is stored in
 are made in memory (``make_frame(i)``) or written to a directory the caller names (``save_frames``).
 
 Each frame is a synthetic desk or counter scene (gradient, texture, clutter, a hand-held card or a phone)
-at 1920×1080 or 2592×1944 (the document cameras' 5 MP mode, reference/scanners-cameras.md), with one QR
+at 1920×1080 or 2592×1944 (the document cameras' 5 MP mode, docs/camera.md), with one QR
 code whose payload is one of ``PAYLOADS`` (our code formats, Chinese text, long receipts) and one main
 defect, mixed with mild others:
 
@@ -12,7 +12,7 @@ defect, mixed with mild others:
     bright bezel), small code
 
 ``SEVERITY`` scales every defect; it was tuned so that the better plain library (zxing-cpp, all formats)
-decodes about 8 in 10 of the set (issue 4, "Figures").
+decodes about 8 in 10 of the set (docs/codes.md, "Codes in camera frames").
 """
 
 from __future__ import annotations

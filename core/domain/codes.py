@@ -1,6 +1,6 @@
 """What a scanned code is: a strict, pure classifier for scanner and camera payloads.
 
-Payloads are untrusted input (../shared/reference/scanners-cameras.md, "Payloads are untrusted input:
+Payloads are untrusted input (docs/codes.md, "QR / barcode scanners": "Payloads are untrusted input:
 bound their length, strip control characters, never execute or open them; classify them by a strict
 pattern"). A payload is one of the kinds below only when it matches that kind's pattern *exactly*
 (``re.fullmatch`` with ``re.ASCII``: no Unicode digits, no trailing newline, no extra text) and its check

@@ -2,8 +2,8 @@
 
 "请 A012 号到 3 号窗口办理" is spoken by a ``Speaker`` (a port: ``say`` blocks until the sentence is
 spoken, bounded by its own timeout). ``AnnouncementQueue`` owns one thread that takes announcements in
-order; a recall that arrives while another number is being spoken waits for it to end (hall-service.md,
-"Announcement": a recall must not cut off an announcement in progress).
+order; a recall that arrives while another number is being spoken waits for it to end (docs/hall-server.md,
+"How halls work": a recall must not cut off an announcement in progress).
 
 PySide6-Essentials has no QtTextToSpeech, so the spoken voice is ``EspeakSpeaker``, which runs the
 Debian ``espeak-ng`` program. Where it is missing (or the machine has no sound device) the display only

@@ -1,6 +1,6 @@
 """A person identified by their ID card, as the kiosk and the clerk's window use it (plain Python, no Qt).
 
-Where the values go (issue 3, "Identity in the product"; sync-and-privacy.md, "Personal data"):
+Where the values go (docs/privacy.md, "Where personal data may be"):
 
 - The full name and number stay in the ``Identity`` in memory for as long as the session lasts: the kiosk
   sends ``id_number`` and ``birth_date`` with the ticket request (one waiting ticket per person per

@@ -10,7 +10,7 @@ Plain Python over numpy arrays and Pillow (no OpenCV: the core must not import d
     pdf = materials.export_pdf(watermark=True)     # bytes; the caller writes them where the person asked
     jpegs = materials.export_jpegs(watermark=True)
 
-Privacy (issue 5, ARCHITECTURE.md "Data that must never be lost or leaked"): images live in this object's
+Privacy (docs/privacy.md, "Where personal data may be"): images live in this object's
 memory only; nothing here writes a file. ``clear()`` wipes the set when the session ends. Exports are
 bytes handed to whoever the person asked to receive them (the encrypted store arrives with the sync issue).
 

@@ -4,7 +4,7 @@ Plain Python over the ports (``QueuePlatform``, ``TicketPrinter``, ``Clock``); n
 Every method may block (HTTP, a printer's status), so the windows call them on a worker thread
 (ui/worker.py) and get the result back as a queued signal.
 
-Taking a number (issue 2, "Printing" and "Bad input"):
+Taking a number (docs/printing.md, "Status and faults"):
 
 1. ``new_request(prefix)`` is one press of the confirm button: it gets a fresh ``request_id`` and the
    identity known at that moment. Retrying the *same* request after a lost answer sends the same id, so
@@ -17,7 +17,7 @@ Taking a number (issue 2, "Printing" and "Bad input"):
    back with ``PrintState.FAILED``, the screen keeps showing the number, and ``print_slip`` may be called
    again (the reprint button) as often as needed.
 
-While the platform cannot be reached (issue 6, "Tickets while offline"): when ``issue_ticket`` raises
+While the platform cannot be reached (docs/sync.md, "Tickets while offline"): when ``issue_ticket`` raises
 ``PlatformUnreachable`` (and only then: a refusal stays an error) and the kiosk has ``offline_tickets``
 (offline_cache/tickets.py), the number comes from the kiosk's leased block instead; the same transaction
 queues its issue event, which the sync engine delivers when the link returns, and the server puts the
@@ -257,7 +257,7 @@ class KioskQueueService:
     def identify(self, identity: Identity) -> bool:
         """A card was placed: ``identity`` is now the person at the kiosk. Returns True when it started a
         new session, i.e. someone else was identified before: their session is wiped first (their name
-        leaves the log masking set and the screen, issue 3 / sync-and-privacy.md "Kiosk sessions").
+        leaves the log masking set and the screen; docs/privacy.md "Kiosk sessions").
         The same person placing their card again keeps the session."""
         previous = self.identity
         new_session = previous is not None and not same_person(previous, identity)

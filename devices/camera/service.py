@@ -3,7 +3,7 @@
 Three threads, each with one job (all daemon, all joined with a bound on ``stop``):
 
 - ``device:camera`` (the owner thread) opens the source, reads frames as fast as the source delivers them
-  and keeps only the newest (the reference, scanners-cameras.md: frames lag by about one buffered frame,
+  and keeps only the newest (docs/camera.md, "Facts about document cameras": frames lag by about one buffered frame,
   so a still must come from a background grab). When reads fail (unplugged) it closes the source and opens
   it again after a growing pause (``RECONNECT_S``), until ``stop``. Only this thread touches the source.
 - ``camera:preview`` takes the newest frame whenever there is a new one (frames that arrive meanwhile are

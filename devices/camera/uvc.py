@@ -1,6 +1,6 @@
 """UVC document cameras over ``cv2.VideoCapture``: open by index or path, find the modes, negotiate MJPG.
 
-Facts (shared reference scanners-cameras.md, "Document cameras"):
+Facts (docs/camera.md, "Facts about document cameras"):
 - document cameras are UVC; they offer YUYV and MJPG, and at 5 MP (2592 × 1944) YUYV is ~10 MB a frame,
   so only MJPG gives usable frame rates over USB 2.0;
 - set ``CAP_PROP_FOURCC`` to MJPG *first*, then width and height, then read all three back: on Linux

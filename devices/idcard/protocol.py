@@ -1,8 +1,7 @@
 """The ID-card reader's serial protocol (the SAM module interface): bytes in, values out. No I/O.
 
-Every byte value and offset here comes from docs/idcard.md, which copies the protocol facts of the
-shared reference "Resident ID-card readers (SAM module serial protocol)" (cited below as *ref*, with the
-section: Link, Frames, Status, Read answer, Text block).
+Every byte value and offset here comes from docs/idcard.md section 1 (the GA 467-2013 interface; cited
+below as *ref*, with the subsection: Link, Frames, Status, Read answer, Text block).
 
     frame = command_frame(Command.FIND_CARD)          # AA AA AA 96 69 00 03 20 01 22
     splitter = FrameSplitter()

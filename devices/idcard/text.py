@@ -1,7 +1,6 @@
 """The card's 256-byte text block → ``core.domain.Identity``. Pure: bytes in, values out.
 
-Layouts, offsets and codes are those of docs/idcard.md (the shared reference "Resident ID-card readers
-(SAM module serial protocol)", section *Text block*, cited as *ref*). The block is UCS-2 little-endian
+Layouts, offsets and codes are those of docs/idcard.md (section 1, *Text block*, cited as *ref*). The block is UCS-2 little-endian
 padded with spaces; the character at byte offset 248 says which of four layouts it is.
 
 Errors: any block that cannot be one of the four layouts raises ``TextBlockError`` (a

@@ -1,11 +1,11 @@
 """The two code-reading libraries behind one small interface, with the payload's bytes recovered.
 
 - ``ZxingBackend`` (default): zxing-cpp, self-contained wheels, the fastest reader measured
-  (reference/scanners-cameras.md, "Decoding codes from camera frames": ~3 ms a 1080p frame, QR only).
+  (docs/codes.md, "Decoding codes from camera frames": ~3 ms a 1080p frame, QR only).
 - ``ZbarBackend``: pyzbar over the system libzbar0 (the Windows wheel bundles a 2012 zbar).
 
 Text: both libraries *guess* the character set of a QR code's byte segment when it carries no ECI, and
-zbar often guesses wrong for UTF-8 Chinese (pyzbar issues #14, #55, #95; it does not expose zbar's binary
+zbar often guesses wrong for UTF-8 Chinese (docs/codes.md, "Decoding codes from camera frames"; it does not expose zbar's binary
 mode). So we decode the bytes ourselves: UTF-8 first, then GB18030 (``framing.decode_payload``).
 
 - zxing-cpp gives the raw bytes (``Barcode.bytes``); when the symbol declares an ECI (symbology identifier
@@ -25,7 +25,7 @@ from core.errors import DeviceNotSupported
 from core.ports.scanner import DecodedCode
 
 # The formats the hall uses (docs/codes.md): our codes are QR; DataMatrix and Code 128 appear on some
-# e-licence prints and parcel-style receipts. Fewer formats is much faster (reference: 29 ms → 3 ms).
+# e-licence prints and parcel-style receipts. Fewer formats is much faster (docs/codes.md: 29 ms → 3 ms).
 DEFAULT_FORMATS: tuple[str, ...] = ("QRCode",)
 KNOWN_FORMATS = ("QRCode", "DataMatrix", "Code128", "PDF417", "Aztec")
 _ZBAR_NAMES = {"QRCode": "QRCODE", "Code128": "CODE128", "PDF417": "PDF417"}

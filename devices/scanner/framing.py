@@ -1,6 +1,6 @@
 """Serial scanner framing: bytes in, payloads out (pure; no I/O, no clock of its own).
 
-Facts (reference/scanners-cameras.md, "QR / barcode scanners"): the line end is not guaranteed (several
+Facts (docs/codes.md, "QR / barcode scanners"): the line end is not guaranteed (several
 Honeywell models default to no suffix), so a code ends at CR, LF or CRLF, or, failing those, when no byte
 has arrived for an inter-byte gap. Payloads are untrusted: bound their length, strip control characters.
 

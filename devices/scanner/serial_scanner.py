@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 DEVICE = "scanner"
 # A scanner sends a code's bytes back to back (115200 baud: ~0.1 ms a byte; 9600: ~1 ms); a gap this long
-# means the code is complete even without a CR/LF suffix (reference: "inter-byte timeout as the fallback").
+# means the code is complete even without a CR/LF suffix (docs/codes.md: "inter-byte timeout as the fallback").
 DEFAULT_GAP_S = 0.08
 
 

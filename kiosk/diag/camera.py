@@ -5,7 +5,7 @@
 ``SPEC`` is a camera source (devices/camera/sources.py): ``uvc:0``, ``uvc:/dev/video2``,
 ``uvc:0?size=2592x1944``, ``folder:DIR``, ``video:FILE``, ``synthetic:``. Reports the modes the camera
 offers (the UVC source asks for each standard size in MJPG and YUYV and keeps what the driver grants), the
-mode negotiated (read back after the request, MJPG first: shared reference scanners-cameras.md), the time
+mode negotiated (read back after the request, MJPG first: docs/camera.md), the time
 to open, and the frame rate measured over ``--frames`` frames, and whether a page is in the last frame.
 
 Exit codes: 0 frames arrived; 2 the camera is missing, the spec is wrong, or frames stopped (one line on
