@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.i18n import Translator
+from core.i18n import Translator, optional_keys
 
 
 class KioskError(Exception):
@@ -133,6 +133,13 @@ class PlatformServerFault(PlatformError):
     """5xx: the platform failed; retry later."""
 
     key = "error.platform.server_fault"
+
+
+# error_message looks these up only after has(): a device's name is its role's (device.ticket_printer), an
+# unknown role is shown as it is; a platform's reason code (error.reason.<reason>) may have a message of its
+# own, else the error type's is used.
+optional_keys("device.")
+optional_keys("error.reason.")
 
 
 def error_message(error: KioskError, audience: str, language: str) -> str:

@@ -34,6 +34,7 @@ import tempfile
 from pathlib import Path
 
 from core import config, logs
+from core.i18n import keys_for
 from kiosk.app import Terminal, build_terminal
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,9 @@ DEMO_CAMERA = "synthetic:?size=1280x720&fps=15&still=1.5"
 CLERK_CODES = {"e_licence_id": "DZZZ:JMSFZ:91320100MA1XY8K12E:JM2026000001",
                "e_licence_property": "DZZZ:BDCQZ:91320100MA1XY8K12E:SU2026000001",
                "e_licence": SAMPLE_E_LICENCE}
+# The demo devices window labels a sample ui_codes.demo.sample.<key>, else materials.demo.sample.<key>.
+SAMPLE_KEYS = (keys_for("ui_codes.demo.sample.", ("appointment", "receipt", "e_licence", "hostile")),
+               keys_for("materials.demo.sample.", ("e_licence_id", "e_licence_property")))
 
 
 def demo_codes(samples: dict[str, list[str]]) -> dict[str, str]:

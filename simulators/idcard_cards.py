@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+from core.i18n import keys_for
 from devices.idcard.protocol import PHOTO_SIZE, TEXT_SIZE
 from devices.idcard.text import CARD_TYPE_OFFSET, NO_EXPIRY, check_digit
 
@@ -165,3 +166,4 @@ def _samples() -> dict[str, SampleCard]:
 
 
 SAMPLE_CARDS: dict[str, SampleCard] = _samples()
+SAMPLE_KEYS = keys_for("idcard.sample.", SAMPLE_CARDS)  # the demo's buttons (ui/demo/devices.py)

@@ -4,6 +4,8 @@
 - Every test fails if it leaves a Python thread, a QThread or an active QTimer behind: a kiosk runs for
   months, and a leaked timer or thread is a leak. Fixtures that deliberately live for the whole session
   (the hall server, say) name their threads with the prefix ``session:``.
+- Every test fails if the product looked up a message key that a catalogue lacks (``core.i18n`` records
+  each miss; at run time the person would see Chinese in an English window, or the raw key).
 - Every test has a time limit (``timeout`` in pyproject.toml): an unattended kiosk must never hang, and
   neither may its tests.
 """
@@ -51,6 +53,18 @@ def printers():
     yield main, spare
     main.close()
     spare.close()
+
+
+@pytest.fixture(autouse=True)
+def no_missing_translations():
+    """Fails the test if anything it ran looked up a message key missing in the language asked for."""
+    from core.i18n import forget_misses, missed
+
+    forget_misses()
+    yield
+    misses = sorted(missed())
+    forget_misses()
+    assert misses == [], f"message keys missing from a catalogue (language, key): {misses}"
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,10 @@
 """Every string a person sees is translatable: Chinese first, English too.
 
 - Both catalogues hold the same keys, with the same placeholders.
-- Every message key the code names exists in both.
+- Every message key the code names exists in both: string literals of a key's shape in any product
+  package, the keys given to every helper that takes one (``t``, ``tr``, ``tr_``, ``texts``, ``bind`` …),
+  and keys built at run time, which must be declared where they are built (``core.i18n.keys_for``).
+- A missing key is observable: recorded and logged once, and an error in strict mode.
 - Every error type has a message for citizens, clerks and technicians in both languages.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import logging
 import pkgutil
 import re
 import string
@@ -17,17 +21,92 @@ from pathlib import Path
 import pytest
 
 from core import errors
-from core.i18n import LANGUAGES, Translator, catalogue
+from core.i18n import (LANGUAGES, STRICT_ENV, MissingMessage, Translator, catalogue, declared_keys, forget_misses,
+                       missed)
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = ("kiosk", "devices", "ui", "offline_cache")
-# Functions whose first argument is a message key.
-KEY_FUNCTIONS = {"tr", "_tr", "t", "_t", "translate", "Translator.__call__"}
+PACKAGES = ("core", "devices", "offline_cache", "platform_client", "ui", "kiosk", "hall_server", "simulators")
+# Helpers whose argument at this position is a message key (Translator, tr, ui/texts.py's Texts and its
+# bind, the windows' tr_ and t, error constructors' key=).
+KEY_HELPERS = {"t": 0, "_t": 0, "tr": 0, "_tr": 0, "tr_": 0, "translate": 0, "texts": 0, "Translator": None,
+               "bind": 1, "has": 0}
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+PREFIX_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.$")
+# Literals of a key's shape that name a configuration setting, not a message (ConfigError(setting=…)).
+SETTING_CALLS, SETTING_KEYWORDS = {"_problem"}, {"setting"}
 
 
 def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def namespaces() -> set[str]:
+    return {key.split(".")[0] for key in catalogue("zh_CN")}
+
+
+def product_files() -> list[Path]:
+    return sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+
+
+def _name(func: ast.expr) -> str:
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _setting_names(tree: ast.AST) -> set[int]:
+    """ids of the nodes that name a configuration setting."""
+    ids = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            if _name(node.func) in SETTING_CALLS and node.args:
+                ids.add(id(node.args[0]))
+            ids.update(id(k.value) for k in node.keywords if k.arg in SETTING_KEYWORDS)
+    return ids
+
+
+def _prefix_of(node: ast.AST) -> str | None:
+    """The literal start of a key built at run time: f"printer.status.{s}" or "printer.status." + s."""
+    head = None
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        head = node.values[0].value
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(node.left, ast.Constant):
+        head = node.left.value
+    return head if isinstance(head, str) and PREFIX_SHAPE.match(head) else None
+
+
+def scan() -> dict[str, set[tuple[str, str]]]:
+    """What the product code names: ``keys`` (literals), ``built`` (prefixes of keys built at run time) and
+    ``odd`` (a helper given a literal that is not a message key)."""
+    found: dict[str, set[tuple[str, str]]] = {"keys": set(), "built": set(), "odd": set()}
+    spaces = namespaces()
+    for path in product_files():
+        where = str(path.relative_to(ROOT))
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=where)
+        settings = _setting_names(tree)
+        for node in ast.walk(tree):
+            if id(node) in settings:
+                continue
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY_SHAPE.match(node.value):
+                if node.value.split(".")[0] in spaces:
+                    found["keys"].add((node.value, f"{where}:{node.lineno}"))
+            prefix = _prefix_of(node)
+            if prefix and prefix.split(".")[0] in spaces:
+                found["built"].add((prefix, f"{where}:{node.lineno}"))
+            if isinstance(node, ast.Call) and KEY_HELPERS.get(_name(node.func)) is not None:
+                position = KEY_HELPERS[_name(node.func)]
+                arg = node.args[position] if len(node.args) > position else None
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and not (
+                        KEY_SHAPE.match(arg.value) and arg.value.split(".")[0] in spaces):
+                    found["odd"].add((arg.value, f"{where}:{node.lineno}"))
+    return found
+
+
+def import_product() -> None:
+    """Imports every product module, so the keys declared where they are built are known."""
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
 
 
 def test_both_languages_have_the_same_keys_and_placeholders():
@@ -40,33 +119,62 @@ def test_both_languages_have_the_same_keys_and_placeholders():
     assert empty == []
 
 
-def keys_named_in_code() -> set[tuple[str, str]]:
-    found = set()
-    for folder in SOURCE_DIRS:
-        for path in (ROOT / folder).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Call) and node.args:
-                    func = node.func
-                    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-                    first = node.args[0]
-                    if name in KEY_FUNCTIONS and isinstance(first, ast.Constant) and isinstance(first.value, str):
-                        if KEY_SHAPE.match(first.value):
-                            found.add((first.value, str(path.relative_to(ROOT))))
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Name) and target.id == "key" and isinstance(node.value, ast.Constant):
-                        if isinstance(node.value.value, str) and KEY_SHAPE.match(node.value.value):
-                            found.add((node.value.value, str(path.relative_to(ROOT))))
-    return found
-
-
 def test_every_key_the_code_names_is_in_both_catalogues():
-    used = keys_named_in_code()
-    assert used, "the scan found no keys at all: the pattern is broken"
-    missing = sorted(f"{key} ({where})" for key, where in used
-                     if any(key not in catalogue(lang) for lang in LANGUAGES))
+    """GIVEN every string literal of a key's shape in a known namespace, in every product package
+    THEN it is in the Chinese AND the English catalogue."""
+    used = scan()["keys"]
+    assert len(used) > 300, "the scan found too few keys: the pattern is broken"
+    missing = sorted(f"{key} ({where}, {lang})" for key, where in used for lang in LANGUAGES
+                     if key not in catalogue(lang))
     assert missing == []
+
+
+def test_every_helper_that_takes_a_key_is_given_a_key():
+    """GIVEN a call of t/tr/tr_/texts/bind … with a literal where the key goes
+    THEN the literal is a message key (not text, not a key of an unknown area)."""
+    odd = sorted(f"{text!r} ({where})" for text, where in scan()["odd"])
+    assert odd == []
+
+
+def test_every_key_built_at_run_time_is_declared_where_it_is_built():
+    """GIVEN a key built at run time (f"printer.status.{status.value}")
+    THEN its prefix is declared with ``keys_for`` (or ``optional_keys``), and every declared key is in
+    both catalogues."""
+    import_product()
+    declared = declared_keys()
+    built = scan()["built"]
+    assert len(built) > 20, "the scan found too few built keys: the pattern is broken"
+    undeclared = sorted(f"{prefix} ({where})" for prefix, where in built if prefix not in declared)
+    assert undeclared == [], "declare the possible keys with core.i18n.keys_for next to the f-string"
+    missing = sorted(f"{key} ({lang})" for keys in declared.values() for key in keys or ()
+                     for lang in LANGUAGES if key not in catalogue(lang))
+    assert missing == []
+    assert all(keys is None or keys for keys in declared.values()), "a declaration with no keys"
+
+
+def test_a_missing_key_is_recorded_logged_once_and_falls_back_to_chinese(caplog, monkeypatch):
+    """GIVEN a key only the Chinese catalogue has, and one no catalogue has
+    WHEN an English window asks for them twice
+    THEN it shows the Chinese text (then the key itself), and each miss is recorded and logged once."""
+    monkeypatch.delenv(STRICT_ENV, raising=False)
+    monkeypatch.setitem(catalogue("zh_CN"), "test.only_chinese", "只有中文")
+    forget_misses()
+    english = Translator("en")
+    with caplog.at_level(logging.WARNING, logger="core.i18n"):
+        for _ in range(2):
+            assert english("test.only_chinese") == "只有中文"
+            assert english("test.nowhere") == "test.nowhere"
+    assert missed() == {("en", "test.only_chinese"), ("en", "test.nowhere")}
+    assert [r.getMessage().count("test.") for r in caplog.records] == [1, 1]
+    forget_misses()
+
+
+def test_in_strict_mode_a_missing_key_is_an_error(monkeypatch):
+    monkeypatch.setenv(STRICT_ENV, "1")
+    with pytest.raises(MissingMessage):
+        Translator("en")("test.nowhere")
+    assert Translator("en")("error.unexpected")
+    forget_misses()
 
 
 def all_error_types():

@@ -21,12 +21,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from core.domain.appointments import Case, CaseState
+from core.i18n import keys_for
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
 # What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
 TYPED_DIGITS = {"checkin": 15, "track": 20}
+# Keys built from the mode (here and in ui/citizen.py) and from a case's state.
+MODE_KEYS = [keys_for(p, TYPED_DIGITS) for p in ("ui_codes.scan.title.", "ui_codes.scan.where.", "ui_codes.busy.",
+                                                 "ui_codes.error.not_found.")]
+CASE_STATE_KEYS = keys_for("ui_codes.track.state.", CaseState)
 # Keypad keys: large enough for an elderly finger, small enough that the page fits 1280×800.
 KEY_STYLE = "font-size: 26pt; font-weight: bold; min-height: 64px;"
 

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from core.domain import HallInfo, Outcome, Ticket, WindowStatus
 from core.errors import DeviceError, DeviceNotFound
+from core.i18n import keys_for
 from core.ports.idcard import ReaderState
 from core.services.queue import ApplicantChanged, ClerkQueueService, ClerkUpdate, SessionChanged
 from ui.applicant import ApplicantPanel
@@ -73,6 +74,9 @@ ACTIONS = (
     ("call_back", "ui.clerk.call_back", "F10"),
 )
 PAUSE_REASONS = ("break", "meeting", "consulting", "other")
+CLERK_KEYS = (keys_for("ui.clerk.pause_reason.", PAUSE_REASONS), keys_for("ui.clerk.outcome.", Outcome), keys_for(
+    "ui.clerk.done.", ("call_next", "call_number", "recall", "no_show", "finish", "hold", "transfer", "return_to_queue",
+                       "call_back", "pause", "resume")))
 OUTCOMES = tuple(Outcome)
 
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QLis
                                QVBoxLayout, QWidget)
 
 from core.domain import Outcome
+from core.i18n import keys_for
 from core.services.application import (Application, ApplicationService, Matter, MatterCatalogue,
                                         MatterListing, Provision)
 from core.services.materials import MaterialSet
@@ -36,6 +37,7 @@ from ui.widgets import Banner, button, label
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
+PROVIDED_KEYS = keys_for("materials.provided.", Provision)
 
 
 class MaterialsPanel(QFrame):

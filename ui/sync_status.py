@@ -42,10 +42,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.i18n import Translator
-from core.ports.outbox import OutboxCounts, SyncProgress, SyncState
+from core.i18n import Translator, keys_for
+from core.ports.outbox import OutboxCounts, RecordKind, SyncProgress, SyncState
 from ui.worker import Worker
 
+# An outbox entry's states (offline_cache/store.py) and the other values shown by key.
+SYNC_KEYS = (keys_for("sync.state.", SyncState), keys_for("sync.kind.", RecordKind),
+             keys_for("sync.record_state.", ("queued", "inflight", "dead", "acked")))
 _STATE_COLOURS = {"online": "#1a7f37", "offline": "#9a6700", "retrying": "#9a6700", "blocked": "#cf222e"}
 
 

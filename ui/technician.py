@@ -40,8 +40,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.i18n import Translator
+from core.i18n import Translator, keys_for
+from core.ports.printer import PrinterStatus
 from core.services.diagnostics import (
+    DEVICE_CLASSES,
     CardReport,
     DeviceSlot,
     Diagnostics,
@@ -59,6 +61,8 @@ log = logging.getLogger(__name__)
 
 CARD_TIMEOUT_S = 10.0
 OUTBOX_REFRESH_MS = 5000
+TAB_KEYS = keys_for("technician.tab.", DEVICE_CLASSES)
+STATUS_KEYS = keys_for("printer.status.", PrinterStatus)
 
 
 def oldest_text(tr_: Translator, r: OutboxReport) -> str:

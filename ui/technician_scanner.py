@@ -21,13 +21,15 @@ import time
 
 from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.domain.codes import classify, escape_controls
+from core.domain.codes import CodeKind, classify, escape_controls
+from core.i18n import keys_for
 from core.ports.scanner import ScannerState
 from core.services.diagnostics import DeviceSlot, technician_text
 from ui.scan_source import ScanSource
 from ui.technician_panel import log_view as _log_view
 
 DECODE_TIMEOUT_S = 20.0
+KIND_KEYS, STATE_KEYS = keys_for("codes.kind.", CodeKind), keys_for("codes.scanner.state.", ScannerState)
 
 
 

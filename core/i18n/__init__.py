@@ -15,6 +15,10 @@ clerk's window stays in Chinese.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import threading
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +26,7 @@ from typing import Any
 
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -40,8 +45,45 @@ def catalogue(language: str) -> dict[str, str]:
     return merged
 
 
+class MissingMessage(KeyError):
+    """A message key that is not in the catalogue of the language asked for (strict mode only)."""
+
+
+STRICT_ENV = "KIOSK_I18N_STRICT"
+_misses: set[tuple[str, str]] = set()
+_misses_lock = threading.Lock()
+
+
+def strict() -> bool:
+    """Strict mode (``KIOSK_I18N_STRICT=1``): a missing key raises ``MissingMessage`` instead of falling back."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def missed() -> set[tuple[str, str]]:
+    """Every (language, key) looked up and not found since the process started (or ``forget_misses``)."""
+    with _misses_lock:
+        return set(_misses)
+
+
+def forget_misses() -> None:
+    with _misses_lock:
+        _misses.clear()
+
+
+def _miss(language: str, key: str) -> None:
+    """Records a missing key; logs it once per language and key (the person sees Chinese or the key)."""
+    with _misses_lock:
+        first = (language, key) not in _misses
+        _misses.add((language, key))
+    if first:
+        log.warning("message key %r is missing in %s", key, language)
+    if strict():
+        raise MissingMessage(f"message key {key!r} is missing in {language}")
+
+
 class Translator:
-    """Looks up message keys in one language, falling back to Chinese, then to the key itself."""
+    """Looks up message keys in one language. A missing key is recorded and logged once (``missed()``),
+    then falls back to Chinese, then to the key itself; in strict mode it raises ``MissingMessage``."""
 
     def __init__(self, language: str = DEFAULT_LANGUAGE) -> None:
         self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -52,6 +94,7 @@ class Translator:
     def __call__(self, key: str, /, **params: Any) -> str:
         text = catalogue(self.language).get(key)
         if text is None:
+            _miss(self.language, key)
             text = catalogue(DEFAULT_LANGUAGE).get(key, key)
         if params:
             try:
@@ -59,6 +102,30 @@ class Translator:
             except (KeyError, IndexError, ValueError):
                 return text
         return text
+
+
+_declared: dict[str, tuple[str, ...] | None] = {}
+
+
+def keys_for(prefix: str, suffixes: Iterable[str]) -> tuple[str, ...]:
+    """Declares the keys a key built at run time (``t(f"printer.status.{status.value}")``) can be: the
+    prefix and every suffix the code can put after it. Call it where the key is built; tests/test_i18n.py
+    checks every declared key is in both catalogues and every such f-string is declared."""
+    keys = tuple(prefix + str(getattr(suffix, "value", suffix)) for suffix in suffixes)  # enum members too
+    _declared[prefix] = tuple(sorted({*(_declared.get(prefix) or ()), *keys}))
+    return keys
+
+
+def optional_keys(prefix: str) -> str:
+    """Declares keys built at run time that are looked up only after ``Translator.has``: the values come
+    from outside (a platform's reason code, a device's role) and a missing one falls back by design."""
+    _declared.setdefault(prefix, None)
+    return prefix
+
+
+def declared_keys() -> dict[str, tuple[str, ...] | None]:
+    """Every declared prefix with its keys (None: optional, see ``optional_keys``)."""
+    return dict(_declared)
 
 
 def tr(key: str, /, language: str = DEFAULT_LANGUAGE, **params: Any) -> str:

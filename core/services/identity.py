@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.domain import Identity
-from core.domain.identity import CardType, mask_id_number, mask_name
+from core.domain.identity import CardType, Sex, mask_id_number, mask_name
+from core.i18n import keys_for
 from core.logs import forget_sensitive, register_sensitive
+
+# The applicant panel shows the card type and sex by these keys (``ApplicantFields``).
+CARD_TYPE_KEYS = keys_for("idcard.card_type.", CardType)
+SEX_KEYS = keys_for("idcard.sex.", Sex)
 
 
 def _words(identity: Identity) -> tuple[str, ...]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from devices.printer.layout import JobBuilder
 from devices.printer.text import columns, unprintable
 from core.config import PrinterConfig
-from core.i18n import Translator
+from core.i18n import Translator, keys_for
 from core.ports.printer import PrinterStatus
 
 ASCII_SAMPLE = "".join(chr(c) for c in range(0x20, 0x7F))
 CHINESE_SAMPLE = "政务服务中心 取号 排队 窗口 办理 综合受理"
 PUNCTUATION_SAMPLE = "，。：；！？（）【】《》“”￥、"
 RARE_SAMPLE = ("李䶮", "王𠮷", "龘靐齉")  # Extension A, Extension B, rare but in GBK
+STATUS_KEYS = keys_for("printer.status.", PrinterStatus)
 
 
 def printer_test_page(cfg: PrinterConfig, status: PrinterStatus = PrinterStatus.UNKNOWN, language: str = "zh_CN",

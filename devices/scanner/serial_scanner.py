@@ -24,11 +24,13 @@ import serial
 
 from devices.scanner.framing import MAX_CODE_BYTES, Rejected, RejectReason, Scan, ScanFramer
 from core.errors import DeviceError, DeviceNotFound, DeviceProtocolError
+from core.i18n import keys_for
 from core.ports.scanner import ErrorCallback, ScanCallback, ScannerState, StateCallback
 
 log = logging.getLogger(__name__)
 
 DEVICE = "scanner"
+REJECT_KEYS = keys_for("codes.error.", (r for r in RejectReason if r is not RejectReason.EMPTY))
 # A scanner sends a code's bytes back to back (115200 baud: ~0.1 ms a byte; 9600: ~1 ms); a gap this long
 # means the code is complete even without a CR/LF suffix (docs/codes.md: "inter-byte timeout as the fallback").
 DEFAULT_GAP_S = 0.08

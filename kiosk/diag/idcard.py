@@ -27,8 +27,11 @@ import sys
 from typing import Any
 
 from core.errors import DeviceError
-from core.i18n import Translator
+from core.domain.identity import CardType, Sex
+from core.i18n import Translator, keys_for
 from core.services.idcard_report import KEYS, format_raw, identity_record
+
+FIELD_KEYS = (keys_for("idcard.field.", KEYS), keys_for("idcard.card_type.", CardType), keys_for("idcard.sex.", Sex))
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("idcard", help="wait for one ID card and show what was read",
