@@ -189,17 +189,7 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
-def parse(data: dict[str, Any], source: str = "") -> Config:
-    """Checks a parsed TOML document and turns it into a Config."""
-    top = _Reader(data)
-    role = top.get("role", str, choices=ROLES)
-    terminal_id = top.get("terminal_id", str)
-    if not terminal_id.strip():
-        raise _problem("terminal_id", "must not be empty")
-    hall_id = top.get("hall_id", str)
-    language = top.get("language", str, "zh_CN", choices=LANGUAGES)
-    data_dir = top.get("data_dir", str, "")
-
+def _platform(top: _Reader, role: str) -> PlatformConfig:
     p = top.sub("platform")
     url = _check_url("platform.url", p.get("url", str), ("http", "https"))
     secret = p.get("terminal_secret", str, "")
@@ -213,7 +203,10 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         raise _problem("platform.terminal_secret", "is required (or terminal_secret_file)")
     platform = PlatformConfig(url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)))
     p.finish()
+    return platform
 
+
+def _printers(top: _Reader) -> dict[str, PrinterConfig]:
     printers: dict[str, PrinterConfig] = {}
     pr_table = top.sub("printers")
     for name in list(pr_table.table):
@@ -227,7 +220,10 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
             status=r.get("status", bool, True),
         )
         r.finish()
+    return printers
 
+
+def _devices(top: _Reader, role: str, printers: dict[str, PrinterConfig]) -> DevicesConfig:
     d = top.sub("devices")
     devices = DevicesConfig(
         ticket_printer=d.get("ticket_printer", str, ""),
@@ -248,7 +244,10 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
             raise _problem(f"devices.{key}", f"names printer {ref!r}, which is not under [printers] (known: {known})")
     if role == "citizen" and not devices.ticket_printer:
         raise _problem("devices.ticket_printer", "is required for the citizen role")
+    return devices
 
+
+def _window(top: _Reader, role: str) -> int | None:
     w = top.sub("window")
     window = w.get("number", int, None)
     w.finish()
@@ -256,7 +255,10 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         raise _problem("window.number", "is required for the clerk role")
     if window is not None and window <= 0:
         raise _problem("window.number", f"must be a window number (1 or more), not {window}")
+    return window
 
+
+def _timeouts(top: _Reader) -> TimeoutsConfig:
     t = top.sub("timeouts")
     timeouts = TimeoutsConfig(
         idle_s=_positive("timeouts.idle_s", t.get("idle_s", float, 60.0)),
@@ -266,7 +268,10 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     t.finish()
     if timeouts.idle_warning_s >= timeouts.idle_s:
         raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
+    return timeouts
 
+
+def _sync(top: _Reader) -> SyncConfig:
     sy = top.sub("sync")
     sync = SyncConfig(
         cipher=sy.get("cipher", str, "aes-256-gcm", choices=("aes-256-gcm", "sm4-gcm")),
@@ -282,22 +287,29 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
         raise _problem("sync.free_space_margin_mb", f"must be at least 1, not {sync.free_space_margin_mb}")
     if not 1 <= sync.ticket_block_size <= 500:
         raise _problem("sync.ticket_block_size", f"must be from 1 to 500, not {sync.ticket_block_size}")
+    return sync
 
+
+def parse(data: dict[str, Any], source: str = "") -> Config:
+    """Checks a parsed TOML document and turns it into a Config, section by section."""
+    top = _Reader(data)
+    role = top.get("role", str, choices=ROLES)
+    terminal_id = top.get("terminal_id", str)
+    if not terminal_id.strip():
+        raise _problem("terminal_id", "must not be empty")
+    hall_id = top.get("hall_id", str)
+    language = top.get("language", str, "zh_CN", choices=LANGUAGES)
+    data_dir = top.get("data_dir", str, "")
+    platform = _platform(top, role)
+    printers = _printers(top)
+    devices = _devices(top, role, printers)
+    window = _window(top, role)
+    timeouts = _timeouts(top)
+    sync = _sync(top)
     top.finish()
-    return Config(
-        role=role,
-        terminal_id=terminal_id,
-        hall_id=hall_id,
-        platform=platform,
-        language=language,
-        printers=printers,
-        devices=devices,
-        window=window,
-        timeouts=timeouts,
-        sync=sync,
-        data_dir=data_dir,
-        source=source,
-    )
+    return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
+                  printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
+                  data_dir=data_dir, source=source)
 
 
 def load(path: str | Path) -> Config:

@@ -36,11 +36,22 @@ from dataclasses import dataclass, field
 
 from core import logs
 from core.config import Config, PrinterConfig
-from core.errors import ConfigError, DeviceError
-from core.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
+from core.errors import ConfigError
+from core.ports import PrinterStatus, QueuePlatform
 from core.ports.idcard import IdCardReaderPort
 from core.services.announce import Speaker, default_speaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
+from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
+    AppointmentsOnFirstUse,
+    ConnectedOnFirstUse,
+    OpenedOnFirstUse,
+    build_camera,
+    build_frame_decoder_factory,
+    build_idcard_reader,
+    build_platform,
+    build_printers,
+    build_scanner,
+)
 
 log = logging.getLogger(__name__)
 
@@ -164,174 +175,6 @@ class Terminal:
         close = getattr(self.platform, "close", None)
         if close is not None:
             close()
-
-
-class ConnectedOnFirstUse:
-    """The ``PlatformClient``, created at the first platform call rather than at start-up.
-
-    Importing the HTTP stack (requests, urllib3) takes about a fifth of a second; the first call is made
-    from a worker thread once the window is up, so the home screen does not wait for it. Every attribute
-    of ``QueuePlatform`` is looked up on the client (created once, under a lock).
-    """
-
-    def __init__(self, cfg: Config) -> None:
-        self._cfg = cfg
-        self._client = None
-        self._lock = threading.Lock()
-
-    def client(self):
-        with self._lock:
-            if self._client is None:
-                from platform_client import PlatformClient
-
-                p = self._cfg.platform
-                self._client = PlatformClient(p.url, self._cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s)
-            return self._client
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.client(), name)
-
-    def close(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-
-def build_platform(cfg: Config) -> QueuePlatform:
-    return ConnectedOnFirstUse(cfg)
-
-
-class OpenedOnFirstUse:
-    """A ``TicketPrinter`` whose driver is loaded and opened at its first call, not at start-up.
-
-    Loading the ESC/POS stack (python-escpos reads its printer capability database) takes about half a
-    second; the first call comes from a worker thread (the status check before a number is taken), so
-    the home screen shows without waiting for it. ``open()`` forces it (the demo, a warm-up).
-    """
-
-    def __init__(self, printer_cfg: PrinterConfig, *, timeout_s: float, device: str) -> None:
-        self.name = printer_cfg.name
-        self.cfg = printer_cfg
-        self._timeout_s = timeout_s
-        self._device = device
-        self._printer: TicketPrinter | None = None
-        self._lock = threading.Lock()
-
-    def open(self) -> TicketPrinter:
-        with self._lock:
-            if self._printer is None:
-                from devices.printer import open_printer
-
-                self._printer = open_printer(self.cfg, timeout_s=self._timeout_s, device=self._device)
-            return self._printer
-
-    def status(self) -> PrinterStatus:
-        return self.open().status()
-
-    def print_ticket(self, slip: TicketSlip) -> None:
-        self.open().print_ticket(slip)
-
-    def close(self) -> None:
-        with self._lock:
-            printer, self._printer = self._printer, None
-        if printer is not None:
-            printer.close()
-
-
-def build_printers(cfg: Config, roles: tuple[str, ...] = ("ticket_printer", "ticket_printer_fallback")
-                   ) -> dict[str, OpenedOnFirstUse]:
-    """The ticket printer and its fallback, by their names under [printers] (opened at first use)."""
-    printers: dict[str, OpenedOnFirstUse] = {}
-    for role in roles:
-        printer_cfg = cfg.printer(getattr(cfg.devices, role))
-        if printer_cfg is not None and printer_cfg.name not in printers:
-            printers[printer_cfg.name] = OpenedOnFirstUse(printer_cfg, timeout_s=cfg.timeouts.device_s, device=role)
-    return printers
-
-
-def build_idcard_reader(cfg: Config) -> IdCardReaderPort | None:
-    """The ID-card reader of ``[devices] idcard_reader`` (any pyserial URL), not started; None when none
-    is configured. Opening the port happens on the reader's own thread, so a missing reader is a state
-    the window shows ("not available"), never a start-up failure."""
-    d = cfg.devices
-    if not d.idcard_reader:
-        return None
-    from devices.idcard import open_reader
-
-    return open_reader(d.idcard_reader, baudrate=d.idcard_baudrate,
-                       photo_decoder=d.idcard_photo_decoder or None)
-
-
-def build_scanner(cfg: Config):
-    """The serial scanner of ``[devices] scanner`` (any pyserial URL), not started; None when none is
-    configured (keyboard-wedge scanners need no setting). A missing scanner is a state, never a failure."""
-    if not cfg.devices.scanner:
-        return None
-    from devices.scanner import SerialScanner
-
-    return SerialScanner(cfg.devices.scanner)
-
-
-def build_frame_decoder_factory(cfg: Config):
-    """``factory(on_codes, on_error) -> FrameDecoder`` for codes in camera frames (``[devices] decoder``
-    back end), or None when the terminal has no camera."""
-    if not cfg.devices.camera:
-        return None
-    backend = cfg.devices.decoder
-
-    def factory(on_codes, on_error):
-        from devices.scanner.cascade import CodeDecoder
-        from devices.scanner.frame_decoder import FrameDecoder
-
-        return FrameDecoder(CodeDecoder(backend=backend, budget_ms=150.0, track=True), on_codes=on_codes,
-                            on_error=on_error)
-
-    return factory
-
-
-class AppointmentsOnFirstUse:
-    """``AppointmentPlatform`` over the terminal's platform client, made at the first call (the client
-    itself is created at its first use: ``ConnectedOnFirstUse``)."""
-
-    def __init__(self, platform) -> None:
-        self._platform = platform
-        self._client = None
-        self._lock = threading.Lock()
-
-    def _appointments(self):
-        with self._lock:
-            if self._client is None:
-                from platform_client.appointments import AppointmentsClient
-
-                client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
-                self._client = AppointmentsClient(client)
-            return self._client
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._appointments(), name)
-
-
-def build_camera(cfg: Config, *, timeout_s: float = 5.0):
-    """The document camera of ``[devices] camera``, started (bounded by ``timeout_s``); None when none is
-    configured or it does not open (the clerk then scans e-licences or checks originals; logged)."""
-    if not cfg.devices.camera:
-        return None
-    from devices.camera import open_camera
-    from kiosk.simulated import enable_simulated_camera
-
-    enable_simulated_camera(cfg.devices.camera)
-    camera = open_camera(cfg.devices.camera)
-    try:
-        camera.start(timeout_s=timeout_s)
-    except DeviceError as exc:
-        log.warning("document camera %s not available: %s", cfg.devices.camera, exc)
-        return None
-    return camera
 
 
 def build_application(terminal: Terminal) -> None:
