@@ -12,19 +12,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from core.domain import CardType, Identity, mask_id_number, mask_name
+from core.domain import Identity, mask_id_number, mask_name
 
 KEYS = ("card_type", "name", "english_name", "sex", "ethnicity", "birth_date", "address", "id_number",
         "authority", "valid_from", "valid_to", "pass_number", "issue_count", "nationality", "photo_available")
 
-# The keys each card type has (docs/idcard.md, Text block); the others are null.
-_COMMON = {"card_type", "sex", "birth_date", "id_number", "valid_from", "valid_to", "photo_available"}
-TYPE_KEYS: dict[CardType, set[str]] = {
-    CardType.RESIDENT: _COMMON | {"name", "ethnicity", "address", "authority"},
-    CardType.HK_MO_TW_PERMIT: _COMMON | {"name", "address", "authority", "pass_number", "issue_count"},
-    CardType.FOREIGN_PERMANENT_2017: _COMMON | {"name", "english_name", "nationality", "authority"},
-    CardType.FOREIGN_PERMANENT_2023: _COMMON | {"name", "english_name", "nationality", "issue_count"},
-}
 MASKED_HEAD = 14  # a read answer's text starts at frame offset 14 (docs/idcard.md, Read answer)
 SHORT_PAYLOAD = 16  # answers with no more data than this carry no personal data (status, select, SAM id)
 
@@ -35,7 +27,8 @@ def mask_address(address: str) -> str:
 
 
 def identity_record(identity: Identity, *, unmasked: bool = False) -> dict[str, Any]:
-    """The JSON record of a card: every key of ``KEYS``; null for keys its type does not have."""
+    """The JSON record of a card: every key of ``KEYS``; null for keys its type does not have (the reader
+    leaves them empty: devices/idcard/text.py ``LAYOUTS`` says which fields each card type carries)."""
 
     def day(value: date | None) -> str | None:
         return value.isoformat() if value else None
@@ -58,8 +51,7 @@ def identity_record(identity: Identity, *, unmasked: bool = False) -> dict[str, 
         "nationality": identity.nationality,
         "photo_available": identity.photo_available,
     }
-    keys = TYPE_KEYS[identity.card_type]
-    return {k: (values[k] if k in keys and values[k] not in ("", None) else None) for k in KEYS}
+    return {k: (values[k] if values[k] not in ("", None) else None) for k in KEYS}
 
 
 def format_raw(direction: str, data: bytes, *, unmasked: bool) -> str:

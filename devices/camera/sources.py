@@ -111,7 +111,23 @@ class FrameSource:
         pass
 
 
-class UvcSource(FrameSource):
+class _CaptureSource(FrameSource):
+    """A source read through an OpenCV ``VideoCapture`` (a camera or a video file): frames come as BGR and
+    leave as RGB; closing releases the capture."""
+
+    _cap = None
+
+    def _frame(self) -> np.ndarray | None:
+        ok, frame = self._cap.read()
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if ok and frame is not None else None
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class UvcSource(_CaptureSource):
     def __init__(self, spec: SourceSpec, *, capture_factory=uvc.open_capture) -> None:
         self.spec = spec
         self._factory = capture_factory
@@ -129,17 +145,7 @@ class UvcSource(FrameSource):
         return CameraInfo(self.spec.text, "uvc", tuple(offered), negotiated, backend="opencv")
 
     def read(self) -> np.ndarray | None:
-        if self._cap is None:
-            return None
-        ok, frame = self._cap.read()
-        if not ok or frame is None:
-            return None
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+        return None if self._cap is None else self._frame()
 
 
 class FolderSource(FrameSource):
@@ -183,7 +189,7 @@ class FolderSource(FrameSource):
             return None
 
 
-class VideoSource(FrameSource):
+class VideoSource(_CaptureSource):
     def __init__(self, spec: SourceSpec) -> None:
         self.spec = spec
         self._cap: cv2.VideoCapture | None = None
@@ -208,18 +214,11 @@ class VideoSource(FrameSource):
         if self._cap is None:
             return None
         self._due = pace(self._due, 1.0 / self.fps)
-        ok, frame = self._cap.read()
-        if not ok:  # the end: loop
+        frame = self._frame()
+        if frame is None:  # the end: loop
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, frame = self._cap.read()
-        if not ok or frame is None:
-            return None
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-
-    def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+            frame = self._frame()
+        return frame
 
 
 def open_source(spec: str | SourceSpec) -> FrameSource:

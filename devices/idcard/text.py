@@ -1,7 +1,8 @@
 """The card's 256-byte text block → ``core.domain.Identity``. Pure: bytes in, values out.
 
-Layouts, offsets and codes are those of docs/idcard.md (section 1, *Text block*, cited as *ref*). The block is UCS-2 little-endian
-padded with spaces; the character at byte offset 248 says which of four layouts it is.
+Layouts, offsets and codes are those of docs/idcard.md (section 1, *Text block*, cited as *ref*). The
+block is UCS-2 little-endian padded with spaces; the character at byte offset 248 says which of four
+layouts it is. ``LAYOUTS`` is the one table of which fields each card type carries, and where.
 
 Errors: any block that cannot be one of the four layouts raises ``TextBlockError`` (a
 ``DeviceProtocolError``). Its message names the field and offset, never the value: the block is
@@ -17,8 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from devices.idcard.protocol import TEXT_SIZE, FrameError
 from core.domain import CardType, Identity, Sex
@@ -190,86 +192,77 @@ def parse_text(block: bytes, photo: bytes | None = None) -> Identity:
     return _PARSERS[kind](_Block(block), photo)
 
 
-def _resident(b: _Block, photo: bytes | None) -> Identity:
-    # ref, Text block, column "resident".
-    return Identity(
-        card_type=CardType.RESIDENT,
-        name=b.value("name", 0, 30, _name),
-        sex=b.value("sex", 30, 2, _sex),
-        ethnicity=b.value("ethnicity", 32, 4, _ethnicity),
-        birth_date=b.value("birth date", 36, 16, parse_date),
-        address=b.value("address", 52, 70, _optional_name),
-        id_number=b.id_number("ID number", 122, 36),
-        authority=b.value("issuing authority", 158, 30, _optional_name),
-        valid_from=b.value("valid from", 188, 16, parse_date),
-        valid_to=b.value("valid to", 204, 16, parse_expiry),
-        photo=photo,
-    )
+@dataclass(frozen=True)
+class Field:
+    """One field of a layout: the ``Identity`` attribute, its name in errors (never its value), where it
+    is, and how it is read (``read`` None: an ID number, checked by its check digit). A ``soft`` field
+    has an uncertain layout: unreadable, it is left at ``default`` (never guessed)."""
+
+    attr: str
+    label: str
+    offset: int
+    size: int
+    read: Callable[[str], Any] | None = None
+    soft: bool = False
+    default: Any = None
+
+    def from_block(self, b: _Block) -> Any:
+        if self.read is None:
+            return b.id_number(self.label, self.offset, self.size)
+        if self.soft:
+            return b.soft(self.label, self.offset, self.size, self.read, self.default)
+        return b.value(self.label, self.offset, self.size, self.read)
 
 
-def _hk_mo_tw(b: _Block, photo: bytes | None) -> Identity:
-    # ref, Text block, column "J": as resident but reserved at 32, pass number and issue count at 220/238.
-    return Identity(
-        card_type=CardType.HK_MO_TW_PERMIT,
-        name=b.value("name", 0, 30, _name),
-        sex=b.value("sex", 30, 2, _sex),
-        birth_date=b.value("birth date", 36, 16, parse_date),
-        address=b.value("address", 52, 70, _optional_name),
-        id_number=b.id_number("ID number", 122, 36),
-        authority=b.value("issuing authority", 158, 30, _optional_name),
-        valid_from=b.value("valid from", 188, 16, parse_date),
-        valid_to=b.value("valid to", 204, 16, parse_expiry),
-        pass_number=b.value("pass number", 220, 18, _code),
-        issue_count=b.value("issue count", 238, 4, _count),
-        photo=photo,
-    )
-
-
-def _foreign_2017(b: _Block, photo: bytes | None) -> Identity:
+# ref, Text block, column "resident"; column "J" is the same without ethnicity (reserved at 32) and with
+# the pass number and issue count at 220/238.
+_MAINLAND = (
+    Field("name", "name", 0, 30, _name), Field("sex", "sex", 30, 2, _sex),
+    Field("birth_date", "birth date", 36, 16, parse_date), Field("address", "address", 52, 70, _optional_name),
+    Field("id_number", "ID number", 122, 36), Field("authority", "issuing authority", 158, 30, _optional_name),
+    Field("valid_from", "valid from", 188, 16, parse_date), Field("valid_to", "valid to", 204, 16, parse_expiry),
+)
+LAYOUTS: dict[CardType, tuple[Field, ...]] = {
+    CardType.RESIDENT: (*_MAINLAND[:2], Field("ethnicity", "ethnicity", 32, 4, _ethnicity), *_MAINLAND[2:]),
+    CardType.HK_MO_TW_PERMIT: (*_MAINLAND, Field("pass_number", "pass number", 220, 18, _code),
+                               Field("issue_count", "issue count", 238, 4, _count)),
     # ref, Text block, column "I (2017)": the permit number has no MOD 11-2 check digit (15 characters).
-    return Identity(
-        card_type=CardType.FOREIGN_PERMANENT_2017,
-        english_name=b.value("English name", 0, 120, _name),
-        sex=b.value("sex", 120, 2, _sex),
-        id_number=b.value("permit number", 122, 30, _code),
-        nationality=b.value("nationality", 152, 6, _code),
-        name=b.value("Chinese name", 158, 30, _optional_name),
-        valid_from=b.value("valid from", 188, 16, parse_date),
-        valid_to=b.value("valid to", 204, 16, parse_expiry),
-        birth_date=b.value("birth date", 220, 16, parse_date),
-        authority=b.value("authority code", 240, 8, _code),
-        photo=photo,
-    )
+    CardType.FOREIGN_PERMANENT_2017: (
+        Field("english_name", "English name", 0, 120, _name), Field("sex", "sex", 120, 2, _sex),
+        Field("id_number", "permit number", 122, 30, _code), Field("nationality", "nationality", 152, 6, _code),
+        Field("name", "Chinese name", 158, 30, _optional_name), *_MAINLAND[6:],
+        Field("birth_date", "birth date", 220, 16, parse_date), Field("authority", "authority code", 240, 8, _code),
+    ),
+    # ref, Text block, "The 2023 foreigner card (Y)": the better-supported reading, so every field but the
+    # names, the ID number and valid-to is soft. An unreadable valid-to is an error, not "no expiry": None
+    # would claim the card never expires. The English name is read apart (split over two places).
+    CardType.FOREIGN_PERMANENT_2023: (
+        Field("name", "Chinese name", 0, 30, _optional_name),
+        Field("sex", "sex", 30, 2, _sex, soft=True, default=Sex.UNKNOWN),
+        Field("issue_count", "renewal count", 32, 4, _count, soft=True),
+        Field("birth_date", "birth date", 36, 16, parse_date, soft=True), _MAINLAND[4],
+        Field("valid_from", "valid from", 188, 16, parse_date, soft=True), _MAINLAND[7],
+        Field("nationality", "nationality", 242, 6, _code, soft=True, default=""),
+    ),
+}
+
+
+def _identity(kind: CardType, b: _Block, photo: bytes | None, **extra: Any) -> Identity:
+    fields = {f.attr: f.from_block(b) for f in LAYOUTS[kind]}
+    return Identity(card_type=kind, photo=photo, **fields, **extra)
 
 
 def _foreign_2023(b: _Block, photo: bytes | None) -> Identity:
-    # ref, Text block, "The 2023 foreigner card (Y)": the better-supported reading; the English name is
-    # split over 52/70 and 220/22 (joined before stripping, so a space at the split survives).
-    # An unreadable valid-to is an error, not "no expiry": None would claim the card never expires.
+    # The English name is split over 52/70 and 220/22 (joined before stripping, so a space at the split
+    # survives); the raw block is kept for support (memory only).
     english = b.unpadded("English name", 52, 70) + b.unpadded("English name (continued)", 220, 22)
     try:
         english = _name(english.rstrip(" \x00"))
     except ValueError:
         raise TextBlockError("English name at 52 and 220 is not valid") from None
-    return Identity(
-        card_type=CardType.FOREIGN_PERMANENT_2023,
-        name=b.value("Chinese name", 0, 30, _optional_name),
-        english_name=english,
-        sex=b.soft("sex", 30, 2, _sex, Sex.UNKNOWN),
-        issue_count=b.soft("renewal count", 32, 4, _count, None),
-        birth_date=b.soft("birth date", 36, 16, parse_date, None),
-        id_number=b.id_number("ID number", 122, 36),
-        valid_from=b.soft("valid from", 188, 16, parse_date, None),
-        valid_to=b.value("valid to", 204, 16, parse_expiry),
-        nationality=b.soft("nationality", 242, 6, _code, ""),
-        photo=photo,
-        raw_text=bytes(b.block),
-    )
+    return _identity(CardType.FOREIGN_PERMANENT_2023, b, photo, english_name=english, raw_text=bytes(b.block))
 
 
 _PARSERS: dict[CardType, Callable[[_Block, bytes | None], Identity]] = {
-    CardType.RESIDENT: _resident,
-    CardType.HK_MO_TW_PERMIT: _hk_mo_tw,
-    CardType.FOREIGN_PERMANENT_2017: _foreign_2017,
-    CardType.FOREIGN_PERMANENT_2023: _foreign_2023,
-}
+    kind: (lambda b, photo, kind=kind: _identity(kind, b, photo)) for kind in LAYOUTS
+} | {CardType.FOREIGN_PERMANENT_2023: _foreign_2023}
