@@ -137,41 +137,20 @@ class Terminal:
     def close(self) -> None:
         if self._sync_builder is not None:
             self._sync_builder.join(10.0)  # opening a store is bounded (SQLite busy timeout)
-        if self.diagnostics is not None:
-            try:
-                self.diagnostics.close()
-            except Exception:  # closing must go on for the others
-                log.exception("closing the diagnostics")
-        if self.sync is not None:
-            try:
-                self.sync.close()  # stops the engine (bounded), then the client and the store
-            except Exception:  # closing must go on for the others
-                log.exception("stopping the sync engine")
-        if self.camera is not None:
-            try:
-                self.camera.stop()  # joins its threads (bounded)
-            except Exception:  # closing must go on for the others
-                log.exception("stopping the document camera")
-        if self.idcard is not None:
-            try:
-                self.idcard.stop()  # joins its owner thread (bounded)
-            except Exception:  # closing must go on for the others
-                log.exception("stopping the ID-card reader")
-        if self.scans is not None:
-            try:
-                self.scans.close()  # the wedge filter, the frame decoder's thread
-            except Exception:  # closing must go on for the others
-                log.exception("closing the scan source")
-        if self.scanner is not None:
-            try:
-                self.scanner.stop()  # joins its owner thread (bounded)
-            except Exception:  # closing must go on for the others
-                log.exception("stopping the code scanner")
-        for printer in self.printers.values():
-            try:
-                printer.close()
-            except Exception:  # closing must go on for the others
-                log.exception("closing printer %s", getattr(printer, "name", "?"))
+        # Every part is stopped even when one before it fails; each stop is bounded.
+        steps = [(self.diagnostics, "close", "closing the diagnostics"),
+                 (self.sync, "close", "stopping the sync engine"),  # the engine, then the client and the store
+                 (self.camera, "stop", "stopping the document camera"),  # joins its threads
+                 (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
+                 (self.scans, "close", "closing the scan source"),  # the wedge filter, the frame decoder's thread
+                 (self.scanner, "stop", "stopping the code scanner"),  # joins its owner thread
+                 *((p, "close", f"closing printer {getattr(p, 'name', '?')}") for p in self.printers.values())]
+        for part, stop, what in steps:
+            if part is not None:
+                try:
+                    getattr(part, stop)()
+                except Exception:  # closing must go on for the others
+                    log.exception(what)
         close = getattr(self.platform, "close", None)
         if close is not None:
             close()

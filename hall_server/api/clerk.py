@@ -63,21 +63,20 @@ async def call_next(request: Request, terminal: Terminal = Depends(clerk),
     return MaybeTicketAnswer(ticket=TicketModel.model_validate(ticket, from_attributes=True) if ticket else None)
 
 
-@router.post("/call-number", response_model=TicketAnswer, responses=ERRORS, summary="Call a specific waiting number")
-async def call_number(body: NumberRequest, request: Request, terminal: Terminal = Depends(clerk),
-                      token: str | None = Session) -> TicketAnswer:
-    return _answer(await call(request, store(request).call_number, terminal_id=terminal.id, token=token,
-                              number=body.number))
+def _numbered(name: str, summary: str):
+    """``POST /<name>`` with a ``{"number": …}`` body, answered by the store's method of the same name."""
+    async def action(body: NumberRequest, request: Request, terminal: Terminal = Depends(clerk),
+                     token: str | None = Session) -> TicketAnswer:
+        return _answer(await call(request, getattr(store(request), name.replace("-", "_")), terminal_id=terminal.id,
+                                  token=token, number=body.number))
 
-
-@router.post("/call-back", response_model=TicketAnswer, responses=ERRORS, summary="Call a held ticket back")
-async def call_back(body: NumberRequest, request: Request, terminal: Terminal = Depends(clerk),
-                    token: str | None = Session) -> TicketAnswer:
-    return _answer(await call(request, store(request).call_back, terminal_id=terminal.id, token=token,
-                              number=body.number))
+    action.__name__ = name.replace("-", "_")
+    router.add_api_route(f"/{name}", action, methods=["POST"], response_model=TicketAnswer, responses=ERRORS,
+                         summary=summary)
 
 
 def _simple(name: str, summary: str):
+    """``POST /<name>`` without a body, answered by the store's method of the same name."""
     async def action(request: Request, terminal: Terminal = Depends(clerk),
                      token: str | None = Session) -> TicketAnswer:
         return _answer(await call(request, getattr(store(request), name.replace("-", "_")), terminal_id=terminal.id,
@@ -88,6 +87,8 @@ def _simple(name: str, summary: str):
                          summary=summary, dependencies=[Depends(no_body)])
 
 
+_numbered("call-number", "Call a specific waiting number")
+_numbered("call-back", "Call a held ticket back")
 _simple("recall", "Announce the current ticket again")
 _simple("no-show", "The current ticket did not come")
 _simple("hold", "Set the current ticket aside, to call back today")
