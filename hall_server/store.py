@@ -7,8 +7,8 @@ Connections and transactions
 - One connection per thread (``threading.local``), opened on first use, WAL journal, busy timeout 10 s.
 - Every change runs in ``with self._write() as con:``, which is ``BEGIN IMMEDIATE … COMMIT``: SQLite then
   lets exactly one writer in at a time, so reading the last number of a sequence and writing the next one
-  cannot interleave with another request (no duplicate and no skipped number; docs/hall-server.md, "How halls work": "duplicate
-  numbers under load are the most common bug").
+  cannot interleave with another request (no duplicate and no skipped number; docs/hall-server.md, "How halls work":
+  "duplicate numbers under load are the most common bug").
 - ``synchronous=FULL``: a committed ticket survives a power cut (docs/sync.md, "SQLite as the
   on-device store"), so a number is never handed out twice after a crash.
 

@@ -2,8 +2,8 @@
 
 No camera is attached to the test machine, so these run against ``SimulatedUvcCamera``: the
 ``VideoCapture`` surface of a V4L2 driver that offers YUYV at small sizes and MJPG up to 5 MP, and snaps an
-unsupported size to the nearest one of the current format (docs/camera.md, "Facts about document cameras": MJPG modes are
-only offered once the FOURCC is set).
+unsupported size to the nearest one of the current format (docs/camera.md, "Facts about document cameras":
+MJPG modes are only offered once the FOURCC is set).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Decoder back ends (devices/scanner/backends.py): both libraries give the payload's real text.
 
-docs/codes.md, "Decoding codes from camera frames": zbar guesses the text encoding and often turns UTF-8 Chinese into mojibake
-(reported repeatedly on pyzbar's tracker); decode bytes yourself (UTF-8 first, then GB18030) and test with Chinese.
+docs/codes.md, "Decoding codes from camera frames": zbar guesses the text encoding and often turns UTF-8
+Chinese into mojibake (reported repeatedly on pyzbar's tracker); decode bytes yourself (UTF-8 first, then
+GB18030) and test with Chinese.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_nothing_cites_an_issue_number():
 def test_the_patterns_catch_what_they_are_for():
     """The checks above pass only because nothing matches, so the patterns themselves are held here."""
     assert MD_REFERENCE.findall('see escpos.md "Status" and docs/printing.md') == ["escpos.md", "docs/printing.md"]
-    assert MD_REFERENCE.findall("(../shared/reference/sync-and-privacy.md)") == ["../shared/reference/sync-and-privacy.md"]
+    assert MD_REFERENCE.findall("(../shared/notes/sync.md)") == ["../shared/notes/sync.md"]
     assert not markdown_exists("escpos.md", ROOT / "devices" / "x.py")
     assert markdown_exists("docs/printing.md", ROOT / "devices" / "x.py")
     assert markdown_exists("README.md", ROOT / "kiosk" / "x.py")

@@ -352,7 +352,7 @@ class ClerkWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.stack, 1)
-        # The status area (docs/ui.md, "Status area"): online/offline, records waiting and the oldest's age, a progress bar
+        # The status area (docs/ui.md): online/offline, records waiting and the oldest's age, a progress bar
         # while a backlog drains. Fed by the engine's events, never by a store call on this thread.
         self.sync_status = None
         self._engine = None  # the sync engine once attached (its store holds the outbox)

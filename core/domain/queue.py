@@ -1,8 +1,8 @@
 """The queue: services citizens queue for, windows that serve them, tickets and call events.
 
-Words follow the hall's own (docs/hall-server.md, "How halls work"): a *service* is a queue with a ticket prefix, a *window* is
-a clerk's counter, a *ticket* is one citizen's place in a queue (A001…), a *call* is the announcement
-"请 A012 号到 3 号窗口办理".
+Words follow the hall's own (docs/hall-server.md, "How halls work"): a *service* is a queue with a ticket
+prefix, a *window* is a clerk's counter, a *ticket* is one citizen's place in a queue (A001…), a *call* is
+the announcement "请 A012 号到 3 号窗口办理".
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
 - ``ZbarBackend``: pyzbar over the system libzbar0 (the Windows wheel bundles a 2012 zbar).
 
 Text: both libraries *guess* the character set of a QR code's byte segment when it carries no ECI, and
-zbar often guesses wrong for UTF-8 Chinese (docs/codes.md, "Decoding codes from camera frames"; it does not expose zbar's binary
-mode). So we decode the bytes ourselves: UTF-8 first, then GB18030 (``framing.decode_payload``).
+zbar often guesses wrong for UTF-8 Chinese (docs/codes.md, "Decoding codes from camera frames"; pyzbar does
+not expose zbar's binary mode). So we decode the bytes ourselves: UTF-8 first, then GB18030
+(``framing.decode_payload``).
 
 - zxing-cpp gives the raw bytes (``Barcode.bytes``); when the symbol declares an ECI (symbology identifier
   ``]Q2``, ``]d4``…) its ``text`` already follows the declared character set and is kept.
