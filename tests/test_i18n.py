@@ -26,10 +26,10 @@ from core.i18n import (LANGUAGES, STRICT_ENV, MissingMessage, Translator, catalo
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("core", "devices", "offline_cache", "platform_client", "ui", "kiosk", "hall_server", "simulators")
-# Helpers whose argument at this position is a message key (Translator, tr, ui/texts.py's Texts and its
-# bind, the windows' tr_ and t, error constructors' key=).
-KEY_HELPERS = {"t": 0, "_t": 0, "tr": 0, "_tr": 0, "tr_": 0, "translate": 0, "texts": 0, "Translator": None,
-               "bind": 1, "has": 0}
+# Helpers whose argument at this position is a message key: the Translator and tr, ui/texts.py's Texts and
+# its bind(widget, key), the windows' tr_ and t, the technician panels' button makers.
+KEY_HELPERS = {"t": 0, "_t": 0, "tr": 0, "_tr": 0, "tr_": 0, "translate": 0, "texts": 0, "bind": 1, "has": 0,
+               "add_button": 0, "_button": 0}
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 PREFIX_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.$")
 # Literals of a key's shape that name a configuration setting, not a message (ConfigError(setting=…)).
@@ -73,31 +73,55 @@ def _prefix_of(node: ast.AST) -> str | None:
     return head if isinstance(head, str) and PREFIX_SHAPE.match(head) else None
 
 
-def scan() -> dict[str, set[tuple[str, str]]]:
-    """What the product code names: ``keys`` (literals), ``built`` (prefixes of keys built at run time) and
-    ``odd`` (a helper given a literal that is not a message key)."""
-    found: dict[str, set[tuple[str, str]]] = {"keys": set(), "built": set(), "odd": set()}
+def scan_source(text: str, where: str, found: dict[str, set[tuple[str, str]]] | None = None
+                ) -> dict[str, set[tuple[str, str]]]:
+    """What one module names: ``keys`` (literals of a key's shape), ``built`` (prefixes of keys built at run
+    time) and ``odd`` (a helper given a literal that is not a message key)."""
+    found = found if found is not None else {"keys": set(), "built": set(), "odd": set()}
     spaces = namespaces()
-    for path in product_files():
-        where = str(path.relative_to(ROOT))
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=where)
-        settings = _setting_names(tree)
-        for node in ast.walk(tree):
-            if id(node) in settings:
-                continue
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY_SHAPE.match(node.value):
-                if node.value.split(".")[0] in spaces:
-                    found["keys"].add((node.value, f"{where}:{node.lineno}"))
-            prefix = _prefix_of(node)
-            if prefix and prefix.split(".")[0] in spaces:
-                found["built"].add((prefix, f"{where}:{node.lineno}"))
-            if isinstance(node, ast.Call) and KEY_HELPERS.get(_name(node.func)) is not None:
-                position = KEY_HELPERS[_name(node.func)]
-                arg = node.args[position] if len(node.args) > position else None
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and not (
-                        KEY_SHAPE.match(arg.value) and arg.value.split(".")[0] in spaces):
-                    found["odd"].add((arg.value, f"{where}:{node.lineno}"))
+    tree = ast.parse(text, filename=where)
+    settings = _setting_names(tree)
+    for node in ast.walk(tree):
+        if id(node) in settings:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY_SHAPE.match(node.value):
+            if node.value.split(".")[0] in spaces:
+                found["keys"].add((node.value, f"{where}:{node.lineno}"))
+        prefix = _prefix_of(node)
+        if prefix and prefix.split(".")[0] in spaces:
+            found["built"].add((prefix, f"{where}:{node.lineno}"))
+        if isinstance(node, ast.Call) and _name(node.func) in KEY_HELPERS:
+            position = KEY_HELPERS[_name(node.func)]
+            arg = node.args[position] if len(node.args) > position else None
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and not (
+                    KEY_SHAPE.match(arg.value) and arg.value.split(".")[0] in spaces):
+                found["odd"].add((arg.value, f"{where}:{node.lineno}"))
     return found
+
+
+def scan() -> dict[str, set[tuple[str, str]]]:
+    """``scan_source`` over every module of the product."""
+    found: dict[str, set[tuple[str, str]]] = {"keys": set(), "built": set(), "odd": set()}
+    for path in product_files():
+        scan_source(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)), found)
+    return found
+
+
+def test_the_scan_sees_keys_through_every_helper():
+    """GIVEN keys given to bind, tr_, texts, a key built with an f-string or "+", text given to t, and a
+    configuration setting's name
+    THEN the keys and prefixes are found, the text is flagged, and the setting is not taken for a key."""
+    sample = (
+        'texts.bind(label, "ui.clerk.logout")\n'
+        'self.tr_(f"sync.state.{state}")\n'
+        'self.texts("printer.slip.scan")\n'
+        't("Please wait")\n'
+        'label = t("codes.kind." + kind)\n'
+        'raise _problem("sync.cipher", "unknown")\n')
+    found = scan_source(sample, "sample.py")
+    assert found["keys"] == {("ui.clerk.logout", "sample.py:1"), ("printer.slip.scan", "sample.py:3")}
+    assert found["built"] == {("sync.state.", "sample.py:2"), ("codes.kind.", "sample.py:5")}
+    assert found["odd"] == {("Please wait", "sample.py:4")}
 
 
 def import_product() -> None:
