@@ -20,9 +20,9 @@ from core import errors
 from core.i18n import LANGUAGES, Translator, catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE_DIRS = ("kiosk", "devices", "ui", "offline_cache")
-# Functions whose first argument is a message key.
-KEY_FUNCTIONS = {"tr", "_tr", "t", "_t", "translate", "Translator.__call__"}
+SOURCE_DIRS = ("kiosk", "devices", "ui", "offline_cache", "core/presenters")
+# Functions whose first argument is a message key (``Message.of``: core/presenters/messages.py).
+KEY_FUNCTIONS = {"tr", "_tr", "t", "_t", "translate", "Translator.__call__", "of"}
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
