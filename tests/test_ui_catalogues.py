@@ -1,4 +1,4 @@
-"""Every message key the windows and the queue services name exists in both catalogues, and the theme
+"""Every message key the windows, their presenters and the queue services name exists in both catalogues, and the theme
 keeps the elderly-friendly rules (text size, touch targets, contrast)."""
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ EXPANSIONS = {
 
 def named_keys() -> tuple[set[str], set[str]]:
     literal, prefixes = set(), set()
-    files = list((ROOT / "ui").rglob("*.py")) + list((ROOT / "core" / "services").glob("queue.py")) + [
-        ROOT / "core" / "services" / "announce.py", ROOT / "kiosk" / "app.py", ROOT / "kiosk" / "demo.py"]
+    files = list((ROOT / "ui").rglob("*.py")) + list((ROOT / "core" / "presenters").glob("*.py")) + [
+        ROOT / "core" / "services" / "queue.py", ROOT / "core" / "services" / "announce.py",
+        ROOT / "kiosk" / "app.py", ROOT / "kiosk" / "demo.py"]
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
