@@ -14,13 +14,14 @@ from datetime import date
 
 import pytest
 from presenter_support import Recorder, StepRunner
-from server_fixtures import fresh_hall  # noqa: F401
+from server_fixtures import MONDAY_10AM, fresh_hall  # noqa: F401
 
 from core.domain import CardType, Identity
 from core.domain.codes import CodeKind
 from core.errors import PlatformUnreachable
 from core.ports import PrinterStatus
 from core.presenters.citizen import CitizenPresenter
+from core.presenters.messages import Message
 from core.presenters.citizen_view import (
     Activity,
     BannerChanged,
@@ -430,3 +431,39 @@ def test_without_a_code_service_codes_do_nothing(kiosk):
     p = kiosk.ready()
     p.submit_code("YY202001010000010")
     assert p.page is Page.HOME and kiosk.runner.pending == []
+
+
+# --- offline ---------------------------------------------------------------------------------------------
+
+
+def test_offline_with_a_leased_block_the_line_says_how_old_the_hall_is_and_a_number_is_still_taken(
+        fresh_hall, printers, tmp_path):  # noqa: F811
+    """GIVEN a kiosk with a leased block of numbers for A WHEN the platform goes away THEN the platform
+    line only says how old the service information is (numbers still work), and a confirmed number comes
+    from the block and prints."""
+    from offline_cache import Store
+    from offline_cache.tickets import OfflineTickets
+    from platform_client.sync import SyncClient
+
+    store = Store(tmp_path / "kiosk", margin_bytes=0)
+    tickets = OfflineTickets(store, terminal_id="kiosk-1", block_size=5, low_water=2)
+    with SyncClient(fresh_hall.url, "kiosk-1", fresh_hall.secret("kiosk-1")) as sync:
+        assert tickets.refill(sync, ["A"], MONDAY_10AM.date()) == 1
+    kiosk = Kiosk(fresh_hall, printers)
+    kiosk.service.offline_tickets = tickets
+    try:
+        p = kiosk.ready()
+        fresh_hall.server.stop()
+        fresh_hall.clock.advance(minutes=3)
+        p.refresh_hall(force=True)
+        kiosk.runner.settle()
+        assert p.banner.key == "technician.status.hall_age"
+        assert p.banner.param("age") == Message.of("sync.age.minutes", n=3)
+        p.open_services()
+        kiosk.runner.settle()
+        p.choose("A")
+        p.confirm()
+        kiosk.runner.settle()
+        assert p.page is Page.RESULT and p.issued.offline and p.issued.print_state is PrintState.PRINTED
+    finally:
+        store.close()
