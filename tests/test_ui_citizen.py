@@ -166,6 +166,21 @@ def test_with_no_printer_able_to_print_the_person_is_told_first_and_may_go_on_wi
     assert all(p.jobs == [] for p in printers)
 
 
+def test_try_again_on_the_problem_page_reaches_the_kiosk_and_takes_the_number(qtbot, kiosk, printers):
+    """GIVEN no printer able to print on confirm WHEN the paper is back and the person touches "try again"
+    THEN the same press goes through: the number shows and its slip prints."""
+    for printer in printers:
+        printer.set_status(PrinterStatus.PAPER_OUT)
+    take_number(qtbot, kiosk, "F")
+    qtbot.waitUntil(lambda: kiosk.page == "problem", timeout=WAIT_MS)
+    request = kiosk.request
+    printers[0].set_status(PrinterStatus.READY)
+    touch(qtbot, kiosk.problem.retry_button)
+    qtbot.waitUntil(lambda: kiosk.page == "result" and kiosk.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    assert kiosk.issued.request_id == request.request_id and kiosk.result.number.text() == "F001"
+
+
 def test_every_touch_target_on_every_citizen_page_is_at_least_60_px(qtbot, kiosk):
     from PySide6.QtWidgets import QPushButton
 

@@ -83,7 +83,7 @@ class CitizenWindow(QWidget):
                                           call_timeout_s=call_timeout_s)
         self._unsubscribe = self.presenter.events.subscribe(self._on_view_event)
         self.bridge = EventBridge(service.events, self)
-        self.bridge.event.connect(self.presenter.service_event)
+        self.bridge.event.connect(self._on_service_event)
         self._closed = False
         self._ready_sent = False
         # The ID-card reader: its callbacks arrive here as queued signals (ui/idcard.py).
@@ -286,6 +286,11 @@ class CitizenWindow(QWidget):
     def submit_code(self, payload: str) -> None:
         """A scanned or typed code (the presenter classifies it; core/presenters/citizen.py)."""
         self.presenter.submit_code(payload)
+
+    def _on_service_event(self, event) -> None:
+        """A queue service event, queued over to the GUI thread by the bridge (a slot of this window, so
+        Qt delivers it on the window's thread), for the presenter."""
+        self.presenter.service_event(event)
 
     def _on_scan(self, payload: str) -> None:
         """A code from any scanner (GUI thread); the presenter takes it only where a code makes sense."""
