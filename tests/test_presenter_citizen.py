@@ -57,7 +57,8 @@ class Kiosk:
         self.service = KioskQueueService(self.client, printers[0], fallback_printer=printers[1], clock=hall.clock)
         self.codes = CodeService(AppointmentsClient(self.client)) if codes else None
         self.runner = StepRunner()
-        self.presenter = CitizenPresenter(self.service, self.runner, codes=self.codes)
+        self.presenter = CitizenPresenter(self.service, self.runner.run, cancel=self.runner.cancel,
+                                          codes=self.codes)
         self.seen = Recorder(self.presenter.events)
         # The window hands the service's events over on its GUI thread; here everything is one thread.
         self.service.events.subscribe(self.presenter.service_event)

@@ -79,8 +79,8 @@ class CitizenWindow(QWidget):
         self.texts = Texts(language, self)
         # One thread: the platform client is not shared between threads, and calls run in order.
         self.worker = Worker(self, name="kiosk", max_workers=1)
-        self.presenter = CitizenPresenter(service, self.worker, codes=codes, language=language,
-                                          call_timeout_s=call_timeout_s)
+        self.presenter = CitizenPresenter(service, self.worker.run, cancel=self.worker.cancel, codes=codes,
+                                          language=language, call_timeout_s=call_timeout_s)
         self._unsubscribe = self.presenter.events.subscribe(self._on_view_event)
         self.bridge = EventBridge(service.events, self)
         self.bridge.event.connect(self._on_service_event)

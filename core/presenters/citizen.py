@@ -4,8 +4,8 @@
 screen, the chosen service, the language) and decides what each of the person's intents does; the window
 (ui/citizen.py) builds the widgets, forwards touches, cards, scans and timers here, and draws what the
 presenter publishes on ``events`` (core/presenters/citizen_view.py). Every call that may block goes
-through ``runner`` (the window's ``Worker``: off the GUI thread, with a time limit), so the presenter itself
-never blocks.
+through ``run`` (the window's ``Worker.run``: off the GUI thread, with a time limit, the answer handed back
+on the GUI thread), so the presenter itself never blocks.
 
 The rules (docs/ui.md "The citizen kiosk"):
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -78,14 +79,15 @@ PLATFORM_DOWN = Message.of("ui.citizen.platform_down")
 
 
 class CitizenPresenter:
-    """One kiosk's session. Drive it from one thread (the window's GUI thread); ``runner`` hands results
-    back on that thread."""
+    """One kiosk's session. Drive it from one thread (the window's GUI thread); ``run`` hands results back
+    on that thread, ``cancel(task)`` forgets a call's answer (the task id ``run`` returned)."""
 
-    def __init__(self, service: KioskQueueService, runner: Runner, *, codes=None, language: str = "zh_CN",
-                 call_timeout_s: float = 8.0) -> None:
+    def __init__(self, service: KioskQueueService, run: Runner, *, cancel: Callable[[int], None] | None = None,
+                 codes=None, language: str = "zh_CN", call_timeout_s: float = 8.0) -> None:
         """``codes``: a ``CodeService`` (None: the kiosk takes no codes)."""
         self.service = service
-        self.runner = runner
+        self._run = run
+        self._cancel = cancel
         self.codes = codes
         self.call_timeout_s = call_timeout_s
         self.events = EventHub()
@@ -139,7 +141,7 @@ class CitizenPresenter:
             return
         if self.hall_view is None and self.page is Page.SERVICES:
             self._emit(ServicesLoading())
-        self.runner.run(self.service.hall, max_age_s=0.0 if force else None, on_done=self.hall_loaded,
+        self._run(self.service.hall, max_age_s=0.0 if force else None, on_done=self.hall_loaded,
                         on_error=self.hall_failed, timeout_s=self.call_timeout_s)
 
     def hall_loaded(self, view: HallView) -> None:
@@ -224,7 +226,7 @@ class CitizenPresenter:
             self.go_home()
             return
         self._busy(Message.of("ui.busy.issuing"))
-        self._task = self.runner.run(self.service.issue, self.request, without_print=without_print,
+        self._task = self._run(self.service.issue, self.request, without_print=without_print,
                                      on_done=self.issued_ticket, on_error=self.issue_failed,
                                      timeout_s=self.call_timeout_s)
 
@@ -245,7 +247,7 @@ class CitizenPresenter:
         self._show(Page.PROBLEM)
 
     def _print(self, issued: IssuedTicket) -> None:
-        self._task = self.runner.run(self.service.print_slip, issued, language=self.language,
+        self._task = self._run(self.service.print_slip, issued, language=self.language,
                                      on_done=self.printed, on_error=self.print_failed,
                                      timeout_s=self.call_timeout_s * 2)
 
@@ -288,7 +290,7 @@ class CitizenPresenter:
 
     def submit_code(self, payload: str) -> None:
         """A scanned or typed code: classified here (pure, strict); only an appointment or a receipt is
-        sent to the platform, through the runner. The payload is never logged nor shown."""
+        sent to the platform, through ``run``. The payload is never logged nor shown."""
         if self._closed or self.codes is None:
             return
         self._emit(Activity())
@@ -305,7 +307,7 @@ class CitizenPresenter:
             self.go_home()  # a new code: the previous screen's session ends
         self.scan_mode = "checkin" if code.kind is CodeKind.APPOINTMENT else "track"
         self._busy(Message.of(f"ui_codes.busy.{self.scan_mode}"))
-        self._task = self.runner.run(self.service.resolve_code, self.codes, payload,
+        self._task = self._run(self.service.resolve_code, self.codes, payload,
                                      request_id=str(uuid.uuid4()), on_done=self.code_resolved,
                                      on_error=self.code_failed, timeout_s=self.call_timeout_s)
 
@@ -378,7 +380,8 @@ class CitizenPresenter:
     def go_home(self) -> None:
         """Ends the session: forgets the request, the ticket on screen, the service and the identity."""
         if self._task:
-            self.runner.cancel(self._task)
+            if self._cancel is not None:
+                self._cancel(self._task)
             self._task = 0
         self.request = None
         self.issued = None

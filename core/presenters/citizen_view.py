@@ -40,14 +40,13 @@ SESSION_PAGES = frozenset({Page.RESULT, Page.PROBLEM, Page.BUSY})
 
 
 class Runner(Protocol):
-    """Runs a blocking call off the caller's thread and hands its result back on it (``ui.worker.Worker``
-    in the window). ``timeout_s``: no answer by then means ``on_error(PlatformUnreachable)``."""
+    """Runs a blocking call off the caller's thread and hands its answer back on it (``ui.worker.Worker.run``
+    in the window): ``on_done(result)`` or ``on_error(exc)``; no answer within ``timeout_s`` is an
+    ``on_error(PlatformUnreachable)``. Returns a task id for cancelling (0 or None when it cannot)."""
 
-    def run(self, fn: Callable[..., Any], /, *args: Any, on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, timeout_s: float | None = None,
-            **kwargs: Any) -> int: ...
-
-    def cancel(self, task: int) -> None: ...
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, on_done: Callable[[Any], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None, timeout_s: float | None = None,
+                 **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
