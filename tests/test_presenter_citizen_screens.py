@@ -1,5 +1,5 @@
-"""What the kiosk's number page, case page and keypad say (core/presenters/citizen_screens.py): plain values
-from domain objects, no platform and no Qt."""
+"""What the kiosk's services page, number page, case page and keypad say (core/presenters/citizen_screens.py):
+plain values from domain objects, no platform and no Qt."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from core.domain import Ticket, TicketState
+from core.domain import HallInfo, Service, Ticket, TicketState
 from core.domain.appointments import Case, CaseState
 from core.i18n import Translator
-from core.presenters.citizen_screens import TYPED_DIGITS, TypedCode, case_screen, masked_tracking, ticket_screen
-from core.services.queue import IssuedTicket, PrintState
+from core.presenters.messages import Message
+from core.presenters.citizen_screens import (
+    GROUP_THRESHOLD,
+    TYPED_DIGITS,
+    TypedCode,
+    case_screen,
+    masked_tracking,
+    services_screen,
+    ticket_screen,
+)
+from core.services.queue import IssuedTicket, PrintState, unavailable_reason
 
 TICKET = Ticket("A007", "A", "综合受理", "General acceptance", TicketState.WAITING,
                 datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), "T-7", people_ahead=3, estimated_wait_min=12)
@@ -20,8 +29,73 @@ CASE = Case("32010220261120000123", "320100-XK-0001", "企业开办一件事", "
             CaseState.READY_FOR_PICKUP, date(2026, 11, 20), date(2026, 11, 23), 1)
 
 
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def monotonic(self) -> float:
+        return 0.0
+
+
+CLOCK = FixedClock(datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc))  # 14:00 in Shanghai
+
+
+def hall(services) -> HallInfo:
+    return HallInfo("h", "示例大厅", "Example hall", "Asia/Shanghai", tuple(services), ())
+
+
 def issued(print_state=PrintState.PRINTED, offline=False, **ticket) -> IssuedTicket:
     return IssuedTicket(replace(TICKET, **ticket), "req-1", print_state, offline=offline)
+
+
+# --- the services page -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("service,expected", [
+    (Service("A", "综合受理", "General", available=True), None),
+    (Service("B", "不动产登记", "Real estate", daily_cap=10, available=False), "queue.service.capped"),
+    (Service("C", "社保", "Social", issuing_hours=(("09:00", "12:00"),), available=False),
+     "queue.service.outside_hours"),
+    (Service("D", "公积金", "Fund", issuing_hours=(("13:00", "17:00"),), daily_cap=5, available=False),
+     "queue.service.capped"),  # inside its hours, so the cap is why
+    (Service("E", "税务", "Tax", available=False), "queue.service.unavailable"),
+])
+def test_why_a_service_cannot_issue(service, expected):
+    reason = unavailable_reason(service, hall([service]), CLOCK)
+    assert (reason[0] if reason else None) == expected
+
+
+def test_a_service_that_cannot_issue_is_disabled_and_says_why_and_the_others_say_how_many_wait():
+    (group,) = services_screen(hall([
+        Service("A", "综合受理", "General acceptance", department="中心", waiting=3),
+        Service("C", "社保医保", "Social insurance", department="社保", issuing_hours=(("09:00", "12:00"),),
+                available=False),
+    ]), CLOCK, "zh_CN")
+    a, c = group.choices
+    assert group.department is None
+    assert (a.name, a.enabled, a.detail, a.department) == ("综合受理", True, Message.of("ui.services.waiting", n=3),
+                                                          "中心")
+    assert (c.enabled, c.detail, c.department) == (False, Message.of("queue.service.outside_hours",
+                                                                    hours="09:00–12:00"), "")
+
+
+def test_the_department_goes_before_the_count_only_in_chinese():
+    (group,) = services_screen(hall([Service("A", "综合受理", "General acceptance", department="中心")]),
+                               CLOCK, "en")
+    assert group.choices[0].department == "" and group.choices[0].name == "General acceptance"
+
+
+def test_many_services_are_grouped_under_their_departments_in_the_order_they_first_appear():
+    services = [Service(chr(ord("A") + i), f"业务{i}", f"Service {i}", department=f"部门{(i + 1) % 3}")
+                for i in range(GROUP_THRESHOLD + 3)]
+    groups = services_screen(hall(services), CLOCK, "zh_CN")
+    assert [g.department for g in groups] == ["部门1", "部门2", "部门0"]
+    assert sum(len(g.choices) for g in groups) == len(services)
+    assert all(c.department == "" for g in groups for c in g.choices)  # the heading says it
+    assert services_screen(hall(services[:GROUP_THRESHOLD]), CLOCK, "zh_CN")[0].department is None
 
 
 # --- the number page ---------------------------------------------------------------------------------

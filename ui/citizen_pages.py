@@ -13,14 +13,13 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 
 from core.domain import HallInfo, Identity, Service
 from core.ports import Clock
-from core.presenters.citizen_screens import ticket_screen
-from core.services.queue import IssuedTicket, unavailable_reason
+from core.presenters.citizen_screens import ServiceChoice, services_screen, ticket_screen
+from core.services.queue import IssuedTicket
 from ui.idcard import IdSlot
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
-GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 
 
 class HomePage(Page):
@@ -99,9 +98,9 @@ class ServicesPage(Page):
         self.status.setText(self.texts("ui.services.loading"))
         self.retry_button.hide()
 
-    def show_unreachable(self, message: str) -> None:
+    def show_unreachable(self, message: str, can_retry: bool = True) -> None:
         self.status.setText(message)
-        self.retry_button.setVisible(self.hall is None)
+        self.retry_button.setVisible(can_retry)
 
     def show_hall(self, hall: HallInfo | None) -> None:
         self.hall = hall
@@ -111,33 +110,23 @@ class ServicesPage(Page):
             return
         self.status.setText("")
         self.retry_button.hide()
-        services = list(hall.services)
-        grouped = len(services) > GROUP_THRESHOLD
         row = 0
-        departments = sorted({s.department for s in services}, key=[s.department for s in services].index)
-        for department in departments if grouped else [None]:
-            members = [s for s in services if department is None or s.department == department]
-            if grouped:
-                self.grid.addWidget(label(department, "subtitle"), row, 0, 1, 2)
+        for group in services_screen(hall, self.clock, self.texts.language):
+            if group.department is not None:
+                self.grid.addWidget(label(group.department, "subtitle"), row, 0, 1, 2)
                 row += 1
-            for index, service in enumerate(members):
-                self.grid.addWidget(self._service_button(hall, service, grouped), row + index // 2, index % 2)
-            row += (len(members) + 1) // 2
+            for index, choice in enumerate(group.choices):
+                self.grid.addWidget(self._service_button(choice), row + index // 2, index % 2)
+            row += (len(group.choices) + 1) // 2
 
-    def _service_button(self, hall: HallInfo, service: Service, grouped: bool) -> QPushButton:
-        t = self.texts
-        reason = unavailable_reason(service, hall, self.clock)
-        if reason is not None:
-            key, params = reason
-            detail = t(key, **params)
-        else:
-            detail = t("ui.services.waiting", n=service.waiting)
-            if not grouped and service.department and t.language == "zh_CN":
-                detail = f"{service.department} · {detail}"
-        widget = ServiceButton(service.display_name(t.language), detail, enabled=reason is None)
-        widget.setObjectName(f"service-{service.prefix}")
-        widget.clicked.connect(lambda _=False, p=service.prefix: self.chosen.emit(p))
-        self.buttons[service.prefix] = widget
+    def _service_button(self, choice: ServiceChoice) -> QPushButton:
+        detail = choice.detail.render(self.texts.tr)
+        if choice.department:
+            detail = f"{choice.department} · {detail}"
+        widget = ServiceButton(choice.name, detail, enabled=choice.enabled)
+        widget.setObjectName(f"service-{choice.prefix}")
+        widget.clicked.connect(lambda _=False, p=choice.prefix: self.chosen.emit(p))
+        self.buttons[choice.prefix] = widget
         return widget
 
 

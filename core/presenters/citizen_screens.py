@@ -1,6 +1,10 @@
-"""What the kiosk's number, case and keypad screens say, decided without Qt (the pages of ui/citizen_pages.py
-and ui/citizen_codes.py draw these values).
+"""What the kiosk's services, number, case and keypad screens say, decided without Qt (the pages of
+ui/citizen_pages.py and ui/citizen_codes.py draw these values).
 
+- ``services_screen``: one button per service with its name and, below it, how many wait (with the
+  department in front, in Chinese, when the services are not grouped) or why it cannot issue now (daily
+  cap reached, outside its issuing hours: ``unavailable_reason``), disabled then. More than
+  ``GROUP_THRESHOLD`` services are grouped under their departments, in the order they first appear.
 - ``ticket_screen``: the number page. A reprint of the person's waiting ticket says so; an appointment's
   ticket and an elderly priority ticket say why they are called first; a number issued offline promises
   no "next up" and no waiting time (the count ahead is the last one seen); the print state says whether
@@ -16,9 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.domain import HallInfo
 from core.domain.appointments import Case, CaseState
+from core.ports import Clock
 from core.presenters.messages import Message
-from core.services.queue import IssuedTicket, PrintState
+from core.services.queue import IssuedTicket, PrintState, unavailable_reason
+
+GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 
 # What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
 TYPED_DIGITS = {"checkin": 15, "track": 20}
@@ -38,6 +46,47 @@ _NEXT = {
     CaseState.PICKED_UP: "ui_codes.track.next.picked_up",
     CaseState.REJECTED: "ui_codes.track.next.rejected",
 }
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    """One service button: ``detail`` under the name, after ``department`` and " · " when that is set."""
+
+    prefix: str
+    name: str
+    detail: Message
+    enabled: bool
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    department: str | None  # None: the services are not grouped
+    choices: tuple[ServiceChoice, ...]
+
+
+def services_screen(hall: HallInfo, clock: Clock, language: str) -> tuple[ServiceGroup, ...]:
+    services = list(hall.services)
+    grouped = len(services) > GROUP_THRESHOLD
+    departments = list(dict.fromkeys(s.department for s in services)) if grouped else [None]
+    groups = []
+    for department in departments:
+        choices = []
+        for service in services:
+            if department is not None and service.department != department:
+                continue
+            reason = unavailable_reason(service, hall, clock)
+            if reason is not None:
+                key, params = reason
+                choices.append(ServiceChoice(service.prefix, service.display_name(language),
+                                             Message.of(key, **params), enabled=False))
+                continue
+            shown = service.department if not grouped and language == "zh_CN" else ""
+            choices.append(ServiceChoice(service.prefix, service.display_name(language),
+                                         Message.of("ui.services.waiting", n=service.waiting), enabled=True,
+                                         department=shown))
+        groups.append(ServiceGroup(department, tuple(choices)))
+    return tuple(groups)
 
 
 @dataclass(frozen=True)
