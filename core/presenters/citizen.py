@@ -7,7 +7,7 @@ presenter publishes on ``events`` (core/presenters/citizen_view.py). Every call 
 through ``run`` (the window's ``Worker.run``: off the GUI thread, with a time limit, the answer handed back
 on the GUI thread), so the presenter itself never blocks.
 
-The rules (docs/ui.md "The citizen kiosk"):
+The rules (docs/ui.md "The windows", Citizen kiosk; "Presenters" for the pattern):
 
 - Taking a number: one press of "take" is one request id; "try again" resends that same request (never a
   second number). No printer able to print: told before a number is taken, with the choice to go on
@@ -142,7 +142,7 @@ class CitizenPresenter:
         if self.hall_view is None and self.page is Page.SERVICES:
             self._emit(ServicesLoading())
         self._run(self.service.hall, max_age_s=0.0 if force else None, on_done=self.hall_loaded,
-                        on_error=self.hall_failed, timeout_s=self.call_timeout_s)
+                  on_error=self.hall_failed, timeout_s=self.call_timeout_s)
 
     def hall_loaded(self, view: HallView) -> None:
         self.hall_view = view
@@ -227,8 +227,8 @@ class CitizenPresenter:
             return
         self._busy(Message.of("ui.busy.issuing"))
         self._task = self._run(self.service.issue, self.request, without_print=without_print,
-                                     on_done=self.issued_ticket, on_error=self.issue_failed,
-                                     timeout_s=self.call_timeout_s)
+                               on_done=self.issued_ticket, on_error=self.issue_failed,
+                               timeout_s=self.call_timeout_s)
 
     def _busy(self, message: Message) -> None:
         self.busy_message = message
@@ -248,8 +248,8 @@ class CitizenPresenter:
 
     def _print(self, issued: IssuedTicket) -> None:
         self._task = self._run(self.service.print_slip, issued, language=self.language,
-                                     on_done=self.printed, on_error=self.print_failed,
-                                     timeout_s=self.call_timeout_s * 2)
+                               on_done=self.printed, on_error=self.print_failed,
+                               timeout_s=self.call_timeout_s * 2)
 
     def printed(self, issued: IssuedTicket) -> None:
         if self.issued is None or issued.ticket.number != self.issued.ticket.number:
@@ -308,8 +308,8 @@ class CitizenPresenter:
         self.scan_mode = "checkin" if code.kind is CodeKind.APPOINTMENT else "track"
         self._busy(Message.of(f"ui_codes.busy.{self.scan_mode}"))
         self._task = self._run(self.service.resolve_code, self.codes, payload,
-                                     request_id=str(uuid.uuid4()), on_done=self.code_resolved,
-                                     on_error=self.code_failed, timeout_s=self.call_timeout_s)
+                               request_id=str(uuid.uuid4()), on_done=self.code_resolved,
+                               on_error=self.code_failed, timeout_s=self.call_timeout_s)
 
     def _code_message(self, message: Message, role: str = "problem") -> None:
         if self.page is not Page.SCAN:
