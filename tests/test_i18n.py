@@ -29,7 +29,7 @@ PACKAGES = ("core", "devices", "offline_cache", "platform_client", "ui", "kiosk"
 # Helpers whose argument at this position is a message key: the Translator and tr, ui/texts.py's Texts and
 # its bind(widget, key), the windows' tr_ and t, the technician panels' button makers.
 KEY_HELPERS = {"t": 0, "_t": 0, "tr": 0, "_tr": 0, "tr_": 0, "translate": 0, "texts": 0, "bind": 1, "has": 0,
-               "add_button": 0, "_button": 0}
+               "add_button": 0, "_button": 0, "of": 0}
 KEY_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 PREFIX_SHAPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.$")
 # Literals of a key's shape that name a configuration setting, not a message (ConfigError(setting=…)).

@@ -1,15 +1,14 @@
-"""The service choice: services that cannot issue now are disabled and say why; many services are
-grouped under their departments. (Pages built from domain values; no server needed.)"""
+"""The service choice page draws what the presenter's services screen decides: a disabled button says why
+it cannot issue, grouped services sit under their department headings, and a language switch redraws.
+(Pages built from domain values; no server needed. The rules: tests/test_presenter_citizen_screens.py.)"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
-
 from core.domain import HallInfo, Service
-from core.services.queue import unavailable_reason
-from ui.citizen_pages import GROUP_THRESHOLD, ServicesPage
+from core.presenters.citizen_screens import GROUP_THRESHOLD
+from ui.citizen_pages import ServicesPage
 from ui.texts import Texts
 
 
@@ -32,20 +31,6 @@ def hall(services) -> HallInfo:
     return HallInfo("h", "示例大厅", "Example hall", "Asia/Shanghai", tuple(services), ())
 
 
-@pytest.mark.parametrize("service,expected", [
-    (Service("A", "综合受理", "General", available=True), None),
-    (Service("B", "不动产登记", "Real estate", daily_cap=10, available=False), "queue.service.capped"),
-    (Service("C", "社保", "Social", issuing_hours=(("09:00", "12:00"),), available=False),
-     "queue.service.outside_hours"),
-    (Service("D", "公积金", "Fund", issuing_hours=(("13:00", "17:00"),), daily_cap=5, available=False),
-     "queue.service.capped"),  # inside its hours, so the cap is why
-    (Service("E", "税务", "Tax", available=False), "queue.service.unavailable"),
-])
-def test_why_a_service_cannot_issue(service, expected):
-    reason = unavailable_reason(service, hall([service]), CLOCK)
-    assert (reason[0] if reason else None) == expected
-
-
 def test_unavailable_services_are_disabled_with_the_reason_on_the_button(qtbot):
     texts = Texts("zh_CN")
     page = ServicesPage(texts, CLOCK)
@@ -62,7 +47,7 @@ def test_unavailable_services_are_disabled_with_the_reason_on_the_button(qtbot):
     assert page.buttons["A"].text() == "General acceptance\n3 waiting"
 
 
-def test_many_services_are_grouped_under_their_departments(qtbot):
+def test_many_services_are_drawn_under_their_department_headings(qtbot):
     services = [Service(chr(ord("A") + i), f"业务{i}", f"Service {i}", department=f"部门{i % 3}")
                 for i in range(GROUP_THRESHOLD + 3)]
     page = ServicesPage(Texts("zh_CN"), CLOCK)

@@ -1,7 +1,8 @@
 """The kiosk's code pages: "please scan your code" (with an on-screen keypad) and the tracking page.
 
-ui/citizen.py stacks them beside the pages of ui/citizen_pages.py and decides what a code does
-(core/services/codes.py). Pages only show things and report touches.
+ui/citizen.py stacks them beside the pages of ui/citizen_pages.py; its presenter decides what a code does
+(core/presenters/citizen.py), and what the keypad and the case say (core/presenters/citizen_screens.py).
+Pages only show things and report touches.
 
 - ``ScanPage`` (``mode`` "checkin" or "track"): where the scanner is (and the camera, when the kiosk has
   one), a message line (e.g. "无法识别此码"), and a keypad to type the code instead: for check-in the
@@ -20,18 +21,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
-from core.domain.appointments import Case, CaseState
-from core.i18n import keys_for
+from core.domain.appointments import Case
+from core.presenters.citizen_screens import TypedCode, case_screen
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
-# What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
-TYPED_DIGITS = {"checkin": 15, "track": 20}
-# Keys built from the mode (here and in ui/citizen.py) and from a case's state.
-MODE_KEYS = [keys_for(p, TYPED_DIGITS) for p in ("ui_codes.scan.title.", "ui_codes.scan.where.", "ui_codes.busy.",
-                                                 "ui_codes.error.not_found.")]
-CASE_STATE_KEYS = keys_for("ui_codes.track.state.", CaseState)
 # Keypad keys: large enough for an elderly finger, small enough that the page fits 1280×800.
 KEY_STYLE = "font-size: 26pt; font-weight: bold; min-height: 64px;"
 
@@ -44,9 +39,8 @@ class ScanPage(Page):
     def __init__(self, texts: Texts, *, camera: bool = False) -> None:
         super().__init__()
         self.texts = texts
-        self.mode = "checkin"
+        self.typed = TypedCode("checkin")
         self.camera = camera
-        self.digits = ""
         self.title = label("", "title", align=CENTER)
         self.where = label("", "subtitle", align=CENTER)
         self.where.setObjectName("scan-where")
@@ -104,9 +98,16 @@ class ScanPage(Page):
         self.keys[digit] = key
         grid.addWidget(key, row, column)
 
+    @property
+    def mode(self) -> str:
+        return self.typed.mode
+
+    @property
+    def digits(self) -> str:
+        return self.typed.digits
+
     def open(self, mode: str) -> None:
-        self.mode = mode
-        self.digits = ""
+        self.typed.open(mode)
         self.message.clear_text()
         self._refresh()
 
@@ -114,20 +115,19 @@ class ScanPage(Page):
         self.message.show_text(text, role)
 
     def type_digit(self, digit: str) -> None:
-        if len(self.digits) < TYPED_DIGITS[self.mode]:
-            self.digits += digit
+        self.typed.type_digit(digit)
         self.message.clear_text()
         self._refresh()
 
     def erase(self) -> None:
-        self.digits = self.digits[:-1]
+        self.typed.erase()
         self._refresh()
 
     def submit_typed(self) -> None:
-        if len(self.digits) != TYPED_DIGITS[self.mode]:
-            self.show_message(self.texts("ui_codes.scan.incomplete", n=TYPED_DIGITS[self.mode]), "notice")
+        payload = self.typed.payload()
+        if payload is None:
+            self.show_message(self.typed.incomplete().render(self.texts.tr), "notice")
             return
-        payload = f"YY{self.digits}" if self.mode == "checkin" else f"HALL:R:{self.digits}"
         self.submitted.emit(payload)
 
     def _refresh(self) -> None:
@@ -137,26 +137,8 @@ class ScanPage(Page):
         if self.camera:
             where += "\n" + t("ui_codes.scan.camera")
         self.where.setText(where)
-        prefix = "YY " if self.mode == "checkin" else ""
-        slots = self.digits + "_" * (TYPED_DIGITS[self.mode] - len(self.digits))
-        # In groups of four (as printed on receipts), so the blanks left are easy to count.
-        self.field.setText(prefix + " ".join(slots[i:i + 4] for i in range(0, len(slots), 4)))
-        self.ok.setEnabled(bool(self.digits))
-
-
-_NEXT = {
-    CaseState.ACCEPTED: "ui_codes.track.next.accepted",
-    CaseState.IN_REVIEW: "ui_codes.track.next.in_review",
-    CaseState.APPROVED: "ui_codes.track.next.approved",
-    CaseState.READY_FOR_PICKUP: "ui_codes.track.next.ready_for_pickup",
-    CaseState.PICKED_UP: "ui_codes.track.next.picked_up",
-    CaseState.REJECTED: "ui_codes.track.next.rejected",
-}
-
-
-def masked_tracking(tracking: str) -> str:
-    """``320102********000123``: region and serial shown, the date masked (receipts in public view)."""
-    return tracking[:6] + "*" * (len(tracking) - 12) + tracking[-6:] if len(tracking) > 12 else tracking
+        self.field.setText(self.typed.field())
+        self.ok.setEnabled(self.typed.can_submit)
 
 
 class TrackingPage(Page):
@@ -199,15 +181,14 @@ class TrackingPage(Page):
             widget.setText("")
 
     def _refresh(self) -> None:
-        case, t = self.case, self.texts
-        if case is None:
+        if self.case is None:
             return
-        english = t.language.startswith("en")
-        self.matter.setText(case.matter_name_en if english and case.matter_name_en else case.matter_name)
-        self.state.setText(t(f"ui_codes.track.state.{case.state.value}"))
-        self.number.setText(t("ui_codes.track.number", number=masked_tracking(case.tracking)))
-        self.accepted.setText(t("ui_codes.track.accepted_on", date=case.accepted_on.isoformat()))
-        self.promised.setText(t("ui_codes.track.promised_on", date=case.promised_on.isoformat())
-                              if case.promised_on else "")
-        self.promised.setVisible(case.promised_on is not None)
-        self.what_next.setText(t(_NEXT[case.state], window=case.pickup_window or "-"))
+        tr = self.texts.tr
+        screen = case_screen(self.case, tr.language)
+        self.matter.setText(screen.matter)
+        self.state.setText(screen.state.render(tr))
+        self.number.setText(screen.number.render(tr))
+        self.accepted.setText(screen.accepted.render(tr))
+        self.promised.setText(screen.promised.render(tr) if screen.promised is not None else "")
+        self.promised.setVisible(screen.promised is not None)
+        self.what_next.setText(screen.what_next.render(tr))

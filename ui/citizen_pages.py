@@ -1,6 +1,7 @@
-"""The pages of the citizen kiosk (ui/citizen.py stacks them and drives the flow).
+"""The pages of the citizen kiosk (ui/citizen.py stacks them; its presenter drives the flow).
 
-Each page only shows things and reports touches through its signals; the window decides what happens.
+Each page only shows things and reports touches through its signals; the presenter decides what happens
+(core/presenters/citizen.py) and what the number page says (core/presenters/citizen_screens.py).
 Text comes from the catalogues through the window's ``Texts``; pages built from data (services, a
 ticket) rebuild themselves on ``Texts.changed``.
 """
@@ -12,13 +13,13 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSi
 
 from core.domain import HallInfo, Identity, Service
 from core.ports import Clock
-from core.services.queue import IssuedTicket, PrintState, unavailable_reason
+from core.presenters.citizen_screens import ServiceChoice, services_screen, ticket_screen
+from core.services.queue import IssuedTicket
 from ui.idcard import IdSlot
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
-GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 
 
 class HomePage(Page):
@@ -40,7 +41,7 @@ class HomePage(Page):
         self.box.addWidget(self.welcome)
         self.box.addSpacing(40)
         self.box.addWidget(self.take)
-        # Codes (docs/ui.md, "Codes at the kiosk"): shown only when the kiosk can resolve codes; never dead buttons.
+        # Codes: shown only when the kiosk can resolve codes; never dead buttons.
         row = QHBoxLayout()
         row.setSpacing(24)
         self.check_in_button = texts.bind(button("", "big", name="check-in"), "ui_codes.home.check_in")
@@ -97,9 +98,9 @@ class ServicesPage(Page):
         self.status.setText(self.texts("ui.services.loading"))
         self.retry_button.hide()
 
-    def show_unreachable(self, message: str) -> None:
+    def show_unreachable(self, message: str, can_retry: bool = True) -> None:
         self.status.setText(message)
-        self.retry_button.setVisible(self.hall is None)
+        self.retry_button.setVisible(can_retry)
 
     def show_hall(self, hall: HallInfo | None) -> None:
         self.hall = hall
@@ -109,33 +110,23 @@ class ServicesPage(Page):
             return
         self.status.setText("")
         self.retry_button.hide()
-        services = list(hall.services)
-        grouped = len(services) > GROUP_THRESHOLD
         row = 0
-        departments = sorted({s.department for s in services}, key=[s.department for s in services].index)
-        for department in departments if grouped else [None]:
-            members = [s for s in services if department is None or s.department == department]
-            if grouped:
-                self.grid.addWidget(label(department, "subtitle"), row, 0, 1, 2)
+        for group in services_screen(hall, self.clock, self.texts.language):
+            if group.department is not None:
+                self.grid.addWidget(label(group.department, "subtitle"), row, 0, 1, 2)
                 row += 1
-            for index, service in enumerate(members):
-                self.grid.addWidget(self._service_button(hall, service, grouped), row + index // 2, index % 2)
-            row += (len(members) + 1) // 2
+            for index, choice in enumerate(group.choices):
+                self.grid.addWidget(self._service_button(choice), row + index // 2, index % 2)
+            row += (len(group.choices) + 1) // 2
 
-    def _service_button(self, hall: HallInfo, service: Service, grouped: bool) -> QPushButton:
-        t = self.texts
-        reason = unavailable_reason(service, hall, self.clock)
-        if reason is not None:
-            key, params = reason
-            detail = t(key, **params)
-        else:
-            detail = t("ui.services.waiting", n=service.waiting)
-            if not grouped and service.department and t.language == "zh_CN":
-                detail = f"{service.department} · {detail}"
-        widget = ServiceButton(service.display_name(t.language), detail, enabled=reason is None)
-        widget.setObjectName(f"service-{service.prefix}")
-        widget.clicked.connect(lambda _=False, p=service.prefix: self.chosen.emit(p))
-        self.buttons[service.prefix] = widget
+    def _service_button(self, choice: ServiceChoice) -> QPushButton:
+        detail = choice.detail.render(self.texts.tr)
+        if choice.department:
+            detail = f"{choice.department} · {detail}"
+        widget = ServiceButton(choice.name, detail, enabled=choice.enabled)
+        widget.setObjectName(f"service-{choice.prefix}")
+        widget.clicked.connect(lambda _=False, p=choice.prefix: self.chosen.emit(p))
+        self.buttons[choice.prefix] = widget
         return widget
 
 
@@ -263,43 +254,18 @@ class ResultPage(Page):
     def _refresh(self) -> None:
         if self.issued is None:
             return
-        t, ticket = self.texts, self.issued.ticket
-        if ticket.reprint:  # one waiting ticket per person per service: the same number, printed again
-            self.heading.setText(t("ui.result.already_have", number=ticket.number))
-        else:
-            self.heading.setText(t("ui.result.your_number"))
-        self.number.setText(ticket.number)
-        self.service_name.setText(ticket.service_display_name(t.language))
-        if ticket.appointment:  # checked in with an appointment code: called ahead of walk-ins
-            self.priority.setText(t("ui_codes.result.appointment"))
-        else:
-            self.priority.setText(t("ui.result.priority") if ticket.priority else "")
-        self.priority.setVisible(ticket.priority or ticket.appointment)
-        if ticket.people_ahead:
-            self.ahead.setText(t("ui.result.people_ahead", n=ticket.people_ahead))
-            self.wait.setText(t("ui.result.estimated_wait", minutes=max(1, ticket.estimated_wait_min)))
-        else:
-            self.ahead.setText(t("ui.result.next_up"))
-            self.wait.setText("")
-        self.wait.setVisible(bool(ticket.people_ahead))
-        if self.issued.offline:
-            # Issued from the kiosk's block while the platform was unreachable: the count ahead is the
-            # last one seen (or unknown), so no promise of "next up" and no waiting time.
-            self.ahead.setVisible(bool(ticket.people_ahead))
-            self.wait.setVisible(False)
-        else:
-            self.ahead.setVisible(True)
-        self.what_next.setText(t("ui.result.what_next"))
-        state = self.issued.print_state
-        if state is PrintState.PRINTING:
-            self.print_status.show_text(t("ui.result.printing"), "notice")
-        elif state is PrintState.PRINTED:
-            self.print_status.show_text(t("ui.result.printed"), "notice")
-        elif state is PrintState.NOT_PRINTED:
-            self.print_status.show_text(t("ui.result.not_printed", number=ticket.number), "notice")
-        else:
-            self.print_status.show_text(t("ui.result.print_failed", number=ticket.number), "problem")
-        self.reprint_button.setVisible(state is PrintState.FAILED)
+        tr = self.texts.tr
+        screen = ticket_screen(self.issued, tr.language)
+        self.heading.setText(screen.heading.render(tr))
+        self.number.setText(screen.number)
+        self.service_name.setText(screen.service_name)
+        for widget, message in ((self.priority, screen.priority), (self.ahead, screen.ahead),
+                                (self.wait, screen.wait)):
+            widget.setText(message.render(tr) if message is not None else "")
+            widget.setVisible(message is not None)
+        self.what_next.setText(screen.what_next.render(tr))
+        self.print_status.show_text(screen.print_status.render(tr), screen.print_role)
+        self.reprint_button.setVisible(screen.can_reprint)
         self.reprint_button.setEnabled(True)
 
 
