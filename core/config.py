@@ -10,9 +10,13 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     language = "zh_CN"                # zh_CN | en
 
     [platform]
-    url = "http://127.0.0.1:8765"
+    url = "https://hall.example:8765" # plain http:// only to loopback, or with allow_plain_http = true
     terminal_secret = "…"             # or terminal_secret_file = "/etc/kiosk/secret" (preferred)
     timeout_s = 5.0
+    ca_file = "/etc/kiosk/ca.pem"     # the hall's CA (docs/deployment.md); empty: the system's trust store
+    client_cert = ""                  # PEM certificate + key, when the hall server asks terminals for one
+    client_key = ""
+    allow_plain_http = false
 
     [printers.ticket]                 # any number of named printers
     url = "serial:///dev/ttyUSB0?baudrate=9600"
@@ -49,6 +53,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +72,10 @@ class PlatformConfig:
     url: str
     terminal_secret: str = field(repr=False, default="")
     timeout_s: float = 5.0
+    ca_file: str = ""  # PEM of the CA the platform's certificate must chain to; empty: the system's store
+    client_cert: str = ""  # PEM certificate shown to a hall server that asks terminals for one
+    client_key: str = ""  # its private key (PEM)
+    allow_plain_http: bool = False  # http:// to a host other than loopback (personal data in clear text)
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,82 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _readable(key: str, path: str) -> str:
+    if path and not Path(path).is_file():
+        raise _problem(key, f"{path} is not a readable file")
+    return path
+
+
+def _platform(p: _Reader, role: str) -> PlatformConfig:
+    url = _check_url("platform.url", p.get("url", str), ("http", "https"))
+    secret = p.get("terminal_secret", str, "")
+    secret_file = p.get("terminal_secret_file", str, "")
+    if secret_file:
+        try:
+            secret = Path(secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise _problem("platform.terminal_secret_file", f"cannot be read: {exc.strerror}") from None
+    if not secret and role != "technician":
+        raise _problem("platform.terminal_secret", "is required (or terminal_secret_file)")
+    platform = PlatformConfig(
+        url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)),
+        ca_file=_readable("platform.ca_file", p.get("ca_file", str, "")),
+        client_cert=_readable("platform.client_cert", p.get("client_cert", str, "")),
+        client_key=_readable("platform.client_key", p.get("client_key", str, "")),
+        allow_plain_http=p.get("allow_plain_http", bool, False))
+    p.finish()
+    split = urlsplit(url)
+    if split.scheme == "http":
+        if not platform.allow_plain_http and not _is_loopback(split.hostname or ""):
+            raise _problem("platform.allow_plain_http",
+                           f"plain http:// to {split.hostname} sends ID numbers and names across the network "
+                           "in clear text; use https:// (docs/deployment.md) or set allow_plain_http = true")
+        for key in ("ca_file", "client_cert", "client_key"):
+            if getattr(platform, key):
+                raise _problem(f"platform.{key}", "applies to https:// only; platform.url is http://")
+    if bool(platform.client_cert) != bool(platform.client_key):
+        missing = "client_key" if platform.client_cert else "client_cert"
+        raise _problem(f"platform.{missing}", "client_cert and client_key go together")
+    return platform
+
+
+def _timeouts(t: _Reader) -> TimeoutsConfig:
+    timeouts = TimeoutsConfig(
+        idle_s=_positive("timeouts.idle_s", t.get("idle_s", float, 60.0)),
+        idle_warning_s=_positive("timeouts.idle_warning_s", t.get("idle_warning_s", float, 20.0)),
+        device_s=_positive("timeouts.device_s", t.get("device_s", float, 3.0)),
+    )
+    t.finish()
+    if timeouts.idle_warning_s >= timeouts.idle_s:
+        raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
+    return timeouts
+
+
+def _sync(sy: _Reader) -> SyncConfig:
+    sync = SyncConfig(
+        cipher=sy.get("cipher", str, "aes-256-gcm", choices=("aes-256-gcm", "sm4-gcm")),
+        key_file=sy.get("key_file", str, ""),
+        retention_days=sy.get("retention_days", float, 7.0),
+        free_space_margin_mb=sy.get("free_space_margin_mb", int, 64),
+        ticket_block_size=sy.get("ticket_block_size", int, 50),
+    )
+    sy.finish()
+    if sync.retention_days < 0:
+        raise _problem("sync.retention_days", f"must be 0 or more, not {sync.retention_days}")
+    if sync.free_space_margin_mb < 1:
+        raise _problem("sync.free_space_margin_mb", f"must be at least 1, not {sync.free_space_margin_mb}")
+    if not 1 <= sync.ticket_block_size <= 500:
+        raise _problem("sync.ticket_block_size", f"must be from 1 to 500, not {sync.ticket_block_size}")
+    return sync
+
+
 def parse(data: dict[str, Any], source: str = "") -> Config:
     """Checks a parsed TOML document and turns it into a Config."""
     top = _Reader(data)
@@ -200,19 +285,7 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     language = top.get("language", str, "zh_CN", choices=LANGUAGES)
     data_dir = top.get("data_dir", str, "")
 
-    p = top.sub("platform")
-    url = _check_url("platform.url", p.get("url", str), ("http", "https"))
-    secret = p.get("terminal_secret", str, "")
-    secret_file = p.get("terminal_secret_file", str, "")
-    if secret_file:
-        try:
-            secret = Path(secret_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise _problem("platform.terminal_secret_file", f"cannot be read: {exc.strerror}") from None
-    if not secret and role != "technician":
-        raise _problem("platform.terminal_secret", "is required (or terminal_secret_file)")
-    platform = PlatformConfig(url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)))
-    p.finish()
+    platform = _platform(top.sub("platform"), role)
 
     printers: dict[str, PrinterConfig] = {}
     pr_table = top.sub("printers")
@@ -257,31 +330,8 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     if window is not None and window <= 0:
         raise _problem("window.number", f"must be a window number (1 or more), not {window}")
 
-    t = top.sub("timeouts")
-    timeouts = TimeoutsConfig(
-        idle_s=_positive("timeouts.idle_s", t.get("idle_s", float, 60.0)),
-        idle_warning_s=_positive("timeouts.idle_warning_s", t.get("idle_warning_s", float, 20.0)),
-        device_s=_positive("timeouts.device_s", t.get("device_s", float, 3.0)),
-    )
-    t.finish()
-    if timeouts.idle_warning_s >= timeouts.idle_s:
-        raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
-
-    sy = top.sub("sync")
-    sync = SyncConfig(
-        cipher=sy.get("cipher", str, "aes-256-gcm", choices=("aes-256-gcm", "sm4-gcm")),
-        key_file=sy.get("key_file", str, ""),
-        retention_days=sy.get("retention_days", float, 7.0),
-        free_space_margin_mb=sy.get("free_space_margin_mb", int, 64),
-        ticket_block_size=sy.get("ticket_block_size", int, 50),
-    )
-    sy.finish()
-    if sync.retention_days < 0:
-        raise _problem("sync.retention_days", f"must be 0 or more, not {sync.retention_days}")
-    if sync.free_space_margin_mb < 1:
-        raise _problem("sync.free_space_margin_mb", f"must be at least 1, not {sync.free_space_margin_mb}")
-    if not 1 <= sync.ticket_block_size <= 500:
-        raise _problem("sync.ticket_block_size", f"must be from 1 to 500, not {sync.ticket_block_size}")
+    timeouts = _timeouts(top.sub("timeouts"))
+    sync = _sync(top.sub("sync"))
 
     top.finish()
     return Config(
