@@ -110,6 +110,18 @@ class PlatformUnreachable(PlatformError):
     key = "error.platform.unreachable"
 
 
+class PlatformTlsRefused(PlatformUnreachable):
+    """The TLS handshake with the platform failed. ``reason`` says why (``untrusted``, ``expired``,
+    ``hostname``, ``client_certificate``, ``handshake``); ``error.tls.<reason>`` words it for a technician."""
+
+    key = "error.platform.tls"
+
+    def __init__(self, detail: str = "", *, reason: str = "handshake", **params: Any) -> None:
+        super().__init__(detail, **params)
+        self.reason = reason
+        self.reason_key = f"error.tls.{reason}"
+
+
 class PlatformRejected(PlatformError):
     """The platform answered 4xx with a machine-readable reason (``reason``); retrying will not help."""
 
