@@ -180,9 +180,16 @@ def test_hall_admin_issues_a_ca_and_certificates_that_a_tls_hall_server_process_
         assert process.wait(15) == 0
 
 
-def test_the_hall_server_names_a_missing_tls_file_before_it_listens(tmp_path, capsys):
-    assert kiosk_main(["hall-server", "--db", str(tmp_path / "h.db"), "--tls-cert", str(tmp_path / "none.pem"),
+def test_the_hall_server_names_a_missing_or_unusable_tls_file_before_it_listens(tmp_path, pki, capsys):
+    """GIVEN a missing certificate, a certificate without its key, or a key of another certificate WHEN the
+    server starts THEN it stops at once naming the flag, and creates no database."""
+    db = str(tmp_path / "h.db")
+    assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(tmp_path / "none.pem"),
                        "--tls-key", str(tmp_path / "none.key")]) == 2
     assert "--tls-cert" in capsys.readouterr().err
-    assert kiosk_main(["hall-server", "--db", str(tmp_path / "h.db"), "--tls-cert", str(tmp_path / "x.pem")]) == 2
+    assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(pki / "hall" / "server.pem")]) == 2
     assert "--tls-key" in capsys.readouterr().err
+    assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(pki / "hall" / "server.pem"),
+                       "--tls-key", str(pki / "other" / "server.key")]) == 2
+    assert "cannot be used" in capsys.readouterr().err
+    assert not (tmp_path / "h.db").exists()
