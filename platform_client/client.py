@@ -16,8 +16,8 @@ that meets the server's close of an idle pooled connection is sent once more on 
 module: that is no failure of the platform.
 
 ``issue_ticket`` retries once after a transport failure, with the same ``request_id`` (the server returns
-the ticket it already issued, never a second number). Other calls are not retried: a clerk action done
-twice would call two people.
+the ticket it already issued, never a second number). Other calls are not retried after a failure the
+server may have seen (a new connection dropped, a timeout): a clerk action done twice would call two people.
 """
 
 from __future__ import annotations

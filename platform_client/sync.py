@@ -18,8 +18,9 @@ WITHOUT that body is not the platform's own answer (a proxy's) → ``PlatformUnr
 never dead-lettered on a middlebox's word.
 
 The session is transport.py's (TLS as configured, one repeat of a request the server's idle close raced;
-a refused handshake is ``PlatformTlsRefused``). Every request is signed (core/signing.py) and carries ``Connection: close`` only when asked
-(``keep_alive=False``, used by the soak bench so each request meets the fault proxy afresh).
+a refused handshake is ``PlatformTlsRefused``). Every request is signed (core/signing.py) and carries
+``Connection: close`` only when asked (``keep_alive=False``, used by the soak bench so each request meets
+the fault proxy afresh).
 """
 
 from __future__ import annotations
