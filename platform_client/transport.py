@@ -27,6 +27,7 @@ new TLS connection closed before any answer, see ``ClosedAfterHandshake``),
 from __future__ import annotations
 
 import http.client
+import logging
 import ssl
 import threading
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ProtocolError
 
 from core.errors import PlatformTlsRefused
+
+log = logging.getLogger("platform_client")
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class _RepeatOnIdleClose(HTTPAdapter):
                 if request.url.startswith("https:") and not isinstance(exc, requests.exceptions.SSLError):
                     raise ClosedAfterHandshake(*exc.args, request=request) from exc
                 raise
+        log.debug("%s %s: the server closed the idle connection under it; once more on a new one",
+                  request.method, request.path_url.split("?")[0])
         self.poolmanager.clear()  # the pool's other idle connections are as old: open a fresh one
         return super().send(request, *args, **kwargs)
 
