@@ -24,6 +24,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from core.errors import ConfigError
 
 log = logging.getLogger("hall_server")
 
+RENEW_DAYS = 30  # the server warns at start when its certificate expires sooner
 KEEP_ALIVE_S = 75.0  # > the longest interval at which a terminal talks to the server (housekeeping: 60 s)
 
 
@@ -56,6 +58,22 @@ class ServerTls:
             raise ConfigError(f"TLS files: {exc}", setting="--tls-cert/--tls-key",
                               problem=f"the certificate, key or CA cannot be used: {exc}") from None
         return self
+
+    def days_left(self, now: datetime | None = None) -> float:
+        """Days until the server's certificate expires; ConfigError when it has or is not valid yet."""
+        from cryptography import x509
+
+        try:
+            cert = x509.load_pem_x509_certificate(Path(self.cert).read_bytes())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"--tls-cert {self.cert}: {exc}", setting="--tls-cert",
+                              problem=f"not a PEM certificate: {exc}") from None
+        now = now or datetime.now(timezone.utc)
+        if not cert.not_valid_before_utc <= now < cert.not_valid_after_utc:
+            span = f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} to {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+            raise ConfigError(f"--tls-cert {self.cert}: valid {span} only", setting="--tls-cert",
+                              problem=f"valid {span} only; issue a new one (hall-admin issue-cert)")
+        return (cert.not_valid_after_utc - now).total_seconds() / 86400
 
     def uvicorn_options(self) -> dict:
         options = {"ssl_certfile": self.cert, "ssl_keyfile": self.key}
@@ -202,10 +220,12 @@ def serve(db, host: str = "127.0.0.1", port: int = 8765, seed: str | None = None
     path and status only; no route carries personal data in its path (ID numbers travel in bodies)."""
     from hall_server.app import create_app
 
-    if tls is not None:
-        tls.check()
+    days_left = tls.check().days_left() if tls is not None else None
     store = _open_store(db, read_seed(seed))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if days_left is not None and days_left < RENEW_DAYS:
+        log.warning("the server's certificate %s expires in %d days; issue a new one (hall-admin issue-cert) "
+                    "before terminals refuse it", tls.cert, int(days_left))
     if not store.terminals():
         log.warning("no terminals are provisioned; add some with: python -m hall_server --db %s "
                     "add-terminal ID --role citizen", db)

@@ -151,12 +151,13 @@ def test_plain_http_to_a_tls_server_is_unreachable_at_once(hall_db, pki):
 def test_hall_admin_issues_a_ca_and_certificates_that_a_tls_hall_server_process_uses(tmp_path, hall_db, capsys):
     """GIVEN a hall without a PKI WHEN the administrator runs issue-ca and issue-cert, then starts
     ``kiosk hall-server --tls-cert --tls-key`` THEN a terminal with platform.ca_file = ca.pem is served; the
-    keys are readable by their owner only; an existing key is never overwritten."""
+    keys are readable by their owner only; an existing key is never overwritten; a certificate that expires
+    within a month is named in the server's log."""
     db, secrets = hall_db
     pki_dir = tmp_path / "pki"
     assert kiosk_main(["hall-admin", "--db", str(db), "issue-ca", "--out", str(pki_dir)]) == 0
     assert kiosk_main(["hall-admin", "--db", str(db), "issue-cert", "--ca", str(pki_dir), "--name", "hall",
-                       "--server", "127.0.0.1", "--server", "localhost", "--out", str(pki_dir)]) == 0
+                       "--server", "127.0.0.1", "--server", "localhost", "--days", "10", "--out", str(pki_dir)]) == 0
     assert (pki_dir / "ca.key").stat().st_mode & 0o077 == 0 and (pki_dir / "hall.key").stat().st_mode & 0o077 == 0
     assert kiosk_main(["hall-admin", "--db", str(db), "issue-ca", "--out", str(pki_dir)]) == 2
     assert "exists" in capsys.readouterr().err
@@ -164,9 +165,10 @@ def test_hall_admin_issues_a_ca_and_certificates_that_a_tls_hall_server_process_
     with socket.socket() as s:  # a free port for the server process
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    log = open(tmp_path / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--port", str(port),
                                 "--tls-cert", str(pki_dir / "hall.pem"), "--tls-key", str(pki_dir / "hall.key")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=log, stderr=subprocess.STDOUT)
     try:
         tls = Tls(str(pki_dir / "ca.pem"))
         with SyncClient(f"https://localhost:{port}", "kiosk-1", secrets["kiosk-1"], tls=tls) as sync:
@@ -178,11 +180,14 @@ def test_hall_admin_issues_a_ca_and_certificates_that_a_tls_hall_server_process_
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(15) == 0
+        log.close()
+    assert "expires in 9 days" in (tmp_path / "server.log").read_text(encoding="utf-8")
 
 
 def test_the_hall_server_names_a_missing_or_unusable_tls_file_before_it_listens(tmp_path, pki, capsys):
-    """GIVEN a missing certificate, a certificate without its key, or a key of another certificate WHEN the
-    server starts THEN it stops at once naming the flag, and creates no database."""
+    """GIVEN a missing certificate, a certificate without its key, a key of another certificate, or an
+    expired certificate WHEN the server starts THEN it stops at once naming the flag, and creates no
+    database."""
     db = str(tmp_path / "h.db")
     assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(tmp_path / "none.pem"),
                        "--tls-key", str(tmp_path / "none.key")]) == 2
@@ -192,4 +197,7 @@ def test_the_hall_server_names_a_missing_or_unusable_tls_file_before_it_listens(
     assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(pki / "hall" / "server.pem"),
                        "--tls-key", str(pki / "other" / "server.key")]) == 2
     assert "cannot be used" in capsys.readouterr().err
+    assert kiosk_main(["hall-server", "--db", db, "--tls-cert", str(pki / "hall" / "expired.pem"),
+                       "--tls-key", str(pki / "hall" / "expired.key")]) == 2
+    assert "issue-cert" in capsys.readouterr().err
     assert not (tmp_path / "h.db").exists()
