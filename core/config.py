@@ -10,9 +10,13 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     language = "zh_CN"                # zh_CN | en
 
     [platform]
-    url = "http://127.0.0.1:8765"
+    url = "https://hall.example:8765" # plain http:// only to loopback, or with allow_plain_http = true
     terminal_secret = "…"             # or terminal_secret_file = "/etc/kiosk/secret" (preferred)
     timeout_s = 5.0
+    ca_file = "/etc/kiosk/ca.pem"     # the hall's CA (docs/deployment.md); empty: the system's trust store
+    client_cert = ""                  # PEM certificate + key, when the hall server asks terminals for one
+    client_key = ""
+    allow_plain_http = false
 
     [printers.ticket]                 # any number of named printers
     url = "serial:///dev/ttyUSB0?baudrate=9600"
@@ -49,6 +53,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +72,10 @@ class PlatformConfig:
     url: str
     terminal_secret: str = field(repr=False, default="")
     timeout_s: float = 5.0
+    ca_file: str = ""  # PEM of the CA the platform's certificate must chain to; empty: the system's store
+    client_cert: str = ""  # PEM certificate shown to a hall server that asks terminals for one
+    client_key: str = ""  # its private key (PEM)
+    allow_plain_http: bool = False  # http:// to a host other than loopback (personal data in clear text)
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,19 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _readable(key: str, path: str) -> str:
+    if path and not Path(path).is_file():
+        raise _problem(key, f"{path} is not a readable file")
+    return path
+
+
 def _platform(top: _Reader, role: str) -> PlatformConfig:
     p = top.sub("platform")
     url = _check_url("platform.url", p.get("url", str), ("http", "https"))
@@ -201,8 +223,25 @@ def _platform(top: _Reader, role: str) -> PlatformConfig:
             raise _problem("platform.terminal_secret_file", f"cannot be read: {exc.strerror}") from None
     if not secret and role != "technician":
         raise _problem("platform.terminal_secret", "is required (or terminal_secret_file)")
-    platform = PlatformConfig(url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)))
+    platform = PlatformConfig(
+        url.rstrip("/"), secret, _positive("platform.timeout_s", p.get("timeout_s", float, 5.0)),
+        ca_file=_readable("platform.ca_file", p.get("ca_file", str, "")),
+        client_cert=_readable("platform.client_cert", p.get("client_cert", str, "")),
+        client_key=_readable("platform.client_key", p.get("client_key", str, "")),
+        allow_plain_http=p.get("allow_plain_http", bool, False))
     p.finish()
+    split = urlsplit(url)
+    if split.scheme == "http":
+        if not platform.allow_plain_http and not _is_loopback(split.hostname or ""):
+            raise _problem("platform.allow_plain_http",
+                           f"plain http:// to {split.hostname} sends ID numbers and names across the network "
+                           "in clear text; use https:// (docs/deployment.md) or set allow_plain_http = true")
+        for key in ("ca_file", "client_cert", "client_key"):
+            if getattr(platform, key):
+                raise _problem(f"platform.{key}", "applies to https:// only; platform.url is http://")
+    if bool(platform.client_cert) != bool(platform.client_key):
+        missing = "client_key" if platform.client_cert else "client_cert"
+        raise _problem(f"platform.{missing}", "client_cert and client_key go together")
     return platform
 
 

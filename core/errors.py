@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.i18n import Translator, optional_keys
+from core.i18n import Translator, keys_for, optional_keys
 
 
 class KioskError(Exception):
@@ -108,6 +108,20 @@ class PlatformUnreachable(PlatformError):
     portal HTML, truncated body)."""
 
     key = "error.platform.unreachable"
+
+
+class PlatformTlsRefused(PlatformUnreachable):
+    """The TLS handshake with the platform failed. ``reason`` says why (``untrusted``, ``expired``,
+    ``hostname``, ``client_certificate``, ``handshake``); ``error.tls.<reason>`` words it for a technician."""
+
+    key = "error.platform.tls"
+    REASONS = ("untrusted", "expired", "hostname", "client_certificate", "handshake")
+    REASON_KEYS = keys_for("error.tls.", REASONS)
+
+    def __init__(self, detail: str = "", *, reason: str = "handshake", **params: Any) -> None:
+        super().__init__(detail, **params)
+        self.reason = reason
+        self.reason_key = f"error.tls.{reason}"
 
 
 class PlatformRejected(PlatformError):

@@ -9,8 +9,11 @@
     list-terminals
     add-staff ID --name NAME [--pin P] [--windows 1,2]
                                              add or update a clerk; the PIN is asked for when not given
-    serve [--host 127.0.0.1] [--port 8765] [--seed JSON]
+    serve [--host 127.0.0.1] [--port 8765] [--seed JSON] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
                                              the same as ``kiosk hall-server``
+    issue-ca --out DIR                       the hall's own certificate authority (hall_server/pki.py)
+    issue-cert --ca DIR --name NAME [--server HOST…] --out DIR
+                                             the server's certificate (with --server) or a terminal's
 
 The server may be running meanwhile: changes reach it at once (terminals are looked up per request).
 """
@@ -23,6 +26,8 @@ import sys
 from collections.abc import Sequence
 
 from core.errors import KioskError
+from hall_server import pki
+from hall_server.runner import add_tls_arguments, tls_from_arguments
 
 
 def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
@@ -47,6 +52,8 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--seed", metavar="JSON")
+    add_tls_arguments(serve)
+    pki.register(sub)
     return parser
 
 
@@ -55,8 +62,14 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
     from hall_server import HallStore, serve
     from hall_server.runner import read_seed
 
-    if args.command == "serve":
-        return serve(db=args.db, host=args.host, port=args.port, seed=args.seed)
+    if args.command == "serve" or getattr(args, "run", None):  # serving and issuing need no store here
+        try:
+            if args.command == "serve":
+                return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args))
+            return args.run(args)
+        except KioskError as exc:
+            print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)
+            return 2
     store = HallStore(args.db)
     try:
         if args.command == "load-hall":

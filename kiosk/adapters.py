@@ -35,10 +35,11 @@ class ConnectedOnFirstUse:
     def client(self):
         with self._lock:
             if self._client is None:
-                from platform_client import PlatformClient
+                from platform_client import PlatformClient, transport
 
                 p = self._cfg.platform
-                self._client = PlatformClient(p.url, self._cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s)
+                self._client = PlatformClient(p.url, self._cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s,
+                                              tls=transport.Tls.of(p))
             return self._client
 
     def __getattr__(self, name: str):

@@ -212,7 +212,7 @@ def build_sync(cfg: Config, *, engine: bool = True, tickets: bool | None = None,
                engine_options: dict | None = None) -> SyncParts:
     """The store, client, engine and caches of ``cfg`` (the engine not started: ``SyncParts.start``).
     ``tickets``: lease and issue offline numbers (default: for the citizen role)."""
-    from platform_client.sync import SyncClient
+    from platform_client.sync import SyncClient, Tls
     from offline_cache import Store
     from offline_cache.engine import SyncEngine
     from offline_cache.refcache import ReferenceCache
@@ -224,7 +224,7 @@ def build_sync(cfg: Config, *, engine: bool = True, tickets: bool | None = None,
     try:
         p = cfg.platform
         client = SyncClient(p.url, cfg.terminal_id, p.terminal_secret, timeout_s=p.timeout_s,
-                            probe_timeout_s=min(2.0, p.timeout_s))
+                            probe_timeout_s=min(2.0, p.timeout_s), tls=Tls.of(p))
         parts = SyncParts(store, client, ReferenceCache(store, client))
         if tickets if tickets is not None else cfg.role == "citizen":
             parts.tickets = OfflineTickets(store, terminal_id=cfg.terminal_id, block_size=s.ticket_block_size,

@@ -2,8 +2,9 @@
 
     kiosk demo                       the whole hall on this machine: server, simulated devices, windows
     kiosk run --config FILE          one terminal as its configuration says
-    kiosk hall-server --db FILE      the reference hall server
-    kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals
+    kiosk hall-server --db FILE      the reference hall server (HTTPS with --tls-cert/--tls-key)
+    kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals,
+                                     issue-ca, issue-cert (docs/deployment.md)
     kiosk diag …                     device diagnostics (see kiosk/diag/)
     kiosk --version
 """
@@ -43,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=8765)
     server.add_argument("--seed", metavar="JSON",
                         help="hall data to load into an empty database (default: the bundled sample hall)")
+    server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (docs/deployment.md)")
+    server.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
+    server.add_argument("--tls-client-ca", metavar="PEM",
+                        help="require every terminal to show a client certificate signed by this CA")
     server.set_defaults(func=_run_hall_server)
 
     # Listed for --help; main() hands its arguments to hall_server.__main__ untouched.
@@ -91,11 +96,12 @@ def _run_terminal(args: argparse.Namespace) -> int:
 def _run_hall_server(args: argparse.Namespace) -> int:
     try:
         from hall_server import serve
+        from hall_server.runner import tls_from_arguments
     except ModuleNotFoundError as exc:
         if _server_part_missing(exc):
             return _needs_server("kiosk hall-server")
         raise
-    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed)
+    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

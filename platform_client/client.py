@@ -10,9 +10,14 @@ where they enter our code:
   (409 → ``PlatformConflict``); a 4xx without that body is not the platform's → ``PlatformUnreachable``;
 - 5xx → ``PlatformServerFault`` (``params["retry_after"]`` from a Retry-After header, when given).
 
+The session (transport.py) checks the platform's certificate against ``tls.ca_file`` and shows the
+terminal's client certificate; a refused handshake is ``PlatformTlsRefused`` with its reason. A request
+that meets the server's close of an idle pooled connection is sent once more on a fresh one, below this
+module: that is no failure of the platform.
+
 ``issue_ticket`` retries once after a transport failure, with the same ``request_id`` (the server returns
-the ticket it already issued, never a second number). Other calls are not retried: a clerk action done
-twice would call two people.
+the ticket it already issued, never a second number). Other calls are not retried after a failure the
+server may have seen (a new connection dropped, a timeout): a clerk action done twice would call two people.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from core import signing
 from core.domain import CallEvent, ClerkSession, HallInfo, Outcome, Ticket, WindowStatus
 from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
 from core import wire as parse
+from platform_client import transport
+from platform_client.transport import Tls
 
 SESSION_HEADER = "X-Clerk-Session"
 
@@ -38,7 +45,8 @@ class _TransportFailure(PlatformUnreachable):
 class PlatformClient:
     """A signed HTTP client of the platform for one terminal. Not shared between threads."""
 
-    def __init__(self, base_url: str, terminal_id: str, secret: str, *, timeout_s: float = 5.0) -> None:
+    def __init__(self, base_url: str, terminal_id: str, secret: str, *, timeout_s: float = 5.0,
+                 tls: Tls | None = None) -> None:
         split = urlsplit(base_url.rstrip("/"))
         if split.scheme not in ("http", "https") or not split.netloc:
             raise ValueError(f"platform URL must be http(s)://host[:port][/path], got {base_url!r}")
@@ -47,8 +55,7 @@ class PlatformClient:
         self.terminal_id = terminal_id
         self._secret = secret
         self.timeout_s = float(timeout_s)
-        self._http = requests.Session()
-        self._http.trust_env = False  # no proxies or .netrc from the environment: talk to the platform only
+        self._http = transport.session(tls)  # no proxies or .netrc from the environment: the platform only
 
     def close(self) -> None:
         self._http.close()
@@ -75,6 +82,8 @@ class PlatformClient:
         try:
             response = self._http.request(method, url, data=data or None, headers=headers, allow_redirects=False,
                                           timeout=(self.timeout_s, self.timeout_s + extra_wait_s))
+        except requests.exceptions.SSLError as exc:
+            raise transport.tls_refusal(exc, f"{method} {path}") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _TransportFailure(f"{method} {path}: {type(exc).__name__}: {exc}") from None
         except requests.RequestException as exc:  # broken chunking, bad content encoding, invalid URL …

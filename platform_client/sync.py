@@ -4,7 +4,7 @@ Endpoints (hall_server/api/sync.py): ``GET/POST /v1/sync/attachments/{sha256}``,
 ``POST /v1/sync/records/{id}``, ``POST /v1/sync/ticket-blocks``; ``GET /v1/health`` as the probe.
 
 Success only on the expected status AND a body that parses as the expected answer
-(docs/sync.md, "Lessons from offline data-collection": "a captive portal or proxy answers 200 with an HTML page"):
+(a captive portal or a proxy answers 200 with an HTML page):
 
 - a record: 200 or 201, JSON, ``record_id`` equal to the one sent, a 64-hex ``content_hash``, a boolean
   ``duplicate``, a list ``missing_attachments``;
@@ -17,8 +17,10 @@ Errors: no connection / timeout / bad body → ``PlatformUnreachable``; 5xx and 
 WITHOUT that body is not the platform's own answer (a proxy's) → ``PlatformUnreachable``, so a record is
 never dead-lettered on a middlebox's word.
 
-Every request is signed (core/signing.py) and carries ``Connection: close`` only when asked
-(``keep_alive=False``, used by the soak bench so each request meets the fault proxy afresh).
+The session is transport.py's (TLS as configured, one repeat of a request the server's idle close raced;
+a refused handshake is ``PlatformTlsRefused``). Every request is signed (core/signing.py) and carries
+``Connection: close`` only when asked (``keep_alive=False``, used by the soak bench so each request meets
+the fault proxy afresh).
 """
 
 from __future__ import annotations
@@ -33,21 +35,22 @@ import requests
 from core import signing
 from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
 from core.ports.outbox import RecordAck, canonical_json
+from platform_client import transport
+from platform_client.transport import Tls
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class SyncClient:
     def __init__(self, base_url: str, terminal_id: str, secret: str, *, timeout_s: float = 10.0,
-                 probe_timeout_s: float = 2.0, keep_alive: bool = True) -> None:
+                 probe_timeout_s: float = 2.0, keep_alive: bool = True, tls: Tls | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.terminal_id = terminal_id
         self._secret = secret
         self.timeout_s = timeout_s
         self.probe_timeout_s = probe_timeout_s
         self.keep_alive = keep_alive
-        self._session = requests.Session()
-        self._session.trust_env = False  # never a system proxy: loopback or the configured platform only
+        self._session = transport.session(tls)  # never a system proxy: loopback or the configured platform only
 
     def close(self) -> None:
         self._session.close()
@@ -72,6 +75,8 @@ class SyncClient:
         try:
             return self._session.request(method, self.base_url + path, data=data or None, headers=headers,
                                          timeout=timeout_s or self.timeout_s, allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise transport.tls_refusal(exc, f"{method} {path}") from None
         except requests.RequestException as exc:
             raise PlatformUnreachable(f"{method} {path}: {type(exc).__name__}") from None
 
@@ -169,6 +174,8 @@ class SyncClient:
         try:
             response = self._session.get(self.base_url + path, headers=headers, timeout=self.timeout_s,
                                          allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise transport.tls_refusal(exc, f"GET {path}") from None
         except requests.RequestException as exc:
             raise PlatformUnreachable(f"GET {path}: {type(exc).__name__}") from None
         if response.status_code == 304:

@@ -17,7 +17,6 @@ MAX_FUNCTION_LINES = 80
 # Over the limits today and being reworked in other changes (the windows, the local store and the sync
 # engine); each entry goes when its file is back under the limits, which the last test below demands.
 BEING_REWORKED = {
-    "ui/citizen.py", "ui/citizen.py:CitizenWindow.__init__",
     "ui/clerk.py", "ui/clerk.py:ClerkWindow.__init__",
     "ui/capture_panel.py:CapturePanel.__init__",
     "ui/materials_panel.py:MaterialsPanel.__init__",

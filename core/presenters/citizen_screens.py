@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from core.domain import HallInfo
 from core.domain.appointments import Case, CaseState
+from core.i18n import keys_for
 from core.ports import Clock
 from core.presenters.messages import Message
 from core.services.queue import IssuedTicket, PrintState, unavailable_reason
@@ -30,6 +31,10 @@ GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 
 # What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
 TYPED_DIGITS = {"checkin": 15, "track": 20}
+# Keys built from the mode (here, in citizen.py and in ui/citizen_codes.py) and from a case's state.
+MODE_KEYS = [keys_for(p, TYPED_DIGITS) for p in ("ui_codes.scan.title.", "ui_codes.scan.where.", "ui_codes.busy.",
+                                                 "ui_codes.error.not_found.")]
+CASE_STATE_KEYS = keys_for("ui_codes.track.state.", CaseState)
 
 _PRINT_STATUS = {
     PrintState.PRINTING: ("ui.result.printing", "notice"),
