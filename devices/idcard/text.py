@@ -15,7 +15,6 @@ and the raw block is kept in ``Identity.raw_text`` (memory only) for support.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from devices.idcard.protocol import TEXT_SIZE, FrameError
+from core.domain.id_number import check_digit, id_number_valid  # noqa: F401 (re-exported)
 from core.domain import CardType, Identity, Sex
 
 T = TypeVar("T")
@@ -74,24 +74,7 @@ def ethnicity_code(name: str) -> str | None:
     return _ETHNICITY_BY_NAME.get(name)
 
 
-# ISO 7064 MOD 11-2 (ref, Text block: "the ID number's last character is a check digit"): weights are
-# 2^(17-i) mod 11 for the first 17 digits; the check is the value that makes the weighted sum ≡ 1 mod 11,
-# written X for 10.
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
-_ID18 = re.compile(r"[0-9]{17}[0-9X]")
-
-
-def check_digit(first17: str) -> str:
-    """The check character of an 18-character ID number, from its first 17 digits."""
-    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise ValueError("the check digit needs exactly 17 digits")
-    total = sum(int(c) * w for c, w in zip(first17, _WEIGHTS))
-    return "10X98765432"[total % 11]
-
-
-def id_number_valid(number: str) -> bool:
-    """An 18-character number (17 digits + check) whose check character is right."""
-    return bool(_ID18.fullmatch(number)) and check_digit(number[:17]) == number[17]
+# The ID number's check character (ISO 7064 MOD 11-2) is a rule of the number itself: core/domain/id_number.py.
 
 
 def parse_date(text: str) -> date:
