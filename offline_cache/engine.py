@@ -361,9 +361,13 @@ class SyncEngine:
         self._failing.pop(entry.record_id, None)
         try:
             self.store.mark_dead(entry.record_id, f"local_corrupt: {exc.detail}")
-        except StoreError:  # the row itself does not take a write: it waits (and is salvaged at the next start)
+        except StoreError:  # the row does not take a write: it waits (and is salvaged at the next start)
             log.exception("sync could not set %s aside", entry.record_id)
-            self.store.mark_retry(entry.record_id, f"local_corrupt: {exc.detail}", time.time() + self.backoff_max_s)
+            try:
+                self.store.mark_retry(entry.record_id, f"local_corrupt: {exc.detail}",
+                                      time.time() + self.backoff_max_s)
+            except StoreError:
+                pass  # it stays in flight: recover() at the next start queues it again
             return
         log.error("sync: record %s does not open (%s); kept as a dead letter", entry.record_id, exc.detail)
         self._batch_done += 1
