@@ -278,35 +278,40 @@ class SyncEngine:
                     break
                 continue
             self._start_batch_if_idle()
-            try:
-                self._send(entry)
-            except PlatformUnreachable as exc:
-                delay = self._link_failed(entry, exc, SyncState.OFFLINE)
-                retry_at, probing = time.monotonic() + delay, True
-            except PlatformServerFault as exc:
-                retry_after = exc.params.get("retry_after_s")
-                retry_after = None if retry_after is None else min(float(retry_after), RETRY_AFTER_MAX_S)
-                delay = self._link_failed(entry, exc, SyncState.RETRYING, own=True, retry_after=retry_after)
-                if retry_after is not None:
-                    delay = max(delay, retry_after)  # the server knows best
-                retry_at, probing = time.monotonic() + delay, False
-            except PlatformRejected as exc:
-                if exc.status in (401, 403):
-                    delay = self._link_failed(entry, exc, SyncState.BLOCKED)
-                    retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
-                else:
-                    self._dead(entry, exc)
-            except StoreCorrupt as exc:
-                self._dead_local(entry, exc)
-            except StoreFull as exc:  # cannot even record progress: a person must free space
+            pause = self._attempt(entry)
+            if pause is not None:
+                retry_at, probing = pause
+
+    def _attempt(self, entry: OutboxEntry) -> tuple[float, bool] | None:
+        """Sends one record and deals with its failure. Returns the link's pause (a monotonic deadline, and
+        whether to probe meanwhile), or None when the next record may go at once."""
+        try:
+            self._send(entry)
+        except PlatformUnreachable as exc:
+            return time.monotonic() + self._link_failed(entry, exc, SyncState.OFFLINE), True
+        except PlatformServerFault as exc:
+            retry_after = exc.params.get("retry_after_s")
+            retry_after = None if retry_after is None else min(float(retry_after), RETRY_AFTER_MAX_S)
+            delay = self._link_failed(entry, exc, SyncState.RETRYING, own=True, retry_after=retry_after)
+            if retry_after is not None:
+                delay = max(delay, retry_after)  # the server knows best
+            return time.monotonic() + delay, False
+        except PlatformRejected as exc:
+            if exc.status in (401, 403):
                 delay = self._link_failed(entry, exc, SyncState.BLOCKED)
-                retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
-            except (StoreError, PlatformError) as exc:
-                delay = self._link_failed(entry, exc, SyncState.RETRYING, own=True)
-                retry_at, probing = time.monotonic() + delay, False
-            else:
-                self._failures = 0
-                self._set_state(SyncState.ONLINE)
+                return time.monotonic() + max(delay, self.backoff_max_s / 4), False
+            self._dead(entry, exc)
+        except StoreCorrupt as exc:
+            self._dead_local(entry, exc)
+        except StoreFull as exc:  # cannot even record progress: a person must free space
+            delay = self._link_failed(entry, exc, SyncState.BLOCKED)
+            return time.monotonic() + max(delay, self.backoff_max_s / 4), False
+        except (StoreError, PlatformError) as exc:
+            return time.monotonic() + self._link_failed(entry, exc, SyncState.RETRYING, own=True), False
+        else:
+            self._failures = 0
+            self._set_state(SyncState.ONLINE)
+        return None
 
     def _link_failed(self, entry: OutboxEntry, exc: Exception, state: SyncState, *, own: bool = False,
                      retry_after: float | None = None) -> float:
