@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from sync_fixtures import make_engine, proxy, server, wait_for  # noqa: F401
+
 from core.config import Config, PlatformConfig
 from core.services.diagnostics import Diagnostics
 from core.ports.outbox import AttachmentIn
@@ -160,4 +162,34 @@ def test_a_damaged_store_another_process_has_open_is_not_salvaged_under_it(tmp_p
     try:
         assert s.salvage_reports()[0]["lost"] == 3 and len(_aside(data)) == 1
     finally:
+        s.close()
+
+
+def test_after_a_salvage_the_engine_delivers_every_saved_record(tmp_path, server, proxy):
+    """GIVEN a store of 40 records with a page of its database overwritten (before, it opened and sent
+    nothing) WHEN it is opened and the engine runs against the hall server THEN every saved record
+    arrives once with its content, and the platform learns of the salvage from a device_health record."""
+    data = tmp_path / "data"
+    contents = _filled(data, 40)
+    db = data / "outbox.sqlite3"
+    raw = bytearray(db.read_bytes())
+    victim = len(raw) // PAGE // 2
+    raw[victim * PAGE: (victim + 1) * PAGE] = b"\xa5" * PAGE
+    db.write_bytes(bytes(raw))
+    s = Store(data, margin_bytes=0)
+    engine, client = make_engine(s, proxy.url, server.secrets["K-02"], terminal="K-02")
+    try:
+        saved = [e.record_id for e in s.entries(("queued",))]
+        with engine:
+            assert wait_for(lambda: s.counts().waiting == 0, 20.0)
+        on_server = {r["record_id"]: r for r in server.store.sync_records() if r["terminal_id"] == "K-02"}
+        assert set(saved) <= set(on_server)
+        for rid in saved:
+            if rid in contents:
+                assert on_server[rid]["record"]["content"] == contents[rid]
+            else:
+                assert on_server[rid]["kind"] == "device_health"
+        assert s.counts().dead == 0
+    finally:
+        client.close()
         s.close()
