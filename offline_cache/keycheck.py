@@ -64,8 +64,8 @@ def open_keyring(db: sqlite3.Connection, data_dir: Path, *, keyring: KeyRing | N
                                    key_file=expected) from None
         keyring = KeyRing(master, cipher)
     if holds and not _proves(db, data_dir, keyring):
-        raise StoreKeyMismatch(f"the key given ({given}) does not open this store; it was sealed with {expected}",
-                               key_file=expected)
+        raise StoreKeyMismatch(f"the key given ({given}, cipher {keyring.cipher}) does not open this store; it was "
+                               f"sealed with {expected} (or with another sync.cipher)", key_file=expected)
     if not holds or _meta(db, "key_check") is None:  # an empty store takes the key it is given
         try:
             write_check(db, keyring, given)

@@ -130,3 +130,13 @@ def test_a_world_writable_key_directory_is_refused(tmp_path):
     assert err.value.params["setting"] == "sync.key_file"
     os.chmod(path.parent, 0o700)
     assert len(load_or_create_key(path)) == 32
+
+
+def test_the_same_key_with_another_cipher_is_refused(tmp_path):
+    """GIVEN a store sealed with AES-256-GCM, WHEN sync.cipher is changed to SM4-GCM THEN it refuses to
+    open (every record would otherwise be a dead letter 'sealed with another cipher')."""
+    data = tmp_path / "data"
+    _store_with_a_record(data)
+    with pytest.raises(StoreKeyMismatch) as err:
+        Store(data, cipher="sm4-gcm", margin_bytes=0)
+    assert "sm4-gcm" in err.value.detail
