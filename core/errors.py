@@ -167,9 +167,8 @@ class StoreKeyMismatch(ConfigError):
     key = "error.store.key_mismatch"
 
     def __init__(self, detail: str = "", *, key_file: str = "", **params: Any) -> None:
-        params.setdefault("setting", "sync.key_file")
-        params.setdefault("problem", "not the key this store was sealed with")
-        super().__init__(detail, key_file=key_file, **params)
+        defaults = dict(setting="sync.key_file", problem="not the key this store was sealed with")
+        super().__init__(detail, key_file=key_file, **{**defaults, **params})
 
 
 def error_message(error: KioskError, audience: str, language: str) -> str:
