@@ -17,7 +17,9 @@ picks a fault by weight, and then:
 =================  ===========================================================================
 
 ``FaultProxy(upstream_port, weights, seed).start()`` → ``.url``; ``.counts`` says how often each fault
-happened; ``.set_down(True)`` refuses every connection (the network is gone) until ``set_down(False)``.
+happened; ``.set_down(True)`` refuses every connection (the network is gone) until ``set_down(False)``;
+``.poison(path, fault)`` answers every request for that path with that fault, whatever the weights (a
+record the platform can never take).
 Only ever 127.0.0.1 (common rules: no other address).
 """
 
@@ -80,6 +82,7 @@ class FaultProxy:
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._down = False
+        self._poisoned: dict[bytes, str] = {}
         self._stop = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -116,8 +119,18 @@ class FaultProxy:
         with self._lock:
             self.weights = dict(weights)
 
-    def _pick(self) -> str:
+    def poison(self, path: str, fault: str = "http500") -> None:
+        """Every request whose path is ``path`` meets ``fault`` from now on."""
         with self._lock:
+            self._poisoned[path.encode("ascii")] = fault
+
+    def _pick(self, request: bytes = b"") -> str:
+        with self._lock:
+            target = request.split(b" ", 2)[1] if request.count(b" ") >= 2 else b""
+            if target.split(b"?")[0] in self._poisoned:
+                fault = self._poisoned[target.split(b"?")[0]]
+                self.counts[f"poisoned_{fault}"] += 1
+                return fault
             names = list(self.weights)
             fault = self.rng.choices(names, weights=[self.weights[n] for n in names])[0]
             self.counts[fault] += 1
@@ -159,7 +172,7 @@ class FaultProxy:
             if request is None:
                 conn.close()
                 return
-            fault = self._pick()
+            fault = self._pick(request)
             if fault == "reset":
                 _reset(conn)
                 return

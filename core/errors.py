@@ -156,6 +156,21 @@ optional_keys("device.")
 optional_keys("error.reason.")
 
 
+# --- the terminal's own store ----------------------------------------------------------------------------
+
+
+class StoreKeyMismatch(ConfigError):
+    """The local store was sealed with another key than the one it was given: the key file is missing, the
+    configured path is mistyped, or the file holds another key. The store refuses to open (a new key would
+    leave every record waiting unreadable). ``params['key_file']`` names the key file the store expects."""
+
+    key = "error.store.key_mismatch"
+
+    def __init__(self, detail: str = "", *, key_file: str = "", **params: Any) -> None:
+        defaults = dict(setting="sync.key_file", problem="not the key this store was sealed with")
+        super().__init__(detail, key_file=key_file, **{**defaults, **params})
+
+
 def error_message(error: KioskError, audience: str, language: str) -> str:
     """The text of an error for one audience (citizen, clerk, technician)."""
     t = Translator(language)

@@ -107,9 +107,10 @@ class Terminal:
         HTTP stack takes about half a second: the home screen does not wait for it), attaches the offline
         numbers and the hall cache to the kiosk service, then calls ``on_built(parts)`` from that thread;
         the caller attaches its status area and calls ``start_sync``. A ``ConfigError`` (a key file others
-        can read, a cipher OpenSSL lacks) goes to ``on_config_error(exc)``: the caller stops the terminal,
-        as a bad configuration stops start-up. Another failure (the disk) is logged and the terminal works
-        online only."""
+        can read, a key the store was not sealed with, a cipher OpenSSL lacks) goes to
+        ``on_config_error(exc)``: the caller stops the terminal, as a bad configuration stops start-up.
+        Another failure (the disk) is logged and the terminal works online only; a damaged database is
+        salvaged when the store opens (docs/sync.md "Salvage")."""
         factory = self.sync_factory
         if factory is None or self._sync_builder is not None:
             return

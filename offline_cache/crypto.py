@@ -1,9 +1,9 @@
 """Encryption at rest for the local store: one master key in a file, sealed records and blobs.
 
-Why and how (docs/sync.md; docs/privacy.md "The rules"):
+Why and how (docs/sync.md "The local store"; docs/privacy.md "The rules"):
 
 - The master key (32 random bytes) lives OUTSIDE the database, in a key file only the terminal's user can
-  read (mode 0600, in a 0700 directory), created on first start. A stolen database or blob directory alone
+  read (mode 0600, in a 0700 directory that nobody else may write), created on first start. A stolen database or blob directory alone
   reveals nothing. An OS key store (Secret Service / Windows DPAPI) can hold the same 32 bytes instead:
   pass ``KeyRing(master_key=...)`` from the composition root.
 - Two keys are derived from it with HKDF (SHA-256, or SM3 when the cipher is SM4):
@@ -52,14 +52,18 @@ def _derive(master: bytes, cipher: str, info: bytes, length: int) -> bytes:
     return HKDF(algorithm=_hash_for(cipher), length=length, salt=None, info=info).derive(master)
 
 
-def load_or_create_key(path: str | Path) -> bytes:
-    """Reads the 32-byte master key, creating it (0600, directory 0700) on first start.
+def load_or_create_key(path: str | Path, *, create: bool = True) -> bytes:
+    """Reads the 32-byte master key, creating it (0600, directory 0700) on first start when ``create``.
 
-    A key file that others can read, or of the wrong size, stops start-up with a ``ConfigError``: running
-    on with a leaked or damaged key would be worse than not running.
+    A key file that others can read, a key directory that others can write (they could swap the key), or a
+    key of the wrong size stops start-up with a ``ConfigError``: running on with a leaked or damaged key
+    would be worse than not running.
     """
     path = Path(path)
+    _check_directory(path.parent)
     if not path.exists():
+        if not create:
+            raise FileNotFoundError(str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         if os.name == "posix":
             os.chmod(path.parent, 0o700)
@@ -68,7 +72,7 @@ def load_or_create_key(path: str | Path) -> bytes:
         try:
             fd = os.open(path, flags, 0o600)
         except FileExistsError:  # another process created it first: use theirs
-            return load_or_create_key(path)
+            return load_or_create_key(path, create=False)
         try:
             os.write(fd, key)
             os.fsync(fd)
@@ -85,6 +89,15 @@ def load_or_create_key(path: str | Path) -> bytes:
         raise ConfigError(f"{path}: key file holds {len(key)} bytes, not {KEY_BYTES}",
                           setting="sync.key_file", problem="wrong size")
     return key
+
+
+def _check_directory(directory: Path) -> None:
+    if os.name != "posix" or not directory.exists():
+        return
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o002:
+        raise ConfigError(f"{directory}: key directory mode {mode:o} lets anyone replace the key; chmod 700",
+                          setting="sync.key_file", problem=f"directory mode {mode:o} is writable by others")
 
 
 def check_cipher(cipher: str) -> None:

@@ -1,9 +1,10 @@
 """The sync engine: one thread that drains the outbox to the platform, at least once, in order.
 
-How one record travels (docs/sync.md, "Lessons from offline data-collection"):
+How one record travels (docs/sync.md "The sync engine" and "Lessons from offline data-collection"):
 
-1. ``store.load`` opens the sealed record (a record that no longer opens is a dead letter at once);
-2. ``store.mark_inflight`` is committed BEFORE anything is sent, so the UI shows it and a crash is visible;
+1. ``store.mark_inflight`` is committed BEFORE anything is sent, so the UI shows it, a crash is visible and
+   every try counts as an attempt;
+2. ``store.load`` opens the sealed record (a record that no longer opens is a dead letter at once);
 3. each attachment: ask the platform how many bytes it holds (``attachment_received``), send the rest in
    chunks from that offset (resumable: a 20 MB scan cut off at 19 MB continues from 19 MB), content-
    addressed by SHA-256 so a scan shared by two records goes once;
@@ -18,12 +19,19 @@ Failures, and what the engine does:
   state OFFLINE; exponential backoff with full jitter, but a cheap ``probe()`` every ``probe_interval_s``
   ends the wait at once when the platform answers again (the complaint "stuck after the network came
   back" is the most common one in the anchors).
-- ``PlatformServerFault`` (5xx): state RETRYING; backoff, or the server's Retry-After when it sent one.
+- ``PlatformServerFault`` (5xx) or a local ``StoreError``: state RETRYING. The record waits on its OWN
+  backoff (``next_at``: full jitter on its consecutive failures, at least the server's Retry-After) and
+  the engine goes on with the next record after a short pause of the link's own. A failure counts
+  against the record when it is its first, or when the platform took another record since its last
+  one (a platform that fails everything charges nobody); after ``max_record_failures`` such failures
+  the record is a dead letter ``too_many_failures`` with the last error.
 - ``StoreFull`` while marking progress: state BLOCKED until a person frees disk space.
 - ``PlatformRejected`` 401/403 (credentials, clock): state BLOCKED; nothing can pass until a person fixes
   the terminal's configuration, so the record stays queued and the engine waits the longest backoff.
 - ``PlatformRejected``/``PlatformConflict`` with any other status: the record is a dead letter with the
   platform's reason; the next record goes on. People resend or discard it (``Store.resend/discard``).
+- ``StoreCorrupt`` (the sealed body or an attachment does not open, the row does not read): a dead letter
+  ``local_corrupt`` at once; it can never succeed.
 
 ``housekeeping``: callables run on the engine thread every ``housekeeping_interval_s`` while the platform
 answers and the outbox is empty: leasing offline ticket blocks (``OfflineTickets.refill``) lives there.
@@ -74,7 +82,8 @@ class SyncEngine:
                  chunk_bytes: int = 32 * 1024, backoff_base_s: float = 1.0, backoff_max_s: float = 300.0,
                  probe_interval_s: float = 2.0, idle_check_s: float = 30.0, purge_interval_s: float = 600.0,
                  rng: random.Random | None = None, thread_name: str = "sync-engine",
-                 housekeeping: Sequence[Callable[[], object]] = (), housekeeping_interval_s: float = 60.0) -> None:
+                 housekeeping: Sequence[Callable[[], object]] = (), housekeeping_interval_s: float = 60.0,
+                 max_record_failures: int = 8) -> None:
         self.store = store
         self.transport = transport
         self._state_listeners: list[StateCallback] = [on_state] if on_state else []
@@ -101,6 +110,10 @@ class SyncEngine:
         self._retry_now = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0  # consecutive link failures, for the backoff
+        self.max_record_failures = max_record_failures
+        # record id -> (consecutive failures, ``delivered`` at its last failure): its own backoff and whether
+        # the next failure counts against it (only if something else got through since)
+        self._failing: dict[str, tuple[int, int]] = {}
         self._batch_done = self._batch_bytes_done = 0
         self._batch_total = self._batch_bytes_total = 0
         store.add_listener(self.nudge)
@@ -265,36 +278,45 @@ class SyncEngine:
                     break
                 continue
             self._start_batch_if_idle()
-            try:
-                self._send(entry)
-            except PlatformUnreachable as exc:
-                delay = self._link_failed(entry, exc, SyncState.OFFLINE)
-                retry_at, probing = time.monotonic() + delay, True
-            except PlatformServerFault as exc:
-                delay = self._link_failed(entry, exc, SyncState.RETRYING)
-                retry_after = exc.params.get("retry_after_s")
-                if retry_after is not None:
-                    delay = max(delay, min(float(retry_after), RETRY_AFTER_MAX_S))  # the server knows best
-                retry_at, probing = time.monotonic() + delay, False
-            except PlatformRejected as exc:
-                if exc.status in (401, 403):
-                    delay = self._link_failed(entry, exc, SyncState.BLOCKED)
-                    retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
-                else:
-                    self._dead(entry, exc)
-            except StoreCorrupt as exc:
-                self._dead_local(entry, exc)
-            except StoreFull as exc:  # cannot even record progress: a person must free space
-                delay = self._link_failed(entry, exc, SyncState.BLOCKED)
-                retry_at, probing = time.monotonic() + max(delay, self.backoff_max_s / 4), False
-            except (StoreError, PlatformError) as exc:
-                delay = self._link_failed(entry, exc, SyncState.RETRYING)
-                retry_at, probing = time.monotonic() + delay, False
-            else:
-                self._failures = 0
-                self._set_state(SyncState.ONLINE)
+            pause = self._attempt(entry)
+            if pause is not None:
+                retry_at, probing = pause
 
-    def _link_failed(self, entry: OutboxEntry, exc: Exception, state: SyncState) -> float:
+    def _attempt(self, entry: OutboxEntry) -> tuple[float, bool] | None:
+        """Sends one record and deals with its failure. Returns the link's pause (a monotonic deadline, and
+        whether to probe meanwhile), or None when the next record may go at once."""
+        try:
+            self._send(entry)
+        except PlatformUnreachable as exc:
+            return time.monotonic() + self._link_failed(entry, exc, SyncState.OFFLINE), True
+        except PlatformServerFault as exc:
+            retry_after = exc.params.get("retry_after_s")
+            retry_after = None if retry_after is None else min(float(retry_after), RETRY_AFTER_MAX_S)
+            delay = self._link_failed(entry, exc, SyncState.RETRYING, own=True, retry_after=retry_after)
+            if retry_after is not None:
+                delay = max(delay, retry_after)  # the server knows best
+            return time.monotonic() + delay, False
+        except PlatformRejected as exc:
+            if exc.status in (401, 403):
+                delay = self._link_failed(entry, exc, SyncState.BLOCKED)
+                return time.monotonic() + max(delay, self.backoff_max_s / 4), False
+            self._dead(entry, exc)
+        except StoreCorrupt as exc:
+            self._dead_local(entry, exc)
+        except StoreFull as exc:  # cannot even record progress: a person must free space
+            delay = self._link_failed(entry, exc, SyncState.BLOCKED)
+            return time.monotonic() + max(delay, self.backoff_max_s / 4), False
+        except (StoreError, PlatformError) as exc:
+            return time.monotonic() + self._link_failed(entry, exc, SyncState.RETRYING, own=True), False
+        else:
+            self._failures = 0
+            self._set_state(SyncState.ONLINE)
+        return None
+
+    def _link_failed(self, entry: OutboxEntry, exc: Exception, state: SyncState, *, own: bool = False,
+                     retry_after: float | None = None) -> float:
+        """A failed try: the link's backoff (returned); ``own``: the record also waits on its own backoff
+        and may become a dead letter (``_record_failed``), else it is first in line again."""
         self._failures += 1
         # The batch starts again at the next attempt, counting what waits by then: a backlog that built up
         # while offline drains as one batch (the status area's progress bar), not as the one record that
@@ -303,7 +325,10 @@ class SyncEngine:
         delay = backoff_delay(self._failures - 1, self.backoff_base_s, self.backoff_max_s, self.rng)
         detail = f"{type(exc).__name__}: {getattr(exc, 'detail', '') or exc}"
         try:
-            self.store.mark_retry(entry.record_id, detail, 0.0)
+            if own:
+                self._record_failed(entry, detail, retry_after)
+            else:
+                self.store.mark_retry(entry.record_id, detail, 0.0)
         except StoreError:
             log.exception("sync could not requeue %s", entry.record_id)
         self._set_state(state, detail)
@@ -311,17 +336,47 @@ class SyncEngine:
         log.info("sync %s for %s; next try in %.1f s", detail, entry.record_id, delay)
         return delay
 
+    def _record_failed(self, entry: OutboxEntry, detail: str, retry_after: float | None) -> None:
+        streak, delivered_then = self._failing.get(entry.record_id, (0, -1))
+        counts = delivered_then < self.delivered  # its first failure, or others got through since
+        failures = entry.failures + (1 if counts else 0)
+        if failures >= self.max_record_failures:
+            self._failing.pop(entry.record_id, None)
+            self.store.mark_dead(entry.record_id, f"too_many_failures: {failures} failures of its own; last: {detail}",
+                                 failures=failures)
+            log.warning("sync: %s %s failed %d times while others went through; kept as a dead letter",
+                        entry.kind, entry.record_id, failures)
+            return
+        self._failing[entry.record_id] = (streak + 1, self.delivered)
+        wait = backoff_delay(streak, self.backoff_base_s, self.backoff_max_s, self.rng)
+        if retry_after is not None:
+            wait = max(wait, retry_after)
+        self.store.mark_retry(entry.record_id, detail, time.time() + wait, failures=failures)
+
     def _dead(self, entry: OutboxEntry, exc: PlatformRejected) -> None:
         reason = exc.reason or f"http_{exc.status}"
         detail = getattr(exc, "detail", "") or ""
+        self._failing.pop(entry.record_id, None)
         self.store.mark_dead(entry.record_id, f"{reason}: {detail}" if detail and detail != reason else reason)
         log.warning("sync: platform refused %s %s (%s); kept as a dead letter", entry.kind, entry.record_id, reason)
         self._batch_done += 1
         self._progress()
 
     def _dead_local(self, entry: OutboxEntry, exc: StoreCorrupt) -> None:
-        self.store.mark_dead(entry.record_id, f"local_corrupt: {exc.detail}")
+        self._failing.pop(entry.record_id, None)
+        try:
+            self.store.mark_dead(entry.record_id, f"local_corrupt: {exc.detail}")
+        except StoreError:  # the row does not take a write: it waits (and is salvaged at the next start)
+            log.exception("sync could not set %s aside", entry.record_id)
+            try:
+                self.store.mark_retry(entry.record_id, f"local_corrupt: {exc.detail}",
+                                      time.time() + self.backoff_max_s)
+            except StoreError:
+                pass  # it stays in flight: recover() at the next start queues it again
+            return
         log.error("sync: record %s does not open (%s); kept as a dead letter", entry.record_id, exc.detail)
+        self._batch_done += 1
+        self._progress()
 
     def _housekeep(self) -> None:
         """Online chores while the outbox is empty (e.g. ``OfflineTickets.refill``); failures only logged."""
@@ -342,8 +397,8 @@ class SyncEngine:
 
     # --- one record --------------------------------------------------------------------------------
     def _send(self, entry: OutboxEntry) -> None:
-        record = self.store.load(entry.record_id)
         self.store.mark_inflight(entry.record_id)
+        record = self.store.load(entry.record_id)
         for attachment in record.attachments:
             self._upload(attachment)
         wire = record.wire()
@@ -362,6 +417,7 @@ class SyncEngine:
         if ack.record_id != record.id or ack.content_hash != expected:
             raise PlatformUnreachable("the answer names another record or content hash")
         self.store.mark_acked(record.id, {"content_hash": ack.content_hash, "duplicate": ack.duplicate})
+        self._failing.pop(record.id, None)
         self.delivered += 1
         self._batch_done += 1
         self._progress()

@@ -4,9 +4,11 @@ Layout of a data directory::
 
     <data_dir>/outbox.sqlite3        SQLite, WAL, synchronous=FULL (survives power loss, not just a crash)
     <data_dir>/blobs/ab/<name>       attachments, sealed (crypto.py); <name> is a keyed hash of the plaintext
+    <data_dir>/outbox.count          the number of records, sealed (sidecar.py): a damaged database shows
+    <data_dir>/outbox.lock           shared while a Store is open; a salvage needs it alone (salvage.py)
     <key file>                       the master key, 0600, outside the database (default <data_dir>/keys/)
 
-Rules (docs/sync.md, "SQLite as the on-device store"):
+Rules (docs/sync.md "The local store" and "SQLite as the on-device store"):
 
 - ``enqueue`` writes the attachments' sealed blob files first (each: temp file of CIPHERTEXT in the blob
   directory, fsync, rename, fsync the directory), then the record and its outbox entry in ONE transaction.
@@ -22,6 +24,8 @@ Rules (docs/sync.md, "SQLite as the on-device store"):
 - A full disk: ``check_space`` compares free space with the size about to be written plus a margin BEFORE
   writing; SQLITE_FULL / ENOSPC / EFBIG are translated into ``StoreFull``; every write is a transaction, so
   a failed one rolls back and the file stays consistent (tests/test_offline_store.py fills a disk).
+- The key: the store opens only with the key it was sealed with (keycheck.py); a damaged database is kept
+  aside and what still reads is salvaged into a fresh one at start (salvage.py).
 
 One connection per Store, guarded by a lock (the engine thread and the service threads share it); other
 processes (``kiosk diag sync``) open their own Store on the same directory (WAL lets them read while the
@@ -30,9 +34,9 @@ terminal writes; ``busy_timeout`` covers short write overlaps).
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -41,7 +45,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,115 +52,30 @@ from core.logs import mask_text
 from core.ports.outbox import AttachmentIn, OutboxCounts, RecordKind
 from offline_cache.crypto import KeyRing
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull, UnknownRecord
+from offline_cache.keycheck import open_keyring
+from offline_cache.records import (
+    ENTRY_SQL,
+    SCHEMA,
+    AuditEntry,
+    OutboxEntry,
+    Record,
+    audit,
+    entry_from_row,
+    fsync_dir,
+    open_database,
+    translate,
+)
+from offline_cache.salvage import OpenLock, find_damage, is_damage, salvage
+from offline_cache.sidecar import write_count
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AuditEntry", "OutboxEntry", "Record", "Store"]
 
 DB_NAME = "outbox.sqlite3"
 DEFAULT_MARGIN_BYTES = 64 * 1024 * 1024  # keep this much free for SQLite's WAL, logs and the OS
 DEFAULT_RETENTION_S = 7 * 24 * 3600  # PIPL Art. 19: no longer than necessary; configurable per hall
 _OVERHEAD = 4096  # a record's page(s), index entries and WAL frame headers, estimated
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records(
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    size INTEGER NOT NULL,            -- bytes to send (content + attachments), for progress
-    body BLOB,                        -- sealed JSON {"content":…, "attachments":[…]}; NULL once purged
-    purged_at REAL
-);
-CREATE TABLE IF NOT EXISTS outbox(
-    record_id TEXT PRIMARY KEY REFERENCES records(id),
-    state TEXT NOT NULL CHECK (state IN ('queued', 'inflight', 'acked', 'dead')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_at REAL NOT NULL DEFAULT 0,
-    inflight_at REAL,
-    acked_at REAL,
-    last_error TEXT NOT NULL DEFAULT '',
-    dead_reason TEXT NOT NULL DEFAULT '',
-    answer TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_at);
-CREATE TABLE IF NOT EXISTS blobs(
-    name TEXT PRIMARY KEY,
-    size INTEGER NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS record_blobs(
-    record_id TEXT NOT NULL REFERENCES records(id),
-    blob TEXT NOT NULL REFERENCES blobs(name),
-    PRIMARY KEY (record_id, blob)
-);
-CREATE INDEX IF NOT EXISTS record_blobs_blob ON record_blobs(blob);
-CREATE TABLE IF NOT EXISTS audit(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    record_id TEXT NOT NULL,
-    why TEXT NOT NULL                  -- masked (core.logs.mask_text) before it is stored
-);
-CREATE TABLE IF NOT EXISTS refcache(
-    key TEXT PRIMARY KEY,
-    etag TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL,
-    fetched_at REAL NOT NULL
-);
-"""
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    record_id: str
-    kind: str
-    state: str
-    created_at: float
-    size: int
-    attempts: int
-    next_at: float
-    last_error: str
-    dead_reason: str
-
-
-@dataclass(frozen=True)
-class Record:
-    """A record opened for sending: ``content`` as given to enqueue, ``attachments`` with their blobs."""
-
-    id: str
-    kind: str
-    created_at: float
-    content: dict[str, Any]
-    attachments: tuple[dict[str, Any], ...]  # {"sha256", "size", "media_type", "label", "blob"}
-
-    def wire(self) -> dict[str, Any]:
-        """What the platform receives (and hashes): the content and the attachments' public fields."""
-        return {
-            "content": self.content,
-            "attachments": [{k: a[k] for k in ("sha256", "size", "media_type", "label")} for a in self.attachments],
-        }
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: float
-    actor: str
-    action: str
-    record_id: str
-    why: str
-
-
-def _translate(exc: BaseException) -> StoreError:
-    """SQLite and OS errors into the store's own; a full disk is StoreFull."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
-        return StoreFull(str(exc))
-    if code == sqlite3.SQLITE_IOERR_WRITE:  # a refused write(): EFBIG (file size limit), EDQUOT, ENOSPC
-        return StoreFull(f"the disk refused a write ({exc})")
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        return StoreFull(exc.strerror or str(exc))
-    if "disk is full" in str(exc):
-        return StoreFull(str(exc))
-    return StoreError(str(exc))
-
 
 class Store:
     """The terminal's outbox. Implements ``core.ports.outbox.Outbox``."""
@@ -169,26 +87,77 @@ class Store:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.blob_dir = self.data_dir / "blobs"
         self.blob_dir.mkdir(exist_ok=True)
-        self.keyring = keyring or KeyRing.from_file(key_file or self.data_dir / "keys" / "store.key", cipher)
         self.margin_bytes = margin_bytes
         self.retention_s = retention_s
         self.clock = clock
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
+        self._added = False  # records inserted in the open transaction: the sidecar count follows the commit
+        self._open_lock = OpenLock(self.data_dir)
         try:
-            self._db = sqlite3.connect(self.data_dir / DB_NAME, timeout=10.0, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # power-loss safe, not just crash safe
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
+            self._db, self.keyring, report = self._open(keyring, key_file, cipher)
+        except BaseException:
+            self._open_lock.release()
+            raise
+        if report is not None:
+            self._after_salvage(report)
+
+    def _open(self, keyring: KeyRing | None, key_file: str | Path | None,
+              cipher: str) -> tuple[sqlite3.Connection, KeyRing, dict | None]:
+        """Opens the database, checks the key against it, and salvages it when it is damaged."""
+        path = self.data_dir / DB_NAME
+        problem = None
+        try:
+            db = open_database(path)
         except sqlite3.Error as exc:
-            raise _translate(exc) from None
+            if not is_damage(exc):
+                raise translate(exc) from None
+            problem, db = f"unreadable: {exc}", sqlite3.connect(":memory:", check_same_thread=False)
+            db.executescript(SCHEMA)
+        try:
+            keyring = open_keyring(db, self.data_dir, keyring=keyring, key_file=key_file, cipher=cipher)
+            problem = problem or find_damage(db, self.data_dir, keyring)
+        except BaseException:
+            db.close()
+            raise
+        if problem is None:
+            return db, keyring, None
+        db.close()
+        if not self._open_lock.exclusive():
+            raise StoreCorrupt(f"the local store is damaged ({problem}); another process has it open, so it is "
+                               "salvaged when the terminal next starts alone")
+        try:
+            report = salvage(self.data_dir, DB_NAME, keyring, problem, now=self.clock(), connect=open_database)
+            return open_database(path), keyring, report
+        except sqlite3.Error as exc:
+            raise translate(exc) from None
+        finally:
+            self._open_lock.shared()
+
+    def _after_salvage(self, report: dict) -> None:
+        """Tells the technician (log, audit, ``salvage_reports``) and the platform (a device_health record)."""
+        summary = (f"local store damaged ({report['problem']}); kept aside as {report['kept_as']}; "
+                   f"saved {report['saved']} of {report['expected']} records, lost {report['lost']}"
+                   + (f" ({report['damaged']} kept as dead letters)" if report["damaged"] else ""))
+        log.error("store: %s", summary)
+        with self.transaction() as db:
+            audit(db, self.clock(), "store", "salvage", "", summary)
+            self._added = True  # the sidecar takes the fresh count
+        self.enqueue(RecordKind.DEVICE_HEALTH, {
+            "device": "local_store", "state": "salvaged", "error": "StoreCorrupt", "detail": summary,
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock()))})
+
+    def salvage_reports(self) -> list[dict]:
+        """Every salvage this store went through, oldest first: ``at``, ``kept_as`` (the damaged file),
+        ``problem``, ``expected``, ``saved``, ``damaged`` (kept as dead letters), ``lost``."""
+        rows = self._query("SELECT value FROM meta WHERE name = 'salvage'")
+        return json.loads(rows[0][0]) if rows else []
 
     # --- plumbing ----------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._open_lock.release()
 
     def __enter__(self) -> Store:
         return self
@@ -212,25 +181,32 @@ class Store:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _translate(exc) from None
+                raise translate(exc) from None
+            count = None
             try:
                 yield self._db
+                if self._added:
+                    count = self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
                 self._db.execute("COMMIT")
             except BaseException as exc:
+                self._added = False
                 try:
                     self._db.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass  # SQLite already rolled back (e.g. after SQLITE_FULL)
                 if isinstance(exc, sqlite3.Error):
-                    raise _translate(exc) from None
+                    raise translate(exc) from None
                 raise
+            self._added = False
+            if count is not None:
+                write_count(self.data_dir, self.keyring, count)
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise _translate(exc) from None
+                raise translate(exc) from None
 
     # --- space -------------------------------------------------------------------------------------
     def free_bytes(self) -> int:
@@ -265,10 +241,10 @@ class Store:
             finally:
                 os.close(fd)
             os.replace(part, path)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         except OSError as exc:
             part.unlink(missing_ok=True)
-            raise _translate(exc) from None
+            raise translate(exc) from None
         return name
 
     def read_blob(self, name: str) -> bytes:
@@ -328,6 +304,7 @@ class Store:
         db.execute("INSERT INTO records(id, kind, created_at, size, body) VALUES (?,?,?,?,?)",
                    (record_id, kind, now, size + len(body), sealed))
         db.execute("INSERT INTO outbox(record_id, state, next_at) VALUES (?, 'queued', 0)", (record_id,))
+        self._added = True
         for m in metas:
             db.execute("INSERT OR IGNORE INTO blobs(name, size, created_at) VALUES (?,?,?)",
                        (m["blob"], m["size"], now))
@@ -351,9 +328,9 @@ class Store:
 
     def next_due(self, now: float | None = None) -> OutboxEntry | None:
         now = self.clock() if now is None else now
-        rows = self._query(_ENTRY_SQL + " WHERE o.state = 'queued' AND o.next_at <= ? "
+        rows = self._query(ENTRY_SQL + " WHERE o.state = 'queued' AND o.next_at <= ? "
                            "ORDER BY r.created_at, r.rowid LIMIT 1", (now,))
-        return _entry(rows[0]) if rows else None
+        return entry_from_row(rows[0]) if rows else None
 
     def next_wakeup(self) -> float | None:
         """When the earliest queued record becomes due (None: nothing queued)."""
@@ -370,28 +347,30 @@ class Store:
             db.execute("UPDATE outbox SET state = 'acked', acked_at = ?, last_error = '', answer = ? "
                        "WHERE record_id = ?", (self.clock(), json.dumps(answer), record_id))
 
-    def mark_retry(self, record_id: str, error: str, next_at: float) -> None:
+    def mark_retry(self, record_id: str, error: str, next_at: float, *, failures: int | None = None) -> None:
+        """Back in the queue, not tried before ``next_at``; ``failures``: its own failure count (engine.py)."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET state = 'queued', next_at = ?, last_error = ? "
-                       "WHERE record_id = ? AND state IN ('queued', 'inflight')",
-                       (next_at, mask_text(error)[:500], record_id))
+            db.execute("UPDATE outbox SET state = 'queued', next_at = ?, last_error = ?, "
+                       "failures = COALESCE(?, failures) WHERE record_id = ? AND state IN ('queued', 'inflight')",
+                       (next_at, mask_text(error)[:500], failures, record_id))
 
-    def mark_dead(self, record_id: str, reason: str) -> None:
+    def mark_dead(self, record_id: str, reason: str, *, failures: int | None = None) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET state = 'dead', dead_reason = ?, last_error = ? WHERE record_id = ?",
-                       (mask_text(reason)[:500], mask_text(reason)[:500], record_id))
-            _audit(db, self.clock(), "sync", "dead_letter", record_id, reason)
+            db.execute("UPDATE outbox SET state = 'dead', dead_reason = ?, last_error = ?, "
+                       "failures = COALESCE(?, failures) WHERE record_id = ?",
+                       (mask_text(reason)[:500], mask_text(reason)[:500], failures, record_id))
+            audit(db, self.clock(), "sync", "dead_letter", record_id, reason)
 
     def entry(self, record_id: str) -> OutboxEntry:
-        rows = self._query(_ENTRY_SQL + " WHERE o.record_id = ?", (record_id,))
+        rows = self._query(ENTRY_SQL + " WHERE o.record_id = ?", (record_id,))
         if not rows:
             raise UnknownRecord(record_id)
-        return _entry(rows[0])
+        return entry_from_row(rows[0])
 
     def entries(self, states: Sequence[str] = ("queued", "inflight", "dead"), limit: int = 500) -> list[OutboxEntry]:
         marks = ",".join("?" for _ in states)
-        return [_entry(r) for r in self._query(
-            _ENTRY_SQL + f" WHERE o.state IN ({marks}) ORDER BY r.created_at LIMIT ?", (*states, limit))]
+        return [entry_from_row(r) for r in self._query(
+            ENTRY_SQL + f" WHERE o.state IN ({marks}) ORDER BY r.created_at LIMIT ?", (*states, limit))]
 
     def counts(self) -> OutboxCounts:
         rows = self._query("SELECT o.state, COUNT(*), MIN(r.created_at), SUM(r.size) FROM outbox o "
@@ -422,9 +401,9 @@ class Store:
         with self.transaction() as db:
             if sealed is not None:
                 db.execute("UPDATE records SET body = ? WHERE id = ?", (sealed, record_id))
-            db.execute("UPDATE outbox SET state = 'queued', next_at = 0, dead_reason = '', attempts = 0 "
+            db.execute("UPDATE outbox SET state = 'queued', next_at = 0, dead_reason = '', attempts = 0, failures = 0 "
                        "WHERE record_id = ?", (record_id,))
-            _audit(db, self.clock(), actor, "resend_fixed" if sealed else "resend", record_id, why)
+            audit(db, self.clock(), actor, "resend_fixed" if sealed else "resend", record_id, why)
         self.notify()
 
     def discard(self, record_id: str, *, actor: str, why: str) -> None:
@@ -435,7 +414,7 @@ class Store:
         if entry.state != "dead":
             raise StoreError(f"record {record_id} is {entry.state}, not a dead letter")
         with self.transaction() as db:
-            _audit(db, self.clock(), actor, "discard", record_id, why)
+            audit(db, self.clock(), actor, "discard", record_id, why)
             self._drop_personal(db, [record_id])
             db.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
         self._delete_unreferenced_blobs()
@@ -494,24 +473,3 @@ class Store:
         return self._query("PRAGMA integrity_check")[0][0] == "ok"
 
 
-_ENTRY_SQL = ("SELECT o.record_id, r.kind, o.state, r.created_at, r.size, o.attempts, o.next_at, o.last_error, "
-              "o.dead_reason FROM outbox o JOIN records r ON r.id = o.record_id")
-
-
-def _entry(row: tuple) -> OutboxEntry:
-    return OutboxEntry(*row)
-
-
-def _audit(db: sqlite3.Connection, at: float, actor: str, action: str, record_id: str, why: str) -> None:
-    db.execute("INSERT INTO audit(at, actor, action, record_id, why) VALUES (?,?,?,?,?)",
-               (at, actor, action, record_id, mask_text(why)[:500]))
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

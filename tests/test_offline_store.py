@@ -1,5 +1,5 @@
 """The local store: durable, encrypted, consistent when the disk fills, and it never purges what the
-platform has not acknowledged (docs/sync.md)."""
+platform has not acknowledged (docs/sync.md "The local store")."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ConfigError
+from core.errors import ConfigError, StoreKeyMismatch
 from core.ports.outbox import AttachmentIn, RecordKind, content_hash
 from offline_cache import KeyRing, Store, StoreCorrupt, StoreError, StoreFull
 from offline_cache.crypto import check_cipher, load_or_create_key
@@ -127,16 +127,18 @@ def test_sealed_value_bound_to_its_record(store):
 
 
 def test_a_different_key_opens_nothing(tmp_path):
+    """GIVEN a store's record, THEN a KeyRing made from another key cannot open its sealed body, and the
+    store itself refuses to open without its key (tests/test_store_keys.py)."""
     s = Store(tmp_path / "d", margin_bytes=0)
     rid = s.enqueue("rating", {"v": 1})
+    with s.transaction() as db:
+        sealed = db.execute("SELECT body FROM records WHERE id = ?", (rid,)).fetchone()[0]
     s.close()
+    with pytest.raises(StoreCorrupt):
+        KeyRing(os.urandom(32)).open(sealed, rid.encode("ascii"))
     (tmp_path / "d" / "keys" / "store.key").unlink()
-    s2 = Store(tmp_path / "d", margin_bytes=0)  # a new key is created: the old data stays sealed
-    try:
-        with pytest.raises(StoreCorrupt):
-            s2.load(rid)
-    finally:
-        s2.close()
+    with pytest.raises(StoreKeyMismatch):
+        Store(tmp_path / "d", margin_bytes=0)
 
 
 def test_crash_leaves_inflight_records_to_be_sent_again(store):

@@ -176,3 +176,23 @@ def test_kiosk_run_opens_the_technician_window_and_ends_cleanly_on_sigterm(tmp_p
             process.wait()
         process.stdout.close()
         process.stderr.close()
+
+
+def test_the_outbox_tab_tells_of_a_salvaged_store(qtbot, window_for, tmp_path):
+    """GIVEN the serviced terminal's store whose database was truncated to nothing after 3 records
+    WHEN the technician window opens it THEN the outbox tab says the store was salvaged, how many records
+    were saved and lost, and where the damaged file is kept."""
+    from kiosk.app import store_dir
+    from offline_cache import Store
+
+    cfg = technician_config("http://127.0.0.1:9", tmp_path)
+    damaged = Store(store_dir(cfg), margin_bytes=0)
+    for stars in (1, 2, 3):
+        damaged.enqueue(RecordKind.RATING, {"stars": stars})
+    damaged.close()
+    (store_dir(cfg) / "outbox.sqlite3").write_bytes(b"")
+    terminal, window = window_for(cfg)
+    window.show_tab("outbox")
+    qtbot.waitUntil(lambda: "lost 3" in window.outbox.summary.text(), timeout=5000)
+    assert "saved 0 of 3 records" in window.outbox.summary.text()
+    assert "outbox.sqlite3.damaged-" in window.outbox.summary.text()

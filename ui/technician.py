@@ -253,7 +253,10 @@ class OutboxPanel(QWidget):
         t = self.w.tr_
         self.summary.setText(t("technician.outbox.summary", queued=r.queued, inflight=r.inflight, dead=r.dead,
                                acked=r.acked, bytes=r.bytes_waiting, free=r.free_bytes // 1_000_000)
-                             + oldest_text(t, r))
+                             + oldest_text(t, r) + "".join(
+                                 "\n" + t("technician.outbox.salvaged", at=s["at"], saved=s["saved"],
+                                          expected=s["expected"], lost=s["lost"], kept_as=s["kept_as"])
+                                 for s in r.salvage))
 
     def shutdown(self) -> None:
         if self.view is not None:

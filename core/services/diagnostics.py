@@ -8,7 +8,7 @@
     diag.render_last("ticket")        # a PNG of the last job that printer printed
     diag.read_card(10.0)              # one card, masked, with the frames that went by (masked too)
     diag.check_platform()             # reachable? signed request accepted? clock skew?
-    diag.outbox()                     # the store's counts, oldest age, dead letters, free disk
+    diag.outbox()                     # the store's counts, oldest age, dead letters, free disk, salvages
 
 The adapters come from the composition root (kiosk/app.py): this module imports no driver, no SQLite
 and no HTTP library (tests/test_architecture.py). What it can share with the command-line diagnostics it
@@ -100,6 +100,7 @@ class OutboxReport:
     bytes_waiting: int
     free_bytes: int
     dead_letters: list = field(default_factory=list)  # OutboxEntry of each dead letter
+    salvage: list = field(default_factory=list)  # the store's salvage reports (damaged file kept aside)
 
 
 def technician_text(exc: BaseException, language: str) -> str:
@@ -328,8 +329,9 @@ class Diagnostics:
             return None
         counts = self.store.counts()
         oldest = None if counts.oldest_created_at is None else max(0.0, time.time() - counts.oldest_created_at)
+        salvage = getattr(self.store, "salvage_reports", list)()
         return OutboxReport(counts.queued, counts.inflight, counts.dead, counts.acked, oldest,
-                            counts.bytes_waiting, self.store.free_bytes(), self.store.dead_letters())
+                            counts.bytes_waiting, self.store.free_bytes(), self.store.dead_letters(), salvage)
 
     def close(self) -> None:
         """Nothing of its own to close: the printers, reader and store belong to the terminal."""

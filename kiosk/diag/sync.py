@@ -7,7 +7,9 @@
     kiosk diag sync --data-dir D --audit                  the audit log, newest first
 
 It opens the store beside the running terminal (SQLite WAL lets both in); it shows ids, kinds, states,
-ages and reasons, never a record's content (personal data stays sealed). ``--actor`` names the technician
+ages and reasons, never a record's content (personal data stays sealed). When the store was found damaged
+at a start and salvaged, it says so first: when, why, how many records were saved and lost, and where
+the damaged file is kept. ``--actor`` names the technician
 in the audit entry (default: the login name). Exit 0; 1 when dead letters exist (so a monitoring script
 notices); 2 on errors.
 """
@@ -37,12 +39,19 @@ def _open(args: argparse.Namespace):
     return Store(args.data_dir, key_file=args.key_file, cipher=args.cipher, margin_bytes=0)
 
 
+def _salvage_lines(reports: list[dict]) -> list[str]:
+    return [f"salvaged {r['at']}: {r['problem']}; saved {r['saved']} of {r['expected']} records, lost {r['lost']}"
+            + (f" ({r['damaged']} kept as dead letters)" if r.get("damaged") else "")
+            + f"; damaged file kept as {r['kept_as']}" for r in reports]
+
+
 def run(args: argparse.Namespace) -> int:
+    from core.errors import KioskError
     from offline_cache import StoreError
 
     try:
         store = _open(args)
-    except StoreError as exc:
+    except KioskError as exc:  # a damaged disk, or a key that is not the store's (StoreKeyMismatch)
         print(f"kiosk diag sync: {exc.message('technician', 'en')}", file=sys.stderr)
         return 2
     try:
@@ -72,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
         summary = {"queued": counts.queued, "inflight": counts.inflight, "dead": counts.dead,
                    "acked": counts.acked, "oldest_age_s": None if oldest_age is None else round(oldest_age, 1),
                    "bytes_waiting": counts.bytes_waiting, "free_bytes": store.free_bytes()}
+        salvage = store.salvage_reports()
         if args.json:
-            print(json.dumps({"outbox": summary}))
+            print(json.dumps({"outbox": summary, "salvage": salvage}, ensure_ascii=False))
         else:
+            for line in _salvage_lines(salvage):
+                print(line)
             print(f"waiting {counts.waiting} (queued {counts.queued}, in flight {counts.inflight}), "
                   f"oldest {_age(oldest_age)}, {counts.bytes_waiting} bytes; acknowledged {counts.acked}; "
                   f"dead letters {counts.dead}; free disk {summary['free_bytes'] // 1_000_000} MB")
