@@ -20,8 +20,6 @@ BEING_REWORKED = {
     "ui/clerk.py", "ui/clerk.py:ClerkWindow.__init__",
     "ui/capture_panel.py:CapturePanel.__init__",
     "ui/materials_panel.py:MaterialsPanel.__init__",
-    "offline_cache/store.py",
-    "offline_cache/engine.py:SyncEngine._run",
 }
 
 
