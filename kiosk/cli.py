@@ -6,6 +6,7 @@
     kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals,
                                      issue-ca, issue-cert (docs/deployment.md)
     kiosk diag …                     device diagnostics (see kiosk/diag/)
+    kiosk guide search|show …        the hall's service guide; kiosk forms check CODE DATA.json
     kiosk --version
 """
 
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     # Listed for --help; main() hands its arguments to hall_server.__main__ untouched.
     sub.add_parser("hall-admin", add_help=False,
                    help="provision the hall server: load-hall, add-terminal, add-staff … (--help for more)")
+
+    from kiosk import guide_cli
+
+    guide_cli.register(sub)
 
     diag = sub.add_parser("diag", help="device and platform diagnostics")
     diag_sub = diag.add_subparsers(dest="diag_command", metavar="DIAG", required=True)

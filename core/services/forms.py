@@ -352,3 +352,51 @@ def _json_size(data: Any) -> int:
         return len(json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass"))
     except (TypeError, ValueError):
         return MAX_DATA_BYTES + 1  # not JSON at all (NaN, a set, an object): refused as too big to be a form
+
+
+# The catalogue's simple field list (``{"id", "label", "type", "required", "max", "min", "options",
+# "prefill"}``, as halls keep it in a spreadsheet) and the kinds and formats it stands for.
+_SIMPLE_TYPES = {"text": ("text", {"type": "string"}), "textarea": ("long_text", {"type": "string"}),
+                 "number": ("number", {"type": "number"}), "date": ("date", {"type": "string", "format": "date"}),
+                 "choice": ("choice", {}), "multi": ("multi_choice", {}), "yesno": ("yes_no", {"type": "boolean"}),
+                 "id_number": ("id_number", {"type": "string", "format": "cn-id-number"}),
+                 "phone": ("mobile", {"type": "string", "format": "cn-mobile"}),
+                 "mobile": ("mobile", {"type": "string", "format": "cn-mobile"}),
+                 "region": ("region", {"type": "string", "format": "gb2260"}),
+                 "address": ("address", {"type": "string"})}
+
+
+def form_from_fields(fields: Iterable[Mapping[str, Any]], *, version: str = "1") -> dict:
+    """The form (schema and UI schema) of a catalogue's simple field list; ``FormDefinitionError`` names the
+    field that cannot be one."""
+    properties: dict[str, Any] = {}
+    ui_fields: dict[str, Any] = {}
+    required = []
+    for i, f in enumerate(fields):
+        name, kind_name = f.get("id"), f.get("type", "text")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise FormDefinitionError(f"field {i + 1}: id {name!r} is not a field name (a-z, digits, _)")
+        if kind_name not in _SIMPLE_TYPES:
+            raise FormDefinitionError(f"field {name}: unknown type {kind_name!r}")
+        kind, prop = _SIMPLE_TYPES[kind_name]
+        prop = dict(prop)
+        options = f.get("options")
+        if kind == "choice":
+            prop["enum"] = list(options or ())
+        elif kind == "multi_choice":
+            prop.update(type="array", items={"enum": list(options or ())}, uniqueItems=True)
+        if kind in ("choice", "multi_choice") and not options:
+            raise FormDefinitionError(f"field {name}: a choice needs options")
+        if "max" in f:
+            prop["maxLength" if prop.get("type") == "string" else "maximum"] = f["max"]
+        if "min" in f:
+            prop["minLength" if prop.get("type") == "string" else "minimum"] = f["min"]
+        properties[name] = prop
+        ui_fields[name] = {"kind": kind, "label": str(f.get("label", name)), "label_en": str(f.get("label_en", "")),
+                           "unit": str(f.get("unit", "")), **({"prefill": f["prefill"]} if f.get("prefill") else {})}
+        if f.get("required"):
+            required.append(name)
+    form = {"version": version, "schema": {"type": "object", "properties": properties, "required": required},
+            "ui": {"fields": ui_fields}}
+    MatterForm.from_json(form)  # the same checks as a form the platform sends
+    return form
