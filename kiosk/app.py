@@ -81,9 +81,9 @@ class Terminal:
     frame_decoder_factory: object | None = None
     scans: object | None = None
     # The clerk's application page (docs/camera.md, "Wiring"): the document camera of ``[devices] camera``
-    # (a started devices.camera CaptureService; None: none configured or it did not open), the application
-    # service over the store and the matter catalogue over the reference cache (both resolved when used:
-    # the store may be built after the window).
+    # (a started devices.camera CaptureService, streaming once the camera is there; None: none configured),
+    # the application service over the store and the matter catalogue over the reference cache (both
+    # resolved when used: the store may be built after the window).
     camera: object | None = None
     application: object | None = None  # core.services.application.ApplicationService
     catalogue: object | None = None  # core.services.application.MatterCatalogue
