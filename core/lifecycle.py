@@ -81,6 +81,7 @@ class DeviceRunner:
         self._cv = threading.Condition()
         self._calls: deque[tuple[Future, Callable, tuple, dict]] = deque()
         self._woken = False
+        self._accepting = False  # the owner thread takes calls (guarded by _cv)
         self._reported = False  # the device reported a state while connecting
         self._thread: threading.Thread | None = None
         self._thread_ident: int | None = None
@@ -124,6 +125,8 @@ class DeviceRunner:
         """The device's own word on its state while it runs (READY, RECONNECTING or FAILED)."""
         if state not in (S.READY, S.RECONNECTING, S.FAILED):
             raise ValueError(f"a device reports ready, reconnecting or failed, not {state.value}")
+        if not self.running:
+            return  # a stopped device has no word on its state
         if self.is_owner_thread():
             self._reported = True
         self._publish(state, detail)
@@ -158,6 +161,8 @@ class DeviceRunner:
                     raise DeviceBusy(f"{self.device} is still stopping", device=self.device)
                 return
             self.stop_event.clear()
+            with self._cv:
+                self._accepting = True
             waits = self._connect is not None or self._connects_in_calls
             self._publish(S.CONNECTING if waits else S.READY)
             self._thread = threading.Thread(target=self._main, name=self.thread_name, daemon=True)
@@ -228,7 +233,7 @@ class DeviceRunner:
             self.start()
         future: Future[T] = Future()
         with self._cv:
-            if self._closed or self.stop_event.is_set() or not self.running:
+            if self._closed or self.stop_event.is_set() or not self._accepting:
                 raise DeviceBusy(f"{self.device} is not running", device=self.device)
             self._calls.append((future, fn, args, kwargs))
             self._cv.notify_all()
@@ -261,6 +266,7 @@ class DeviceRunner:
 
     def _fail_calls(self) -> None:
         with self._cv:
+            self._accepting = False
             calls, self._calls = list(self._calls), deque()
         for future, *_ in calls:
             if future.set_running_or_notify_cancel():

@@ -41,8 +41,8 @@ class EscposPrinter:
         self.timeout_s = timeout_s
         self.link: Link = make_link(target, device, timeout_s)
         self.asb_messages: list[bytes] = []  # automatic status back (GS a) messages seen, newest last
-        self._owner = DeviceRunner(f"printer:{cfg.name}", connects_in_calls=True, default_timeout_s=timeout_s,
-                                   stop_timeout_s=timeout_s)
+        self._owner = DeviceRunner(f"printer:{cfg.name}", connects_in_calls=True, disconnect=self.link.close,
+                                   default_timeout_s=timeout_s, stop_timeout_s=timeout_s)
 
     @property
     def lifecycle(self) -> DeviceRunner:
@@ -76,12 +76,8 @@ class EscposPrinter:
             raise DeviceTimeout(exc.detail, key="printer.error.no_answer", device=self.device) from None
 
     def close(self) -> None:
-        try:
-            self._owner.call(self.link.close, timeout_s=self.timeout_s)
-        except DeviceError:
-            pass
-        finally:
-            self._owner.close(self.timeout_s)
+        """Stops the owner thread (bounded), which closes the link on its way out."""
+        self._owner.close(self.timeout_s)
 
     def _bound(self, job_bytes: int) -> float:
         """Longest a call may take: open, status, write (at 10 bits a byte on serial), with a margin."""
