@@ -78,6 +78,11 @@ class OpenedOnFirstUse:
                 self._printer = open_printer(self.cfg, timeout_s=self._timeout_s, device=self._device)
             return self._printer
 
+    @property
+    def opened(self) -> TicketPrinter | None:
+        """The driver if it was opened already (None: not used yet); opens nothing."""
+        return self._printer
+
     def status(self) -> PrinterStatus:
         return self.open().status()
 

@@ -97,6 +97,13 @@ class Terminal:
         if self.scanner is not None and self.scanner.state.value == "stopped":
             self.scanner.start()  # its callbacks were set by the ScanSource
 
+    def lifecycles(self) -> list:
+        """The lifecycle (core.ports.lifecycle) of each device the terminal runs and of its sync engine, for
+        one ``ui.lifecycle.LifecycleBridge``; a printer's once it was opened (at its first use)."""
+        devices = [self.idcard, self.scanner, self.camera, *(p.opened for p in self.printers.values())]
+        devices.append(self.sync.engine if self.sync is not None else None)
+        return [d.lifecycle for d in devices if getattr(d, "lifecycle", None) is not None]
+
     def start_sync(self) -> None:
         """Starts the sync engine (once the window is up and listening to it)."""
         if self.sync is not None:

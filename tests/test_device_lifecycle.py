@@ -257,3 +257,41 @@ def test_a_blocked_sync_engine_has_failed_and_stops_within_its_bound(server, pro
     finally:
         client.close()
     assert changes.states[-2:] == [S.STOPPING, S.STOPPED] and changes.chained()
+
+
+# --- the terminal -------------------------------------------------------------------------------------
+
+
+def test_a_terminal_builds_without_waiting_for_its_devices_and_lists_their_lifecycles(tmp_path, reader_sim):
+    """GIVEN a kiosk whose ID-card reader and camera are not plugged in WHEN the terminal is built and
+    started THEN neither waits for them; its camera is there (not left out) and connecting; every device
+    it runs shows its lifecycle; WHEN the camera is plugged in THEN it streams; closing stops them all."""
+    from core.config import parse
+    from kiosk.app import build_terminal
+
+    reader_sim.unplug()
+    time.sleep(0.1)  # the simulator closes its port
+    frames = tmp_path / "frames"
+    cfg = parse({
+        "role": "citizen", "terminal_id": "K-01", "hall_id": "3201-0042", "data_dir": str(tmp_path / "k"),
+        "platform": {"url": "http://127.0.0.1:9", "terminal_secret": "x", "timeout_s": 1.0},
+        "printers": {"ticket": {"url": "virtual://lifecycle-ticket", "width_mm": 80}},
+        "devices": {"ticket_printer": "ticket", "idcard_reader": reader_sim.url,
+                    "camera": f"folder:{frames}?fps=20"},
+    }, source="test")
+    began = time.monotonic()
+    terminal = build_terminal(cfg, sync=False)
+    try:
+        terminal.start()
+        assert time.monotonic() - began < 1.0
+        assert terminal.camera is not None
+        assert {lc.device: lc.state for lc in terminal.lifecycles()} == {
+            "idcard_reader": S.CONNECTING, "camera": S.CONNECTING}
+        frames.mkdir()
+        assert cv2.imwrite(str(frames / "page.png"), np.full((240, 320, 3), 200, np.uint8))
+        assert terminal.camera.lifecycle.wait_for(S.READY, WAIT_S)
+        terminal.printers["ticket"].open()  # a printer shows once it is opened (at its first use)
+        assert {lc.device for lc in terminal.lifecycles()} == {"idcard_reader", "camera", "printer:ticket"}
+    finally:
+        terminal.close()
+    assert {lc.state for lc in terminal.lifecycles()} == {S.STOPPED}
