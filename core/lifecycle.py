@@ -228,7 +228,8 @@ class DeviceRunner:
         return threading.get_ident() == self._thread_ident
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        """Queues ``fn`` for the owner thread (started here if it never was); the caller chooses the wait."""
+        """Queues ``fn`` for the owner thread (started here when stopped, not closed); the caller chooses
+        the wait."""
         if not self.running and self._state is S.STOPPED and not self._closed:
             self.start()
         future: Future[T] = Future()
