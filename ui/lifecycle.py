@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core.i18n import keys_for
 from core.ports.lifecycle import Lifecycle, LifecycleState, StateChange
+
+STATE_KEYS = keys_for("lifecycle.state.", LifecycleState)
 
 
 def state_text(texts: Callable[..., str], state: LifecycleState) -> str:
