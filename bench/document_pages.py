@@ -162,7 +162,8 @@ def widget(seconds: float) -> None:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     camera = CaptureService("synthetic:?size=1920x1080&fps=30&still=2")
-    camera.start(timeout_s=10)
+    camera.start()
+    camera.wait_ready(timeout_s=10)
     preview = CameraPreview(camera, Texts("zh_CN"))
     preview.resize(960, 540)
     preview.show()

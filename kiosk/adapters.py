@@ -8,15 +8,11 @@ that is missing is a state the window shows, never a start-up failure.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from core.config import Config, PrinterConfig
-from core.errors import DeviceError
 from core.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from core.ports.idcard import IdCardReaderPort
-
-log = logging.getLogger(__name__)
 
 
 class ConnectedOnFirstUse:
@@ -81,6 +77,11 @@ class OpenedOnFirstUse:
 
                 self._printer = open_printer(self.cfg, timeout_s=self._timeout_s, device=self._device)
             return self._printer
+
+    @property
+    def opened(self) -> TicketPrinter | None:
+        """The driver if it was opened already (None: not used yet); opens nothing."""
+        return self._printer
 
     def status(self) -> PrinterStatus:
         return self.open().status()
@@ -170,19 +171,13 @@ class AppointmentsOnFirstUse:
         return getattr(self._appointments(), name)
 
 
-def build_camera(cfg: Config, *, timeout_s: float = 5.0):
-    """The document camera of ``[devices] camera``, started (bounded by ``timeout_s``); None when none is
-    configured or it does not open (the clerk then scans e-licences or checks originals; logged)."""
+def build_camera(cfg: Config):
+    """The document camera of ``[devices] camera``, started (``start`` returns at once; a camera missing
+    now is picked up when it is plugged in); None when none is configured."""
     if not cfg.devices.camera:
         return None
     from devices.camera import open_camera
     from kiosk.simulated import enable_simulated_camera
 
     enable_simulated_camera(cfg.devices.camera)
-    camera = open_camera(cfg.devices.camera)
-    try:
-        camera.start(timeout_s=timeout_s)
-    except DeviceError as exc:
-        log.warning("document camera %s not available: %s", cfg.devices.camera, exc)
-        return None
-    return camera
+    return open_camera(cfg.devices.camera).start()

@@ -81,9 +81,9 @@ class Terminal:
     frame_decoder_factory: object | None = None
     scans: object | None = None
     # The clerk's application page (docs/camera.md, "Wiring"): the document camera of ``[devices] camera``
-    # (a started devices.camera CaptureService; None: none configured or it did not open), the application
-    # service over the store and the matter catalogue over the reference cache (both resolved when used:
-    # the store may be built after the window).
+    # (a started devices.camera CaptureService, streaming once the camera is there; None: none configured),
+    # the application service over the store and the matter catalogue over the reference cache (both
+    # resolved when used: the store may be built after the window).
     camera: object | None = None
     application: object | None = None  # core.services.application.ApplicationService
     catalogue: object | None = None  # core.services.application.MatterCatalogue
@@ -96,6 +96,13 @@ class Terminal:
             self.idcard.start()
         if self.scanner is not None and self.scanner.state.value == "stopped":
             self.scanner.start()  # its callbacks were set by the ScanSource
+
+    def lifecycles(self) -> list:
+        """The lifecycle (core.ports.lifecycle) of each device the terminal runs and of its sync engine, for
+        one ``ui.lifecycle.LifecycleBridge``; a printer's once it was opened (at its first use)."""
+        devices = [self.idcard, self.scanner, self.camera, *(p.opened for p in self.printers.values())]
+        devices.append(self.sync.engine if self.sync is not None else None)
+        return [d.lifecycle for d in devices if getattr(d, "lifecycle", None) is not None]
 
     def start_sync(self) -> None:
         """Starts the sync engine (once the window is up and listening to it)."""

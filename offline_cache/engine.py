@@ -36,6 +36,11 @@ Failures, and what the engine does:
 ``housekeeping``: callables run on the engine thread every ``housekeeping_interval_s`` while the platform
 answers and the outbox is empty: leasing offline ticket blocks (``OfflineTickets.refill``) lives there.
 
+The thread is a ``DeviceRunner`` (core/lifecycle.py, ``lifecycle``), like every device's: ``start()``
+returns at once, ``stop(timeout_s)`` is bounded and idempotent; its connect step puts in-flight records
+back in the queue and probes the platform once. Its ``LifecycleState`` follows the sync state: ONLINE is
+READY, OFFLINE and RETRYING are RECONNECTING, BLOCKED (a person must act) is FAILED.
+
 Events are plain callbacks, called on the engine thread (ui/sync_status.py bridges them into Qt):
 ``on_state(SyncState, detail: str)`` on every change and ``on_progress(SyncProgress)`` after every chunk
 and record. A callback that raises is logged and ignored: the engine never dies of its listeners.
@@ -56,6 +61,8 @@ from core.errors import (
     PlatformServerFault,
     PlatformUnreachable,
 )
+from core.lifecycle import DeviceRunner
+from core.ports.lifecycle import LifecycleState
 from core.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull
 from offline_cache.store import OutboxEntry, Store
@@ -63,6 +70,10 @@ from offline_cache.store import OutboxEntry, Store
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_MAX_S = 3600.0  # a Retry-After beyond an hour is taken as an hour
+
+# How each sync state shows in the lifecycle every device shares (core.ports.lifecycle).
+LIFECYCLE_OF = {SyncState.ONLINE: LifecycleState.READY, SyncState.OFFLINE: LifecycleState.RECONNECTING,
+                SyncState.RETRYING: LifecycleState.RECONNECTING, SyncState.BLOCKED: LifecycleState.FAILED}
 
 StateCallback = Callable[[SyncState, str], None]
 ProgressCallback = Callable[[SyncProgress], None]
@@ -106,9 +117,10 @@ class SyncEngine:
         self._announced = False  # the first state is always reported
         self.delivered = 0  # records acknowledged since start
         self._wake = threading.Event()
-        self._stop = threading.Event()
         self._retry_now = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._runner = DeviceRunner("sync", connect=self._open, poll=self._run, interrupt=self._wake.set,
+                                    thread_name=thread_name, stop_timeout_s=10.0)
+        self._stop = self._runner.stop_event  # set while stopping: the loop and an upload end on it
         self._failures = 0  # consecutive link failures, for the backoff
         self.max_record_failures = max_record_failures
         # record id -> (consecutive failures, ``delivered`` at its last failure): its own backoff and whether
@@ -119,22 +131,19 @@ class SyncEngine:
         store.add_listener(self.nudge)
 
     # --- life cycle --------------------------------------------------------------------------------
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The engine thread's life (core.ports.lifecycle), published like every device's."""
+        return self._runner
+
     def start(self) -> SyncEngine:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-            self._thread.start()
+        """Starts the engine thread (returns at once; nothing happens when it runs already)."""
+        self._runner.start()
         return self
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Asks the thread to stop and waits (bounded: a request in flight ends within its timeout)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            if self._thread.is_alive():
-                log.warning("sync engine still busy after %.0f s; it stops after its current request", timeout_s)
-            else:
-                self._thread = None
+        self._runner.stop(timeout_s)
 
     def __enter__(self) -> SyncEngine:
         return self.start()
@@ -166,7 +175,7 @@ class SyncEngine:
                 if callback is not None and callback in listeners:
                     listeners.remove(callback)
 
-        if self._thread is not None:
+        if self._runner.running:
             self.nudge()  # the new listener gets fresh counts soon
         return unsubscribe
 
@@ -197,6 +206,7 @@ class SyncEngine:
         if changed:
             self._emit(self._state_listeners, state, detail)
             self._publish_counts(force=True)
+        self._runner.report(LIFECYCLE_OF[state], f"{state.value}: {detail}" if detail else state.value)
 
     def _progress(self) -> None:
         self.progress = SyncProgress(self._batch_done, self._batch_total, self._batch_bytes_done,
@@ -218,20 +228,20 @@ class SyncEngine:
         self._wake.clear()
         return not self._stop.is_set()
 
-    def _run(self) -> None:
+    def _open(self) -> None:
+        """The runner's connect step: records left in flight go back to the queue; a first probe."""
         try:
             self.store.recover()
         except StoreError:
             log.exception("sync could not recover in-flight records")
+        self._set_state(SyncState.ONLINE if self.transport.probe() else SyncState.OFFLINE)
+
+    def _run(self) -> None:
         last_purge = 0.0
         last_housekeeping = -self.housekeeping_interval_s
-        retry_at = 0.0  # the link's backoff deadline (monotonic)
-        probing = False  # the last failure was "unreachable": probe to end the wait early
-        if self.transport.probe():
-            self._set_state(SyncState.ONLINE)
-        else:
-            self._set_state(SyncState.OFFLINE)
-            probing, retry_at = True, time.monotonic() + self.probe_interval_s
+        # The last failure was "unreachable" (the first probe's too): probe to end the wait early.
+        probing = self.state == SyncState.OFFLINE
+        retry_at = time.monotonic() + self.probe_interval_s if probing else 0.0  # the link's backoff deadline
         while not self._stop.is_set():
             now = time.monotonic()
             if now - last_purge > self.purge_interval_s:

@@ -20,7 +20,8 @@ from ui.texts import Texts
 @pytest.fixture
 def camera_1080p():
     service = CaptureService("synthetic:?size=1920x1080&fps=25&still=2")
-    service.start(timeout_s=5)
+    service.start()
+    service.wait_ready(timeout_s=5)
     yield service
     service.stop()
 
@@ -28,7 +29,8 @@ def camera_1080p():
 @pytest.fixture
 def camera_small():
     service = CaptureService("synthetic:?size=960x540&fps=25&still=1.2")
-    service.start(timeout_s=5)
+    service.start()
+    service.wait_ready(timeout_s=5)
     yield service
     service.stop()
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from devices.camera import geometry
-from devices.camera.service import CameraState, CaptureService
+from devices.camera.service import CaptureService
 from core.errors import DeviceNotFound, DeviceTimeout
 from core.ports.camera import CapturedPage, Cleanup, PreviewFrame
+from core.ports.lifecycle import LifecycleState
 
 SMALL = "synthetic:?size=960x540&fps=25&still=1.2"
 
@@ -31,22 +32,30 @@ def test_start_reports_the_mode_and_frames_keep_coming():
     stop() ends all of its threads."""
     service = CaptureService(SMALL)
     try:
-        info = service.start(timeout_s=5)
+        service.start()
+        info = service.wait_ready(timeout_s=5)
         assert (info.negotiated.width, info.negotiated.height) == (960, 540)
         seq, frame = service.wait_frame(0, timeout_s=2)
         later, _ = service.wait_frame(seq, timeout_s=2)
         assert later > seq and frame.shape == (540, 960, 3)
-        assert service.state is CameraState.STREAMING
+        assert service.state is LifecycleState.READY
     finally:
         service.stop()
-    assert service.state is CameraState.STOPPED
+    assert service.state is LifecycleState.STOPPED
     assert not [t for t in threading.enumerate() if t.name.startswith(("device:camera", "camera:"))]
 
 
-def test_a_missing_source_fails_start_with_device_not_found(tmp_path):
+def test_waiting_for_a_missing_source_raises_device_not_found(tmp_path):
+    """GIVEN a camera that is not there WHEN it is started and waited for THEN the wait ends (bounded) with
+    the DeviceNotFound of its last open, while it goes on trying."""
     service = CaptureService(f"folder:{tmp_path / 'absent'}")
-    with pytest.raises(DeviceNotFound):
-        service.start(timeout_s=2)
+    try:
+        service.start()
+        with pytest.raises(DeviceNotFound):
+            service.wait_ready(timeout_s=0.5)
+        assert service.state is LifecycleState.CONNECTING
+    finally:
+        service.stop()
 
 
 def test_waiting_for_a_frame_is_bounded():
@@ -58,7 +67,8 @@ def test_waiting_for_a_frame_is_bounded():
 def test_manual_capture_flattens_the_page():
     service = CaptureService(SMALL)
     try:
-        service.start(timeout_s=5)
+        service.start()
+        service.wait_ready(timeout_s=5)
         source = service._source
         assert wait_until(lambda: source.corners_at(source.frame_no)[1] is not None
                           and source.frame_no / source.fps > source.ENTER_S + 0.1)
@@ -78,7 +88,8 @@ def test_auto_capture_takes_each_still_page_once_and_the_preview_sees_it():
     pages: list[CapturedPage] = []
     previews: list[PreviewFrame] = []
     try:
-        service.start(timeout_s=5)
+        service.start()
+        service.wait_ready(timeout_s=5)
         service.set_preview_listener(previews.append, max_size=(640, 360))
         service.set_auto_capture(pages.append)
         period = service._source.period_s
@@ -98,9 +109,10 @@ def test_the_camera_comes_back_after_an_unplug():
     reconnects by itself and frames flow again."""
     service = CaptureService("synthetic:?size=320x180&fps=30&drop_after=10&drop_s=0.5")
     try:
-        service.start(timeout_s=5)
+        service.start()
+        service.wait_ready(timeout_s=5)
         assert wait_until(lambda: service.reconnects == 1, timeout_s=3)
-        assert wait_until(lambda: service.state is CameraState.STREAMING, timeout_s=5)
+        assert wait_until(lambda: service.state is LifecycleState.READY, timeout_s=5)
         seq, _ = service.wait_frame(0, timeout_s=2)
         assert service.wait_frame(seq, timeout_s=2)[0] > seq
     finally:
@@ -116,7 +128,8 @@ def test_a_failing_preview_listener_does_not_stop_the_preview():
         raise RuntimeError("a bug in the widget")
 
     try:
-        service.start(timeout_s=5)
+        service.start()
+        service.wait_ready(timeout_s=5)
         service.set_preview_listener(listener)
         assert wait_until(lambda: len(seen) >= 3, timeout_s=5)
     finally:
@@ -127,7 +140,8 @@ def test_the_preview_outline_matches_the_page():
     service = CaptureService(SMALL)
     got: list[PreviewFrame] = []
     try:
-        service.start(timeout_s=5)
+        service.start()
+        service.wait_ready(timeout_s=5)
         source = service._source
 
         def at_rest(frame: PreviewFrame) -> bool:

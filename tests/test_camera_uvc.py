@@ -85,7 +85,8 @@ def test_the_capture_service_reports_the_negotiated_mode_and_reconnects_after_an
 
     service = CaptureService(UvcSource(parse_spec("uvc:0"), capture_factory=factory))
     try:
-        info = service.start(timeout_s=5)
+        service.start()
+        info = service.wait_ready(timeout_s=5)
         assert str(info.negotiated).startswith("MJPG 2592x1944")
         assert len(info.offered) == len(MJPG) + len(YUYV)
         seq, _ = service.wait_frame(0, timeout_s=2)

@@ -47,7 +47,8 @@ def store(tmp_path):
 @pytest.fixture
 def camera():
     service = CaptureService("synthetic:?size=960x540&fps=25&still=1.0")
-    service.start(timeout_s=5)
+    service.start()
+    service.wait_ready(timeout_s=5)
     yield service
     service.stop()
 
@@ -244,7 +245,8 @@ def test_an_elicence_shown_under_the_document_camera_marks_its_material(qtbot, h
     cfg = parse({"role": "clerk", "terminal_id": "W-03", "hall_id": "h", "window": {"number": 3},
                  "platform": {"url": hall.server.url, "terminal_secret": "x"}, "devices": {"camera": spec}})
     camera = CaptureService(spec)
-    camera.start(timeout_s=5)
+    camera.start()
+    camera.wait_ready(timeout_s=5)
     client = hall.client("W-03")
     sync_client = SyncClient(hall.server.url, "W-03", hall.secrets["W-03"], timeout_s=1.0)
     scans = ScanSource(None, wedge=False, camera=camera, frame_decoder_factory=build_frame_decoder_factory(cfg))

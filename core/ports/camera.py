@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from core.ports.lifecycle import Lifecycle
+
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
 
@@ -81,9 +83,19 @@ class PreviewFrame:
 
 
 class DocumentCamera(Protocol):
-    def start(self, *, timeout_s: float = 5.0) -> CameraInfo:
-        """Opens the source on the camera's owner thread and starts grabbing. Raises ``DeviceNotFound``,
-        ``DeviceTimeout``."""
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The camera's owner thread and its state (core.ports.lifecycle), like every device's."""
+        ...
+
+    def start(self) -> Any:
+        """Starts the camera's owner thread and returns at once: the source is opened in the background,
+        and again whenever it is missing (not plugged in yet, unplugged)."""
+        ...
+
+    def wait_ready(self, *, timeout_s: float = 5.0) -> CameraInfo:
+        """Waits at most ``timeout_s`` for the camera to stream. Raises ``DeviceNotFound`` (why the last
+        open failed) or ``DeviceTimeout``; the camera keeps trying either way."""
         ...
 
     def info(self) -> CameraInfo | None: ...

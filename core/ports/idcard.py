@@ -7,7 +7,8 @@ the values over to its GUI thread (a queued Qt signal) and never block in a call
     reader.on_card = lambda identity: ...      # each new card once; lift and place again to re-read
     reader.on_state = lambda state: ...        # ReaderState changes
     reader.on_error = lambda error: ...        # DeviceError subclasses (card unreadable, SAM fault …)
-    reader.start()
+    reader.lifecycle.subscribe(listener)       # LifecycleState changes, as every device publishes them
+    reader.start()                             # returns at once: the port opens in the background
     ...
     reader.stop()                              # joins the owner thread (bounded)
 
@@ -23,6 +24,7 @@ from typing import Protocol
 
 from core.domain import Identity
 from core.errors import DeviceError
+from core.ports.lifecycle import Lifecycle
 
 
 class ReaderState(enum.StrEnum):
@@ -41,8 +43,13 @@ class IdCardReaderPort(Protocol):
     @property
     def state(self) -> ReaderState: ...
 
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The owner thread's life (core.ports.lifecycle), published like every device's."""
+        ...
+
     def start(self) -> None:
-        """Starts polling on the owner thread (returns at once)."""
+        """Starts polling on the owner thread (returns at once; the port opens in the background)."""
         ...
 
     def stop(self) -> None:

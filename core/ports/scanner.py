@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from core.errors import DeviceError
+from core.ports.lifecycle import Lifecycle
 
 
 class ScannerState(enum.StrEnum):
@@ -39,7 +40,14 @@ class CodeScanner(Protocol):
     @property
     def state(self) -> ScannerState: ...
 
-    def start(self) -> Any: ...
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The owner thread's life (core.ports.lifecycle), published like every device's."""
+        ...
+
+    def start(self) -> Any:
+        """Starts the owner thread and returns at once (the port opens in the background)."""
+        ...
 
     def stop(self, timeout_s: float = 3.0) -> None: ...
 

@@ -229,7 +229,7 @@ class Diagnostics:
 
     @staticmethod
     def _device(printer):
-        """The driver behind a printer opened on first use (kiosk/app.py ``OpenedOnFirstUse.open``)."""
+        """The driver behind a printer opened on first use (kiosk/adapters.py ``OpenedOnFirstUse.open``)."""
         opener = getattr(printer, "open", None)
         return opener() if callable(opener) else printer
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 
 def open_camera(spec: str, **options) -> CaptureService:
-    """A capture service for a source spec (not started: call ``start(timeout_s=…)``). The composition
-    root's one call: ``open_camera(cfg.devices.camera)``."""
+    """A capture service for a source spec (not started: ``start()`` returns at once, ``wait_ready`` waits).
+    The composition root's one call: ``open_camera(cfg.devices.camera).start()``."""
     from devices.camera.service import CaptureService
 
     return CaptureService(spec, **options)

@@ -2,10 +2,13 @@
 
 Three threads, each with one job (all daemon, all joined with a bound on ``stop``):
 
-- ``device:camera`` (the owner thread) opens the source, reads frames as fast as the source delivers them
-  and keeps only the newest (docs/camera.md, "Facts about document cameras": frames lag by about one buffered frame,
-  so a still must come from a background grab). When reads fail (unplugged) it closes the source and opens
-  it again after a growing pause (``RECONNECT_S``), until ``stop``. Only this thread touches the source.
+- ``device:camera`` (the owner thread, a ``DeviceRunner`` of core/lifecycle.py: ``lifecycle``) opens the
+  source, reads frames as fast as the source delivers them and keeps only the newest (docs/camera.md,
+  "Facts about document cameras": frames lag by about one buffered frame, so a still must come from a
+  background grab). ``start()`` returns at once: a camera that cannot be opened (not plugged in yet) is
+  tried again after a growing pause (``RECONNECT_S``), and so is one whose reads fail (unplugged), until
+  ``stop``. Only this thread touches the source. ``wait_ready(timeout_s)`` waits (bounded) for the first
+  open, for those who need the camera now.
 - ``camera:preview`` takes the newest frame whenever there is a new one (frames that arrive meanwhile are
   dropped, never queued), scales it to the preview size, finds the page at that scale (tracking the last
   quad first, a full search when that fails), measures focus, runs auto-capture, and hands a
@@ -19,7 +22,6 @@ an unbounded wait (they have none).
 
 from __future__ import annotations
 
-import enum
 import functools
 import logging
 import threading
@@ -34,22 +36,17 @@ import numpy as np
 from devices.camera import detect, geometry, process
 from devices.camera.autocapture import AutoCapture
 from devices.camera.sources import FrameSource, open_source
-from core.errors import DeviceBusy, DeviceError, DeviceTimeout
+from core.errors import DeviceBusy, DeviceError, DeviceNotFound, DeviceTimeout
+from core.lifecycle import DeviceRunner
 from core.ports.camera import CameraInfo, CapturedPage, Cleanup, PreviewFrame
 from core.ports.clock import Clock, SystemClock
+from core.ports.lifecycle import LifecycleState
 
 log = logging.getLogger("kiosk.camera")
 
 RECONNECT_S = (0.2, 0.5, 1.0, 2.0, 5.0)  # pause before each reopen attempt; the last one repeats
 READ_FAILURES = 3  # consecutive failed reads that count as "unplugged"
 JOIN_S = 3.0
-
-
-class CameraState(enum.StrEnum):
-    STOPPED = "stopped"
-    OPENING = "opening"
-    STREAMING = "streaming"
-    RECONNECTING = "reconnecting"
 
 
 def fit_size(width: int, height: int, max_size: tuple[int, int]) -> tuple[int, int]:
@@ -76,15 +73,15 @@ class CaptureService:
         self.clock = clock or SystemClock()
         self.preview_work_size = preview_work_size
         self._auto = autocapture or AutoCapture()
-        self._state = CameraState.STOPPED
         self._info: CameraInfo | None = None
         self._frame: np.ndarray | None = None
         self._seq = 0
         self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._opened = threading.Event()
-        self._open_error: DeviceError | None = None
-        self._grabber: threading.Thread | None = None
+        self._stop = threading.Event()  # ends the preview thread and frame waits
+        self._open_error: DeviceError | None = None  # why the last open failed (cleared when one succeeds)
+        self._failures = 0  # consecutive failed reads
+        self._runner = DeviceRunner("camera", connect=self._open, poll=self._grab, disconnect=self._source.close,
+                                    retry_s=RECONNECT_S, thread_name="device:camera", stop_timeout_s=JOIN_S)
         self._previewer: threading.Thread | None = None
         self._processor: ThreadPoolExecutor | None = None
         self._preview_listener: Callable[[PreviewFrame], None] | None = None
@@ -98,51 +95,55 @@ class CaptureService:
     # --- lifecycle ----------------------------------------------------------------------------------
 
     @property
-    def state(self) -> CameraState:
-        return self._state
+    def state(self) -> LifecycleState:
+        return self._runner.state
+
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The owner thread's life (core.ports.lifecycle), published like every device's."""
+        return self._runner
 
     def info(self) -> CameraInfo | None:
         return self._info
 
-    def start(self, *, timeout_s: float = 5.0) -> CameraInfo:
-        if self._grabber is not None:
-            raise DeviceBusy("camera already started", device="camera")
+    def start(self) -> CaptureService:
+        """Starts grabbing and returns at once; the camera opens in the background (``wait_ready``)."""
+        if self._previewer is not None:
+            return self
         self._stop.clear()
-        self._opened.clear()
-        self._open_error = None
-        self._state = CameraState.OPENING
-        self._grabber = threading.Thread(target=self._grab_loop, name="device:camera", daemon=True)
-        self._grabber.start()
-        if not self._opened.wait(timeout_s):
-            self.stop()
-            raise DeviceTimeout(f"camera did not open within {timeout_s:.1f} s", device="camera")
-        if self._open_error is not None:
-            error = self._open_error
-            self.stop()
-            raise error
         self._processor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera:process")
         self._previewer = threading.Thread(target=self._preview_loop, name="camera:preview", daemon=True)
         self._previewer.start()
-        assert self._info is not None
-        return self._info
+        self._runner.start()
+        return self
 
-    def stop(self) -> None:
+    def wait_ready(self, *, timeout_s: float = 5.0) -> CameraInfo:
+        """Waits at most ``timeout_s`` for the camera to stream; raises why it does not (the last open's
+        ``DeviceNotFound``, else ``DeviceTimeout``). The camera keeps trying either way until ``stop``."""
+        if self._previewer is None:
+            raise DeviceBusy("camera is not started", device="camera")
+        if self._runner.wait_for(LifecycleState.READY, timeout_s) and self._info is not None:
+            return self._info
+        if self._open_error is not None:
+            raise self._open_error
+        raise DeviceTimeout(f"camera did not open within {timeout_s:.1f} s", device="camera")
+
+    def stop(self, timeout_s: float = JOIN_S) -> None:
         """Stops all three threads (each wait bounded) and releases the source on its owner thread."""
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        for thread in (self._previewer, self._grabber):
-            if thread is not None:
-                thread.join(JOIN_S)
-                if thread.is_alive():
-                    log.warning("camera thread %s did not stop within %.1f s", thread.name, JOIN_S)
+        self._runner.stop(timeout_s)
+        if self._previewer is not None:
+            self._previewer.join(timeout_s)
+            if self._previewer.is_alive():
+                log.warning("camera preview thread did not stop within %.1f s", timeout_s)
         if self._processor is not None:
             self._processor.shutdown(wait=False, cancel_futures=True)
             for worker in list(getattr(self._processor, "_threads", ())):
-                worker.join(JOIN_S)
-        self._grabber = self._previewer = None
+                worker.join(timeout_s)
+        self._previewer = None
         self._processor = None
-        self._state = CameraState.STOPPED
 
     def __enter__(self) -> CaptureService:
         return self
@@ -152,54 +153,39 @@ class CaptureService:
 
     # --- the owner thread ---------------------------------------------------------------------------
 
-    def _grab_loop(self) -> None:
-        opened = False
-        failures = 0
-        attempt = 0
+    def _open(self) -> None:
         try:
-            while not self._stop.is_set():
-                if not opened:
-                    try:
-                        self._info = self._source.open()
-                        opened, failures, attempt = True, 0, 0
-                        self._state = CameraState.STREAMING
-                        log.info("camera open: %s, mode %s", self._info.source, self._info.negotiated)
-                    except DeviceError as exc:
-                        if not self._opened.is_set():  # the first open: start() reports it
-                            self._open_error = exc
-                            self._opened.set()
-                            return
-                        pause = RECONNECT_S[min(attempt, len(RECONNECT_S) - 1)]
-                        attempt += 1
-                        log.info("camera reopen failed (%s); next try in %.1f s", exc.detail, pause)
-                        self._stop.wait(pause)
-                        continue
-                    finally:
-                        if opened:
-                            self._opened.set()
-                try:
-                    frame = self._source.read()
-                except (cv2.error, OSError, DeviceError) as exc:
-                    log.warning("camera read failed: %s", exc)
-                    frame = None
-                if frame is None:
-                    failures += 1
-                    if failures >= READ_FAILURES:
-                        log.warning("camera lost after %d failed reads; reconnecting", failures)
-                        self._source.close()
-                        opened = False
-                        self.reconnects += 1
-                        self._state = CameraState.RECONNECTING
-                        self._stop.wait(RECONNECT_S[0])
-                    continue
-                failures = 0
-                with self._cond:
-                    self._frame = frame
-                    self._seq += 1
-                    self.frames += 1
-                    self._cond.notify_all()
-        finally:
-            self._source.close()
+            info = self._source.open()
+        except (cv2.error, OSError) as exc:  # a driver's own error: the camera is not usable (yet)
+            self._open_error = DeviceNotFound(f"camera cannot be opened: {exc}", device="camera")
+            raise self._open_error from None
+        except DeviceError as exc:
+            self._open_error = exc
+            raise
+        self._info, self._open_error, self._failures = info, None, 0
+        log.info("camera open: %s, mode %s", info.source, info.negotiated)
+
+    def _grab(self) -> float:
+        """Reads one frame (the source paces itself); ``DeviceNotFound`` after ``READ_FAILURES`` in a row."""
+        try:
+            frame = self._source.read()
+        except (cv2.error, OSError, DeviceError) as exc:
+            log.warning("camera read failed: %s", exc)
+            frame = None
+        if frame is None:
+            self._failures += 1
+            if self._failures >= READ_FAILURES:
+                log.warning("camera lost after %d failed reads; reconnecting", self._failures)
+                self.reconnects += 1
+                raise DeviceNotFound(f"no frame in {self._failures} reads", device="camera")
+            return 0.0
+        self._failures = 0
+        with self._cond:
+            self._frame = frame
+            self._seq += 1
+            self.frames += 1
+            self._cond.notify_all()
+        return 0.0
 
     # --- frames ----------------------------------------------------------------------------------------
 

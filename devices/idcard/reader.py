@@ -16,11 +16,13 @@ Every wait is bounded: each answer has ``answer_timeout_s`` (``read_timeout_s`` 
 card's radio link takes time) plus 1.5 × its wire time at the configured speed. Bytes arrive in pieces;
 the ``FrameSplitter`` reassembles them, skips garbage and stale answers that do not fit the command.
 
-States (``ReaderState``, reported through ``on_state`` on change): NO_READER when the port cannot be opened
-or goes away (unplugged) — it retries every ``reconnect_interval_s`` by itself; CONNECTED when the reader
-answers; READING while a card is read; ERROR when a poll failed (timeout, bad frames, card unreadable,
-SAM fault) — the next poll tries again. ``on_error`` gets the ``DeviceError`` once per run of equal
-failures, not every poll.
+The owner thread is a ``DeviceRunner`` (core/lifecycle.py, ``lifecycle``): ``start()`` returns at once and
+the port is opened in the background, again every ``reconnect_interval_s`` while it cannot be; its
+``LifecycleState`` (connecting, ready, reconnecting …) is published like every device's. The reader's own
+states (``ReaderState``, reported through ``on_state`` on change) say more: NO_READER when the port cannot
+be opened or goes away (unplugged); CONNECTED when the reader answers; READING while a card is read;
+ERROR when a poll failed (timeout, bad frames, card unreadable, SAM fault) — the next poll tries again.
+``on_error`` gets the ``DeviceError`` once per run of equal failures, not every poll.
 
 Callbacks run on the owner thread: keep them short, never block (a UI posts a queued Qt signal).
 ``on_raw(direction, data)`` ("tx", "rx", "skip") shows the frames for the technician's ``--raw`` view.
@@ -55,7 +57,9 @@ from devices.idcard.protocol import (
 from devices.idcard.text import parse_text
 from core.domain import Identity
 from core.errors import DeviceError, DeviceNotFound, DeviceTimeout
+from core.lifecycle import DeviceRunner
 from core.ports.idcard import ReaderState
+from core.ports.lifecycle import LifecycleState, StateChange
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,9 @@ class IdCardReader:
         self._quiet_s = max(0.05, 2 * wire_time_s(64, baudrate))
         self._state = ReaderState.STOPPED
         self._state_lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._runner = DeviceRunner(DEVICE, connect=self._connect, poll=self._poll_once, disconnect=self._close,
+                                    retry_s=(reconnect_interval_s,), thread_name=thread_name, stop_timeout_s=5.0)
+        self._runner.subscribe(self._on_lifecycle)
         self._port: serial.SerialBase | None = None
         self._splitter = FrameSplitter()
         self._awaiting_lift = False
@@ -115,23 +120,20 @@ class IdCardReader:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._runner.running
+
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The owner thread's life (core.ports.lifecycle), published like every device's."""
+        return self._runner
 
     def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-        self._thread.start()
+        """Starts the owner thread; returns at once (the port opens in the background)."""
+        self._runner.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stops polling and joins the owner thread; each step of a poll is bounded, so this is too."""
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout_s)
-            if thread.is_alive():
-                log.warning("ID-card reader thread did not stop within %.1f s", timeout_s)
+        self._runner.stop(timeout_s)
 
     def __enter__(self) -> IdCardReader:
         self.start()
@@ -168,40 +170,36 @@ class IdCardReader:
 
     # --- owner thread -----------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _poll_once(self) -> float:
+        """One poll for the runner: the pause before the next, or ``DeviceNotFound`` when unplugged."""
         try:
-            while not self._stop.is_set():
-                if self._port is None and not self._connect():
-                    self._stop.wait(self.reconnect_interval_s)
-                    continue
-                try:
-                    self._poll()
-                except DeviceNotFound as exc:  # the port went away: unplugged
-                    self._close()
-                    self._set_state(ReaderState.NO_READER)
-                    self._report(exc)
-                    self._stop.wait(self.reconnect_interval_s)
-                except DeviceError as exc:
-                    self._set_state(ReaderState.ERROR)
-                    self._report(exc)
-                    self._stop.wait(self.poll_interval_s)
-        finally:
-            self._close()
+            return self._poll()
+        except DeviceNotFound as exc:  # the port went away: the runner closes it and reconnects
+            self._set_state(ReaderState.NO_READER)
+            self._report(exc)
+            raise
+        except DeviceError as exc:
+            self._set_state(ReaderState.ERROR)
+            self._report(exc)
+            return self.poll_interval_s
+
+    def _on_lifecycle(self, change: StateChange) -> None:
+        if change.state is LifecycleState.STOPPED:
             self._set_state(ReaderState.STOPPED)
 
-    def _connect(self) -> bool:
+    def _connect(self) -> None:
         try:
             self._port = serial.serial_for_url(
                 self.url, baudrate=self.baudrate, bytesize=serial.EIGHTBITS, parity=serial.PARITY_NONE,
                 stopbits=serial.STOPBITS_ONE, timeout=self._quiet_s, write_timeout=1.0)
         except (serial.SerialException, OSError, ValueError) as exc:
+            error = DeviceNotFound(f"cannot open {self.url}: {exc}", device=DEVICE)
             self._set_state(ReaderState.NO_READER)
-            self._report(DeviceNotFound(f"cannot open {self.url}: {exc}", device=DEVICE))
-            return False
+            self._report(error)
+            raise error from None
         self._splitter = FrameSplitter()
         self._awaiting_lift = False
         self._set_state(ReaderState.CONNECTED)
-        return True
 
     def _close(self) -> None:
         port, self._port = self._port, None
@@ -211,25 +209,23 @@ class IdCardReader:
             except (serial.SerialException, OSError):
                 pass
 
-    def _poll(self) -> None:
-        """One cycle: find card; if a new one is there, select and read it."""
+    def _poll(self) -> float:
+        """One cycle: find card; if a new one is there, select and read it. Returns the pause after it."""
         found = self._exchange(Command.FIND_CARD)
         if found.status is Status.NO_CARD:
             self._awaiting_lift = False  # the card is gone (or the reader wants it presented again)
             self._ok()
-            self._stop.wait(self.poll_interval_s)
-            return
+            return self.poll_interval_s
         self._raise_for(found, Command.FIND_CARD)
         if self._awaiting_lift:  # the card just read is still there: not a new card
             self._ok()
-            self._stop.wait(self.poll_interval_s)
-            return
+            return self.poll_interval_s
         self._set_state(ReaderState.READING)
         self._gap()
         selected = self._exchange(Command.SELECT_CARD)
         if selected.status is Status.SELECT_FAILED:  # moved away between find and select
             self._ok()
-            return
+            return 0.0
         self._raise_for(selected, Command.SELECT_CARD)
         self._gap()
         read = self._exchange(self.read_command)
@@ -239,10 +235,11 @@ class IdCardReader:
         self._awaiting_lift = True
         self._ok()
         self._deliver(identity)
+        return 0.0
 
     def _gap(self) -> None:
         if self.command_gap_s:
-            self._stop.wait(self.command_gap_s)
+            self._runner.sleep(self.command_gap_s)
 
     def _raise_for(self, answer: Answer, command: Command) -> None:
         error = status_error(answer.status, command)

@@ -1,9 +1,12 @@
 """``EscposPrinter``: a ``TicketPrinter`` over any python-escpos transport (links.py), on one owner thread.
 
-Every call goes through a ``DeviceOwner`` (devices/owner.py): the link is opened, written and read only on
-that thread, and every call returns or raises within a bound (``timeout_s`` for each wait inside, plus
-the wire time of the job at the serial speed). The connection opens on first use and is dropped after any
-failure, so the next call reconnects: unplugging and plugging the printer back needs no restart.
+Every call goes through the printer's ``DeviceRunner`` (core/lifecycle.py, ``lifecycle``): the link is
+opened, written and read only on its owner thread, and every call returns or raises within a bound
+(``timeout_s`` for each wait inside, plus the wire time of the job at the serial speed). The connection opens on first use and is dropped after any
+failure, so the next call reconnects: unplugging and plugging the printer back needs no restart. The
+lifecycle says so: ``CONNECTING`` until the first call, ``READY`` while calls succeed (a printer that
+reports paper out answered, so it is connected), ``RECONNECTING`` after a call failed on the link, until
+one succeeds again.
 
 Before each job a printer that can report (config ``status = true`` and a link that can read) is asked
 ``DLE EOT 1, 2, 4`` (status.py); paper out raises ``PaperOut`` and nothing is sent, so the caller can
@@ -16,13 +19,14 @@ from __future__ import annotations
 import logging
 import time
 
-from devices.owner import DeviceOwner
 from devices.printer import status as st
 from devices.printer.links import Link, SerialLink, make_link
 from devices.printer.ticket import ticket_job
 from devices.printer.urls import PrinterTarget
 from core.config import PrinterConfig
+from core.lifecycle import DeviceRunner
 from core.errors import DeviceError, DeviceProtocolError, DeviceTimeout, HardwareFault
+from core.ports.lifecycle import LifecycleState
 from core.ports.printer import PrinterStatus, TicketSlip
 
 log = logging.getLogger(__name__)
@@ -37,7 +41,13 @@ class EscposPrinter:
         self.timeout_s = timeout_s
         self.link: Link = make_link(target, device, timeout_s)
         self.asb_messages: list[bytes] = []  # automatic status back (GS a) messages seen, newest last
-        self._owner = DeviceOwner(f"printer:{cfg.name}", default_timeout_s=timeout_s)
+        self._owner = DeviceRunner(f"printer:{cfg.name}", connects_in_calls=True, disconnect=self.link.close,
+                                   default_timeout_s=timeout_s, stop_timeout_s=timeout_s)
+
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The printer's owner thread and its state (core.ports.lifecycle)."""
+        return self._owner
 
     @property
     def can_report(self) -> bool:
@@ -66,12 +76,8 @@ class EscposPrinter:
             raise DeviceTimeout(exc.detail, key="printer.error.no_answer", device=self.device) from None
 
     def close(self) -> None:
-        try:
-            self._owner.call(self.link.close, timeout_s=self.timeout_s)
-        except DeviceError:
-            pass
-        finally:
-            self._owner.close(wait_s=self.timeout_s)
+        """Stops the owner thread (bounded), which closes the link on its way out."""
+        self._owner.close(self.timeout_s)
 
     def _bound(self, job_bytes: int) -> float:
         """Longest a call may take: open, status, write (at 10 bits a byte on serial), with a margin."""
@@ -101,12 +107,17 @@ class EscposPrinter:
         try:
             if not self.link.is_open:
                 self.link.open()
-            return fn()
+            result = fn()
         except DeviceError as exc:
             log.warning("printer %s (%s): %s: %s", self.name, self.link.describe(), type(exc).__name__, exc.detail)
             if not isinstance(exc, HardwareFault):  # the printer answered: the link is fine
                 self.link.close()
+                self._owner.report(LifecycleState.RECONNECTING, exc.detail or exc.key)
+            else:
+                self._owner.report(LifecycleState.READY)
             raise
+        self._owner.report(LifecycleState.READY)
+        return result
 
     def _query(self) -> PrinterStatus:
         deadline = time.monotonic() + self.timeout_s

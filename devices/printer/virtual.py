@@ -19,10 +19,10 @@ import threading
 import weakref
 from collections.abc import Callable
 
-from devices.owner import DeviceOwner
 from devices.printer.status import fault_for
 from devices.printer.ticket import ticket_job
 from core.config import PrinterConfig
+from core.lifecycle import DeviceRunner
 from core.ports.printer import PrinterStatus, TicketSlip
 
 _OPEN: weakref.WeakValueDictionary[str, VirtualPrinter] = weakref.WeakValueDictionary()
@@ -45,8 +45,13 @@ class VirtualPrinter:
         self.on_job: Callable[[bytes], None] | None = None
         self._status = PrinterStatus.READY
         self._lock = threading.Lock()
-        self._owner = DeviceOwner(f"printer:{self.name}", default_timeout_s=timeout_s)
+        self._owner = DeviceRunner(f"printer:{self.name}", default_timeout_s=timeout_s, stop_timeout_s=timeout_s)
         _OPEN[self.address] = self
+
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The printer's owner thread and its state (core.ports.lifecycle): ready once it runs."""
+        return self._owner
 
     def set_status(self, status: PrinterStatus) -> None:
         """Fault injection: what the printer reports from now on (any thread)."""
@@ -81,6 +86,6 @@ class VirtualPrinter:
         return render_png(self.jobs[-1], self.cfg.dots, encoding=self.cfg.encoding)
 
     def close(self) -> None:
-        self._owner.close(wait_s=self.timeout_s)
+        self._owner.close(self.timeout_s)
         if _OPEN.get(self.address) is self:
             del _OPEN[self.address]

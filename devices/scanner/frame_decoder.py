@@ -11,8 +11,10 @@ the result of what the camera shows now, not of what it showed a second ago). Th
   text again within ``repeat_s`` (a code held in front of the camera is one scan, not thirty);
 - reports a failure through ``on_error(DeviceError)`` and carries on with the next frame.
 
-``stop(timeout_s)`` ends the thread within the bounded wait (a decode in progress is itself bounded by the
-decoder's ``budget_ms``).
+The thread is a ``DeviceRunner`` (core/lifecycle.py, ``lifecycle``): it has nothing to connect to, so it is
+ready as soon as ``start()`` (which returns at once) has run it; ``submit`` wakes it. ``stop(timeout_s)``
+ends the thread within the bounded wait (a decode in progress is itself bounded by the decoder's
+``budget_ms``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from devices.scanner.cascade import CodeDecoder
 from core.errors import DeviceError, DeviceProtocolError
+from core.lifecycle import DeviceRunner
 from core.ports.scanner import DecodedCode
 
 log = logging.getLogger(__name__)
@@ -48,11 +51,9 @@ class FrameDecoder:
         self.on_error = on_error
         self.repeat_s = repeat_s
         self.unchanged_level = unchanged_level
-        self._thread_name = thread_name
         self._cond = threading.Condition()
         self._pending: np.ndarray | None = None
-        self._stopping = False
-        self._thread: threading.Thread | None = None
+        self._runner = DeviceRunner("frame_decoder", poll=self._decode_pending, thread_name=thread_name)
         self._busy = False  # the thread is decoding a frame (guarded by _cond)
         self._last_thumb: np.ndarray | None = None
         self._recent: dict[str, float] = {}
@@ -61,12 +62,13 @@ class FrameDecoder:
         self.dropped = 0  # replaced by a newer frame before the thread got to them
         self.skipped = 0  # unchanged since the last decoded frame
 
+    @property
+    def lifecycle(self) -> DeviceRunner:
+        """The decoder thread's life (core.ports.lifecycle), published like every device's."""
+        return self._runner
+
     def start(self) -> FrameDecoder:
-        if self._thread is not None:
-            raise RuntimeError("frame decoder already started")
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
-        self._thread.start()
+        self._runner.start()
         return self
 
     def submit(self, frame: np.ndarray) -> None:
@@ -76,7 +78,7 @@ class FrameDecoder:
                 self.dropped += 1
             self._pending = frame
             self.submitted += 1
-            self._cond.notify()
+        self._runner.wake()
 
     def idle(self, timeout_s: float) -> bool:
         """Waits until no frame is waiting (for tests and the diag command); False on timeout."""
@@ -85,14 +87,9 @@ class FrameDecoder:
 
     def stop(self, timeout_s: float = 3.0) -> None:
         with self._cond:
-            self._stopping = True
             self._pending = None
             self._cond.notify_all()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(timeout_s)
-            if thread.is_alive():
-                log.warning("frame decoder did not stop within %.1f s", timeout_s)
+        self._runner.stop(timeout_s)
 
     def __enter__(self) -> FrameDecoder:
         return self.start()
@@ -102,26 +99,24 @@ class FrameDecoder:
 
     # --- decoder thread ----------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        while True:
+    def _decode_pending(self) -> float | None:
+        """Decodes the newest frame, if one waits; then waits for the next ``submit`` (None)."""
+        with self._cond:
+            frame, self._pending = self._pending, None
+            if frame is None:
+                return None
+            self._busy = True
+        try:
+            self._decode(frame)
+        except DeviceError as exc:
+            self._report_error(exc)
+        except (cv2.error, ValueError, TypeError) as exc:  # a frame of the wrong shape or type
+            self._report_error(DeviceProtocolError(f"frame cannot be decoded: {exc}", device="camera"))
+        finally:
             with self._cond:
-                self._cond.wait_for(lambda: self._pending is not None or self._stopping, 0.25)
-                if self._stopping:
-                    return
-                frame, self._pending = self._pending, None
-                if frame is None:
-                    continue
-                self._busy = True
-            try:
-                self._decode(frame)
-            except DeviceError as exc:
-                self._report_error(exc)
-            except (cv2.error, ValueError, TypeError) as exc:  # a frame of the wrong shape or type
-                self._report_error(DeviceProtocolError(f"frame cannot be decoded: {exc}", device="camera"))
-            finally:
-                with self._cond:
-                    self._busy = False
-                    self._cond.notify_all()
+                self._busy = False
+                self._cond.notify_all()
+        return 0.0 if self._pending is not None else None
 
     def _decode(self, frame: np.ndarray) -> None:
         if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim not in (2, 3):

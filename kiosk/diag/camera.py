@@ -70,7 +70,8 @@ def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
     service = CaptureService(spec)
     started = time.perf_counter()
     try:
-        service.start(timeout_s=timeout_s)
+        service.start()
+        service.wait_ready(timeout_s=timeout_s)
         return service, measure(service, frames=frames, timeout_s=timeout_s, started=started)
     except BaseException:
         service.stop()
