@@ -43,6 +43,7 @@ DEFAULT_SERVICE_MIN = 6.0
 SESSION_HOURS = 16
 PIN_MAX_FAILURES = 5
 PIN_LOCK_S = 60
+PIN_LOCK_MAX_S = 24 * 3600
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -63,7 +64,13 @@ CREATE TABLE IF NOT EXISTS terminals (
     terminal_id TEXT PRIMARY KEY, role TEXT NOT NULL, secret TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS staff (
     staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, pin_salt BLOB NOT NULL, pin_hash BLOB NOT NULL,
-    windows TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0);
+    windows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    staff_id TEXT PRIMARY KEY,           -- any id tried, known or not: the answers must not tell them apart
+    failures INTEGER NOT NULL,           -- attempts since the last lockout or good PIN (counted before the KDF)
+    lockouts INTEGER NOT NULL,           -- lockouts since the last good PIN (each lasts twice the one before)
+    locked_until REAL NOT NULL,
+    touched REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, window INTEGER NOT NULL,
     terminal_id TEXT NOT NULL, expires REAL NOT NULL);
