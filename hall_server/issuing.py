@@ -140,7 +140,8 @@ class IssuingMixin:
             now = in_hall_time(now_utc, hall["timezone"])
             day = now.date()
             # 1. a retry of the same press of the button
-            same = con.execute("SELECT * FROM tickets WHERE request_id = ?", (request_id,)).fetchone()
+            same = con.execute("SELECT * FROM tickets WHERE terminal_id = ? AND request_id = ?",
+                               (terminal_id, request_id)).fetchone()
             if same is not None:
                 if same["request_fingerprint"] != fingerprint:
                     raise HallError("request_id_reused", "this request id was used for another request")
