@@ -12,7 +12,9 @@ route (and never learns whether its body would have been valid):
    answers do not tell which terminal ids exist), nonce not seen before from this terminal
    (``replayed_nonce``; nonces are kept in SQLite until they could no longer pass the timestamp check, so
    a restart does not open a replay window).
-3. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
+3. A signed body must be strict JSON (strict_json.py: no NaN, no 1e999, no lone surrogates …), else 400
+   ``invalid_request``.
+4. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
    ``Depends(require("clerk"))`` (``forbidden_role`` otherwise).
 
 Which roles may do what: citizen kiosks issue and look up tickets; clerk terminals act at windows and look
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from core import signing
+from hall_server import strict_json
 from hall_server.problems import HallError
 
 PUBLIC_PATHS = frozenset({"/v1/health", "/openapi.json"})
@@ -71,6 +74,8 @@ class SignedRequests:
             if scope["path"] not in PUBLIC_PATHS and scope["path"].startswith("/v1/"):
                 terminal = await self._verify(scope, body)
                 scope.setdefault("state", {})["terminal"] = terminal
+                if body.strip():
+                    strict_json.check(body)
         except HallError as error:
             await self._refuse(send, error)
             return
