@@ -70,7 +70,14 @@ def person_key(con: sqlite3.Connection, sealer: sealing.Sealer) -> bytes:
 
 
 def statements(schema: str) -> list[str]:
-    return [s.strip() for s in schema.split(";") if s.strip()]
+    """The statements of a schema script, one by one (so they can run inside a transaction)."""
+    result, current = [], ""
+    for line in schema.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            result.append(current.strip())
+            current = ""
+    return result + ([current.strip()] if current.strip() else [])
 
 
 def rebuild(con: sqlite3.Connection, table: str, schema: str, copy: Callable[[str], None] | None = None) -> None:
@@ -91,7 +98,7 @@ def rebuild(con: sqlite3.Connection, table: str, schema: str, copy: Callable[[st
 
 def table_schema(schema: str, table: str) -> str:
     """The statements of ``schema`` that create ``table`` or an index on it."""
-    return ";\n".join(s for s in statements(schema)
+    return "\n".join(s for s in statements(schema)
                       if f"EXISTS {table} (" in s or f" ON {table} (" in s)
 
 

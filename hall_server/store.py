@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     service TEXT NOT NULL,               -- the queue it is in now (changes on transfer)
     state TEXT NOT NULL,
     issued_at REAL NOT NULL,
-    queued_at REAL NOT NULL,             -- its place in the queue (arrival; reset by return-to-queue)
+    queued_at REAL NOT NULL,             -- its place in the queue (arrival, reset by return-to-queue)
     tracking_code TEXT NOT NULL UNIQUE,
     request_id TEXT NOT NULL,            -- the terminal's own: unique per terminal, not across them
     request_fingerprint TEXT NOT NULL,
