@@ -151,7 +151,8 @@ class _Job:
 class StoreBase:
     """Connections, schema, clock, and the admin side: hall data, terminals, staff, nonces."""
 
-    def __init__(self, db_path: str | Path, *, clock: Clock | None = None, key_path: str | Path | None = None) -> None:
+    def __init__(self, db_path: str | Path, *, clock: Clock | None = None,
+                 key_path: str | Path | None = None) -> None:
         self.db_path = str(db_path)
         self.key_path = Path(key_path) if key_path else sealing.key_path_for(self.db_path)
         self.clock: Clock = clock or SystemClock()
@@ -169,8 +170,9 @@ class StoreBase:
         con = self._con()
         con.executescript(SCHEMA)
         with self._write() as con:
-            self._sealer, unsealed = migrations.open_key(con, self.key_path)
-            self._person_key: bytes = migrations.person_key(con, self._sealer)
+            sealer, unsealed = migrations.open_key(con, self.key_path)
+            self._keyed = (self._key_check(con), sealer)
+            self._person_key: bytes = migrations.person_key(con, sealer)
             self._migrate(con, unsealed)
         self.last_call_seq: int = con.execute("SELECT COALESCE(MAX(seq), 0) FROM call_events").fetchone()[0]
 
@@ -192,9 +194,25 @@ class StoreBase:
     def rotate_key(self) -> None:
         """Re-seals the database under a new key and replaces the key file (sealing.py: crash-safe)."""
         with self._write() as con:
-            new = migrations.rotate_key(con, self.key_path, self._sealer, self._reseal)
+            new = migrations.rotate_key(con, self.key_path, self._sealer(con), self._reseal)
+            check = self._key_check(con)
         migrations.finish_rotation(self.key_path)
-        self._sealer = new
+        self._keyed = (check, new)
+
+    @staticmethod
+    def _key_check(con: sqlite3.Connection) -> bytes:
+        return bytes(con.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()[0])
+
+    def _sealer(self, con: sqlite3.Connection) -> sealing.Sealer:
+        """The sealer of the key the database is sealed with now. ``hall-admin rotate-key`` may have
+        rotated it from another process since this store opened: then the key file is read again, so a
+        running server neither fails to open new values nor seals any under the retired key."""
+        check, sealer = self._keyed
+        current = self._key_check(con)
+        if current != check:
+            sealer = sealing.Sealer(sealing.load_key(self.key_path, current))
+            self._keyed = (current, sealer)
+        return sealer
 
     # --- connections -------------------------------------------------------------------------------
 
@@ -392,8 +410,8 @@ class StoreBase:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         secret = secret or crypto.new_terminal_secret()
         with self._write() as con:
-            con.execute("INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)",
-                        (terminal_id, role, self._sealer.seal(secret.encode(), migrations.terminal_aad(terminal_id))))
+            sealed = self._sealer(con).seal(secret.encode(), migrations.terminal_aad(terminal_id))
+            con.execute("INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)", (terminal_id, role, sealed))
         return secret
 
     def remove_terminal(self, terminal_id: str) -> bool:
@@ -405,11 +423,11 @@ class StoreBase:
 
     def terminal(self, terminal_id: str) -> tuple[str, str] | None:
         """(role, secret) of a terminal, or None."""
-        row = self._con().execute("SELECT role, secret FROM terminals WHERE terminal_id = ?",
-                                  (terminal_id,)).fetchone()
+        con = self._con()
+        row = con.execute("SELECT role, secret FROM terminals WHERE terminal_id = ?", (terminal_id,)).fetchone()
         if row is None:
             return None
-        return row[0], self._sealer.open(row[1], migrations.terminal_aad(terminal_id)).decode()
+        return row[0], self._sealer(con).open(row[1], migrations.terminal_aad(terminal_id)).decode()
 
     def add_staff(self, staff_id: str, name: str, pin: str, windows: list[int] | None = None) -> None:
         """Adds (or updates) a clerk; ``windows`` limits where they may log in (None: anywhere)."""

@@ -89,18 +89,20 @@ class SyncMixin:
             con.execute(statement)
 
     def _seal_old_sync_tables(self, con: sqlite3.Connection) -> None:
+        sealer = self._sealer(con)
+
         def records(old: str) -> None:
             for r in con.execute(f"SELECT * FROM {old}").fetchall():
                 con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)", (
                     r["terminal_id"], r["record_id"], r["kind"], r["content_hash"],
-                    self._sealer.seal(str(r["body"]).encode(), _record_aad(r["terminal_id"], r["record_id"])),
+                    sealer.seal(str(r["body"]).encode(), _record_aad(r["terminal_id"], r["record_id"])),
                     r["received_at"]))
 
         def attachments(old: str) -> None:  # they had no owner: complete ones stay, for admin reads
             for r in con.execute(f"SELECT * FROM {old} WHERE complete = 1").fetchall():
                 name = self._name(r["sha256"])
                 con.execute("INSERT INTO sync_attachments VALUES ('', ?, ?, ?, 1, ?)", (
-                    name, r["size"], r["received"], self._sealer.seal(bytes(r["data"]), _attachment_aad("", name))))
+                    name, r["size"], r["received"], sealer.seal(bytes(r["data"]), _attachment_aad("", name))))
 
         rebuild = migrations.rebuild
         rebuild(con, "sync_records", migrations.table_schema(SCHEMA, "sync_records"), records)
@@ -152,9 +154,9 @@ class SyncMixin:
                                   f"attachment is {row[0]} bytes here, not {total}", 409)
             received, complete = (row[1], bool(row[2])) if row else (0, False)
             if not complete and offset == received and (data or total == 0):
+                sealed = self._sealer(con).seal(data, _attachment_aad(terminal_id, name, offset))
                 con.execute("INSERT OR REPLACE INTO sync_attachment_parts VALUES (?, ?, ?, ?)",
-                            (terminal_id, name, offset, self._sealer.seal(data, _attachment_aad(terminal_id, name,
-                                                                                                offset))))
+                            (terminal_id, name, offset, sealed))
                 received += len(data)
             if not complete and received >= total:
                 complete = self._assemble(con, terminal_id, sha256, name, total)
@@ -167,12 +169,13 @@ class SyncMixin:
     def _assemble(self, con: sqlite3.Connection, terminal_id: str, sha256: str, name: str, total: int) -> bool:
         parts = con.execute("SELECT offset, data FROM sync_attachment_parts WHERE terminal_id = ? AND name = ? "
                             "ORDER BY offset", (terminal_id, name)).fetchall()
-        whole = b"".join(self._sealer.open(p[1], _attachment_aad(terminal_id, name, p[0])) for p in parts)
+        whole = b"".join(self._sealer(con).open(p[1], _attachment_aad(terminal_id, name, p[0])) for p in parts)
         con.execute("DELETE FROM sync_attachment_parts WHERE terminal_id = ? AND name = ?", (terminal_id, name))
         if len(whole) != total or hashlib.sha256(whole).hexdigest() != sha256:
             return False
+        sealed = self._sealer(con).seal(whole, _attachment_aad(terminal_id, name))
         con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, ?, 1, ?)",
-                    (terminal_id, name, total, total, self._sealer.seal(whole, _attachment_aad(terminal_id, name))))
+                    (terminal_id, name, total, total, sealed))
         return True
 
     def attachment_data(self, sha256: str, *, terminal_id: str | None = None) -> bytes | None:
@@ -182,8 +185,9 @@ class SyncMixin:
         params: tuple = (name,)
         if terminal_id is not None:
             sql, params = sql + " AND terminal_id = ?", (name, terminal_id)
-        row = self._con().execute(sql + " LIMIT 1", params).fetchone()
-        return None if row is None else self._sealer.open(row[1], _attachment_aad(row[0], name))
+        con = self._con()
+        row = con.execute(sql + " LIMIT 1", params).fetchone()
+        return None if row is None else self._sealer(con).open(row[1], _attachment_aad(row[0], name))
 
     # --- records -----------------------------------------------------------------------------------
     def sync_record(self, *, terminal_id: str, record_id: str, kind: str, record: dict) -> tuple[dict, bool]:
@@ -211,7 +215,7 @@ class SyncMixin:
                 body = json.dumps(record, ensure_ascii=False).encode("utf-8")
                 con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)",
                             (terminal_id, record_id, kind, digest,
-                             self._sealer.seal(body, _record_aad(terminal_id, record_id)),
+                             self._sealer(con).seal(body, _record_aad(terminal_id, record_id)),
                              self.clock.now().timestamp()))
                 created = True
             names = {self._name(s): s for s in wanted}
@@ -226,10 +230,12 @@ class SyncMixin:
     def sync_records(self, kind: str | None = None) -> list[dict]:
         """Every stored record (admin, tests, the soak bench): id, terminal, kind, hash, record."""
         sql = "SELECT record_id, terminal_id, kind, content_hash, body FROM sync_records"
-        rows = self._con().execute(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY received_at",
-                                   (kind,) if kind else ()).fetchall()
+        con = self._con()
+        rows = con.execute(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY received_at",
+                           (kind,) if kind else ()).fetchall()
+        sealer = self._sealer(con)
         return [{"record_id": r[0], "terminal_id": r[1], "kind": r[2], "content_hash": r[3],
-                 "record": json.loads(self._sealer.open(r[4], _record_aad(r[1], r[0])))} for r in rows]
+                 "record": json.loads(sealer.open(r[4], _record_aad(r[1], r[0])))} for r in rows]
 
     # --- offline tickets ---------------------------------------------------------------------------
     def lease_ticket_block(self, *, terminal_id: str, lease_id: str, service_prefix: str, size: int) -> dict:

@@ -140,3 +140,21 @@ def test_rotating_the_key_keeps_every_record_and_secret(tmp_path):
         assert store.sync_records()[0]["record"]["content"] == {"name": NAME}
     finally:
         store.close()
+
+
+def test_a_running_server_follows_a_rotation_made_from_the_command_line(fresh_hall):
+    """GIVEN a running server WHEN ``hall-admin rotate-key`` re-seals its database from another process
+    THEN the server goes on answering its terminals, and what it stores afterwards opens under the new key."""
+    from hall_server.__main__ import main
+
+    assert fresh_hall.send("kiosk-1", "GET", "/v1/hall").status_code == 200
+    assert main(["--db", fresh_hall.store.db_path, "rotate-key"]) == 0
+    assert fresh_hall.send("kiosk-1", "GET", "/v1/hall").status_code == 200
+    _sync_a_citizen(fresh_hall)
+    fresh_hall.server.stop()
+    reopened = HallStore(fresh_hall.store.db_path)
+    try:
+        assert [r["record"]["content"]["name"] for r in reopened.sync_records()] == [NAME]
+        assert reopened.attachment_data(hashlib.sha256(PHOTO).hexdigest(), terminal_id="kiosk-1") == PHOTO
+    finally:
+        reopened.close()

@@ -87,7 +87,8 @@ def test_an_attachment_named_in_a_record_is_real_lower_case_hex(fresh_hall, sha)
     assert (answer.status_code, _reason(answer)) == (400, "invalid_request"), answer.text
 
 
-@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e400", b"123456789012345678901234"])
+@pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e999", b"-1e400",
+                                    b"123456789012345678901234"])
 def test_record_content_holds_only_standard_json_numbers(fresh_hall, number):
     body = b'{"kind": "rating", "record": {"attachments": [], "content": {"score": ' + number + b"}}}"
     answer = fresh_hall.send("kiosk-1", "POST", f"/v1/sync/records/{uuid.uuid4()}", body=body,
