@@ -11,6 +11,8 @@ Connections and transactions
   "duplicate numbers under load are the most common bug").
 - ``synchronous=FULL``: a committed ticket survives a power cut (docs/sync.md, "SQLite as the
   on-device store"), so a number is never handed out twice after a crash.
+- The database and its WAL are 0600, and what a citizen or a terminal hands over is sealed under a key
+  kept outside it (sealing.py, migrations.py; docs/hall-server.md "Data at rest").
 
 Time
 - ``clock`` (a ``core.ports.Clock``) gives "now"; tests drive it to cross midnight. Service days are dates
