@@ -150,9 +150,9 @@ def seed_samples(hall_store) -> dict[str, list[str]]:
 # --- API ---------------------------------------------------------------------------------------------
 
 class BookRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "strict": True}
     service_prefix: str = Field(pattern=PREFIX)
-    day: date
+    day: date = Field(strict=False)  # an ISO string (``_iso_date_only``), parsed
     slot: str = Field(pattern=SLOT)
     matter_code: str | None = Field(None, pattern=MATTER)
 
@@ -173,7 +173,7 @@ class BookRequest(BaseModel):
 
 
 class CheckInRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "strict": True}
     request_id: str = Field(pattern=REQUEST_ID)
 
 
