@@ -8,7 +8,8 @@ De-duplication is the database's job (docs/sync.md, "Lessons from offline data-c
 - Same id, same content hash (``core.ports.outbox.content_hash`` of what was sent) → the same answer again,
   ``duplicate: true``, listing any attachment still missing so the terminal sends it.
 - Same id, different content → ``record_conflict`` (409) with a reason; the stored record is untouched.
-- Each terminal has its own namespace: another terminal's record ids and attachments are answered exactly
+- Each terminal has its own namespace: another terminal's record ids and attachments (and lease ids,
+  ticket_blocks.py) are answered exactly
   as ones nobody sent (a new record; an attachment the server does not hold), so a terminal can neither
   probe for another's uploads nor spoil them (say, by announcing a hash first with a wrong size).
 - Attachments are content-addressed by SHA-256 and arrive in chunks at an offset (resumable). A chunk at
@@ -87,6 +88,8 @@ class SyncMixin:
             self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
         for statement in migrations.statements(SCHEMA):
             con.execute(statement)
+        if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
+            migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))
 
     def _seal_old_sync_tables(self, con: sqlite3.Connection) -> None:
         sealer = self._sealer(con)

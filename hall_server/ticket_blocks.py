@@ -10,7 +10,8 @@ docs/sync.md, "Tickets while offline":
   is refused (``no_block_available``) when it would reach numbers the server already issued.
 - Two kiosks never share a number: leases are written in one ``BEGIN IMMEDIATE`` transaction and each new
   block starts below the lowest existing one.
-- A lease is idempotent on its ``request_id`` (a retry after a lost answer gets the same block).
+- A lease is idempotent on its ``lease_id`` (a retry after a lost answer gets the same block); lease ids
+  are per kiosk, so another kiosk's id is answered as a new one.
 - ``offline_ticket`` checks an offline ticket record field by field before it joins the queue: exact
   JSON types, a number inside a block leased to the terminal that reports it, for that day and service
   (``not_in_block`` otherwise), an issue time inside that service day (hall time zone), not before the
@@ -32,14 +33,15 @@ from hall_server import crypto
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ticket_blocks (
-    lease_id TEXT PRIMARY KEY,          -- the kiosk's request id: a retried lease gets the same block
+    lease_id TEXT NOT NULL,             -- the kiosk's request id: a retried lease gets the same block
     service_day TEXT NOT NULL,
     prefix TEXT NOT NULL,
     first INTEGER NOT NULL,
     last INTEGER NOT NULL,
     terminal_id TEXT NOT NULL,
     leased_at REAL NOT NULL,
-    CHECK (first <= last));
+    CHECK (first <= last),
+    PRIMARY KEY (terminal_id, lease_id)); -- each kiosk's lease ids are its own
 CREATE INDEX IF NOT EXISTS ticket_blocks_day ON ticket_blocks (service_day, prefix, first);
 """
 
@@ -71,9 +73,10 @@ def next_free_seq(con: sqlite3.Connection, service_day: str, prefix: str, seq: i
 def lease(con: sqlite3.Connection, *, lease_id: str, terminal_id: str, service_day: str, prefix: str,
           size: int, now: float) -> dict:
     """Leases a block in the caller's write transaction; returns it as the API answers it."""
-    same = con.execute("SELECT * FROM ticket_blocks WHERE lease_id = ?", (lease_id,)).fetchone()
+    same = con.execute("SELECT * FROM ticket_blocks WHERE terminal_id = ? AND lease_id = ?",
+                       (terminal_id, lease_id)).fetchone()
     if same is not None:
-        if same["terminal_id"] != terminal_id or same["prefix"] != prefix:
+        if same["prefix"] != prefix:
             raise Refused("lease_id_reused", "this lease id was used for another lease")
         return _answer(same)
     if not 1 <= size <= MAX_BLOCK:

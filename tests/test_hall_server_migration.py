@@ -30,6 +30,10 @@ CREATE TABLE sync_attachments (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, r
     complete INTEGER NOT NULL DEFAULT 0, data BLOB);
 CREATE TABLE sync_attachment_parts (sha256 TEXT NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (sha256, offset));
+CREATE TABLE ticket_blocks (lease_id TEXT PRIMARY KEY, service_day TEXT NOT NULL, prefix TEXT NOT NULL,
+    first INTEGER NOT NULL, last INTEGER NOT NULL, terminal_id TEXT NOT NULL, leased_at REAL NOT NULL,
+    CHECK (first <= last));
+CREATE INDEX ticket_blocks_day ON ticket_blocks (service_day, prefix, first);
 """
 NAME, SECRET = "李䶮", "terminal-secret-" + "x" * 30
 PHOTO = b"\xff\xd8" + secrets.token_bytes(3_000)
@@ -48,13 +52,15 @@ def _old_database(db) -> None:
                 (json.dumps({"content": {"name": NAME}, "attachments": []}, ensure_ascii=False),))
     con.execute("INSERT INTO sync_attachments VALUES (?, ?, ?, 1, ?)",
                 (hashlib.sha256(PHOTO).hexdigest(), len(PHOTO), len(PHOTO), PHOTO))
+    con.execute("INSERT INTO ticket_blocks VALUES ('lease-1', '2026-11-23', 'A', 950, 999, 'kiosk-1', 1)")
     con.commit()
     con.close()
 
 
 def test_an_old_database_is_sealed_and_scoped_when_opened(tmp_path):
     """GIVEN a database of the previous version with a terminal secret, a ticket, a record and a photo in
-    plain text WHEN the store opens it THEN everything reads back as before, request ids are per terminal,
+    plain text WHEN the store opens it THEN everything reads back as before, request and lease ids are per
+    terminal,
     and once closed no file holds the secret, the name or the photo in plain text."""
     db = tmp_path / "hall.db"
     _old_database(db)
@@ -68,6 +74,8 @@ def test_an_old_database_is_sealed_and_scoped_when_opened(tmp_path):
                         " queued_at, tracking_code, request_id, request_fingerprint, terminal_id, weight) VALUES"
                         " ('2026-11-23', 'A002', 'A', 2, 'A', 'waiting', 1, 1, 'trackingcode0002', 'request-0001',"
                         " 'f', 'kiosk-2', 1)")
+            con.execute("INSERT INTO ticket_blocks VALUES ('lease-1', '2026-11-23', 'A', 900, 949, 'kiosk-2', 2)")
+            assert con.execute("SELECT COUNT(*) FROM ticket_blocks WHERE lease_id = 'lease-1'").fetchone()[0] == 2
     finally:
         store.close()
     for path in tmp_path.iterdir():

@@ -69,3 +69,15 @@ def test_a_record_id_of_another_terminal_is_a_new_record(fresh_hall):
     assert (other.status_code, other.json()["duplicate"]) == (200, True)
     owners = sorted(r["terminal_id"] for r in fresh_hall.store.sync_records() if r["record_id"] == record_id)
     assert owners == ["kiosk-1", "kiosk-2"]
+
+
+def test_a_lease_id_of_another_terminal_leases_a_block_of_its_own(fresh_hall):
+    """GIVEN kiosk-1 leased a block with a lease id WHEN kiosk-2 leases with the same id THEN kiosk-2 gets a
+    block of its own (not kiosk-1's, and no ``lease_id_reused``), and kiosk-1's retry still gets its own."""
+    body = {"lease_id": str(uuid.uuid4()), "service_prefix": "A", "size": 10}
+    first = fresh_hall.send("kiosk-1", "POST", "/v1/sync/ticket-blocks", body=body)
+    second = fresh_hall.send("kiosk-2", "POST", "/v1/sync/ticket-blocks", body=body)
+    assert (first.status_code, second.status_code) == (200, 200), second.text
+    assert (first.json()["first"], first.json()["last"]) == (990, 999)
+    assert (second.json()["first"], second.json()["last"]) == (980, 989)
+    assert fresh_hall.send("kiosk-1", "POST", "/v1/sync/ticket-blocks", body=body).json() == first.json()
