@@ -9,9 +9,9 @@ De-duplication is the database's job (docs/sync.md, "Lessons from offline data-c
   ``duplicate: true``, listing any attachment still missing so the terminal sends it.
 - Same id, different content → ``record_conflict`` (409) with a reason; the stored record is untouched.
 - Each terminal has its own namespace: another terminal's record ids and attachments (and lease ids,
-  ticket_blocks.py) are answered exactly
-  as ones nobody sent (a new record; an attachment the server does not hold), so a terminal can neither
-  probe for another's uploads nor spoil them (say, by announcing a hash first with a wrong size).
+  ticket_blocks.py) are answered exactly as ones nobody sent (a new record; an attachment the server does
+  not hold), so a terminal can neither probe for another's uploads nor spoil them (say, by announcing a
+  hash first with a wrong size).
 - Attachments are content-addressed by SHA-256 and arrive in chunks at an offset (resumable). A chunk at
   the offset the server holds is appended; any other offset changes nothing and the answer says where to
   go on from. When the last byte arrives the whole is checked against its SHA-256; a mismatch drops the
