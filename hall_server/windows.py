@@ -52,11 +52,12 @@ class WindowMixin:
         salt, expected = (staff["pin_salt"], staff["pin_hash"]) if staff else (b"\0" * 16, b"")
         if not (crypto.verify_pin(pin, salt, expected) and staff is not None):
             raise HallError("bad_pin", "unknown staff id or wrong PIN")
+        allowed = json.loads(staff["windows"])
         with self._write() as con:
             con.execute("DELETE FROM login_attempts WHERE staff_id = ?", (staff_id,))
-            allowed = json.loads(staff["windows"])
-            if allowed and window not in allowed:
-                raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
+        if allowed and window not in allowed:
+            raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
+        with self._write() as con:
             con.execute("DELETE FROM sessions WHERE window = ? OR staff_id = ? OR expires < ?",
                         (window, staff_id, now))
             token = crypto.new_token()
