@@ -9,14 +9,13 @@ Against the real hall server on loopback (its own database, its clock on a Monda
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_fixtures import MONDAY_10AM, STAFF_PIN, HallFixture, SettableClock, _prepared_db
+from server_fixtures import MONDAY_10AM, STAFF_PIN, HallFixture, SettableClock, _prepared_db, copy_db
 
 from hall_server import ServerThread
 
@@ -149,8 +148,7 @@ def hostile_hall(tmp_path_factory):
     of A leased to kiosk-1 so offline tickets can reach the queue."""
     template, secrets = _prepared_db(tmp_path_factory)
     db = tmp_path_factory.mktemp("hostile-hall") / "hall.db"
-    shutil.copy(template, db)
-    shutil.copy(f"{template}.key", f"{db}.key")
+    copy_db(template, db)
     clock = SettableClock(MONDAY_10AM)
     hall = HallFixture(ServerThread(db, clock=clock, thread_name="session:hostile-hall").start(), secrets, clock)
     hall.tokens = {n: hall.send(f"window-{n}", "POST", "/v1/clerk/login", body={
