@@ -68,21 +68,69 @@ def mask_text(text: str) -> str:
     return text
 
 
+class _Masked:
+    """An argument that is not a string, shown masked by ``%s`` and ``%r``."""
+
+    __slots__ = ("_str", "_repr")
+
+    def __init__(self, value: object) -> None:
+        self._str, self._repr = mask_text(str(value)), mask_text(repr(value))
+
+    def __str__(self) -> str:
+        return self._str
+
+    def __repr__(self) -> str:
+        return self._repr
+
+
+def _mask_arg(value: object) -> object:
+    if isinstance(value, str):
+        return mask_text(value)
+    if value is None or isinstance(value, bool | int | float) and mask_text(str(value)) == str(value):
+        return value
+    return value if mask_text(repr(value)) == repr(value) and mask_text(str(value)) == str(value) \
+        else _Masked(value)
+
+
 class MaskingFilter(logging.Filter):
-    """Masks personal data in the fully formatted message (and the exception text) of every record."""
+    """Masks personal data in the formatted message (and the exception text) of every record.
+
+    The record keeps its shape: ``msg`` and each of ``args`` are masked on their own, so formatters that
+    read ``record.args`` themselves (uvicorn's access log unpacks five of them) still work. Only when the
+    masked parts would not give the masked message (a number split between the format and an argument)
+    does the record become its masked message with no arguments.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the line
             message = f"{record.msg!r} {record.args!r}"
-        record.msg = mask_text(message)
-        record.args = None
+        masked = mask_text(message)
+        if masked != message:
+            self._mask_parts(record, message, masked)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text)
         return True
+
+    @staticmethod
+    def _mask_parts(record: logging.LogRecord, message: str, masked: str) -> None:
+        msg = mask_text(record.msg) if isinstance(record.msg, str) else _mask_arg(record.msg)
+        args = record.args
+        if isinstance(args, tuple):
+            args = tuple(_mask_arg(a) for a in args)
+        elif isinstance(args, dict):
+            args = {k: _mask_arg(v) for k, v in args.items()}
+        try:
+            same = (str(msg) % args if args else str(msg)) == masked
+        except (TypeError, ValueError, KeyError):
+            same = False
+        if same:
+            record.msg, record.args = msg, args
+        else:
+            record.msg, record.args = masked, ()
 
 
 def data_dir(configured: str = "") -> Path:

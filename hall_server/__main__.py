@@ -9,6 +9,9 @@
     list-terminals
     add-staff ID --name NAME [--pin P] [--windows 1,2]
                                              add or update a clerk; the PIN is asked for when not given
+    tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
+                                             take a damaged ticket out of the day (written to the audit log)
+    rotate-key                               re-seal the database under a new key (docs/hall-server.md)
     serve [--host 127.0.0.1] [--port 8765] [--seed JSON] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
                                              the same as ``kiosk hall-server``
     issue-ca --out DIR                       the hall's own certificate authority (hall_server/pki.py)
@@ -24,15 +27,18 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from core.errors import KioskError
 from hall_server import pki
 from hall_server.runner import add_tls_arguments, tls_from_arguments
+from hall_server.problems import HallError
 
 
 def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="the hall server's SQLite database (created if missing)")
+    parser.add_argument("--key", help="the database's key file (default: the database's path + .key)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     load = sub.add_parser("load-hall", help="load services and windows from JSON (default: the sample hall)")
     load.add_argument("json", nargs="?")
@@ -48,6 +54,12 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     staff.add_argument("--name", required=True)
     staff.add_argument("--pin", help="4–32 characters (asked for when not given)")
     staff.add_argument("--windows", default="", help="comma-separated windows the clerk may use (default: any)")
+    tickets = sub.add_parser("tickets", help="repair the day's tickets").add_subparsers(dest="action", required=True)
+    remove_ticket = tickets.add_parser("remove", help="take a ticket out of the day (audited)")
+    remove_ticket.add_argument("number")
+    remove_ticket.add_argument("--day", type=date.fromisoformat, help="YYYY-MM-DD (default: today, hall time)")
+    remove_ticket.add_argument("--reason", required=True)
+    sub.add_parser("rotate-key", help="re-seal the database under a new key, then replace the key file")
     serve = sub.add_parser("serve", help="run the server (as `kiosk hall-server`)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8765)
@@ -70,7 +82,11 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
         except KioskError as exc:
             print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)
             return 2
-    store = HallStore(args.db)
+    try:
+        store = HallStore(args.db, key_path=args.key)
+    except KioskError as exc:
+        print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)
+        return 2
     try:
         if args.command == "load-hall":
             store.load_hall(read_seed(args.json))
@@ -88,9 +104,18 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             pin = args.pin or getpass.getpass("PIN: ")
             windows = [int(w) for w in args.windows.split(",") if w.strip()]
             store.add_staff(args.staff_id, args.name, pin, windows or None)
+        elif args.command == "tickets":
+            from hall_server.admin import remove_ticket
+
+            removed = remove_ticket(store, args.number, day=args.day, reason=args.reason)
+            print(f"removed {removed['number']} of {removed['service_day']} (was {removed['state']})")
+        elif args.command == "rotate-key":
+            store.rotate_key()
+            print(f"re-sealed under a new key in {store.key_path}; back it up now")
         return 0
-    except (ValueError, KioskError) as exc:
-        detail = exc.message("technician", "en") if isinstance(exc, KioskError) else str(exc)
+    except (ValueError, KioskError, HallError) as exc:
+        detail = exc.message("technician", "en") if isinstance(exc, KioskError) else \
+            exc.message if isinstance(exc, HallError) else str(exc)
         print(f"error: {detail}", file=sys.stderr)
         return 2
     finally:

@@ -9,7 +9,8 @@ it calls the store only through ``HallStore.issue_ticket`` (check-in) and its co
     GET  /v1/cases/{tracking}                                                             → {case}
 
 Check-in issues a ticket for the appointment's service with ``appointment_code``, which the queue calls
-ahead of walk-ins (issuing.py). It works on the appointment's own day only; a repeat (same or new request
+ahead of walk-ins (issuing.py). A day is bookable from today to BOOKING_DAYS ahead, a slot must end after it
+starts. Check-in works on the appointment's own day only; a repeat (same or new request
 id) gives the same ticket back. Codes are made here: ``YY<yyyymmdd><serial 6><Luhn>`` (docs/codes.md).
 ``seed_samples(store)`` books the demo's sample appointments for today and a few sample cases.
 """
@@ -21,7 +22,7 @@ import time
 from datetime import date, timedelta
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from core.domain.appointments import Appointment, AppointmentState, Case, CaseState
 from core.domain.codes import CodeKind, classify, luhn_check_digit
@@ -40,6 +41,7 @@ CREATE TABLE IF NOT EXISTS cases (
     matter_name_en TEXT NOT NULL, state TEXT NOT NULL, accepted_on TEXT NOT NULL, promised_on TEXT,
     pickup_window INTEGER);
 """
+BOOKING_DAYS = 60  # how far ahead an appointment may be booked (today included)
 SLOT = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
 MATTER = r"^[0-9A-Z-]{1,32}$"
 
@@ -63,8 +65,11 @@ class AppointmentBook:
     def book(self, service_prefix: str, day: date, slot: str, matter_code: str | None = None) -> Appointment:
         with self.store._write() as con:
             self.store._service_row(con, service_prefix)  # HallError unknown_service
-            if day < self.store.service_day(con):
+            today = self.store.service_day(con)
+            if day < today:
                 raise HallError("invalid_request", "day: an appointment cannot be booked in the past")
+            if day > today + timedelta(days=BOOKING_DAYS):
+                raise HallError("invalid_request", f"day: appointments are booked at most {BOOKING_DAYS} days ahead")
             serial = con.execute("SELECT COALESCE(MAX(serial), 0) + 1 FROM appointments WHERE day = ?",
                                  (day.isoformat(),)).fetchone()[0]
             if serial > 999_999:
@@ -145,15 +150,30 @@ def seed_samples(hall_store) -> dict[str, list[str]]:
 # --- API ---------------------------------------------------------------------------------------------
 
 class BookRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "strict": True}
     service_prefix: str = Field(pattern=PREFIX)
-    day: date
+    day: date = Field(strict=False)  # an ISO string (``_iso_date_only``), parsed
     slot: str = Field(pattern=SLOT)
     matter_code: str | None = Field(None, pattern=MATTER)
 
+    @field_validator("day", mode="before")
+    @classmethod
+    def _iso_date_only(cls, value):
+        if not isinstance(value, str):
+            raise ValueError("must be an ISO date string (YYYY-MM-DD)")
+        return value
+
+    @field_validator("slot")
+    @classmethod
+    def _ends_after_it_starts(cls, value: str) -> str:
+        start, end = value.split("-")
+        if end <= start:
+            raise ValueError("a slot ends after it starts")
+        return value
+
 
 class CheckInRequest(BaseModel):
-    model_config = {"extra": "forbid"}
+    model_config = {"extra": "forbid", "strict": True}
     request_id: str = Field(pattern=REQUEST_ID)
 
 

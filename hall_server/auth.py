@@ -6,12 +6,15 @@ route (and never learns whether its body would have been valid):
 1. Body limits: ``Content-Length`` above ``max_body`` (or a streamed body growing past it) → 413
    ``body_too_large``; a POST body that is not ``application/json`` → 415 ``unsupported_media_type``.
 2. Public paths (``/v1/health``, ``/openapi.json``) pass. Everything else under ``/v1/`` must carry the four
-   headers of core/signing.py, checked in this order: headers present (``missing_signature``), terminal
-   known (``unknown_terminal``), timestamp within ±MAX_SKEW_S of the server's clock (``stale_timestamp``),
-   HMAC over method, raw path and query, timestamp, nonce and body hash (``bad_signature``), nonce not
-   seen before from this terminal (``replayed_nonce``; nonces are kept in SQLite until they could no
-   longer pass the timestamp check, so a restart does not open a replay window).
-3. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
+   headers of core/signing.py, checked in this order: headers present (``missing_signature``), timestamp
+   within ±MAX_SKEW_S of the server's clock (``stale_timestamp``), HMAC over method, raw path and query,
+   timestamp, nonce and body hash (``bad_signature``; an unknown terminal gets exactly this answer, so the
+   answers do not tell which terminal ids exist), nonce not seen before from this terminal
+   (``replayed_nonce``; nonces are kept in SQLite until they could no longer pass the timestamp check, so
+   a restart does not open a replay window).
+3. A signed body must be strict JSON (strict_json.py: no NaN, no 1e999, no lone surrogates …), else 400
+   ``invalid_request``.
+4. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
    ``Depends(require("clerk"))`` (``forbidden_role`` otherwise).
 
 Which roles may do what: citizen kiosks issue and look up tickets; clerk terminals act at windows and look
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,12 +33,14 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from core import signing
+from hall_server import strict_json
 from hall_server.problems import HallError
 
 PUBLIC_PATHS = frozenset({"/v1/health", "/openapi.json"})
 MAX_BODY = 64 * 1024
 _NONCE = re.compile(r"^[0-9a-fA-F]{16,64}$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+_NOBODYS_SECRET = secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class SignedRequests:
             if scope["path"] not in PUBLIC_PATHS and scope["path"].startswith("/v1/"):
                 terminal = await self._verify(scope, body)
                 scope.setdefault("state", {})["terminal"] = terminal
+                if body.strip():
+                    strict_json.check(body)
         except HallError as error:
             await self._refuse(send, error)
             return
@@ -116,8 +124,6 @@ class SignedRequests:
         given = headers.get(signing.HEADER_SIGNATURE.lower())
         if not (terminal_id and timestamp and nonce and given):
             raise HallError("missing_signature", "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are required")
-        if len(terminal_id) > 64:
-            raise HallError("unknown_terminal", "unknown terminal")
         target = scope.get("raw_path") or scope["path"].encode("utf-8")
         path_and_query = target.decode("latin-1")
         if scope.get("query_string"):
@@ -125,16 +131,16 @@ class SignedRequests:
         method = scope["method"]
 
         def check() -> Terminal:  # one trip to the store's threads: the lookup and the nonce are SQLite
-            known = self.store.terminal(terminal_id)
-            if known is None:
-                raise HallError("unknown_terminal", "unknown terminal")
-            role, secret = known
+            # An unknown terminal goes through the same checks with a secret nobody has, so it is answered
+            # (and timed) as a known one with a wrong secret: the answer does not confirm which ids exist.
+            known = self.store.terminal(terminal_id) if len(terminal_id) <= 64 else None
+            role, secret = known if known is not None else ("", _NOBODYS_SECRET)
             if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
                 raise HallError("bad_signature", "malformed timestamp or nonce")
             now = self.now()
             if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
                 raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
-            if not signing.verify(secret, method, path_and_query, timestamp, nonce, body, given):
+            if not signing.verify(secret, method, path_and_query, timestamp, nonce, body, given) or known is None:
                 raise HallError("bad_signature", "signature does not match")
             expires = int(timestamp) + signing.MAX_SKEW_S + 1
             if not self.store.remember_nonce(terminal_id, nonce.lower(), expires, now):

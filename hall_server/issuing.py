@@ -28,6 +28,14 @@ from hall_server.problems import HallError
 ACTIVE_STATES = ("waiting", "called", "held")
 
 
+MAX_AGE = 130  # a birth date further back than this is no living person's
+
+
+def plausible_birth(birth: date, day: date) -> bool:
+    """Born on or before ``day`` and at most MAX_AGE years before it."""
+    return day >= birth and age_on(birth, day) <= MAX_AGE
+
+
 def birth_date_from_id(id_number: str) -> date | None:
     """The birth date inside an 18-character resident ID number (GB 11643: characters 7–14)."""
     if len(id_number) != 18 or not id_number[:17].isdigit():
@@ -128,8 +136,13 @@ class IssuingMixin:
                      id_number: str | None = None, birth_date: date | None = None,
                      appointment_code: str | None = None) -> Ticket:
         person = crypto.person_key(self._person_key, id_number) if id_number else None
+        today = self.service_day()
+        if birth_date is not None and not plausible_birth(birth_date, today):
+            raise HallError("invalid_request", f"birth_date: not a living person's (at most {MAX_AGE} years ago)")
         if id_number and birth_date is None:
             birth_date = birth_date_from_id(id_number.strip().upper())
+            if birth_date is not None and not plausible_birth(birth_date, today):
+                birth_date = None  # a damaged or made-up number: no elderly priority from it
         fingerprint = hashlib.sha256(json.dumps(
             [service_prefix, person, appointment_code, birth_date.isoformat() if birth_date else None]
         ).encode()).hexdigest()
@@ -140,7 +153,8 @@ class IssuingMixin:
             now = in_hall_time(now_utc, hall["timezone"])
             day = now.date()
             # 1. a retry of the same press of the button
-            same = con.execute("SELECT * FROM tickets WHERE request_id = ?", (request_id,)).fetchone()
+            same = con.execute("SELECT * FROM tickets WHERE terminal_id = ? AND request_id = ?",
+                               (terminal_id, request_id)).fetchone()
             if same is not None:
                 if same["request_fingerprint"] != fingerprint:
                     raise HallError("request_id_reused", "this request id was used for another request")

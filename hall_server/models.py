@@ -22,8 +22,15 @@ STAFF_ID = r"^[A-Za-z0-9._:-]{1,64}$"
 
 
 class _Request(BaseModel):
-    # Strings never come from numbers in pydantic; numbers are StrictInt (no "1"), dates must be strings.
-    model_config = ConfigDict(extra="forbid")
+    # Strict: no "1" for 1, no 1 for "1", no true for 1. Dates and enums arrive as JSON strings, so those
+    # fields alone are lax, behind validators that accept strings only.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _string_only(value):
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
 
 
 class IssueRequest(_Request):
@@ -31,7 +38,8 @@ class IssueRequest(_Request):
     request_id: str = Field(pattern=REQUEST_ID, description="fresh per press of the button; a retry repeats it")
     id_number: str | None = Field(None, pattern=ID_NUMBER,
                                   description="ID document number; stored only as a keyed hash")
-    birth_date: date | None = Field(None, description="for elderly priority (else taken from a resident ID)")
+    birth_date: date | None = Field(None, strict=False,
+                                    description="for elderly priority (else taken from a resident ID)")
     appointment_code: str | None = Field(None, pattern=CODE)
 
     @field_validator("birth_date", mode="before")
@@ -62,7 +70,9 @@ class PauseRequest(_Request):
 
 
 class FinishRequest(_Request):
-    outcome: Outcome
+    outcome: Outcome = Field(strict=False)
+
+    _outcome_is_a_string = field_validator("outcome", mode="before")(_string_only)
 
 
 # --- responses -------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ Connections and transactions
   "duplicate numbers under load are the most common bug").
 - ``synchronous=FULL``: a committed ticket survives a power cut (docs/sync.md, "SQLite as the
   on-device store"), so a number is never handed out twice after a crash.
+- The database and its WAL are 0600, and what a citizen or a terminal hands over is sealed under a key
+  kept outside it (sealing.py, migrations.py; docs/hall-server.md "Data at rest").
 
 Time
 - ``clock`` (a ``core.ports.Clock``) gives "now"; tests drive it to cross midnight. Service days are dates
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -30,7 +31,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from hall_server import crypto
+from hall_server import crypto, migrations, sealing
 from hall_server.problems import HallError
 from core.clock import DEFAULT_HALL_ZONE, hall_zone, is_known_zone
 from core.ports.clock import Clock, SystemClock
@@ -43,6 +44,7 @@ DEFAULT_SERVICE_MIN = 6.0
 SESSION_HOURS = 16
 PIN_MAX_FAILURES = 5
 PIN_LOCK_S = 60
+PIN_LOCK_MAX_S = 24 * 3600
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -60,10 +62,17 @@ CREATE TABLE IF NOT EXISTS windows (
     paused INTEGER NOT NULL DEFAULT 0, pause_reason TEXT NOT NULL DEFAULT '',
     priority_streak INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS terminals (
-    terminal_id TEXT PRIMARY KEY, role TEXT NOT NULL, secret TEXT NOT NULL);
+    terminal_id TEXT PRIMARY KEY, role TEXT NOT NULL,
+    secret BLOB NOT NULL);               -- sealed (sealing.py), bound to the terminal id
 CREATE TABLE IF NOT EXISTS staff (
     staff_id TEXT PRIMARY KEY, name TEXT NOT NULL, pin_salt BLOB NOT NULL, pin_hash BLOB NOT NULL,
-    windows TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0, locked_until REAL NOT NULL DEFAULT 0);
+    windows TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    staff_id TEXT PRIMARY KEY,           -- any id tried, known or not: the answers must not tell them apart
+    failures INTEGER NOT NULL,           -- attempts since the last lockout or good PIN (counted before the KDF)
+    lockouts INTEGER NOT NULL,           -- lockouts since the last good PIN (each lasts twice the one before)
+    locked_until REAL NOT NULL,
+    touched REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, window INTEGER NOT NULL,
     terminal_id TEXT NOT NULL, expires REAL NOT NULL);
@@ -79,9 +88,9 @@ CREATE TABLE IF NOT EXISTS tickets (
     service TEXT NOT NULL,               -- the queue it is in now (changes on transfer)
     state TEXT NOT NULL,
     issued_at REAL NOT NULL,
-    queued_at REAL NOT NULL,             -- its place in the queue (arrival; reset by return-to-queue)
+    queued_at REAL NOT NULL,             -- its place in the queue (arrival, reset by return-to-queue)
     tracking_code TEXT NOT NULL UNIQUE,
-    request_id TEXT NOT NULL UNIQUE,
+    request_id TEXT NOT NULL,            -- the terminal's own: unique per terminal, not across them
     request_fingerprint TEXT NOT NULL,
     terminal_id TEXT NOT NULL,
     person_hash TEXT,                    -- HMAC of the ID number (crypto.person_key), never the number
@@ -96,7 +105,8 @@ CREATE TABLE IF NOT EXISTS tickets (
     finished_at REAL,
     outcome TEXT,
     calls INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (service_day, number));
+    UNIQUE (service_day, number),
+    UNIQUE (terminal_id, request_id));
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (service_day, state, service);
 CREATE INDEX IF NOT EXISTS tickets_person ON tickets (service_day, person_hash);
 CREATE UNIQUE INDEX IF NOT EXISTS one_current_ticket_per_window ON tickets (window) WHERE state = 'called';
@@ -143,8 +153,10 @@ class _Job:
 class StoreBase:
     """Connections, schema, clock, and the admin side: hall data, terminals, staff, nonces."""
 
-    def __init__(self, db_path: str | Path, *, clock: Clock | None = None) -> None:
+    def __init__(self, db_path: str | Path, *, clock: Clock | None = None,
+                 key_path: str | Path | None = None) -> None:
         self.db_path = str(db_path)
+        self.key_path = Path(key_path) if key_path else sealing.key_path_for(self.db_path)
         self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
@@ -156,14 +168,53 @@ class StoreBase:
         self._write_lock = threading.Lock()
         self._batch_lock = threading.Lock()
         self._batch: list[_Job] = []
+        migrations.private_files(self.db_path)
         con = self._con()
         con.executescript(SCHEMA)
         with self._write() as con:
-            row = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()
-            if row is None:
-                con.execute("INSERT INTO meta VALUES ('person_key', ?)", (secrets.token_bytes(32),))
-        self._person_key: bytes = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()[0]
+            sealer, unsealed = migrations.open_key(con, self.key_path)
+            self._keyed = (self._key_check(con), sealer)
+            self._person_key: bytes = migrations.person_key(con, sealer)
+            self._migrate(con, unsealed)
         self.last_call_seq: int = con.execute("SELECT COALESCE(MAX(seq), 0) FROM call_events").fetchone()[0]
+
+    def _migrate(self, con: sqlite3.Connection, unsealed: bool) -> None:
+        """Brings a database of an earlier version up to date, in the opening transaction (migrations.py);
+        mixins with tables of their own extend it. ``unsealed``: the database had no key until now."""
+        migrations.scope_tickets_per_terminal(con, SCHEMA)
+
+    def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
+        """Re-seals every sealed value from ``old`` to ``new`` (key rotation); mixins extend it."""
+        value = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()[0]
+        con.execute("UPDATE meta SET value = ? WHERE key = 'person_key'",
+                    (new.seal(old.open(value, migrations.PERSON_KEY_AAD), migrations.PERSON_KEY_AAD),))
+        for terminal_id, secret in con.execute("SELECT terminal_id, secret FROM terminals").fetchall():
+            aad = migrations.terminal_aad(terminal_id)
+            con.execute("UPDATE terminals SET secret = ? WHERE terminal_id = ?",
+                        (new.seal(old.open(secret, aad), aad), terminal_id))
+
+    def rotate_key(self) -> None:
+        """Re-seals the database under a new key and replaces the key file (sealing.py: crash-safe)."""
+        with self._write() as con:
+            new = migrations.rotate_key(con, self.key_path, self._sealer(con), self._reseal)
+            check = self._key_check(con)
+        migrations.finish_rotation(self.key_path)
+        self._keyed = (check, new)
+
+    @staticmethod
+    def _key_check(con: sqlite3.Connection) -> bytes:
+        return bytes(con.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()[0])
+
+    def _sealer(self, con: sqlite3.Connection) -> sealing.Sealer:
+        """The sealer of the key the database is sealed with now. ``hall-admin rotate-key`` may have
+        rotated it from another process since this store opened: then the key file is read again, so a
+        running server neither fails to open new values nor seals any under the retired key."""
+        check, sealer = self._keyed
+        current = self._key_check(con)
+        if current != check:
+            sealer = sealing.Sealer(sealing.load_key(self.key_path, current))
+            self._keyed = (current, sealer)
+        return sealer
 
     # --- connections -------------------------------------------------------------------------------
 
@@ -175,6 +226,7 @@ class StoreBase:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=FULL")
             con.execute("PRAGMA foreign_keys=ON")
+            con.execute("PRAGMA secure_delete=ON")  # deleted rows (attachment parts, old values) are zeroed
             self._local.con = con
             with self._connections_lock:
                 self._connections.append(con)
@@ -360,7 +412,8 @@ class StoreBase:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         secret = secret or crypto.new_terminal_secret()
         with self._write() as con:
-            con.execute("INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)", (terminal_id, role, secret))
+            sealed = self._sealer(con).seal(secret.encode(), migrations.terminal_aad(terminal_id))
+            con.execute("INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)", (terminal_id, role, sealed))
         return secret
 
     def remove_terminal(self, terminal_id: str) -> bool:
@@ -372,9 +425,11 @@ class StoreBase:
 
     def terminal(self, terminal_id: str) -> tuple[str, str] | None:
         """(role, secret) of a terminal, or None."""
-        row = self._con().execute("SELECT role, secret FROM terminals WHERE terminal_id = ?",
-                                  (terminal_id,)).fetchone()
-        return (row[0], row[1]) if row else None
+        con = self._con()
+        row = con.execute("SELECT role, secret FROM terminals WHERE terminal_id = ?", (terminal_id,)).fetchone()
+        if row is None:
+            return None
+        return row[0], self._sealer(con).open(row[1], migrations.terminal_aad(terminal_id)).decode()
 
     def add_staff(self, staff_id: str, name: str, pin: str, windows: list[int] | None = None) -> None:
         """Adds (or updates) a clerk; ``windows`` limits where they may log in (None: anywhere)."""

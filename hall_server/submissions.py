@@ -2,20 +2,28 @@
 
 De-duplication is the database's job (docs/sync.md, "Lessons from offline data-collection"):
 
-- ``sync_records.record_id`` is the PRIMARY KEY: the terminal's permanent uuid4, not an expiring key.
+- A record is keyed by (terminal, ``record_id``): the terminal's permanent uuid4, not an expiring key.
   Every write is one ``BEGIN IMMEDIATE`` transaction, so two uploads of one id arriving at once are
   serialised: the first inserts, the second finds the row. Exactly one record, whatever the timing.
 - Same id, same content hash (``core.ports.outbox.content_hash`` of what was sent) → the same answer again,
   ``duplicate: true``, listing any attachment still missing so the terminal sends it.
 - Same id, different content → ``record_conflict`` (409) with a reason; the stored record is untouched.
+- Each terminal has its own namespace: another terminal's record ids and attachments (and lease ids,
+  ticket_blocks.py) are answered exactly as ones nobody sent (a new record; an attachment the server does
+  not hold), so a terminal can neither probe for another's uploads nor spoil them (say, by announcing a
+  hash first with a wrong size).
 - Attachments are content-addressed by SHA-256 and arrive in chunks at an offset (resumable). A chunk at
   the offset the server holds is appended; any other offset changes nothing and the answer says where to
   go on from. When the last byte arrives the whole is checked against its SHA-256; a mismatch drops the
   partial copy (``received: 0``) so the terminal sends it again.
+- At rest, record bodies, attachments and their partial chunks are sealed (AES-256-GCM, sealing.py), each
+  bound to its terminal and id; an attachment's row is found by an HMAC of its hash under the database's
+  own key, so the database alone does not confirm that a known image is in it.
 - An ``offline_ticket`` record also puts its ticket into the queue, in the same transaction: waiting, with
   ``queued_at`` = the time the kiosk issued it, so ``ordering.call_order`` places it among the others in
-  issue-time order and clerks call it like any other (its number must lie in a block leased to that kiosk,
-  see ticket_blocks.py).
+  issue-time order and clerks call it like any other. Every field is checked first
+  (``ticket_blocks.offline_ticket``): the number inside a block leased to that kiosk, the time inside the
+  service day and after the lease.
 """
 
 from __future__ import annotations
@@ -23,55 +31,115 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
+import re
 import sqlite3
-from datetime import date
 
-from hall_server import crypto, ticket_blocks
-from hall_server.ticket_blocks import Refused
 from core.ports.outbox import RecordKind, content_hash
+from hall_server import migrations, sealing, ticket_blocks
+from hall_server.ticket_blocks import Refused
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_records (
-    record_id TEXT PRIMARY KEY,
     terminal_id TEXT NOT NULL,
+    record_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    body TEXT NOT NULL,
-    received_at REAL NOT NULL);
+    body BLOB NOT NULL,                  -- sealed JSON of the record
+    received_at REAL NOT NULL,
+    PRIMARY KEY (terminal_id, record_id));
 CREATE TABLE IF NOT EXISTS sync_attachments (
-    sha256 TEXT PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    name TEXT NOT NULL,                  -- HMAC of the SHA-256 (``_name``), not the hash itself
     size INTEGER NOT NULL,
     received INTEGER NOT NULL,
     complete INTEGER NOT NULL DEFAULT 0,
-    data BLOB);
+    data BLOB,                           -- sealed, once complete
+    PRIMARY KEY (terminal_id, name));
 CREATE TABLE IF NOT EXISTS sync_attachment_parts (
-    sha256 TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    name TEXT NOT NULL,
     offset INTEGER NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (sha256, offset));
+    data BLOB NOT NULL,                  -- sealed
+    PRIMARY KEY (terminal_id, name, offset));
 """ + ticket_blocks.SCHEMA
 
 MAX_ATTACHMENT = 64 * 1024 * 1024
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 SyncRefused = Refused  # a sync request refused for good, with its reason and HTTP status
 
 
+def _record_aad(terminal_id: str, record_id: str) -> bytes:
+    return f"record:{terminal_id}:{record_id}".encode()
+
+
+def _attachment_aad(terminal_id: str, name: str, offset: int | None = None) -> bytes:
+    return f"attachment:{terminal_id}:{name}:{'' if offset is None else offset}".encode()
+
+
 class SyncMixin:
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._con().executescript(SCHEMA)
+    def _migrate(self, con: sqlite3.Connection, unsealed: bool) -> None:
+        super()._migrate(con, unsealed)
+        old = {r[1] for r in con.execute("PRAGMA table_info(sync_records)")}
+        if old and "body" in old and not any(r[5] > 1 for r in con.execute("PRAGMA table_info(sync_records)")):
+            self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
+        for statement in migrations.statements(SCHEMA):
+            con.execute(statement)
+        if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
+            migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))
+
+    def _seal_old_sync_tables(self, con: sqlite3.Connection) -> None:
+        sealer = self._sealer(con)
+
+        def records(old: str) -> None:
+            for r in con.execute(f"SELECT * FROM {old}").fetchall():
+                con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)", (
+                    r["terminal_id"], r["record_id"], r["kind"], r["content_hash"],
+                    sealer.seal(str(r["body"]).encode(), _record_aad(r["terminal_id"], r["record_id"])),
+                    r["received_at"]))
+
+        def attachments(old: str) -> None:  # they had no owner: complete ones stay, for admin reads
+            for r in con.execute(f"SELECT * FROM {old} WHERE complete = 1").fetchall():
+                name = self._name(r["sha256"])
+                con.execute("INSERT INTO sync_attachments VALUES ('', ?, ?, ?, 1, ?)", (
+                    name, r["size"], r["received"], sealer.seal(bytes(r["data"]), _attachment_aad("", name))))
+
+        rebuild = migrations.rebuild
+        rebuild(con, "sync_records", migrations.table_schema(SCHEMA, "sync_records"), records)
+        rebuild(con, "sync_attachments", migrations.table_schema(SCHEMA, "sync_attachments"), attachments)
+        con.execute("DROP TABLE sync_attachment_parts")
+
+    def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
+        super()._reseal(con, old, new)
+        for t, rid, body in con.execute("SELECT terminal_id, record_id, body FROM sync_records").fetchall():
+            aad = _record_aad(t, rid)
+            con.execute("UPDATE sync_records SET body = ? WHERE terminal_id = ? AND record_id = ?",
+                        (new.seal(old.open(body, aad), aad), t, rid))
+        for t, name, data in con.execute("SELECT terminal_id, name, data FROM sync_attachments "
+                                         "WHERE data IS NOT NULL").fetchall():
+            aad = _attachment_aad(t, name)
+            con.execute("UPDATE sync_attachments SET data = ? WHERE terminal_id = ? AND name = ?",
+                        (new.seal(old.open(data, aad), aad), t, name))
+        for t, name, offset, data in con.execute("SELECT * FROM sync_attachment_parts").fetchall():
+            aad = _attachment_aad(t, name, offset)
+            con.execute("UPDATE sync_attachment_parts SET data = ? WHERE terminal_id = ? AND name = ? AND offset = ?",
+                        (new.seal(old.open(data, aad), aad), t, name, offset))
+
+    def _name(self, sha256: str) -> str:
+        return hmac.new(self._person_key, b"attachment:" + sha256.encode(), hashlib.sha256).hexdigest()
 
     # --- attachments -------------------------------------------------------------------------------
-    def attachment_status(self, sha256: str) -> dict:
-        row = self._con().execute("SELECT size, received, complete FROM sync_attachments WHERE sha256 = ?",
-                                  (sha256,)).fetchone()
+    def attachment_status(self, terminal_id: str, sha256: str) -> dict:
+        row = self._con().execute("SELECT size, received, complete FROM sync_attachments WHERE terminal_id = ?"
+                                  " AND name = ?", (terminal_id, self._name(sha256))).fetchone()
         if row is None:
             return {"sha256": sha256, "size": None, "received": 0, "complete": False}
         return {"sha256": sha256, "size": row[0], "received": row[1], "complete": bool(row[2])}
 
-    def put_attachment_chunk(self, sha256: str, total: int, offset: int, data_b64: str) -> dict:
+    def put_attachment_chunk(self, terminal_id: str, sha256: str, total: int, offset: int, data_b64: str) -> dict:
         try:
             data = base64.b64decode(data_b64, validate=True)
         except (binascii.Error, ValueError):
@@ -80,36 +148,49 @@ class SyncMixin:
             raise SyncRefused("body_too_large", f"attachments are limited to {MAX_ATTACHMENT} bytes", 413)
         if offset < 0 or offset + len(data) > total:
             raise SyncRefused("invalid_request", "chunk lies outside the attachment", 400)
+        name = self._name(sha256)
         with self._write() as con:
-            row = con.execute("SELECT size, received, complete FROM sync_attachments WHERE sha256 = ?",
-                              (sha256,)).fetchone()
+            row = con.execute("SELECT size, received, complete FROM sync_attachments WHERE terminal_id = ? AND "
+                              "name = ?", (terminal_id, name)).fetchone()
             if row is not None and row[0] != total:
                 raise SyncRefused("attachment_size_mismatch",
                                   f"attachment is {row[0]} bytes here, not {total}", 409)
             received, complete = (row[1], bool(row[2])) if row else (0, False)
             if not complete and offset == received and (data or total == 0):
-                con.execute("INSERT OR REPLACE INTO sync_attachment_parts VALUES (?, ?, ?)", (sha256, offset, data))
+                sealed = self._sealer(con).seal(data, _attachment_aad(terminal_id, name, offset))
+                con.execute("INSERT OR REPLACE INTO sync_attachment_parts VALUES (?, ?, ?, ?)",
+                            (terminal_id, name, offset, sealed))
                 received += len(data)
             if not complete and received >= total:
-                parts = con.execute("SELECT data FROM sync_attachment_parts WHERE sha256 = ? ORDER BY offset",
-                                    (sha256,)).fetchall()
-                whole = b"".join(p[0] for p in parts)
-                con.execute("DELETE FROM sync_attachment_parts WHERE sha256 = ?", (sha256,))
-                if len(whole) == total and hashlib.sha256(whole).hexdigest() == sha256:
-                    complete = True
-                    con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, 1, ?)",
-                                (sha256, total, total, whole))
-                else:
-                    received = 0  # damaged on the way: start over
+                complete = self._assemble(con, terminal_id, sha256, name, total)
+                received = total if complete else 0  # damaged on the way: start over
             if not complete:
-                con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, 0, NULL)",
-                            (sha256, total, received))
+                con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, ?, 0, NULL)",
+                            (terminal_id, name, total, received))
         return {"sha256": sha256, "size": total, "received": total if complete else received, "complete": complete}
 
-    def attachment_data(self, sha256: str) -> bytes | None:
-        row = self._con().execute("SELECT data FROM sync_attachments WHERE sha256 = ? AND complete = 1",
-                                  (sha256,)).fetchone()
-        return None if row is None else bytes(row[0])
+    def _assemble(self, con: sqlite3.Connection, terminal_id: str, sha256: str, name: str, total: int) -> bool:
+        parts = con.execute("SELECT offset, data FROM sync_attachment_parts WHERE terminal_id = ? AND name = ? "
+                            "ORDER BY offset", (terminal_id, name)).fetchall()
+        whole = b"".join(self._sealer(con).open(p[1], _attachment_aad(terminal_id, name, p[0])) for p in parts)
+        con.execute("DELETE FROM sync_attachment_parts WHERE terminal_id = ? AND name = ?", (terminal_id, name))
+        if len(whole) != total or hashlib.sha256(whole).hexdigest() != sha256:
+            return False
+        sealed = self._sealer(con).seal(whole, _attachment_aad(terminal_id, name))
+        con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, ?, 1, ?)",
+                    (terminal_id, name, total, total, sealed))
+        return True
+
+    def attachment_data(self, sha256: str, *, terminal_id: str | None = None) -> bytes | None:
+        """A complete attachment (admin, tests): ``terminal_id``'s copy, or any terminal's."""
+        name = self._name(sha256)
+        sql = "SELECT terminal_id, data FROM sync_attachments WHERE name = ? AND complete = 1"
+        params: tuple = (name,)
+        if terminal_id is not None:
+            sql, params = sql + " AND terminal_id = ?", (name, terminal_id)
+        con = self._con()
+        row = con.execute(sql + " LIMIT 1", params).fetchone()
+        return None if row is None else self._sealer(con).open(row[1], _attachment_aad(row[0], name))
 
     # --- records -----------------------------------------------------------------------------------
     def sync_record(self, *, terminal_id: str, record_id: str, kind: str, record: dict) -> tuple[dict, bool]:
@@ -120,12 +201,12 @@ class SyncMixin:
         if not isinstance(record.get("content"), dict) or not isinstance(attachments, list):
             raise SyncRefused("invalid_request", "record needs a content object and an attachments list", 400)
         wanted = [a.get("sha256") for a in attachments if isinstance(a, dict)]
-        if len(wanted) != len(attachments) or not all(isinstance(s, str) and len(s) == 64 for s in wanted):
-            raise SyncRefused("invalid_request", "every attachment needs its sha256", 400)
+        if len(wanted) != len(attachments) or not all(isinstance(s, str) and SHA256.match(s) for s in wanted):
+            raise SyncRefused("invalid_request", "every attachment needs its sha256 (64 lower-case hex digits)", 400)
         digest = content_hash(record)
         with self._write() as con:
-            row = con.execute("SELECT content_hash, kind FROM sync_records WHERE record_id = ?",
-                              (record_id,)).fetchone()
+            row = con.execute("SELECT content_hash, kind FROM sync_records WHERE terminal_id = ? AND record_id = ?",
+                              (terminal_id, record_id)).fetchone()
             if row is not None:
                 if row[0] != digest or row[1] != kind:
                     raise SyncRefused("record_conflict",
@@ -134,14 +215,17 @@ class SyncMixin:
             else:
                 if kind == RecordKind.OFFLINE_TICKET:
                     self._merge_offline_ticket(con, terminal_id, record_id, digest, record["content"])
+                body = json.dumps(record, ensure_ascii=False).encode("utf-8")
                 con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)",
-                            (record_id, terminal_id, kind, digest, json.dumps(record, ensure_ascii=False),
+                            (terminal_id, record_id, kind, digest,
+                             self._sealer(con).seal(body, _record_aad(terminal_id, record_id)),
                              self.clock.now().timestamp()))
                 created = True
-            marks = ",".join("?" * len(wanted))
-            have = {r[0] for r in con.execute(
-                f"SELECT sha256 FROM sync_attachments WHERE complete = 1 AND sha256 IN ({marks})", wanted)} \
-                if wanted else set()
+            names = {self._name(s): s for s in wanted}
+            marks = ",".join("?" * len(names))
+            have = {names[r[0]] for r in con.execute(
+                f"SELECT name FROM sync_attachments WHERE terminal_id = ? AND complete = 1 AND name IN ({marks})",
+                (terminal_id, *names))} if names else set()
         missing = [s for s in dict.fromkeys(wanted) if s not in have]
         return ({"record_id": record_id, "content_hash": digest, "duplicate": not created,
                  "missing_attachments": missing}, created)
@@ -149,10 +233,12 @@ class SyncMixin:
     def sync_records(self, kind: str | None = None) -> list[dict]:
         """Every stored record (admin, tests, the soak bench): id, terminal, kind, hash, record."""
         sql = "SELECT record_id, terminal_id, kind, content_hash, body FROM sync_records"
-        rows = self._con().execute(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY received_at",
-                                   (kind,) if kind else ()).fetchall()
+        con = self._con()
+        rows = con.execute(sql + (" WHERE kind = ?" if kind else "") + " ORDER BY received_at",
+                           (kind,) if kind else ()).fetchall()
+        sealer = self._sealer(con)
         return [{"record_id": r[0], "terminal_id": r[1], "kind": r[2], "content_hash": r[3],
-                 "record": json.loads(r[4])} for r in rows]
+                 "record": json.loads(sealer.open(r[4], _record_aad(r[1], r[0])))} for r in rows]
 
     # --- offline tickets ---------------------------------------------------------------------------
     def lease_ticket_block(self, *, terminal_id: str, lease_id: str, service_prefix: str, size: int) -> dict:
@@ -164,24 +250,19 @@ class SyncMixin:
 
     def _merge_offline_ticket(self, con: sqlite3.Connection, terminal_id: str, record_id: str, digest: str,
                               content: dict) -> None:
-        try:
-            prefix, seq = str(content["service_prefix"]), int(content["seq"])
-            day = date.fromisoformat(str(content["service_day"])).isoformat()
-            issued_at = float(content["issued_at"])
-            tracking = str(content.get("tracking_code") or crypto.new_tracking_code())
-        except (KeyError, TypeError, ValueError):
-            raise SyncRefused("invalid_request", "an offline ticket needs service_prefix, seq, service_day, "
-                                                 "issued_at", 400) from None
-        service = self._service_row(con, prefix)
-        ticket_blocks.check_offline_number(con, terminal_id=terminal_id, service_day=day, prefix=prefix, seq=seq)
+        ticket = ticket_blocks.offline_ticket(con, terminal_id=terminal_id, content=content, tz=self.tz(con),
+                                              now=self.clock.now().timestamp())
+        service = self._service_row(con, ticket.prefix)
         # A ticket of a day that is over is recorded (for the day's figures) but no longer waits.
-        state = "waiting" if day == self.service_day(con).isoformat() else "cancelled"
+        state = "waiting" if ticket.day == self.service_day(con).isoformat() else "cancelled"
+        if con.execute("SELECT 1 FROM tickets WHERE tracking_code = ?", (ticket.tracking,)).fetchone():
+            raise SyncRefused("invalid_request", "tracking_code is already in use", 400)
         try:
             con.execute(
                 "INSERT INTO tickets (service_day, number, issue_prefix, seq, service, state, issued_at, queued_at,"
                 " tracking_code, request_id, request_fingerprint, terminal_id, weight)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (day, f"{prefix}{seq:03d}", prefix, seq, prefix, state, issued_at, issued_at, tracking, record_id,
-                 digest, terminal_id, service["priority_weight"]))
+                (ticket.day, ticket.number, ticket.prefix, ticket.seq, ticket.prefix, state, ticket.issued_at,
+                 ticket.issued_at, ticket.tracking, record_id, digest, terminal_id, service["priority_weight"]))
         except sqlite3.IntegrityError:
-            raise SyncRefused("number_taken", f"{prefix}{seq:03d} already exists on {day}", 409) from None
+            raise SyncRefused("number_taken", f"{ticket.number} already exists on {ticket.day}", 409) from None

@@ -28,7 +28,7 @@ from core.clock import hall_today, hall_zone
 from core.domain import CallEvent, CallKind, ClerkSession, Outcome, Ticket, WindowStatus
 from hall_server import crypto, ordering
 from hall_server.problems import HallError
-from hall_server.store import PIN_LOCK_S, PIN_MAX_FAILURES, SESSION_HOURS
+from hall_server.store import PIN_LOCK_MAX_S, PIN_LOCK_S, PIN_MAX_FAILURES, SESSION_HOURS
 
 CALL_EVENTS_LIMIT = 50
 
@@ -37,36 +37,55 @@ class WindowMixin:
     # --- sessions ----------------------------------------------------------------------------------
 
     def login(self, *, terminal_id: str, window: int, staff_id: str, pin: str) -> ClerkSession:
+        """A session for a clerk at a window.
+
+        PIN guessing: the attempt is counted (``_take_attempt``, one write transaction) BEFORE the slow KDF,
+        so guesses in flight at once cannot outrun the lockout; a good PIN clears the count. Any staff id,
+        known or not, is counted and runs the KDF alike, so the answers (401 ``bad_pin``, then 429
+        ``too_many_attempts``) and their timing do not tell whether the id exists."""
         now = self.clock.now().timestamp()
         con = self._con()
         if con.execute("SELECT 1 FROM windows WHERE number = ?", (window,)).fetchone() is None:
             raise HallError("unknown_window", f"no window {window}")
+        self._take_attempt(staff_id, now)
         staff = con.execute("SELECT * FROM staff WHERE staff_id = ?", (staff_id,)).fetchone()
-        if staff is not None and staff["locked_until"] > now:
-            raise HallError("too_many_attempts", "too many wrong PINs; wait a minute")
-        # The slow KDF runs outside any transaction; an unknown clerk costs the same time as a known one.
         salt, expected = (staff["pin_salt"], staff["pin_hash"]) if staff else (b"\0" * 16, b"")
-        good = crypto.verify_pin(pin, salt, expected) and staff is not None
-        if not good:
-            if staff is not None:  # counted in its own transaction: the refusal must not roll it back
-                with self._write() as con:
-                    failures = con.execute("SELECT failures FROM staff WHERE staff_id = ?",
-                                           (staff_id,)).fetchone()[0] + 1
-                    locked = now + PIN_LOCK_S if failures >= PIN_MAX_FAILURES else 0
-                    con.execute("UPDATE staff SET failures = ?, locked_until = ? WHERE staff_id = ?",
-                                (0 if locked else failures, locked, staff_id))
+        if not (crypto.verify_pin(pin, salt, expected) and staff is not None):
             raise HallError("bad_pin", "unknown staff id or wrong PIN")
+        allowed = json.loads(staff["windows"])
         with self._write() as con:
-            allowed = json.loads(staff["windows"])
-            if allowed and window not in allowed:
-                raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
-            con.execute("UPDATE staff SET failures = 0, locked_until = 0 WHERE staff_id = ?", (staff_id,))
+            con.execute("DELETE FROM login_attempts WHERE staff_id = ?", (staff_id,))
+        if allowed and window not in allowed:
+            raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
+        with self._write() as con:
             con.execute("DELETE FROM sessions WHERE window = ? OR staff_id = ? OR expires < ?",
                         (window, staff_id, now))
             token = crypto.new_token()
             con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
                         (crypto.token_hash(token), staff_id, window, terminal_id, now + SESSION_HOURS * 3600))
         return ClerkSession(window=window, staff_id=staff_id, staff_name=staff["name"], token=token)
+
+    def _take_attempt(self, staff_id: str, now: float) -> None:
+        """Counts one PIN attempt for ``staff_id``, or refuses it (429) while the id is locked out. The
+        PIN_MAX_FAILURES-th attempt since the last lockout locks the id for PIN_LOCK_S, doubled for each
+        lockout since the last good PIN (at most PIN_LOCK_MAX_S); rows idle for a day are dropped."""
+        with self._write() as con:
+            row = con.execute("SELECT failures, lockouts, locked_until FROM login_attempts WHERE staff_id = ?",
+                              (staff_id,)).fetchone()
+            failures, lockouts, locked_until = tuple(row) if row else (0, 0, 0.0)
+            if locked_until > now:
+                refused = True
+            else:
+                refused, failures = False, failures + 1
+                if failures >= PIN_MAX_FAILURES:
+                    locked_until = now + min(PIN_LOCK_S * 2 ** min(lockouts, 20), PIN_LOCK_MAX_S)
+                    failures, lockouts = 0, lockouts + 1
+                con.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?, ?)",
+                            (staff_id, failures, lockouts, locked_until, now))
+                con.execute("DELETE FROM login_attempts WHERE touched < ? AND locked_until < ?",
+                            (now - 86400, now))
+        if refused:
+            raise HallError("too_many_attempts", "too many wrong PINs; try again later")
 
     def _session(self, con: sqlite3.Connection, terminal_id: str, token: str | None) -> sqlite3.Row:
         if not token:

@@ -133,11 +133,17 @@ def _prepared_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         return _template
 
 
+def copy_db(template: Path, db: Path) -> None:
+    """The database and its key file (hall_server/sealing.py: the key lives beside, not inside, it)."""
+    shutil.copy(template, db)
+    shutil.copy(f"{template}.key", f"{db}.key")
+
+
 @pytest.fixture(scope="session")
 def hall_server(tmp_path_factory):
     template, secrets = _prepared_db(tmp_path_factory)
     db = tmp_path_factory.mktemp("hall-session") / "hall.db"
-    shutil.copy(template, db)
+    copy_db(template, db)
     fixture = HallFixture(ServerThread(db, thread_name="session:hall-server").start(), secrets)
     yield fixture
     fixture.close()
@@ -147,7 +153,7 @@ def hall_server(tmp_path_factory):
 def fresh_hall(tmp_path_factory, tmp_path):
     template, secrets = _prepared_db(tmp_path_factory)
     db = tmp_path / "hall.db"
-    shutil.copy(template, db)
+    copy_db(template, db)
     clock = SettableClock(MONDAY_10AM)
     fixture = HallFixture(ServerThread(db, clock=clock, thread_name="hall-server-test").start(), secrets, clock)
     yield fixture

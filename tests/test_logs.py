@@ -51,3 +51,44 @@ def test_handlers_a_library_put_on_the_root_logger_are_masked_too(tmp_path):
         root.removeHandler(foreign)
     assert "110101199006150023" not in stream.getvalue()
     assert "1101**********0023" in stream.getvalue()
+
+
+def test_uvicorns_access_log_still_formats_and_masks_an_id_number_in_a_url(tmp_path, capsys):
+    """GIVEN the hall server with uvicorn's access logger, its own AccessFormatter and the masking filter
+    (as ``kiosk hall-server`` sets them up)
+    WHEN a request's URL holds an ID number
+    THEN the access line is written, with the number masked, and logging reports no error on stderr."""
+    import io
+
+    import requests
+    from uvicorn.logging import AccessFormatter
+
+    from hall_server import ServerThread, sample_hall
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    handler.addFilter(logs.MaskingFilter())
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    old_level, access.level = access.level, logging.INFO
+    try:
+        with ServerThread(tmp_path / "hall.db", seed=sample_hall(), access_log=True) as server:
+            requests.get(server.url + "/v1/lookup/110101199006150023?phone=13812345678", timeout=5)
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(old_level)
+    text = stream.getvalue()
+    assert "Logging error" not in capsys.readouterr().err
+    assert '"GET /v1/lookup/1101**********0023?phone=138****5678 HTTP/1.1" 401' in text
+    assert "110101199006150023" not in text and "13812345678" not in text
+
+
+def test_masking_keeps_a_records_arguments_for_formatters_that_read_them():
+    """GIVEN a record whose arguments hold an ID number WHEN the filter masks it THEN ``args`` is still a
+    tuple of the same length (masked), so a formatter that unpacks ``record.args`` keeps working."""
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s %s %d", ("GET", "/p/110101199006150023", 200),
+                               None)
+    logs.MaskingFilter().filter(record)
+    assert record.args == ("GET", "/p/1101**********0023", 200)
+    assert record.getMessage() == "GET /p/1101**********0023 200"

@@ -6,7 +6,6 @@ connections open longer than any terminal waits between requests (hall_server/ru
 from __future__ import annotations
 
 import inspect
-import shutil
 import socket
 import threading
 import time
@@ -24,7 +23,7 @@ from offline_cache.engine import SyncEngine
 from platform_client import PlatformClient
 from platform_client.sync import SyncClient
 from platform_client.transport import Tls
-from server_fixtures import STAFF_PIN, _prepared_db
+from server_fixtures import STAFF_PIN, _prepared_db, copy_db
 
 KEEP_ALIVE = 0.1
 # Waits from 1.5 ms before to 1.5 ms after the server's idle timer, in 50 µs steps: without the repeat,
@@ -36,7 +35,7 @@ WAITS = [KEEP_ALIVE + k * 0.00005 for k in range(-30, 31)]
 def short_keep_alive(request, tmp_path_factory, tmp_path):
     """A real hall server whose idle connections close after 0.1 s, over plain HTTP and over TLS."""
     template, secrets = _prepared_db(tmp_path_factory)
-    shutil.copy(template, tmp_path / "hall.db")
+    copy_db(template, tmp_path / "hall.db")
     tls, client_tls = None, None
     if getattr(request, "param", "http") == "https":
         issue_ca(tmp_path / "pki")

@@ -5,7 +5,6 @@ in both languages."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from kiosk.cli import main as kiosk_main
 from platform_client import PlatformClient
 from platform_client.sync import SyncClient
 from platform_client.transport import Tls
-from server_fixtures import _prepared_db
+from server_fixtures import _prepared_db, copy_db
 
 LOOPBACK = ("127.0.0.1", "localhost")
 
@@ -48,7 +47,7 @@ def pki(tmp_path_factory):
 @pytest.fixture
 def hall_db(tmp_path_factory, tmp_path):
     template, secrets = _prepared_db(tmp_path_factory)
-    shutil.copy(template, tmp_path / "hall.db")
+    copy_db(template, tmp_path / "hall.db")
     return tmp_path / "hall.db", secrets
 
 

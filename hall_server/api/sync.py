@@ -26,10 +26,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hall_server.api import ERRORS, call, store
-from hall_server.auth import Terminal, require
+from hall_server.auth import MAX_BODY, Terminal, require
 from hall_server.ticket_blocks import Refused
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])
@@ -39,18 +39,22 @@ _SHA256 = r"^[0-9a-f]{64}$"
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-class ChunkBody(BaseModel):
-    total: int = Field(ge=0)
-    offset: int = Field(ge=0)
-    data: str
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "5" for 5, no unknown fields
 
 
-class RecordBody(BaseModel):
+class ChunkBody(_Strict):
+    total: int = Field(ge=0, le=2**53)
+    offset: int = Field(ge=0, le=2**53)
+    data: str = Field(max_length=MAX_BODY)
+
+
+class RecordBody(_Strict):
     kind: str = Field(max_length=32)
     record: dict[str, Any]
 
 
-class LeaseBody(BaseModel):
+class LeaseBody(_Strict):
     lease_id: str = Field(pattern=_UUID)
     service_prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
     size: int = Field(default=50, ge=1, le=200)
@@ -63,14 +67,15 @@ def _refused(exc: Refused) -> JSONResponse:
 @router.get("/attachments/{sha256}", responses=ERRORS, summary="How much of an attachment the server holds")
 async def attachment_status(request: Request, sha256: str = Path(pattern=_SHA256),
                             terminal: Terminal = Depends(require(*ANY_TERMINAL))) -> dict:
-    return await call(request, store(request).attachment_status, sha256)
+    return await call(request, store(request).attachment_status, terminal.id, sha256)
 
 
 @router.post("/attachments/{sha256}", responses=ERRORS, summary="One chunk of an attachment, at an offset")
 async def attachment_chunk(body: ChunkBody, request: Request, sha256: str = Path(pattern=_SHA256),
                            terminal: Terminal = Depends(require(*ANY_TERMINAL))):
     try:
-        return await call(request, store(request).put_attachment_chunk, sha256, body.total, body.offset, body.data)
+        return await call(request, store(request).put_attachment_chunk, terminal.id, sha256, body.total, body.offset,
+                          body.data)
     except Refused as exc:
         return _refused(exc)
 
