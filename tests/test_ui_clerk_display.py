@@ -95,7 +95,7 @@ def test_a_number_called_with_f1_shows_on_the_display_and_is_announced(qtbot, is
     qtbot.waitUntil(lambda: clerk.page == "queue" and clerk.status is not None, timeout=WAIT_MS)
     assert clerk.queue_page.waiting.count() == 2
     assert "陈思远" in clerk.queue_page.who.text()
-    qtbot.waitUntil(lambda: display._have_backlog, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: display.presenter.have_backlog, timeout=WAIT_MS)
 
     clerk.activateWindow()  # F-keys act in the clerk's active window
     qtbot.waitUntil(clerk.isActiveWindow, timeout=WAIT_MS)
@@ -199,7 +199,7 @@ def test_the_display_reconnects_after_the_platform_comes_back(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     try:
-        qtbot.waitUntil(lambda: window._have_backlog, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.presenter.have_backlog, timeout=WAIT_MS)
         hall.server.stop()
         qtbot.waitUntil(window.connection.isVisible, timeout=WAIT_MS)
         assert "重新连接" in window.connection.text()

@@ -58,7 +58,7 @@ class ScreenshotWalk(QObject):
         citizen, clerk, display, output = (windows[k] for k in ("citizen", "clerk", "display", "printer"))
         devices = windows.get("devices")
         self.steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
-            ("home", lambda: citizen.hall_view is not None and display._have_backlog,
+            ("home", lambda: citizen.hall_view is not None and display.presenter.have_backlog,
              lambda: (self.save("citizen-home", citizen), citizen.open_services())),
             ("services", lambda: bool(citizen.services_page.buttons),
              lambda: (self.save("citizen-services", citizen), citizen.choose("A"))),
