@@ -1,6 +1,8 @@
-"""The clerk window and the hall display against the real hall server: a number taken at the kiosk is
-called with a button or an F-key, shown on the display and announced; every action is reachable; errors
-come in clerk wording; nothing blocks the GUI thread."""
+"""The clerk window and the hall display against the real hall server, as wiring: a number taken at the
+kiosk is called with a button or an F-key, shown on the display and announced; every action's button and
+F-key reaches the presenter and its answer reaches the widgets; nothing blocks the GUI thread. The rules
+themselves (choices, messages, wording, reconnecting) are tests/test_presenter_clerk.py's and
+tests/test_presenter_display.py's."""
 
 from __future__ import annotations
 

@@ -2,15 +2,16 @@
 
 A view over ``ClerkPresenter`` (core/presenters/clerk.py), which holds the session, the ticket being
 served and the rules; it calls ``ClerkQueueService`` (core/services/queue.py) on this window's one-thread
-``Worker``, so actions run in the order the clerk pressed them and the window never freezes. The panel shows the current
-ticket, the waiting and held lists and the day's counts, refreshed after every action and every few
-seconds. Actions that need a choice (finish → outcome, transfer → service or window, pause → reason,
+``Worker``, so actions run in the order the clerk pressed them and the window never freezes. The panel
+shows the current ticket, the waiting and held lists and the day's counts, refreshed after every action
+and every few seconds. Actions that need a choice (finish → outcome, transfer → service or window, pause → reason,
 call a number) open an inline choice panel instead of a modal dialog.
 
 F-keys (shown on the buttons): F1 call next, F2 recall, F3 no-show, F4 finish, F5 hold, F6 transfer,
 F7 return to queue, F8 pause/resume, F9 call a number, F10 call back the selected held ticket.
 
-The window's ID-card reader (``id_reader``; None without one) fills the applicant panel (ui/applicant.py):
+The window's ID-card reader (``id_reader``; None without one) fills the applicant panel (ui/applicant.py);
+what the panel says while no card is shown is ``ReaderPresenter``'s (core/presenters/reader.py):
 a card placed while logged in becomes ``ClerkQueueService.set_applicant``; the service clears it when the
 ticket is finished (or no-show, hold, transfer, back to the queue), when the window moves on to another
 ticket, at logout, and when another card replaces it. Masked on screen unless the clerk holds "show".

@@ -190,7 +190,8 @@ class ClerkPresenter:
         options: list[tuple[str, Callable[[], None]]] = []
         if self.hall is not None:
             for service in self.hall.services:
-                text = self.tr("ui.clerk.to_service", prefix=service.prefix, name=service.display_name(self.tr.language))
+                name = service.display_name(self.tr.language)
+                text = self.tr("ui.clerk.to_service", prefix=service.prefix, name=name)
                 options.append((text, lambda p=service.prefix: self.act("transfer", service_prefix=p)))
             for window in self.hall.windows:
                 if window.number != self.service.window:
