@@ -178,10 +178,10 @@ def test_when_the_session_ends_the_window_goes_back_to_login_and_says_why(clerk)
     assert clerk.login_message.text == "登录已失效，请重新登录。"
 
 
-def test_logging_out_returns_to_login_and_stops_the_refreshes(clerk):
+def test_logging_out_returns_to_login_without_a_session_ended_message_and_stops_the_refreshes(clerk):
     logged_in(clerk)
     clerk.logout()
-    assert clerk.page == "login" and clerk.service.session is None
+    assert clerk.page == "login" and clerk.service.session is None and clerk.login_message is None
     before = list(clerk.changes)
     clerk.refresh()
     assert clerk.changes == before  # nobody logged in: nothing asked

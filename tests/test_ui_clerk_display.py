@@ -181,6 +181,8 @@ def test_every_action_of_the_queue_panel_works_from_the_window(qtbot, issue, cle
 
     qtbot.mouseClick(clerk.queue_page.logout_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: clerk.page == "login", timeout=WAIT_MS)
+    qtbot.wait(100)  # the session's end reaches the window too: a logout is not "session ended"
+    assert clerk.login_page.message.text() == ""
 
 
 def test_the_clerk_window_switches_language_live(qtbot, issue, clerk):

@@ -13,7 +13,7 @@ actions run in the order pressed) and publishes ``Changed`` events naming what t
 The rules: a login needs both a staff id and a PIN; a platform error is said in the clerk's words;
 finishing asks for an outcome, transferring for a service or window (not this one), pausing for a reason
 (resuming does not ask); calling back takes the selected held ticket, or the only one; when the platform
-ends the session the window goes back to login and says so; a card counts only while someone is logged in
+ends the session the window goes back to login and says so (not when the clerk logged out); a card counts only while someone is logged in
 and is tied to the ticket being served; a scanned code goes to the application page only while a ticket
 is served. The service day (a card's expiry) is the hall's date by the terminal's clock.
 """
@@ -160,7 +160,8 @@ class ClerkPresenter:
             self.events.emit(Changed("applicant"))
         elif isinstance(event, SessionChanged) and event.session is None and self.page == "queue":
             self._to_login()
-            self._login_says(Notice(self.tr("ui.clerk.session_ended"), "notice"))
+            if not self._logging_out:  # the platform ended it, not the clerk
+                self._login_says(Notice(self.tr("ui.clerk.session_ended"), "notice"))
 
     def close(self) -> None:
         """The window closes: the applicant's data leaves memory."""
