@@ -1,13 +1,13 @@
 """The hall display's rules without Qt: ``DisplayPresenter`` following the real hall server on loopback.
 
-The presenter's calls go through a ``Steps`` runner: each call waits in line until the test runs it, as
-the window's worker would run it in its own time, so the long poll does not run forever inside a test."""
+The presenter's calls go through a ``StepRunner`` (tests/presenter_support.py): each call waits in line
+until the test runs it, as the window's worker would in its own time, so the long poll does not run
+forever inside a test."""
 
 from __future__ import annotations
 
-from collections import deque
-
 import pytest
+from presenter_support import StepRunner
 from test_services_queue_support import STAFF_PIN
 
 from core.domain import Outcome
@@ -15,26 +15,6 @@ from core.presenters.display import RECENT, DisplayPresenter
 from core.services.announce import AnnouncementQueue, SilentSpeaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
 from platform_client import PlatformClient
-
-
-class Steps:
-    """A Runner whose calls run one at a time when the test says ``step()`` (a manual event loop)."""
-
-    def __init__(self) -> None:
-        self.queue: deque = deque()
-
-    def __call__(self, fn, /, *args, on_done=None, on_error=None, timeout_s=None, **kwargs) -> None:
-        self.queue.append((fn, args, kwargs, on_done, on_error))
-
-    def step(self) -> str:
-        fn, args, kwargs, on_done, on_error = self.queue.popleft()
-        try:
-            result = fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 (handed to on_error, as the worker does)
-            on_error(exc)
-        else:
-            on_done(result)
-        return fn.__name__
 
 
 @pytest.fixture
@@ -56,10 +36,10 @@ def counter(hall):
     clerk_client.close()
 
 
-def display_over(client, *, language: str = "zh_CN") -> tuple[DisplayPresenter, Steps]:
-    steps = Steps()
+def display_over(client, *, language: str = "zh_CN") -> tuple[DisplayPresenter, StepRunner]:
+    steps = StepRunner()
     announcer = AnnouncementQueue(SilentSpeaker("a test hall"), language=language, thread_name="test-announcer")
-    presenter = DisplayPresenter(HallDisplayService(client), steps, announcer, language=language, poll_wait_s=0.2)
+    presenter = DisplayPresenter(HallDisplayService(client), steps.run, announcer, language=language, poll_wait_s=0.2)
     presenter.changes = []
     presenter.events.subscribe(lambda change: presenter.changes.append(change.part))
     return presenter, steps
@@ -81,7 +61,7 @@ def test_the_day_so_far_is_shown_not_announced_and_a_new_call_is_announced_once(
     presenter, steps = display
     first, second = counter(), counter()
     presenter.start()
-    assert [steps.step(), steps.step()] == ["hall", "backlog"]
+    assert [steps.step().name, steps.step().name] == ["hall", "backlog"]
     screen = presenter.screen()
     assert screen.hall_name == presenter.hall.name
     assert screen.latest == f"请 {second} 号到 3 号窗口办理"
@@ -91,7 +71,7 @@ def test_the_day_so_far_is_shown_not_announced_and_a_new_call_is_announced_once(
 
     third = counter()
     while not presenter.announced:
-        assert steps.step() == "poll"
+        assert steps.step().name == "poll"
     assert presenter.announced == [f"请 {third} 号到 3 号窗口办理"]
     assert presenter.screen().latest == f"请 {third} 号到 3 号窗口办理" and "calls" in presenter.changes
     counter.clerk.recall()
@@ -114,7 +94,7 @@ def test_the_recent_rows_keep_the_six_calls_before_the_latest_newest_first(displ
     numbers = [counter() for _ in range(RECENT + 2)]
     presenter.hall = presenter.service.hall()
     presenter.retry()
-    assert steps.step() == "backlog"
+    assert steps.step().name == "backlog"
     # the backlog holds the last RECENT calls: the latest, and five before it
     assert presenter.screen().latest.startswith(f"请 {numbers[-1]} ")
     expected = [presenter.tr("ui.display.row", number=n, window=3) for n in reversed(numbers[-RECENT:-1])]
@@ -131,10 +111,10 @@ def test_an_unreachable_platform_is_said_and_the_backlog_is_asked_for_again(hall
     presenter, steps = display_over(client)
     try:
         presenter.retry()
-        assert steps.step() == "backlog"
+        assert steps.step().name == "backlog"
         assert presenter.reconnecting and presenter.changes == ["connection"]
         presenter.retry()
-        assert [fn.__name__ for fn, *_ in steps.queue] == ["backlog"]
+        assert steps.pending == ["backlog"]
     finally:
         presenter.close()
         client.close()

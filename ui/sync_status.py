@@ -44,8 +44,7 @@ from PySide6.QtWidgets import (
 from core.i18n import Translator
 from core.ports.outbox import OutboxCounts, SyncProgress, SyncState
 from core.presenters import Changed
-# format_age: the citizen window imports it from here.
-from core.presenters.outbox import COLUMNS, OutboxPresenter, OutboxRow, format_age  # noqa: F401
+from core.presenters.outbox import COLUMNS, OutboxPresenter, OutboxRow
 from core.presenters.sync import SyncStatus, citizen_notice
 from core.services.outbox import OutboxAdminService
 from ui.worker import Worker

@@ -1,12 +1,13 @@
 """The state and rules of each role's window as plain Python objects: the Qt windows bind widgets to them
-and forward input.
+and forward input (docs/ui.md, "Presenters").
 
-A presenter holds what a window shows (as text in the window's language, through ``core.i18n``), takes the
-person's intents as method calls, calls the core services, and publishes ``Changed`` events on its
-``EventHub`` (core/services/events.py) naming what changed. It never blocks: every service call goes
-through a ``Runner``, whose callbacks come back on the caller's thread — ``ui.worker.Worker.run`` in a
-window (a pool thread, results on the GUI thread), ``run_inline`` where blocking is fine (a test, a
-script).
+The citizen kiosk's presenter hands out ``Message`` values (core/presenters/messages.py) and its own
+events (core/presenters/citizen_view.py). The clerk's, the display's and the technician's presenters,
+and those of the parts they share (the reader state, the sync status area, the outbox), give texts in
+the window's language through ``core.i18n`` and publish ``Changed(part)`` on their ``EventHub``
+(core/services/events.py) naming what to redraw; they never block: every service call goes through a
+``Runner``, whose callbacks come back on the caller's thread — ``ui.worker.Worker.run`` in a window (a
+pool thread, results on the GUI thread), ``run_inline`` where blocking is fine (a test, a script).
 """
 
 from __future__ import annotations

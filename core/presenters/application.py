@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.domain import Identity, Outcome
-from core.i18n import Translator
+from core.i18n import Translator, keys_for
 from core.presenters import Changed, Runner
 from core.presenters.clerk import Notice
 from core.services.application import (
@@ -40,6 +40,7 @@ from core.services.events import EventHub
 from core.services.materials import MaterialSet
 
 log = logging.getLogger(__name__)
+PROVIDED_KEYS = keys_for("materials.provided.", Provision)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ actions run in the order pressed) and publishes ``Changed`` events naming what t
 The rules: a login needs both a staff id and a PIN; a platform error is said in the clerk's words;
 finishing asks for an outcome, transferring for a service or window (not this one), pausing for a reason
 (resuming does not ask); calling back takes the selected held ticket, or the only one; when the platform
-ends the session the window goes back to login and says so (not when the clerk logged out); a card counts only while someone is logged in
-and is tied to the ticket being served; a scanned code goes to the application page only while a ticket
-is served. The service day (a card's expiry) is the hall's date by the terminal's clock.
+ends the session the window goes back to login and says so (not when the clerk logged out); a card counts
+only while someone is logged in and is tied to the ticket being served; a scanned code goes to the
+application page only while a ticket is served. The service day (a card's expiry) is the hall's date by
+the terminal's clock (core/clock.py).
 """
 
 from __future__ import annotations
@@ -27,24 +28,21 @@ from datetime import date
 from typing import Any
 
 from core.domain import HallInfo, Identity, Outcome, Ticket, WindowStatus
-from core.i18n import Translator
+from core.clock import hall_today
+from core.i18n import Translator, keys_for
 from core.ports import Clock, SystemClock
 from core.presenters import Changed, Runner
 from core.services.events import EventHub
-from core.services.queue import (
-    ApplicantChanged,
-    ClerkQueueService,
-    ClerkUpdate,
-    SessionChanged,
-    hall_today,
-)
+from core.services.clerk_queue import ApplicantChanged, ClerkQueueService, ClerkUpdate, SessionChanged
 
 log = logging.getLogger(__name__)
 
 PAUSE_REASONS = ("break", "meeting", "consulting", "other")
 OUTCOMES = tuple(Outcome)
-# Where the service day is taken before the hall's own time zone is known.
-DEFAULT_HALL = HallInfo(id="", name="", name_en="", timezone="Asia/Shanghai", services=(), windows=())
+ACTIONS_SAID = ("call_next", "call_number", "recall", "no_show", "finish", "hold", "transfer", "return_to_queue",
+                "call_back", "pause", "resume")
+CLERK_KEYS = (keys_for("ui.clerk.pause_reason.", PAUSE_REASONS), keys_for("ui.clerk.outcome.", Outcome),
+              keys_for("ui.clerk.done.", ACTIONS_SAID))
 
 
 @dataclass(frozen=True)
@@ -241,7 +239,7 @@ class ClerkPresenter:
 
     def service_day(self) -> date:
         """The hall's date by the terminal's clock (for a card's expiry)."""
-        return hall_today(self.hall or DEFAULT_HALL, self.clock)
+        return hall_today(self.hall, self.clock)  # the hall's zone; China Standard Time until it is known
 
     # --- what the window shows ---------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.i18n import Translator
-from core.ports.outbox import OutboxEntry
+from core.i18n import Translator, keys_for
+from core.ports.outbox import OutboxEntry, RecordKind
 from core.presenters import Changed, Runner
 from core.services.events import EventHub
 from core.services.outbox import OutboxAdminService, OutboxListing
@@ -22,6 +22,9 @@ from core.services.outbox import OutboxAdminService, OutboxListing
 COLUMNS = ("sync.tech.col.id", "sync.tech.col.kind", "sync.tech.col.state", "sync.tech.col.age",
            "sync.tech.col.attempts", "sync.tech.col.reason")
 CALL_TIMEOUT_S = 10.0
+# An outbox entry's kinds and states (offline_cache/store.py), shown by key.
+ENTRY_KEYS = (keys_for("sync.kind.", RecordKind),
+              keys_for("sync.record_state.", ("queued", "inflight", "dead", "acked")))
 
 
 def format_age(tr: Translator, seconds: float) -> str:

@@ -13,9 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.i18n import Translator
-from core.ports.outbox import OutboxCounts, SyncProgress
+from core.i18n import Translator, keys_for
+from core.ports.outbox import OutboxCounts, SyncProgress, SyncState
 from core.presenters.outbox import format_age
+
+
+STATE_KEYS = keys_for("sync.state.", SyncState)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import json
 
-from core.i18n import Translator
+from core.i18n import Translator, keys_for
+from core.ports.printer import PrinterStatus
 from core.presenters.outbox import format_age
 from core.services.diagnostics import CardReport, DeviceSlot, OutboxReport, PlatformReport, PrinterReport
+
+
+STATUS_KEYS = keys_for("printer.status.", PrinterStatus)
 
 
 def oldest_text(tr: Translator, r: OutboxReport) -> str:
