@@ -92,7 +92,10 @@ class CapturePanel(QWidget):
         self._materials_changed.connect(self._refresh_pages, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = materials.subscribe(lambda _pages: self._emit_changed())
         texts.changed.connect(self._language_changed)
+        self._lay_out(compact)
+        self._refresh_pages()
 
+    def _lay_out(self, compact: bool) -> None:
         edit = QGridLayout()
         for index, widget in enumerate((self.retake_button, self.delete_button, self.up_button, self.down_button)):
             edit.addWidget(widget, index // 2, index % 2)
@@ -134,7 +137,6 @@ class CapturePanel(QWidget):
             layout = QHBoxLayout(self)
             layout.addWidget(self.preview, 3)
             layout.addLayout(side, 1)
-        self._refresh_pages()
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
