@@ -1,4 +1,4 @@
-"""The sync status area (every role) and the technician's outbox view.
+"""The sync status area (every role) and the outbox view (the clerk's and the technician's).
 
     status = SyncStatusWidget(engine, language="zh_CN")   # in a window's status bar
     tech = OutboxView(outbox_service(store, engine, actor), language="zh_CN")  # clerk and technician
@@ -14,7 +14,7 @@ re-renders the age of the oldest record from the last counts (it runs while the 
 ``CitizenSyncNotice`` is the citizen kiosk's status area: small and calm, empty while the platform
 answers, one line ("网络连接中断，取号不受影响") while it does not (the kiosk issues from its leased block
 then, offline_cache/tickets.py); without offline numbers it says only that the network is down.
-``attach_status(window_layout, engine, …)`` is how the clerk and display windows put a
+``status_bar(engine, language=…, parent=window)`` is how the clerk and display windows make the
 ``SyncStatusWidget`` at their bottom edge.
 
 ``OutboxView`` lists the records waiting and the dead letters with their reasons; a clerk or technician
