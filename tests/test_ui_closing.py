@@ -16,7 +16,7 @@ class Window(ClosingWindow, QWidget):
 
     def __init__(self, stopped: list[str]) -> None:
         super().__init__()
-        self.worker = Worker(self, name="lifecycle")
+        self.worker = Worker(self, name="closing")
         self.at_shutdown(lambda: (self.worker.shutdown(), stopped.append("worker")))
         self.at_shutdown(self._broken_part)
         self.timer = QTimer(self)
