@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.logs import mask_text
+from core.ports.outbox import OutboxEntry
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull
 
 SCHEMA = """
@@ -65,20 +66,6 @@ CREATE TABLE IF NOT EXISTS refcache(
     fetched_at REAL NOT NULL
 );
 """
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    record_id: str
-    kind: str
-    state: str
-    created_at: float
-    size: int
-    attempts: int
-    next_at: float
-    last_error: str
-    dead_reason: str
-    failures: int = 0  # failures counted against the record itself (not the link's)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from core.i18n import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "ui" / "camera_preview.py", ROOT / "ui" / "capture_panel.py",
-         ROOT / "core" / "services" / "materials.py", ROOT / "kiosk" / "diag" / "document.py",
+         ROOT / "core" / "presenters" / "capture.py", ROOT / "core" / "services" / "materials.py", ROOT / "kiosk" / "diag" / "document.py",
          ROOT / "kiosk" / "diag" / "camera.py"]
 KEY = re.compile(r"^camera(\.[a-z0-9_]+)+$")
 

@@ -6,6 +6,7 @@ import pytest
 from sync_fixtures import make_engine, server  # noqa: F401
 
 from core.ports.outbox import AttachmentIn
+from core.services.outbox import OutboxAdminService
 from offline_cache import Store
 from ui.sync_status import OutboxView, SyncStatusWidget
 
@@ -53,20 +54,23 @@ def test_status_shows_offline_with_the_backlog_then_online_when_drained(qtbot, s
     client.close()
 
 
-def test_technician_discards_a_dead_letter_with_a_reason(qtbot, store):
+def test_the_outbox_view_lists_the_store_and_discards_the_selected_dead_letter_with_the_typed_reason(qtbot, store):
+    """GIVEN a dead letter and a record waiting in a real store
+    WHEN the view shows them, the dead letter is selected, a reason typed and "discard" pressed
+    THEN the store drops it, audited under the view's actor, and the view lists only the one waiting.
+    (The rules, a reason being required among them, are tests/test_presenter_outbox.py's.)"""
     rid = store.enqueue("submission", {"matter": "bad"})
     store.mark_dead(rid, "unknown_matter")
     keep = store.enqueue("rating", {"score": 5})
-    view = OutboxView(store, language="en", actor="tech-9")
+    view = OutboxView(OutboxAdminService(store, actor="tech-9"), language="en")
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.dead.rowCount() == 1 and view.outbox.rowCount() == 1, timeout=5000)
     assert view.dead.item(0, 5).text() == "unknown_matter"
     view.dead.selectRow(0)
-    view.discard_button.click()  # no reason yet: refused
-    assert store.entry(rid).state == "dead"
     view.why.setText("citizen withdrew the application")
     view.discard_button.click()
     qtbot.waitUntil(lambda: view.dead.rowCount() == 0, timeout=5000)
     assert [(a.actor, a.action) for a in store.audit_log()][0] == ("tech-9", "discard")
     assert view.outbox.item(0, 0).text() == keep
+    assert view.why.text() == "" and view.message.text() == view.presenter.tr("sync.tech.done")
     view.shutdown()

@@ -1,6 +1,8 @@
-"""The clerk window and the hall display against the real hall server: a number taken at the kiosk is
-called with a button or an F-key, shown on the display and announced; every action is reachable; errors
-come in clerk wording; nothing blocks the GUI thread."""
+"""The clerk window and the hall display against the real hall server, as wiring: a number taken at the
+kiosk is called with a button or an F-key, shown on the display and announced; every action's button and
+F-key reaches the presenter and its answer reaches the widgets; nothing blocks the GUI thread. The rules
+themselves (choices, messages, wording, reconnecting) are tests/test_presenter_clerk.py's and
+tests/test_presenter_display.py's."""
 
 from __future__ import annotations
 
@@ -95,7 +97,7 @@ def test_a_number_called_with_f1_shows_on_the_display_and_is_announced(qtbot, is
     qtbot.waitUntil(lambda: clerk.page == "queue" and clerk.status is not None, timeout=WAIT_MS)
     assert clerk.queue_page.waiting.count() == 2
     assert "陈思远" in clerk.queue_page.who.text()
-    qtbot.waitUntil(lambda: display._have_backlog, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: display.presenter.have_backlog, timeout=WAIT_MS)
 
     clerk.activateWindow()  # F-keys act in the clerk's active window
     qtbot.waitUntil(clerk.isActiveWindow, timeout=WAIT_MS)
@@ -179,6 +181,8 @@ def test_every_action_of_the_queue_panel_works_from_the_window(qtbot, issue, cle
 
     qtbot.mouseClick(clerk.queue_page.logout_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: clerk.page == "login", timeout=WAIT_MS)
+    qtbot.wait(100)  # the session's end reaches the window too: a logout is not "session ended"
+    assert clerk.login_page.message.text() == ""
 
 
 def test_the_clerk_window_switches_language_live(qtbot, issue, clerk):
@@ -199,7 +203,7 @@ def test_the_display_reconnects_after_the_platform_comes_back(qtbot, tmp_path):
     qtbot.addWidget(window)
     window.show()
     try:
-        qtbot.waitUntil(lambda: window._have_backlog, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.presenter.have_backlog, timeout=WAIT_MS)
         hall.server.stop()
         qtbot.waitUntil(window.connection.isVisible, timeout=WAIT_MS)
         assert "重新连接" in window.connection.text()

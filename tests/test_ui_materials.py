@@ -206,7 +206,7 @@ def test_an_id_card_copy_goes_to_the_identity_material_and_a_new_ticket_wipes_th
         panel.checklist.setCurrentRow(-1)
         panel.capture.start_id_copy()
         panel.capture.capture()
-        qtbot.waitUntil(lambda: panel.capture._id_step == 2 and panel.capture.capture_button.isEnabled(),
+        qtbot.waitUntil(lambda: panel.capture.steps.id_step == 2 and panel.capture.capture_button.isEnabled(),
                         timeout=WAIT_MS)
         panel.capture.capture()
         qtbot.waitUntil(lambda: len(panel.materials) == 1, timeout=WAIT_MS)

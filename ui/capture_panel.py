@@ -9,6 +9,7 @@
 Both the clerk window and the kiosk use it. Every camera call and every export runs on a ``ui.worker.Worker``
 (capture may take a second at 5 MP); the page list changes only on the GUI thread, in the slots that get
 those results. The ID-card copy is a two-step capture (photo side, then emblem side) that adds one A4 page.
+What a picture becomes and the page list's texts are ``CaptureSteps``' rules (core/presenters/capture.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.ports.camera import CapturedPage, Cleanup, DocumentCamera
+from core.presenters.capture import CaptureSteps
 from core.services.materials import Material, MaterialSet
 from ui.camera_preview import CameraPreview, to_qimage
 from ui.texts import Texts
@@ -52,9 +54,7 @@ class CapturePanel(QWidget):
         self.texts = texts
         self.capture_timeout_s = capture_timeout_s
         self._worker = Worker(self, name="camera")
-        self._retake_id: int | None = None
-        self._id_front = None  # the photo side, waiting for the emblem side
-        self._id_step = 0  # 0: not copying an ID card; 1: photo side next; 2: emblem side next
+        self.steps = CaptureSteps(materials, language=texts.language)
         self._thumbs: dict[int, QIcon] = {}
         self._thumb_size = THUMB
 
@@ -91,8 +91,11 @@ class CapturePanel(QWidget):
         self.pdf_button.clicked.connect(self.export_pdf)
         self._materials_changed.connect(self._refresh_pages, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = materials.subscribe(lambda _pages: self._emit_changed())
-        texts.changed.connect(lambda _language: self._refresh_pages())
+        texts.changed.connect(self._language_changed)
+        self._lay_out(compact)
+        self._refresh_pages()
 
+    def _lay_out(self, compact: bool) -> None:
         edit = QGridLayout()
         for index, widget in enumerate((self.retake_button, self.delete_button, self.up_button, self.down_button)):
             edit.addWidget(widget, index // 2, index % 2)
@@ -134,7 +137,6 @@ class CapturePanel(QWidget):
             layout = QHBoxLayout(self)
             layout.addWidget(self.preview, 3)
             layout.addLayout(side, 1)
-        self._refresh_pages()
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
@@ -143,7 +145,7 @@ class CapturePanel(QWidget):
         return Cleanup.BW if self.bw_button.isChecked() else Cleanup.COLOUR
 
     def start(self) -> None:
-        self.preview.start(auto_capture=self.auto_button.isChecked() and self._id_step == 0, cleanup=self.cleanup)
+        self.preview.start(auto_capture=self.steps.auto_capture(self.auto_button.isChecked()), cleanup=self.cleanup)
 
     def shutdown(self) -> None:
         self.preview.stop()
@@ -169,13 +171,13 @@ class CapturePanel(QWidget):
     @Slot()
     def _auto_toggled(self) -> None:
         # Auto-capture pauses during the two steps of an ID-card copy: each side is taken on purpose.
-        self.preview.set_auto_capture(self.auto_button.isChecked() and self._id_step == 0, self.cleanup)
+        self.preview.set_auto_capture(self.steps.auto_capture(self.auto_button.isChecked()), self.cleanup)
 
     @Slot()
     def capture(self) -> None:
         """Manual capture: always available, whatever auto-capture is doing."""
         self.capture_button.setEnabled(False)
-        cleanup = Cleanup.COLOUR if self._id_step else self.cleanup
+        cleanup = self.steps.cleanup(self.cleanup)
         self._worker.run(lambda: self.camera.capture(cleanup=cleanup, timeout_s=self.capture_timeout_s - 1.0),
                          on_done=self._on_page, on_error=self._on_capture_failed, timeout_s=self.capture_timeout_s)
 
@@ -186,30 +188,19 @@ class CapturePanel(QWidget):
     @Slot(object)
     def _on_page(self, page: CapturedPage) -> None:
         self.capture_button.setEnabled(True)
-        if self._id_step == 1:
-            self._id_front, self._id_step = page.image, 2
-            self.texts.bind(self.prompt, "camera.id_copy.back_next")
+        copying = self.steps.id_step != 0
+        changed = self.steps.picture_taken(page.image)
+        self.prompt.setText(self.steps.prompt())
+        if not changed:
             return
-        if self._id_step == 2:
-            self.materials.add_id_card_copy(self._id_front, page.image)
-            self._id_front, self._id_step = None, 0
-            self.texts.unbind(self.prompt)
-            self.prompt.clear()
+        if copying:
             self._auto_toggled()
-        elif self._retake_id is not None:
-            try:
-                self.materials.retake(self._retake_id, page.image)
-            except KeyError:  # deleted meanwhile: keep the picture as a new page
-                self.materials.add(page.image)
-            self._retake_id = None
-        else:
-            self.materials.add(page.image)
-        self.message.emit(self.texts("camera.preview.captured", n=len(self.materials)))
+        self.message.emit(self.steps.captured_text())
 
     @Slot()
     def start_id_copy(self) -> None:
-        self._id_step, self._id_front = 1, None
-        self.texts.bind(self.prompt, "camera.id_copy.front_first")
+        self.steps.start_id_copy()
+        self.prompt.setText(self.steps.prompt())
         self._auto_toggled()
 
     # --- the page list --------------------------------------------------------------------------------
@@ -222,7 +213,7 @@ class CapturePanel(QWidget):
     def retake_selected(self) -> None:
         page_id = self._selected_id()
         if page_id is not None:
-            self._retake_id = page_id
+            self.steps.retake(page_id)
             self.capture()
 
     @Slot()
@@ -235,8 +226,7 @@ class CapturePanel(QWidget):
         page_id = self._selected_id()
         if page_id is None:
             return
-        ids = [p.id for p in self.materials.pages]
-        self.materials.move(page_id, ids.index(page_id) + step)
+        self.steps.move(page_id, step)
         self._select(page_id)
 
     def _select(self, page_id: int) -> None:
@@ -251,21 +241,22 @@ class CapturePanel(QWidget):
             self._thumbs[page.id] = QIcon(QPixmap.fromImage(image))
         return self._thumbs[page.id]
 
+    def _language_changed(self, language: str) -> None:
+        self.steps.set_language(language)
+        self.prompt.setText(self.steps.prompt())
+        self._refresh_pages()
+
     @Slot()
     def _refresh_pages(self) -> None:
         selected = self._selected_id()
         pages = self.materials.pages
         self._thumbs = {k: v for k, v in self._thumbs.items() if k in {p.id for p in pages}}
         self.page_list.clear()
-        for n, page in enumerate(pages, start=1):
-            key = "camera.pages.id_copy" if page.kind == "id_copy" else "camera.pages.page"
-            item = QListWidgetItem(self._thumbnail(page), self.texts(key, n=n))
-            item.setData(Qt.ItemDataRole.UserRole, page.id)
+        for page, row in zip(pages, self.steps.page_rows(pages)):
+            item = QListWidgetItem(self._thumbnail(page), row.text)
+            item.setData(Qt.ItemDataRole.UserRole, row.page_id)
             self.page_list.addItem(item)
-        if pages:
-            self.pages_title.setText(self.texts("camera.pages.title", n=len(pages)))
-        else:
-            self.pages_title.setText(self.texts("camera.pages.empty"))
+        self.pages_title.setText(self.steps.title())
         if selected is not None:
             self._select(selected)
         for button in (self.retake_button, self.delete_button, self.up_button, self.down_button, self.pdf_button):

@@ -1,5 +1,8 @@
 """The hall display: the latest call large, the recent calls below, each call announced by voice.
 
+A view over ``DisplayPresenter`` (core/presenters/display.py), which holds the calls and the rules; this
+window draws its ``screen()`` and owns the worker thread and the retry pause.
+
 It follows the hall's call events with a long poll (``HallDisplayService.poll``) on its own worker
 thread: when an answer comes back the next poll starts at once; when the platform cannot be reached a
 calm line says so and the poll is retried after ``retry_s``. Calls from before the display started are
@@ -14,22 +17,22 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QGridLayout, QVBoxLayout, QWidget
 
-from core.domain import CallEvent, CallKind, HallInfo
-from core.i18n import Translator
+from core.domain import HallInfo
+from core.presenters import Changed
+from core.presenters.display import RECENT, DisplayPresenter
 from core.services.announce import AnnouncementQueue, Speaker
 from core.services.queue import HallDisplayService
+from ui.closing import ClosingWindow
+from ui.sync_status import status_bar
 from ui.texts import Texts
 from ui.theme import display_stylesheet, style_window
 from ui.widgets import Banner, label
-from ui.sync_status import status_bar
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
-RECENT = 6
 
-
-class DisplayWindow(QWidget):
+class DisplayWindow(ClosingWindow, QWidget):
     def __init__(
         self,
         service: HallDisplayService,
@@ -47,21 +50,32 @@ class DisplayWindow(QWidget):
         self.setObjectName("display-window")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.service = service
-        self.hall = hall
-        self.poll_wait_s = poll_wait_s
-        self.call_timeout_s = call_timeout_s
         self.texts = Texts(language, self)
         self.worker = Worker(self, name="display", max_workers=1)
-        self.announcer = AnnouncementQueue(speaker, language=language, thread_name="announcer")
-        self.calls: list[CallEvent] = []
-        self.announced: list[str] = []
-        self._closed = False
+        self.presenter = DisplayPresenter(
+            service, self.worker.run, AnnouncementQueue(speaker, language=language, thread_name="announcer"),
+            hall=hall, language=language, poll_wait_s=poll_wait_s, call_timeout_s=call_timeout_s)
+        self.at_shutdown(self.presenter.close)
+        self.at_shutdown(self.worker.shutdown, wait_s=poll_wait_s + 1.0)
         self._started = False
-        self._have_backlog = False
+        self._build()
+        # The status area, small at the bottom edge: for staff glancing at the display.
+        self.sync_status = None
+        if sync_engine is not None:
+            self.attach_sync(sync_engine)
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.setInterval(int(retry_s * 1000))
+        self.retry_timer.timeout.connect(self.presenter.retry)
+        self.at_shutdown(self.retry_timer.stop)
+        self.presenter.events.subscribe(self._on_change)
+        self.texts.changed.connect(self.presenter.set_language)
+        self._render()
+        self.resize(1280, 720)
 
+    def _build(self) -> None:
         t = self.texts
         style_window(self, display_stylesheet())
-        self.other = Translator(t.other_language())  # the second line, for visitors
         self.hall_name = label("", "title")
         self.heading = t.bind(label("", "display-heading"), "ui.display.now_calling")
         self.latest = label("", "display-call", wrap=False, align=Qt.AlignmentFlag.AlignCenter)
@@ -86,18 +100,7 @@ class DisplayWindow(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
         layout.addWidget(self.connection)
-        # The status area (docs/ui.md, "Status area"), small at the bottom edge: for staff glancing at the display.
-        self.sync_status = None
         self._layout = layout
-        if sync_engine is not None:
-            self.attach_sync(sync_engine)
-        self.retry_timer = QTimer(self)
-        self.retry_timer.setSingleShot(True)
-        self.retry_timer.setInterval(int(retry_s * 1000))
-        self.retry_timer.timeout.connect(self._next)
-        t.changed.connect(lambda _: self._render())
-        self._render()
-        self.resize(1280, 720)
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -105,103 +108,48 @@ class DisplayWindow(QWidget):
         super().showEvent(event)
         if not self._started:
             self._started = True
-            if self.hall is None:
-                self.worker.run(self.service.hall, on_done=self._hall_loaded,
-                                on_error=lambda e: log.warning("hall info unavailable: %r", e),
-                                timeout_s=self.call_timeout_s)
-            self._next()
+            self.presenter.start()
 
     def attach_sync(self, engine) -> None:
         """Puts the status area over ``engine`` at the bottom edge (at construction, or once ``kiosk run``
         has built the store and engine after the window was up)."""
-        if self.sync_status is not None or self._closed:
+        if self.sync_status is not None or self.closed:
             return
         self.sync_status = status_bar(engine, language=self.texts.language, parent=self)
+        self.at_shutdown(self.sync_status.shutdown)
         self._layout.addWidget(self.sync_status)
         self.texts.changed.connect(self.sync_status.set_language)
 
-    def closeEvent(self, event) -> None:  # noqa: N802
-        self.shutdown()
-        super().closeEvent(event)
+    @property
+    def hall(self) -> HallInfo | None:
+        return self.presenter.hall
 
-    def shutdown(self) -> None:
-        if self._closed:
+    @property
+    def announcer(self) -> AnnouncementQueue:
+        return self.presenter.announcer
+
+    @property
+    def announced(self) -> list[str]:
+        return self.presenter.announced
+
+    # --- what is shown -----------------------------------------------------------------------------
+
+    def _on_change(self, change: Changed) -> None:
+        if self.closed:
             return
-        self._closed = True
-        self.retry_timer.stop()
-        if self.sync_status is not None:
-            self.sync_status.shutdown()
-        self.worker.shutdown(wait_s=self.poll_wait_s + 1.0)
-        self.announcer.close()
-
-    def _hall_loaded(self, hall: HallInfo) -> None:
-        self.hall = hall
-        self._render()
-
-    # --- polling -----------------------------------------------------------------------------------
-
-    def _backlog(self, events: list[CallEvent]) -> None:
-        self._have_backlog = True
-        if self.hall is None:  # it failed at start: the platform is back now
-            self.worker.run(self.service.hall, on_done=self._hall_loaded,
-                            on_error=lambda e: log.warning("hall info unavailable: %r", e),
-                            timeout_s=self.call_timeout_s)
-        self.calls = list(events)
-        self.connection.clear_text()
-        self._render()
-        self._poll()
-
-    def _poll(self) -> None:
-        if self._closed:
-            return
-        self.worker.run(self.service.poll, self.poll_wait_s, on_done=self._polled, on_error=self._poll_failed,
-                        timeout_s=self.poll_wait_s + self.call_timeout_s)
-
-    def _polled(self, events: list[CallEvent]) -> None:
-        self.connection.clear_text()
-        for event in events:
-            self.calls.append(event)
-            text = self.announcement(event)
-            self.announced.append(text)
-            self.announcer.announce(text)
-        self.calls = self.calls[-50:]
-        self.announced = self.announced[-50:]
-        if events:
+        if change.part == "calls":
             self._render()
-        self._poll()
-
-    def _poll_failed(self, error: BaseException) -> None:
-        log.warning("display: call events unavailable: %r", error)
-        self.connection.show_text(self.texts("ui.display.reconnecting"), "notice")
-        if not self._closed:
-            self.retry_timer.start()
-
-    def _next(self) -> None:
-        """After a failure: the backlog if it never arrived, else the next poll."""
-        if self._have_backlog:
-            self._poll()
-        elif not self._closed:
-            self.worker.run(self.service.backlog, RECENT, on_done=self._backlog, on_error=self._poll_failed,
-                            timeout_s=self.call_timeout_s)
-
-    # --- what is shown and said --------------------------------------------------------------------
-
-    def announcement(self, event: CallEvent) -> str:
-        key = "queue.call.recall" if event.kind == CallKind.RECALL else "queue.call.announce"
-        return self.texts(key, number=event.ticket_number, window=event.window)
+        elif change.part == "connection":
+            if self.presenter.reconnecting:
+                self.connection.show_text(self.texts("ui.display.reconnecting"), "notice")
+                self.retry_timer.start()
+            else:
+                self.connection.clear_text()
 
     def _render(self) -> None:
-        t = self.texts
-        self.hall_name.setText(self.hall.display_name(t.language) if self.hall else t("role.display"))
-        self.other = Translator(t.other_language())
-        if self.calls:
-            latest = self.calls[-1]
-            self.latest.setText(t("queue.call.announce", number=latest.ticket_number, window=latest.window))
-            self.latest_other.setText(self.other("queue.call.announce", number=latest.ticket_number,
-                                                 window=latest.window))
-        else:
-            self.latest.setText(t("ui.display.no_calls"))
-            self.latest_other.setText(self.other("ui.display.no_calls"))
-        recent = list(reversed(self.calls[:-1]))[:RECENT]
-        for row, event in zip(self.recent_rows, recent + [None] * RECENT):
-            row.setText(t("ui.display.row", number=event.ticket_number, window=event.window) if event else "")
+        screen = self.presenter.screen()
+        self.hall_name.setText(screen.hall_name)
+        self.latest.setText(screen.latest)
+        self.latest_other.setText(screen.latest_other)
+        for row, text in zip(self.recent_rows, screen.recent):
+            row.setText(text)

@@ -12,6 +12,12 @@ connection), so a window handles cards like any other event and the reader threa
     ...
     bridge.close()                                    # callbacks unset: nothing arrives after this
 
+With a ``ReaderPresenter`` (core/presenters/reader.py) the bridge forwards every state, failed read and
+card to it first, on the GUI thread, so the window only renders ``presenter.view()`` when it changes:
+
+    bridge = ReaderBridge(reader, window, presenter=ReaderPresenter(CLERK_READER_TEXTS, available=False))
+    bridge.presenter.events.subscribe(lambda _: window.show_reader())
+
 The bridge neither starts nor stops the reader: the composition root (kiosk/app.py) owns its life.
 """
 
@@ -24,6 +30,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from core.ports.idcard import ReaderState
+from core.presenters.reader import ReaderPresenter
 from ui import theme
 from ui.widgets import label
 
@@ -33,10 +40,18 @@ class ReaderBridge(QObject):
     state = Signal(object)  # ReaderState
     error = Signal(object)  # DeviceError
 
-    def __init__(self, reader: Any | None, parent: QObject | None = None) -> None:
+    def __init__(self, reader: Any | None, parent: QObject | None = None, *,
+                 presenter: ReaderPresenter | None = None) -> None:
         super().__init__(parent)
         self.reader = reader
+        self.presenter = presenter
         self._closed = False
+        if presenter is not None:  # connected first: the presenter knows before the window's slots run
+            presenter.available = self.available
+            presenter.state = self.current_state
+            self.card.connect(self._card_to_presenter)
+            self.state.connect(self._state_to_presenter)
+            self.error.connect(self._error_to_presenter)
         if reader is not None:
             reader.on_card = self._forward(self.card)
             reader.on_state = self._forward(self.state)
@@ -66,6 +81,15 @@ class ReaderBridge(QObject):
                 pass
 
         return emit
+
+    def _card_to_presenter(self, _identity) -> None:
+        self.presenter.card_read()
+
+    def _state_to_presenter(self, state: ReaderState) -> None:
+        self.presenter.state_changed(state)
+
+    def _error_to_presenter(self, error) -> None:
+        self.presenter.read_failed(error)
 
     def close(self) -> None:
         self._closed = True

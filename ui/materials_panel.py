@@ -17,6 +17,9 @@ clerk told "accepted". "一次性告知 Notice" emits ``finished(MATERIALS_MISSI
 The catalogue loads on the worker too (from the platform, or the cached copy offline). Captured images
 stay in the ``MaterialSet`` in memory until they go into the encrypted store; the set is wiped for every
 new ticket.
+
+The panel is a view: the application and its rules are ``ApplicationPresenter``'s
+(core/presenters/application.py); the panel draws its checklist and forwards the clerk's input.
 """
 
 from __future__ import annotations
@@ -27,17 +30,15 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QVBoxLayout, QWidget)
 
-from core.domain import Outcome
-from core.i18n import keys_for
-from core.services.application import (Application, ApplicationService, Matter, MatterCatalogue,
-                                        MatterListing, Provision)
+from core.presenters import Changed
+from core.presenters.application import ApplicationPresenter, Finished
+from core.services.application import Application, ApplicationService, Matter, MatterCatalogue, MatterListing
 from core.services.materials import MaterialSet
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
-PROVIDED_KEYS = keys_for("materials.provided.", Provision)
 
 
 class MaterialsPanel(QFrame):
@@ -51,21 +52,24 @@ class MaterialsPanel(QFrame):
         super().__init__(parent)
         self.setObjectName("materials-panel")
         self.texts = texts
-        self.service = service
-        self.catalogue = catalogue
-        self.window = window
-        self.applicant = applicant
-        self.submit_timeout_s = submit_timeout_s
         self.worker = Worker(self, name="application")
-        self.listing: MatterListing | None = None
-        self.matters: list[Matter] = []
-        self.app: Application | None = None
-        self.ticket_number = ""
-        self.service_prefix = ""
-        self.materials = MaterialSet("", language=texts.language)
+        self.presenter = ApplicationPresenter(service, catalogue, self.worker.run, window=window,
+                                              applicant=applicant, language=texts.language,
+                                              submit_timeout_s=submit_timeout_s)
         self._closed = False
-        self._busy = False
+        self._build(texts, camera)
+        self.matter_box.currentIndexChanged.connect(self._matter_chosen)
+        self.original_button.clicked.connect(self.mark_original)
+        self.clear_button.clicked.connect(self.clear_selected)
+        self.accept_button.clicked.connect(self.accept)
+        self.notice_button.clicked.connect(self.give_notice)
+        self._pages_changed.connect(self._on_pages, Qt.ConnectionType.QueuedConnection)
+        self._unsubscribe = self.materials.subscribe(lambda _pages: self._emit_pages())
+        self._unsubscribe_presenter = self.presenter.events.subscribe(self._on_change)
+        texts.changed.connect(self.presenter.set_language)
+        self._refresh()
 
+    def _build(self, texts: Texts, camera) -> None:
         t = texts
         self.title = label("", "subtitle")
         self.matter_box = QComboBox()
@@ -132,15 +136,6 @@ class MaterialsPanel(QFrame):
         layout.addLayout(head)
         layout.addLayout(body, 1)
 
-        self.matter_box.currentIndexChanged.connect(self._matter_chosen)
-        self.original_button.clicked.connect(self.mark_original)
-        self.clear_button.clicked.connect(self.clear_selected)
-        self.accept_button.clicked.connect(self.accept)
-        self.notice_button.clicked.connect(self.give_notice)
-        self._pages_changed.connect(self._on_pages, Qt.ConnectionType.QueuedConnection)
-        self._unsubscribe = self.materials.subscribe(lambda _pages: self._emit_pages())
-        t.changed.connect(lambda _language: self._refresh())
-        self._refresh()
 
     # --- life cycle ------------------------------------------------------------------------------------
 
@@ -160,7 +155,8 @@ class MaterialsPanel(QFrame):
             self.capture.shutdown()
         self.worker.shutdown()
         self._unsubscribe()
-        self.materials.clear()
+        self._unsubscribe_presenter()
+        self.presenter.close()
 
     def _emit_pages(self) -> None:
         try:
@@ -168,66 +164,69 @@ class MaterialsPanel(QFrame):
         except RuntimeError:  # the panel is gone
             pass
 
+    # --- the presenter's state ----------------------------------------------------------------------
+
+    @property
+    def materials(self) -> MaterialSet:
+        return self.presenter.materials
+
+    @property
+    def app(self) -> Application | None:
+        return self.presenter.app
+
+    @property
+    def matters(self) -> list[Matter]:
+        return self.presenter.matters
+
+    @property
+    def listing(self) -> MatterListing | None:
+        return self.presenter.listing
+
+    @property
+    def ticket_number(self) -> str:
+        return self.presenter.ticket_number
+
+    def _on_change(self, change) -> None:
+        if self._closed:
+            return
+        if isinstance(change, Finished):
+            self.finished.emit(change.outcome, change.record_id)
+        elif change.part == "catalogue":
+            self.catalogue_note.setText(self.presenter.catalogue_note)
+            self.catalogue_note.setVisible(bool(self.presenter.catalogue_note))
+        elif change.part == "matters":
+            self.matter_box.blockSignals(True)
+            self.matter_box.clear()
+            self.matter_box.addItems(self.presenter.matter_names())
+            self.matter_box.blockSignals(False)
+        elif change.part == "matter":
+            if self.app is not None and self.app.matter.materials:
+                self.checklist.setCurrentRow(0)
+        elif change.part == "checklist":
+            self._refresh()
+        elif change.part == "message" and self.presenter.message is not None:
+            self.message.show_text(self.presenter.message.text, self.presenter.message.role)
+
     # --- the catalogue and the ticket ----------------------------------------------------------------
 
     def load_catalogue(self) -> None:
         """Asks for the matters on the worker (platform, or the cache offline)."""
-        if self.catalogue is None or self._closed:
-            return
-        self.worker.run(self.catalogue.load, on_done=self._catalogue_loaded, on_error=self._catalogue_failed,
-                        timeout_s=15.0)
-
-    def _catalogue_loaded(self, listing: MatterListing) -> None:
-        self.listing = listing
-        if listing.stale:
-            self.catalogue_note.setText(self.texts("materials.catalogue.stale", minutes=int(listing.age_s // 60)))
-        else:
-            self.catalogue_note.clear()
-        self.catalogue_note.setVisible(listing.stale)
-        self._fill_matters()
-
-    def _catalogue_failed(self, error: BaseException) -> None:
-        log.info("matter catalogue unavailable: %r", error)
-        self.catalogue_note.setText(self.texts("materials.catalogue.unavailable"))
-        self.catalogue_note.show()
+        if not self._closed:
+            self.presenter.load_catalogue()
 
     def set_ticket(self, number: str, service_prefix: str) -> None:
         """A new ticket at the window: a fresh application (the previous pages are wiped)."""
-        if number == self.ticket_number:
-            return
-        self.ticket_number, self.service_prefix = number, service_prefix
-        self.materials.clear()
-        self._fill_matters()
-
-    def _fill_matters(self) -> None:
-        self.matters = self.listing.for_service(self.service_prefix) if self.listing else []
-        self.matter_box.blockSignals(True)
-        self.matter_box.clear()
-        for m in self.matters:
-            mark = "● " if m.service == self.service_prefix else ""
-            self.matter_box.addItem(f"{mark}{m.display_name(self.texts.language)}  [{m.code}]")
-        self.matter_box.blockSignals(False)
-        self._matter_chosen(0 if self.matters else -1)
+        self.presenter.set_ticket(number, service_prefix)
 
     def choose_matter(self, code: str) -> None:
-        for i, m in enumerate(self.matters):
-            if m.code == code:
-                self.matter_box.setCurrentIndex(i)
-                self._matter_chosen(i)
+        index = self.presenter.index_of(code)
+        if index is not None:
+            self.matter_box.setCurrentIndex(index)
+            self.presenter.choose(index)
 
     @Slot(int)
     def _matter_chosen(self, index: int) -> None:
-        if 0 <= index < len(self.matters):
-            matter = self.matters[index]
-            if self.app is None or self.app.matter.code != matter.code or self.app.ticket_number != self.ticket_number:
-                self.app = Application(matter, self.ticket_number, self.window)
-                self.materials.clear()
-                self.materials.matter = matter.name  # the watermark: 仅供办理 <matter> 使用
-        else:
-            self.app = None
-        self._refresh()
-        if self.app is not None and self.app.matter.materials:
-            self.checklist.setCurrentRow(0)
+        self.presenter.choose(index)
 
     # --- providing materials -------------------------------------------------------------------------
 
@@ -238,126 +237,52 @@ class MaterialsPanel(QFrame):
     @Slot(str)
     def on_scan(self, payload: str) -> None:
         """A scanned code (untrusted text): an e-licence ticks the material that asks for its type."""
-        if self.app is None or self._closed:
-            return
-        result = self.service.scan(self.app, payload)
-        if result.material is None:
-            self.message.show_text(self.texts(result.message_key), "problem")
-        else:
-            self.message.show_text(self.texts(result.message_key, material=result.material.name), "notice")
-        self._refresh()
+        if not self._closed:
+            self.presenter.scan(payload)
 
     @Slot()
     def mark_original(self) -> None:
-        material_id = self.selected_material()
-        if self.app is not None and material_id is not None:
-            self.app.mark(material_id, Provision.ORIGINAL)
-            self._refresh()
+        self.presenter.mark_original(self.selected_material())
 
     @Slot()
     def clear_selected(self) -> None:
-        material_id = self.selected_material()
-        if self.app is not None and material_id is not None:
-            for page_id in self.app.pages.get(material_id, []):
-                try:
-                    self.materials.delete(page_id)
-                except KeyError:
-                    pass
-            self.app.unmark(material_id)
-            self._refresh()
+        self.presenter.clear_material(self.selected_material())
 
     @Slot()
     def _on_pages(self) -> None:
-        """Pages came or went in the capture panel: new ones belong to the selected material (an ID-card
-        copy to the identity material when none is selected)."""
-        if self.app is None or self._closed:
-            return
-        pages = self.materials.pages
-        existing = {p.id for p in pages}
-        self.app.drop_pages(existing)
-        known = {i for ids in self.app.pages.values() for i in ids}
-        new = [p for p in pages if p.id not in known]
-        if new:
-            target = self.selected_material()
-            if target is None:
-                target = next((m.id for m in self.app.matter.materials
-                               if m.identity == any(p.kind == "id_copy" for p in new)), None)
-            if target is None and self.app.matter.materials:
-                target = self.app.matter.materials[0].id
-            if target is not None:
-                self.app.attach_pages(target, [p.id for p in new])
-        self._refresh()
+        """Pages came or went in the capture panel (the presenter decides which material they belong to)."""
+        if not self._closed:
+            self.presenter.pages_changed(self.selected_material())
 
     # --- the checklist --------------------------------------------------------------------------------
 
     def _refresh(self) -> None:
-        t = self.texts
-        self.title.setText(t("materials.title", number=self.ticket_number or "—"))
+        view = self.presenter.checklist()
+        self.title.setText(view.title)
+        self.matter_info.setText(view.matter_info)
         selected = self.selected_material()
         self.checklist.clear()
-        app = self.app
-        if app is None:
-            self.matter_info.setText(t("materials.no_matter"))
-            self.missing.clear()
-            for b in (self.accept_button, self.notice_button, self.original_button, self.clear_button):
-                b.setEnabled(False)
-            return
-        m = app.matter
-        days = t("materials.days", n=m.promised_days) if m.promised_days is not None else ""
-        self.matter_info.setText("  ".join(x for x in (m.department, days, m.fee) if x))
-        for spec in m.materials:
-            how = app.provided.get(spec.id)
-            state = t(f"materials.provided.{how.value}", n=len(app.pages.get(spec.id, []))) if how else \
-                t("materials.provided.none")
-            star = "★ " if spec.required else ""
-            item = QListWidgetItem(f"{'✔' if how else '☐'} {star}{spec.name} · {state}")
-            item.setToolTip(spec.form + (f"（{spec.note}）" if spec.note else ""))
-            item.setData(Qt.ItemDataRole.UserRole, spec.id)
+        for row in view.rows:
+            item = QListWidgetItem(row.text)
+            item.setToolTip(row.tooltip)
+            item.setData(Qt.ItemDataRole.UserRole, row.material_id)
             self.checklist.addItem(item)
-            if spec.id == selected:
+            if row.material_id == selected:
                 self.checklist.setCurrentItem(item)
-        missing = app.missing()
-        if missing:
-            self.missing.setText(t("materials.missing", list="、".join(x.name for x in missing)))
-        else:
-            self.missing.setText(t("materials.complete"))
-        self.accept_button.setEnabled(not missing and not self._busy and bool(self.ticket_number))
-        self.notice_button.setEnabled(bool(missing) and not self._busy and bool(self.ticket_number))
-        self.original_button.setEnabled(True)
-        self.clear_button.setEnabled(True)
+        self.missing.setText(view.missing)
+        self.accept_button.setEnabled(view.can_accept)
+        self.notice_button.setEnabled(view.can_give_notice)
+        self.original_button.setEnabled(view.can_edit)
+        self.clear_button.setEnabled(view.can_edit)
 
     # --- accept / notice --------------------------------------------------------------------------------
 
     @Slot()
     def accept(self) -> None:
         """Queues the submission on the worker; "accepted" only once the store committed it."""
-        if self.app is None or self._busy or self.app.missing():
-            return
-        self._busy = True
-        self._refresh()
-        self.message.show_text(self.texts("materials.saving"), "notice")
-        app, identity = self.app, self.applicant()
-        self.worker.run(self.service.submit, app, identity, self.materials, on_done=self._submitted,
-                        on_error=self._submit_failed, timeout_s=self.submit_timeout_s)
-
-    def _submitted(self, record_id: str) -> None:
-        self._busy = False
-        self.message.show_text(self.texts("materials.accepted", number=self.ticket_number), "notice")
-        self._refresh()
-        self.finished.emit(Outcome.ACCEPTED, record_id)
-
-    def _submit_failed(self, error: BaseException) -> None:
-        self._busy = False
-        log.warning("submission not queued: %r", error)
-        self.message.show_text(self.texts("materials.save_failed", problem=self.texts.error(error, "clerk")),
-                               "problem")
-        self._refresh()
+        self.presenter.accept()
 
     @Slot()
     def give_notice(self) -> None:
         """The one-time notice (一次性告知): the missing list stays on screen; the ticket ends with it."""
-        if self.app is None or not self.app.missing():
-            return
-        self.message.show_text(self.texts("materials.notice_given",
-                                          list="、".join(x.name for x in self.app.missing())), "notice")
-        self.finished.emit(Outcome.MATERIALS_MISSING, "")
+        self.presenter.give_notice()

@@ -1,7 +1,7 @@
-"""The sync status area (every role) and the technician's outbox view.
+"""The sync status area (every role) and the outbox view (the clerk's and the technician's).
 
     status = SyncStatusWidget(engine, language="zh_CN")   # in a window's status bar
-    tech = OutboxView(store, engine, language="zh_CN")     # in the technician window
+    tech = OutboxView(outbox_service(store, engine, actor), language="zh_CN")  # clerk and technician
     ...
     status.shutdown(); tech.shutdown()                     # in the window's closeEvent
 
@@ -14,18 +14,17 @@ re-renders the age of the oldest record from the last counts (it runs while the 
 ``CitizenSyncNotice`` is the citizen kiosk's status area: small and calm, empty while the platform
 answers, one line ("网络连接中断，取号不受影响") while it does not (the kiosk issues from its leased block
 then, offline_cache/tickets.py); without offline numbers it says only that the network is down.
-``attach_status(window_layout, engine, …)`` is how the clerk and display windows put a
+``status_bar(engine, language=…, parent=window)`` is how the clerk and display windows make the
 ``SyncStatusWidget`` at their bottom edge.
 
-``OutboxView`` lists the records waiting and the dead letters with their reasons; a technician can send a
-dead letter again or discard it, giving a reason that goes into the audit log. Every store call runs on a
+``OutboxView`` lists the records waiting and the dead letters with their reasons; a clerk or technician
+can send a dead letter again or discard it, giving a reason that goes into the audit log. The widgets are
+views: the rules are Qt-free presenters (core/presenters/sync.py ``SyncStatus``, core/presenters/outbox.py
+``OutboxPresenter`` over ``core.services.outbox.OutboxAdminService``), and every store call runs on a
 ``ui.worker.Worker`` thread, never on the GUI thread.
 """
 
 from __future__ import annotations
-
-import getpass
-import time
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -42,22 +41,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.i18n import Translator, keys_for
-from core.ports.outbox import OutboxCounts, RecordKind, SyncProgress, SyncState
+from core.i18n import Translator
+from core.ports.outbox import OutboxCounts, SyncProgress, SyncState
+from core.presenters import Changed
+from core.presenters.outbox import COLUMNS, OutboxPresenter, OutboxRow
+from core.presenters.sync import SyncStatus, citizen_notice
+from core.services.outbox import OutboxAdminService
 from ui.worker import Worker
 
-# An outbox entry's states (offline_cache/store.py) and the other values shown by key.
-SYNC_KEYS = (keys_for("sync.state.", SyncState), keys_for("sync.kind.", RecordKind),
-             keys_for("sync.record_state.", ("queued", "inflight", "dead", "acked")))
 _STATE_COLOURS = {"online": "#1a7f37", "offline": "#9a6700", "retrying": "#9a6700", "blocked": "#cf222e"}
-
-
-def format_age(tr: Translator, seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    for key, size in (("sync.age.days", 86400), ("sync.age.hours", 3600), ("sync.age.minutes", 60)):
-        if seconds >= size:
-            return tr(key, n=seconds // size)
-    return tr("sync.age.seconds", n=seconds)
 
 
 class SyncBridge(QObject):
@@ -96,13 +88,13 @@ class SyncBridge(QObject):
 
 
 class SyncStatusWidget(QWidget):
+    """A view over ``core.presenters.sync.SyncStatus``, fed by the engine's events."""
+
     def __init__(self, engine, *, language: str = "zh_CN", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncStatus")
-        self.tr_ = Translator(language)
-        self.state = str(engine.state)
-        self.counts: OutboxCounts | None = engine.counts
-        self.last_progress: SyncProgress | None = engine.progress
+        self.presenter = SyncStatus(state=str(engine.state), counts=engine.counts, progress=engine.progress,
+                                    language=language)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("syncState")
         self.waiting_label = QLabel(self)
@@ -128,46 +120,46 @@ class SyncStatusWidget(QWidget):
         self.bridge.counts.connect(self._on_counts)
         self._render()
 
+    @property
+    def state(self) -> str:
+        return self.presenter.state
+
+    @property
+    def counts(self) -> OutboxCounts | None:
+        return self.presenter.counts
+
     def set_language(self, language: str) -> None:
-        self.tr_ = Translator(language)
+        self.presenter.set_language(language)
         self._render()
 
     def _on_state(self, state: str, detail: str) -> None:
-        self.state = state
+        self.presenter.state = state
         self.state_label.setToolTip(detail)
         self._render()
 
     def _on_progress(self, progress: SyncProgress) -> None:
-        self.last_progress = progress
+        self.presenter.progress = progress
         self._render()
 
     def _on_counts(self, counts: OutboxCounts) -> None:
-        self.counts = counts
+        self.presenter.counts = counts
         self._render()
 
     def waiting_text(self) -> str:
-        c = self.counts
-        if c is None or c.waiting == 0:
-            return self.tr_("sync.status.all_sent")
-        text = self.tr_("sync.status.waiting", n=c.waiting)
-        if c.oldest_created_at is not None:
-            text += " · " + self.tr_("sync.status.oldest", age=format_age(self.tr_, time.time() - c.oldest_created_at))
-        return text
+        return self.presenter.waiting_text()
 
     def _render(self) -> None:
-        colour = _STATE_COLOURS.get(self.state, "#57606a")
-        self.state_label.setText(f"<span style='color:{colour}'>●</span> " + self.tr_(f"sync.state.{self.state}"))
-        self.waiting_label.setText(self.waiting_text())
-        dead = self.counts.dead if self.counts else 0
-        self.dead_label.setText(self.tr_("sync.status.dead", n=dead) if dead else "")
-        self.dead_label.setVisible(bool(dead))
-        p = self.last_progress
-        draining = p is not None and p.records_total > 0 and p.records_done < p.records_total
-        if draining:
-            self.bar.setRange(0, p.records_total)
-            self.bar.setValue(p.records_done)
-            self.bar.setFormat(self.tr_("sync.status.draining", done=p.records_done, total=p.records_total))
-        self.bar.setVisible(draining)
+        view = self.presenter.view()
+        colour = _STATE_COLOURS.get(view.state, "#57606a")
+        self.state_label.setText(f"<span style='color:{colour}'>●</span> " + view.state_text)
+        self.waiting_label.setText(view.waiting_text)
+        self.dead_label.setText(view.dead_text)
+        self.dead_label.setVisible(bool(view.dead_text))
+        if view.bar is not None:
+            self.bar.setRange(0, view.bar.total)
+            self.bar.setValue(view.bar.done)
+            self.bar.setFormat(view.bar.text)
+        self.bar.setVisible(view.bar is not None)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -219,8 +211,7 @@ class CitizenSyncNotice(QLabel):
         self._render()
 
     def _render(self) -> None:
-        key = "technician.status.citizen_offline" if self.offline_tickets else "technician.status.citizen_offline_only"
-        self.setText(self.tr_(key) if self.offline else "")
+        self.setText(citizen_notice(self.tr_, self.state, offline_tickets=self.offline_tickets))
         self.setVisible(self.offline)
 
     def shutdown(self) -> None:
@@ -241,32 +232,29 @@ def status_bar(engine, *, language: str, parent: QWidget) -> SyncStatusWidget | 
 
 
 class OutboxView(QWidget):
-    """The technician's view of the outbox and its dead letters."""
+    """The outbox and its dead letters (the clerk's "未上传记录" window, the technician's outbox tab): a
+    view over ``core.presenters.outbox.OutboxPresenter``, its store calls on a worker thread."""
 
-    COLUMNS = ("sync.tech.col.id", "sync.tech.col.kind", "sync.tech.col.state", "sync.tech.col.age",
-               "sync.tech.col.attempts", "sync.tech.col.reason")
-
-    def __init__(self, store, engine=None, *, language: str = "zh_CN", actor: str = "",
+    def __init__(self, service: OutboxAdminService, *, language: str = "zh_CN",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.store = store
-        self.engine = engine
-        self.actor = actor or getpass.getuser()
-        self.tr_ = Translator(language)
         self.worker = Worker(self, name="sync-admin")
-        self.title = QLabel(self.tr_("sync.tech.title"), self)
-        self.outbox_label = QLabel(self.tr_("sync.tech.outbox"), self)
+        self.presenter = OutboxPresenter(service, self.worker.run, language=language)
+        tr = self.presenter.tr
+        self.title = QLabel(tr("sync.tech.title"), self)
+        self.outbox_label = QLabel(tr("sync.tech.outbox"), self)
         self.outbox = self._table()
-        self.dead_label = QLabel(self.tr_("sync.tech.dead"), self)
+        self.dead_label = QLabel(tr("sync.tech.dead"), self)
         self.dead = self._table()
         self.why = QLineEdit(self)
-        self.why.setPlaceholderText(self.tr_("sync.tech.why"))
-        self.resend_button = QPushButton(self.tr_("sync.tech.resend"), self)
-        self.discard_button = QPushButton(self.tr_("sync.tech.discard"), self)
-        self.refresh_button = QPushButton(self.tr_("sync.tech.refresh"), self)
+        self.why.setPlaceholderText(tr("sync.tech.why"))
+        self.resend_button = QPushButton(tr("sync.tech.resend"), self)
+        self.discard_button = QPushButton(tr("sync.tech.discard"), self)
+        self.refresh_button = QPushButton(tr("sync.tech.refresh"), self)
         self.message = QLabel(self)
-        self.resend_button.clicked.connect(lambda: self._act("resend"))
-        self.discard_button.clicked.connect(lambda: self._act("discard"))
+        self.resend_button.clicked.connect(lambda: self.presenter.resend(self.selected_dead_letter(), self.why.text()))
+        self.discard_button.clicked.connect(lambda: self.presenter.discard(self.selected_dead_letter(),
+                                                                           self.why.text()))
         self.refresh_button.clicked.connect(self.refresh)
         buttons = QHBoxLayout()
         for w in (self.why, self.resend_button, self.discard_button, self.refresh_button):
@@ -276,69 +264,58 @@ class OutboxView(QWidget):
             layout.addWidget(w)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        self._unsubscribe = self.presenter.events.subscribe(self._on_change)
         self.refresh()
 
     def _table(self) -> QTableWidget:
-        table = QTableWidget(0, len(self.COLUMNS), self)
-        table.setHorizontalHeaderLabels([self.tr_(k) for k in self.COLUMNS])
+        table = QTableWidget(0, len(COLUMNS), self)
+        table.setHorizontalHeaderLabels(self.presenter.headers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.verticalHeader().hide()
         header = table.horizontalHeader()
-        for column in range(len(self.COLUMNS) - 1):  # ids, kinds, states, ages, attempts: whole
+        for column in range(len(COLUMNS) - 1):  # ids, kinds, states, ages, attempts: whole
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(self.COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)  # the reason
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)  # the reason
         return table
 
     def refresh(self) -> None:
-        def load():
-            return self.store.entries(("queued", "inflight")), self.store.dead_letters()
+        self.presenter.refresh()
 
-        self.worker.run(load, on_done=self._show, on_error=self._failed, timeout_s=10.0)
+    def _on_change(self, change: Changed) -> None:
+        if change.part == "rows":
+            waiting, dead = self.presenter.rows()
+            self._fill(self.outbox, waiting)
+            self._fill(self.dead, dead)
+        elif change.part == "decided":
+            self.why.clear()
+        elif change.part == "message":
+            self.message.setText(self.presenter.message)
 
-    def _show(self, result) -> None:
-        waiting, dead = result
-        now = time.time()
-        for table, entries in ((self.outbox, waiting), (self.dead, dead)):
-            table.setRowCount(len(entries))
-            for row, e in enumerate(entries):
-                values = (e.record_id, self.tr_(f"sync.kind.{e.kind}"), self.tr_(f"sync.record_state.{e.state}"),
-                          format_age(self.tr_, now - e.created_at), str(e.attempts), e.dead_reason or e.last_error)
-                for column, value in enumerate(values):
-                    item = QTableWidgetItem(value)
-                    item.setToolTip(value)
-                    item.setData(Qt.ItemDataRole.UserRole, e.record_id)
-                    table.setItem(row, column, item)
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[OutboxRow]) -> None:
+        table.setRowCount(len(rows))
+        for row, line in enumerate(rows):
+            for column, value in enumerate(line.cells):
+                item = QTableWidgetItem(value)
+                item.setToolTip(value)
+                item.setData(Qt.ItemDataRole.UserRole, line.record_id)
+                table.setItem(row, column, item)
 
     def selected_dead_letter(self) -> str | None:
         items = self.dead.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
-    def _act(self, action: str) -> None:
-        record_id = self.selected_dead_letter()
-        why = self.why.text().strip()
-        if record_id is None or not why:
-            self.message.setText(self.tr_("sync.tech.why"))
-            return
-        fn = self.store.resend if action == "resend" else self.store.discard
-        self.worker.run(lambda: fn(record_id, actor=self.actor, why=why), on_done=self._acted,
-                        on_error=self._failed, timeout_s=10.0)
-
-    def _acted(self, _result) -> None:
-        self.why.clear()
-        self.message.setText(self.tr_("sync.tech.done"))
-        if self.engine is not None:
-            self.engine.retry_now()
-        self.refresh()
-
-    def _failed(self, exc: BaseException) -> None:
-        detail = exc.message("technician", self.tr_.language) if hasattr(exc, "message") else str(exc)
-        self.message.setText(self.tr_("sync.tech.failed", detail=detail))
-
     def shutdown(self) -> None:
+        self._unsubscribe()
         self.worker.shutdown()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def outbox_service(store, engine, actor: str) -> OutboxAdminService:
+    """The outbox of ``store`` looked after by ``actor``; a decision wakes ``engine`` (may be None)."""
+    return OutboxAdminService(store, actor=actor, retry_now=engine.retry_now if engine is not None else None)

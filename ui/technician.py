@@ -24,7 +24,6 @@ platform link, and the outbox with its dead letters.
 from __future__ import annotations
 
 import getpass
-import json
 import logging
 
 from PySide6.QtCore import Qt, QTimer
@@ -32,8 +31,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QTabWidget,
     QVBoxLayout,
@@ -41,7 +38,17 @@ from PySide6.QtWidgets import (
 )
 
 from core.i18n import Translator, keys_for
-from core.ports.printer import PrinterStatus
+from core.presenters.technician import (
+    card_texts,
+    not_configured_text,
+    outbox_refresh_due,
+    outbox_summary,
+    platform_lines,
+    platform_log_line,
+    printer_log_line,
+    printer_summary,
+    status_line,
+)
 from core.services.diagnostics import (
     DEVICE_CLASSES,
     CardReport,
@@ -52,9 +59,9 @@ from core.services.diagnostics import (
     PrinterReport,
     technician_text,
 )
+from ui.closing import ClosingWindow
+from ui.sync_status import OutboxView, SyncStatusWidget, outbox_service
 from ui.technician_panel import DevicePanel as _Panel
-from ui.technician_panel import log_view as _log_view
-from ui.sync_status import OutboxView, SyncStatusWidget, format_age
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -62,12 +69,6 @@ log = logging.getLogger(__name__)
 CARD_TIMEOUT_S = 10.0
 OUTBOX_REFRESH_MS = 5000
 TAB_KEYS = keys_for("technician.tab.", DEVICE_CLASSES)
-STATUS_KEYS = keys_for("printer.status.", PrinterStatus)
-
-
-def oldest_text(tr_: Translator, r: OutboxReport) -> str:
-    """"; oldest 5 min ago" while records wait, else nothing."""
-    return "" if r.oldest_age_s is None else tr_("technician.outbox.oldest", age=format_age(tr_, r.oldest_age_s))
 
 
 class PrinterPanel(_Panel):
@@ -107,14 +108,8 @@ class PrinterPanel(_Panel):
 
     def _show(self, report: PrinterReport) -> None:
         self.report = report
-        status = self.tr_(f"printer.status.{report.status}") if report.status != "error" else report.detail
-        self.summary.setText(self.tr_("technician.printer.state", name=report.name, url=report.url, status=status))
-        line = f"< {report.name}: status={report.status}"
-        if report.job_bytes:
-            line += f" printed={report.job_bytes} bytes"
-        if report.detail:
-            line += f" detail={report.detail}"
-        self.note(line)
+        self.summary.setText(printer_summary(self.tr_, report))
+        self.note(printer_log_line(report))
 
     def render_last(self) -> None:
         self.w.run(self.w.diagnostics.render_last, self.slot.name, on_done=self._rendered, on_error=self.failed)
@@ -162,16 +157,11 @@ class CardPanel(_Panel):
     def _read(self, report: CardReport) -> None:
         self.read_button.setEnabled(True)
         self.report = report
-        for line in report.raw:
+        summary, fields, log_lines = card_texts(self.tr_, report)
+        for line in log_lines:
             self.note(line)
-        if report.record is None:
-            self.summary.setText(self.tr_("technician.idcard.no_card", kind=report.error_kind, detail=report.error))
-            self.card.setText("")
-            self.note(f"< {report.error_kind}: {report.error}")
-            return
-        self.summary.setText(self.tr_("technician.idcard.read_ok"))
-        self.card.setText("\n".join(f"{k}: {v}" for k, v in report.record.items() if v is not None))
-        self.note("< " + json.dumps(report.record, ensure_ascii=False))
+        self.summary.setText(summary)
+        self.card.setText(fields)
 
 
 class NotConfiguredPanel(QWidget):
@@ -179,9 +169,7 @@ class NotConfiguredPanel(QWidget):
 
     def __init__(self, tr_: Translator, slot: DeviceSlot) -> None:
         super().__init__()
-        text = (tr_("technician.device.no_panel", url=slot.address) if slot.configured
-                else tr_("technician.device.not_configured", setting=f"[devices] {slot.kind}"))
-        self.message = QLabel(text)
+        self.message = QLabel(not_configured_text(tr_, slot))
         self.message.setObjectName("device-not-configured")
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -204,20 +192,8 @@ class PlatformPanel(_Panel):
 
     def _show(self, r: PlatformReport) -> None:
         self.report = r
-        t = self.tr_
-        lines = [t("technician.platform.reachable" if r.reachable else "technician.platform.unreachable",
-                   url=r.url, ms="-" if r.round_trip_ms is None else f"{r.round_trip_ms:.0f}")]
-        if r.reachable:
-            if r.signed_ok is None:
-                lines.append(t("technician.platform.no_secret"))
-            else:
-                lines.append(t("technician.platform.signed_ok" if r.signed_ok else "technician.platform.signed_bad",
-                               detail=r.signed_detail))
-            if r.skew_s is not None:
-                lines.append(t("technician.platform.skew_ok" if r.skew_ok else "technician.platform.skew_bad",
-                               skew=f"{r.skew_s:+.1f}"))
-        self.summary.setText("\n".join(lines))
-        self.note("< " + json.dumps({k: getattr(r, k) for k in r.__dataclass_fields__}, ensure_ascii=False))
+        self.summary.setText("\n".join(platform_lines(self.tr_, r)))
+        self.note(platform_log_line(r))
 
 
 class OutboxPanel(QWidget):
@@ -231,7 +207,7 @@ class OutboxPanel(QWidget):
         layout.addWidget(self.summary)
         self.view = None
         if store is not None:
-            self.view = OutboxView(store, engine, language=window.tr_.language, actor=window.actor)
+            self.view = OutboxView(outbox_service(store, engine, window.actor), language=window.tr_.language)
             layout.addWidget(self.view, 1)
         else:
             layout.addStretch(1)
@@ -250,20 +226,14 @@ class OutboxPanel(QWidget):
         if r is None:
             return
         self.w._outbox_read(r)
-        t = self.w.tr_
-        self.summary.setText(t("technician.outbox.summary", queued=r.queued, inflight=r.inflight, dead=r.dead,
-                               acked=r.acked, bytes=r.bytes_waiting, free=r.free_bytes // 1_000_000)
-                             + oldest_text(t, r) + "".join(
-                                 "\n" + t("technician.outbox.salvaged", at=s["at"], saved=s["saved"],
-                                          expected=s["expected"], lost=s["lost"], kept_as=s["kept_as"])
-                                 for s in r.salvage))
+        self.summary.setText(outbox_summary(self.w.tr_, r))
 
     def shutdown(self) -> None:
         if self.view is not None:
             self.view.shutdown()
 
 
-class TechnicianWindow(QWidget):
+class TechnicianWindow(ClosingWindow, QWidget):
     def __init__(self, diagnostics: Diagnostics, *, store=None, engine=None, language: str = "zh_CN",
                  actor: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,9 +241,10 @@ class TechnicianWindow(QWidget):
         self.diagnostics = diagnostics
         self.tr_ = Translator(language)
         self.actor = actor or getpass.getuser()
-        self._closed = False
         # Three threads: a card read may wait ten seconds while a printer or the platform is checked.
         self.worker = Worker(self, name="technician", max_workers=3)
+        self.at_shutdown(self.worker.shutdown)
+        self.at_shutdown(self._shutdown_panels)
         self.setWindowTitle(self.tr_("technician.title", terminal=diagnostics.cfg.terminal_id))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("technician-tabs")
@@ -297,6 +268,7 @@ class TechnicianWindow(QWidget):
         self.tabs.addTab(self.platform, self.tr_("technician.tab.platform"))
         self.outbox = OutboxPanel(self, store, engine)
         self.tabs.addTab(self.outbox, self.tr_("technician.tab.outbox"))
+        self.at_shutdown(self.outbox.shutdown)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.status = SyncStatusWidget(engine, language=language, parent=self) if engine is not None else None
@@ -308,11 +280,13 @@ class TechnicianWindow(QWidget):
         layout.addWidget(self.tabs, 1)
         if self.status is not None:
             layout.addWidget(self.status)
+            self.at_shutdown(self.status.shutdown)
         else:
             layout.addWidget(self._status_line())
         self.timer = QTimer(self)
         self.timer.setInterval(OUTBOX_REFRESH_MS)
         self.timer.timeout.connect(self._tick)
+        self.at_shutdown(self.timer.stop)
         self.resize(1200, 760)
 
     def _status_line(self) -> QLabel:
@@ -335,7 +309,7 @@ class TechnicianWindow(QWidget):
         self.panels[kind] = panel
 
     def run(self, fn, *args, on_done, on_error, timeout_s: float = 15.0) -> None:
-        if not self._closed:
+        if not self.closed:
             self.worker.run(fn, *args, on_done=on_done, on_error=on_error, timeout_s=timeout_s)
 
     def show_tab(self, key: str) -> None:
@@ -347,33 +321,21 @@ class TechnicianWindow(QWidget):
             self.outbox.refresh()
 
     def _tick(self) -> None:
-        if self.tabs.currentWidget() is self.outbox or self.status is None:
+        if outbox_refresh_due(outbox_tab_shown=self.tabs.currentWidget() is self.outbox,
+                              live_status=self.status is not None):
             self.outbox.refresh()
 
     def _outbox_read(self, r: OutboxReport) -> None:
         if self.status is None:
-            self.status_line.setText(self.tr_("technician.status.line", waiting=r.queued + r.inflight, dead=r.dead)
-                                     + oldest_text(self.tr_, r))
+            self.status_line.setText(status_line(self.tr_, r))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if not self._closed and not self.timer.isActive():
+        if not self.closed and not self.timer.isActive():
             self.timer.start()
             self._tick()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.timer.stop()
-        if self.status is not None:
-            self.status.shutdown()
-        self.outbox.shutdown()
+    def _shutdown_panels(self) -> None:
         for panel in self.panels.values():
             if hasattr(panel, "shutdown"):
                 panel.shutdown()
-        self.worker.shutdown()

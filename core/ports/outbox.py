@@ -3,6 +3,10 @@
 - ``Outbox``: what a service calls when a person finishes something the platform must receive
   (``offline_cache.Store`` implements it). ``enqueue`` returns only after the record and its outbox entry
   are committed to disk in one transaction (synchronous=FULL): only then may the person be told "done".
+- ``OutboxAdmin``: what people who look after the outbox need (``offline_cache.Store`` implements it):
+  the records waiting and the dead letters (``OutboxEntry``), and a dead letter resent or discarded with
+  the person's reason, which goes into the store's audit log. ``core.services.outbox.OutboxAdminService``
+  is how windows use it.
 - ``SyncTransport``: what the sync engine needs from the platform (``platform_client.sync.SyncClient``
   implements it over HTTP). Every method raises ``PlatformUnreachable`` (no answer, or an answer that is
   not the platform's: a captive portal's 200 HTML page, a truncated body), ``PlatformRejected`` /
@@ -92,6 +96,38 @@ class Outbox(Protocol):
         ...
 
     def counts(self) -> OutboxCounts: ...
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One record in the outbox: its state (queued, inflight, dead, acked) and delivery history."""
+
+    record_id: str
+    kind: str
+    state: str
+    created_at: float  # Unix seconds
+    size: int
+    attempts: int
+    next_at: float
+    last_error: str
+    dead_reason: str  # the platform's reason when it refused the record for good
+    failures: int = 0  # failures counted against the record itself (not the link's)
+
+
+class OutboxAdmin(Protocol):
+    def entries(self, states: Sequence[str] = ("queued", "inflight", "dead"), limit: int = 500) -> list[OutboxEntry]:
+        """The entries in these states, oldest first."""
+        ...
+
+    def dead_letters(self) -> list[OutboxEntry]: ...
+
+    def resend(self, record_id: str, *, actor: str, why: str, content: dict[str, Any] | None = None) -> None:
+        """Queues a dead letter again (optionally with corrected content); audited under ``actor``."""
+        ...
+
+    def discard(self, record_id: str, *, actor: str, why: str) -> None:
+        """Drops a dead letter and its personal data for good; the audit entry stays."""
+        ...
 
 
 class SyncTransport(Protocol):

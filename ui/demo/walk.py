@@ -58,7 +58,7 @@ class ScreenshotWalk(QObject):
         citizen, clerk, display, output = (windows[k] for k in ("citizen", "clerk", "display", "printer"))
         devices = windows.get("devices")
         self.steps: list[tuple[str, Callable[[], bool], Callable[[], None]]] = [
-            ("home", lambda: citizen.hall_view is not None and display._have_backlog,
+            ("home", lambda: citizen.hall_view is not None and display.presenter.have_backlog,
              lambda: (self.save("citizen-home", citizen), citizen.open_services())),
             ("services", lambda: bool(citizen.services_page.buttons),
              lambda: (self.save("citizen-services", citizen), citizen.choose("A"))),
@@ -72,14 +72,14 @@ class ScreenshotWalk(QObject):
             ("logged in", lambda: clerk.page == "queue" and clerk.status is not None
              and clerk.status.waiting_count >= 4,
              lambda: clerk.queue_page.action_buttons["call_next"].click()),
-            ("first call", lambda: clerk.status.current is not None and len(display.calls) == 1,
+            ("first call", lambda: clerk.status.current is not None and len(display.presenter.calls) == 1,
              lambda: clerk.queue_page.action_buttons["finish"].click()),
             ("outcome", lambda: clerk.queue_page.actions_stack.currentIndex() == 1,
              lambda: clerk.queue_page.choice.findChild(QPushButton, "choice-0").click()),
             ("finished", lambda: clerk.status.served_today == 1,
              lambda: clerk.queue_page.action_buttons["call_next"].click()),
             ("called", lambda: clerk.status is not None and clerk.status.current is not None
-             and len(display.calls) >= 2,
+             and len(display.presenter.calls) >= 2,
              lambda: devices.place("clerk", ELDERLY_CARD) if devices else None),
             ("applicant", lambda: devices is None or clerk.queue_page.applicant.identity is not None,
              lambda: (self._fit(clerk), self.save("clerk", clerk), self.save("display", display),
