@@ -16,11 +16,7 @@ MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 # Over the limits today and being reworked in other changes (the windows, the local store and the sync
 # engine); each entry goes when its file is back under the limits, which the last test below demands.
-BEING_REWORKED = {
-    "ui/clerk.py", "ui/clerk.py:ClerkWindow.__init__",
-    "ui/capture_panel.py:CapturePanel.__init__",
-    "ui/materials_panel.py:MaterialsPanel.__init__",
-}
+BEING_REWORKED: set[str] = set()  # "path" or "path:Function" over the limit while a change is under way
 
 
 def product_modules() -> list[Path]:

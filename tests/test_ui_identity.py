@@ -115,7 +115,7 @@ def test_a_card_greets_the_person_masked_and_the_second_try_is_a_reprint_of_the_
     """GIVEN the kiosk's home screen WHEN 李䶮 places his card THEN the services page greets him masked,
     with elderly priority; his number is a priority ticket; "done" wipes him; placing the card again and
     choosing the same service reprints the same number."""
-    qtbot.waitUntil(lambda: kiosk.reader_state is ReaderState.CONNECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.reader.presenter.state is ReaderState.CONNECTED, timeout=WAIT_MS)
     sim.place("li_yan")
     qtbot.waitUntil(lambda: kiosk.page == "services" and slot(kiosk) == LI_YAN_GREETING, timeout=WAIT_MS)
     shown = screen_text(kiosk)
@@ -183,7 +183,7 @@ def test_without_a_reader_the_slot_says_so_and_a_number_is_taken_anonymously(qtb
 
 
 def test_an_unplugged_reader_is_shown_calmly_and_anonymous_numbers_still_work(qtbot, sim, kiosk):
-    qtbot.waitUntil(lambda: kiosk.reader_state is ReaderState.CONNECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.reader.presenter.state is ReaderState.CONNECTED, timeout=WAIT_MS)
     touch(qtbot, kiosk.home.take)
     qtbot.waitUntil(lambda: slot(kiosk) == PLACE_CARD, timeout=WAIT_MS)
     sim.unplug()
@@ -191,14 +191,14 @@ def test_an_unplugged_reader_is_shown_calmly_and_anonymous_numbers_still_work(qt
     take(qtbot, kiosk)
     assert kiosk.issued.ticket.number == "A001"
     sim.replug()
-    qtbot.waitUntil(lambda: kiosk.reader_state is ReaderState.CONNECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.reader.presenter.state is ReaderState.CONNECTED, timeout=WAIT_MS)
     touch(qtbot, kiosk.result.done_button)
     touch(qtbot, kiosk.home.take)
     assert slot(kiosk) == PLACE_CARD
 
 
 def test_an_unreadable_card_asks_to_place_it_again(qtbot, sim, kiosk):
-    qtbot.waitUntil(lambda: kiosk.reader_state is ReaderState.CONNECTED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.reader.presenter.state is ReaderState.CONNECTED, timeout=WAIT_MS)
     touch(qtbot, kiosk.home.take)
     sim.inject(Fault.STATUS, command=Command.READ_TEXT_PHOTO, status=Status.READ_FAILED, times=1000)
     sim.place("li_yan")

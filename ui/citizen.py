@@ -22,14 +22,14 @@ import logging
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from core.errors import DeviceError, DeviceNotFound
-from core.ports.idcard import ReaderState
 from core.presenters import citizen_view as view
 from core.presenters.citizen import CitizenPresenter
+from core.presenters.reader import CITIZEN_READER_TEXTS, ReaderPresenter
 from core.services.queue import HallView, IssuedTicket, KioskQueueService, TicketRequest
 from ui.bridge import EventBridge
 from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
+from ui.closing import ClosingWindow
 from ui.citizen_pages import (
     BusyPage,
     ConfirmPage,
@@ -50,7 +50,7 @@ from ui.worker import Worker
 log = logging.getLogger(__name__)
 
 
-class CitizenWindow(QWidget):
+class CitizenWindow(ClosingWindow, QWidget):
     home_ready = Signal()
 
     def __init__(
@@ -78,21 +78,25 @@ class CitizenWindow(QWidget):
         self.call_timeout_s = call_timeout_s
         self.texts = Texts(language, self)
         # One thread: the platform client is not shared between threads, and calls run in order.
+        # What the window started, in order; shutdown stops it in reverse (ui/closing.py).
+        self.at_shutdown(service.wipe)
         self.worker = Worker(self, name="kiosk", max_workers=1)
+        self.at_shutdown(self.worker.shutdown)
         self.presenter = CitizenPresenter(service, self.worker.run, cancel=self.worker.cancel, codes=codes,
                                           language=language, call_timeout_s=call_timeout_s)
-        self._unsubscribe = self.presenter.events.subscribe(self._on_view_event)
+        self.at_shutdown(self.presenter.events.subscribe(self._on_view_event))
         self.bridge = EventBridge(service.events, self)
         self.bridge.event.connect(self._on_service_event)
-        self._closed = False
+        self.at_shutdown(self.bridge.close)
         self._ready_sent = False
-        # The ID-card reader: its callbacks arrive here as queued signals (ui/idcard.py).
-        self.reader = ReaderBridge(id_reader, self)
+        # The ID-card reader: its callbacks arrive here as queued signals (ui/idcard.py); what the slot
+        # says about the reader itself is the reader presenter's (core/presenters/reader.py).
+        self.reader = ReaderBridge(id_reader, self, presenter=ReaderPresenter(
+            CITIZEN_READER_TEXTS, available=False, language=language))
+        self.at_shutdown(self.reader.close)
         self.reader.card.connect(self._on_card)
-        self.reader.state.connect(self._on_reader_state)
-        self.reader.error.connect(self._on_reader_error)
-        self.reader_state = self.reader.current_state
-        self.reader_error: DeviceError | None = None  # the last failed read, until the next card
+        self.reader.presenter.events.subscribe(lambda _change: self._show_identity())
+        self.texts.changed.connect(self.reader.presenter.set_language)
         id_reader_available = id_reader_available or id_reader is not None
         self.codes = codes
         self.scans = scans
@@ -102,6 +106,7 @@ class CitizenWindow(QWidget):
         self._draw = self._handlers()
         if scans is not None and codes is not None:
             scans.scanned.connect(self._on_scan)
+            self.at_shutdown(self._stop_scans)
         self.texts.changed.connect(self._retranslated)
         if sync_engine is not None:
             self.attach_sync(sync_engine)
@@ -119,6 +124,7 @@ class CitizenWindow(QWidget):
         self.scan_preview: CameraPreview | None = None
         if scans is not None and self.codes is not None and scans.has_camera:
             self.scan_preview = CameraPreview(scans.camera, t, tap=scans.preview_tap())
+            self.at_shutdown(self.scan_preview.stop)
             self.scan_page.add_preview(self.scan_preview)
         self.tracking_page = TrackingPage(t)
         self.services_page = ServicesPage(t, self.service.clock)
@@ -157,6 +163,7 @@ class CitizenWindow(QWidget):
         layout.addWidget(self.idle_bar)
 
         self.idle = IdleGuard(self, idle_s, idle_warning_s)
+        self.at_shutdown(self.idle.close)
         self.idle.warn.connect(self._idle_warn)
         self.idle.warning_over.connect(self.idle_bar.hide)
         self.idle.expired.connect(self._idle_expired)
@@ -164,6 +171,8 @@ class CitizenWindow(QWidget):
         self.hall_timer = QTimer(self)
         self.hall_timer.setInterval(int(hall_refresh_s * 1000))
         self.hall_timer.timeout.connect(self.refresh_hall)
+        self.at_shutdown(self.hall_timer.stop)
+        self.at_shutdown(self.presenter.close)  # first to stop: no new call once the window goes
 
     def _connect_pages(self) -> None:
         """Every touch goes to the presenter."""
@@ -193,6 +202,7 @@ class CitizenWindow(QWidget):
             return
         self.sync_notice = CitizenSyncNotice(engine, language=self.texts.language,
                                              offline_tickets=self.service.offline_tickets is not None)
+        self.at_shutdown(self.sync_notice.shutdown)
         index = self._top.indexOf(self.language_button)
         self._top.insertWidget(index, self.sync_notice)
         self._top.insertSpacing(index + 1, 16)
@@ -230,33 +240,12 @@ class CitizenWindow(QWidget):
             log.info("citizen home screen shown")
             self.home_ready.emit()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        """Stops timers, the idle guard, event delivery and the worker threads (bounded)."""
-        if self._closed:
-            return
-        self._closed = True
-        self.presenter.close()
-        self.hall_timer.stop()
-        if self.sync_notice is not None:
-            self.sync_notice.shutdown()
-        self.idle.close()
-        if self.scan_preview is not None:
-            self.scan_preview.stop()
-        if self.scans is not None and self.codes is not None:
-            self.scans.stop_camera()
-            try:
-                self.scans.scanned.disconnect(self._on_scan)
-            except (RuntimeError, TypeError):
-                pass
-        self.reader.close()
-        self.bridge.close()
-        self._unsubscribe()
-        self.worker.shutdown()
-        self.service.wipe()
+    def _stop_scans(self) -> None:
+        self.scans.stop_camera()
+        try:
+            self.scans.scanned.disconnect(self._on_scan)
+        except (RuntimeError, TypeError):
+            pass
 
     @property
     def page(self) -> str:
@@ -374,7 +363,7 @@ class CitizenWindow(QWidget):
         self.tracking_page.clear()
         self.confirm_page.service = None
         self.confirm_page.identity = None
-        self.reader_error = None
+        self.reader.presenter.forget()
 
     def _retranslated(self, _language: str) -> None:
         if self.sync_notice is not None:
@@ -391,20 +380,7 @@ class CitizenWindow(QWidget):
         """A card was read (on the GUI thread now): the presenter decides whose session it is."""
         if self._closed:
             return
-        self.reader_error = None
         self.presenter.card_placed(identity)
-
-    def _on_reader_state(self, state: ReaderState) -> None:
-        self.reader_state = state
-        if state is ReaderState.NO_READER:
-            self.reader_error = None
-        self._show_identity()
-
-    def _on_reader_error(self, error: DeviceError) -> None:
-        # A failed read ("place it again") stays until the next card; an unplugged reader is a state.
-        if not isinstance(error, DeviceNotFound):
-            self.reader_error = error
-        self._show_identity()
 
     def identity_text(self) -> tuple[str, str, bool]:
         """What the identification slot says now: (text, role, show the card pictogram)."""
@@ -412,15 +388,8 @@ class CitizenWindow(QWidget):
         greeting = self.presenter.greeting()
         if greeting is not None:
             return self._text(greeting), "good", False
-        if not self.reader.available:
-            return t("ui.confirm.no_reader"), "notice", False
-        if self.reader_state in (ReaderState.NO_READER, ReaderState.STOPPED):
-            return t("ui.identity.unavailable"), "notice", False
-        if self.reader_state is ReaderState.READING:
-            return t("idcard.state.reading"), "notice", True
-        if self.reader_error is not None:
-            return t.error(self.reader_error, "citizen"), "notice", True
-        return t("ui.identity.place_card", age=self.presenter.elderly_age), "notice", True
+        reader = self.reader.presenter.view(age=self.presenter.elderly_age)
+        return reader.text, "notice", reader.card_icon
 
     def _show_identity(self) -> None:
         text, role, icon = self.identity_text()
