@@ -345,6 +345,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
+        build_application(terminal)  # the service guide reads the hall's matter catalogue
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 

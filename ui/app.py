@@ -43,6 +43,16 @@ def scan_source(terminal, *, wedge: bool = True):
     return scans
 
 
+def guide_loader(terminal):
+    """``() -> (GuideBook, stale, age_s)`` over the terminal's matter catalogue (None: it has none)."""
+    catalogue = getattr(terminal, "catalogue", None)
+    if catalogue is None:
+        return None
+    from core.services.guide import load_guide_book
+
+    return lambda: load_guide_book(catalogue.reference)
+
+
 def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None = None) -> QWidget | None:
     """The window of ``terminal.cfg.role`` over the terminal's services (None: no window for the role).
     Every window gets the terminal's sync engine for its status area (None: no store, no status area)."""
@@ -56,7 +66,8 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                idle_warning_s=cfg.timeouts.idle_warning_s,
                                call_timeout_s=cfg.platform.timeout_s + 3.0,
                                id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
-                               codes=getattr(terminal, "codes", None), scans=scan_source(terminal))
+                               codes=getattr(terminal, "codes", None), scans=scan_source(terminal),
+                               guide=guide_loader(terminal))
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
         return window

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 
 from core.presenters import citizen_view as view
 from core.presenters.citizen import CitizenPresenter
+from core.presenters.guide import GuidePresenter
 from core.presenters.reader import CITIZEN_READER_TEXTS, ReaderPresenter
 from core.services.queue import HallView, IssuedTicket, KioskQueueService, TicketRequest
 from ui.bridge import EventBridge
 from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
+from ui.citizen_guide import GuidePage
 from ui.closing import ClosingWindow
 from ui.citizen_pages import (
     BusyPage,
@@ -67,10 +69,12 @@ class CitizenWindow(ClosingWindow, QWidget):
         sync_engine=None,
         codes=None,
         scans=None,
+        guide=None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
-        (not owned: ``Terminal.close`` closes it)."""
+        (not owned: ``Terminal.close`` closes it); ``guide``: loads the service guide, ``() -> (GuideBook,
+        stale, age_s)`` (core/services/guide.py ``load_guide_book``; None: no 办事指南 button)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -100,6 +104,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         id_reader_available = id_reader_available or id_reader is not None
         self.codes = codes
         self.scans = scans
+        self.guide = GuidePresenter(guide, self.worker.run, call_timeout_s=call_timeout_s) if guide else None
         self._build_pages(id_reader_available)
         self._build_layout(idle_s, idle_warning_s, hall_refresh_s)
         self._connect_pages()
@@ -117,7 +122,7 @@ class CitizenWindow(ClosingWindow, QWidget):
 
     def _build_pages(self, id_reader_available: bool) -> None:
         t, scans = self.texts, self.scans
-        self.home = HomePage(t, codes=self.codes is not None)
+        self.home = HomePage(t, codes=self.codes is not None, guide=self.guide is not None)
         self.scan_page = ScanPage(t, camera=bool(scans is not None and scans.has_camera))
         # With a camera, the scan page shows its live picture so the person sees where to hold the
         # phone; the code reader takes its frames from the preview (one preview listener per camera).
@@ -134,8 +139,13 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.problem = ProblemPage(t)
         self.stack = QStackedWidget()
         self.pages = {}
+        self.guide_page = GuidePage(t, self.guide) if self.guide is not None else None
+        if self.guide_page is not None:
+            self.at_shutdown(self.guide_page.close)
         for page in (self.home, self.services_page, self.confirm_page, self.busy, self.result, self.problem,
-                     self.scan_page, self.tracking_page):
+                     self.scan_page, self.tracking_page, self.guide_page):
+            if page is None:
+                continue
             self.stack.addWidget(page)
             self.pages[view.Page(page.name)] = page
 
@@ -194,6 +204,9 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.scan_page.submitted.connect(self.submit_code)
         self.scan_page.back.connect(self.go_home)
         self.tracking_page.done.connect(self.go_home)
+        if self.guide_page is not None:
+            self.home.guide.connect(self.open_guide)
+            self.guide_page.home.connect(self.go_home)
 
     def attach_sync(self, engine) -> None:
         """Puts the status area over ``engine`` in the top bar (at construction, or once ``kiosk run`` has
@@ -296,6 +309,11 @@ class CitizenWindow(ClosingWindow, QWidget):
         """Ends the session: forgets the request, the ticket on screen and the identity."""
         self.presenter.go_home()
 
+    def open_guide(self) -> None:
+        """办事指南: the guide page, with the catalogue loaded (or refreshed) on the worker."""
+        self.guide.open()
+        self.presenter.open_guide()
+
     # --- drawing what the presenter says ------------------------------------------------------------
 
     def _text(self, message) -> str:
@@ -364,6 +382,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.confirm_page.service = None
         self.confirm_page.identity = None
         self.reader.presenter.forget()
+        if self.guide is not None:
+            self.guide.reset()
 
     def _retranslated(self, _language: str) -> None:
         if self.sync_notice is not None:

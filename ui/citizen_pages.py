@@ -27,8 +27,9 @@ class HomePage(Page):
     take_number = Signal()
     check_in = Signal()  # 预约签到: the "please scan your code" page
     track = Signal()  # 办件查询: the same page, for a receipt
+    guide = Signal()  # 办事指南
 
-    def __init__(self, texts: Texts, *, codes: bool = False) -> None:
+    def __init__(self, texts: Texts, *, codes: bool = False, guide: bool = False) -> None:
         super().__init__()
         self.texts = texts
         self.hall_name = label("", "title", align=CENTER)
@@ -48,10 +49,12 @@ class HomePage(Page):
         self.check_in_button.clicked.connect(self.check_in)
         self.track_button = texts.bind(button("", "big", name="track"), "ui_codes.home.track")
         self.track_button.clicked.connect(self.track)
-        for widget in (self.check_in_button, self.track_button):
+        self.guide_button = texts.bind(button("", "big", name="guide"), "ui_guide.home")
+        self.guide_button.clicked.connect(self.guide)
+        for widget, shown in ((self.check_in_button, codes), (self.track_button, codes), (self.guide_button, guide)):
             widget.setProperty("role", "")  # secondary: "取号" stays the first thing the eye finds
             widget.setStyleSheet("font-size: 26pt; font-weight: bold; min-height: 110px;")
-            widget.setVisible(codes)
+            widget.setVisible(shown)
             row.addWidget(widget)
         self.box.addSpacing(16)
         self.box.addLayout(row)

@@ -377,6 +377,10 @@ class CitizenPresenter:
         log.info("kiosk idle: session wiped")
         self.go_home()
 
+    def open_guide(self) -> None:
+        """The service guide (办事指南): reading it starts no session of its own."""
+        self._show(Page.GUIDE)
+
     def go_home(self) -> None:
         """Ends the session: forgets the request, the ticket on screen, the service and the identity."""
         if self._task:

@@ -31,6 +31,7 @@ class Page(enum.StrEnum):
     PROBLEM = "problem"
     SCAN = "scan"
     TRACKING = "tracking"
+    GUIDE = "guide"  # 办事指南: its own presenter (core/presenters/guide.py) holds what it shows
 
 
 # Pages where a scanned code is taken (elsewhere a number is being chosen, confirmed or issued).

@@ -86,3 +86,17 @@ def _words(data: Mapping[str, Any]) -> tuple[str, ...]:
         if isinstance(value, list):
             words += [w for w in value if isinstance(w, str)]
     return tuple(words)
+
+
+def load_guide_book(reference) -> tuple[GuideBook, bool, float]:
+    """The catalogue through a reference cache (``get(name)`` → ``Reference(body, fetched_at, age_s,
+    stale)``, offline_cache.refcache) or a provider of one: (book, stale, age in seconds). Online it is
+    refreshed (ETag); offline the cached copy is used. Blocking: call on a worker."""
+    from core.errors import PlatformUnreachable
+    from core.services.application import REFERENCE_NAME, _resolve
+
+    reference = _resolve(reference)
+    if reference is None:
+        raise PlatformUnreachable("the terminal's store is not ready yet")
+    ref = reference.get(REFERENCE_NAME)
+    return GuideBook.from_catalogue(ref.body), ref.stale, ref.age_s

@@ -107,6 +107,7 @@ class ScreenshotWalk(QObject):
             ]
         if devices is not None and "kiosk" in devices.scanners:
             self.steps += self._code_steps(citizen, devices, output)
+        self.steps += self._guide_steps(citizen)
         tech = windows.get("technician")
         if tech is not None:
             self.steps += self._technician_steps(tech, devices)
@@ -139,6 +140,21 @@ class ScreenshotWalk(QObject):
             ("not recognised", lambda: citizen.page == "scan" and citizen.scan_page.message.isVisible(),
              lambda: (self.save("citizen-code-not-recognised", citizen), self.save("demo-devices-scanner", devices),
                       citizen.go_home())),
+        ]
+
+    def _guide_steps(self, citizen) -> list:
+        """The service guide: the letter pad finds the 不动产 matters, and one matter's guide is read."""
+        if citizen.guide is None:
+            return []
+        page = citizen.guide_page
+        return [
+            ("guide", lambda: citizen.page == "home", citizen.open_guide),
+            ("guide loaded", lambda: citizen.guide.book is not None and not citizen.guide.loading,
+             lambda: [citizen.guide.type(letter) for letter in "bdc"]),
+            ("guide hits", lambda: bool(page.hit_buttons) and page.hit_buttons[0].isVisible(),
+             lambda: (self.save("citizen-guide", citizen), citizen.guide.choose(citizen.guide.hits[0].code))),
+            ("guide matter", lambda: page.views.currentIndex() == 1,
+             lambda: (self.save("citizen-guide-matter", citizen), citizen.go_home())),
         ]
 
     def _application_steps(self, clerk, devices) -> list:

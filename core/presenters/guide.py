@@ -1,0 +1,178 @@
+"""The kiosk's service guide (办事指南): browse by theme or department, search with the letter pad, read a
+matter's guide.
+
+A kiosk has no keyboard: the citizen types initials or pinyin on an on-screen letter pad, or browses by
+theme (个人 / 法人, life events 一件事) and department. The presenter holds what the page shows and publishes
+``Changed(part)``: ``"catalogue"`` (loaded, or could not be), ``"query"`` (what was typed and the hits),
+``"guide"`` (a matter was opened or closed). The catalogue is loaded through the runner (a worker in the
+window: it may come from the platform or the terminal's cache) and kept for ``RELOAD_S``.
+
+    guide = GuidePresenter(lambda: load_guide_book(reference), runner)   # core/services/guide.py
+    guide.open()                  # loads the catalogue if it is not fresh
+    guide.type("b"); guide.type("d"); guide.type("c")
+    guide.hits                    # [Hit(...), …]
+    guide.choose(guide.hits[0].code)
+    guide.current                 # the Guide being read
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from core.presenters import Changed, Runner
+from core.services.events import EventHub
+from core.services.guide import Guide, GuideBook
+from core.services.guide_search import Hit
+
+RELOAD_S = 300.0  # the catalogue changes rarely; a kiosk refreshes it at most every five minutes
+MAX_QUERY = 20  # letters on the pad: more than any matter's initials
+PAGE_SIZE = 8  # hits on one screen at the kiosk's text size
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+AUDIENCES = ("个人", "法人")
+
+
+class GuidePresenter:
+    def __init__(self, load: Callable[[], tuple[GuideBook, bool, float]], run: Runner, *,
+                 clock: Callable[[], float] = time.monotonic, call_timeout_s: float = 8.0) -> None:
+        self._load = load
+        self._run = run
+        self._clock = clock
+        self._timeout_s = call_timeout_s
+        self.events = EventHub()
+        self.book: GuideBook | None = None
+        self.stale = False
+        self.age_s = 0.0
+        self.problem: BaseException | None = None
+        self.loading = False
+        self._loaded_at: float | None = None
+        self.query = ""
+        self.browse: tuple[str, str] | None = None  # ("theme", "个人") or ("department", "公安局")
+        self.hits: list[Hit] = []
+        self.current: Guide | None = None
+        self._generation = 0
+
+    # --- intents -----------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """The citizen opened the guide: a fresh start, and the catalogue loaded unless it is fresh."""
+        self.reset()
+        if self.book is None or self._loaded_at is None or self._clock() - self._loaded_at > RELOAD_S:
+            self.reload()
+
+    def reload(self) -> None:
+        if self.loading:
+            return
+        self.loading = True
+        self.problem = None
+        self._generation += 1
+        generation = self._generation
+        self._changed("catalogue")
+        self._run(self._load, on_done=lambda r: self._loaded(generation, r),
+                  on_error=lambda e: self._failed(generation, e), timeout_s=self._timeout_s)
+
+    def type(self, letter: str) -> None:
+        """A key of the letter pad (a-z, or a digit); anything else is ignored."""
+        letter = letter.lower()
+        if len(letter) != 1 or not (letter in LETTERS or letter.isdigit()) or len(self.query) >= MAX_QUERY:
+            return
+        self.query += letter
+        self.browse = None
+        self._search()
+
+    def text(self, text: str) -> None:
+        """Text from an input method or a scanner (characters too), replacing what was typed."""
+        self.query = text.strip()[:MAX_QUERY]
+        self.browse = None
+        self._search()
+
+    def backspace(self) -> None:
+        if self.query:
+            self.query = self.query[:-1]
+            self._search()
+
+    def clear(self) -> None:
+        self.query = ""
+        self.browse = None
+        self._search()
+
+    def browse_by(self, kind: str, value: str) -> None:
+        """The matters of one theme (个人, 法人, a life event) or one department, in catalogue order."""
+        if kind not in ("theme", "department"):
+            raise ValueError(f"unknown browsing {kind!r}")
+        self.query = ""
+        self.browse = (kind, value)
+        book = self.book
+        if book is None:
+            self.hits = []
+        else:
+            guides = [g for g in book.guides.values()
+                      if (kind == "department" and g.department == value)
+                      or (kind == "theme" and value in (g.data.get("theme") or ()))]
+            self.hits = [Hit(g.code, g.name, g.department, 0, kind) for g in guides]
+        self._changed("query")
+
+    def choose(self, code: str) -> None:
+        guide = self.book.get(code) if self.book is not None else None
+        if guide is not None:
+            self.current = guide
+            self._changed("guide")
+
+    def back(self) -> None:
+        """From a guide back to the list (the query and hits stay)."""
+        if self.current is not None:
+            self.current = None
+            self._changed("guide")
+
+    def reset(self) -> None:
+        """The session ended (idle, home): nothing typed or opened stays for the next person."""
+        self.query, self.browse, self.hits, self.current = "", None, [], None
+        self._changed("query")
+        self._changed("guide")
+
+    # --- what the page shows --------------------------------------------------------------------------
+
+    @property
+    def themes(self) -> list[str]:
+        """The audiences first, then the life events and other themes, each once, in catalogue order."""
+        seen: dict[str, None] = {a: None for a in AUDIENCES}
+        for g in (self.book.guides.values() if self.book else ()):
+            for theme in g.data.get("theme") or ():
+                if isinstance(theme, str):
+                    seen.setdefault(theme, None)
+        return list(seen)
+
+    @property
+    def departments(self) -> list[str]:
+        return list(dict.fromkeys(g.department for g in (self.book.guides.values() if self.book else ())
+                                  if g.department))
+
+    @property
+    def shown_hits(self) -> list[Hit]:
+        return self.hits[:PAGE_SIZE]
+
+    # --- inside ------------------------------------------------------------------------------------
+
+    def _search(self) -> None:
+        self.hits = self.book.search(self.query, limit=PAGE_SIZE * 4) if self.book is not None and self.query else []
+        self._changed("query")
+
+    def _loaded(self, generation: int, result: tuple[GuideBook, bool, float]) -> None:
+        if generation != self._generation:
+            return
+        self.book, self.stale, self.age_s = result
+        self.loading = False
+        self._loaded_at = self._clock()
+        self._changed("catalogue")
+        if self.query:
+            self._search()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.loading = False
+        self.problem = error
+        self._changed("catalogue")
+
+    def _changed(self, part: str) -> None:
+        self.events.emit(Changed(part))

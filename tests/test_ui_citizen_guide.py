@@ -1,0 +1,102 @@
+"""The kiosk's 办事指南 page, driven by touch (qtbot): the letter pad, the hits, a matter's guide, back, home.
+The rules (search, browsing, freshness, a new session forgetting) are specified without Qt in
+tests/test_presenter_guide.py; here the touches reach the presenter and what it decides shows."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from core.errors import PlatformUnreachable
+from core.services.guide import GuideBook
+from core.services.queue import KioskQueueService
+from hall_server import sample_hall
+from ui.citizen import CitizenWindow
+
+WAIT_MS = 5000
+
+
+def touch(qtbot, widget) -> None:
+    assert widget.isVisible() and widget.isEnabled(), widget.objectName()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture
+def kiosk(qtbot, hall, printers):
+    client = hall.client("K-01")
+    book = GuideBook.from_catalogue(sample_hall())
+    window = CitizenWindow(KioskQueueService(client, printers[0]), guide=lambda: (book, False, 0.0))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+    client.close()
+
+
+def test_the_home_page_opens_the_guide_and_the_pad_finds_a_matter(qtbot, kiosk):
+    touch(qtbot, kiosk.home.guide_button)
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.guide_page, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: kiosk.guide.book is not None, timeout=WAIT_MS)
+    page = kiosk.guide_page
+    for letter in "bdc":
+        touch(qtbot, page.keys[letter])
+    assert page.typed.text() == "BDC"
+    qtbot.waitUntil(lambda: page.hit_buttons and page.hit_buttons[0].isVisible(), timeout=WAIT_MS)
+    first = page.hit_buttons[0]
+    assert first.text() == "不动产登记资料查询"
+    touch(qtbot, first)
+    assert page.views.currentIndex() == 1
+    assert "不动产登记资料查询" in page.guide_text.text() and "居民身份证" in page.guide_text.text()
+    touch(qtbot, page.back_button)
+    assert page.views.currentIndex() == 0 and page.typed.text() == "BDC"
+
+
+def test_browsing_by_theme_lists_its_matters(qtbot, kiosk):
+    touch(qtbot, kiosk.home.guide_button)
+    qtbot.waitUntil(lambda: kiosk.guide.book is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(kiosk.guide_page.chip_buttons) > 1 and kiosk.guide_page.chip_buttons[1].isVisible(),
+                    timeout=WAIT_MS)
+    theme = kiosk.guide_page.chip_buttons[1]
+    assert theme.text() == "法人"
+    touch(qtbot, theme)
+    qtbot.waitUntil(lambda: kiosk.guide_page.hit_buttons and kiosk.guide_page.hit_buttons[0].isVisible(),
+                    timeout=WAIT_MS)
+
+
+def test_home_ends_the_session_and_the_next_person_sees_a_clean_guide(qtbot, kiosk):
+    touch(qtbot, kiosk.home.guide_button)
+    qtbot.waitUntil(lambda: kiosk.guide.book is not None, timeout=WAIT_MS)
+    touch(qtbot, kiosk.guide_page.keys["b"])
+    touch(qtbot, kiosk.guide_page.home_button)
+    qtbot.waitUntil(lambda: kiosk.stack.currentWidget() is kiosk.home, timeout=WAIT_MS)
+    assert kiosk.guide.query == "" and kiosk.guide_page.typed.text() != "B"
+
+
+def test_a_guide_that_cannot_be_loaded_says_so_calmly(qtbot, hall, printers):
+    client = hall.client("K-01")
+
+    def unavailable():
+        raise PlatformUnreachable("no platform and nothing cached")
+
+    window = CitizenWindow(KioskQueueService(client, printers[0]), guide=unavailable)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        touch(qtbot, window.home.guide_button)
+        qtbot.waitUntil(lambda: window.guide.problem is not None, timeout=WAIT_MS)
+        assert window.guide_page.status.isVisible() and window.guide_page.status.text()
+        assert window.guide_page.home_button.isEnabled()
+    finally:
+        window.close()
+        client.close()
+
+
+def test_without_a_catalogue_there_is_no_guide_button(qtbot, hall, printers):
+    client = hall.client("K-01")
+    window = CitizenWindow(KioskQueueService(client, printers[0]))
+    qtbot.addWidget(window)
+    try:
+        assert window.guide is None and not window.home.guide_button.isVisibleTo(window)
+    finally:
+        window.close()
+        client.close()

@@ -1,0 +1,190 @@
+"""The kiosk's service guide page (办事指南): a letter pad, the matters found, browsing by theme or
+department, and one matter's guide to read, scrolled by touch.
+
+A view over ``core.presenters.guide.GuidePresenter``: every touch goes to the presenter, and the page
+redraws the part the presenter names (``catalogue``, ``query``, ``guide``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from core.i18n import keys_for
+from core.presenters import Changed
+from core.presenters.guide import LETTERS, GuidePresenter
+from ui.texts import Texts
+from ui.widgets import Banner, Page, button, clear_layout, label
+
+CENTER = Qt.AlignmentFlag.AlignCenter
+PAD_STYLE = "font-size: 22pt; font-weight: bold; min-height: 64px; min-width: 64px;"
+# What a guide shows, in this order, when the catalogue gives it.
+GUIDE_ROWS = ("department", "kind", "promised_days", "legal_days", "visits", "fee", "conditions", "place", "hours",
+              "phone", "complaint_phone")
+GUIDE_ROW_KEYS = keys_for("ui_guide.row.", GUIDE_ROWS)
+
+
+class GuidePage(Page):
+    name = "guide"
+    home = Signal()
+
+    def __init__(self, texts: Texts, presenter: GuidePresenter) -> None:
+        super().__init__()
+        self.texts = texts
+        self.presenter = presenter
+        self.title = texts.bind(label("", "title", align=CENTER), "ui_guide.title")
+        self.status = Banner()
+        self.views = QStackedWidget()
+        self.views.addWidget(self._build_list())
+        self.views.addWidget(self._build_detail())
+        self.home_button = texts.bind(button("", name="guide-home"), "ui.common.back_home")
+        self.home_button.clicked.connect(self.home)
+        self.box.addWidget(self.title)
+        self.box.addWidget(self.status)
+        self.box.addWidget(self.views, 1)
+        self.box.addWidget(self.home_button)
+        self._unsubscribe = presenter.events.subscribe(self._changed)
+        texts.changed.connect(lambda _language: self.redraw())
+        self.redraw()
+
+    # --- building ------------------------------------------------------------------------------------
+
+    def _build_list(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        typed_row = QHBoxLayout()
+        self.typed = label("", "subtitle")
+        self.typed.setObjectName("guide-typed")
+        self.backspace = self.texts.bind(button("", name="guide-backspace"), "ui_guide.backspace")
+        self.backspace.clicked.connect(self.presenter.backspace)
+        self.clear = self.texts.bind(button("", name="guide-clear"), "ui_guide.clear")
+        self.clear.clicked.connect(self.presenter.clear)
+        for widget in (self.backspace, self.clear):
+            widget.setMaximumWidth(200)
+        typed_row.addWidget(self.typed, 1)
+        typed_row.addWidget(self.backspace)
+        typed_row.addWidget(self.clear)
+        box.addLayout(typed_row)
+        self.results = QGridLayout()
+        self.results.setSpacing(12)
+        box.addLayout(self.results)
+        box.addStretch(1)
+        box.addLayout(self._build_pad())
+        return page
+
+    def _build_pad(self) -> QGridLayout:
+        pad = QGridLayout()
+        pad.setSpacing(6)
+        self.keys: dict[str, QPushButton] = {}
+        for i, letter in enumerate(LETTERS):
+            key = QPushButton(letter.upper())
+            key.setObjectName(f"guide-key-{letter}")
+            key.setStyleSheet(PAD_STYLE)
+            key.clicked.connect(lambda _=False, ch=letter: self.presenter.type(ch))
+            pad.addWidget(key, i // 13, i % 13)
+            self.keys[letter] = key
+        return pad
+
+    def _build_detail(self) -> QWidget:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.guide_text = QLabel()
+        self.guide_text.setObjectName("guide-text")
+        self.guide_text.setWordWrap(True)
+        self.guide_text.setTextFormat(Qt.TextFormat.RichText)
+        self.guide_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.guide_text.setStyleSheet("font-size: 20pt;")
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.guide_text)
+        # Touch (or a mouse held down) drags the text, as on a phone: no thin scroll bar to hit.
+        QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+        self.back_button = self.texts.bind(button("", "primary", name="guide-back"), "ui_guide.back_to_list")
+        self.back_button.clicked.connect(self.presenter.back)
+        box.addWidget(self.scroll, 1)
+        box.addWidget(self.back_button)
+        return page
+
+    # --- drawing ---------------------------------------------------------------------------------------
+
+    def close(self) -> None:  # noqa: A003 (the page's own close: it stops listening to the presenter)
+        self._unsubscribe()
+
+    def _changed(self, event) -> None:
+        if isinstance(event, Changed):
+            self.redraw()
+
+    def redraw(self) -> None:
+        p, t = self.presenter, self.texts
+        if p.loading:
+            self.status.show_text(t("ui_guide.loading"), "notice")
+        elif p.problem is not None:
+            self.status.show_text(t.error(p.problem, "citizen"), "problem")
+        elif p.stale:
+            self.status.show_text(t("ui_guide.stale"), "notice")
+        else:
+            self.status.clear_text()
+        self.typed.setText(p.query.upper() if p.query else t("ui_guide.type_hint"))
+        self._draw_results()
+        if p.current is not None:
+            self.guide_text.setText(self._guide_html())
+            self.views.setCurrentIndex(1)
+            self.scroll.verticalScrollBar().setValue(0)
+        else:
+            self.views.setCurrentIndex(0)
+
+    def _draw_results(self) -> None:
+        p, t = self.presenter, self.texts
+        clear_layout(self.results)
+        self.hit_buttons: list[QPushButton] = []  # what is on screen now (tests, the demo walk)
+        self.chip_buttons: list[QPushButton] = []
+        if p.query or p.browse:
+            shown = p.shown_hits
+            if not shown:
+                self.results.addWidget(label(t("ui_guide.nothing_found"), "muted", align=CENTER), 0, 0, 1, 2)
+            for i, hit in enumerate(shown):
+                b = button(hit.name, name=f"guide-hit-{i}")
+                b.setToolTip(hit.department)
+                b.clicked.connect(lambda _=False, code=hit.code: p.choose(code))
+                self.results.addWidget(b, i // 2, i % 2)
+                self.hit_buttons.append(b)
+            return
+        chips = p.themes[:8] if p.book is not None else []
+        for i, theme in enumerate(chips):
+            b = button(theme, name=f"guide-theme-{i}")
+            b.clicked.connect(lambda _=False, value=theme: p.browse_by("theme", value))
+            self.results.addWidget(b, i // 4, i % 4)
+            self.chip_buttons.append(b)
+        for i, department in enumerate(p.departments[:8] if p.book is not None else []):
+            b = button(department, name=f"guide-department-{i}")
+            b.clicked.connect(lambda _=False, value=department: p.browse_by("department", value))
+            self.results.addWidget(b, 2 + i // 4, i % 4)
+            self.chip_buttons.append(b)
+
+    def _guide_html(self) -> str:
+        t, guide = self.texts, self.presenter.current
+        d = guide.data
+        english = t.language.startswith("en") and d.get("name_en")
+        parts = [f"<h2>{escape(d['name_en'] if english else guide.name)}</h2>"]
+        for key in GUIDE_ROWS:
+            value = d.get(key)
+            if value not in (None, ""):
+                parts.append(f"<p><b>{escape(t(f'ui_guide.row.{key}'))}</b>：{escape(str(value))}</p>")
+        materials = d.get("materials") or []
+        if materials:
+            parts.append(f"<h3>{escape(t('ui_guide.materials'))}</h3><ol>")
+            for m in materials:
+                need = t("ui_guide.required") if m.get("required") else (m.get("condition") or t("ui_guide.optional"))
+                extra = "；".join(x for x in (m.get("form", ""), need, m.get("note", "")) if x)
+                parts.append(f"<li>{escape(m.get('name', ''))}<br/><small>{escape(extra)}</small></li>")
+            parts.append("</ol>")
+        steps = d.get("steps") or []
+        if steps:
+            parts.append(f"<h3>{escape(t('ui_guide.steps'))}</h3><ol>"
+                         + "".join(f"<li>{escape(s)}</li>" for s in steps) + "</ol>")
+        return "".join(parts)
