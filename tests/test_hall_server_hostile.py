@@ -163,9 +163,9 @@ def hostile_hall(tmp_path_factory):
 
 def test_a_hostile_terminal_gets_no_5xx_and_every_window_still_answers(hostile_hall):
     """GIVEN a hall with every window logged in WHEN a signed terminal sends every endpoint values from the
-    whole JSON range THEN no answer is 5xx, and afterwards every window's status answers 200. (Most
-    requests are plausible but for one or two fields, so they get past the first check: some of them are
-    accepted, offline tickets among them.)"""
+    whole JSON range THEN no answer is 5xx, and afterwards every window's status answers 200 and an ordinary
+    ticket is issued. (Most requests are plausible but for one or two fields, so they get past the first
+    check: some of them are accepted.)"""
     accepted: list[str] = []
 
     @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -183,7 +183,12 @@ def test_a_hostile_terminal_gets_no_5xx_and_every_window_still_answers(hostile_h
             accepted.append(path if "offline_ticket" not in str(raw) else "offline_ticket")
 
     send()
-    assert "offline_ticket" in accepted and "/v1/tickets" in accepted
+    # Plausible requests got past the first checks (which ones depends on the draw) …
+    assert len(accepted) >= 10 and any(path.startswith("/v1/") for path in accepted), accepted
+    # … and after all of it the hall still issues a number to an ordinary request.
+    issued = hostile_hall.send("kiosk-1", "POST", "/v1/tickets",
+                               body={"service_prefix": "A", "request_id": str(uuid.uuid4())})
+    assert issued.status_code in (200, 201), issued.text
     for n in WINDOWS:
         status = hostile_hall.send(f"window-{n}", "GET", "/v1/clerk/window", session=hostile_hall.tokens[n])
         assert status.status_code == 200, (n, status.text)
