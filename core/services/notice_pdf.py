@@ -17,8 +17,8 @@ import io
 import qrcode
 from PIL import Image, ImageDraw
 
-from core.domain.intake import Receipt
-from core.i18n import Translator
+from core.domain.intake import Pickup, Receipt
+from core.i18n import Translator, keys_for
 from core.services.materials import A4_MM, draw_text, text_size
 
 DPI = 150
@@ -29,6 +29,7 @@ LINE_GAP = 1.6  # line height as a multiple of the text size
 QR_MODULE_PX = 6
 TIME = "%Y-%m-%d %H:%M"
 DAY = "%Y-%m-%d"
+PICKUP_KEYS = keys_for("printer.pickup.", Pickup)
 
 
 def _px(mm: float) -> int:
@@ -51,13 +52,13 @@ def receipt_lines(receipt: Receipt, t: Translator) -> list[tuple[str, bool]]:
         lines.append((t("printer.receipt.follow"), True))
         lines += [(t("printer.receipt.follow_item", n=n, name=f.name, date=f.due.strftime(DAY)), False)
                   for n, f in enumerate(receipt.follow_ups, 1)]
-    due = (t("printer.receipt.due_provisional", date=receipt.due.strftime(DAY), days=receipt.promised_days)
-           if receipt.due_provisional else
-           t("printer.receipt.due", date=receipt.due.strftime(DAY), days=receipt.promised_days))
+    due = [(t("printer.receipt.due", date=receipt.due.strftime(DAY), days=receipt.promised_days), True)]
+    if receipt.due_provisional:
+        due.append((t("printer.receipt.due_provisional"), False))
     lines += [("", False), (t("printer.receipt.accepted_at", time=receipt.accepted_at.strftime(TIME)), False),
               (t("printer.paper.window", window=receipt.window), False),
               (t("printer.paper.clerk", name=receipt.clerk.name, staff=receipt.clerk.staff_number), False),
-              (due, True), (t("printer.receipt.pickup", method=t(f"printer.pickup.{receipt.pickup.value}")), False)]
+              *due, (t("printer.receipt.pickup", method=t(f"printer.pickup.{receipt.pickup.value}")), False)]
     if receipt.phone:
         lines.append((t("printer.paper.phone", phone=receipt.phone), False))
     return lines

@@ -10,7 +10,8 @@ The receipt (受理回执), top to bottom, on 80 mm (58 mm wraps the same lines)
     已收材料  1. 不动产登记申请书（2 页）…
     容缺材料  1. 存量房买卖合同，2026-11-26 前补交   (only when some follow)
     ──────────
-    受理时间, 窗口, 经办人（工号）, 承诺办结日期（N 个工作日[，暂定]）, 取件方式, 咨询电话
+    受理时间, 窗口, 经办人（工号）, 承诺办结日期（N 个工作日）, 取件方式, 咨询电话
+                                     (a line saying the date is provisional when the calendar lacks the year)
     [QR]                             the receipt code the kiosk's 办件查询 reads
     扫码或在自助终端“办件查询”查看办理进度
     cut
@@ -55,7 +56,9 @@ def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "z
     job.rule()
     job.text(t("printer.receipt.accepted_at", time=receipt.accepted_at.strftime(TIME)))
     _desk(job, t, receipt.window, receipt.clerk)
-    job.text(due_line(t, receipt), bold=True)
+    job.text(t("printer.receipt.due", date=receipt.due.strftime(DAY), days=receipt.promised_days), bold=True)
+    if receipt.due_provisional:
+        job.text(t("printer.receipt.due_provisional"))
     job.text(t("printer.receipt.pickup", method=t(f"printer.pickup.{receipt.pickup.value}")))
     _phone(job, t, receipt.phone)
     job.qr(receipt.qr)
@@ -106,14 +109,6 @@ def checklist_job(checklist: Checklist, printer_cfg: PrinterConfig, language: st
     job.text(t("printer.checklist.scan"), align="center")
     job.cut()
     return job.bytes()
-
-
-def due_line(t: Translator, receipt: Receipt) -> str:
-    """The promised date and its working days, marked provisional when the calendar did not know the year."""
-    date, days = receipt.due.strftime(DAY), receipt.promised_days
-    if receipt.due_provisional:
-        return t("printer.receipt.due_provisional", date=date, days=days)
-    return t("printer.receipt.due", date=date, days=days)
 
 
 def _title(job: JobBuilder, title: str) -> None:
