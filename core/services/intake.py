@@ -36,7 +36,7 @@ from core.services.guide import Guide
 from core.services.working_days import HallCalendar
 
 # A material brought later without its own deadline in the guide is due within this many working days
-# (art. 32 of the Administrative Licensing Law gives the hall five working days to tell what is missing).
+# (a default of ours, docs/intake.md "On paper"; a guide that knows better gives follow_days).
 DEFAULT_FOLLOW_DAYS = 5
 
 
