@@ -10,11 +10,12 @@ import io
 import re
 
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 from core import fonts
 from core.services.intake import receipt_for
-from core.services.materials import text_runs
+from core.services import notice_pdf
+from core.services.materials import draw_text, text_runs
 from core.services.notice_pdf import acceptance_notice_page, acceptance_notice_pdf, receipt_lines, wrap_to
 from core.i18n import Translator
 from tests.intake_support import ACCEPTED, APPLICANT, CALENDAR_2026, CASE, CLERK, guide
@@ -73,3 +74,28 @@ def test_text_is_drawn_on_the_page_and_rare_characters_are_not_boxes():
 def test_a_long_line_wraps_inside_the_margins():
     lines = wrap_to("企业开办（设立登记、印章刻制、发票申领、社保登记、公积金开户）一件事" * 2, 30, 600)
     assert len(lines) > 1 and "".join(lines).count("一件事") == 2
+
+
+def test_the_case_number_line_on_the_pdf_page_is_this_case():
+    """GIVEN the page read back from the PDF WHEN its first line after the title is compared with that line
+    drawn for this case and for a case one digit off THEN it matches this case's (the drawing, not the QR
+    alone, carries the number)."""
+    page = page_of(acceptance_notice_pdf(receipt())).convert("L")
+    left, top = notice_pdf._px(notice_pdf.MARGIN_MM), notice_pdf._px(notice_pdf.MARGIN_MM) + notice_pdf.TITLE_PX * 2
+    box = (left, top, page.width - left, top + int(notice_pdf.BODY_PX * notice_pdf.LINE_GAP))
+
+    def drawn(number: str) -> Image.Image:
+        strip = Image.new("L", page.size, 255)
+        draw = ImageDraw.Draw(strip)
+        text = Translator("zh_CN")("printer.paper.case_number", number=number)
+        for dx in (0, 1):  # bold, as the page draws it
+            draw_text(draw, (left + dx, top), text, notice_pdf.BODY_PX, 0)
+        return strip.crop(box)
+
+    def distance(a: Image.Image, b: Image.Image) -> int:
+        """Pixels that are ink in one and paper in the other (JPEG's ringing stays under the threshold)."""
+        return ImageChops.difference(a, b).point(lambda v: 255 if v > 128 else 0).histogram()[255]
+
+    on_page = page.crop(box)
+    right, wrong = distance(on_page, drawn(CASE)), distance(on_page, drawn(CASE[:-1] + "4"))
+    assert right < 20 and wrong > 5 * right + 50, (right, wrong)
