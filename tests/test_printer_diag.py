@@ -77,3 +77,62 @@ def test_as_a_command_no_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "not found" in result.stderr
+
+
+# --- intake papers -------------------------------------------------------------------------------------
+
+SAMPLE_HALL = ROOT / "simulators" / "sample_data" / "hall.json"
+
+
+@pytest.mark.parametrize("paper, label, qr_prefix", [
+    ("receipt", "sample acceptance receipt", "HALL:R:320102"),
+    ("notice", "sample one-time notice", None),
+    ("checklist", "sample materials checklist", "HALL:G:320100-QR-0002"),
+])
+@pytest.mark.parametrize("width", [80, 58])
+def test_an_intake_paper_to_the_simulator_with_a_picture(paper, label, qr_prefix, width, tmp_path, capsys):
+    """GIVEN the printer simulator on TCP WHEN a sample receipt, notice or checklist is printed THEN the
+    simulator gets exactly the job reported, and the picture's QR code reads back the receipt or guide code."""
+    png = tmp_path / "p.png"
+    with PrinterSimulator() as sim:
+        code = main(["diag", "print", paper, "--printer", sim.url, "--width", str(width), "--png", str(png),
+                     "--language", "en", "--timeout", "2"])
+        assert sim.wait_for(lambda: len(sim.jobs()) == 1)
+        job = sim.jobs()[0]
+    assert code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"Printed {label}: {len(job)} bytes to {sim.url}"
+    assert [c.name for c in parse(job)[0]][-1] == "cut"
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(png))]
+    if qr_prefix is None:
+        assert decoded == []
+    else:
+        assert len(decoded) == 1 and decoded[0].startswith(qr_prefix)
+    assert "李䶮".encode("gb18030") not in job and b"11010519491231002X" not in job
+
+
+def test_a_receipt_for_a_matter_of_a_catalogue_with_its_notice_pdf(tmp_path, capsys):
+    """--catalogue and --matter pick the matter; --pdf writes the A4 notice of acceptance beside the print."""
+    out, pdf = tmp_path / "r.bin", tmp_path / "n.pdf"
+    assert main(["diag", "print", "receipt", "--printer", f"file://{out}", "--catalogue", str(SAMPLE_HALL),
+                 "--matter", "320100-XK-0001", "--pdf", str(pdf)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"受理通知书（A4）已保存到 {pdf}"
+    assert "事项编码：320100-XK-0001".encode("gb18030") in out.read_bytes()
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["receipt", "--matter", "NO-SUCH-1"], "--matter"),
+    (["notice", "--catalogue", "{catalogue}", "--matter", "NO-SUCH-1"], "no matter NO-SUCH-1"),
+    (["checklist", "--catalogue", "{missing}"], "--catalogue"),
+    (["notice", "--pdf", "x.pdf"], "--pdf"),
+    (["ticket", "--matter", "320100-QR-0002"], "--matter"),
+])
+def test_a_wrong_matter_or_catalogue_is_one_line_and_nothing_is_printed(argv, expected, tmp_path, capsys):
+    out = tmp_path / "never.bin"
+    argv = [a.format(catalogue=SAMPLE_HALL, missing=tmp_path / "none.json") for a in argv]
+    assert main(["diag", "print", *argv, "--printer", f"file://{out}"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert expected in err and "\n" not in err
+    assert not out.exists()

@@ -16,13 +16,16 @@ receipt        ``HALL:R:<tracking>`` or                               ``HALL:R:3
                ``https://<platform host>/track/<tracking>``
 e_licence      ``DZZZ:<type>:<issuer credit code>:<licence number>``  ``DZZZ:YYZZ:91320100MA1XY8K12E:…``
 e_id           ``CTID:1:<base64url token, 32-256 chars>``             ``CTID:1:q83vEjRWeJq83vEjRWeJ…``
+guide          ``HALL:G:<matter code>`` or                            ``HALL:G:320100-QR-0002``
+               ``https://<platform host>/guide/<matter code>``
 =============  =====================================================  ==================================
 
 - ``<tracking>`` is a 办件编号: 6-digit administrative region code, 8-digit date, 6-digit serial.
 - ``<issuer credit code>`` is an 18-character unified social credit code (统一社会信用代码) whose last
   character is the GB 32100-2015 check character.
+- ``<matter code>`` is a catalogue code: 3-40 ASCII letters, digits and dashes (``320100-QR-0002``).
 - The receipt URL must be ``https`` on one of the platform's hosts (``platform_hosts``), no user info, no
-  port, no query, no fragment: a QR pointing anywhere else is unknown.
+  port, no query, no fragment: a QR pointing anywhere else is unknown. The same holds for a guide URL.
 
 The classifier never raises and never does I/O; it imports nothing of ours.
 """
@@ -48,6 +51,7 @@ class CodeKind(enum.StrEnum):
     RECEIPT = "receipt"
     E_LICENCE = "e_licence"
     E_ID = "e_id"
+    GUIDE = "guide"
     UNKNOWN = "unknown"
 
 
@@ -88,6 +92,9 @@ _E_LICENCE = re.compile(
     r"DZZZ:(?P<type>[A-Z]{2,8}):(?P<issuer>[0-9A-HJ-NP-RTUWXY]{18}):(?P<number>[0-9A-Z]{6,32})", re.ASCII
 )
 _E_ID = re.compile(r"CTID:1:(?P<token>[A-Za-z0-9_-]{32,256})", re.ASCII)
+_MATTER = r"(?P<matter>[A-Za-z0-9-]{3,40})"
+_GUIDE_BARE = re.compile(r"HALL:G:" + _MATTER, re.ASCII)
+_GUIDE_URL = re.compile(r"https://(?P<host>[a-z0-9.-]{1,100})/guide/" + _MATTER, re.ASCII)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -155,7 +162,31 @@ def classify(payload: str, *, platform_hosts: tuple[str, ...] = DEFAULT_PLATFORM
                                {"type": m["type"], "issuer": m["issuer"], "number": m["number"]})
     elif m := _E_ID.fullmatch(payload):
         return ScannedCode(CodeKind.E_ID, payload, {"token": m["token"]})
+    elif (m := _GUIDE_BARE.fullmatch(payload)) or (m := _GUIDE_URL.fullmatch(payload)):
+        if "host" not in m.groupdict() or m["host"] in platform_hosts:
+            return ScannedCode(CodeKind.GUIDE, payload, {"matter": m["matter"]})
     return _unknown(payload)
+
+
+def receipt_payload(tracking: str, host: str = "") -> str:
+    """The receipt code of a case (办件编号 ``tracking``): ``https://<host>/track/<tracking>`` when the
+    platform's ``host`` is given, ``HALL:R:<tracking>`` otherwise. Raises ``ValueError`` for anything the
+    classifier would not read back as that receipt."""
+    payload = f"https://{host}/track/{tracking}" if host else f"HALL:R:{tracking}"
+    code = classify(payload, platform_hosts=(host,))
+    if code.kind is not CodeKind.RECEIPT or code.fields["tracking"] != tracking:
+        raise ValueError(f"{tracking!r} on {host!r} does not make a receipt code")
+    return payload
+
+
+def guide_payload(matter: str, host: str = "") -> str:
+    """The guide code of a matter: ``https://<host>/guide/<matter>`` or ``HALL:G:<matter>``; ``ValueError``
+    for anything the classifier would not read back as that matter's guide."""
+    payload = f"https://{host}/guide/{matter}" if host else f"HALL:G:{matter}"
+    code = classify(payload, platform_hosts=(host,))
+    if code.kind is not CodeKind.GUIDE or code.fields["matter"] != matter:
+        raise ValueError(f"{matter!r} on {host!r} does not make a guide code")
+    return payload
 
 
 def escape_controls(text: str, limit: int = 200) -> str:

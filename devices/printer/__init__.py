@@ -6,8 +6,9 @@
     printer.close()
 
 Modules: urls (printer URLs), text and glyphs (encoding, Chinese mode, rare characters as images),
-layout and ticket (the job bytes, through python-escpos), status (DLE EOT bits), links (python-escpos
-transports with bounded waits and error translation), escpos_printer (the adapter on its owner thread),
+layout, ticket and intake (the job bytes of tickets, receipts, notices and checklists, through
+python-escpos), status (DLE EOT bits), links (python-escpos transports with bounded waits and error
+translation), escpos_printer (the adapter on its owner thread),
 virtual (in-memory printer), render (bytes → PNG), commands (byte stream → commands), testpage. The
 printer simulator (TCP, for tests and the demo) is ``simulators.printer``. docs/printing.md tells the whole story.
 """

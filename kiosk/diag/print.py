@@ -1,8 +1,15 @@
-"""``kiosk diag print ticket|test-page --printer URL``: print a sample to any printer and report its status.
+"""``kiosk diag print ticket|test-page|receipt|notice|checklist --printer URL``: print a sample to any
+printer and report its status.
 
     kiosk diag print ticket --printer file:///tmp/t.bin
     kiosk diag print test-page --printer tcp://127.0.0.1:9100 --width 58 --encoding gbk --png /tmp/t.png
     kiosk diag print ticket --printer serial:///dev/ttyUSB0?baudrate=9600 --qr image
+    kiosk diag print receipt --printer tcp://127.0.0.1:9100 --pdf /tmp/notice.pdf
+    kiosk diag print notice --printer dummy:// --catalogue hall.json --matter 320100-XK-0001 --png /tmp/n.png
+
+Intake papers (receipt, notice, checklist) are built from a sample matter (kiosk/diag/paper_sample.py) or
+from ``--matter CODE`` of the catalogue ``--catalogue FILE``; ``--pdf`` also writes the receipt's A4
+受理通知书.
 
 Asks the printer's status first (DLE EOT where the printer and link can report; docs/printing.md), then
 prints, then reports. ``--png`` also saves what the paper shows (the virtual printer's renderer). A bad
@@ -18,10 +25,15 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
+from core.i18n import keys_for
+
+PAPERS = ("receipt", "notice", "checklist")
+PAPER_KEYS = keys_for("printer.diag.", PAPERS)
+
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("print", help="print a sample ticket or a test page and report status")
-    parser.add_argument("what", choices=("ticket", "test-page"))
+    parser = subparsers.add_parser("print", help="print a sample ticket, test page or intake paper and report status")
+    parser.add_argument("what", choices=("ticket", "test-page", *PAPERS))
     parser.add_argument("--printer", required=True, metavar="URL",
                         help="printer URL: serial://, usb://, tcp://, file://, cups://, win32://, virtual://, dummy://")
     parser.add_argument("--width", type=int, choices=(58, 80), default=80, help="paper width in mm")
@@ -31,6 +43,9 @@ def register(subparsers) -> None:
     parser.add_argument("--png", metavar="OUT.png", help="also save a picture of the printed paper")
     parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
     parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="longest wait for the printer")
+    parser.add_argument("--catalogue", metavar="FILE", help="receipt, notice, checklist: a matter catalogue JSON")
+    parser.add_argument("--matter", metavar="CODE", help="receipt, notice, checklist: the matter to print")
+    parser.add_argument("--pdf", metavar="OUT.pdf", help="receipt: also write the A4 notice of acceptance")
     parser.set_defaults(func=run)
 
 
@@ -68,12 +83,19 @@ def run(args: argparse.Namespace) -> int:
     cfg = PrinterConfig(name="diag", url=args.printer, width_mm=args.width, encoding=args.encoding, qr=args.qr,
                         status=not args.no_status)
     parse_printer_url(cfg.url, "--printer")
+    if args.what in PAPERS:
+        (paper, pdf), what = paper_job(args, cfg), t(f"printer.diag.{args.what}")
+    elif args.catalogue or args.matter or args.pdf:
+        raise ConfigError("--catalogue, --matter and --pdf are for receipt, notice and checklist",
+                          setting="--matter", problem="not for this sample")
     printer = open_printer(cfg, timeout_s=args.timeout)
     try:
         status = printer.status()
         print(t("printer.diag.status", status=t(f"printer.status.{status.value}")), flush=True)
         if args.what == "ticket":
             job, what = ticket_job(sample_slip(args.language), cfg), t("printer.diag.ticket")
+        elif args.what in PAPERS:
+            job = paper
         else:
             job, what = printer_test_page(cfg, status, args.language), t("printer.diag.test_page")
         printer.print_job(job)
@@ -83,4 +105,30 @@ def run(args: argparse.Namespace) -> int:
     if args.png:
         Path(args.png).write_bytes(render_png(job, cfg.dots, encoding=cfg.encoding))
         print(t("printer.diag.png", path=args.png), flush=True)
+    if args.what in PAPERS and pdf is not None:
+        Path(args.pdf).write_bytes(pdf)
+        print(t("printer.diag.pdf", path=args.pdf), flush=True)
     return 0
+
+
+def paper_job(args: argparse.Namespace, cfg) -> tuple[bytes, bytes | None]:
+    """The bytes of the intake paper asked for, and with ``--pdf`` the receipt's A4 notice as a PDF."""
+    from devices.printer.intake import checklist_job, notice_job, receipt_job
+    from kiosk.diag import paper_sample
+
+    src = paper_sample.source(args.catalogue, args.matter)
+    if args.pdf and args.what != "receipt":
+        from core.errors import ConfigError
+
+        raise ConfigError("--pdf is for the receipt", setting="--pdf", problem="only for receipt")
+    if args.what == "notice":
+        return notice_job(paper_sample.sample_notice(src), cfg, args.language), None
+    if args.what == "checklist":
+        return checklist_job(paper_sample.sample_checklist(src), cfg, args.language), None
+    receipt = paper_sample.sample_receipt(src)
+    pdf = None
+    if args.pdf:
+        from core.services.notice_pdf import acceptance_notice_pdf
+
+        pdf = acceptance_notice_pdf(receipt, args.language)
+    return receipt_job(receipt, cfg, args.language), pdf
