@@ -12,6 +12,9 @@
     tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
                                              take a damaged ticket out of the day (written to the audit log)
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
+    matters import|export FILE.xlsx|FILE.json
+                                             the matter catalogue in or out (hall_server/catalogue_io.py,
+                                             docs/guide.md); an import with any bad row loads nothing
     serve [--host 127.0.0.1] [--port 8765] [--seed JSON] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
                                              the same as ``kiosk hall-server``
     issue-ca --out DIR                       the hall's own certificate authority (hall_server/pki.py)
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import pki
+from hall_server import catalogue_io, pki
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -66,6 +69,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     serve.add_argument("--seed", metavar="JSON")
     add_tls_arguments(serve)
     pki.register(sub)
+    catalogue_io.register(sub)
     return parser
 
 
@@ -112,6 +116,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
         elif args.command == "rotate-key":
             store.rotate_key()
             print(f"re-sealed under a new key in {store.key_path}; back it up now")
+        elif args.command == "matters":
+            return catalogue_io.command(store, args)
         return 0
     except (ValueError, KioskError, HallError) as exc:
         detail = exc.message("technician", "en") if isinstance(exc, KioskError) else \

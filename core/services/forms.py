@@ -364,6 +364,7 @@ _SIMPLE_TYPES = {"text": ("text", {"type": "string"}), "textarea": ("long_text",
                  "mobile": ("mobile", {"type": "string", "format": "cn-mobile"}),
                  "region": ("region", {"type": "string", "format": "gb2260"}),
                  "address": ("address", {"type": "string"})}
+SIMPLE_FIELD_TYPES = tuple(_SIMPLE_TYPES)  # the ``type`` values of the simple field list
 
 
 def form_from_fields(fields: Iterable[Mapping[str, Any]], *, version: str = "1") -> dict:
