@@ -43,7 +43,7 @@ def test_the_home_page_opens_the_guide_and_the_pad_finds_a_matter(qtbot, kiosk):
     assert page.typed.text() == "BDC"
     qtbot.waitUntil(lambda: page.hit_buttons and page.hit_buttons[0].isVisible(), timeout=WAIT_MS)
     first = page.hit_buttons[0]
-    assert first.text() == "不动产登记资料查询"
+    assert first.accessibleName() == "不动产登记资料查询"
     touch(qtbot, first)
     assert page.views.currentIndex() == 1
     assert "不动产登记资料查询" in page.guide_text.text() and "居民身份证" in page.guide_text.text()
@@ -57,7 +57,7 @@ def test_browsing_by_theme_lists_its_matters(qtbot, kiosk):
     qtbot.waitUntil(lambda: len(kiosk.guide_page.chip_buttons) > 1 and kiosk.guide_page.chip_buttons[1].isVisible(),
                     timeout=WAIT_MS)
     theme = kiosk.guide_page.chip_buttons[1]
-    assert theme.text() == "法人"
+    assert theme.accessibleName() == "法人"
     touch(qtbot, theme)
     qtbot.waitUntil(lambda: kiosk.guide_page.hit_buttons and kiosk.guide_page.hit_buttons[0].isVisible(),
                     timeout=WAIT_MS)

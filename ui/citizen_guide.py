@@ -11,7 +11,7 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller,
-                               QStackedWidget, QVBoxLayout, QWidget)
+                               QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
 from core.i18n import keys_for
 from core.presenters import Changed
@@ -20,11 +20,23 @@ from ui.texts import Texts
 from ui.widgets import Banner, Page, button, clear_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
-PAD_STYLE = "font-size: 22pt; font-weight: bold; min-height: 64px; min-width: 64px;"
+PAD_STYLE = "font-size: 22pt; font-weight: bold; min-height: 60px; padding: 0px;"
 # What a guide shows, in this order, when the catalogue gives it.
 GUIDE_ROWS = ("department", "kind", "promised_days", "legal_days", "visits", "fee", "conditions", "place", "hours",
               "phone", "complaint_phone")
 GUIDE_ROW_KEYS = keys_for("ui_guide.row.", GUIDE_ROWS)
+
+
+# Widest text a hit (two a row) or a chip (four a row) shows on a 1280-wide kiosk; longer names are cut with
+# "…" (the whole name is the button's accessible name and the guide's heading), never widening the window.
+HIT_WIDTH, CHIP_WIDTH = 540, 250
+
+
+def _fitted(widget: QPushButton, text: str, width: int) -> QPushButton:
+    widget.setText(widget.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, width))
+    widget.setAccessibleName(text)
+    widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return widget
 
 
 class GuidePage(Page):
@@ -35,17 +47,21 @@ class GuidePage(Page):
         super().__init__()
         self.texts = texts
         self.presenter = presenter
-        self.title = texts.bind(label("", "title", align=CENTER), "ui_guide.title")
+        self.title = texts.bind(label("", "subtitle"), "ui_guide.title")
         self.status = Banner()
         self.views = QStackedWidget()
         self.views.addWidget(self._build_list())
         self.views.addWidget(self._build_detail())
         self.home_button = texts.bind(button("", name="guide-home"), "ui.common.back_home")
         self.home_button.clicked.connect(self.home)
-        self.box.addWidget(self.title)
+        self.home_button.setMaximumWidth(260)
+        # One line on top (the title, and home always in the same place); the page fits a 1280×800 kiosk.
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.home_button)
+        self.box.addLayout(top)
         self.box.addWidget(self.status)
         self.box.addWidget(self.views, 1)
-        self.box.addWidget(self.home_button)
         self._unsubscribe = presenter.events.subscribe(self._changed)
         texts.changed.connect(lambda _language: self.redraw())
         self.redraw()
@@ -83,6 +99,7 @@ class GuidePage(Page):
         for i, letter in enumerate(LETTERS):
             key = QPushButton(letter.upper())
             key.setObjectName(f"guide-key-{letter}")
+            key.setMinimumWidth(72)  # a finger's width; 13 keys a row fit 1280 px with the page margins
             key.setStyleSheet(PAD_STYLE)
             key.clicked.connect(lambda _=False, ch=letter: self.presenter.type(ch))
             pad.addWidget(key, i // 13, i % 13)
@@ -148,22 +165,24 @@ class GuidePage(Page):
             if not shown:
                 self.results.addWidget(label(t("ui_guide.nothing_found"), "muted", align=CENTER), 0, 0, 1, 2)
             for i, hit in enumerate(shown):
-                b = button(hit.name, name=f"guide-hit-{i}")
-                b.setToolTip(hit.department)
+                b = _fitted(button(hit.name, name=f"guide-hit-{i}"), hit.name, HIT_WIDTH)
+                b.setAccessibleDescription(hit.department)
                 b.clicked.connect(lambda _=False, code=hit.code: p.choose(code))
                 self.results.addWidget(b, i // 2, i % 2)
                 self.hit_buttons.append(b)
             return
-        chips = p.themes[:8] if p.book is not None else []
+        # One row of themes and one of departments (four each, the audiences first): with the pad below,
+        # the page still fits a 1280×800 screen at the kiosk's touch-target size.
+        chips = p.themes[:4] if p.book is not None else []
         for i, theme in enumerate(chips):
-            b = button(theme, name=f"guide-theme-{i}")
+            b = _fitted(button(theme, name=f"guide-theme-{i}"), theme, CHIP_WIDTH)
             b.clicked.connect(lambda _=False, value=theme: p.browse_by("theme", value))
-            self.results.addWidget(b, i // 4, i % 4)
+            self.results.addWidget(b, 0, i)
             self.chip_buttons.append(b)
-        for i, department in enumerate(p.departments[:8] if p.book is not None else []):
-            b = button(department, name=f"guide-department-{i}")
+        for i, department in enumerate(p.departments[:4] if p.book is not None else []):
+            b = _fitted(button(department, name=f"guide-department-{i}"), department, CHIP_WIDTH)
             b.clicked.connect(lambda _=False, value=department: p.browse_by("department", value))
-            self.results.addWidget(b, 2 + i // 4, i % 4)
+            self.results.addWidget(b, 1, i)
             self.chip_buttons.append(b)
 
     def _guide_html(self) -> str:

@@ -27,7 +27,7 @@ from core.services.guide_search import Hit
 
 RELOAD_S = 300.0  # the catalogue changes rarely; a kiosk refreshes it at most every five minutes
 MAX_QUERY = 20  # letters on the pad: more than any matter's initials
-PAGE_SIZE = 8  # hits on one screen at the kiosk's text size
+PAGE_SIZE = 6  # hits on one screen at the kiosk's text size (three rows of two, above the letter pad)
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 AUDIENCES = ("个人", "法人")
 
