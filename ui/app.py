@@ -48,9 +48,13 @@ def guide_loader(terminal):
     catalogue = getattr(terminal, "catalogue", None)
     if catalogue is None:
         return None
-    from core.services.guide import load_guide_book
 
-    return lambda: load_guide_book(catalogue.reference)
+    def load():
+        from core.services.guide import load_guide_book  # on the worker: the search stack loads with it
+
+        return load_guide_book(catalogue.reference)
+
+    return load
 
 
 def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None = None) -> QWidget | None:

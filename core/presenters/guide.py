@@ -20,10 +20,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from typing import TYPE_CHECKING
+
 from core.presenters import Changed, Runner
 from core.services.events import EventHub
-from core.services.guide import Guide, GuideBook
-from core.services.guide_search import Hit
+
+if TYPE_CHECKING:  # the search and forms stacks load with the catalogue, on the worker, not at start-up
+    from core.services.guide import Guide, GuideBook
+    from core.services.guide_search import Hit
 
 RELOAD_S = 300.0  # the catalogue changes rarely; a kiosk refreshes it at most every five minutes
 MAX_QUERY = 20  # letters on the pad: more than any matter's initials
@@ -102,6 +106,8 @@ class GuidePresenter:
             raise ValueError(f"unknown browsing {kind!r}")
         self.query = ""
         self.browse = (kind, value)
+        from core.services.guide_search import Hit
+
         book = self.book
         if book is None:
             self.hits = []

@@ -27,9 +27,7 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-from pypinyin import Style, pinyin
+from functools import cache, lru_cache
 
 # Every reading of a character is kept, but a name's key variants grow as the product of its polyphones'
 # readings: past this many variants of one suffix, only the first (most common) reading of the remaining
@@ -76,13 +74,28 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+@cache
+def _pypinyin():
+    """pypinyin, imported on first use: its dictionaries take a quarter of a second and tens of megabytes
+    to load, which the kiosk spends when it builds the index on a worker, not while it starts."""
+    import pypinyin
+
+    return pypinyin
+
+
+def pinyin(text: str, **options):
+    """pypinyin's ``pinyin`` in its NORMAL style (no tones), with the options given."""
+    lib = _pypinyin()
+    return lib.pinyin(text, style=lib.Style.NORMAL, **options)
+
+
 @lru_cache(maxsize=65536)
 def readings(ch: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(full pinyin readings, first letters) of one character, most common first; a character pypinyin does
     not know (a letter, a digit, a rare character) reads as itself."""
     if not ("\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0003134f" or "\uf900" <= ch <= "\ufaff"):
         return (ch,), (ch,)
-    full = pinyin(ch, style=Style.NORMAL, heteronym=True, errors=lambda c: [c])[0]
+    full = pinyin(ch, heteronym=True, errors=lambda c: [c])[0]
     full = tuple(dict.fromkeys(r.replace("ü", "v") for r in full if r))
     if not full or full == (ch,):
         return (ch,), (ch,)
@@ -94,7 +107,7 @@ def readings(ch: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _phrase_readings(text: str) -> list[str]:
     """The reading pypinyin's phrase dictionary gives each character of ``text`` in context (重庆 → chong)."""
     return [r[0].replace("ü", "v") if r and r[0] else ch
-            for ch, r in zip(text, pinyin(text, style=Style.NORMAL, errors=lambda c: list(c)))]
+            for ch, r in zip(text, pinyin(text, errors=lambda c: list(c)))]
 
 
 def _variants(options: list[tuple[str, ...]], limit: int) -> Iterable[str]:
@@ -263,7 +276,7 @@ def plain_scan(entries: Iterable[Entry], query: str) -> list[str]:
     found = []
     for entry in entries:
         name = normalise(entry.name)
-        syllables = [s[0] for s in pinyin(name, style=Style.NORMAL, errors=lambda c: [c] * len(c))]
+        syllables = [s[0] for s in pinyin(name, errors=lambda c: list(c))]
         if q in name or q in "".join(syllables) or q in "".join(s[:1] for s in syllables):
             found.append(entry.code)
     return found
