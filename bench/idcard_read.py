@@ -61,7 +61,14 @@ def run(baudrate: int, cards: int) -> dict[str, float]:
                     raise SystemExit(f"card {i} was not delivered")
                 done = delivered[-1]
                 sim.lift()
-                exchanges = [e for e in sim.exchanges() if e.received_at >= placed]
+                # The simulator logs an exchange once its answer is on the wire, which can be a moment after
+                # the reader has the card: wait (bounded) for the read to be logged.
+                log_deadline = time.monotonic() + 2.0
+                while True:
+                    exchanges = [e for e in sim.exchanges() if e.received_at >= placed]
+                    if any(e.command is Command.READ_TEXT_PHOTO for e in exchanges) or time.monotonic() > log_deadline:
+                        break
+                    time.sleep(0.005)
                 start = next(j for j, e in enumerate(exchanges)
                              if e.command is Command.FIND_CARD and e.status is Status.CARD_FOUND)
                 end = next(j for j, e in enumerate(exchanges) if e.command is Command.READ_TEXT_PHOTO)

@@ -201,7 +201,7 @@ class GuidePage(Page):
                 need = t("ui_guide.required") if m.get("required") else (m.get("condition") or t("ui_guide.optional"))
                 extra = "；".join(x for x in (m.get("form", ""), need, m.get("note", "")) if x)
                 parts.append(f"<li>{escape(m.get('name', ''))}<br/>"
-                             f"<span style='font-size: 16pt; color: #444;'>{escape(extra)}</span></li>")
+                             f"<span style='font-size: 16pt; color: rgb(68, 68, 68);'>{escape(extra)}</span></li>")
             parts.append("</ol>")
         steps = d.get("steps") or []
         if steps:
