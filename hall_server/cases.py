@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS case_history (
     at REAL NOT NULL,
     actor TEXT NOT NULL,
     window INTEGER,
-    note TEXT NOT NULL DEFAULT '',
+    note BLOB,                           -- sealed (a withdrawal's reason may name the applicant)
     PRIMARY KEY (tracking, step));
 CREATE TABLE IF NOT EXISTS case_reference (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
@@ -107,12 +107,26 @@ def calendar(con: sqlite3.Connection) -> HallCalendar:
 
 # --- opening and moving cases ---------------------------------------------------------------------------
 
-def _add_step(con: sqlite3.Connection, tracking: str, state: CaseState, at: float, actor: str,
+def _note_aad(tracking: str, step: int) -> bytes:
+    return f"case_note:{tracking}:{step}".encode()
+
+
+def _add_step(hall_store, con: sqlite3.Connection, tracking: str, state: CaseState, at: float, actor: str,
               window: int | None, note: str = "") -> None:
     step = con.execute("SELECT COALESCE(MAX(step), 0) + 1 FROM case_history WHERE tracking = ?",
                        (tracking,)).fetchone()[0]
+    sealed = hall_store._sealer(con).seal(note.encode("utf-8"), _note_aad(tracking, step)) if note else None
     con.execute("INSERT INTO case_history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (tracking, step, state.value, at, actor, window, note))
+                (tracking, step, state.value, at, actor, window, sealed))
+
+
+def reseal(con: sqlite3.Connection, old, new) -> None:
+    """Key rotation (sealing.py): every note re-sealed from ``old`` to ``new``."""
+    for tracking, step, note in con.execute("SELECT tracking, step, note FROM case_history "
+                                            "WHERE note IS NOT NULL").fetchall():
+        aad = _note_aad(tracking, step)
+        con.execute("UPDATE case_history SET note = ? WHERE tracking = ? AND step = ?",
+                    (new.seal(old.open(note, aad), aad), tracking, step))
 
 
 def _new_number(hall_store, con: sqlite3.Connection) -> str:
@@ -173,7 +187,7 @@ def open_case(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_i
         con.execute("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                     (tracking, entry["code"], entry["name"], entry.get("name_en", ""), state.value, on.isoformat(),
                      _iso(promised)))
-    _add_step(con, tracking, state, checked.at, checked.actor, checked.window)
+    _add_step(hall_store, con, tracking, state, checked.at, checked.actor, checked.window)
     con.execute("INSERT INTO case_records VALUES (?, ?, ?, ?, ?)",
                 (terminal_id, record_id, checked.kind, tracking, state.value))
     return answer_for(con, terminal_id, record_id)
@@ -183,10 +197,15 @@ def open_case(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_i
 
 def history(hall_store, con: sqlite3.Connection, tracking: str, *, notes: bool) -> list[dict]:
     tz = hall_store.tz(con)
-    rows = con.execute("SELECT state, at, actor, window, note FROM case_history WHERE tracking = ? ORDER BY step",
-                       (tracking,)).fetchall()
-    return [{"state": r[0], "at": datetime.fromtimestamp(r[1], tz).isoformat(), "actor": r[2], "window": r[3],
-             **({"note": r[4]} if notes else {})} for r in rows]
+    rows = con.execute("SELECT step, state, at, actor, window, note FROM case_history WHERE tracking = ? "
+                       "ORDER BY step", (tracking,)).fetchall()
+    sealer = hall_store._sealer(con) if notes else None
+
+    def note(row) -> str:
+        return "" if row[5] is None else sealer.open(row[5], _note_aad(tracking, row[0])).decode("utf-8")
+
+    return [{"state": r[1], "at": datetime.fromtimestamp(r[2], tz).isoformat(), "actor": r[3], "window": r[4],
+             **({"note": note(r)} if notes else {})} for r in rows]
 
 
 def case_view(hall_store, tracking: str, *, notes: bool = False) -> dict:
@@ -201,10 +220,11 @@ def case_view(hall_store, tracking: str, *, notes: bool = False) -> dict:
             "history": history(hall_store, con, tracking, notes=notes)}
 
 
-def pre_application(hall_store, number: str) -> dict:
-    """What a clerk reviews of a 自助申报: its case, the matter, the version it was filled in (and the
-    catalogue's current one), the form data and the materials captured at the kiosk."""
+def pre_application(hall_store, number: str, *, terminal_id: str, token: str | None) -> dict:
+    """What a logged-in clerk reviews of a 自助申报: its case, the matter, the version it was filled in (and
+    the catalogue's current one), the form data and the materials captured at the kiosk."""
     con = hall_store._con()
+    hall_store._session(con, terminal_id, token)  # personal data: a clerk at a window, not just a terminal
     row = con.execute("SELECT terminal_id, record_id FROM case_records WHERE tracking = ? AND kind = ?",
                       (number, RecordKind.PRE_APPLICATION.value)).fetchone()
     if row is None:
@@ -230,7 +250,7 @@ def withdraw(hall_store, *, terminal_id: str, token: str | None, tracking: str, 
         if row[0] not in WITHDRAWABLE:
             raise HallError("wrong_state", f"a case that is {row[0]} cannot be withdrawn")
         con.execute("UPDATE cases SET state = ? WHERE tracking = ?", (CaseState.WITHDRAWN.value, tracking))
-        _add_step(con, tracking, CaseState.WITHDRAWN, hall_store.clock.now().timestamp(), session["staff_id"],
+        _add_step(hall_store, con, tracking, CaseState.WITHDRAWN, hall_store.clock.now().timestamp(), session["staff_id"],
                   session["window"], reason)
     log.info("case %s withdrawn by %s at window %s", tracking, session["staff_id"], session["window"])
     return case_view(hall_store, tracking, notes=True)

@@ -114,6 +114,7 @@ class SyncMixin:
 
     def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
         super()._reseal(con, old, new)
+        cases.reseal(con, old, new)
         for t, rid, body in con.execute("SELECT terminal_id, record_id, body FROM sync_records").fetchall():
             aad = _record_aad(t, rid)
             con.execute("UPDATE sync_records SET body = ? WHERE terminal_id = ? AND record_id = ?",

@@ -156,13 +156,15 @@ def test_a_notice_opens_a_case_in_buzheng_gaozhi_that_the_kiosk_shows_with_histo
 
 
 def test_a_pre_application_is_reviewed_by_a_clerk_and_then_accepted(hall):
-    """GIVEN a 自助申报 from a kiosk WHEN a clerk opens its code and accepts it with an application that
-    refers to it THEN the clerk sees the matter, version and form data, the same case number moves from
+    """GIVEN a 自助申报 from a kiosk WHEN a logged-in clerk opens its code (a kiosk may not, nor a window
+    nobody is logged in at) and accepts it with an application that refers to it THEN the clerk sees the matter, version and form data, the same case number moves from
     待受理 to 已受理 with both steps in its history, and a second acceptance is a conflict."""
     slip = sync(hall, "kiosk-1").post_record(RecordKind.PRE_APPLICATION, str(uuid.uuid4()), pre_application())
     assert classify(f"HALL:R:{slip.case_number}").kind is CodeKind.RECEIPT
     assert hall.send("kiosk-1", "GET", f"/v1/applications/pre/{slip.case_number}").status_code == 403
-    review = hall.send("window-1", "GET", f"/v1/applications/pre/{slip.case_number}").json()
+    assert hall.send("window-1", "GET", f"/v1/applications/pre/{slip.case_number}").json()["error"]["reason"] \
+        == "not_logged_in"
+    review = hall.send("window-1", "GET", f"/v1/applications/pre/{slip.case_number}", session=login(hall, 1)).json()
     assert (review["matter_code"], review["version"], review["current_version"]) == (COMPANY, "1", "1")
     assert review["form"] == FORM and review["case"]["state"] == "pre_application_waiting"
     clerk = sync(hall, "window-1")
@@ -196,6 +198,20 @@ def test_a_clerk_withdraws_a_case_and_the_step_is_audited(hall):
     assert public["state"] == "withdrawn" and public["history"][-1]["note"] is None
     again = hall.send("window-3", "POST", path, body={"reason": "again"}, session=token)
     assert (again.status_code, again.json()["error"]["reason"]) == (409, "wrong_state")
+
+
+def test_a_withdrawal_reason_is_sealed_at_rest_and_survives_a_key_rotation(hall):
+    """GIVEN a case withdrawn with a reason that names the applicant THEN the database holds the reason only
+    sealed, and after the hall's key is rotated a clerk still reads it."""
+    number = sync(hall, "window-1").post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application()).case_number
+    token = login(hall, 1)
+    hall.send("window-1", "POST", f"/v1/cases/{number}/withdraw", body={"reason": "李䶮本人要求撤回"}, session=token)
+    stored = hall.store._con().execute("SELECT note FROM case_history WHERE state = 'withdrawn'").fetchone()[0]
+    assert "李䶮".encode() not in bytes(stored)
+    hall.store.rotate_key()
+    case = hall.send("window-1", "GET", f"/v1/cases/{number}").json()["case"]
+    assert case["history"][-1]["note"] == "李䶮本人要求撤回"
+    assert case["history"][0]["note"] == ""
 
 
 def test_case_numbers_are_unique_under_concurrent_terminals(hall):
