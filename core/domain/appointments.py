@@ -63,3 +63,25 @@ class Case:
     promised_on: date | None = None
     pickup_window: int | None = None
     history: tuple[CaseStep, ...] = ()  # oldest first; empty for a case the platform keeps no history of
+
+
+@dataclass(frozen=True)
+class PreApplication:
+    """A 自助申报 as the clerk reviews it: its case, the matter, the form version it was filled in on (and
+    the catalogue's current one: None when the matter has left it), the form data (personal data: never
+    logged), the materials captured at the kiosk (material id → pages) and their attachments' SHA-256."""
+
+    case: Case
+    matter_code: str
+    version: str
+    current_version: str | None
+    form: dict
+    materials: dict[str, int]
+    submitted_at: datetime
+    attachments: tuple[str, ...] = ()
+
+    @property
+    def outdated(self) -> bool:
+        """Filled in on a form that is no longer current: the clerk checks it against the new one."""
+        return self.current_version != self.version
+
