@@ -113,16 +113,6 @@ class AppointmentBook:
                          case.accepted_on.isoformat(), case.promised_on.isoformat() if case.promised_on else None,
                          case.pickup_window))
 
-    def case(self, tracking: str) -> Case:
-        row = self.store._con().execute("SELECT * FROM cases WHERE tracking = ?", (tracking,)).fetchone()
-        if row is None:
-            raise HallError("not_found", "no case with this tracking number")
-        return Case(tracking=row["tracking"], matter_code=row["matter_code"], matter_name=row["matter_name"],
-                    matter_name_en=row["matter_name_en"], state=CaseState(row["state"]),
-                    accepted_on=date.fromisoformat(row["accepted_on"]),
-                    promised_on=date.fromisoformat(row["promised_on"]) if row["promised_on"] else None,
-                    pickup_window=row["pickup_window"])
-
 
 def seed_samples(hall_store) -> dict[str, list[str]]:
     """Sample appointments for today (services A, B, E) and three sample cases; returns their codes."""

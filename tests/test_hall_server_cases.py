@@ -86,6 +86,21 @@ def test_an_application_opens_one_case_and_a_resend_gets_the_same_number(hall):
     assert rows == 1
 
 
+def test_a_resend_after_the_catalogue_changed_gets_the_first_answer(hall):
+    """GIVEN an application the platform accepted WHEN the matter leaves the catalogue and the terminal,
+    which never saw the answer, sends the record again THEN it gets the same answer and number, not a
+    refusal: the record was checked once, when it arrived."""
+    clerk = sync(hall, "window-1")
+    rid = str(uuid.uuid4())
+    first = clerk.post_record(RecordKind.APPLICATION, rid, application())
+    load_matters(hall.store, {"matters": [m for m in sample_hall()["matters"] if m["code"] != COMPANY]})
+    with pytest.raises(PlatformRejected) as now_unknown:
+        clerk.post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application())
+    again = clerk.post_record(RecordKind.APPLICATION, rid, application())
+    assert now_unknown.value.reason == "matter_unknown"
+    assert (again.duplicate, again.case_number) == (True, first.case_number)
+
+
 def test_an_unknown_matter_and_an_outdated_form_are_refused_with_their_reason(hall):
     """GIVEN applications for a matter the catalogue lacks, and one filled in on a form version that is not
     the current one THEN each is refused for good (422) with its reason, the current version named, and
