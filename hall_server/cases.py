@@ -84,15 +84,23 @@ def load_case_reference(hall_store, data: dict) -> None:
     except (CalendarDataError, AttributeError, TypeError) as exc:
         raise ValueError(f"calendar: {exc}") from None
     hall = data.get("hall") or {}
-    region = hall.get("region")
-    if region is None:
-        prefix = str(hall.get("id", ""))[:4]
-        region = prefix + "00" if len(prefix) == 4 and prefix.isascii() and prefix.isdigit() else "000000"
+    region = hall.get("region", _region_of(hall.get("id")))
     if not (isinstance(region, str) and len(region) == 6 and region.isascii() and region.isdigit()):
         raise ValueError("hall.region: six digits (GB/T 2260)")
     with hall_store._write() as con:
         con.execute("INSERT OR REPLACE INTO case_reference VALUES ('calendar', ?)", (json.dumps(years),))
         con.execute("INSERT OR REPLACE INTO case_reference VALUES ('region', ?)", (json.dumps(region),))
+
+
+def _region_of(hall_id) -> str:
+    prefix = str(hall_id or "")[:4]
+    return prefix + "00" if len(prefix) == 4 and prefix.isascii() and prefix.isdigit() else "000000"
+
+
+def _region(con: sqlite3.Connection) -> str:
+    """The hall file's region; for a hall seeded before regions were kept, the one its id gives."""
+    row = con.execute("SELECT hall_id FROM hall").fetchone()
+    return _reference(con, "region", _region_of(row[0] if row else None))
 
 
 def _reference(con: sqlite3.Connection, name: str, default):
@@ -130,7 +138,7 @@ def reseal(con: sqlite3.Connection, old, new) -> None:
 
 
 def _new_number(hall_store, con: sqlite3.Connection) -> str:
-    prefix = _reference(con, "region", "000000") + f"{hall_store.service_day(con):%Y%m%d}"
+    prefix = _region(con) + f"{hall_store.service_day(con):%Y%m%d}"
     last = con.execute("SELECT MAX(CAST(substr(tracking, 15) AS INTEGER)) FROM cases WHERE tracking LIKE ?",
                        (prefix + "%",)).fetchone()[0]
     serial = (last or 0) + 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from server_fixtures import MONDAY_10AM, STAFF_PIN, fresh_hall  # noqa: F401
@@ -28,6 +28,9 @@ HOME = "320100-QR-0002"  # promised in 3 working days
 NOW = MONDAY_10AM.isoformat()
 FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X",
         "capital": 100, "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
+HOME_FORM = {"seller": "王𠮷", "buyer": "李䶮", "buyer_id": "11010519491231002X",
+             "cert_no": "苏(2026)示例市不动产权第0001234号", "location": "示例市玄武区北京东路 41 号", "area": 89.5,
+             "price": 1200000, "phone": "13812345678"}
 RECEIVED = [{"id": "m1", "pages": 2}, {"id": "m2", "pages": 5}, {"id": "m3", "pages": 1}]
 
 
@@ -261,6 +264,25 @@ def test_case_numbers_are_unique_under_concurrent_terminals(hall):
     assert errors == []
     assert len(numbers) == len(set(numbers)) == 36
     assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 37))
+
+
+@pytest.mark.parametrize("reference, promised", [(True, date(2026, 10, 10)), (False, date(2026, 10, 5))])
+def test_the_promise_is_counted_on_the_hall_calendar(fresh_hall, reference, promised):  # noqa: F811
+    """GIVEN a three-day matter accepted on 30 September 2026, the eve of the National Day holiday
+    WHEN the hall's calendar is loaded THEN the holiday week is skipped and the worked Saturday counts
+    (due 10 October); a hall seeded before cases (no calendar, no region) counts weekends alone (due
+    5 October) and takes its case numbers' region from the hall id (3201-0042 → 320100)."""
+    load_matters(fresh_hall.store, sample_hall())
+    if reference:
+        load_case_reference(fresh_hall.store, sample_hall())
+    eve = datetime(2026, 9, 30, 10, 0, tzinfo=MONDAY_10AM.tzinfo)
+    fresh_hall.clock.set(eve)
+    materials = [{"id": f"m{i}", "pages": 1} for i in range(1, 7)]
+    ack = sync(fresh_hall, "window-1").post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application(
+        matter_code=HOME, form=HOME_FORM, deficiencies=[], materials=materials, accepted_at=eve.isoformat()))
+    assert ack.case_number == "32010020260930000001"
+    case = AppointmentsClient(fresh_hall.client("kiosk-1")).case(ack.case_number)
+    assert (case.accepted_on, case.promised_on) == (date(2026, 9, 30), promised)
 
 
 def test_the_kiosk_tracks_a_case_from_the_receipt_qr(hall):
