@@ -92,6 +92,12 @@ def load_case_reference(hall_store, data: dict) -> None:
         con.execute("INSERT OR REPLACE INTO case_reference VALUES ('region', ?)", (json.dumps(region),))
 
 
+def has_case_reference(hall_store) -> bool:
+    """Whether the hall's calendar and region are kept (a hall seeded before cases has neither)."""
+    con = hall_store._con()
+    return con.execute("SELECT 1 FROM case_reference WHERE name = 'calendar'").fetchone() is not None
+
+
 def _region_of(hall_id) -> str:
     prefix = str(hall_id or "")[:4]
     return prefix + "00" if len(prefix) == 4 and prefix.isascii() and prefix.isdigit() else "000000"

@@ -17,9 +17,9 @@ from core.domain.codes import CodeKind, classify
 from core.errors import PlatformConflict, PlatformRejected
 from core.i18n import Translator
 from core.ports.outbox import RecordKind
-from hall_server import sample_hall
+from hall_server import HallStore, ServerThread, sample_hall
 from hall_server.api.matters import load_matters
-from hall_server.cases import load_case_reference
+from hall_server.cases import has_case_reference, load_case_reference
 from platform_client.appointments import AppointmentsClient
 from platform_client.sync import SyncClient
 
@@ -293,3 +293,16 @@ def test_the_kiosk_tracks_a_case_from_the_receipt_qr(hall):
     assert code.kind is CodeKind.RECEIPT and code.fields["region"] == "320100"
     case = AppointmentsClient(hall.client("kiosk-2")).case(code.fields["tracking"])
     assert case.tracking == number and case.matter_name.startswith("企业开办")
+
+
+def test_a_hall_seeded_before_cases_gets_its_calendar_from_the_seed_at_the_next_start(tmp_path):
+    """GIVEN a hall database seeded before cases existed (no calendar) WHEN the server starts with the seed
+    file THEN the calendar and region are taken from it, and the hall itself is left as it was."""
+    db = tmp_path / "hall.db"
+    old = HallStore(db)
+    old.load_hall(sample_hall())
+    assert not has_case_reference(old)
+    old.close()
+    with ServerThread(db, seed=sample_hall(), thread_name="hall-server-reseed") as server:
+        assert has_case_reference(server.store)
+        assert server.store.hall_info().name == sample_hall()["hall"]["name"]
