@@ -8,7 +8,8 @@ here, before anything is written, against the platform's own data:
   from citizen kiosks (``forbidden_role``);
 - the matter against the platform's catalogue (``hall_server.api.matters.matter_catalogue``):
   ``matter_unknown``; the form version the terminal used against the catalogue's current one (the served
-  entry's ``"version"``, "1" when it has none): ``form_outdated``, with ``current_version``;
+  entry's ``"version"``: the hall's own, or a hash of the entry's content, api/matters.py): ``form_outdated``,
+  with ``current_version``;
 - the form data with ``core.services.forms.MatterForm.validate`` on the form the catalogue serves
   (``served_form``), and the material ids against the matter's list: ``form_invalid``, with every problem
   as ``{path, key, params}``. An application must account for every required material: received, or
@@ -46,7 +47,7 @@ KINDS = frozenset({RecordKind.APPLICATION, RecordKind.NOTICE, RecordKind.PRE_APP
 ROLES = {RecordKind.APPLICATION: "clerk", RecordKind.NOTICE: "clerk", RecordKind.PRE_APPLICATION: "citizen"}
 CLOCK_SKEW_S = 300
 MAX_AGE_DAYS = 30
-DEFAULT_VERSION = "1"  # a catalogue entry without "version" is at version 1
+DEFAULT_VERSION = "1"  # an entry without "version" (the served catalogue always gives one)
 
 MATTER = r"^[0-9A-Z-]{1,32}$"
 MATERIAL_ID = r"^[A-Za-z0-9_.-]{1,32}$"

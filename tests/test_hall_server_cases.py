@@ -18,7 +18,7 @@ from core.errors import PlatformConflict, PlatformRejected
 from core.i18n import Translator
 from core.ports.outbox import RecordKind
 from hall_server import HallStore, ServerThread, sample_hall
-from hall_server.api.matters import load_matters
+from hall_server.api.matters import content_version, load_matters
 from hall_server.cases import has_case_reference, load_case_reference
 from platform_client.appointments import AppointmentsClient
 from platform_client.sync import SyncClient
@@ -31,6 +31,8 @@ FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": "李䶮"
 HOME_FORM = {"seller": "王𠮷", "buyer": "李䶮", "buyer_id": "11010519491231002X",
              "cert_no": "苏(2026)示例市不动产权第0001234号", "location": "示例市玄武区北京东路 41 号", "area": 89.5,
              "price": 1200000, "phone": "13812345678"}
+# The forms' versions as the platform serves them (the sample hall gives none: a hash of each entry's content).
+CURRENT = {m["code"]: m.get("version") or content_version(m) for m in sample_hall()["matters"]}
 RECEIVED = [{"id": "m1", "pages": 2}, {"id": "m2", "pages": 5}, {"id": "m3", "pages": 1}]
 
 
@@ -49,13 +51,13 @@ def sync(hall, terminal: str) -> SyncClient:
 
 
 def application(**changes) -> dict:
-    content = {"matter_code": COMPANY, "version": "1", "form": FORM, "materials": RECEIVED,
+    content = {"matter_code": COMPANY, "version": CURRENT[COMPANY], "form": FORM, "materials": RECEIVED,
                "deficiencies": ["m4"], "window": 1, "clerk": "S1001", "accepted_at": NOW, "ticket_number": "E012"}
     return {"content": {**content, **changes}, "attachments": []}
 
 
 def pre_application(**changes) -> dict:
-    content = {"matter_code": COMPANY, "version": "1", "form": FORM, "materials": [{"id": "m3", "pages": 2}],
+    content = {"matter_code": COMPANY, "version": CURRENT[COMPANY], "form": FORM, "materials": [{"id": "m3", "pages": 2}],
                "submitted_at": NOW}
     return {"content": {**content, **changes}, "attachments": []}
 
@@ -115,7 +117,7 @@ def test_an_unknown_matter_and_an_outdated_form_are_refused_with_their_reason(ha
         clerk.post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application(version="2025.3"))
     assert (unknown.value.status, unknown.value.reason) == (422, "matter_unknown")
     assert (outdated.value.status, outdated.value.reason) == (422, "form_outdated")
-    assert outdated.value.params["current_version"] == "1"
+    assert outdated.value.params["current_version"] == CURRENT[COMPANY]
     for error in (unknown.value, outdated.value):
         for audience in ("citizen", "clerk", "technician"):
             assert error.message(audience, "zh_CN") != Translator("zh_CN")("error.platform.rejected")
@@ -183,7 +185,7 @@ def test_a_pre_application_is_reviewed_by_a_clerk_and_then_accepted(hall):
     assert hall.send("window-1", "GET", f"/v1/applications/pre/{slip.case_number}").json()["error"]["reason"] \
         == "not_logged_in"
     review = hall.send("window-1", "GET", f"/v1/applications/pre/{slip.case_number}", session=login(hall, 1)).json()
-    assert (review["matter_code"], review["version"], review["current_version"]) == (COMPANY, "1", "1")
+    assert (review["matter_code"], review["version"], review["current_version"]) == (COMPANY, CURRENT[COMPANY], CURRENT[COMPANY])
     assert review["form"] == FORM and review["case"]["state"] == "pre_application_waiting"
     clerk = sync(hall, "window-1")
     accepted = clerk.post_record(RecordKind.APPLICATION, str(uuid.uuid4()),
@@ -279,7 +281,8 @@ def test_the_promise_is_counted_on_the_hall_calendar(fresh_hall, reference, prom
     fresh_hall.clock.set(eve)
     materials = [{"id": f"m{i}", "pages": 1} for i in range(1, 7)]
     ack = sync(fresh_hall, "window-1").post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application(
-        matter_code=HOME, form=HOME_FORM, deficiencies=[], materials=materials, accepted_at=eve.isoformat()))
+        matter_code=HOME, version=CURRENT[HOME], form=HOME_FORM, deficiencies=[], materials=materials,
+        accepted_at=eve.isoformat()))
     assert ack.case_number == "32010020260930000001"
     case = AppointmentsClient(fresh_hall.client("kiosk-1")).case(ack.case_number)
     assert (case.accepted_on, case.promised_on) == (date(2026, 9, 30), promised)

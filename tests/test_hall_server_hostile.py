@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from server_fixtures import MONDAY_10AM, STAFF_PIN, HallFixture, SettableClock, _prepared_db, copy_db
 
 from hall_server import ServerThread, sample_hall
-from hall_server.api.matters import load_matters
+from hall_server.api.matters import content_version, load_matters
 from hall_server.cases import load_case_reference
 
 WINDOWS = range(1, 11)
@@ -103,10 +103,11 @@ OFFLINE = {"record_id": uuids, "service_prefix": one_of("A"), "seq": st.integers
            "service_day": one_of("2026-11-23"), "issued_at": st.floats(NOW - 200, NOW + 200),
            "tracking_code": st.uuids().map(lambda u: u.hex[:16]), "number": one_of("A999")}
 ISO_NOW = MONDAY_10AM.isoformat()
+CURRENT = content_version(next(m for m in sample_hall()["matters"] if m["code"] == "320100-XK-0001"))  # as served
 CASE_NUMBERS = ("32010020261123000001", "32010020261123000002", "32010020261123000003")
 FORM = {"company_name": "示例䶮科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X", "capital": 100,
         "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
-FILLED = {"record_id": uuids, "matter_code": one_of("320100-XK-0001", "320100-XK-9999"), "version": one_of("1", "2"),
+FILLED = {"record_id": uuids, "matter_code": one_of("320100-XK-0001", "320100-XK-9999"), "version": one_of(CURRENT, "2"),
           "form": one_of(FORM, {**FORM, "capital": 0}), "materials": one_of([{"id": "m1", "pages": 1},
                                                                               {"id": "m2", "pages": 0},
                                                                               {"id": "m3", "pages": 2}])}

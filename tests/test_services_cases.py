@@ -15,7 +15,7 @@ from core.errors import PlatformConflict
 from core.services.application import Application, ApplicationService, Provision, parse_matters
 from core.services.materials import MaterialSet
 from hall_server import sample_hall
-from hall_server.api.matters import load_matters
+from hall_server.api.matters import load_matters, matter_catalogue
 from hall_server.cases import load_case_reference
 from platform_client.appointments import AppointmentsClient
 from platform_client.cases import CasesClient
@@ -32,8 +32,9 @@ def hall(fresh_hall):  # noqa: F811
     return fresh_hall
 
 
-def company():
-    return next(m for m in parse_matters(sample_hall()) if m.code == COMPANY)
+def company(hall):
+    """The matter as a terminal gets it from the platform's catalogue: with its form's version."""
+    return next(m for m in parse_matters(matter_catalogue(hall.store)) if m.code == COMPANY)
 
 
 def page(seed: int) -> np.ndarray:
@@ -58,12 +59,12 @@ def test_an_accepted_application_with_a_rongque_item_becomes_a_case(hall, store)
     """GIVEN a clerk who checked m1 and m3, captured two pages of m2 and accepts m4 to follow later (容缺)
     WHEN the application is accepted and synced THEN the platform opens one case in 已受理 with the clerk,
     the window and tomorrow's promised date."""
-    app = Application(company(), "E012", 1)
+    app = Application(company(hall), "E012", 1)
     app.mark("m1", Provision.ORIGINAL)
     app.mark("m3", Provision.ORIGINAL)
-    materials = MaterialSet(company().name)
+    materials = MaterialSet(company(hall).name)
     app.attach_pages("m2", [materials.add(page(1)).id, materials.add(page(2)).id])
-    record_id = ApplicationService(store).accept(app, materials, version="1", form=FORM, clerk="S1001",
+    record_id = ApplicationService(store).accept(app, materials, form=FORM, clerk="S1001",
                                                  at=MONDAY_10AM, deficiencies=["m4"])
     content = store.load(record_id).content
     assert content["materials"] == [{"id": "m1", "pages": 0}, {"id": "m2", "pages": 2}, {"id": "m3", "pages": 0}]
@@ -78,7 +79,7 @@ def test_an_accepted_application_with_a_rongque_item_becomes_a_case(hall, store)
 def test_a_notice_names_every_missing_material_and_opens_a_buzheng_case(hall, store):  # noqa: F811
     """GIVEN an application missing m2, m3 and m4 WHEN the clerk gives the one-time notice THEN the record
     names all three and the platform's case is in 补正告知; with nothing missing there is nothing to notify."""
-    app = Application(company(), "E013", 1)
+    app = Application(company(hall), "E013", 1)
     app.mark("m1", Provision.ORIGINAL)
     service = ApplicationService(store)
     record_id = service.notify(app, clerk="S1001", at=MONDAY_10AM)
@@ -97,26 +98,27 @@ def test_a_clerk_reviews_a_kiosk_pre_application_accepts_it_and_can_withdraw_it(
     the same number is 已受理; withdrawn, it is 已撤回 and cannot be withdrawn twice."""
     from offline_cache import Store
 
-    kiosk_app = Application(company())
-    materials = MaterialSet(company().name)
+    kiosk_app = Application(company(hall))
+    materials = MaterialSet(company(hall).name)
     kiosk_app.attach_pages("m3", [materials.add(page(3)).id])
-    record_id = ApplicationService(store).pre_apply(kiosk_app, materials, version="1", form=FORM, at=MONDAY_10AM)
+    record_id = ApplicationService(store).pre_apply(kiosk_app, materials, form=FORM, at=MONDAY_10AM)
     code = deliver(hall, store, "kiosk-1", record_id)
 
     platform = hall.client("window-1")
     session = platform.login(1, "S1001", STAFF_PIN)
     cases = CasesClient(platform)
     pre = cases.pre_application(session, code)
-    assert (pre.matter_code, pre.version, pre.outdated, pre.materials) == (COMPANY, "1", False, {"m3": 1})
+    assert (pre.matter_code, pre.version, pre.outdated, pre.materials) == (COMPANY, company(hall).version, False,
+                                                                            {"m3": 1})
     assert pre.form == FORM and len(pre.attachments) == 1
     assert pre.case.state is CaseState.PRE_APPLICATION_WAITING
 
     window_store = Store(tmp_path / "window", margin_bytes=0)
     try:
-        app = Application(company(), "E014", 1)
+        app = Application(company(hall), "E014", 1)
         for material in ("m1", "m2", "m3", "m4"):
             app.mark(material, Provision.ORIGINAL)
-        accepted = ApplicationService(window_store).accept(app, MaterialSet(company().name), version=pre.version,
+        accepted = ApplicationService(window_store).accept(app, MaterialSet(company(hall).name), version=pre.version,
                                                            form=pre.form, clerk="S1001", at=MONDAY_10AM,
                                                            pre_application=code)
         assert deliver(hall, window_store, "window-1", accepted) == code
