@@ -9,7 +9,7 @@ Modules: ``store`` (SQLite, admin), ``issuing`` and ``windows`` (the queue logic
 called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``sealing`` (the key file, AES-256-GCM at
 rest), ``migrations`` (private files, earlier databases, key rotation), ``auth`` (signed requests, roles),
 ``strict_json`` (the JSON a body may be), ``submissions`` and ``ticket_blocks`` (outbox sync, offline
-ticket blocks), ``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
+ticket blocks), ``cases`` and ``case_records`` (cases opened by synced records, and their checks), ``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
 ``app`` (``create_app``), ``runner`` (``ServerThread``, ``serve``), ``__main__`` (``python -m
 hall_server``: provisioning, repairs, key rotation).
 See docs/hall-server.md.

@@ -1,4 +1,4 @@
-"""Appointments (book, look up, check in) and case tracking by receipt number, in the hall server.
+"""Appointments (book, look up, check in) and the sample cases, in the hall server.
 
 One router and its own tables (``appointments``, ``cases``), created on first use in the hall's database;
 it calls the store only through ``HallStore.issue_ticket`` (check-in) and its connection helpers.
@@ -6,13 +6,13 @@ it calls the store only through ``HallStore.issue_ticket`` (check-in) and its co
     POST /v1/appointments                     {service_prefix, day, slot, matter_code?}  → {appointment}
     GET  /v1/appointments/{code}                                                          → {appointment}
     POST /v1/appointments/{code}/check-in     {request_id}   (citizen)                   → {appointment, ticket}
-    GET  /v1/cases/{tracking}                                                             → {case}
 
 Check-in issues a ticket for the appointment's service with ``appointment_code``, which the queue calls
 ahead of walk-ins (issuing.py). A day is bookable from today to BOOKING_DAYS ahead, a slot must end after it
 starts. Check-in works on the appointment's own day only; a repeat (same or new request
 id) gives the same ticket back. Codes are made here: ``YY<yyyymmdd><serial 6><Luhn>`` (docs/codes.md).
-``seed_samples(store)`` books the demo's sample appointments for today and a few sample cases.
+``seed_samples(store)`` books the demo's sample appointments for today and a few sample cases (the ``cases``
+table; GET /v1/cases/{tracking} is api/cases.py's, and the cases the terminals' records open are cases.py's).
 """
 
 from __future__ import annotations
@@ -113,16 +113,6 @@ class AppointmentBook:
                          case.accepted_on.isoformat(), case.promised_on.isoformat() if case.promised_on else None,
                          case.pickup_window))
 
-    def case(self, tracking: str) -> Case:
-        row = self.store._con().execute("SELECT * FROM cases WHERE tracking = ?", (tracking,)).fetchone()
-        if row is None:
-            raise HallError("not_found", "no case with this tracking number")
-        return Case(tracking=row["tracking"], matter_code=row["matter_code"], matter_name=row["matter_name"],
-                    matter_name_en=row["matter_name_en"], state=CaseState(row["state"]),
-                    accepted_on=date.fromisoformat(row["accepted_on"]),
-                    promised_on=date.fromisoformat(row["promised_on"]) if row["promised_on"] else None,
-                    pickup_window=row["pickup_window"])
-
 
 def seed_samples(hall_store) -> dict[str, list[str]]:
     """Sample appointments for today (services A, B, E) and three sample cases; returns their codes."""
@@ -196,24 +186,8 @@ class CheckInAnswer(BaseModel):
     ticket: TicketModel
 
 
-class CaseModel(BaseModel):
-    tracking: str
-    matter_code: str
-    matter_name: str
-    matter_name_en: str
-    state: CaseState
-    accepted_on: date
-    promised_on: date | None
-    pickup_window: int | None
-
-
-class CaseAnswer(BaseModel):
-    case: CaseModel
-
-
 router = APIRouter(tags=["appointments"])
 APPOINTMENT_CODE = r"^YY[0-9]{15}$"
-TRACKING = r"^[0-9]{20}$"
 
 
 def _book(request: Request) -> AppointmentBook:
@@ -248,11 +222,3 @@ async def check_in(body: CheckInRequest, request: Request, code: str = Path(patt
         code, terminal_id=terminal.id, request_id=body.request_id))
     return CheckInAnswer(appointment=AppointmentModel.model_validate(appointment, from_attributes=True),
                          ticket=TicketModel.model_validate(ticket, from_attributes=True))
-
-
-@router.get("/v1/cases/{tracking}", response_model=CaseAnswer, responses=ERRORS,
-            summary="A case's state, by the tracking number on its receipt")
-async def case(request: Request, tracking: str = Path(pattern=TRACKING),
-               terminal: Terminal = Depends(require("citizen", "clerk"))) -> CaseAnswer:
-    found = await call(request, lambda: _book(request).case(tracking))
-    return CaseAnswer(case=CaseModel.model_validate(found, from_attributes=True))

@@ -39,6 +39,10 @@ STATUS: dict[str, int] = {
     # the hall's rules
     "daily_cap_reached": 422,
     "outside_issuing_hours": 422,
+    # records that open cases (case_records.py)
+    "matter_unknown": 422,
+    "form_outdated": 422,
+    "form_invalid": 422,
     # state conflicts
     "request_id_reused": 409,
     "wrong_state": 409,

@@ -117,12 +117,15 @@ def read_seed(seed: str | None) -> dict:
 def _open_store(db_path, seed: dict | None, clock=None):
     from hall_server import HallStore
     from hall_server.api.matters import load_matters
+    from hall_server.cases import has_case_reference, load_case_reference
 
     store = HallStore(db_path, clock=clock)
-    if seed is not None and not store.has_hall():
+    if seed is not None and (not store.has_hall() or not has_case_reference(store)):
         try:
-            store.load_hall(seed)
-            load_matters(store, seed)  # the matter catalogue (api/matters.py)
+            if not store.has_hall():
+                store.load_hall(seed)
+                load_matters(store, seed)  # the matter catalogue (api/matters.py)
+            load_case_reference(store, seed)  # the calendar and region of case numbers (cases.py)
         except ValueError as exc:
             store.close()
             raise ConfigError(f"hall data: {exc}", setting="seed", problem=str(exc)) from None

@@ -37,7 +37,7 @@ import re
 import sqlite3
 
 from core.ports.outbox import RecordKind, content_hash
-from hall_server import migrations, sealing, ticket_blocks
+from hall_server import case_records, cases, migrations, sealing, ticket_blocks
 from hall_server.ticket_blocks import Refused
 
 SCHEMA = """
@@ -86,7 +86,7 @@ class SyncMixin:
         old = {r[1] for r in con.execute("PRAGMA table_info(sync_records)")}
         if old and "body" in old and not any(r[5] > 1 for r in con.execute("PRAGMA table_info(sync_records)")):
             self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
-        for statement in migrations.statements(SCHEMA):
+        for statement in migrations.statements(SCHEMA + cases.SCHEMA):
             con.execute(statement)
         if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
             migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))
@@ -114,6 +114,7 @@ class SyncMixin:
 
     def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
         super()._reseal(con, old, new)
+        cases.reseal(con, old, new)
         for t, rid, body in con.execute("SELECT terminal_id, record_id, body FROM sync_records").fetchall():
             aad = _record_aad(t, rid)
             con.execute("UPDATE sync_records SET body = ? WHERE terminal_id = ? AND record_id = ?",
@@ -193,8 +194,11 @@ class SyncMixin:
         return None if row is None else self._sealer(con).open(row[1], _attachment_aad(row[0], name))
 
     # --- records -----------------------------------------------------------------------------------
-    def sync_record(self, *, terminal_id: str, record_id: str, kind: str, record: dict) -> tuple[dict, bool]:
-        """Stores a record once; returns (answer, created)."""
+    def sync_record(self, *, terminal_id: str, record_id: str, kind: str, record: dict,
+                    role: str | None = None) -> tuple[dict, bool]:
+        """Stores a record once; returns (answer, created). A record that opens or moves a case (cases.py)
+        is checked first (case_records.check; ``role`` is the sending terminal's) and its answer carries
+        the case; a re-sent one gets the same answer, however the catalogue has changed since."""
         if kind not in {k.value for k in RecordKind}:
             raise SyncRefused("unknown_kind", f"unknown record kind {kind!r}", 400)
         attachments = record.get("attachments", [])
@@ -204,6 +208,10 @@ class SyncMixin:
         if len(wanted) != len(attachments) or not all(isinstance(s, str) and SHA256.match(s) for s in wanted):
             raise SyncRefused("invalid_request", "every attachment needs its sha256 (64 lower-case hex digits)", 400)
         digest = content_hash(record)
+        checked = None
+        if kind in case_records.KINDS and self.stored_record(terminal_id, record_id) is None:
+            checked = case_records.check(self, kind=kind, content=record["content"], terminal_id=terminal_id,
+                                         role=role)
         with self._write() as con:
             row = con.execute("SELECT content_hash, kind FROM sync_records WHERE terminal_id = ? AND record_id = ?",
                               (terminal_id, record_id)).fetchone()
@@ -215,20 +223,31 @@ class SyncMixin:
             else:
                 if kind == RecordKind.OFFLINE_TICKET:
                     self._merge_offline_ticket(con, terminal_id, record_id, digest, record["content"])
+                if checked is not None:
+                    cases.open_case(self, con, terminal_id=terminal_id, record_id=record_id, checked=checked)
                 body = json.dumps(record, ensure_ascii=False).encode("utf-8")
                 con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)",
                             (terminal_id, record_id, kind, digest,
                              self._sealer(con).seal(body, _record_aad(terminal_id, record_id)),
                              self.clock.now().timestamp()))
                 created = True
+            case = cases.answer_for(con, terminal_id, record_id) if kind in case_records.KINDS else None
             names = {self._name(s): s for s in wanted}
             marks = ",".join("?" * len(names))
             have = {names[r[0]] for r in con.execute(
                 f"SELECT name FROM sync_attachments WHERE terminal_id = ? AND complete = 1 AND name IN ({marks})",
                 (terminal_id, *names))} if names else set()
         missing = [s for s in dict.fromkeys(wanted) if s not in have]
-        return ({"record_id": record_id, "content_hash": digest, "duplicate": not created,
-                 "missing_attachments": missing}, created)
+        answer = {"record_id": record_id, "content_hash": digest, "duplicate": not created,
+                  "missing_attachments": missing}
+        return ({**answer, "case": case} if case else answer), created
+
+    def stored_record(self, terminal_id: str, record_id: str) -> dict | None:
+        """One terminal's record as it was sent (``{content, attachments}``), or None."""
+        con = self._con()
+        row = con.execute("SELECT body FROM sync_records WHERE terminal_id = ? AND record_id = ?",
+                          (terminal_id, record_id)).fetchone()
+        return None if row is None else json.loads(self._sealer(con).open(row[0], _record_aad(terminal_id, record_id)))
 
     def sync_records(self, kind: str | None = None) -> list[dict]:
         """Every stored record (admin, tests, the soak bench): id, terminal, kind, hash, record."""

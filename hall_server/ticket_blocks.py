@@ -55,9 +55,10 @@ _TRACKING = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 class Refused(Exception):
     """A sync or lease request refused for good, with its machine-readable reason and HTTP status."""
 
-    def __init__(self, reason: str, message: str, status: int = 409) -> None:
+    def __init__(self, reason: str, message: str, status: int = 409, *, details: dict | None = None) -> None:
         super().__init__(message)
         self.reason, self.message, self.status = reason, message, status
+        self.details = details or {}  # more of the answer's ``error`` object (say, the form's problems)
 
 
 def next_free_seq(con: sqlite3.Connection, service_day: str, prefix: str, seq: int) -> int:

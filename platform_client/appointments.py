@@ -1,4 +1,4 @@
-"""Client of the appointments and case-tracking API (hall_server/appointments.py).
+"""Client of the appointments and case-tracking API (hall_server/appointments.py, hall_server/api/cases.py).
 
     appointments = AppointmentsClient(platform_client)     # shares its session, signing and errors
     appointment, ticket = appointments.check_in("YY202611210001236", request_id=new_request_id())
@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from core.domain import Ticket
-from core.domain.appointments import Appointment, AppointmentState, Case, CaseState
+from core.domain.appointments import Appointment, AppointmentState, Case, CaseState, CaseStep
 from core.domain.codes import CodeKind, classify
 from core.errors import PlatformRejected
 from core import wire as parse
@@ -33,7 +33,20 @@ def _case(value: Any) -> Case:
     return Case(tracking=o.str("tracking"), matter_code=o.str("matter_code"), matter_name=o.str("matter_name"),
                 matter_name_en=o.str("matter_name_en"), state=o.enum("state", CaseState),
                 accepted_on=o.date("accepted_on"), promised_on=o.date("promised_on", optional=True),
-                pickup_window=o.opt_int("pickup_window"))
+                pickup_window=o.opt_int("pickup_window"), history=_history(value))
+
+
+def _history(value: Any) -> tuple[CaseStep, ...]:
+    """The case's steps, oldest first (an answer without ``history`` has none)."""
+    steps = value.get("history", []) if isinstance(value, dict) else []
+    if not isinstance(steps, list):
+        raise parse.BadAnswer("case.history is not a list")
+    out = []
+    for i, step in enumerate(steps):
+        o = parse.Obj(step, f"case.history[{i}]")
+        out.append(CaseStep(state=o.enum("state", CaseState), at=o.datetime("at"), actor=o.str("actor"),
+                            window=o.opt_int("window")))
+    return tuple(out)
 
 
 def _check_code(code: str) -> None:

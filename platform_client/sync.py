@@ -7,13 +7,16 @@ Success only on the expected status AND a body that parses as the expected answe
 (a captive portal or a proxy answers 200 with an HTML page):
 
 - a record: 200 or 201, JSON, ``record_id`` equal to the one sent, a 64-hex ``content_hash``, a boolean
-  ``duplicate``, a list ``missing_attachments``;
+  ``duplicate``, a list ``missing_attachments``; a ``case`` (application, notice, pre_application) must
+  carry its 20-digit ``number``, which becomes ``RecordAck.case_number``;
 - an attachment: 200, JSON, the same ``sha256``, integer ``received``, boolean ``complete``;
 - anything else with a 2xx (HTML, truncated JSON, another record's answer) is ``PlatformUnreachable``.
 
 Errors: no connection / timeout / bad body → ``PlatformUnreachable``; 5xx and 429 → ``PlatformServerFault``
 (``params['retry_after_s']`` from a Retry-After header in seconds); 409 with a reason →
-``PlatformConflict``; other 4xx with the server's ``{"error": {"reason"}}`` → ``PlatformRejected``; a 4xx
+``PlatformConflict``; other 4xx with the server's ``{"error": {"reason"}}`` → ``PlatformRejected`` (with
+``params['problems']``, ``FormProblem``s, for ``form_invalid`` and ``params['current_version']`` for
+``form_outdated``); a 4xx
 WITHOUT that body is not the platform's own answer (a proxy's) → ``PlatformUnreachable``, so a record is
 never dead-lettered on a middlebox's word.
 
@@ -35,10 +38,29 @@ import requests
 from core import signing
 from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
 from core.ports.outbox import RecordAck, canonical_json
+from core.services.forms import PROBLEM_KEYS, FormProblem
 from platform_client import transport
 from platform_client.transport import Tls
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_TRACKING = re.compile(r"^[0-9]{20}$")
+
+
+def _details(error: dict) -> dict:
+    """What a refusal says besides its reason, as the error's params: the form's ``problems``
+    (``FormProblem``s whose keys are those of the ``form.problem.*`` catalogue; any other key is dropped)
+    and the ``current_version`` of the form."""
+    out: dict = {}
+    problems = error.get("problems")
+    if isinstance(problems, list):
+        out["problems"] = tuple(
+            FormProblem(str(p.get("path", "")), p["key"], {k: v for k, v in p.get("params", {}).items()
+                                                           if isinstance(k, str) and isinstance(v, (str, int, float))})
+            for p in problems if isinstance(p, dict) and p.get("key") in PROBLEM_KEYS
+            and isinstance(p.get("params", {}), dict))
+    if isinstance(error.get("current_version"), str):
+        out["current_version"] = error["current_version"]
+    return out
 
 
 class SyncClient:
@@ -109,7 +131,7 @@ class SyncClient:
             except (PlatformUnreachable, KeyError, TypeError):
                 raise PlatformUnreachable(f"HTTP {status} without the platform's error body") from None
             cls = PlatformConflict if status == 409 else PlatformRejected
-            raise cls(message or reason, reason=reason, status=status)
+            raise cls(message or reason, reason=reason, status=status, **_details(error))
         raise PlatformUnreachable(f"unexpected HTTP {status}")
 
     # --- SyncTransport -----------------------------------------------------------------------------
@@ -146,7 +168,11 @@ class SyncClient:
                 or not isinstance(payload.get("duplicate"), bool) or not isinstance(missing, list)
                 or not all(isinstance(m, str) and _HEX64.match(m) for m in missing)):
             raise PlatformUnreachable("record answer does not have the expected shape")
-        return RecordAck(record_id, digest, payload["duplicate"], tuple(missing))
+        case = payload.get("case")
+        number = case.get("number") if isinstance(case, dict) else None
+        if case is not None and not (isinstance(number, str) and _TRACKING.match(number)):
+            raise PlatformUnreachable("record answer names a case without a case number")
+        return RecordAck(record_id, digest, payload["duplicate"], tuple(missing), number)
 
     # --- offline ticket blocks ---------------------------------------------------------------------
     def lease_ticket_block(self, service_prefix: str, size: int, lease_id: str) -> dict:

@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_fixtures import MONDAY_10AM, STAFF_PIN, HallFixture, SettableClock, _prepared_db, copy_db
 
-from hall_server import ServerThread
+from hall_server import ServerThread, sample_hall
+from hall_server.api.matters import content_version, load_matters
+from hall_server.cases import load_case_reference
 
 WINDOWS = range(1, 11)
 NOW = MONDAY_10AM.timestamp()
@@ -100,6 +102,17 @@ def _pathed(key: str, body: bool = True):
 OFFLINE = {"record_id": uuids, "service_prefix": one_of("A"), "seq": st.integers(950, 999),
            "service_day": one_of("2026-11-23"), "issued_at": st.floats(NOW - 200, NOW + 200),
            "tracking_code": st.uuids().map(lambda u: u.hex[:16]), "number": one_of("A999")}
+ISO_NOW = MONDAY_10AM.isoformat()
+CURRENT = content_version(next(m for m in sample_hall()["matters"] if m["code"] == "320100-XK-0001"))  # as served
+CASE_NUMBERS = ("32010020261123000001", "32010020261123000002", "32010020261123000003")
+FORM = {"company_name": "示例䶮科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X", "capital": 100,
+        "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
+FILLED = {"record_id": uuids, "matter_code": one_of("320100-XK-0001", "320100-XK-9999"), "version": one_of(CURRENT, "2"),
+          "form": one_of(FORM, {**FORM, "capital": 0}), "materials": one_of([{"id": "m1", "pages": 1},
+                                                                              {"id": "m2", "pages": 0},
+                                                                              {"id": "m3", "pages": 2}])}
+CLERK_ACT = {"record_id": uuids, "matter_code": one_of("320100-XK-0001"), "window": one_of(5, 6),
+             "clerk": one_of("S1005", "S1006")}
 ENDPOINTS = [
     Endpoint("POST", "/v1/tickets", "kiosk-1", {
         "service_prefix": one_of("A", "B", "Z"), "request_id": uuids,
@@ -136,6 +149,18 @@ ENDPOINTS = [
                                                                  "request_id": uuids}, _pathed("code")),
     Endpoint("GET", "/v1/cases/{}", "kiosk-1", {"code": one_of("32010220261123000789")}, _pathed("code", False)),
     Endpoint("GET", "/v1/calls?wait=0&after={}", "display-1", {"after": one_of("0", "1")}, _pathed("after", False)),
+    Endpoint("POST", "/v1/sync/records/{}", "window-5", {**CLERK_ACT, **FILLED, "accepted_at": one_of(ISO_NOW),
+                                                          "deficiencies": one_of([], ["m4"]),
+                                                          "pre_application": one_of(None, CASE_NUMBERS[0])},
+             _record("application")),
+    Endpoint("POST", "/v1/sync/records/{}", "window-6", {**CLERK_ACT, "given_at": one_of(ISO_NOW),
+                                                          "missing": one_of(["m4"], ["m1", "m2"])},
+             _record("notice")),
+    Endpoint("POST", "/v1/sync/records/{}", "kiosk-2", {**FILLED, "submitted_at": one_of(ISO_NOW)},
+             _record("pre_application")),
+    Endpoint("GET", "/v1/applications/pre/{}", "window-7", {"code": one_of(*CASE_NUMBERS)}, _pathed("code", False)),
+    Endpoint("POST", "/v1/cases/{}/withdraw", "window-8", {"code": one_of(*CASE_NUMBERS),
+                                                          "reason": one_of("申请人要求撤回", "x")}, _pathed("code")),
     *[Endpoint("GET", path + "{}", "tech-1", {}, lambda f: ("", None))
       for path in ("/v1/hall", "/v1/sync/reference/hall", "/v1/sync/reference/matters")],
     Endpoint("GET", "/v1/clerk/window{}", "window-1", {}, lambda f: ("", None)),
@@ -151,6 +176,8 @@ def hostile_hall(tmp_path_factory):
     copy_db(template, db)
     clock = SettableClock(MONDAY_10AM)
     hall = HallFixture(ServerThread(db, clock=clock, thread_name="session:hostile-hall").start(), secrets, clock)
+    load_matters(hall.store, sample_hall())
+    load_case_reference(hall.store, sample_hall())
     hall.tokens = {n: hall.send(f"window-{n}", "POST", "/v1/clerk/login", body={
         "window": n, "staff_id": f"S{1000 + n}", "pin": STAFF_PIN}).json()["token"] for n in WINDOWS}
     hall.send("kiosk-1", "POST", "/v1/sync/ticket-blocks", body={"lease_id": str(uuid.uuid4()),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 class AppointmentState(enum.StrEnum):
@@ -34,6 +34,20 @@ class CaseState(enum.StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"  # 待领取
     PICKED_UP = "picked_up"  # 已领取
     REJECTED = "rejected"  # 不予受理 / 退回
+    NOTICE_GIVEN = "notice_given"  # 补正告知: the applicant was told at once what is missing
+    PRE_APPLICATION_WAITING = "pre_application_waiting"  # 自助申报, waiting for a clerk to review it
+    WITHDRAWN = "withdrawn"  # 已撤回
+
+
+@dataclass(frozen=True)
+class CaseStep:
+    """One step of a case's history: the state it reached, when, and who moved it (a staff id for a
+    clerk, the terminal's id for a kiosk); ``window`` the window it happened at, if any."""
+
+    state: CaseState
+    at: datetime
+    actor: str
+    window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +62,26 @@ class Case:
     accepted_on: date
     promised_on: date | None = None
     pickup_window: int | None = None
+    history: tuple[CaseStep, ...] = ()  # oldest first; empty for a case the platform keeps no history of
+
+
+@dataclass(frozen=True)
+class PreApplication:
+    """A 自助申报 as the clerk reviews it: its case, the matter, the form version it was filled in on (and
+    the catalogue's current one: None when the matter has left it), the form data (personal data: never
+    logged), the materials captured at the kiosk (material id → pages) and their attachments' SHA-256."""
+
+    case: Case
+    matter_code: str
+    version: str
+    current_version: str | None
+    form: dict
+    materials: dict[str, int]
+    submitted_at: datetime
+    attachments: tuple[str, ...] = ()
+
+    @property
+    def outdated(self) -> bool:
+        """Filled in on a form that is no longer current: the clerk checks it against the new one."""
+        return self.current_version != self.version
+

@@ -1,7 +1,7 @@
 """Appointments and case tracking, as the code services use them.
 
 ``platform_client.appointments.AppointmentsClient`` implements it over HTTP; the reference hall
-server's side is hall_server/appointments.py.
+server's side is hall_server/appointments.py, and hall_server/api/cases.py for ``case`` (with its history).
 """
 
 from __future__ import annotations

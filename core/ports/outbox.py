@@ -32,6 +32,9 @@ class RecordKind(enum.StrEnum):
     OFFLINE_TICKET = "offline_ticket"  # a ticket issued from the kiosk's leased block while offline
     CLERK_ACTION = "clerk_action"
     DEVICE_HEALTH = "device_health"
+    APPLICATION = "application"  # an application the clerk accepted (受理): the platform opens a case
+    NOTICE = "notice"  # a 一次性告知 (notice of missing materials): a case in 补正告知
+    PRE_APPLICATION = "pre_application"  # 自助申报 from a kiosk: a case waiting for a clerk
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class RecordAck:
     content_hash: str
     duplicate: bool = False  # it had this id with this content already
     missing_attachments: tuple[str, ...] = ()  # sha256 the platform still needs
+    case_number: str | None = None  # the case the record opened or moved (application, notice, pre_application)
 
 
 @dataclass(frozen=True)

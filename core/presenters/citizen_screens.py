@@ -50,6 +50,9 @@ _NEXT = {
     CaseState.READY_FOR_PICKUP: "ui_codes.track.next.ready_for_pickup",
     CaseState.PICKED_UP: "ui_codes.track.next.picked_up",
     CaseState.REJECTED: "ui_codes.track.next.rejected",
+    CaseState.NOTICE_GIVEN: "ui_codes.track.next.notice_given",
+    CaseState.PRE_APPLICATION_WAITING: "ui_codes.track.next.pre_application_waiting",
+    CaseState.WITHDRAWN: "ui_codes.track.next.withdrawn",
 }
 
 

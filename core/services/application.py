@@ -13,12 +13,18 @@ Plain Python over ports, for the clerk window (ui/materials_panel.py):
     app.attach_pages("m3", [page_ids])                  # pages of the MaterialSet captured for m3
     app.missing()                                       # required materials not provided (一次性告知)
     record_id = service.submit(app, identity, material_set)   # ONE outbox record, before "accepted"
+    record_id = service.accept(app, material_set, form=data, clerk="S1001", at=now)  # 受理
+    record_id = service.notify(app, clerk="S1001", at=now)             # 一次性告知 of app.missing()
+    record_id = service.pre_apply(app, material_set, form=data, at=now)   # 自助申报 at a kiosk
 
 The submission record (kind ``submission``) carries the matter code, the ticket number, the window, the
 applicant's identity fields (the store encrypts the whole body), the status of every material, and one
 watermarked PDF per material with captured pages as attachments (bytes in memory → sealed blobs: nothing
 plaintext on disk). ``submit`` returns only after ``Outbox.enqueue`` committed; only then may the clerk be
-told "accepted". The matters come from the hall server (hall_server/api/matters.py) through the
+told "accepted". ``accept``, ``notify`` and ``pre_apply`` enqueue the records the platform opens a case
+from (kinds ``application``, ``notice``, ``pre_application``; docs/hall-server.md, "Cases"): the case
+number comes back in the platform's answer (docs/intake.md, "The case number on a receipt"). The matters
+come from the hall server (hall_server/api/matters.py) through the
 reference cache (``/v1/sync/reference/matters``).
 """
 
@@ -26,7 +32,9 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from core.domain.codes import CodeKind
@@ -70,6 +78,7 @@ class Matter:
     promised_days: int | None = None
     fee: str = ""
     materials: tuple[MaterialSpec, ...] = ()
+    version: str = ""  # the served entry's version (its form's); "" in a catalogue that does not say
 
     def display_name(self, language: str) -> str:
         return self.name_en if language.startswith("en") and self.name_en else self.name
@@ -92,7 +101,8 @@ def parse_matters(body: Any) -> list[Matter]:
             days = m.get("promised_days")
             out.append(Matter(str(m["code"]), str(m["name"]), str(m.get("name_en", "")),
                               str(m.get("department", "")), str(m.get("service", "")),
-                              int(days) if isinstance(days, int) else None, str(m.get("fee", "")), materials))
+                              int(days) if isinstance(days, int) else None, str(m.get("fee", "")), materials,
+                              str(m.get("version", ""))))
         except (KeyError, TypeError, ValueError, AttributeError):
             log.warning("matter catalogue: skipped a malformed entry")
     return out
@@ -237,3 +247,50 @@ class ApplicationService:
         record_id = outbox.enqueue(RecordKind.SUBMISSION, content, self.attachments(app, materials))
         log.info("submission queued: matter %s, %d materials provided", app.matter.code, len(app.provided))
         return record_id
+
+    # --- records that open a case on the platform (docs/hall-server.md, "Cases") -----------------------
+    def accept(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], clerk: str, at: datetime,
+               deficiencies: Iterable[str] = (), pre_application: str | None = None, version: str = "") -> str:
+        """受理: enqueues one ``application`` record (the form data, the materials received with their
+        watermarked PDFs, the 容缺 items) and returns its id; the platform opens the case (or moves the
+        pre-application ``pre_application`` names) and answers its number. ``version`` is the form's the
+        data was filled in on (default: the matter's, from the catalogue). Blocking: on a worker."""
+        content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
+                   "materials": received(app), "deficiencies": list(deficiencies), "window": app.window,
+                   "clerk": clerk, "accepted_at": at.isoformat(), "pre_application": pre_application,
+                   **({"ticket_number": app.ticket_number} if app.ticket_number else {})}
+        return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials))
+
+    def notify(self, app: Application, *, clerk: str, at: datetime) -> str:
+        """一次性告知: enqueues one ``notice`` record naming every required material not provided; the
+        platform opens a case in 补正告知. ValueError when nothing is missing (accept instead)."""
+        missing = [m.id for m in app.missing()]
+        if not missing:
+            raise ValueError("no required material is missing: accept the application instead")
+        content = {"matter_code": app.matter.code, "missing": missing, "window": app.window, "clerk": clerk,
+                   "given_at": at.isoformat(), **({"ticket_number": app.ticket_number} if app.ticket_number else {})}
+        return self._enqueue(RecordKind.NOTICE, content, ())
+
+    def pre_apply(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], at: datetime,
+                  version: str = "") -> str:
+        """自助申报 at a kiosk: enqueues one ``pre_application`` record (form data, pages captured); the
+        platform answers the number the slip carries and a clerk reviews it. ``version`` as for ``accept``.
+        Blocking: on a worker."""
+        content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
+                   "materials": received(app), "submitted_at": at.isoformat()}
+        return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials))
+
+    def _enqueue(self, kind: RecordKind, content: dict[str, Any], attachments) -> str:
+        outbox = _resolve(self.outbox)
+        if outbox is None:
+            raise ConfigError("no store configured for submissions", setting="sync", problem="no store")
+        record_id = outbox.enqueue(kind, content, attachments)
+        log.info("%s queued: matter %s", kind.value, content["matter_code"])
+        return record_id
+
+
+def received(app: Application) -> list[dict[str, Any]]:
+    """The materials provided, in the matter's order: id and the pages captured (0: an original checked or
+    an e-licence scanned)."""
+    return [{"id": m.id, "pages": len(app.pages.get(m.id, []))} for m in app.matter.materials
+            if m.id in app.provided]

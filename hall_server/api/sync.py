@@ -4,8 +4,11 @@
     POST /v1/sync/attachments/{sha256}          {total, offset, data: base64}  → the same status
     POST /v1/sync/records/{record_id}           {kind, record: {content, attachments}}
                                                 → 201 (new) / 200 (same id and content again)
-                                                  {record_id, content_hash, duplicate, missing_attachments}
+                                                  {record_id, content_hash, duplicate, missing_attachments,
+                                                   case?: {number, state, promised_on}}
                                                 → 409 record_conflict (same id, other content)
+                                                → 422 matter_unknown / form_outdated {current_version} /
+                                                  form_invalid {problems: [{path, key, params}]}
     GET  /v1/sync/reference/hall                the hall, services and windows without today's counts;
                                                 ETag, and 304 on a matching If-None-Match
     POST /v1/sync/ticket-blocks                 {lease_id, service_prefix, size} → {lease_id, service_day,
@@ -61,7 +64,8 @@ class LeaseBody(_Strict):
 
 
 def _refused(exc: Refused) -> JSONResponse:
-    return JSONResponse({"error": {"reason": exc.reason, "message": exc.message}}, status_code=exc.status)
+    error = {**exc.details, "reason": exc.reason, "message": exc.message}
+    return JSONResponse({"error": error}, status_code=exc.status)
 
 
 @router.get("/attachments/{sha256}", responses=ERRORS, summary="How much of an attachment the server holds")
@@ -85,7 +89,7 @@ async def record(body: RecordBody, request: Request, record_id: str = Path(patte
                  terminal: Terminal = Depends(require(*ANY_TERMINAL))):
     try:
         answer, created = await call(request, store(request).sync_record, terminal_id=terminal.id,
-                                     record_id=record_id, kind=body.kind, record=body.record)
+                                     record_id=record_id, kind=body.kind, record=body.record, role=terminal.role)
     except Refused as exc:
         return _refused(exc)
     return JSONResponse(answer, status_code=201 if created else 200)

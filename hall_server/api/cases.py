@@ -1,0 +1,95 @@
+"""Cases: tracking by receipt number, a clerk's review of a pre-application, withdrawal.
+
+    GET  /v1/cases/{tracking}                 (citizen, clerk)  → {case: {tracking, matter_code, matter_name,
+                                                matter_name_en, state, accepted_on, promised_on, pickup_window,
+                                                history: [{state, at, actor, window, note?}]}}
+    GET  /v1/applications/pre/{code}          (clerk, X-Clerk-Session) → {case, matter_code, version, current_version,
+                                                form, materials, submitted_at, attachments}
+    POST /v1/cases/{tracking}/withdraw        (clerk, X-Clerk-Session) {reason}  → {case} (with notes)
+
+Cases are opened by the records terminals sync (``application``, ``notice``, ``pre_application``: see
+hall_server/cases.py and case_records.py); these routes read them and withdraw one. Only a clerk terminal
+sees a step's ``note`` (a withdrawal's reason): a kiosk shows the history to whoever scans the receipt.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Header, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.domain.appointments import CaseState
+from hall_server import cases
+from hall_server.api import ERRORS, call, store
+from hall_server.auth import Terminal, require
+
+router = APIRouter(tags=["cases"])
+TRACKING = r"^[0-9]{20}$"
+Session = Header(None, alias="X-Clerk-Session", max_length=128, description="token from /v1/clerk/login")
+
+
+class CaseStepModel(BaseModel):
+    state: CaseState
+    at: str  # ISO 8601 in the hall's time zone
+    actor: str  # a staff id, or the kiosk's terminal id
+    window: int | None
+    note: str | None = None
+
+
+class CaseModel(BaseModel):
+    tracking: str
+    matter_code: str
+    matter_name: str
+    matter_name_en: str
+    state: CaseState
+    accepted_on: date
+    promised_on: date | None
+    pickup_window: int | None
+    history: list[CaseStepModel] = []
+
+
+class CaseAnswer(BaseModel):
+    case: CaseModel
+
+
+class PreApplicationAnswer(BaseModel):
+    case: CaseModel
+    matter_code: str
+    version: str
+    current_version: str | None  # the catalogue's version now (None: the matter has left the catalogue)
+    form: dict
+    materials: list[dict]
+    submitted_at: str
+    attachments: list[str]  # SHA-256 of the pages captured at the kiosk
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.get("/v1/cases/{tracking}", response_model=CaseAnswer, response_model_exclude_none=False,
+            responses=ERRORS, summary="A case's state and history, by the tracking number on its receipt")
+async def case(request: Request, tracking: str = Path(pattern=TRACKING),
+               terminal: Terminal = Depends(require("citizen", "clerk"))) -> CaseAnswer:
+    found = await call(request, cases.case_view, store(request), tracking, notes=terminal.role == "clerk")
+    return CaseAnswer(case=CaseModel.model_validate(found))
+
+
+@router.get("/v1/applications/pre/{code}", response_model=PreApplicationAnswer, responses=ERRORS,
+            summary="A pre-application (自助申报) for the clerk to review, by the code on the kiosk's slip")
+async def pre_application(request: Request, code: str = Path(pattern=TRACKING),
+                          terminal: Terminal = Depends(require("clerk")),
+                          token: str | None = Session) -> PreApplicationAnswer:
+    found = await call(request, cases.pre_application, store(request), code, terminal_id=terminal.id, token=token)
+    return PreApplicationAnswer.model_validate({**found, "case": CaseModel.model_validate(found["case"])})
+
+
+@router.post("/v1/cases/{tracking}/withdraw", response_model=CaseAnswer, responses=ERRORS,
+             summary="Withdraw a case (the applicant asked), with the reason; audited in its history")
+async def withdraw(body: WithdrawRequest, request: Request, tracking: str = Path(pattern=TRACKING),
+                   terminal: Terminal = Depends(require("clerk")), token: str | None = Session) -> CaseAnswer:
+    found = await call(request, cases.withdraw, store(request), terminal_id=terminal.id, token=token,
+                       tracking=tracking, reason=body.reason)
+    return CaseAnswer(case=CaseModel.model_validate(found))

@@ -1,0 +1,64 @@
+"""Client of the clerk's side of cases (hall_server/api/cases.py): a pre-application to review, withdrawal.
+
+    cases = CasesClient(platform_client)                  # shares its session, signing and errors
+    pre = cases.pre_application(session, "32010020261123000001")   # the code on the kiosk's slip
+    pre.matter_code, pre.version, pre.outdated, pre.form             # review instead of retyping
+    case = cases.withdraw(session, number, "申请人要求撤回")         # the case, with its history
+
+Both need a logged-in clerk (``ClerkSession`` from ``PlatformClient.login``). A case by its number is
+``AppointmentsClient.case`` (the kiosk's 办件查询). Numbers are checked against their exact shape before
+anything is sent. Form data is personal data: it is never logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import wire as parse
+from core.domain import ClerkSession
+from core.domain.appointments import Case, PreApplication
+from core.errors import PlatformRejected
+from platform_client.appointments import _case
+from platform_client.client import PlatformClient
+
+
+def _check_number(number: str) -> None:
+    if len(number) != 20 or not number.isascii() or not number.isdigit():
+        raise PlatformRejected("not a case number", reason="invalid_request")
+
+
+def _materials(value: Any) -> dict[str, int]:
+    out = {}
+    for i, item in enumerate(value):
+        o = parse.Obj(item, f"materials[{i}]")
+        out[o.str("id")] = o.int("pages")
+    return out
+
+
+def _pre_application(payload: Any) -> PreApplication:
+    o = parse.Obj(payload, "answer")
+    attachments = o.list("attachments")
+    if not all(isinstance(a, str) for a in attachments):
+        raise parse.BadAnswer("answer.attachments: expected strings")
+    return PreApplication(case=_case(o._get("case", dict)), matter_code=o.str("matter_code"),
+                          version=o.str("version"), current_version=o._get("current_version", str, optional=True),
+                          form=o._get("form", dict), materials=_materials(o.list("materials")),
+                          submitted_at=o.datetime("submitted_at"), attachments=tuple(attachments))
+
+
+class CasesClient:
+    def __init__(self, client: PlatformClient) -> None:
+        self._client = client
+
+    def pre_application(self, session: ClerkSession, code: str) -> PreApplication:
+        """The 自助申报 behind a slip's code. ``PlatformRejected`` ``not_found`` for a code nobody issued."""
+        _check_number(code)
+        payload = self._client._request("GET", f"/v1/applications/pre/{code}", session=session)
+        return self._client._parse("pre-application", _pre_application, payload)
+
+    def withdraw(self, session: ClerkSession, number: str, reason: str) -> Case:
+        """Withdraws a case that is not finished; ``PlatformConflict`` ``wrong_state`` otherwise."""
+        _check_number(number)
+        payload = self._client._request("POST", f"/v1/cases/{number}/withdraw", body={"reason": reason},
+                                        session=session)
+        return self._client._parse("withdraw", lambda p: _case(parse.Obj(p, "answer")._get("case", dict)), payload)
