@@ -345,7 +345,10 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
-        build_application(terminal)  # the service guide reads the hall's matter catalogue
+        # The service guide reads the hall's matter catalogue (the catalogue module alone: no imaging).
+        from core.services.catalogue import MatterCatalogue
+
+        terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 

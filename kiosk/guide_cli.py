@@ -69,7 +69,7 @@ def _catalogue(args: argparse.Namespace):
 
 
 def _cached_catalogue(args: argparse.Namespace) -> Any:
-    from core.services.application import REFERENCE_NAME
+    from core.services.catalogue import REFERENCE_NAME
     from offline_cache import Store
     from offline_cache.refcache import ReferenceCache
 

@@ -38,7 +38,7 @@ import requests
 from core import signing
 from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
 from core.ports.outbox import RecordAck, canonical_json
-from core.services.forms import PROBLEM_KEYS, FormProblem
+from core.services.form_problems import PROBLEM_KEYS, FormProblem
 from platform_client import transport
 from platform_client.transport import Tls
 

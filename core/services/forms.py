@@ -37,7 +37,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from core.domain.id_number import id_number_valid
-from core.i18n import keys_for
+from core.services.form_problems import PROBLEM_KEYS, PROBLEMS, FormProblem  # noqa: F401 (re-exported)
 
 FIELD_KINDS = ("text", "long_text", "number", "date", "choice", "multi_choice", "yes_no", "id_number", "mobile",
                "region", "address", "group")
@@ -55,30 +55,9 @@ _REGION = re.compile(r"[1-8][0-9]{5}")
 PROVINCES = frozenset({11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
                        50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82})
 
-PROBLEMS = ("required", "type", "too_long", "too_short", "too_small", "too_large", "choice", "id_number",
-            "mobile", "region", "date", "too_few", "too_many", "duplicate", "control_characters", "invalid",
-            "too_big")
-PROBLEM_KEYS = keys_for("form.problem.", PROBLEMS)
-
-
 class FormDefinitionError(ValueError):
     """The form the platform sent is not a form this terminal can show (bad schema, unknown kind, a rule on
     a field that does not exist). The matter is skipped with this reason; the others still work."""
-
-
-@dataclass(frozen=True)
-class FormProblem:
-    """One problem with the data: where (a path such as ``shareholders[1].id_number``; empty for the whole
-    form), the message key (``form.problem.*``) and its parameters."""
-
-    path: str
-    key: str
-    params: dict = field(default_factory=dict)
-
-    @property
-    def field(self) -> str:
-        """The top-level field the problem belongs to."""
-        return re.split(r"[.\[]", self.path, maxsplit=1)[0]
 
 
 def _is_region(value: object) -> bool:

@@ -93,7 +93,7 @@ def load_guide_book(reference) -> tuple[GuideBook, bool, float]:
     stale)``, offline_cache.refcache) or a provider of one: (book, stale, age in seconds). Online it is
     refreshed (ETag); offline the cached copy is used. Blocking: call on a worker."""
     from core.errors import PlatformUnreachable
-    from core.services.application import REFERENCE_NAME, _resolve
+    from core.services.catalogue import REFERENCE_NAME, _resolve
 
     reference = _resolve(reference)
     if reference is None:
