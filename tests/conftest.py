@@ -45,6 +45,21 @@ def hall(tmp_path):
 
 
 @pytest.fixture
+def issue(hall):
+    """``issue(prefix)`` takes a number at the hall's kiosk K-01 (no slip) and returns it."""
+    from core.services.queue import KioskQueueService
+
+    client = hall.client("K-01")
+    kiosk = KioskQueueService(client, None)
+
+    def issue(prefix: str = "A") -> str:
+        return kiosk.issue(kiosk.new_request(prefix), without_print=True).ticket.number
+
+    yield issue
+    client.close()
+
+
+@pytest.fixture
 def printers():
     """A kiosk's main and spare ticket printers, virtual (they keep every job's bytes)."""
     from test_services_queue_support import virtual_printer

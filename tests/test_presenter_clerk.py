@@ -19,18 +19,6 @@ LI_YAN = Identity(CardType.RESIDENT, "李䶮", "320102195503121230", birth_date=
 
 
 @pytest.fixture
-def issue(hall):
-    client = hall.client("K-01")
-    kiosk = KioskQueueService(client, None)
-
-    def issue(prefix: str = "A") -> str:
-        return kiosk.issue(kiosk.new_request(prefix), without_print=True).ticket.number
-
-    yield issue
-    client.close()
-
-
-@pytest.fixture
 def clerk(hall):
     """A presenter for window 3 that records the parts it announced as changed."""
     client = hall.client("W-03")

@@ -36,18 +36,6 @@ class RecordingSpeaker:
 
 
 @pytest.fixture
-def issue(hall):
-    client = hall.client("K-01")
-    kiosk = KioskQueueService(client, None)
-
-    def issue(prefix: str = "A") -> str:
-        return kiosk.issue(kiosk.new_request(prefix), without_print=True).ticket.number
-
-    yield issue
-    client.close()
-
-
-@pytest.fixture
 def clerk(qtbot, hall):
     client = hall.client("W-03")
     window = ClerkWindow(ClerkQueueService(client, 3), login_hint=("ui.demo.login_hint",
