@@ -81,7 +81,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
     if args.command == "serve" or getattr(args, "run", None):  # serving and issuing need no store here
         try:
             if args.command == "serve":
-                return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args))
+                return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args),
+                             key=args.key)
             return args.run(args)
         except KioskError as exc:
             print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)

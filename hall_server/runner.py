@@ -114,12 +114,12 @@ def read_seed(seed: str | None) -> dict:
         raise ConfigError(f"--seed {seed}: not JSON ({exc})", setting="--seed", problem="not JSON") from None
 
 
-def _open_store(db_path, seed: dict | None, clock=None):
+def _open_store(db_path, seed: dict | None, clock=None, key_path=None):
     from hall_server import HallStore
     from hall_server.api.matters import load_matters
     from hall_server.cases import has_case_reference, load_case_reference
 
-    store = HallStore(db_path, clock=clock)
+    store = HallStore(db_path, clock=clock, key_path=key_path)
     if seed is not None and (not store.has_hall() or not has_case_reference(store)):
         try:
             if not store.has_hall():
@@ -218,13 +218,14 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(db, host: str = "127.0.0.1", port: int = 8765, seed: str | None = None,
-          tls: ServerTls | None = None) -> int:
+          tls: ServerTls | None = None, key: str | None = None) -> int:
     """``kiosk hall-server``: the server in the foreground until Ctrl-C. The access log shows method,
-    path and status only; no route carries personal data in its path (ID numbers travel in bodies)."""
+    path and status only; no route carries personal data in its path (ID numbers travel in bodies).
+    ``key``: the database's key file (default: the database's path + ``.key``; docs/hall-server.md)."""
     from hall_server.app import create_app
 
     days_left = tls.check().days_left() if tls is not None else None
-    store = _open_store(db, read_seed(seed))
+    store = _open_store(db, read_seed(seed), key_path=key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if days_left is not None and days_left < RENEW_DAYS:
         log.warning("the server's certificate %s expires in %d days; issue a new one (hall-admin issue-cert) "

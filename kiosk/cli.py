@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument("--port", type=int, default=8765)
     server.add_argument("--seed", metavar="JSON",
                         help="hall data to load into an empty database (default: the bundled sample hall)")
+    server.add_argument("--key", metavar="FILE",
+                        help="the database's key file (default: the database's path + .key; docs/hall-server.md)")
     server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (docs/deployment.md)")
     server.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
     server.add_argument("--tls-client-ca", metavar="PEM",
@@ -107,7 +109,8 @@ def _run_hall_server(args: argparse.Namespace) -> int:
         if _server_part_missing(exc):
             return _needs_server("kiosk hall-server")
         raise
-    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args))
+    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args),
+                 key=args.key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -61,3 +61,32 @@ def test_provision_run_issue_and_stop(tmp_path):
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "POST /v1/tickets" in text  # the access log is on …
     assert ID_NUMBER not in text and ID_NUMBER[-4:] + " " not in text  # … and never shows the ID number
+
+
+def test_the_database_key_may_live_elsewhere_and_the_server_takes_it_with_key(tmp_path):
+    """GIVEN a hall whose database key is kept apart from the database (another disk, a key store mount)
+    WHEN hall-admin and ``kiosk hall-server`` are given ``--key`` THEN both use that file and none is made
+    beside the database."""
+    db, key = tmp_path / "hall.db", tmp_path / "keys" / "hall.key"
+    key.parent.mkdir(mode=0o700)
+    assert admin(db, "--key", str(key), "load-hall").returncode == 0
+    secret = admin(db, "--key", str(key), "add-terminal", "kiosk-7", "--role", "citizen").stdout.strip()
+    assert key.exists() and not (tmp_path / "hall.db.key").exists()
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--key", str(key),
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(url + "/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        with PlatformClient(url, "kiosk-7", secret) as kiosk:
+            assert kiosk.issue_ticket("A", request_id=str(uuid.uuid4())).number == "A001"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(15) == 0
+    assert not (tmp_path / "hall.db.key").exists()
