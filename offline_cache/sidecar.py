@@ -2,9 +2,10 @@
 noticed at start (salvage.py; docs/sync.md "Salvage").
 
 Records are never deleted from the store (a purge empties their body, a discard their outbox entry), so
-the number of rows in ``records`` only grows. After every commit that added records, the store writes
-that number here, sealed with its key (bound to the name ``outbox.count``), by writing a temporary file
-and renaming it over the old one. It is written *after* the commit: a crash in between leaves a count
+the number of rows in ``records`` only grows. After a commit that added records, the store writes that
+number here (at most once a second while records keep coming, and when it closes), sealed with its key
+(bound to the name ``outbox.count``), by writing a temporary file and renaming it over the old one. It is
+written *after* the commit: a crash in between, or records added within the last second, leave a count
 that is too low, never too high, so "fewer records than the sidecar says" always means records were
 lost. It is not fsynced: a count that is stale after a power cut is only lower, which is safe.
 """

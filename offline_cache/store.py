@@ -69,6 +69,9 @@ from offline_cache.salvage import OpenLock, find_damage, is_damage, salvage
 from offline_cache.sidecar import write_count
 
 log = logging.getLogger(__name__)
+# The record count beside the database is rewritten at most this often while records keep coming (and at
+# close): see Store._write_count.
+COUNT_EVERY_S = 1.0
 
 __all__ = ["AuditEntry", "OutboxEntry", "Record", "Store"]
 
@@ -93,6 +96,8 @@ class Store:
         self._lock = threading.RLock()
         self._listeners: list[Callable[[], None]] = []
         self._added = False  # records inserted in the open transaction: the sidecar count follows the commit
+        self._count_due = 0.0  # monotonic time from which the sidecar count may be written again
+        self._count_pending = False  # records were added since the sidecar count was last written
         self._open_lock = OpenLock(self.data_dir)
         try:
             self._db, self.keyring, report = self._open(keyring, key_file, cipher)
@@ -156,8 +161,23 @@ class Store:
     # --- plumbing ----------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
+            if self._count_pending:
+                self._write_count()
             self._db.close()
             self._open_lock.release()
+
+    def _write_count(self) -> None:
+        """Writes the record count beside the database (sidecar.py). At most once per ``COUNT_EVERY_S``
+        while records keep coming, and at close: a count that lags is only lower, which the start-up check
+        takes as safe, and a busy kiosk does not rename a file for every record."""
+        self._count_pending = False
+        self._count_due = time.monotonic() + COUNT_EVERY_S
+        try:
+            count = self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+        except sqlite3.Error as exc:
+            log.warning("store: could not count the records for the sidecar: %s", exc)
+            return
+        write_count(self.data_dir, self.keyring, count)
 
     def __enter__(self) -> Store:
         return self
@@ -182,11 +202,10 @@ class Store:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise translate(exc) from None
-            count = None
+            added = False
             try:
                 yield self._db
-                if self._added:
-                    count = self._db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+                added = self._added
                 self._db.execute("COMMIT")
             except BaseException as exc:
                 self._added = False
@@ -198,8 +217,10 @@ class Store:
                     raise translate(exc) from None
                 raise
             self._added = False
-            if count is not None:
-                write_count(self.data_dir, self.keyring, count)
+            if added:
+                self._count_pending = True
+                if time.monotonic() >= self._count_due:
+                    self._write_count()
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with self._lock:
