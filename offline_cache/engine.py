@@ -42,8 +42,9 @@ back in the queue and probes the platform once. Its ``LifecycleState`` follows t
 READY, OFFLINE and RETRYING are RECONNECTING, BLOCKED (a person must act) is FAILED.
 
 Events are plain callbacks, called on the engine thread (ui/sync_status.py bridges them into Qt):
-``on_state(SyncState, detail: str)`` on every change and ``on_progress(SyncProgress)`` after every chunk
-and record. A callback that raises is logged and ignored: the engine never dies of its listeners.
+``on_state(SyncState, detail: str)`` on every change, ``on_progress(SyncProgress)`` after every chunk
+and record, and ``on_ack(RecordAcknowledged)`` (``subscribe``) for every record acknowledged, with the
+case number the platform gave it (kept in the store first: ``Store.case_for``). A callback that raises is logged and ignored: the engine never dies of its listeners.
 """
 
 from __future__ import annotations
@@ -63,7 +64,9 @@ from core.errors import (
 )
 from core.lifecycle import DeviceRunner
 from core.ports.lifecycle import LifecycleState
-from core.ports.outbox import OutboxCounts, SyncProgress, SyncState, SyncTransport, content_hash
+from core.ports.outbox import (OutboxCounts, RecordAcknowledged, SyncProgress, SyncState, SyncTransport,
+                               content_hash)
+from offline_cache.cases import case_of
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull
 from offline_cache.store import OutboxEntry, Store
 
@@ -78,6 +81,7 @@ LIFECYCLE_OF = {SyncState.ONLINE: LifecycleState.READY, SyncState.OFFLINE: Lifec
 StateCallback = Callable[[SyncState, str], None]
 ProgressCallback = Callable[[SyncProgress], None]
 CountsCallback = Callable[[OutboxCounts], None]
+AckCallback = Callable[[RecordAcknowledged], None]
 
 
 def backoff_delay(attempt: int, base_s: float, max_s: float, rng: random.Random) -> float:
@@ -100,6 +104,7 @@ class SyncEngine:
         self._state_listeners: list[StateCallback] = [on_state] if on_state else []
         self._progress_listeners: list[ProgressCallback] = [on_progress] if on_progress else []
         self._counts_listeners: list[CountsCallback] = []
+        self._ack_listeners: list[AckCallback] = []
         self.counts: OutboxCounts | None = None  # the last counts published (no I/O to read it)
         self.progress: SyncProgress | None = None
         self._counts_at = 0.0
@@ -162,10 +167,11 @@ class SyncEngine:
 
     # --- events ------------------------------------------------------------------------------------
     def subscribe(self, *, on_state: StateCallback | None = None, on_progress: ProgressCallback | None = None,
-                  on_counts: CountsCallback | None = None) -> Callable[[], None]:
-        """Adds listeners (called on the engine thread); returns the function that removes them."""
+                  on_counts: CountsCallback | None = None, on_ack: AckCallback | None = None) -> Callable[[], None]:
+        """Adds listeners (called on the engine thread); returns the function that removes them.
+        ``on_ack(RecordAcknowledged)`` follows each record the platform acknowledged, after it is kept."""
         pairs = [(self._state_listeners, on_state), (self._progress_listeners, on_progress),
-                 (self._counts_listeners, on_counts)]
+                 (self._counts_listeners, on_counts), (self._ack_listeners, on_ack)]
         for listeners, callback in pairs:
             if callback is not None:
                 listeners.append(callback)
@@ -426,7 +432,10 @@ class SyncEngine:
                 raise PlatformServerFault("platform still misses attachments after upload")
         if ack.record_id != record.id or ack.content_hash != expected:
             raise PlatformUnreachable("the answer names another record or content hash")
-        self.store.mark_acked(record.id, {"content_hash": ack.content_hash, "duplicate": ack.duplicate})
+        self.store.mark_acked(record.id, {"content_hash": ack.content_hash, "duplicate": ack.duplicate},
+                              case_of(ack))
+        self._emit(self._ack_listeners, RecordAcknowledged(record.id, record.kind, ack.case_number,
+                                                           ack.case_state, ack.promised_on))
         self._failing.pop(record.id, None)
         self.delivered += 1
         self._batch_done += 1

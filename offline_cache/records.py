@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS meta(
     name TEXT PRIMARY KEY,             -- 'key_check', 'key_file', 'salvage' (keycheck.py, salvage.py)
     value BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cases(
+    record_id TEXT PRIMARY KEY,        -- an acknowledged record that opened or moved a case
+    body BLOB NOT NULL                 -- sealed JSON {number, state, promised_on} (cases.py)
+);
 CREATE TABLE IF NOT EXISTS refcache(
     key TEXT PRIMARY KEY,
     etag TEXT NOT NULL DEFAULT '',

@@ -19,7 +19,8 @@ Rules (docs/sync.md "The local store" and "SQLite as the on-device store"):
 - Outbox states: ``queued`` → ``inflight`` (marked BEFORE the upload starts) → ``acked`` (only after the
   platform's expected answer), or ``dead`` (a 4xx with a reason). ``recover()`` at start puts anything left
   ``inflight`` by a crash back to ``queued``: delivery is at least once, the server de-duplicates by id.
-- Retention: ``purge()`` deletes the body and blobs of records acknowledged longer ago than the retention;
+- Retention: ``purge()`` deletes the body, blobs and kept case (cases.py) of records acknowledged longer ago
+  than the retention;
   a record that is not acknowledged is never purged (the SQL says ``state = 'acked'``).
 - A full disk: ``check_space`` compares free space with the size about to be written plus a margin BEFORE
   writing; SQLITE_FULL / ENOSPC / EFBIG are translated into ``StoreFull``; every write is a transaction, so
@@ -49,7 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from core.logs import mask_text
-from core.ports.outbox import AttachmentIn, OutboxCounts, RecordKind
+from core.ports.outbox import AttachmentIn, CaseRef, OutboxCounts, RecordKind
+from offline_cache.cases import drop_cases, keep_case, open_case
 from offline_cache.crypto import KeyRing
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull, UnknownRecord
 from offline_cache.keycheck import open_keyring
@@ -363,10 +365,18 @@ class Store:
             db.execute("UPDATE outbox SET state = 'inflight', inflight_at = ?, attempts = attempts + 1 "
                        "WHERE record_id = ? AND state = 'queued'", (self.clock(), record_id))
 
-    def mark_acked(self, record_id: str, answer: dict[str, Any]) -> None:
+    def mark_acked(self, record_id: str, answer: dict[str, Any], case: CaseRef | None = None) -> None:
+        """Acknowledged; ``case`` (the platform's case for it) is kept sealed in the same transaction."""
         with self.transaction() as db:
             db.execute("UPDATE outbox SET state = 'acked', acked_at = ?, last_error = '', answer = ? "
                        "WHERE record_id = ?", (self.clock(), json.dumps(answer), record_id))
+            if case is not None:
+                keep_case(db, self.keyring, record_id, case)
+
+    def case_for(self, record_id: str) -> CaseRef | None:
+        """The case kept for an acknowledged record (cases.py); None: pending, no case, or purged."""
+        rows = self._query("SELECT body FROM cases WHERE record_id = ?", (record_id,))
+        return open_case(self.keyring, record_id, rows[0][0]) if rows else None
 
     def mark_retry(self, record_id: str, error: str, next_at: float, *, failures: int | None = None) -> None:
         """Back in the queue, not tried before ``next_at``; ``failures``: its own failure count (engine.py)."""
@@ -463,6 +473,7 @@ class Store:
         for record_id in ids:
             db.execute("UPDATE records SET body = NULL, purged_at = ? WHERE id = ?", (now, record_id))
             db.execute("DELETE FROM record_blobs WHERE record_id = ?", (record_id,))
+        drop_cases(db, ids)
 
     def _delete_unreferenced_blobs(self) -> None:
         with self.transaction() as db:

@@ -8,7 +8,8 @@ Success only on the expected status AND a body that parses as the expected answe
 
 - a record: 200 or 201, JSON, ``record_id`` equal to the one sent, a 64-hex ``content_hash``, a boolean
   ``duplicate``, a list ``missing_attachments``; a ``case`` (application, notice, pre_application) must
-  carry its 20-digit ``number``, which becomes ``RecordAck.case_number``;
+  carry its 20-digit ``number``, which becomes ``RecordAck.case_number``, a ``state`` (lower-case
+  word) and a ``promised_on`` (ISO date or null): ``case_state`` and ``promised_on``;
 - an attachment: 200, JSON, the same ``sha256``, integer ``received``, boolean ``complete``;
 - anything else with a 2xx (HTML, truncated JSON, another record's answer) is ``PlatformUnreachable``.
 
@@ -44,6 +45,8 @@ from platform_client.transport import Tls
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _TRACKING = re.compile(r"^[0-9]{20}$")
+_CASE_STATE = re.compile(r"^[a-z_]{1,40}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def _details(error: dict) -> dict:
@@ -172,7 +175,12 @@ class SyncClient:
         number = case.get("number") if isinstance(case, dict) else None
         if case is not None and not (isinstance(number, str) and _TRACKING.match(number)):
             raise PlatformUnreachable("record answer names a case without a case number")
-        return RecordAck(record_id, digest, payload["duplicate"], tuple(missing), number)
+        state = case.get("state") if case is not None else None
+        promised = case.get("promised_on") if case is not None else None
+        if case is not None and not (isinstance(state, str) and _CASE_STATE.match(state)
+                                     and (promised is None or isinstance(promised, str) and _DATE.match(promised))):
+            raise PlatformUnreachable("record answer names a case with a malformed state or promised date")
+        return RecordAck(record_id, digest, payload["duplicate"], tuple(missing), number, state, promised)
 
     # --- offline ticket blocks ---------------------------------------------------------------------
     def lease_ticket_block(self, service_prefix: str, size: int, lease_id: str) -> dict:

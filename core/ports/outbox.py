@@ -55,6 +55,29 @@ class RecordAck:
     duplicate: bool = False  # it had this id with this content already
     missing_attachments: tuple[str, ...] = ()  # sha256 the platform still needs
     case_number: str | None = None  # the case the record opened or moved (application, notice, pre_application)
+    case_state: str | None = None  # the case's state as the platform answered (e.g. "accepted")
+    promised_on: str | None = None  # ISO date the case is promised by (承诺办结日), when the platform set one
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """What a terminal keeps of the case an acknowledged record opened or moved (sealed, like the record)."""
+
+    number: str
+    state: str | None = None
+    promised_on: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordAcknowledged:
+    """The sync engine's event when the platform acknowledged a record (published on the engine thread);
+    ``case_number`` None: the record opened no case."""
+
+    record_id: str
+    kind: str
+    case_number: str | None = None
+    case_state: str | None = None
+    promised_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,13 @@ class Outbox(Protocol):
         ...
 
     def counts(self) -> OutboxCounts: ...
+
+
+class CaseLedger(Protocol):
+    def case_for(self, record_id: str) -> CaseRef | None:
+        """The case the platform answered for an acknowledged record; None while it is not acknowledged,
+        when it opened no case, or after its retention ended."""
+        ...
 
 
 @dataclass(frozen=True)

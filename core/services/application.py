@@ -23,7 +23,8 @@ watermarked PDF per material with captured pages as attachments (bytes in memory
 plaintext on disk). ``submit`` returns only after ``Outbox.enqueue`` committed; only then may the clerk be
 told "accepted". ``accept``, ``notify`` and ``pre_apply`` enqueue the records the platform opens a case
 from (kinds ``application``, ``notice``, ``pre_application``; docs/hall-server.md, "Cases"): the case
-number comes back in the platform's answer (docs/intake.md, "The case number on a receipt"). The matters
+number comes back in the platform's answer (docs/intake.md, "The case number on a receipt"), the store
+keeps it with the acknowledged record, and ``case_number(record_id)`` reads it (None while pending). The matters
 come from the hall server (hall_server/api/matters.py) through the
 reference cache (``/v1/sync/reference/matters``).
 """
@@ -184,6 +185,14 @@ class ApplicationService:
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "submitted_at": at.isoformat()}
         return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials))
+
+    def case_number(self, record_id: str) -> str | None:
+        """The case number the platform gave the record (``accept``/``notify``/``pre_apply``), kept by the
+        store when it was acknowledged; None while it is pending (offline: the receipt says 受理编号待同步
+        with the record's short id, docs/intake.md). Reads the store: on a worker."""
+        outbox = _resolve(self.outbox)
+        case = outbox.case_for(record_id) if outbox is not None else None
+        return case.number if case is not None else None
 
     def _enqueue(self, kind: RecordKind, content: dict[str, Any], attachments) -> str:
         outbox = _resolve(self.outbox)
