@@ -8,9 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.errors import PlatformUnreachable
+from core.services.codes import CodeService
 from core.services.guide import GuideBook
 from core.services.queue import KioskQueueService
 from hall_server import sample_hall
+from platform_client.appointments import AppointmentsClient
 from ui.citizen import CitizenWindow
 
 WAIT_MS = 5000
@@ -100,3 +102,38 @@ def test_without_a_catalogue_there_is_no_guide_button(qtbot, hall, printers):
     finally:
         window.close()
         client.close()
+
+
+@pytest.fixture
+def coded_kiosk(qtbot, hall, printers):
+    client = hall.client("K-01")
+    book = GuideBook.from_catalogue(sample_hall())
+    window = CitizenWindow(KioskQueueService(client, printers[0]), codes=CodeService(AppointmentsClient(client)),
+                           guide=lambda: (book, False, 0.0))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+    client.close()
+
+
+def test_a_scanned_guide_code_opens_that_matters_guide(qtbot, coded_kiosk):
+    """GIVEN the kiosk's home page WHEN a checklist's guide code is scanned THEN the guide page shows that
+    matter's guide once the catalogue is loaded."""
+    coded_kiosk.submit_code("HALL:G:320100-QR-0002")
+    page = coded_kiosk.guide_page
+    qtbot.waitUntil(lambda: coded_kiosk.stack.currentWidget() is page and page.views.currentIndex() == 1,
+                    timeout=WAIT_MS)
+    assert coded_kiosk.guide.current.code == "320100-QR-0002"
+    assert coded_kiosk.guide.current.name in page.guide_text.text()
+
+
+def test_an_unknown_matter_code_shows_the_guide_with_a_calm_notice(qtbot, coded_kiosk):
+    """GIVEN the kiosk's home page WHEN a guide code names a matter the catalogue does not have THEN the
+    guide page opens on its list with the "not found" notice, and the letter pad is there to search."""
+    coded_kiosk.submit_code("HALL:G:320100-ZZ-9999")
+    page = coded_kiosk.guide_page
+    qtbot.waitUntil(lambda: coded_kiosk.guide.not_found is not None, timeout=WAIT_MS)
+    assert coded_kiosk.stack.currentWidget() is page and page.views.currentIndex() == 0
+    assert page.status.isVisible() and page.status.text() == coded_kiosk.texts("ui_guide.not_found")
+    assert page.keys["a"].isVisible()

@@ -87,7 +87,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.worker = Worker(self, name="kiosk", max_workers=1)
         self.at_shutdown(self.worker.shutdown)
         self.presenter = CitizenPresenter(service, self.worker.run, cancel=self.worker.cancel, codes=codes,
-                                          language=language, call_timeout_s=call_timeout_s)
+                                          guide=guide is not None, language=language,
+                                          call_timeout_s=call_timeout_s)
         self.at_shutdown(self.presenter.events.subscribe(self._on_view_event))
         self.bridge = EventBridge(service.events, self)
         self.bridge.event.connect(self._on_service_event)
@@ -309,6 +310,11 @@ class CitizenWindow(ClosingWindow, QWidget):
         """Ends the session: forgets the request, the ticket on screen and the identity."""
         self.presenter.go_home()
 
+    def _guide_requested(self, event: view.GuideRequested) -> None:
+        """A scanned guide code: the guide opens afresh and shows that matter once its catalogue is in."""
+        self.guide.open()
+        self.guide.choose(event.code)
+
     def open_guide(self) -> None:
         """办事指南: the guide page, with the catalogue loaded (or refreshed) on the worker."""
         self.guide.open()
@@ -341,6 +347,7 @@ class CitizenWindow(ClosingWindow, QWidget):
             view.ScanOpened: lambda e: self.scan_page.open(e.mode),
             view.ScanMessage: lambda e: self.scan_page.show_message(self._text(e.message), e.role),
             view.CaseShown: lambda e: self.tracking_page.show_case(e.case),
+            view.GuideRequested: self._guide_requested,
             view.GreetingChanged: lambda e: self._show_identity(),
             view.LanguageChanged: lambda e: self.texts.set_language(e.language),
             view.SessionEnded: lambda e: self._session_ended(),

@@ -142,6 +142,8 @@ class GuidePage(Page):
             self.status.show_text(t("ui_guide.loading"), "notice")
         elif p.problem is not None:
             self.status.show_text(t.error(p.problem, "citizen"), "problem")
+        elif p.not_found is not None:
+            self.status.show_text(t("ui_guide.not_found"), "notice")
         elif p.stale:
             self.status.show_text(t("ui_guide.stale"), "notice")
         else:

@@ -44,6 +44,7 @@ from core.presenters.citizen_view import (
     CaseShown,
     ConfirmShown,
     GreetingChanged,
+    GuideRequested,
     HallChanged,
     LanguageChanged,
     Page,
@@ -83,12 +84,14 @@ class CitizenPresenter:
     on that thread, ``cancel(task)`` forgets a call's answer (the task id ``run`` returned)."""
 
     def __init__(self, service: KioskQueueService, run: Runner, *, cancel: Callable[[int], None] | None = None,
-                 codes=None, language: str = "zh_CN", call_timeout_s: float = 8.0) -> None:
-        """``codes``: a ``CodeService`` (None: the kiosk takes no codes)."""
+                 codes=None, guide: bool = False, language: str = "zh_CN", call_timeout_s: float = 8.0) -> None:
+        """``codes``: a ``CodeService`` (None: the kiosk takes no codes); ``guide``: the kiosk has the
+        service guide, so a scanned guide code opens it (``GuideRequested``)."""
         self.service = service
         self._run = run
         self._cancel = cancel
         self.codes = codes
+        self.guide = guide
         self.call_timeout_s = call_timeout_s
         self.events = EventHub()
         self.page = Page.HOME
@@ -289,13 +292,17 @@ class CitizenPresenter:
         self.submit_code(payload)
 
     def submit_code(self, payload: str) -> None:
-        """A scanned or typed code: classified here (pure, strict); only an appointment or a receipt is
-        sent to the platform, through ``run``. The payload is never logged nor shown."""
+        """A scanned or typed code: classified here (pure, strict); a guide code opens the service guide at
+        its matter (when the kiosk has the guide); only an appointment or a receipt is sent to the
+        platform, through ``run``. The payload is never logged nor shown."""
         if self._closed or self.codes is None:
             return
         self._emit(Activity())
         code = self.codes.classify(payload)
         log.info("kiosk: code of kind %s", code.kind.value)
+        if code.kind is CodeKind.GUIDE and self.guide:
+            self.open_guide_at(code.fields["matter"])
+            return
         if code.kind not in (CodeKind.APPOINTMENT, CodeKind.RECEIPT):
             if code.kind is CodeKind.UNKNOWN:
                 message = Message.of("codes.not_recognised", then=Message.of("codes.not_recognised.hint"))
@@ -380,6 +387,14 @@ class CitizenPresenter:
     def open_guide(self) -> None:
         """The service guide (办事指南): reading it starts no session of its own."""
         self._show(Page.GUIDE)
+
+    def open_guide_at(self, matter_code: str) -> None:
+        """A checklist's guide code: the guide page at that matter. A number or case on screen belongs to
+        the previous person's session, which ends first."""
+        if self.page in (Page.RESULT, Page.TRACKING, Page.PROBLEM):
+            self.go_home()
+        self._emit(GuideRequested(matter_code))
+        self.open_guide()
 
     def go_home(self) -> None:
         """Ends the session: forgets the request, the ticket on screen, the service and the identity."""

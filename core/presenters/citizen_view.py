@@ -145,6 +145,14 @@ class CaseShown:
 
 
 @dataclass(frozen=True)
+class GuideRequested:
+    """A scanned guide code (a checklist's QR): open the service guide at matter ``code`` (the guide
+    presenter, core/presenters/guide.py, chooses it once its catalogue is loaded)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class GreetingChanged:
     """Who is identified changed, or the rules of the greeting did: the identification slots redraw."""
 

@@ -13,6 +13,8 @@ window: it may come from the platform or the terminal's cache) and kept for ``RE
     guide.hits                    # [Hit(...), …]
     guide.choose(guide.hits[0].code)
     guide.current                 # the Guide being read
+    guide.choose("320100-QR-0002")   # from a scanned guide code: kept until the catalogue is loaded;
+    guide.not_found               # a code the catalogue does not have ("guide" changes; the page says so)
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class GuidePresenter:
         self.browse: tuple[str, str] | None = None  # ("theme", "个人") or ("department", "公安局")
         self.hits: list[Hit] = []
         self.current: Guide | None = None
+        self.not_found: str | None = None  # a matter code asked for that the catalogue does not have
+        self._wanted: str | None = None  # a matter code asked for while the catalogue loads
         self._generation = 0
 
     # --- intents -----------------------------------------------------------------------------------
@@ -119,20 +123,26 @@ class GuidePresenter:
         self._changed("query")
 
     def choose(self, code: str) -> None:
-        guide = self.book.get(code) if self.book is not None else None
-        if guide is not None:
-            self.current = guide
-            self._changed("guide")
+        """Opens a matter's guide. While the catalogue loads the choice waits for it; a code the loaded
+        catalogue does not have sets ``not_found`` (the page says so calmly) instead."""
+        if self.book is None:
+            if self.loading:
+                self._wanted = code
+            return
+        guide = self.book.get(code)
+        self.current, self.not_found = (guide, None) if guide is not None else (None, code)
+        self._changed("guide")
 
     def back(self) -> None:
-        """From a guide back to the list (the query and hits stay)."""
-        if self.current is not None:
-            self.current = None
+        """From a guide (or a "not found") back to the list (the query and hits stay)."""
+        if self.current is not None or self.not_found is not None:
+            self.current = self.not_found = None
             self._changed("guide")
 
     def reset(self) -> None:
         """The session ended (idle, home): nothing typed or opened stays for the next person."""
         self.query, self.browse, self.hits, self.current = "", None, [], None
+        self.not_found = self._wanted = None
         self._changed("query")
         self._changed("guide")
 
@@ -172,12 +182,16 @@ class GuidePresenter:
         self._changed("catalogue")
         if self.query:
             self._search()
+        if self._wanted is not None:
+            wanted, self._wanted = self._wanted, None
+            self.choose(wanted)
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
         self.loading = False
         self.problem = error
+        self._wanted = None  # the page says the guide cannot be loaded
         self._changed("catalogue")
 
     def _changed(self, part: str) -> None:
