@@ -19,6 +19,7 @@ from core.services.codes import CodeService
 from core.services.guide import GuideBook
 from core.services.queue import KioskQueueService
 from hall_server import sample_hall
+from hall_server.appointments import seed_samples
 from platform_client.appointments import AppointmentsClient
 
 QR = "320100-QR-0002"
@@ -115,16 +116,18 @@ def test_a_guide_url_on_another_host_is_not_recognised(fresh_hall, printers):  #
 
 
 def test_a_guide_code_on_a_previous_persons_screen_ends_that_session_first(fresh_hall, printers):  # noqa: F811
-    """GIVEN the scan page showing a problem (someone's session) WHEN a guide code is scanned THEN the
-    session ends before the guide opens."""
-    p, _, seen = citizen(fresh_hall, printers, guide=True)
-    p.submit_code("not a code")
-    assert p.page is Page.SCAN and seen.of(ScanMessage)
-    p._show(Page.PROBLEM)
+    """GIVEN a receipt's case on screen (someone's session) WHEN a guide code is scanned THEN that session
+    ends before the guide opens."""
+    cases = seed_samples(fresh_hall.store)["cases"]
+    p, runner, seen = citizen(fresh_hall, printers, guide=True)
+    p.code_scanned(f"HALL:R:{cases[0]}")
+    runner.settle()
+    assert p.page is Page.TRACKING
     seen.clear()
     p.code_scanned(f"HALL:G:{QR}")
     assert seen.of(SessionEnded) and seen.of(GuideRequested) == [GuideRequested(QR)]
     assert seen.events.index(seen.of(SessionEnded)[0]) < seen.events.index(seen.of(GuideRequested)[0])
+    assert p.page is Page.GUIDE
 
 
 def test_a_kiosk_without_the_guide_says_the_code_is_not_for_here(fresh_hall, printers):  # noqa: F811
