@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Any
 
 from core.ports.outbox import CaseRef, RecordAck
 from offline_cache.crypto import KeyRing
@@ -50,3 +51,21 @@ def open_case(keyring: KeyRing, record_id: str, sealed: bytes) -> CaseRef:
 def drop_cases(db: sqlite3.Connection, record_ids: list[str]) -> None:
     """Forgets the cases of these records (retention over, or the record discarded)."""
     db.executemany("DELETE FROM cases WHERE record_id = ?", [(r,) for r in record_ids])
+
+
+class AckedCases:
+    """``Store``'s acknowledgement and the case kept with it (mixed into ``offline_cache.store.Store``,
+    whose ``transaction``, ``_query``, ``keyring`` and ``clock`` it uses)."""
+
+    def mark_acked(self, record_id: str, answer: dict[str, Any], case: CaseRef | None = None) -> None:
+        """Acknowledged; ``case`` (the platform's case for it) is kept sealed in the same transaction."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET state = 'acked', acked_at = ?, last_error = '', answer = ? "
+                       "WHERE record_id = ?", (self.clock(), json.dumps(answer), record_id))
+            if case is not None:
+                keep_case(db, self.keyring, record_id, case)
+
+    def case_for(self, record_id: str) -> CaseRef | None:
+        """The case kept for an acknowledged record; None: not acknowledged yet, no case, or purged."""
+        rows = self._query("SELECT body FROM cases WHERE record_id = ?", (record_id,))
+        return open_case(self.keyring, record_id, rows[0][0]) if rows else None

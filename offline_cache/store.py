@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from core.logs import mask_text
-from core.ports.outbox import AttachmentIn, CaseRef, OutboxCounts, RecordKind
-from offline_cache.cases import drop_cases, keep_case, open_case
+from core.ports.outbox import AttachmentIn, OutboxCounts, RecordKind
+from offline_cache.cases import AckedCases, drop_cases
 from offline_cache.crypto import KeyRing
 from offline_cache.errors import StoreCorrupt, StoreError, StoreFull, UnknownRecord
 from offline_cache.keycheck import open_keyring
@@ -82,8 +82,9 @@ DEFAULT_MARGIN_BYTES = 64 * 1024 * 1024  # keep this much free for SQLite's WAL,
 DEFAULT_RETENTION_S = 7 * 24 * 3600  # PIPL Art. 19: no longer than necessary; configurable per hall
 _OVERHEAD = 4096  # a record's page(s), index entries and WAL frame headers, estimated
 
-class Store:
-    """The terminal's outbox. Implements ``core.ports.outbox.Outbox``."""
+class Store(AckedCases):
+    """The terminal's outbox. Implements ``core.ports.outbox.Outbox`` (``mark_acked`` and ``case_for``:
+    cases.py)."""
 
     def __init__(self, data_dir: str | Path, *, keyring: KeyRing | None = None, key_file: str | Path | None = None,
                  cipher: str = "aes-256-gcm", margin_bytes: int = DEFAULT_MARGIN_BYTES,
@@ -364,19 +365,6 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE outbox SET state = 'inflight', inflight_at = ?, attempts = attempts + 1 "
                        "WHERE record_id = ? AND state = 'queued'", (self.clock(), record_id))
-
-    def mark_acked(self, record_id: str, answer: dict[str, Any], case: CaseRef | None = None) -> None:
-        """Acknowledged; ``case`` (the platform's case for it) is kept sealed in the same transaction."""
-        with self.transaction() as db:
-            db.execute("UPDATE outbox SET state = 'acked', acked_at = ?, last_error = '', answer = ? "
-                       "WHERE record_id = ?", (self.clock(), json.dumps(answer), record_id))
-            if case is not None:
-                keep_case(db, self.keyring, record_id, case)
-
-    def case_for(self, record_id: str) -> CaseRef | None:
-        """The case kept for an acknowledged record (cases.py); None: pending, no case, or purged."""
-        rows = self._query("SELECT body FROM cases WHERE record_id = ?", (record_id,))
-        return open_case(self.keyring, record_id, rows[0][0]) if rows else None
 
     def mark_retry(self, record_id: str, error: str, next_at: float, *, failures: int | None = None) -> None:
         """Back in the queue, not tried before ``next_at``; ``failures``: its own failure count (engine.py)."""
