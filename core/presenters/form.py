@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from core.i18n import Translator
+from jsonschema import Draft202012Validator
+
+from core.i18n import Translator, catalogue
 from core.presenters import Changed
 from core.services.events import EventHub
 from core.services.forms import FormProblem, MatterForm, UiField, _kind_of
@@ -37,7 +39,9 @@ def split_path(path: str) -> list[str | int]:
 
 @dataclass(frozen=True)
 class SubField:
-    """One field of a repeatable group's row."""
+    """One field of a repeatable group's row. Its label is the UI schema's ``options.fields[name].label``,
+    else the schema's ``title``, else the catalogue's name for the usual row fields (``ui_form.row_field.*``:
+    a shareholder's name, ID number, contribution, share)."""
 
     name: str
     kind: str
@@ -135,7 +139,10 @@ class FormPresenter:
             extra = ui.get(name) or {}
             label = extra.get("label_en") if self.language == "en" and extra.get("label_en") else extra.get("label")
             if not label:
-                label = (prop.get("title_en") if self.language == "en" else "") or prop.get("title") or name
+                label = (prop.get("title_en") if self.language == "en" else "") or prop.get("title")
+            if not label:
+                key = f"ui_form.row_field.{name}"
+                label = self.tr(key) if key in catalogue(self.language) else name
             out.append(SubField(name, extra.get("kind") or _sub_kind(prop), str(label), str(extra.get("unit", ""))))
         return out
 
@@ -298,6 +305,14 @@ class FormPresenter:
             return True
         return problem.path in self.touched or any(t.startswith(problem.path + "[") for t in self.touched)
 
+    def _rules_enable(self, name: str) -> bool:
+        enabled = True
+        for rule in self.form.rules:
+            if rule.field == name and rule.effect in ("enable", "disable"):
+                holds = Draft202012Validator(rule.when).is_valid(self.values)
+                enabled = enabled and (holds if rule.effect == "enable" else not holds)
+        return enabled
+
     def _typed(self, path: str, value: Any) -> Any:
         if isinstance(value, str):
             if value.strip() == "":
@@ -310,6 +325,10 @@ class FormPresenter:
 
     def _check(self) -> None:
         self._state = self.form.state(self.values)
+        for name, spec in self.form.fields.items():
+            if spec.prefill and name not in self.locked and not self._state[name][1]:
+                # the form locks any value of an ID-card field; typed by hand (no card read), it stays editable
+                self._state[name] = (self._state[name][0], self._rules_enable(name))
         self._problems = self.form.validate(self.values)
 
     def _changed(self) -> None:
