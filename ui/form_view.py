@@ -99,6 +99,9 @@ class GroupBox(QFrame):
 
     def rebuild(self) -> None:
         presenter = self.view.presenter
+        for old in self.findChildren(QWidget):
+            if old.objectName().startswith(f"form-{self.name}["):
+                old.setObjectName("")  # on its way out (deleted later): not to be found by name
         clear_layout(self.rows_box)
         self.boxes = []
         for row in range(presenter.rows(self.name)):

@@ -23,13 +23,14 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from core.i18n import Translator, catalogue
+from core.i18n import Translator, optional_keys
 from core.presenters import Changed
 from core.services.events import EventHub
 from core.services.forms import FormProblem, MatterForm, UiField, _kind_of
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 LOCK_SOURCE_KEY = "ui_form.from_id_card"
+ROW_FIELD_KEYS = optional_keys("ui_form.row_field.")  # the usual row fields' names; others show their own
 
 
 def split_path(path: str) -> list[str | int]:
@@ -142,7 +143,7 @@ class FormPresenter:
                 label = (prop.get("title_en") if self.language == "en" else "") or prop.get("title")
             if not label:
                 key = f"ui_form.row_field.{name}"
-                label = self.tr(key) if key in catalogue(self.language) else name
+                label = self.tr(key) if self.tr.has(key) else name
             out.append(SubField(name, extra.get("kind") or _sub_kind(prop), str(label), str(extra.get("unit", ""))))
         return out
 
