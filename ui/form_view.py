@@ -22,11 +22,17 @@ from ui.widgets import button, clear_layout, label
 LOCK_MARK = "\U0001F512"  # 🔒
 
 
+def _show(widget: QWidget, shown: bool) -> None:
+    """Shows or hides a widget only when that changes (a form redraws every field on every keystroke)."""
+    if widget.isHidden() == shown:
+        widget.setVisible(shown)
+
+
 class FieldBox(QFrame):
     """One field: label (with unit), lock and source, editor, problem."""
 
-    def __init__(self, view: FormView, path: str) -> None:
-        super().__init__()
+    def __init__(self, view: FormView, path: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.view, self.path = view, path
         presenter = view.presenter
         state = presenter.field(path)
@@ -61,13 +67,13 @@ class FieldBox(QFrame):
     def refresh(self) -> None:
         state = self.view.presenter.field(self.path)
         self.caption.setText(self._caption(state))
-        self.setVisible(state.shown)
+        _show(self, state.shown)
         self.editor.setEnabled(state.enabled)
         self.lock.setText(f"{LOCK_MARK} {state.source}" if state.locked else "")
-        self.lock.setVisible(state.locked)
+        _show(self.lock, state.locked)
         if self.problem.text() != state.problem:
             self.problem.setText(state.problem)
-        self.problem.setVisible(bool(state.problem))
+        _show(self.problem, bool(state.problem))
 
     def show_value(self) -> None:
         self.editor.show_value(self.view.presenter.value(self.path))
@@ -76,8 +82,8 @@ class FieldBox(QFrame):
 class GroupBox(QFrame):
     """A repeatable group: its rows of sub-fields, each with "remove this row", and "add a row"."""
 
-    def __init__(self, view: FormView, name: str) -> None:
-        super().__init__()
+    def __init__(self, view: FormView, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.view, self.name = view, name
         self.setObjectName(f"form-{name}")
         self.setAccessibleName(view.presenter.label(name))
@@ -112,7 +118,7 @@ class GroupBox(QFrame):
             head.addWidget(remove)
             self.rows_box.addLayout(head)
             for sub in presenter.sub_fields(self.name):
-                field_box = FieldBox(self.view, f"{self.name}[{row}].{sub.name}")
+                field_box = FieldBox(self.view, f"{self.name}[{row}].{sub.name}", self)
                 self.boxes.append(field_box)
                 self.rows_box.addWidget(field_box)
         self._rows = presenter.rows(self.name)
@@ -122,10 +128,10 @@ class GroupBox(QFrame):
         if presenter.rows(self.name) != self._rows:
             self.rebuild()
         state = presenter.field(self.name)
-        self.setVisible(state.shown)
+        _show(self, state.shown)
         self.setEnabled(state.enabled)
         self.problem.setText(state.problem)
-        self.problem.setVisible(bool(state.problem))
+        _show(self.problem, bool(state.problem))
         for field_box in self.boxes:
             field_box.refresh()
 
@@ -150,8 +156,9 @@ class FormView(QWidget):
         self.pages = QStackedWidget()
         outer.addWidget(self.pages, 1)
         self.boxes: dict[str, FieldBox | GroupBox] = {}
+        self._built: set[int] = set()
         for step in range(presenter.steps):
-            self.pages.addWidget(self._page(step))
+            self.pages.addWidget(self._scroll(step))
         nav = QHBoxLayout()
         self.back = self.texts.bind(button(role="secondary", name="form-back"), "ui_form.back")
         self.next = self.texts.bind(button(role="primary", name="form-next"), "ui_form.next")
@@ -167,25 +174,32 @@ class FormView(QWidget):
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self._show_step()
 
-    def _page(self, step: int) -> QWidget:
-        content = QWidget()
-        box = QVBoxLayout(content)
-        box.setSpacing(12 if self.large else 6)
-        for name in self.presenter.fields(step):
-            field_box = GroupBox(self, name) if self.presenter.spec(name).kind == "group" else FieldBox(self, name)
-            self.boxes[name] = field_box
-            box.addWidget(field_box)
-        box.addStretch(1)
+    def _scroll(self, step: int) -> QScrollArea:
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(content)
         scroll.setObjectName(f"form-step-{step}")
         return scroll
 
+    def build(self, step: int) -> None:
+        """Builds a step's fields; a step is built when first shown, so a long form opens at once."""
+        if step in self._built:
+            return
+        self._built.add(step)
+        content = QWidget()
+        box = QVBoxLayout(content)
+        box.setSpacing(12 if self.large else 6)
+        for name in self.presenter.fields(step):
+            kind = GroupBox if self.presenter.spec(name).kind == "group" else FieldBox
+            field_box = kind(self, name, content)
+            self.boxes[name] = field_box
+            box.addWidget(field_box)
+        box.addStretch(1)
+        self.pages.widget(step).setWidget(content)
+
     def box(self, path: str) -> FieldBox | GroupBox | None:
-        """The box of a field (a row's sub-field included) or None."""
+        """The box of a field (a row's sub-field included), None while its step is not built."""
         if path in self.boxes:
             return self.boxes[path]
         for group in self.boxes.values():
@@ -207,6 +221,7 @@ class FormView(QWidget):
     def _show_step(self) -> None:
         presenter = self.presenter
         step = presenter.step
+        self.build(step)
         self.pages.setCurrentIndex(step)
         self.step_title.setText(self.texts("ui_form.step", n=step + 1, total=presenter.steps,
                                            title=presenter.step_title(step)))
