@@ -184,3 +184,12 @@ def test_the_sample_hall_form_renders_large_in_english(qtbot):
     assert find(widget, QPushButton, "next").text() == "Next"
     assert find(widget, QLineEdit, "company_name").minimumHeight() >= 60
     assert find(widget, QLineEdit, "company_name").accessibleName() == "Company name"
+
+
+def test_switching_the_window_language_redraws_the_form_and_keeps_the_values(qtbot, view):
+    qtbot.keyClicks(find(view, QLineEdit, "mobile"), "139")
+    view.texts.set_language("en")
+    assert view.findChild(QLabel, "form-mobile-problem").text() == Translator("en")("form.problem.mobile")
+    assert find(view, QLineEdit, "mobile").text() == "139"
+    assert find(view, QLineEdit, "mobile").accessibleName() == "手机号码"  # no English label in this form
+    assert find(view, QPushButton, "next").text() == "Next"

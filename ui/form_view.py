@@ -170,6 +170,7 @@ class FormView(QWidget):
         if large:
             for widget in (self.back, self.next):
                 widget.setMinimumHeight(TOUCH_PX)
+        self.texts.changed.connect(self._language_changed)
         self._unsubscribe = presenter.events.subscribe(self._on_event)
         self.destroyed.connect(lambda *_: self._unsubscribe())
         self._show_step()
@@ -217,6 +218,18 @@ class FormView(QWidget):
             field_box.refresh()
             if event.part == "values":
                 field_box.show_value()
+
+    def _language_changed(self, language: str) -> None:
+        """The window switched language: every built step is drawn again in it (values stay in the presenter)."""
+        self.presenter.set_language(language)
+        for step in list(self._built):
+            old = self.pages.widget(step).takeWidget()
+            for widget in old.findChildren(QWidget):
+                widget.setObjectName("")  # deleted later: not to be found by name meanwhile
+            old.deleteLater()
+        self._built.clear()
+        self.boxes.clear()
+        self._show_step()
 
     def _show_step(self) -> None:
         presenter = self.presenter
