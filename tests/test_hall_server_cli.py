@@ -28,6 +28,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(port: int, timeout_s: float = 30.0) -> str:
+    """The server's URL once it answers its health check (a server that never does fails the test later)."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/v1/health", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return url
+
+
 def test_provision_run_issue_and_stop(tmp_path):
     db = tmp_path / "hall.db"
     assert admin(db, "load-hall").returncode == 0
@@ -44,14 +57,7 @@ def test_provision_run_issue_and_stop(tmp_path):
         process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--port", str(port)],
                                    stdout=out, stderr=subprocess.STDOUT)
         try:
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if requests.get(url + "/v1/health", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    time.sleep(0.1)
+            url = wait_healthy(port)
             with PlatformClient(url, "kiosk-7", secret) as kiosk:
                 ticket = kiosk.issue_ticket("A", request_id=str(uuid.uuid4()), id_number=ID_NUMBER)
                 assert ticket.number == "A001" and ticket.priority
@@ -76,14 +82,7 @@ def test_the_database_key_may_live_elsewhere_and_the_server_takes_it_with_key(tm
     process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--key", str(key),
                                 "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(url + "/v1/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        url = wait_healthy(port)
         with PlatformClient(url, "kiosk-7", secret) as kiosk:
             assert kiosk.issue_ticket("A", request_id=str(uuid.uuid4())).number == "A001"
     finally:
