@@ -40,28 +40,16 @@ from PySide6.QtWidgets import QApplication, QFormLayout, QLineEdit, QWidget  # n
 
 from core.presenters.form import FormPresenter  # noqa: E402
 from core.services.forms import FIELD_KINDS, MatterForm  # noqa: E402
+from simulators import sample_data  # noqa: E402
 from ui.form_view import FormView  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 ID = "320102195503121230"
 WORDS = ["企业", "名称", "地址", "联系人", "经营", "范围", "股东", "资本", "日期", "备注", "许可", "类别"]
 
 
 def sample_form() -> dict:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("code") == "320100-XK-0018" and "form" in node:
-                found.append(node["form"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads((ROOT / "simulators/sample_data/hall.json").read_text(encoding="utf-8")))
-    return found[0]
+    """The form of the sample hall's matter 320100-XK-0018 (company registration: every kind)."""
+    return sample_data.matter("320100-XK-0018")["form"]
 
 
 def field(kind: str, rng: random.Random, options: int = 3, row_fields: int = 3) -> tuple[dict, dict]:

@@ -162,3 +162,28 @@ def fresh_hall(tmp_path_factory, tmp_path):
 
 def utc(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc)
+
+
+# The sample hall's company-registration matter and a form that validates for it (rare characters in it),
+# for the tests of applications and cases.
+COMPANY = "320100-XK-0001"
+COMPANY_FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X",
+                "capital": 100, "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
+
+
+def with_catalogue(hall: HallFixture) -> HallFixture:
+    """``hall`` with the sample hall's matter catalogue and the calendar and region of its case numbers."""
+    from hall_server.api.matters import load_matters
+    from hall_server.cases import load_case_reference
+
+    load_matters(hall.store, sample_hall())
+    load_case_reference(hall.store, sample_hall())
+    return hall
+
+
+def catalogue_matter(hall: HallFixture, code: str = COMPANY):
+    """The matter as a terminal gets it from the platform's catalogue (with its form's version)."""
+    from core.services.catalogue import parse_matters
+    from hall_server.api.matters import matter_catalogue
+
+    return next(m for m in parse_matters(matter_catalogue(hall.store)) if m.code == code)

@@ -139,7 +139,7 @@ def test_a_hidden_field_is_not_sent(form):
 def test_fields_from_the_id_card_are_prefilled_and_locked(form):
     values = form.prefill({"name": "李䶮", "id_number": LI_YAN_ID, "birth_date": date(1955, 3, 12)})
     assert values == {"name": "李䶮", "id_number": LI_YAN_ID, "birth_date": "1955-03-12"}
-    state = form.state({**GOOD, **values})
+    state = form.state({**GOOD, **values}, from_card=values)
     assert state["name"] == (True, False) and state["id_number"] == (True, False)
     assert state["mobile"] == (True, True)
 

@@ -7,34 +7,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from server_fixtures import MONDAY_10AM, STAFF_PIN, fresh_hall  # noqa: F401
+from server_fixtures import (COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, catalogue_matter,  # noqa: F401
+                             fresh_hall, with_catalogue)
 from sync_fixtures import make_engine, store, wait_for  # noqa: F401 (fixtures)
 
 from core.domain.appointments import CaseState
 from core.errors import PlatformConflict
-from core.services.application import Application, ApplicationService, Provision, parse_matters
+from core.services.application import Application, ApplicationService, Provision
 from core.services.materials import MaterialSet
-from hall_server import sample_hall
-from hall_server.api.matters import load_matters, matter_catalogue
-from hall_server.cases import load_case_reference
 from platform_client.appointments import AppointmentsClient
 from platform_client.cases import CasesClient
 
-COMPANY = "320100-XK-0001"
-FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X",
-        "capital": 100, "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
+FORM = COMPANY_FORM
 
 
 @pytest.fixture
 def hall(fresh_hall):  # noqa: F811
-    load_matters(fresh_hall.store, sample_hall())
-    load_case_reference(fresh_hall.store, sample_hall())
-    return fresh_hall
+    return with_catalogue(fresh_hall)
 
 
 def company(hall):
-    """The matter as a terminal gets it from the platform's catalogue: with its form's version."""
-    return next(m for m in parse_matters(matter_catalogue(hall.store)) if m.code == COMPANY)
+    return catalogue_matter(hall)
 
 
 def page(seed: int) -> np.ndarray:

@@ -9,32 +9,26 @@ import sqlite3
 import threading
 
 import pytest
-from server_fixtures import MONDAY_10AM, fresh_hall  # noqa: F401
+from server_fixtures import (COMPANY_FORM, MONDAY_10AM, catalogue_matter, fresh_hall,  # noqa: F401
+                             with_catalogue)
 from sync_fixtures import PASS_ONLY, FaultProxy, make_engine, store, wait_for  # noqa: F401 (fixtures)
 
 from core.ports.outbox import RecordAcknowledged
-from core.services.application import Application, ApplicationService, Provision, parse_matters
+from core.services.application import Application, ApplicationService, Provision
 from core.services.materials import MaterialSet
-from hall_server import sample_hall
-from hall_server.api.matters import load_matters, matter_catalogue
-from hall_server.cases import load_case_reference
 from offline_cache import Store, StoreCorrupt
 
-COMPANY = "320100-XK-0001"
-FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": "李䶮", "legal_rep_id": "11010519491231002X",
-        "capital": 100, "address": "示例市玄武区北京东路 41 号", "phone": "13812345678", "scope": "软件开发"}
+FORM = COMPANY_FORM
 
 
 @pytest.fixture
 def hall(fresh_hall):  # noqa: F811
-    load_matters(fresh_hall.store, sample_hall())
-    load_case_reference(fresh_hall.store, sample_hall())
-    return fresh_hall
+    return with_catalogue(fresh_hall)
 
 
 def notice(hall, store) -> str:  # noqa: F811
     """A 一次性告知 queued at window 1: the platform opens a case in 补正告知 for it."""
-    matter = next(m for m in parse_matters(matter_catalogue(hall.store)) if m.code == COMPANY)
+    matter = catalogue_matter(hall)
     app = Application(matter, "E013", 1)
     app.mark("m1", Provision.ORIGINAL)
     return ApplicationService(store).notify(app, clerk="S1001", at=MONDAY_10AM)
@@ -72,7 +66,7 @@ def test_an_accepted_application_keeps_its_case_number_and_the_event_carries_it(
     """GIVEN an application accepted at window 1 WHEN the engine delivers it THEN the store keeps the case's
     number, state and promised date, the service answers the number, and the engine's RecordAcknowledged
     carries the same number for the window to show."""
-    matter = next(m for m in parse_matters(matter_catalogue(hall.store)) if m.code == COMPANY)
+    matter = catalogue_matter(hall)
     app = Application(matter, "E012", 1)
     for material in ("m1", "m2", "m3", "m4"):
         app.mark(material, Provision.ORIGINAL)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,28 +13,15 @@ from core.i18n import Translator
 from core.presenters.form import FormPresenter
 from core.services.forms import FIELD_KINDS, MatterForm
 from tests.test_forms import EVERY_KIND, LI_YAN_ID
+from simulators import sample_data
 from ui.form_view import FormView
 
 zh = Translator("zh_CN")
-HALL = Path(__file__).resolve().parents[1] / "simulators" / "sample_data" / "hall.json"
 
 
 def sample_form() -> dict:
     """The form of the sample hall's matter 320100-XK-0018 (company registration: every kind)."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("code") == "320100-XK-0018" and "form" in node:
-                found.append(node["form"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(HALL.read_text(encoding="utf-8")))
-    return found[0]
+    return sample_data.matter("320100-XK-0018")["form"]
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import Draft202012Validator
 
 from core.i18n import Translator, optional_keys
 from core.presenters import Changed
 from core.services.events import EventHub
-from core.services.forms import FormProblem, MatterForm, UiField, _kind_of
+from core.services.forms import FormProblem, MatterForm, UiField, kind_of
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 LOCK_SOURCE_KEY = "ui_form.from_id_card"
@@ -306,14 +305,6 @@ class FormPresenter:
             return True
         return problem.path in self.touched or any(t.startswith(problem.path + "[") for t in self.touched)
 
-    def _rules_enable(self, name: str) -> bool:
-        enabled = True
-        for rule in self.form.rules:
-            if rule.field == name and rule.effect in ("enable", "disable"):
-                holds = Draft202012Validator(rule.when).is_valid(self.values)
-                enabled = enabled and (holds if rule.effect == "enable" else not holds)
-        return enabled
-
     def _typed(self, path: str, value: Any) -> Any:
         if isinstance(value, str):
             if value.strip() == "":
@@ -325,11 +316,7 @@ class FormPresenter:
         return value
 
     def _check(self) -> None:
-        self._state = self.form.state(self.values)
-        for name, spec in self.form.fields.items():
-            if spec.prefill and name not in self.locked and not self._state[name][1]:
-                # the form locks any value of an ID-card field; typed by hand (no card read), it stays editable
-                self._state[name] = (self._state[name][0], self._rules_enable(name))
+        self._state = self.form.state(self.values, from_card=self.locked)
         self._problems = self.form.validate(self.values)
 
     def _changed(self) -> None:
@@ -343,7 +330,7 @@ def _sub_kind(prop: dict) -> str:
         return "choice"
     if prop.get("type") == "array" and "enum" in (prop.get("items") or {}):
         return "multi_choice"
-    return _kind_of(prop)
+    return kind_of(prop)
 
 
 def _number(text: str) -> Any:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -150,7 +150,7 @@ class MatterForm:
         fields = {name: _ui_field(name, spec) for name, spec in (ui.get("fields") or {}).items()}
         properties = schema["properties"]
         for name in properties:
-            fields.setdefault(name, _ui_field(name, {"kind": _kind_of(properties[name])}))
+            fields.setdefault(name, _ui_field(name, {"kind": kind_of(properties[name])}))
         unknown = sorted(set(fields) - set(properties))
         if unknown:
             raise FormDefinitionError(f"ui fields without a schema property: {', '.join(unknown)}")
@@ -165,9 +165,11 @@ class MatterForm:
 
     # --- using --------------------------------------------------------------------------------------------
 
-    def state(self, data: Mapping[str, Any]) -> dict[str, tuple[bool, bool]]:
+    def state(self, data: Mapping[str, Any], *, from_card: Collection[str] = ()) -> dict[str, tuple[bool, bool]]:
         """Per field: (shown, enabled) for this data. A field with a ``show`` rule is hidden until its
-        condition holds; ``hide`` hides it while the condition holds; likewise ``enable``/``disable``."""
+        condition holds; ``hide`` hides it while the condition holds; likewise ``enable``/``disable``. A field
+        named in ``from_card`` (filled from the ID card, see ``prefill``) is shown locked unless its UI says
+        ``locked: false``; the same field typed by hand stays editable."""
         shown = {name: True for name in self.fields}
         enabled = {name: True for name in self.fields}
         for rule, condition in zip(self.rules, self._conditions):
@@ -181,7 +183,8 @@ class MatterForm:
             else:
                 enabled[rule.field] = enabled[rule.field] and not holds
         for name, spec in self.fields.items():
-            if spec.prefill and spec.options.get("locked", True) and data.get(name) not in (None, ""):
+            if (name in from_card and spec.prefill and spec.options.get("locked", True)
+                    and data.get(name) not in (None, "")):
                 enabled[name] = False  # prefilled from the ID card: shown, not editable
         return {name: (shown[name], enabled[name] or not shown[name]) for name in self.fields}
 
@@ -235,7 +238,8 @@ def _ui_field(name: str, spec: Any) -> UiField:
                    prefill, str(spec.get("widget", "")), dict(spec.get("options") or {}))
 
 
-def _kind_of(prop: Any) -> str:
+def kind_of(prop: Any) -> str:
+    """The field kind a schema property stands for when the UI schema does not say."""
     if not isinstance(prop, dict):
         return "text"
     fmt = prop.get("format", "")
