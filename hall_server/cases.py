@@ -235,18 +235,21 @@ def case_view(hall_store, tracking: str, *, notes: bool = False) -> dict:
 
 
 def pre_application(hall_store, number: str, *, terminal_id: str, token: str | None) -> dict:
-    """What a logged-in clerk reviews of a 自助申报: its case, the matter, the version it was filled in (and
+    """What a logged-in clerk reviews of a 自助申报 (``number``: its case number, or the kiosk's record id
+    that the slip's code ``HALL:P:<record id>`` carries): its case, the matter, the version it was filled in (and
     the catalogue's current one), the form data and the materials captured at the kiosk."""
     con = hall_store._con()
     hall_store._session(con, terminal_id, token)  # personal data: a clerk at a window, not just a terminal
-    row = con.execute("SELECT terminal_id, record_id FROM case_records WHERE tracking = ? AND kind = ?",
+    column = "tracking" if number.isdigit() else "record_id"  # the case number, or the slip's record id
+    row = con.execute(f"SELECT terminal_id, record_id, tracking FROM case_records WHERE {column} = ? AND kind = ?",
                       (number, RecordKind.PRE_APPLICATION.value)).fetchone()
     if row is None:
-        raise HallError("not_found", "no pre-application with this code")
+        raise HallError("not_found", "no pre-application with this code (a kiosk that was offline may not "
+                                     "have synced it yet)")
     record = hall_store.stored_record(row[0], row[1])
     content = record["content"]
     entry = find_matter(hall_store, content["matter_code"])
-    return {"case": case_view(hall_store, number), "matter_code": content["matter_code"],
+    return {"case": case_view(hall_store, row[2]), "matter_code": content["matter_code"],
             "version": content["version"], "current_version": current_version(entry) if entry else None,
             "form": content["form"], "materials": content.get("materials", []),
             "submitted_at": content["submitted_at"],

@@ -1,7 +1,8 @@
 """Client of the clerk's side of cases (hall_server/api/cases.py): a pre-application to review, withdrawal.
 
     cases = CasesClient(platform_client)                  # shares its session, signing and errors
-    pre = cases.pre_application(session, "32010020261123000001")   # the code on the kiosk's slip
+    pre = cases.pre_application(session, "32010020261123000001")   # by case number, or by the record id
+    pre = cases.pre_application(session, code.fields["record_id"])  #  the slip's HALL:P: code carries
     pre.matter_code, pre.version, pre.outdated, pre.form             # review instead of retyping
     case = cases.withdraw(session, number, "申请人要求撤回")         # the case, with its history
 
@@ -12,11 +13,13 @@ anything is sent. Form data is personal data: it is never logged.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from core import wire as parse
 from core.domain import ClerkSession
 from core.domain.appointments import Case, PreApplication
+from core.domain.codes import RECORD_ID
 from core.errors import PlatformRejected
 from platform_client.appointments import _case
 from platform_client.client import PlatformClient
@@ -46,13 +49,19 @@ def _pre_application(payload: Any) -> PreApplication:
                           submitted_at=o.datetime("submitted_at"), attachments=tuple(attachments))
 
 
+_RECORD_ID = re.compile(RECORD_ID, re.ASCII)
+
+
 class CasesClient:
     def __init__(self, client: PlatformClient) -> None:
         self._client = client
 
     def pre_application(self, session: ClerkSession, code: str) -> PreApplication:
-        """The 自助申报 behind a slip's code. ``PlatformRejected`` ``not_found`` for a code nobody issued."""
-        _check_number(code)
+        """The 自助申报 behind a slip: ``code`` is its case number or the kiosk's record id (the slip's
+        ``HALL:P:`` code). ``PlatformRejected`` ``not_found`` for a code nobody issued, or a record the kiosk
+        has not synced yet."""
+        if not (isinstance(code, str) and _RECORD_ID.fullmatch(code)):
+            _check_number(code)
         payload = self._client._request("GET", f"/v1/applications/pre/{code}", session=session)
         return self._client._parse("pre-application", _pre_application, payload)
 

@@ -13,7 +13,7 @@ import pytest
 from server_fixtures import MONDAY_10AM, STAFF_PIN, fresh_hall  # noqa: F401
 
 from core.domain.appointments import CaseState
-from core.domain.codes import CodeKind, classify
+from core.domain.codes import CodeKind, classify, pre_application_payload
 from core.errors import PlatformConflict, PlatformRejected
 from core.i18n import Translator
 from core.ports.outbox import RecordKind
@@ -21,6 +21,7 @@ from hall_server import HallStore, ServerThread, sample_hall
 from hall_server.api.matters import content_version, load_matters
 from hall_server.cases import has_case_reference, load_case_reference
 from platform_client.appointments import AppointmentsClient
+from platform_client.cases import CasesClient
 from platform_client.sync import SyncClient
 
 COMPANY = "320100-XK-0001"  # promised in 1 working day; materials m1–m4 required, m5 optional
@@ -198,6 +199,28 @@ def test_a_pre_application_is_reviewed_by_a_clerk_and_then_accepted(hall):
     with pytest.raises(PlatformConflict) as twice:
         clerk.post_record(RecordKind.APPLICATION, str(uuid.uuid4()), application(pre_application=slip.case_number))
     assert twice.value.reason == "wrong_state"
+
+
+def test_a_slip_opens_its_pre_application_by_the_kiosks_record_id_once_synced(hall):
+    """GIVEN the code a kiosk prints on a 自助申报 slip (``HALL:P:<record id>``, printed before the platform
+    answered a number) WHEN a clerk opens it THEN it names the same case as its number; a record id the
+    platform has not received yet is "not found", and a malformed code never leaves the terminal."""
+    record_id = str(uuid.uuid4())
+    code = classify(pre_application_payload(record_id))
+    assert code.kind is CodeKind.PRE_APPLICATION and code.fields["record_id"] == record_id
+    client = hall.client("window-1")
+    session, cases = client.login(1, "S1001", STAFF_PIN), CasesClient(client)
+    with pytest.raises(PlatformRejected) as early:
+        cases.pre_application(session, record_id)
+    assert early.value.reason == "not_found"
+    slip = sync(hall, "kiosk-1").post_record(RecordKind.PRE_APPLICATION, record_id, pre_application())
+    by_id = cases.pre_application(session, code.fields["record_id"])
+    assert by_id.case.tracking == slip.case_number and by_id.form == FORM
+    for bad in ("HALL:P:../../v1/cases", record_id.upper(), record_id + "0"):
+        assert classify(f"HALL:P:{bad}").kind is CodeKind.UNKNOWN
+    with pytest.raises(PlatformRejected) as bad:
+        cases.pre_application(session, "../x")
+    assert bad.value.reason == "invalid_request"
 
 
 def test_a_clerk_withdraws_a_case_and_the_step_is_audited(hall):

@@ -18,12 +18,15 @@ e_licence      ``DZZZ:<type>:<issuer credit code>:<licence number>``  ``DZZZ:YYZ
 e_id           ``CTID:1:<base64url token, 32-256 chars>``             ``CTID:1:q83vEjRWeJq83vEjRWeJ…``
 guide          ``HALL:G:<matter code>`` or                            ``HALL:G:320100-QR-0002``
                ``https://<platform host>/guide/<matter code>``
+pre_applic.    ``HALL:P:<record id>`` (a UUID, lower case)            ``HALL:P:0f8e…-…``
 =============  =====================================================  ==================================
 
 - ``<tracking>`` is a 办件编号: 6-digit administrative region code, 8-digit date, 6-digit serial.
 - ``<issuer credit code>`` is an 18-character unified social credit code (统一社会信用代码) whose last
   character is the GB 32100-2015 check character.
 - ``<matter code>`` is a catalogue code: 3-40 ASCII letters, digits and dashes (``320100-QR-0002``).
+- ``<record id>`` is the id the kiosk's outbox gave the 自助申报 record (``8-4-4-4-12`` lower-case hex): the
+  slip's code works before the platform has answered a case number, and the clerk opens it by that id.
 - The receipt URL must be ``https`` on one of the platform's hosts (``platform_hosts``), no user info, no
   port, no query, no fragment: a QR pointing anywhere else is unknown. The same holds for a guide URL.
 
@@ -52,6 +55,7 @@ class CodeKind(enum.StrEnum):
     E_LICENCE = "e_licence"
     E_ID = "e_id"
     GUIDE = "guide"
+    PRE_APPLICATION = "pre_application"
     UNKNOWN = "unknown"
 
 
@@ -95,6 +99,8 @@ _E_ID = re.compile(r"CTID:1:(?P<token>[A-Za-z0-9_-]{32,256})", re.ASCII)
 _MATTER = r"(?P<matter>[A-Za-z0-9-]{3,40})"
 _GUIDE_BARE = re.compile(r"HALL:G:" + _MATTER, re.ASCII)
 _GUIDE_URL = re.compile(r"https://(?P<host>[a-z0-9.-]{1,100})/guide/" + _MATTER, re.ASCII)
+RECORD_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_PRE_APPLICATION = re.compile(r"HALL:P:(?P<record>" + RECORD_ID + ")", re.ASCII)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -165,6 +171,8 @@ def classify(payload: str, *, platform_hosts: tuple[str, ...] = DEFAULT_PLATFORM
     elif (m := _GUIDE_BARE.fullmatch(payload)) or (m := _GUIDE_URL.fullmatch(payload)):
         if "host" not in m.groupdict() or m["host"] in platform_hosts:
             return ScannedCode(CodeKind.GUIDE, payload, {"matter": m["matter"]})
+    elif m := _PRE_APPLICATION.fullmatch(payload):
+        return ScannedCode(CodeKind.PRE_APPLICATION, payload, {"record_id": m["record"]})
     return _unknown(payload)
 
 
@@ -186,6 +194,16 @@ def guide_payload(matter: str, host: str = "") -> str:
     code = classify(payload, platform_hosts=(host,))
     if code.kind is not CodeKind.GUIDE or code.fields["matter"] != matter:
         raise ValueError(f"{matter!r} on {host!r} does not make a guide code")
+    return payload
+
+
+def pre_application_payload(record_id: str) -> str:
+    """The code on a 自助申报 slip: ``HALL:P:<record id>``; ``ValueError`` for an id the classifier would not
+    read back."""
+    payload = f"HALL:P:{record_id}"
+    code = classify(payload)
+    if code.kind is not CodeKind.PRE_APPLICATION or code.fields["record_id"] != record_id:
+        raise ValueError(f"{record_id!r} does not make a pre-application code")
     return payload
 
 

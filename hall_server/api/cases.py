@@ -3,7 +3,7 @@
     GET  /v1/cases/{tracking}                 (citizen, clerk)  → {case: {tracking, matter_code, matter_name,
                                                 matter_name_en, state, accepted_on, promised_on, pickup_window,
                                                 history: [{state, at, actor, window, note?}]}}
-    GET  /v1/applications/pre/{code}          (clerk, X-Clerk-Session) → {case, matter_code, version, current_version,
+    GET  /v1/applications/pre/{code}          (clerk, X-Clerk-Session; code: case number or record id) → {case, matter_code, version, current_version,
                                                 form, materials, submitted_at, attachments}
     POST /v1/cases/{tracking}/withdraw        (clerk, X-Clerk-Session) {reason}  → {case} (with notes)
 
@@ -26,6 +26,7 @@ from hall_server.auth import Terminal, require
 
 router = APIRouter(tags=["cases"])
 TRACKING = r"^[0-9]{20}$"
+PRE_CODE = r"^([0-9]{20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"  # case number or record id
 Session = Header(None, alias="X-Clerk-Session", max_length=128, description="token from /v1/clerk/login")
 
 
@@ -79,7 +80,7 @@ async def case(request: Request, tracking: str = Path(pattern=TRACKING),
 
 @router.get("/v1/applications/pre/{code}", response_model=PreApplicationAnswer, responses=ERRORS,
             summary="A pre-application (自助申报) for the clerk to review, by the code on the kiosk's slip")
-async def pre_application(request: Request, code: str = Path(pattern=TRACKING),
+async def pre_application(request: Request, code: str = Path(pattern=PRE_CODE),
                           terminal: Terminal = Depends(require("clerk")),
                           token: str | None = Session) -> PreApplicationAnswer:
     found = await call(request, cases.pre_application, store(request), code, terminal_id=terminal.id, token=token)
