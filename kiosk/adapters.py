@@ -55,7 +55,7 @@ def build_platform(cfg: Config) -> QueuePlatform:
 
 
 class OpenedOnFirstUse:
-    """A ``TicketPrinter`` whose driver is loaded and opened at its first call, not at start-up.
+    """A ``TicketPrinter`` (and ``PaperPrinter``) whose driver is loaded and opened at its first call, not at start-up.
 
     Loading the ESC/POS stack (python-escpos reads its printer capability database) takes about half a
     second; the first call comes from a worker thread (the status check before a number is taken), so
@@ -88,6 +88,13 @@ class OpenedOnFirstUse:
 
     def print_ticket(self, slip: TicketSlip) -> None:
         self.open().print_ticket(slip)
+
+    def print_paper(self, paper, language: str = "zh_CN") -> None:
+        """A ``PaperPrinter`` too: the paper's job (devices/printer/papers.py) on this printer."""
+        from devices.printer.papers import paper_job
+
+        printer = self.open()
+        printer.print_job(paper_job(paper, self.cfg, language))
 
     def close(self) -> None:
         with self._lock:

@@ -87,6 +87,8 @@ class Terminal:
     camera: object | None = None
     application: object | None = None  # core.services.application.ApplicationService
     catalogue: object | None = None  # core.services.application.MatterCatalogue
+    guides: object | None = None  # core.services.guide.GuideShelf (the guide book, rebuilt when it changed)
+    papers: object | None = None  # core.services.papers.IntakePapers (receipts, notices, checklists)
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -172,6 +174,25 @@ def build_application(terminal: Terminal) -> None:
     terminal.application = ApplicationService(lambda: terminal.sync.store if terminal.sync else None,
                                               codes=terminal.codes)
     terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
+
+
+def build_papers(terminal: Terminal, cfg: Config) -> None:
+    """The papers of intake (receipts, notices, checklists, slips) on the terminal's receipt printer: the
+    ``[devices] receipt_printer``, else (a kiosk with one printer) the ticket printer; none configured, the
+    papers say so when asked. Needs ``terminal.application`` (the case numbers) and the catalogue."""
+    from core.services.guide_shelf import GuideShelf
+    from core.services.papers import IntakePapers
+
+    name = cfg.devices.receipt_printer or (cfg.devices.ticket_printer if cfg.role == "citizen" else "")
+    printer_cfg = cfg.printer(name) if name else None
+    printer = None
+    if printer_cfg is not None:
+        printer = terminal.printers.get(printer_cfg.name) or OpenedOnFirstUse(
+            printer_cfg, timeout_s=cfg.timeouts.device_s, device="receipt_printer")
+        terminal.printers[printer_cfg.name] = printer
+    terminal.guides = GuideShelf(lambda: terminal.sync.reference if terminal.sync else None)
+    terminal.papers = IntakePapers(printer, applications=terminal.application, guides=terminal.guides.book,
+                                   language=cfg.language)
 
 
 def build_codes(cfg: Config, platform):
@@ -345,10 +366,10 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
-        # The service guide reads the hall's matter catalogue (the catalogue module alone: no imaging).
-        from core.services.catalogue import MatterCatalogue
-
-        terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
+        # The service guide reads the hall's matter catalogue; self-service pre-applications go through the
+        # outbox as the clerk's applications do, and their papers print on the kiosk's receipt printer.
+        build_application(terminal)
+        build_papers(terminal, cfg)
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 
@@ -358,7 +379,9 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
     elif cfg.role == "clerk":
         terminal.clerk = ClerkQueueService(platform, cfg.window or 0)
         terminal.camera = build_camera(cfg)
+        terminal.printers = build_printers(cfg, ("receipt_printer",))
         build_application(terminal)
+        build_papers(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
         terminal.speaker = speaker or default_speaker()

@@ -72,16 +72,18 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
         **common(CITIZEN_ID), "role": "citizen", "terminal_id": CITIZEN_ID,
         "platform": {"url": url, "terminal_secret": secrets[CITIZEN_ID], "timeout_s": 3.0},
         "printers": {"ticket": {"url": "virtual://kiosk-ticket", "width_mm": 80},
-                     "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80}},
+                     "ticket_spare": {"url": "virtual://kiosk-spare", "width_mm": 80},
+                     "receipt": {"url": "virtual://kiosk-receipt", "width_mm": 80}},
         "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
-                    "idcard_reader": readers.get(CITIZEN_ID, ""),
+                    "receipt_printer": "receipt", "idcard_reader": readers.get(CITIZEN_ID, ""),
                     "scanner": (scanner_urls or {}).get(CITIZEN_ID, "")},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
         "sync": {"ticket_block_size": 20},
     }
     clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
              "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
-             "devices": {"idcard_reader": readers.get(CLERK_ID, ""), "camera": DEMO_CAMERA,
+             "printers": {"receipt": {"url": "virtual://window-receipt", "width_mm": 80}},
+             "devices": {"receipt_printer": "receipt", "idcard_reader": readers.get(CLERK_ID, ""), "camera": DEMO_CAMERA,
                          "scanner": (scanner_urls or {}).get(CLERK_ID, "")}}
     display = {**common(DISPLAY_ID), "role": "display", "terminal_id": DISPLAY_ID,
                "platform": {"url": url, "terminal_secret": secrets[DISPLAY_ID], "timeout_s": 3.0}}

@@ -25,6 +25,9 @@ from core.domain.identity import mask_id_number, mask_name
 
 # 办件编号: 6-digit administrative region code, 8-digit date, 6-digit serial (docs/codes.md).
 CASE_NUMBER = re.compile(r"[0-9]{6}[0-9]{8}[0-9]{6}", re.ASCII)
+# The short form of an outbox record's id (its first 8 hex digits) that a paper prints before the platform
+# answered its case number.
+RECORD_REF = re.compile(r"[0-9a-f]{8}", re.ASCII)
 # A notice's own number, as the hall numbers its records: letters, digits and dashes.
 NOTICE_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{3,39}", re.ASCII)
 
@@ -117,8 +120,19 @@ class Receipt:
     pickup: Pickup
     phone: str  # the hall's number for questions about the case (the guide's 咨询电话)
     qr: str
+    # While the platform has not answered a number (offline): case_number "" and qr "", and record_ref the
+    # short form of the outbox record's id (its first 8 hex digits), printed as 受理编号待同步.
+    record_ref: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return not self.case_number
 
     def __post_init__(self) -> None:
+        if self.pending:
+            if not RECORD_REF.fullmatch(self.record_ref) or self.qr:
+                raise ValueError("a receipt without its case number names its record (8 hex digits) and has no QR")
+            return
         if not CASE_NUMBER.fullmatch(self.case_number):
             raise ValueError(f"{self.case_number!r} is not a case number (region 6, date 8, serial 6 digits)")
         code = classify(self.qr, platform_hosts=(_host(self.qr),))

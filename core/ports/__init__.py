@@ -4,7 +4,7 @@ Services depend on these, never on an adapter; ``kiosk/app.py`` wires the real o
 """
 
 from core.ports.clock import Clock, SystemClock
-from core.ports.printer import PrinterStatus, TicketPrinter, TicketSlip
+from core.ports.printer import PaperPrinter, PrinterStatus, TicketPrinter, TicketSlip
 from core.ports.queue import QueuePlatform
 
-__all__ = ["Clock", "PrinterStatus", "QueuePlatform", "SystemClock", "TicketPrinter", "TicketSlip"]
+__all__ = ["Clock", "PaperPrinter", "PrinterStatus", "QueuePlatform", "SystemClock", "TicketPrinter", "TicketSlip"]

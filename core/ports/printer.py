@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.domain import HallInfo, Ticket
+from core.domain.intake import Checklist, Notice, Receipt
 
 
 class PrinterStatus(enum.Enum):
@@ -49,3 +50,19 @@ class TicketPrinter(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class PaperPrinter(Protocol):
+    """A receipt printer for the papers of intake (受理回执, 一次性告知单, 材料清单, the 自助申报 slip)."""
+
+    name: str
+
+    def status(self) -> PrinterStatus:
+        """As ``TicketPrinter.status``."""
+        ...
+
+    def print_paper(self, paper: Receipt | Notice | Checklist, language: str = "zh_CN") -> None:
+        """Prints one paper (a value of core.domain.intake) in ``language`` and cuts. Raises ``DeviceError``
+        subclasses (``PaperOut``, ``DeviceNotFound``, ``DeviceTimeout``…) on failure; ``TypeError`` for a value
+        that is not a paper."""
+        ...

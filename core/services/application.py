@@ -36,7 +36,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain.codes import CodeKind
 from core.domain.identity import Identity
@@ -45,7 +45,9 @@ from core.ports.outbox import AttachmentIn, RecordKind
 from core.services.catalogue import (REFERENCE_NAME, MaterialSpec, Matter, MatterCatalogue,  # noqa: F401
                                      MatterListing, _resolve, parse_matters)
 from core.services.codes import CodeService
-from core.services.materials import MaterialSet, apply_watermark, to_pdf
+
+if TYPE_CHECKING:
+    from core.services.materials import MaterialSet
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +127,8 @@ class ApplicationService:
 
     def attachments(self, app: Application, materials: MaterialSet) -> list[AttachmentIn]:
         """One watermarked PDF per material with captured pages (CPU: run on a worker)."""
+        from core.services.materials import apply_watermark, to_pdf  # imaging: loaded when pages are sent
+
         out: list[AttachmentIn] = []
         text = materials.watermark_text()
         by_id = {p.id: p for p in materials.pages}

@@ -111,3 +111,4 @@ class MatterCatalogue:
             raise PlatformUnreachable("the terminal's store is not ready yet")
         ref = reference.get(REFERENCE_NAME)
         return MatterListing(tuple(parse_matters(ref.body)), ref.stale, ref.age_s)
+

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.services.forms import FormDefinitionError, MatterForm, form_from_fields
 from core.services.guide_search import Entry, GuideIndex, Hit
+from core.services.working_days import CalendarDataError, HallCalendar
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class GuideBook:
     guides: dict[str, Guide] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (code or position, reason)
     index: GuideIndex = field(default_factory=lambda: GuideIndex(()))
+    calendar: HallCalendar = field(default_factory=HallCalendar)  # the hall's working days (receipts' dates)
 
     @classmethod
     def from_catalogue(cls, body: Any, *, synonyms: Mapping[str, str] | None = None) -> GuideBook:
@@ -55,6 +57,11 @@ class GuideBook:
         book.index = GuideIndex([Entry(g.code, g.name, g.department, _words(g.data)) for g in book.guides.values()],
                                 synonyms=synonyms or (body.get("synonyms") if isinstance(body.get("synonyms"), dict)
                                                       else None))
+        try:
+            book.calendar = HallCalendar.from_data(body.get("calendar") or ())
+        except (CalendarDataError, AttributeError, TypeError) as exc:
+            log.warning("matter catalogue: the hall calendar left out (weekends alone are counted): %s", exc)
+            book.skipped.append(("calendar", str(exc)))
         return book
 
     def search(self, query: str, *, limit: int = 20) -> list[Hit]:
@@ -100,3 +107,4 @@ def load_guide_book(reference) -> tuple[GuideBook, bool, float]:
         raise PlatformUnreachable("the terminal's store is not ready yet")
     ref = reference.get(REFERENCE_NAME)
     return GuideBook.from_catalogue(ref.body), ref.stale, ref.age_s
+

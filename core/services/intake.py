@@ -61,11 +61,13 @@ def materials(guide: Guide) -> dict[str, MaterialItem]:
     return out
 
 
-def receipt_for(guide: Guide, *, case_number: str, applicant: Identity, accepted_at: datetime, window: int,
+def receipt_for(guide: Guide, *, case_number: str, applicant: Identity | None, accepted_at: datetime, window: int,
                 clerk: Clerk, calendar: HallCalendar, pages: Mapping[str, int], follow: Collection[str] = (),
-                pickup: Pickup | None = None, host: str = "") -> Receipt:
+                pickup: Pickup | None = None, host: str = "", record_ref: str = "") -> Receipt:
     """The receipt of a case accepted now: ``pages`` per material id received, ``follow`` the ids of 容缺
-    materials (each must be one the guide lets follow). ``accepted_at`` is in the hall's time zone."""
+    materials (each must be one the guide lets follow). ``accepted_at`` is in the hall's time zone.
+    ``case_number`` "" (the platform has not answered yet): ``record_ref`` names the record instead and
+    the receipt has no QR. ``applicant`` None (no card was read): the receipt prints a dash."""
     items = materials(guide)
     _known(items, [*pages, *follow])
     day = accepted_at.date()
@@ -81,7 +83,8 @@ def receipt_for(guide: Guide, *, case_number: str, applicant: Identity, accepted
     return Receipt(
         case_number=case_number,
         matter=matter_ref(guide),
-        applicant=Applicant.masked(applicant.name or applicant.english_name, applicant.id_number),
+        applicant=(Applicant.masked(applicant.name or applicant.english_name, applicant.id_number) if applicant
+                   else Applicant("—", "—")),
         received=tuple(ReceivedMaterial(items[i].name, n) for i, n in pages.items()),
         follow_ups=tuple(follow_ups),
         accepted_at=accepted_at,
@@ -92,7 +95,8 @@ def receipt_for(guide: Guide, *, case_number: str, applicant: Identity, accepted
         due_provisional=not (calendar.knows(day) and calendar.knows(due)),
         pickup=pickup or _pickups(guide)[0],
         phone=_text(guide.data, "phone"),
-        qr=receipt_qr(case_number, host),
+        qr=receipt_qr(case_number, host) if case_number else "",
+        record_ref="" if case_number else record_ref,
     )
 
 

@@ -41,7 +41,10 @@ def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "z
     t = Translator(language)
     job = JobBuilder(printer_cfg)
     _title(job, t("printer.receipt.title"))
-    job.text(t("printer.paper.case_number", number=receipt.case_number), bold=True)
+    if receipt.pending:
+        job.text(t("printer.receipt.pending", ref=receipt.record_ref), bold=True)
+    else:
+        job.text(t("printer.paper.case_number", number=receipt.case_number), bold=True)
     _matter(job, t, receipt.matter)
     job.text(t("printer.receipt.applicant", name=receipt.applicant.name))
     job.text(t("printer.receipt.id_number", id_number=receipt.applicant.id_number))
@@ -61,8 +64,11 @@ def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "z
         job.text(t("printer.receipt.due_provisional"))
     job.text(t("printer.receipt.pickup", method=t(f"printer.pickup.{receipt.pickup.value}")))
     _phone(job, t, receipt.phone)
-    job.qr(receipt.qr)
-    job.text(t("printer.receipt.scan"), align="center")
+    if receipt.pending:
+        job.text(t("printer.receipt.pending_note"), align="center")
+    else:
+        job.qr(receipt.qr)
+        job.text(t("printer.receipt.scan"), align="center")
     job.text(t("printer.receipt.keep"), align="center")
     job.cut()
     return job.bytes()

@@ -1,6 +1,7 @@
 """The matter catalogue (事项目录) of the hall: every matter's whole service guide, served to every terminal.
 
-    GET /v1/sync/reference/matters     {"matters": [entry + {"form", "version"}, ...], "synonyms": {word: means}}
+    GET /v1/sync/reference/matters     {"matters": [entry + {"form", "version"}, ...], "synonyms": {word: means},
+                                        "calendar": [year, ...]}
                                         ETag, and 304 on a matching If-None-Match
 
 Each entry is the whole guide as the hall keeps it (core/services/catalogue_schema.py, docs/guide.md: the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sqlite3
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -131,7 +133,18 @@ def matter_catalogue(hall_store) -> dict:
     con = hall_store._con()
     rows = con.execute("SELECT body FROM matters ORDER BY position").fetchall()
     synonyms = con.execute("SELECT word, means FROM matter_synonyms ORDER BY position").fetchall()
-    return {"matters": [json.loads(_served(r[0])) for r in rows], "synonyms": {w: m for w, m in synonyms}}
+    return {"matters": [json.loads(_served(r[0])) for r in rows], "synonyms": {w: m for w, m in synonyms},
+            "calendar": _calendar(con)}
+
+
+def _calendar(con) -> list:
+    """The hall's calendar (hall_server/cases.py keeps it): terminals count a receipt's promised date on the
+    same working days as the platform counts the case's."""
+    try:
+        row = con.execute("SELECT body FROM case_reference WHERE name = 'calendar'").fetchone()
+    except sqlite3.OperationalError:  # a hall seeded before cases: no calendar table yet
+        return []
+    return json.loads(row[0]) if row else []
 
 
 @router.get("/matters", responses=ERRORS, summary="The hall's matter catalogue (whole guides, forms), with an ETag")
