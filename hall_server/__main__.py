@@ -1,7 +1,8 @@
 """Provisioning a small hall from the command line: ``kiosk hall-admin --db FILE COMMAND``
 (also ``python -m hall_server --db FILE COMMAND``).
 
-    load-hall [JSON]                         load (or replace) services and windows (default: sample hall)
+    load-hall [JSON]                         load (or replace) services, windows, matters, calendar and region
+                                             (default: the sample hall)
     add-terminal ID --role citizen|clerk|display|technician [--secret S]
                                              register a terminal; prints its secret (put it in the
                                              terminal's TOML as platform.terminal_secret[_file])
@@ -94,8 +95,22 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
         return 2
     try:
         if args.command == "load-hall":
-            store.load_hall(read_seed(args.json))
-            print(f"loaded {len(store.hall_info().services)} services")
+            from hall_server.api.matters import catalogue_problems, load_matters
+            from hall_server.cases import load_case_reference
+
+            seed = read_seed(args.json)
+            problems = catalogue_problems(seed) if "matters" in seed else []
+            try:  # the catalogue is checked before anything is replaced, the calendar and region before they are
+                if problems:
+                    raise ValueError("\n".join(problems))
+                load_case_reference(store, seed)
+            except ValueError as exc:
+                print(f"error: {args.json or 'sample hall'}: {exc}", file=sys.stderr)
+                return 1
+            store.load_hall(seed)
+            matters = load_matters(store, seed) if "matters" in seed else None
+            print(f"loaded {len(store.hall_info().services)} services"
+                  + (f", {matters} matters" if matters is not None else "") + ", the calendar and the region")
         elif args.command == "add-terminal":
             print(store.add_terminal(args.terminal_id, args.role, args.secret))
         elif args.command == "remove-terminal":

@@ -89,3 +89,36 @@ def test_the_database_key_may_live_elsewhere_and_the_server_takes_it_with_key(tm
         process.send_signal(signal.SIGINT)
         assert process.wait(15) == 0
     assert not (tmp_path / "hall.db.key").exists()
+
+
+def test_load_hall_loads_the_whole_hall_file_and_a_bad_catalogue_loads_nothing(tmp_path):
+    """GIVEN a hall file WHEN ``load-hall`` loads it THEN its services, matter catalogue, calendar and region
+    are all in (a terminal's receipts need the catalogue and calendar as much as its tickets need the
+    services); a file whose catalogue has a bad matter is refused with the problem and changes nothing."""
+    import json
+
+    from hall_server import HallStore
+    from hall_server.api.matters import matter_catalogue
+    from simulators.sample_data import hall
+
+    db = tmp_path / "hall.db"
+    loaded = admin(db, "load-hall")
+    assert loaded.returncode == 0 and "22 matters" in loaded.stdout
+    store = HallStore(db)
+    try:
+        served = matter_catalogue(store)
+        assert len(served["matters"]) == 22 and served["calendar"][0]["year"] == 2026
+    finally:
+        store.close()
+    bad = hall()
+    bad["matters"][0]["materials"] = "not a list"
+    bad["services"] = bad["services"][:1]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    refused = admin(db, "load-hall", str(path))
+    assert refused.returncode == 1 and bad["matters"][0]["code"] in refused.stderr
+    store = HallStore(db)
+    try:
+        assert len(store.hall_info().services) > 1 and len(matter_catalogue(store)["matters"]) == 22
+    finally:
+        store.close()
