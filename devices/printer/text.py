@@ -29,8 +29,11 @@ LINE_HEIGHT_DOTS = 24
 
 
 def is_wide(char: str) -> bool:
-    """True for characters a printer draws in a full (24-dot) cell: CJK, full-width punctuation."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
+    """True for characters a printer draws in a full (24-dot) cell: CJK, full-width punctuation, and the
+    "ambiguous" ones (“” ‘’ · … — ① ×): in Chinese mode a GB printer draws every double-byte character of
+    GB 2312/GB18030 in a full cell, and those are double-byte there."""
+    return unicodedata.east_asian_width(char) in ("W", "F") or (
+        unicodedata.east_asian_width(char) == "A" and ord(char) > 0x7F)
 
 
 def cells(text: str) -> int:
