@@ -53,7 +53,7 @@ def test_wrap_counts_chinese_as_two_cells(text, width, lines):
     assert all(cells(line) <= width for line in lines)
 
 
-@pytest.mark.parametrize("text, expected", [("“网上办”", 12), ("‘一’·…—", 10), ("①×", 4), ("é", 2), ('"ok"', 4)])
+@pytest.mark.parametrize("text, expected", [("“网上办”", 10), ("‘一’·…—", 12), ("①×", 4), ("é", 2), ('"ok"', 4)])
 def test_ambiguous_width_punctuation_takes_a_full_cell_as_a_gb_printer_draws_it(text, expected):
     """Curly quotes, the middle dot, the ellipsis, circled digits: double-byte in GB 2312/GB18030, so a
     printer in Chinese mode draws them in a full cell; ASCII stays half-width."""
