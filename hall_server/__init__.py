@@ -9,20 +9,25 @@ Modules: ``store`` (SQLite, admin), ``issuing`` and ``windows`` (the queue logic
 called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``sealing`` (the key file, AES-256-GCM at
 rest), ``migrations`` (private files, earlier databases, key rotation), ``auth`` (signed requests, roles),
 ``strict_json`` (the JSON a body may be), ``submissions`` and ``ticket_blocks`` (outbox sync, offline
-ticket blocks), ``cases`` and ``case_records`` (cases opened by synced records, and their checks), ``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
+ticket blocks), ``cases`` and ``case_records`` (cases opened by synced records, and their checks), ``case_progress`` and
+``notify`` (a case moved on after acceptance, the applicant's text messages), ``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
 ``app`` (``create_app``), ``runner`` (``ServerThread``, ``serve``), ``__main__`` (``python -m
 hall_server``: provisioning, repairs, key rotation).
 See docs/hall-server.md.
 """
 
 from hall_server.issuing import IssuingMixin
+from hall_server.notify import LogNotifier, Notifier
 from hall_server.store import ROLES, StoreBase
 from hall_server.submissions import SyncMixin
 from hall_server.windows import WindowMixin
 
 
 class HallStore(IssuingMixin, WindowMixin, SyncMixin, StoreBase):
-    """SQLite storage and all queue logic of one hall (thread-safe; one connection per thread)."""
+    """SQLite storage and all queue logic of one hall (thread-safe; one connection per thread). ``notifier``
+    sends the applicant's text messages as cases move (notify.py; the server's runner gives it a file)."""
+
+    notifier: Notifier = LogNotifier()
 
 
 from hall_server.app import create_app  # noqa: E402

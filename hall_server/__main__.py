@@ -13,6 +13,11 @@
     tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
                                              take a damaged ticket out of the day (written to the audit log)
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
+    cases show NUMBER [--json]               a case with its history (hall_server/case_admin.py)
+    cases advance NUMBER --to STATE --staff ID [--reason R] [--method window|locker|post] [--window N]
+          [--place TEXT] [--collected-by applicant|proxy]
+                                             move a case on after acceptance, as a clerk would; the
+                                             applicant gets its text message
     matters import|export FILE.xlsx|FILE.json
                                              the matter catalogue in or out (hall_server/catalogue_io.py,
                                              docs/guide.md); an import with any bad row loads nothing
@@ -34,7 +39,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import catalogue_io, pki
+from hall_server import case_admin, catalogue_io, notify, pki
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -71,6 +76,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     add_tls_arguments(serve)
     pki.register(sub)
     catalogue_io.register(sub)
+    case_admin.register(sub)
     return parser
 
 
@@ -90,6 +96,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return 2
     try:
         store = HallStore(args.db, key_path=args.key)
+        store.notifier = notify.for_database(args.db)  # the same text messages a running server sends
     except KioskError as exc:
         print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)
         return 2
@@ -134,6 +141,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             print(f"re-sealed under a new key in {store.key_path}; back it up now")
         elif args.command == "matters":
             return catalogue_io.command(store, args)
+        elif args.command == "cases":
+            return case_admin.command(store, args)
         return 0
     except (ValueError, KioskError, HallError) as exc:
         detail = exc.message("technician", "en") if isinstance(exc, KioskError) else \

@@ -36,6 +36,7 @@ from core.domain.appointments import CaseState
 from core.ports.outbox import RecordKind
 from core.services.working_days import CalendarDataError, HallCalendar
 from hall_server.case_records import Checked, current_version, find_matter
+from hall_server.notify import announce
 from hall_server.problems import HallError
 from hall_server.ticket_blocks import Refused
 
@@ -64,6 +65,12 @@ CREATE TABLE IF NOT EXISTS case_history (
     note BLOB,                           -- sealed (a withdrawal's reason may name the applicant)
     PRIMARY KEY (tracking, step));
 CREATE TABLE IF NOT EXISTS case_reference (name TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS case_outcomes (   -- after acceptance (case_progress.py): shown to whoever asks
+    tracking TEXT PRIMARY KEY,
+    refusal_reason TEXT,                 -- a refusal's reason, as the decision states it
+    pickup_method TEXT,                  -- window, locker, post
+    pickup_place TEXT,                   -- the locker's name or the waybill number
+    collected_by TEXT);                  -- applicant, proxy
 """
 
 MAX_SERIAL = 999_999
@@ -228,10 +235,16 @@ def case_view(hall_store, tracking: str, *, notes: bool = False) -> dict:
     row = con.execute("SELECT * FROM cases WHERE tracking = ?", (tracking,)).fetchone()
     if row is None:
         raise HallError("not_found", "no case with this tracking number")
+    outcome = con.execute("SELECT refusal_reason, pickup_method, pickup_place, collected_by FROM case_outcomes "
+                          "WHERE tracking = ?", (tracking,)).fetchone()
+    reason, method, place, collected_by = outcome if outcome is not None else (None, None, None, None)
     return {"tracking": row["tracking"], "matter_code": row["matter_code"], "matter_name": row["matter_name"],
             "matter_name_en": row["matter_name_en"], "state": row["state"], "accepted_on": row["accepted_on"],
             "promised_on": row["promised_on"], "pickup_window": row["pickup_window"],
-            "history": history(hall_store, con, tracking, notes=notes)}
+            "history": history(hall_store, con, tracking, notes=notes), "refusal_reason": reason,
+            "pickup": None if method is None else {"method": method, "window": row["pickup_window"],
+                                                   "place": place or ""},
+            "collected_by": collected_by}
 
 
 def pre_application(hall_store, number: str, *, terminal_id: str, token: str | None) -> dict:
@@ -270,4 +283,6 @@ def withdraw(hall_store, *, terminal_id: str, token: str | None, tracking: str, 
         _add_step(hall_store, con, tracking, CaseState.WITHDRAWN, hall_store.clock.now().timestamp(), session["staff_id"],
                   session["window"], reason)
     log.info("case %s withdrawn by %s at window %s", tracking, session["staff_id"], session["window"])
-    return case_view(hall_store, tracking, notes=True)
+    view = case_view(hall_store, tracking, notes=True)
+    announce(hall_store, view)
+    return view

@@ -115,11 +115,12 @@ def read_seed(seed: str | None) -> dict:
 
 
 def _open_store(db_path, seed: dict | None, clock=None, key_path=None):
-    from hall_server import HallStore
+    from hall_server import HallStore, notify
     from hall_server.api.matters import load_matters
     from hall_server.cases import has_case_reference, load_case_reference
 
     store = HallStore(db_path, clock=clock, key_path=key_path)
+    store.notifier = notify.for_database(db_path)  # the applicants' text messages (notify.py)
     if seed is not None and (not store.has_hall() or not has_case_reference(store)):
         try:
             if not store.has_hall():

@@ -37,7 +37,7 @@ import re
 import sqlite3
 
 from core.ports.outbox import RecordKind, content_hash
-from hall_server import case_records, cases, migrations, sealing, ticket_blocks
+from hall_server import case_records, cases, migrations, notify, sealing, ticket_blocks
 from hall_server.ticket_blocks import Refused
 
 SCHEMA = """
@@ -237,6 +237,8 @@ class SyncMixin:
             have = {names[r[0]] for r in con.execute(
                 f"SELECT name FROM sync_attachments WHERE terminal_id = ? AND complete = 1 AND name IN ({marks})",
                 (terminal_id, *names))} if names else set()
+        if created and case is not None:  # a case opened (or a pre-application accepted): the applicant is told
+            notify.announce(self, cases.case_view(self, case["number"]))
         missing = [s for s in dict.fromkeys(wanted) if s not in have]
         answer = {"record_id": record_id, "content_hash": digest, "duplicate": not created,
                   "missing_attachments": missing}

@@ -13,7 +13,16 @@ from datetime import date
 from typing import Any
 
 from core.domain import Ticket
-from core.domain.appointments import Appointment, AppointmentState, Case, CaseState, CaseStep
+from core.domain.appointments import (
+    Appointment,
+    AppointmentState,
+    Case,
+    CaseState,
+    CaseStep,
+    Collector,
+    Pickup,
+    PickupMethod,
+)
 from core.domain.codes import CodeKind, classify
 from core.errors import PlatformRejected
 from core import wire as parse
@@ -33,7 +42,17 @@ def _case(value: Any) -> Case:
     return Case(tracking=o.str("tracking"), matter_code=o.str("matter_code"), matter_name=o.str("matter_name"),
                 matter_name_en=o.str("matter_name_en"), state=o.enum("state", CaseState),
                 accepted_on=o.date("accepted_on"), promised_on=o.date("promised_on", optional=True),
-                pickup_window=o.opt_int("pickup_window"), history=_history(value))
+                pickup_window=o.opt_int("pickup_window"), history=_history(value),
+                refusal_reason=o._get("refusal_reason", str, optional=True), pickup=_pickup(o),
+                collected_by=o.enum("collected_by", Collector) if o.value.get("collected_by") is not None else None)
+
+
+def _pickup(o: parse.Obj) -> Pickup | None:
+    """Where a ready result waits (an answer of a platform that does not say: None)."""
+    p = o.obj("pickup", optional=True)
+    if p is None:
+        return None
+    return Pickup(method=p.enum("method", PickupMethod), window=p.opt_int("window"), place=p.str("place"))
 
 
 def _history(value: Any) -> tuple[CaseStep, ...]:

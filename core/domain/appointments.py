@@ -33,10 +33,36 @@ class CaseState(enum.StrEnum):
     APPROVED = "approved"  # 已办结
     READY_FOR_PICKUP = "ready_for_pickup"  # 待领取
     PICKED_UP = "picked_up"  # 已领取
-    REJECTED = "rejected"  # 不予受理 / 退回
+    REJECTED = "rejected"  # 不予受理 / 退回: not taken in at intake
+    REFUSED = "refused"  # 不予许可: reviewed and decided against, with the reason (a citizen may contest it)
     NOTICE_GIVEN = "notice_given"  # 补正告知: the applicant was told at once what is missing
     PRE_APPLICATION_WAITING = "pre_application_waiting"  # 自助申报, waiting for a clerk to review it
     WITHDRAWN = "withdrawn"  # 已撤回
+
+
+class PickupMethod(enum.StrEnum):
+    """How a decided case's result (证照, 批文, 决定书) reaches the applicant."""
+
+    WINDOW = "window"  # at a window of the hall
+    LOCKER = "locker"  # in the hall's smart locker (智能柜), opened with the code sent by text message
+    POST = "post"  # posted (EMS), with its waybill number
+
+
+class Collector(enum.StrEnum):
+    """Who collected a result: the applicant, or a proxy (代领, with the applicant's authorisation)."""
+
+    APPLICANT = "applicant"
+    PROXY = "proxy"
+
+
+@dataclass(frozen=True)
+class Pickup:
+    """Where a result waits: ``window`` for a window's number; ``place`` names the locker (e.g. "大厅东侧
+    智能柜") or the post's waybill number. Never personal data: a postal address is not kept here."""
+
+    method: PickupMethod
+    window: int | None = None
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,9 @@ class Case:
     promised_on: date | None = None
     pickup_window: int | None = None
     history: tuple[CaseStep, ...] = ()  # oldest first; empty for a case the platform keeps no history of
+    refusal_reason: str | None = None  # a refused case's reason, as the decision states it (shown to whoever asks)
+    pickup: Pickup | None = None  # where a ready result waits (None: not ready, or the platform does not say)
+    collected_by: Collector | None = None  # a collected result: who took it
 
 
 @dataclass(frozen=True)
