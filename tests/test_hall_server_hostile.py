@@ -161,6 +161,16 @@ ENDPOINTS = [
     Endpoint("GET", "/v1/applications/pre/{}", "window-7", {"code": one_of(*CASE_NUMBERS)}, _pathed("code", False)),
     Endpoint("POST", "/v1/cases/{}/withdraw", "window-8", {"code": one_of(*CASE_NUMBERS),
                                                           "reason": one_of("申请人要求撤回", "x")}, _pathed("code")),
+    Endpoint("POST", "/v1/cases/{}/review", "window-8", {"code": one_of(*CASE_NUMBERS)}, _pathed("code")),
+    Endpoint("POST", "/v1/cases/{}/decide", "window-8", {"code": one_of(*CASE_NUMBERS),
+                                                        "decision": one_of("approved", "refused"),
+                                                        "reason": one_of("", "不符合法定条件")}, _pathed("code")),
+    Endpoint("POST", "/v1/cases/{}/result-ready", "window-8", {
+        "code": one_of(*CASE_NUMBERS), "method": one_of("window", "locker", "post"), "window": one_of(None, 3),
+        "place": one_of("", "大厅东侧智能柜", "EA123456789CN")}, _pathed("code")),
+    Endpoint("POST", "/v1/cases/{}/collected", "window-8", {"code": one_of(*CASE_NUMBERS),
+                                                           "collected_by": one_of("applicant", "proxy")},
+             _pathed("code")),
     *[Endpoint("GET", path + "{}", "tech-1", {}, lambda f: ("", None))
       for path in ("/v1/hall", "/v1/sync/reference/hall", "/v1/sync/reference/matters")],
     Endpoint("GET", "/v1/clerk/window{}", "window-1", {}, lambda f: ("", None)),
