@@ -193,6 +193,8 @@ def build_papers(terminal: Terminal, cfg: Config) -> None:
     terminal.guides = GuideShelf(lambda: terminal.sync.reference if terminal.sync else None)
     terminal.papers = IntakePapers(printer, applications=terminal.application, guides=terminal.guides.book,
                                    language=cfg.language)
+    if terminal.codes is not None:  # a receipt's lateness is counted on the hall calendar of the catalogue
+        terminal.codes.calendar = lambda: terminal.guides.book().calendar
 
 
 def build_codes(cfg: Config, platform):

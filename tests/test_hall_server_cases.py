@@ -173,7 +173,7 @@ def test_a_notice_opens_a_case_in_buzheng_gaozhi_that_the_kiosk_shows_with_histo
     case = answer.json()["case"]
     assert (case["state"], case["matter_code"], case["promised_on"]) == ("notice_given", HOME, None)
     assert [(s["state"], s["actor"], s["window"]) for s in case["history"]] == [("notice_given", "S1002", 2)]
-    assert Translator("zh_CN")("ui_codes.track.state.notice_given") == "补正告知"
+    assert Translator("zh_CN")("ui_case.state.notice_given") == "补正告知"
 
 
 def test_a_pre_application_is_reviewed_by_a_clerk_and_then_accepted(hall):

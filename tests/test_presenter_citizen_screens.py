@@ -1,23 +1,20 @@
-"""What the kiosk's services page, number page, case page and keypad say (core/presenters/citizen_screens.py):
+"""What the kiosk's services page, number page and keypad say (core/presenters/citizen_screens.py):
 plain values from domain objects, no platform and no Qt."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from core.domain import HallInfo, Service, Ticket, TicketState
-from core.domain.appointments import Case, CaseState
 from core.i18n import Translator
 from core.presenters.messages import Message
 from core.presenters.citizen_screens import (
     GROUP_THRESHOLD,
     TYPED_DIGITS,
     TypedCode,
-    case_screen,
-    masked_tracking,
     services_screen,
     ticket_screen,
 )
@@ -25,8 +22,6 @@ from core.services.queue import IssuedTicket, PrintState, unavailable_reason
 
 TICKET = Ticket("A007", "A", "综合受理", "General acceptance", TicketState.WAITING,
                 datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc), "T-7", people_ahead=3, estimated_wait_min=12)
-CASE = Case("32010220261120000123", "320100-XK-0001", "企业开办一件事", "Starting a company (one-stop)",
-            CaseState.READY_FOR_PICKUP, date(2026, 11, 20), date(2026, 11, 23), 1)
 
 
 class FixedClock:
@@ -150,26 +145,6 @@ def test_the_print_state_says_what_to_do_and_only_a_failed_slip_offers_a_reprint
     text = screen.print_status.render(Translator("zh_CN"))
     if state in (PrintState.FAILED, PrintState.NOT_PRINTED):  # the number to tell staff
         assert "A007" in text
-
-
-# --- the case page -----------------------------------------------------------------------------------
-
-
-def test_a_case_shows_its_tracking_number_with_the_date_masked_and_where_to_pick_it_up():
-    screen = case_screen(CASE, "zh_CN")
-    assert screen.matter == "企业开办一件事" and case_screen(CASE, "en").matter == "Starting a company (one-stop)"
-    assert screen.number.param("number") == "320102********000123"
-    assert screen.state.key == "ui_codes.track.state.ready_for_pickup"
-    assert screen.what_next.key == "ui_codes.track.next.ready_for_pickup" and screen.what_next.param("window") == 1
-    assert screen.accepted.param("date") == "2026-11-20" and screen.promised.param("date") == "2026-11-23"
-
-
-def test_a_case_without_a_promised_date_or_window_says_neither():
-    screen = case_screen(replace(CASE, state=CaseState.IN_REVIEW, promised_on=None, pickup_window=None,
-                                 matter_name_en=""), "en")
-    assert screen.promised is None and screen.what_next.param("window") == "-"
-    assert screen.matter == "企业开办一件事"  # no English name: the Chinese one
-    assert masked_tracking("1234") == "1234"
 
 
 # --- the keypad --------------------------------------------------------------------------------------

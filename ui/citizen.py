@@ -346,7 +346,7 @@ class CitizenWindow(ClosingWindow, QWidget):
                 self._text(e.message), can_retry=e.can_retry, can_go_without_print=e.can_go_without_print),
             view.ScanOpened: lambda e: self.scan_page.open(e.mode),
             view.ScanMessage: lambda e: self.scan_page.show_message(self._text(e.message), e.role),
-            view.CaseShown: lambda e: self.tracking_page.show_case(e.case),
+            view.CaseShown: lambda e: self.tracking_page.show_case(e.case, today=e.today, calendar=e.calendar),
             view.GuideRequested: self._guide_requested,
             view.GreetingChanged: lambda e: self._show_identity(),
             view.LanguageChanged: lambda e: self.texts.set_language(e.language),

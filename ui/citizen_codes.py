@@ -9,20 +9,25 @@ Pages only show things and report touches.
   15 digits after the printed "YY", for tracking the 20-digit 办件编号. ``submitted(str)`` carries a
   payload in the shape a scanner would deliver (``YY…``, ``HALL:R:…``), so a typed code goes through the
   same strict classifier as a scanned one.
-- ``TrackingPage``: the matter, the state, accepted and promised dates and what to do next. A case holds
-  no personal data (core/domain/appointments.py); the tracking number is shown with its middle masked,
-  as on receipts shown in public.
+- ``TrackingPage``: the matter, the state, the case number, the promise and how it stands (late or not, on
+  the hall's working days), a refusal's reason and remedy, where to collect a ready result, and the
+  timeline of the case's steps (core/presenters/case_timeline.py). A case holds no personal data
+  (core/domain/appointments.py): its number is shown whole, as the receipt prints it.
 
 Nothing of an unrecognised payload is ever shown (only the fixed "not recognised" text).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
 from core.domain.appointments import Case
-from core.presenters.citizen_screens import TypedCode, case_screen
+from core.presenters.case_timeline import CaseProgress, case_progress
+from core.presenters.citizen_screens import TypedCode
+from core.services.working_days import HallCalendar
 from ui.texts import Texts
 from ui.widgets import Banner, Page, button, label
 
@@ -142,6 +147,10 @@ class ScanPage(Page):
 
 
 class TrackingPage(Page):
+    """A receipt's case: the matter, the state, its number (whole: a case number is not personal data),
+    the promise and how it stands on the hall's working days, a refusal's reason and remedy, where a ready
+    result waits, and the timeline of its steps with their dates (core/presenters/case_timeline.py)."""
+
     name = "tracking"
     done = Signal()
 
@@ -149,46 +158,102 @@ class TrackingPage(Page):
         super().__init__()
         self.texts = texts
         self.case: Case | None = None
-        self.title = texts.bind(label("", "title", align=CENTER), "ui_codes.track.title")
+        self.today: date | None = None
+        self.calendar: HallCalendar | None = None
+        self.progress: CaseProgress | None = None
+        self.title = texts.bind(label("", "title", align=CENTER), "ui_case.title")
         self.matter = label("", "subtitle", align=CENTER)
         self.matter.setObjectName("tracking-matter")
         self.state = label("", "huge", align=CENTER)
         self.state.setObjectName("tracking-state")
-        self.state.setStyleSheet("font-size: 40pt;")
-        self.number = label("", "muted", align=CENTER)
-        self.accepted = label("", "subtitle", align=CENTER)
+        self.state.setStyleSheet("font-size: 36pt;")
+        self.number = label("", "subtitle", align=CENTER)
+        self.number.setObjectName("tracking-number")
         self.promised = label("", "subtitle", align=CENTER)
+        self.timing = Banner()
+        self.timing.setObjectName("tracking-timing")
+        self.refusal = Banner()
+        self.refusal.setObjectName("tracking-refusal")
+        self.pickup = label("", "good", align=CENTER)
+        self.pickup.setObjectName("tracking-pickup")
         self.what_next = label("", "good", align=CENTER)
         self.what_next.setObjectName("tracking-next")
+        self.timeline_title = texts.bind(label("", "muted"), "ui_case.timeline")
+        self.timeline = QVBoxLayout()
+        self.timeline.setSpacing(4)
+        self.steps: list = []
         row = QHBoxLayout()
         self.done_button = texts.bind(button("", "primary", name="tracking-done"), "ui.result.done")
         self.done_button.clicked.connect(self.done)
         row.addWidget(self.done_button)
-        for widget in (self.title, self.matter, self.state, self.number, self.accepted, self.promised,
+        # What the case is and where it stands on the left, its timeline on the right: fits 1280×800.
+        left = QVBoxLayout()
+        for widget in (self.matter, self.state, self.number, self.promised, self.timing, self.refusal, self.pickup,
                        self.what_next):
-            self.box.addWidget(widget)
-        self.box.addStretch(1)
+            left.addWidget(widget)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.timeline_title)
+        right.addLayout(self.timeline)
+        right.addStretch(1)
+        columns = QHBoxLayout()
+        columns.setSpacing(32)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        self.box.addWidget(self.title)
+        self.box.addLayout(columns, 1)
         self.box.addLayout(row)
         texts.changed.connect(lambda _: self._refresh())
 
-    def show_case(self, case: Case) -> None:
-        self.case = case
+    def show_case(self, case: Case, *, today: date | None = None, calendar: HallCalendar | None = None) -> None:
+        """``today``: the hall's service day (default: this machine's date); ``calendar``: the hall's."""
+        self.case, self.today, self.calendar = case, today or date.today(), calendar
         self._refresh()
 
     def clear(self) -> None:
-        self.case = None
-        for widget in (self.matter, self.state, self.number, self.accepted, self.promised, self.what_next):
+        self.case = self.progress = None
+        for widget in (self.matter, self.state, self.number, self.promised, self.pickup, self.what_next):
             widget.setText("")
+        self.timing.clear_text()
+        self.refusal.clear_text()
+        self._set_steps([])
+
+    def _set_steps(self, lines: list[tuple[str, bool]]) -> None:
+        for widget in self.steps:
+            self.timeline.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
+        self.steps = []
+        for text, done in lines:
+            step = label(text, "subtitle" if done else "muted")
+            step.setObjectName("tracking-step")
+            self.timeline.addWidget(step)
+            self.steps.append(step)
 
     def _refresh(self) -> None:
         if self.case is None:
             return
         tr = self.texts.tr
-        screen = case_screen(self.case, tr.language)
-        self.matter.setText(screen.matter)
-        self.state.setText(screen.state.render(tr))
-        self.number.setText(screen.number.render(tr))
-        self.accepted.setText(screen.accepted.render(tr))
-        self.promised.setText(screen.promised.render(tr) if screen.promised is not None else "")
-        self.promised.setVisible(screen.promised is not None)
-        self.what_next.setText(screen.what_next.render(tr))
+        progress = self.progress = case_progress(self.case, today=self.today, calendar=self.calendar,
+                                                 language=tr.language)
+        self.matter.setText(progress.matter)
+        self.state.setText(progress.state.render(tr))
+        self.number.setText(progress.number.render(tr))
+        for widget, message in ((self.promised, progress.promised), (self.pickup, progress.pickup)):
+            widget.setText(message.render(tr) if message is not None else "")
+            widget.setVisible(message is not None)
+        if progress.timing is None:
+            self.timing.clear_text()
+        else:
+            self.timing.show_text(progress.timing.render(tr), "problem" if progress.late else "notice")
+        if progress.refusal is None:
+            self.refusal.clear_text()
+        else:
+            self.refusal.show_text(progress.refusal.render(tr), "notice")
+        self.what_next.setText(progress.what_next.render(tr))
+        lines = []
+        for step in progress.steps:
+            words = step.words.render(tr)
+            text = f"{step.day}  {words}" if step.day else words if step.done else tr("ui_case.to_come", step=words)
+            lines.append((text, step.done))
+        self._set_steps(lines)

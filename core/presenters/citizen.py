@@ -330,7 +330,9 @@ class CitizenPresenter:
         if issued is not None:
             self.issued_ticket(issued)
         elif outcome.case is not None:
-            self._emit(CaseShown(outcome.case))
+            hall = self.hall_view.info if self.hall_view else None
+            self._emit(CaseShown(outcome.case, today=hall_now(hall, self.service.clock).date(),
+                                 calendar=outcome.calendar))
             self._show(Page.TRACKING)
         else:
             self._code_message(Message.of(outcome.message_key or "codes.not_recognised"))

@@ -1,4 +1,4 @@
-"""What the kiosk's services, number, case and keypad screens say, decided without Qt (the pages of
+"""What the kiosk's services, number and keypad screens say, decided without Qt (the pages of
 ui/citizen_pages.py and ui/citizen_codes.py draw these values).
 
 - ``services_screen``: one button per service with its name and, below it, how many wait (with the
@@ -9,8 +9,7 @@ ui/citizen_pages.py and ui/citizen_codes.py draw these values).
   ticket and an elderly priority ticket say why they are called first; a number issued offline promises
   no "next up" and no waiting time (the count ahead is the last one seen); the print state says whether
   to take the slip or to ask staff, and only a failed slip offers a reprint.
-- ``case_screen``: a receipt's case (no personal data in it: core/domain/appointments.py); the tracking
-  number is shown with its date masked, as receipts shown in public are.
+- a receipt's case: core/presenters/case_timeline.py.
 - ``TypedCode``: the keypad of the scan page. For check-in the 15 digits after the printed "YY", for
   tracking the 20-digit 办件编号; a complete entry becomes the payload a scanner would deliver, so typed
   codes go through the same strict classifier as scanned ones.
@@ -21,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.domain import HallInfo
-from core.domain.appointments import Case, CaseState
 from core.i18n import keys_for
 from core.ports import Clock
 from core.presenters.messages import Message
@@ -31,28 +29,15 @@ GROUP_THRESHOLD = 9  # more services than this: grouped under their departments
 
 # What a person types: the appointment code's 15 digits after "YY", or the 20-digit tracking number.
 TYPED_DIGITS = {"checkin": 15, "track": 20}
-# Keys built from the mode (here, in citizen.py and in ui/citizen_codes.py) and from a case's state.
+# Keys built from the mode (here, in citizen.py and in ui/citizen_codes.py).
 MODE_KEYS = [keys_for(p, TYPED_DIGITS) for p in ("ui_codes.scan.title.", "ui_codes.scan.where.", "ui_codes.busy.",
                                                  "ui_codes.error.not_found.")]
-CASE_STATE_KEYS = keys_for("ui_codes.track.state.", CaseState)
 
 _PRINT_STATUS = {
     PrintState.PRINTING: ("ui.result.printing", "notice"),
     PrintState.PRINTED: ("ui.result.printed", "notice"),
     PrintState.NOT_PRINTED: ("ui.result.not_printed", "notice"),
     PrintState.FAILED: ("ui.result.print_failed", "problem"),
-}
-
-_NEXT = {
-    CaseState.ACCEPTED: "ui_codes.track.next.accepted",
-    CaseState.IN_REVIEW: "ui_codes.track.next.in_review",
-    CaseState.APPROVED: "ui_codes.track.next.approved",
-    CaseState.READY_FOR_PICKUP: "ui_codes.track.next.ready_for_pickup",
-    CaseState.PICKED_UP: "ui_codes.track.next.picked_up",
-    CaseState.REJECTED: "ui_codes.track.next.rejected",
-    CaseState.NOTICE_GIVEN: "ui_codes.track.next.notice_given",
-    CaseState.PRE_APPLICATION_WAITING: "ui_codes.track.next.pre_application_waiting",
-    CaseState.WITHDRAWN: "ui_codes.track.next.withdrawn",
 }
 
 
@@ -135,34 +120,6 @@ def ticket_screen(issued: IssuedTicket, language: str) -> TicketScreen:
     return TicketScreen(heading, ticket.number, ticket.service_display_name(language), priority, ahead, wait,
                         Message.of("ui.result.what_next"), Message.of(key, number=ticket.number), role,
                         can_reprint=issued.print_state is PrintState.FAILED)
-
-
-def masked_tracking(tracking: str) -> str:
-    """``320102********000123``: region and serial shown, the date masked (receipts in public view)."""
-    return tracking[:6] + "*" * (len(tracking) - 12) + tracking[-6:] if len(tracking) > 12 else tracking
-
-
-@dataclass(frozen=True)
-class CaseScreen:
-    matter: str
-    state: Message
-    number: Message
-    accepted: Message
-    promised: Message | None
-    what_next: Message
-
-
-def case_screen(case: Case, language: str) -> CaseScreen:
-    english = language.startswith("en")
-    return CaseScreen(
-        matter=case.matter_name_en if english and case.matter_name_en else case.matter_name,
-        state=Message.of(f"ui_codes.track.state.{case.state.value}"),
-        number=Message.of("ui_codes.track.number", number=masked_tracking(case.tracking)),
-        accepted=Message.of("ui_codes.track.accepted_on", date=case.accepted_on.isoformat()),
-        promised=Message.of("ui_codes.track.promised_on", date=case.promised_on.isoformat())
-        if case.promised_on else None,
-        what_next=Message.of(_NEXT[case.state], window=case.pickup_window or "-"),
-    )
 
 
 class TypedCode:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from core.domain import HallInfo, Identity, Service
 from core.domain.appointments import Case
 from core.presenters.messages import Message
 from core.services.queue import HallView, IssuedTicket
+from core.services.working_days import HallCalendar
 
 
 class Page(enum.StrEnum):
@@ -141,7 +143,11 @@ class ScanMessage:
 
 @dataclass(frozen=True)
 class CaseShown:
+    """A receipt's case, with the service day and the hall's calendar its lateness is counted on."""
+
     case: Case
+    today: date | None = None
+    calendar: HallCalendar | None = None
 
 
 @dataclass(frozen=True)
