@@ -11,10 +11,11 @@ from server_fixtures import MONDAY_10AM, fresh_hall  # noqa: F401
 
 from core.domain.appointments import AppointmentState, CaseState
 from core.domain.codes import CodeKind, classify
-from core.errors import PlatformRejected
+from core.errors import PlatformRejected, PlatformUnreachable
 from hall_server.appointments import seed_samples
 from platform_client.appointments import AppointmentsClient
 from core.services.codes import CodeService
+from core.services.working_days import HallCalendar
 
 TODAY = MONDAY_10AM.date()
 
@@ -107,6 +108,23 @@ def test_service_resolves_appointments_receipts_and_refuses_unknown(kiosk, sampl
         outcome = service.resolve(hostile, request_id="unused-02")
         assert outcome.kind is CodeKind.UNKNOWN and outcome.message_key == "codes.not_recognised"
         assert outcome.ticket is None and outcome.case is None
+
+
+def test_a_receipt_comes_with_the_hall_calendar_and_without_one_when_it_cannot_be_had(kiosk, samples, caplog):
+    """GIVEN a code service that gives the hall calendar from the kiosk's catalogue WHEN a receipt resolves
+    THEN its case comes with that calendar (the tracking page counts lateness on it); a calendar that cannot
+    be had (no catalogue yet) leaves it None, logged, and the case is shown all the same."""
+    calendar = HallCalendar.from_data([{"year": 2026, "holidays": [["2026-10-01", "2026-10-08"]]}])
+    receipt = f"HALL:R:{samples['cases'][1]}"
+    assert CodeService(kiosk, calendar=lambda: calendar).resolve(receipt, request_id="unused").calendar is calendar
+
+    def no_catalogue() -> HallCalendar:
+        raise PlatformUnreachable("the terminal's store is not ready yet")
+
+    with caplog.at_level("WARNING", logger="core.services.codes"):
+        outcome = CodeService(kiosk, calendar=no_catalogue).resolve(receipt, request_id="unused")
+    assert outcome.case.state is CaseState.IN_REVIEW and outcome.calendar is None
+    assert any("weekends alone" in r.getMessage() for r in caplog.records)
 
 
 MATERIALS = [
