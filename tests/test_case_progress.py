@@ -258,3 +258,31 @@ def test_a_withdrawal_is_told_too_without_its_reason(hall):
     cases.withdraw(session, number, f"{NAME}本人要求撤回")
     last = notices(hall)[-1]
     assert last["state"] == "withdrawn" and NAME not in json.dumps(last, ensure_ascii=False)
+
+
+# --- the client's strict reading ----------------------------------------------------------------------
+
+
+ANSWER = {"tracking": "32010020261123000001", "matter_code": COMPANY, "matter_name": "企业开办一件事",
+          "matter_name_en": "", "state": "ready_for_pickup", "accepted_on": "2026-11-23", "promised_on": "2026-11-24",
+          "pickup_window": None, "history": [], "refusal_reason": None,
+          "pickup": {"method": "locker", "window": None, "place": "大厅东侧智能柜"}, "collected_by": None}
+
+
+def test_the_client_reads_the_outcome_strictly_and_an_older_platforms_case_without_it():
+    """GIVEN a case answer THEN its pickup, reason and collector are read into the domain; an unknown method
+    or collector is not the platform's answer (``BadAnswer``); an answer without them (an older platform)
+    reads as none."""
+    from core.wire import BadAnswer
+    from platform_client.appointments import _case
+
+    case = _case(ANSWER)
+    assert case.pickup.method is PickupMethod.LOCKER and case.pickup.place == "大厅东侧智能柜"
+    for bad in ({"pickup": {"method": "drone", "window": None, "place": ""}}, {"collected_by": "neighbour"},
+                {"pickup": {"method": "window", "window": "5", "place": ""}}, {"refusal_reason": 7},
+                {"state": "lost"}):
+        with pytest.raises(BadAnswer):
+            _case({**ANSWER, **bad})
+    older = {k: v for k, v in ANSWER.items() if k not in ("refusal_reason", "pickup", "collected_by")}
+    read = _case(older)
+    assert (read.pickup, read.refusal_reason, read.collected_by) == (None, None, None)

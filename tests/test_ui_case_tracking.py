@@ -48,7 +48,8 @@ def test_a_late_case_under_review_shows_its_timeline_and_says_it_is_late(qtbot):
     assert shown.timing.text().startswith("已超过承诺办结日期 2 个工作日")
     assert not shown.refusal.isVisible() and not shown.pickup.isVisible()
     shown.texts.set_language("en")
-    assert shown.state.text() == "Under review" and shown.steps[0].text() == "2026-11-20  A window accepted your application"
+    assert shown.state.text() == "Under review"
+    assert shown.steps[0].text() == "2026-11-20  A window accepted your application"
     assert shown.number.text() == f"Case number {NUMBER}"
     shown.clear()
     assert shown.case is None and shown.steps == [] and not shown.timing.isVisible()
