@@ -24,11 +24,10 @@ The four moves after acceptance are hall_server/case_progress.py's: a move the s
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
-
-from typing import Literal
 
 from core.domain.appointments import CaseState, Collector, PickupMethod
 from hall_server import case_progress, cases
