@@ -13,6 +13,7 @@ import threading
 from core.config import Config, PrinterConfig
 from core.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from core.ports.idcard import IdCardReaderPort
+from core.ports.locker import LockerPort
 
 
 class ConnectedOnFirstUse:
@@ -135,6 +136,17 @@ def build_scanner(cfg: Config):
     from devices.scanner import SerialScanner
 
     return SerialScanner(cfg.devices.scanner)
+
+
+def build_locker(cfg: Config, *, on_raw=None, thread_name: str = "device:locker") -> LockerPort | None:
+    """The smart locker's bus of ``[locker]`` (any pyserial URL), not started; None when none is configured."""
+    if not cfg.locker.configured:
+        return None
+    from devices.locker import LockerBus, Wiring
+
+    lk = cfg.locker
+    return LockerBus(lk.port, baudrate=lk.baudrate, wiring=Wiring(lk.opened_status, lk.closed_status),
+                     timeout_s=lk.timeout_s, retries=lk.retries, on_raw=on_raw, thread_name=thread_name)
 
 
 def build_frame_decoder_factory(cfg: Config):

@@ -48,6 +48,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_camera,
     build_frame_decoder_factory,
     build_idcard_reader,
+    build_locker,
     build_platform,
     build_printers,
     build_scanner,
@@ -335,8 +336,14 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
         return decode_file(path, still_decoder())
 
+    locker = None
+    if cfg.locker.configured:
+        def locker(on_raw):
+            return build_locker(cfg, on_raw=on_raw, thread_name="device:locker-diag")
+
     return Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
-                       render=render, reader=reader, camera=camera, scanner=scanner, decode_image=decode_image)
+                       render=render, reader=reader, camera=camera, scanner=scanner, decode_image=decode_image,
+                       locker=locker)
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,

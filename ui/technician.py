@@ -13,6 +13,8 @@ platform link, and the outbox with its dead letters.
   (masked too: a long answer shows its header only).
 - Scanner and camera: their tab says "not configured" when ``[devices]`` names none; their engineers put
   their own panels in (``TechnicianWindow.add_device_tab``).
+- Smart locker (智能柜), when ``[locker]`` names a bus: scan the boards, open a lock, read a door
+  (ui/technician_locker.py).
 - Platform: reachable (unsigned health check), this terminal's credentials accepted (a signed request),
   clock skew against the server's ``Date``.
 - Outbox: counts, age of the oldest, free disk, and ``OutboxView`` (ui/sync_status.py): resend or discard
@@ -264,6 +266,9 @@ class TechnicianWindow(ClosingWindow, QWidget):
         from ui.technician_scanner import add_scanner_tab
 
         add_scanner_tab(self)  # live scans and "decode an image file" (ui/technician_scanner.py)
+        from ui.technician_locker import add_locker_tab
+
+        add_locker_tab(self)  # the smart locker's boards, when [locker] names a bus (ui/technician_locker.py)
         self.platform = PlatformPanel(self)
         self.tabs.addTab(self.platform, self.tr_("technician.tab.platform"))
         self.outbox = OutboxPanel(self, store, engine)

@@ -32,11 +32,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.config import Config
 from core.errors import ConfigError, DeviceError, KioskError, PlatformError
+from core.services.locker_check import LockerReport, check_locker, raw_line
 from core.signing import MAX_SKEW_S
 
 log = logging.getLogger(__name__)
@@ -130,12 +131,14 @@ class Diagnostics:
                  urlopen: Callable[..., Any] = urllib.request.urlopen,
                  camera: Callable[[int], tuple[Any, dict]] | None = None,
                  scanner: Callable[[], Any] | None = None,
-                 decode_image: Callable[[str], dict] | None = None) -> None:
+                 decode_image: Callable[[str], dict] | None = None,
+                 locker: Callable[[Callable[[str, bytes], None]], Any] | None = None) -> None:
         """``camera(frames)``: opens, starts and measures the configured document camera → ``(service,
         record)`` (kiosk/diag/camera.py ``open_and_measure``; the caller stops the service).
         ``scanner()``: a new, unstarted serial scanner of ``[devices] scanner`` (a ``core.ports.scanner``
         ``CodeScanner``). ``decode_image(path)``: the codes in an image file, as ``kiosk diag decode`` reports
-        them (blocking: on a worker)."""
+        them (blocking: on a worker). ``locker(on_raw)``: a new, unstarted bus of ``[locker]`` (a
+        ``core.ports.locker.LockerPort``) that reports every frame to ``on_raw(direction, data)``."""
         self.cfg = cfg
         self.printers = dict(printers or {})
         self.store = store
@@ -145,6 +148,7 @@ class Diagnostics:
         self.reader_factory = reader
         self.camera_factory = camera
         self.scanner_factory = scanner
+        self.locker_factory = locker
         self._decode_image = decode_image
         self.language = language or cfg.language
         self._urlopen = urlopen
@@ -171,6 +175,21 @@ class Diagnostics:
         if self._decode_image is None:
             raise ConfigError("no code decoder available", setting="devices.decoder", problem="empty")
         return self._decode_image(path)
+
+    def check_locker(self, action: str, board: int = 1, lock: int = 1) -> LockerReport:
+        """One check of the smart locker (core/services/locker_check.py: "open", "status", "scan" over
+        ``[locker] boards``) on a bus opened for it and closed after, with the frames that went by.
+        Blocking (bounded waits per board): on a worker."""
+        if self.locker_factory is None:
+            raise ConfigError("no smart locker configured", setting="locker.port", problem="empty")
+        raw: list[str] = []
+        bus = self.locker_factory(lambda direction, data: raw.append(raw_line(direction, data)))
+        try:
+            bus.start()
+            report = check_locker(bus, action, board=board, lock=lock, boards=self.cfg.locker.boards)
+        finally:
+            bus.stop()
+        return replace(report, raw=raw)
 
     def slots(self) -> list[DeviceSlot]:
         """Every device class, in a fixed order; printers once each (the fallback may be the main one)."""
