@@ -173,3 +173,15 @@ def test_a_port_that_cannot_be_opened_is_device_not_found(tmp_path):
         with pytest.raises(DeviceNotFound) as caught:
             bus.door(1, 1)
     assert caught.value.key == "locker.error.not_found"
+
+
+def test_noise_and_a_damaged_answer_is_a_protocol_error_not_a_timeout(sim, bus):
+    """GIVEN noise and then an answer damaged on the line THEN the noise is skipped and the damaged frame
+    reported: DeviceProtocolError naming its BCC, after one bounded wait (an answered request is not
+    repeated)."""
+    sim.corrupt(1)
+    sim.noise(bytes.fromhex("00 FF 55"))
+    with pytest.raises(DeviceProtocolError) as caught:
+        bus.door(1, 1)
+    assert caught.value.key == "locker.error.checksum" and "BCC" in caught.value.detail
+    assert sum(1 for r in sim.requests if r.board == 1) == 1

@@ -148,3 +148,11 @@ def test_a_status_the_wiring_does_not_know_is_a_protocol_error():
 def test_a_wiring_needs_two_different_bytes(opened, closed):
     with pytest.raises(ValueError):
         Wiring(opened, closed)
+
+
+def test_a_line_of_noise_only_is_a_garbage_fault_naming_the_bytes():
+    reader = FrameReader()
+    reader.feed(bytes.fromhex("00 FF 55 AA"))
+    assert reader.next_frame() is None
+    assert reader.fault is not None and reader.fault.key == "locker.error.garbage"
+    assert "00 FF 55 AA" in reader.fault.detail

@@ -112,10 +112,12 @@ class FrameReader:
         self._buffer = bytearray()
         self.skipped = bytearray()
         self.fault: FrameError | None = None
+        self._noise = bytearray()  # the bytes outside frames since clear(), for the fault's detail
 
     def clear(self) -> None:
         self._buffer.clear()
         self.skipped.clear()
+        self._noise.clear()
         self.fault = None
 
     def feed(self, data: bytes) -> None:
@@ -134,9 +136,10 @@ class FrameReader:
         buffer = self._buffer
         while buffer:
             if buffer[0] not in HEADS:
+                self._noise += buffer[:1]
                 self._skip(1)
-                if self.fault is None:
-                    self.fault = FrameError(f"bytes outside a frame: {self.skipped.hex(' ').upper()}",
+                if self.fault is None or self.fault.key == "locker.error.garbage":
+                    self.fault = FrameError(f"bytes outside a frame: {self._noise[-32:].hex(' ').upper()}",
                                             key="locker.error.garbage")
                 continue
             if len(buffer) < FRAME_LEN:
