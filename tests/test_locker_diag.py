@@ -37,6 +37,11 @@ def records(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
+def test_open_a_lock_in_words(sim, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "--port", sim.url, "--board", "3", "--open", "1", *FAST)
+    assert code == 0 and out.strip() == "board 3 lock 1: door open, lock released"
+
+
 def test_open_a_lock_in_json(sim, capsys, monkeypatch):
     """WHEN a lock is opened THEN one object with exactly board, lock, door and opened, and exit 0."""
     code, out, err = run(capsys, monkeypatch, "--port", sim.url, "--board", "1", "--open", "3", "--json", *FAST)
@@ -57,10 +62,10 @@ def test_a_jammed_lock_exits_1_and_says_so(sim, capsys, monkeypatch):
 def test_read_one_door_in_words_in_both_languages(sim, capsys, monkeypatch):
     sim.open_door(3, 2)
     code, out, _ = run(capsys, monkeypatch, "--port", sim.url, "--board", "3", "--status", "2", *FAST)
-    assert code == 0 and out.strip() == "board 3 lock 2: door open, not released"
+    assert code == 0 and out.strip() == "board 3 lock 2: door open"
     code, out, _ = run(capsys, monkeypatch, "--port", sim.url, "--board", "3", "--status", "1", *FAST,
                        language="zh_CN.UTF-8")
-    assert code == 0 and out.strip() == "3 号板 1 号锁：门关，锁未打开"
+    assert code == 0 and out.strip() == "3 号板 1 号锁：门关"
 
 
 def test_scan_lists_every_board_and_door_that_answers(sim, capsys, monkeypatch):

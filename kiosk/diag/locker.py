@@ -80,9 +80,12 @@ def _language() -> str:
     return "zh_CN" if lang.startswith("zh") else "en"
 
 
-def lock_line(t: Translator, record: dict) -> str:
-    return t("locker.diag.lock_line", board=record["board"], lock=record["lock"],
-             door=t(f"locker.door.{record['door']}"),
+def lock_line(t: Translator, record: dict, *, opening: bool) -> str:
+    """One lock in words: its door, and after ``--open`` whether the lock released."""
+    door = t(f"locker.door.{record['door']}")
+    if not opening:
+        return t("locker.diag.door_line", board=record["board"], lock=record["lock"], door=door)
+    return t("locker.diag.lock_line", board=record["board"], lock=record["lock"], door=door,
              opened=t("locker.diag.opened" if record["opened"] else "locker.diag.not_opened"))
 
 
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bus.stop()
     for record in report.records:
-        print(json.dumps(record) if args.json else lock_line(t, record), flush=True)
+        print(json.dumps(record) if args.json else lock_line(t, record, opening=action == "open"), flush=True)
     if report.outcome == "jammed":
         print(f"kiosk diag locker: {t('locker.diag.jammed', board=args.board or 1, lock=args.open)}",
               file=sys.stderr)
