@@ -95,7 +95,7 @@ def reconnect_time(work: Path, server: ServerThread, secret: str) -> tuple[float
         proxy.set_down(True)
         client = SyncClient(proxy.url, "K-RATE", secret, timeout_s=1.0, probe_timeout_s=0.3, keep_alive=False)
         with SyncEngine(store, client, backoff_base_s=backoff, backoff_max_s=backoff, probe_interval_s=probe):
-            rid = store.enqueue("rating", {"score": 5})
+            rid = store.enqueue("device_health", {"score": 5})
             while store.entry(rid).attempts == 0:
                 time.sleep(0.01)
             time.sleep(0.5)  # it is now well inside its 60 s backoff

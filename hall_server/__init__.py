@@ -10,7 +10,9 @@ called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``sealing`` (the 
 rest), ``migrations`` (private files, earlier databases, key rotation), ``auth`` (signed requests, roles),
 ``strict_json`` (the JSON a body may be), ``submissions`` and ``ticket_blocks`` (outbox sync, offline
 ticket blocks), ``cases`` and ``case_records`` (cases opened by synced records, and their checks), ``case_progress`` and
-``notify`` (a case moved on after acceptance, the applicant's text messages), ``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
+``notify`` (a case moved on after acceptance, the applicant's text messages), ``ratings``, ``rating_records``,
+``rating_reviews`` and ``rating_stats`` (好差评: kept once, followed up, appealed, counted and exported),
+``admin`` (audited repairs), ``models`` (API bodies), ``api/`` (one router per area),
 ``app`` (``create_app``), ``runner`` (``ServerThread``, ``serve``), ``__main__`` (``python -m
 hall_server``: provisioning, repairs, key rotation).
 See docs/hall-server.md.

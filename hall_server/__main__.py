@@ -8,10 +8,16 @@
                                              terminal's TOML as platform.terminal_secret[_file])
     remove-terminal ID
     list-terminals
-    add-staff ID --name NAME [--pin P] [--windows 1,2]
-                                             add or update a clerk; the PIN is asked for when not given
+    add-staff ID --name NAME [--pin P] [--windows 1,2] [--supervisor|--no-supervisor]
+                                             add or update a clerk; the PIN is asked for when not given; a
+                                             supervisor decides rating appeals and reads the statistics
     tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
                                              take a damaged ticket out of the day (written to the audit log)
+    ratings [export] [--from DATE] [--to DATE] [--json]
+                                             好差评: counts per level and the satisfaction rate per window,
+                                             service and clerk; or every rating as JSON for the provincial
+                                             platform (hall_server/rating_stats.py, docs/evaluation.md)
+    followups [--open] [--overdue] [--json]  the follow-ups of 差评, the earliest due first
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
     cases show NUMBER [--json]               a case with its history (hall_server/case_admin.py)
     cases advance NUMBER --to STATE --staff ID [--reason R] [--method window|locker|post] [--window N]
@@ -39,7 +45,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import case_admin, catalogue_io, notify, pki
+from hall_server import case_admin, catalogue_io, notify, pki, rating_stats
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -63,6 +69,8 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     staff.add_argument("--name", required=True)
     staff.add_argument("--pin", help="4–32 characters (asked for when not given)")
     staff.add_argument("--windows", default="", help="comma-separated windows the clerk may use (default: any)")
+    staff.add_argument("--supervisor", action=argparse.BooleanOptionalAction, default=None,
+                       help="may decide rating appeals and read the statistics (default: unchanged)")
     tickets = sub.add_parser("tickets", help="repair the day's tickets").add_subparsers(dest="action", required=True)
     remove_ticket = tickets.add_parser("remove", help="take a ticket out of the day (audited)")
     remove_ticket.add_argument("number")
@@ -77,6 +85,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     pki.register(sub)
     catalogue_io.register(sub)
     case_admin.register(sub)
+    rating_stats.register(sub)
     return parser
 
 
@@ -131,6 +140,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             pin = args.pin or getpass.getpass("PIN: ")
             windows = [int(w) for w in args.windows.split(",") if w.strip()]
             store.add_staff(args.staff_id, args.name, pin, windows or None)
+            if args.supervisor is not None:
+                from hall_server.ratings import set_supervisor
+
+                set_supervisor(store, args.staff_id, args.supervisor)
         elif args.command == "tickets":
             from hall_server.admin import remove_ticket
 
@@ -143,6 +156,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return catalogue_io.command(store, args)
         elif args.command == "cases":
             return case_admin.command(store, args)
+        elif args.command in ("ratings", "followups"):
+            return rating_stats.command(store, args)
         return 0
     except (ValueError, KioskError, HallError) as exc:
         detail = exc.message("technician", "en") if isinstance(exc, KioskError) else \

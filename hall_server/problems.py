@@ -43,6 +43,10 @@ STATUS: dict[str, int] = {
     "matter_unknown": 422,
     "form_outdated": 422,
     "form_invalid": 422,
+    # ratings (rating_records.py, rating_reviews.py)
+    "rating_reason_unknown": 422,
+    "rating_exists": 409,
+    "not_permitted": 403,
     # state conflicts
     "request_id_reused": 409,
     "wrong_state": 409,

@@ -118,15 +118,17 @@ def _open_store(db_path, seed: dict | None, clock=None, key_path=None):
     from hall_server import HallStore, notify
     from hall_server.api.matters import load_matters
     from hall_server.cases import has_case_reference, load_case_reference
+    from hall_server.rating_records import has_rating_reference, load_rating_reference
 
     store = HallStore(db_path, clock=clock, key_path=key_path)
     store.notifier = notify.for_database(db_path)  # the applicants' text messages (notify.py)
-    if seed is not None and (not store.has_hall() or not has_case_reference(store)):
+    if seed is not None and not (store.has_hall() and has_case_reference(store) and has_rating_reference(store)):
         try:
             if not store.has_hall():
                 store.load_hall(seed)
                 load_matters(store, seed)  # the matter catalogue (api/matters.py)
             load_case_reference(store, seed)  # the calendar and region of case numbers (cases.py)
+            load_rating_reference(store, seed)  # the rating reasons and follow-up days (rating_records.py)
         except ValueError as exc:
             store.close()
             raise ConfigError(f"hall data: {exc}", setting="seed", problem=str(exc)) from None

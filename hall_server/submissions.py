@@ -24,6 +24,9 @@ De-duplication is the database's job (docs/sync.md, "Lessons from offline data-c
   issue-time order and clerks call it like any other. Every field is checked first
   (``ticket_blocks.offline_ticket``): the number inside a block leased to that kiosk, the time inside the
   service day and after the lease.
+- A ``rating`` record (好差评) is checked first (rating_records.check) and kept once per case or ticket per
+  channel in the same transaction (ratings.keep); its answer carries ``rating: {id, follow_up}``, and the
+  stored copy leaves out the applicant reference (only its keyed hash is kept, in ``ratings``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import re
 import sqlite3
 
 from core.ports.outbox import RecordKind, content_hash
-from hall_server import case_records, cases, migrations, notify, sealing, ticket_blocks
+from hall_server import case_records, cases, migrations, notify, rating_records, ratings, sealing, ticket_blocks
 from hall_server.ticket_blocks import Refused
 
 SCHEMA = """
@@ -86,7 +89,7 @@ class SyncMixin:
         old = {r[1] for r in con.execute("PRAGMA table_info(sync_records)")}
         if old and "body" in old and not any(r[5] > 1 for r in con.execute("PRAGMA table_info(sync_records)")):
             self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
-        for statement in migrations.statements(SCHEMA + cases.SCHEMA):
+        for statement in migrations.statements(SCHEMA + cases.SCHEMA + ratings.SCHEMA):
             con.execute(statement)
         if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
             migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))
@@ -115,6 +118,7 @@ class SyncMixin:
     def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
         super()._reseal(con, old, new)
         cases.reseal(con, old, new)
+        ratings.reseal(con, old, new)
         for t, rid, body in con.execute("SELECT terminal_id, record_id, body FROM sync_records").fetchall():
             aad = _record_aad(t, rid)
             con.execute("UPDATE sync_records SET body = ? WHERE terminal_id = ? AND record_id = ?",
@@ -212,6 +216,8 @@ class SyncMixin:
         if kind in case_records.KINDS and self.stored_record(terminal_id, record_id) is None:
             checked = case_records.check(self, kind=kind, content=record["content"], terminal_id=terminal_id,
                                          role=role)
+        elif kind == RecordKind.RATING and self.stored_record(terminal_id, record_id) is None:
+            checked = rating_records.check(self, content=record["content"], role=role)
         with self._write() as con:
             row = con.execute("SELECT content_hash, kind FROM sync_records WHERE terminal_id = ? AND record_id = ?",
                               (terminal_id, record_id)).fetchone()
@@ -223,7 +229,10 @@ class SyncMixin:
             else:
                 if kind == RecordKind.OFFLINE_TICKET:
                     self._merge_offline_ticket(con, terminal_id, record_id, digest, record["content"])
-                if checked is not None:
+                if isinstance(checked, rating_records.CheckedRating):
+                    ratings.keep(self, con, terminal_id=terminal_id, record_id=record_id, checked=checked)
+                    record = ratings.stored_copy(record)  # the applicant reference is kept only as a hash
+                elif checked is not None:
                     cases.open_case(self, con, terminal_id=terminal_id, record_id=record_id, checked=checked)
                 body = json.dumps(record, ensure_ascii=False).encode("utf-8")
                 con.execute("INSERT INTO sync_records VALUES (?, ?, ?, ?, ?, ?)",
@@ -232,6 +241,7 @@ class SyncMixin:
                              self.clock.now().timestamp()))
                 created = True
             case = cases.answer_for(con, terminal_id, record_id) if kind in case_records.KINDS else None
+            rating = ratings.answer_for(con, terminal_id, record_id) if kind == RecordKind.RATING else None
             names = {self._name(s): s for s in wanted}
             marks = ",".join("?" * len(names))
             have = {names[r[0]] for r in con.execute(
@@ -242,7 +252,8 @@ class SyncMixin:
         missing = [s for s in dict.fromkeys(wanted) if s not in have]
         answer = {"record_id": record_id, "content_hash": digest, "duplicate": not created,
                   "missing_attachments": missing}
-        return ({**answer, "case": case} if case else answer), created
+        extra = {**({"case": case} if case else {}), **({"rating": rating} if rating else {})}
+        return {**answer, **extra}, created
 
     def stored_record(self, terminal_id: str, record_id: str) -> dict | None:
         """One terminal's record as it was sent (``{content, attachments}``), or None."""

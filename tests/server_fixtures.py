@@ -172,12 +172,15 @@ COMPANY_FORM = {"company_name": "示例䶮𠮷科技有限公司", "legal_rep": 
 
 
 def with_catalogue(hall: HallFixture) -> HallFixture:
-    """``hall`` with the sample hall's matter catalogue and the calendar and region of its case numbers."""
+    """``hall`` with the sample hall's matter catalogue, the calendar and region of its case numbers, and its
+    rating reference (reasons for a poor rating, follow-up days)."""
     from hall_server.api.matters import load_matters
     from hall_server.cases import load_case_reference
+    from hall_server.rating_records import load_rating_reference
 
     load_matters(hall.store, sample_hall())
     load_case_reference(hall.store, sample_hall())
+    load_rating_reference(hall.store, sample_hall())
     return hall
 
 

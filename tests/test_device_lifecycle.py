@@ -242,7 +242,7 @@ def test_the_sync_engine_starts_at_once_and_is_ready_when_the_platform_answers(s
 
 
 def test_a_blocked_sync_engine_has_failed_and_stops_within_its_bound(server, proxy, store):
-    store.enqueue("rating", {"score": 5})
+    store.enqueue("device_health", {"score": 5})
     engine, client = make_engine(store, proxy.url, "not-the-secret")
     try:
         changes = started_at_once(engine)

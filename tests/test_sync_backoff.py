@@ -16,9 +16,9 @@ def test_a_record_the_platform_keeps_failing_lets_the_others_pass_and_ends_a_dea
     WHEN the engine runs and good records keep arriving
     THEN the good records are delivered while the poisoned one waits on its own backoff, and after
     max_record_failures failures of its own it is a dead letter saying why."""
-    poisoned = store.enqueue("rating", {"score": 1})
+    poisoned = store.enqueue("device_health", {"score": 1})
     proxy.poison(f"/v1/sync/records/{poisoned}", "http500")
-    first_good = store.enqueue("rating", {"score": 5})
+    first_good = store.enqueue("device_health", {"score": 5})
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"], max_record_failures=3)
     goods = [first_good]
     with engine:
@@ -26,7 +26,7 @@ def test_a_record_the_platform_keeps_failing_lets_the_others_pass_and_ends_a_dea
         assert store.entry(poisoned).state in ("queued", "inflight")  # still trying, not in the way
         deadline = time.monotonic() + 20
         while store.entry(poisoned).state != "dead" and time.monotonic() < deadline:
-            goods.append(store.enqueue("rating", {"score": 4}))
+            goods.append(store.enqueue("device_health", {"score": 4}))
             assert wait_for(lambda: store.entry(goods[-1]).state == "acked", 5.0)
             time.sleep(0.3)
     client.close()
@@ -40,7 +40,7 @@ def test_a_record_the_platform_keeps_failing_lets_the_others_pass_and_ends_a_dea
 def test_a_failing_record_waits_its_own_backoff(server, proxy, store):
     """GIVEN a platform that answers 500 to one record
     WHEN it fails THEN its next attempt is set in the future (with jitter) rather than at once."""
-    rid = store.enqueue("rating", {"score": 2})
+    rid = store.enqueue("device_health", {"score": 2})
     proxy.poison(f"/v1/sync/records/{rid}", "http500")
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"], backoff_base_s=1.0, backoff_max_s=4.0)
     with engine:
@@ -59,7 +59,7 @@ def test_a_record_whose_sealed_body_is_damaged_on_disk_is_a_dead_letter_and_the_
     good record WHEN the engine runs THEN the damaged one is a dead letter ``local_corrupt`` counted as an
     attempt, and the good one arrives."""
     damaged = store.enqueue("submission", {"applicant": {"name": "李䶮"}, "note": "x" * 3000})
-    good = store.enqueue("rating", {"score": 5})
+    good = store.enqueue("device_health", {"score": 5})
     with store.transaction() as db:
         body = db.execute("SELECT body FROM records WHERE id = ?", (damaged,)).fetchone()[0]
     store.close()
@@ -91,7 +91,7 @@ def test_a_record_whose_attachment_is_gone_is_a_dead_letter_and_the_next_goes_on
     """GIVEN a record whose attachment file vanished from the blob directory, then a good record
     WHEN the engine runs THEN the first is a dead letter ``local_corrupt`` and the second arrives."""
     broken = store.enqueue("submission", {"n": 1}, [AttachmentIn(b"\xff\xd8" + b"j" * 5000, "image/jpeg", "scan")])
-    good = store.enqueue("rating", {"score": 5})
+    good = store.enqueue("device_health", {"score": 5})
     blob = store.load(broken).attachments[0]["blob"]
     (store.blob_dir / blob[:2] / blob).unlink()
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"])

@@ -53,7 +53,7 @@ def test_captive_portal_is_not_success_and_delivery_follows_the_networks_return(
     THEN nothing is acknowledged or dead-lettered, the state is OFFLINE; and when the real platform answers
     again the record goes at once (probe), not after the long backoff."""
     proxy.set_weights({"portal": 1})
-    rid = store.enqueue("rating", {"score": 5})
+    rid = store.enqueue("device_health", {"score": 5})
     events = Events()
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"], events=events,
                                  backoff_base_s=30.0, backoff_max_s=60.0)
@@ -75,7 +75,7 @@ def test_answer_lost_after_the_server_acted_gives_one_record(server, proxy, stor
     WHEN the engine sends again
     THEN the server answers 'duplicate' and holds the record once."""
     proxy.set_weights({fault: 1})
-    rid = store.enqueue("rating", {"score": 4, "fault": fault})
+    rid = store.enqueue("device_health", {"score": 4, "fault": fault})
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"])
     with engine:
         assert wait_for(lambda: _server_record(server, rid) is not None)
@@ -91,7 +91,7 @@ def test_retry_after_is_honoured(server, proxy, store):
     WHEN the engine meets it
     THEN it waits about a second before the next try, although its own backoff is 20 ms."""
     proxy.set_weights({"http503": 1})
-    rid = store.enqueue("rating", {"score": 3})
+    rid = store.enqueue("device_health", {"score": 3})
     events = Events()
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"], events=events, backoff_base_s=0.02)
     with engine:
@@ -107,12 +107,12 @@ def test_retry_after_is_honoured(server, proxy, store):
 
 def test_rejected_record_becomes_a_dead_letter_and_the_next_goes_on(server, proxy, store):
     """GIVEN an offline ticket whose number lies in no block leased to this kiosk (the platform says 409
-    not_in_block) followed by a rating
+    not_in_block) followed by a device-health record
     WHEN the engine runs
-    THEN the ticket is a dead letter with that reason and the rating is delivered."""
+    THEN the ticket is a dead letter with that reason and the device-health record is delivered."""
     bad = store.enqueue("offline_ticket", {"service_prefix": "A", "seq": 5, "service_day": "2026-11-23",
                                            "issued_at": 1_795_000_000.0})
-    good = store.enqueue("rating", {"score": 5})
+    good = store.enqueue("device_health", {"score": 5})
     engine, client = make_engine(store, proxy.url, server.secrets["K-01"])
     with engine:
         assert wait_for(lambda: store.entry(good).state == "acked")
@@ -125,7 +125,7 @@ def test_rejected_record_becomes_a_dead_letter_and_the_next_goes_on(server, prox
 def test_wrong_credentials_block_without_losing_or_killing_records(server, proxy, store):
     """GIVEN a terminal whose secret the platform refuses (401)
     THEN the engine is BLOCKED and the record stays queued (not a dead letter)."""
-    rid = store.enqueue("rating", {"score": 1})
+    rid = store.enqueue("device_health", {"score": 1})
     events = Events()
     engine, client = make_engine(store, proxy.url, "not-the-secret", events=events)
     with engine:
@@ -205,7 +205,7 @@ def test_server_fault_carries_retry_after(server, proxy):
     proxy.set_weights({"http503": 1})
     with SyncClient(proxy.url, "K-01", server.secrets["K-01"], keep_alive=False) as client:
         with pytest.raises(PlatformServerFault) as err:
-            client.post_record("rating", "5f0c7a52-3b8e-4c1e-9d7e-2f3a4b5c6d7e", {"content": {}, "attachments": []})
+            client.post_record("device_health", "5f0c7a52-3b8e-4c1e-9d7e-2f3a4b5c6d7e", {"content": {}, "attachments": []})
     assert err.value.params["retry_after_s"] == 1.0
 
 

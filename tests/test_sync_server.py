@@ -41,9 +41,9 @@ def test_same_id_same_content_gets_the_same_answer_again(server, client):
 
 def test_same_id_other_content_is_a_conflict_and_the_stored_record_stays(server, client):
     rid = str(uuid.uuid4())
-    client.post_record("rating", rid, _wire({"score": 5}))
+    client.post_record("device_health", rid, _wire({"score": 5}))
     with pytest.raises(PlatformConflict) as err:
-        client.post_record("rating", rid, _wire({"score": 1}))
+        client.post_record("device_health", rid, _wire({"score": 1}))
     assert (err.value.status, err.value.reason) == (409, "record_conflict")
     stored = next(r for r in server.store.sync_records() if r["record_id"] == rid)
     assert stored["record"]["content"] == {"score": 5}
@@ -109,8 +109,8 @@ def test_attachment_that_does_not_match_its_hash_is_dropped(server, client):
 
 @pytest.mark.parametrize("body, reason", [
     ({"kind": "gossip", "record": {"content": {}, "attachments": []}}, "unknown_kind"),
-    ({"kind": "rating", "record": {"content": "x", "attachments": []}}, "invalid_request"),
-    ({"kind": "rating", "record": {"content": {}, "attachments": [{"sha256": "zz"}]}}, "invalid_request"),
+    ({"kind": "device_health", "record": {"content": "x", "attachments": []}}, "invalid_request"),
+    ({"kind": "device_health", "record": {"content": {}, "attachments": [{"sha256": "zz"}]}}, "invalid_request"),
 ])
 def test_malformed_records_are_refused_with_a_reason(client, body, reason):
     import json
@@ -126,7 +126,7 @@ def test_malformed_records_are_refused_with_a_reason(client, body, reason):
 def test_unsigned_requests_are_refused(server):
     with SyncClient(server.url, "K-01", "wrong secret") as c:
         with pytest.raises(PlatformRejected) as err:
-            c.post_record("rating", str(uuid.uuid4()), _wire({}))
+            c.post_record("device_health", str(uuid.uuid4()), _wire({}))
     assert err.value.status == 401
 
 

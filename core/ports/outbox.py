@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 class RecordKind(enum.StrEnum):
     SUBMISSION = "submission"  # an application with its materials
-    RATING = "rating"  # 好差评 evaluation
+    RATING = "rating"  # 好差评: one evaluation (core.domain.rating.Rating.content(); docs/evaluation.md)
     OFFLINE_TICKET = "offline_ticket"  # a ticket issued from the kiosk's leased block while offline
     CLERK_ACTION = "clerk_action"
     DEVICE_HEALTH = "device_health"
