@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.domain.rating import MAX_CLERKS, MAX_REASONS, RatingChannel, is_low, text_problem
+from core.domain.rating import MAX_CLERKS, MAX_REASONS, MAX_TEXT, RatingChannel, is_low, text_problem
 from hall_server.case_records import MATTER, STAFF_ID, TRACKING, _invalid, _when, find_matter
 from hall_server.ticket_blocks import Refused
 
@@ -63,7 +63,7 @@ class RatingContent(BaseModel):
     window: int | None = Field(None, ge=1, le=9999)
     clerks: list[Annotated[str, Field(pattern=STAFF_ID)]] = Field(default_factory=list, max_length=MAX_CLERKS)
     reasons: list[Annotated[str, Field(pattern=REASON_CODE)]] = Field(default_factory=list, max_length=MAX_REASONS)
-    text: str = Field("", max_length=4 * 200)  # text_problem gives the precise limit and reason
+    text: str = Field("", max_length=4 * MAX_TEXT)  # a bound on the body; text_problem gives the precise one
     applicant_ref: str | None = Field(None, pattern=r"^[\x21-\x7e]{1,128}$")
 
 
@@ -101,8 +101,9 @@ def reference_problems(section: Any) -> list[str]:
     if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_FOLLOW_UP_DAYS):
         problems.append(f"rating.follow_up_days: a whole number of working days, 1–{MAX_FOLLOW_UP_DAYS}")
     levels = section.get("levels", DEFAULT_LEVELS)
-    if not (isinstance(levels, list) and sorted(lv.get("value") for lv in levels if isinstance(lv, dict))
-            == [1, 2, 3, 4, 5] and all(isinstance(lv.get("label"), str) for lv in levels)):
+    if not (isinstance(levels, list) and all(isinstance(lv, dict) and isinstance(lv.get("label"), str)
+                                             and lv.get("value") in (1, 2, 3, 4, 5) for lv in levels)
+            and sorted(lv["value"] for lv in levels) == [1, 2, 3, 4, 5]):
         problems.append("rating.levels: the five levels 5..1, each with its label")
     return problems
 

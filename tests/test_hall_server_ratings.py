@@ -7,6 +7,8 @@ of the statistics. Against the real hall server on loopback, every request signe
 from __future__ import annotations
 
 import json
+import re
+import threading
 import uuid
 from datetime import timedelta
 
@@ -324,3 +326,58 @@ def test_a_rejected_or_unknown_subject_refusal_reaches_the_terminal_as_a_rejecti
     for audience in ("citizen", "clerk", "technician"):
         assert refused.value.message(audience, "zh_CN") and refused.value.message(audience, "en")
     assert "原因" in refused.value.message("citizen", "zh_CN")
+
+
+def test_two_ratings_of_one_case_sent_at_once_keep_one(hall):
+    """GIVEN two window pads' records rating one case on one channel WHEN they arrive at the same moment THEN
+    exactly one is kept and the other is refused rating_exists: the database decides, not the timing."""
+    case = open_case(hall)
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send(level: int) -> None:
+        record = pad_rating(hall, case, level)
+        barrier.wait(timeout=5)
+        answers.append(hall.send("window-1", "POST", f"/v1/sync/records/{uuid.uuid4()}",
+                                 body={"kind": "rating", "record": record}).status_code)
+
+    threads = [threading.Thread(target=send, args=(level,)) for level in (5, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=15)
+    assert sorted(answers) == [201, 409]
+    assert rating_count(hall) == 1
+
+
+@pytest.mark.parametrize("section, named", [
+    ({"reasons": [{"code": "Long Wait", "label": "等候时间长"}]}, "rating.reasons[0].code"),
+    ({"reasons": [{"code": "x", "label": "甲"}, {"code": "x", "label": "乙"}]}, "rating.reasons[1].code"),
+    ({"reasons": [{"code": "x", "label": ""}]}, "rating.reasons[0].label"),
+    ({"follow_up_days": 0}, "rating.follow_up_days"),
+    ({"follow_up_days": True}, "rating.follow_up_days"),
+    ({"levels": [{"value": 5, "label": "好"}, 3]}, "rating.levels"),
+    ([], "rating:"),
+])
+def test_a_hall_file_with_a_bad_rating_section_is_refused_and_nothing_replaced(hall, section, named):
+    """GIVEN the sample hall's rating reference WHEN a hall file with a bad ``rating`` section is loaded THEN it
+    is refused naming the place, and the reference served stays the one before."""
+    before = hall.send("kiosk-1", "GET", "/v1/sync/reference/rating").json()
+    with pytest.raises(ValueError, match=re.escape(named)):
+        load_rating_reference(hall.store, {"rating": section})
+    assert hall.send("kiosk-1", "GET", "/v1/sync/reference/rating").json() == before
+
+
+def test_sealed_words_notes_and_appeals_survive_a_key_rotation(hall):
+    """GIVEN a 差评 with the citizen's words, a follow-up note and an appeal WHEN the database's key is rotated
+    THEN every one of them still reads back as written."""
+    case = open_case(hall)
+    poor = hall.send("window-1", "POST", f"/v1/sync/records/{uuid.uuid4()}",
+                     body={"kind": "rating", "record": pad_rating(hall, case, 2)}).json()["rating"]
+    path = f"/v1/ratings/follow-ups/{poor['follow_up']['id']}/move"
+    assert as_clerk(hall, 2, "POST", path, {"to": "correct", "note": "核实：𠮷"}).status_code == 200
+    assert as_clerk(hall, 1, "POST", f"/v1/ratings/{poor['id']}/appeal", {"reason": "误评䶮"}).status_code == 200
+    hall.store.rotate_key()
+    follow_up = as_clerk(hall, 2, "GET", "/v1/ratings/follow-ups").json()["follow_ups"][0]
+    assert follow_up["rating"]["text"] == WORDS and follow_up["steps"][1]["note"] == "核实：𠮷"
+    assert as_clerk(hall, 10, "GET", "/v1/ratings/appeals?pending=true").json()["appeals"][0]["reason"] == "误评䶮"

@@ -5,10 +5,13 @@
     POST /v1/sync/records/{record_id}           {kind, record: {content, attachments}}
                                                 → 201 (new) / 200 (same id and content again)
                                                   {record_id, content_hash, duplicate, missing_attachments,
-                                                   case?: {number, state, promised_on}}
-                                                → 409 record_conflict (same id, other content)
+                                                   case?: {number, state, promised_on},
+                                                  rating?: {id, follow_up: {id, state, due_on} | null}}
+                                                → 409 record_conflict (same id, other content) /
+                                                  rating_exists (this case or ticket rated on this channel)
                                                 → 422 matter_unknown / form_outdated {current_version} /
-                                                  form_invalid {problems: [{path, key, params}]}
+                                                  form_invalid {problems: [{path, key, params}]} /
+                                                  rating_reason_unknown
     GET  /v1/sync/reference/hall                the hall, services and windows without today's counts;
                                                 ETag, and 304 on a matching If-None-Match
     POST /v1/sync/ticket-blocks                 {lease_id, service_prefix, size} → {lease_id, service_day,
@@ -17,7 +20,7 @@
 Signed like every /v1 request (auth.SignedRequests); any terminal role may sync its outbox, only citizen
 kiosks lease ticket blocks. Bodies are JSON and at most auth.MAX_BODY (64 kB): attachments travel in
 chunks of 32 kB of base64. Refusals have the server's shape ``{"error": {"reason", "message"}}``. The logic
-and the tables are in hall_server/submissions.py and ticket_blocks.py.
+and the tables are in hall_server/submissions.py and ticket_blocks.py (ratings: ratings.py, docs/evaluation.md).
 """
 
 from __future__ import annotations
