@@ -1,8 +1,8 @@
 """Provisioning a small hall from the command line: ``kiosk hall-admin --db FILE COMMAND``
 (also ``python -m hall_server --db FILE COMMAND``).
 
-    load-hall [JSON]                         load (or replace) services, windows, matters, calendar and region
-                                             (default: the sample hall)
+    load-hall [JSON]                         load (or replace) services, windows, matters, calendar, region and
+                                             the rating reference (default: the sample hall)
     add-terminal ID --role citizen|clerk|display|technician [--secret S]
                                              register a terminal; prints its secret (put it in the
                                              terminal's TOML as platform.terminal_secret[_file])
@@ -89,10 +89,35 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     return parser
 
 
+def _load_hall(store, path: str | None) -> int:
+    from hall_server.api.matters import catalogue_problems, load_matters
+    from hall_server.cases import load_case_reference
+    from hall_server.rating_records import load_rating_reference, reference_problems
+    from hall_server.runner import read_seed
+
+    seed = read_seed(path)
+    problems = (catalogue_problems(seed) if "matters" in seed else []) \
+        + (reference_problems(seed["rating"]) if "rating" in seed else [])
+    try:  # the catalogue and ratings are checked before anything changes, the calendar and region before they are
+        if problems:
+            raise ValueError("\n".join(problems))
+        load_case_reference(store, seed)
+    except ValueError as exc:
+        print(f"error: {path or 'sample hall'}: {exc}", file=sys.stderr)
+        return 1
+    store.load_hall(seed)
+    matters = load_matters(store, seed) if "matters" in seed else None
+    if "rating" in seed:
+        load_rating_reference(store, seed)
+    print(f"loaded {len(store.hall_info().services)} services"
+          + (f", {matters} matters" if matters is not None else "") + ", the calendar and the region"
+          + (", the rating reasons" if "rating" in seed else ""))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_server") -> int:
     args = _parser(prog).parse_args(argv)
     from hall_server import HallStore, serve
-    from hall_server.runner import read_seed
 
     if args.command == "serve" or getattr(args, "run", None):  # serving and issuing need no store here
         try:
@@ -111,22 +136,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
         return 2
     try:
         if args.command == "load-hall":
-            from hall_server.api.matters import catalogue_problems, load_matters
-            from hall_server.cases import load_case_reference
-
-            seed = read_seed(args.json)
-            problems = catalogue_problems(seed) if "matters" in seed else []
-            try:  # the catalogue is checked before anything is replaced, the calendar and region before they are
-                if problems:
-                    raise ValueError("\n".join(problems))
-                load_case_reference(store, seed)
-            except ValueError as exc:
-                print(f"error: {args.json or 'sample hall'}: {exc}", file=sys.stderr)
-                return 1
-            store.load_hall(seed)
-            matters = load_matters(store, seed) if "matters" in seed else None
-            print(f"loaded {len(store.hall_info().services)} services"
-                  + (f", {matters} matters" if matters is not None else "") + ", the calendar and the region")
+            return _load_hall(store, args.json)
         elif args.command == "add-terminal":
             print(store.add_terminal(args.terminal_id, args.role, args.secret))
         elif args.command == "remove-terminal":

@@ -381,3 +381,21 @@ def test_sealed_words_notes_and_appeals_survive_a_key_rotation(hall):
     follow_up = as_clerk(hall, 2, "GET", "/v1/ratings/follow-ups").json()["follow_ups"][0]
     assert follow_up["rating"]["text"] == WORDS and follow_up["steps"][1]["note"] == "核实：𠮷"
     assert as_clerk(hall, 10, "GET", "/v1/ratings/appeals?pending=true").json()["appeals"][0]["reason"] == "误评䶮"
+
+
+def test_load_hall_loads_the_rating_reference_and_refuses_a_bad_one(hall, tmp_path, capsys):
+    """GIVEN a hall file whose reason list is changed WHEN ``hall-admin load-hall`` loads it THEN terminals are
+    served the new list; GIVEN one with a bad reason code THEN it exits 1 naming it and changes nothing."""
+    data = sample_hall()
+    data["rating"]["reasons"] = [{"code": "queue", "label": "排队时间长"}]
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    data["rating"]["reasons"] = [{"code": "Queue!", "label": "排队"}]
+    bad.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert kiosk_main(["hall-admin", "--db", hall.store.db_path, "load-hall", str(good)]) == 0
+    assert "the rating reasons" in capsys.readouterr().out
+    assert hall.send("kiosk-1", "GET", "/v1/sync/reference/rating").json()["reasons"] == [
+        {"code": "queue", "label": "排队时间长", "label_en": ""}]
+    assert kiosk_main(["hall-admin", "--db", hall.store.db_path, "load-hall", str(bad)]) == 1
+    assert "rating.reasons[0].code" in capsys.readouterr().err
+    assert [r["code"] for r in hall.send("kiosk-1", "GET", "/v1/sync/reference/rating").json()["reasons"]] == ["queue"]
