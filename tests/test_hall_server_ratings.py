@@ -209,6 +209,7 @@ BAD = [
     ("text too long", {"level": 2, "reasons": ["other"], "text": "长" * 201}, 400, "invalid_request", "text"),
     ("control character", {"level": 2, "reasons": ["other"], "text": "好\x07"}, 400, "invalid_request", "U+0007"),
     ("escape sequence", {"level": 2, "reasons": ["other"], "text": "\x1b[2J"}, 400, "invalid_request", "text"),
+    ("bidi override", {"level": 2, "reasons": ["other"], "text": "好\u202e评差"}, 400, "invalid_request", "U+202E"),
     ("unknown field", {"applicant_name": "李䶮"}, 400, "invalid_request", "applicant_name"),
     ("web channel", {"channel": "web"}, 403, "forbidden_role", "web"),
     ("kiosk channel from a window", {"channel": "kiosk"}, 403, "forbidden_role", "citizen"),

@@ -22,6 +22,7 @@ SATISFIED_MIN = 3  # 基本满意 and better count as satisfied (the satisfactio
 MAX_TEXT = 200  # characters of the citizen's own words
 MAX_REASONS = 10
 MAX_CLERKS = 5
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class RatingLevel(enum.IntEnum):
@@ -48,12 +49,13 @@ def is_low(level: int) -> bool:
 
 def text_problem(text: str) -> str | None:
     """Why a citizen's words cannot be kept, or None: longer than ``MAX_TEXT`` characters, or holding a
-    control character or a lone surrogate. Emoji (their joiners and variation selectors) and rare characters
-    such as 䶮 or 𠮷 are kept."""
+    control character, a bidirectional override (which would turn the words around on a clerk's screen) or a
+    lone surrogate. Emoji (their joiners and variation selectors) and rare characters such as 䶮 or 𠮷 are
+    kept."""
     if len(text) > MAX_TEXT:
         return f"longer than {MAX_TEXT} characters"
     for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cs"):
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
             return f"control character U+{ord(ch):04X}"
     return None
 
