@@ -90,6 +90,7 @@ class Terminal:
     catalogue: object | None = None  # core.services.application.MatterCatalogue
     guides: object | None = None  # core.services.guide.GuideShelf (the guide book, rebuilt when it changed)
     papers: object | None = None  # core.services.papers.IntakePapers (receipts, notices, checklists)
+    pre_applications: object | None = None  # core.services.pre_application.PreApplicationDesk (clerk)
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -175,6 +176,12 @@ def build_application(terminal: Terminal) -> None:
     terminal.application = ApplicationService(lambda: terminal.sync.store if terminal.sync else None,
                                               codes=terminal.codes)
     terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
+    if hasattr(terminal.platform, "_request"):  # a platform_client.PlatformClient: the clerk's side of cases
+        from core.services.pre_application import PreApplicationDesk
+        from platform_client.cases import CasesClient
+
+        terminal.pre_applications = PreApplicationDesk(
+            CasesClient(terminal.platform), session=lambda: terminal.clerk.session if terminal.clerk else None)
 
 
 def build_papers(terminal: Terminal, cfg: Config) -> None:

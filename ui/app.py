@@ -84,7 +84,10 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
                              application=getattr(terminal, "application", None),
                              catalogue=getattr(terminal, "catalogue", None),
-                             camera=getattr(terminal, "camera", None), scans=scans)
+                             camera=getattr(terminal, "camera", None), scans=scans,
+                             papers=getattr(terminal, "papers", None),
+                             pre_applications=getattr(terminal, "pre_applications", None),
+                             calendar=getattr(getattr(terminal, "papers", None), "calendar", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
         return window
     if cfg.role == "display":

@@ -19,8 +19,10 @@ ticket, at logout, and when another card replaces it. Masked on screen unless th
 The application page (ui/materials_panel.py; with ``application`` given): "受理材料" (F11) opens it for the
 ticket being served: the matter, its checklist, the document camera (``camera``, a started DocumentCamera)
 and e-licence scans (``scans``: an object with a ``scanned(str)`` signal, ui/scan_source.py ScanSource; a
-scan while a ticket is served opens the page). "受理" queues the submission in the encrypted store first,
-then finishes the ticket as ACCEPTED; "一次性告知" finishes it as MATERIALS_MISSING.
+scan while a ticket is served opens the page; a 自助申报 slip opens its pre-application). "受理" queues the
+application record in the encrypted store first, then finishes the ticket as ACCEPTED and prints the
+receipt on ``papers`` (IntakePapers); "一次性告知" queues the notice record, finishes it as
+MATERIALS_MISSING and prints the notice. The page stays with the case number until the clerk goes back.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from core.clock import hall_now
 from core.domain import HallInfo, Outcome
+from core.domain.intake import Clerk
 from core.ports import Clock
 from core.presenters import Changed
 from core.presenters.clerk import ClerkPresenter
@@ -69,11 +73,16 @@ class ClerkWindow(ClosingWindow, QWidget):
         camera=None,
         scans=None,
         clock: Clock | None = None,
+        papers=None,
+        pre_applications=None,
+        calendar=None,
         parent: QWidget | None = None,
     ) -> None:
         """``application``: an ``ApplicationService`` (None: no application page); ``catalogue``: a
         ``MatterCatalogue``; ``camera``: a started ``DocumentCamera`` or None; ``scans``: a ScanSource;
-        ``clock``: the terminal's clock (the service day)."""
+        ``clock``: the terminal's clock (the service day, the time of acceptance); ``papers``:
+        ``IntakePapers`` on the window's receipt printer; ``pre_applications``: a ``PreApplicationDesk``;
+        ``calendar()``: the hall calendar (容缺 due dates)."""
         super().__init__(parent)
         self.setObjectName("clerk-window")
         theme.style_window(self)
@@ -87,7 +96,10 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.bridge = EventBridge(service.events, self)
         self.bridge.event.connect(self.presenter.on_service_event)
         self.at_shutdown(self.bridge.close)
-        self._build(login_hint, application, catalogue, camera)
+        self._clock = clock
+        desk = {"papers": papers, "pre_applications": pre_applications,
+                **({"calendar": calendar} if calendar is not None else {})}
+        self._build(login_hint, application, catalogue, camera, desk)
         self.scans = scans
         if scans is not None:
             scans.scanned.connect(self._on_scan)
@@ -117,7 +129,7 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.reader.announce_state()
         self.resize(1280, 800)
 
-    def _build(self, login_hint, application, catalogue, camera) -> None:
+    def _build(self, login_hint, application, catalogue, camera, desk) -> None:
         t, service = self.texts, self.service
         self.login_page = LoginPage(t, service.window, login_hint)
         self.queue_page = QueuePage(t, self.presenter.service_day)
@@ -127,7 +139,8 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.application_page: ApplicationPage | None = None
         if application is not None:
             panel = MaterialsPanel(t, application, catalogue, camera=camera, window=service.window,
-                                   applicant=lambda: service.applicant)
+                                   applicant=lambda: service.applicant, clerk=self._clerk,
+                                   now=lambda: hall_now(self.presenter.hall, self._clock), **desk)
             self.application_page = ApplicationPage(panel)
             self.stack.addWidget(self.application_page)
             panel.finished.connect(self._application_finished)
@@ -277,6 +290,8 @@ class ClerkWindow(ClosingWindow, QWidget):
             self._show_choice()
         elif part == "applicant":
             page.applicant.show_identity(p.applicant)
+            if self.application_page is not None:
+                self.application_page.panel.presenter.applicant_changed()
 
     def _show_page(self) -> None:
         if self.presenter.page == "queue":
@@ -351,15 +366,23 @@ class ClerkWindow(ClosingWindow, QWidget):
             self.stack.setCurrentWidget(self.queue_page)
 
     def _on_scan(self, payload: str) -> None:
-        """A scanned code: while a ticket is served it goes to the application page (opened for it)."""
-        if self.closed or self.application_page is None or not self.presenter.takes_scan():
+        """A scanned code: while a ticket is served it goes to the application page (opened for it); on the
+        application page (an applicant without a ticket, a 自助申报 slip) it goes there too."""
+        if self.closed or self.application_page is None:
+            return
+        if not self.presenter.takes_scan() and not (self.presenter.logged_in and self.page == "application"):
             return
         if self.page == "queue":
             self.show_application()
         if self.page == "application":
             self.application_page.panel.on_scan(payload)
 
+    def _clerk(self) -> Clerk | None:
+        session = self.service.session
+        return Clerk(session.staff_id, session.staff_name) if session is not None else None
+
     def _application_finished(self, outcome: Outcome, record_id: str) -> None:
-        """The submission is in the store (or the notice was given): now the ticket is finished."""
-        self.show_queue()
-        self.presenter.act("finish", outcome)
+        """The record is in the store: the ticket is finished; the page stays to show the case number and
+        the paper (with "reprint" on a printer fault) until the clerk goes back to the queue."""
+        if self.presenter.current is not None:
+            self.presenter.act("finish", outcome)

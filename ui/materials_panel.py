@@ -1,25 +1,30 @@
-"""The clerk's application panel (受理): the matter, its checklist of materials, captures, and "accept".
+"""The clerk's application page (一窗受理): search, the matter, its checklist and form, "accept", the receipt.
 
-    panel = MaterialsPanel(texts, service, catalogue, camera=camera)   # ApplicationService, MatterCatalogue
+    panel = MaterialsPanel(texts, service, catalogue, camera=camera, clerk=..., papers=..., now=...)
     panel.set_ticket("B012", "B")          # the ticket being served (its service's matters first)
-    panel.on_scan(payload)                 # a scanned code (ScanSource.scanned): an e-licence ticks a material
-    panel.finished.connect(finish)         # (Outcome, record id or "") once the submission is safely queued
+    panel.on_scan(payload)                 # a scanned code: an e-licence ticks a material, a slip opens a 自助申报
+    panel.finished.connect(finish)         # (Outcome, record id) once the record is safely queued
     panel.shutdown()                       # worker joined, capture panel detached
 
-How a material is provided (core/services/application.py ``Provision``): an e-licence code scanned; pages
-captured with the document camera while the material is selected in the checklist (an ID-card copy for
-identity materials: "身份证复印" in the capture panel); or the clerk ticks "原件已核验". Required materials
-are marked ★; those still missing are listed under the checklist for the one-time notice (一次性告知).
+Left: a search line over the whole catalogue (characters, pinyin, initials), the matter, its checklist
+(required materials ★; "原件已核验", "清除该项", "容缺后补" for a material the guide lets follow, with its
+due date), what is still missing, why "受理" is not possible yet, and after a save the case number and
+the paper's fate (with "重新打印" on a printer fault). Middle: the matter's form (ui/form_view.py, normal
+size), prefilled and locked from the ID card read at the window, problems under each field as the clerk
+types. Right: the document camera's capture panel.
 
-"受理 Accept" runs ``ApplicationService.submit`` on the panel's worker (PDF export and the store's
-transaction are CPU and disk): only when it returned is ``finished(ACCEPTED, record_id)`` emitted and the
-clerk told "accepted". "一次性告知 Notice" emits ``finished(MATERIALS_MISSING, "")`` after showing the list.
-The catalogue loads on the worker too (from the platform, or the cached copy offline). Captured images
-stay in the ``MaterialSet`` in memory until they go into the encrypted store; the set is wiped for every
-new ticket.
+How a material is provided (core/services/application.py ``Provision``): an e-licence code scanned; pages
+captured with the document camera while the material is selected in the checklist; or the clerk ticks
+"原件已核验"; a 自助申报's pages were captured at the kiosk.
+
+"受理" runs ``ApplicationService.accept`` on the panel's worker (PDF export and the store's transaction
+are CPU and disk): only when it returned is ``finished(ACCEPTED, record_id)`` emitted and the clerk told;
+"一次性告知" runs ``notify`` likewise (``finished(MATERIALS_MISSING, record_id)``); then the paper prints on
+the worker. Captured images stay in the ``MaterialSet`` in memory until they go into the encrypted store;
+the set is wiped for every new ticket.
 
 The panel is a view: the application and its rules are ``ApplicationPresenter``'s
-(core/presenters/application.py); the panel draws its checklist and forwards the clerk's input.
+(core/presenters/application.py); the panel draws them and forwards the clerk's input.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from core.presenters import Changed
 from core.presenters.application import ApplicationPresenter, Finished
 from core.services.application import Application, ApplicationService, Matter, MatterCatalogue, MatterListing
 from core.services.materials import MaterialSet
+from ui.application_page import FormColumn, MatterSearch, PaperBar
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker
@@ -47,22 +53,29 @@ class MaterialsPanel(QFrame):
 
     def __init__(self, texts: Texts, service: ApplicationService, catalogue: MatterCatalogue | None, *,
                  camera=None, window: int = 0, applicant=lambda: None, submit_timeout_s: float = 60.0,
-                 parent: QWidget | None = None) -> None:
-        """``applicant()``: the identity of the person at the window (ClerkQueueService.applicant) or None."""
+                 parent: QWidget | None = None, **desk) -> None:
+        """``applicant()``: the identity of the person at the window (ClerkQueueService.applicant) or None;
+        ``desk``: the rest of ``ApplicationPresenter``'s keywords (``clerk``, ``papers``,
+        ``pre_applications``, ``now``, ``calendar``, ``paper_wait_s``)."""
         super().__init__(parent)
         self.setObjectName("materials-panel")
         self.texts = texts
         self.worker = Worker(self, name="application")
         self.presenter = ApplicationPresenter(service, catalogue, self.worker.run, window=window,
                                               applicant=applicant, language=texts.language,
-                                              submit_timeout_s=submit_timeout_s)
+                                              submit_timeout_s=submit_timeout_s, **desk)
         self._closed = False
         self._build(texts, camera)
         self.matter_box.currentIndexChanged.connect(self._matter_chosen)
+        self.search.query.connect(self.presenter.search)
+        self.search.chosen.connect(self.choose_matter)
         self.original_button.clicked.connect(self.mark_original)
         self.clear_button.clicked.connect(self.clear_selected)
+        self.follow_button.clicked.connect(self.toggle_follow)
+        self.checklist.currentRowChanged.connect(lambda _row: self._enable_follow())
         self.accept_button.clicked.connect(self.accept)
         self.notice_button.clicked.connect(self.give_notice)
+        self.paper.reprint.clicked.connect(self.presenter.reprint)
         self._pages_changed.connect(self._on_pages, Qt.ConnectionType.QueuedConnection)
         self._unsubscribe = self.materials.subscribe(lambda _pages: self._emit_pages())
         self._unsubscribe_presenter = self.presenter.events.subscribe(self._on_change)
@@ -72,6 +85,7 @@ class MaterialsPanel(QFrame):
     def _build(self, texts: Texts, camera) -> None:
         t = texts
         self.title = label("", "subtitle")
+        self.search = MatterSearch(t)
         self.matter_box = QComboBox()
         self.matter_box.setObjectName("matter-box")
         self.matter_info = label("", "muted")
@@ -81,12 +95,17 @@ class MaterialsPanel(QFrame):
         self.checklist.setObjectName("material-checklist")
         self.original_button = t.bind(button("", name="original-checked"), "materials.action.original")
         self.clear_button = t.bind(button("", name="material-clear"), "materials.action.clear")
-        for b in (self.original_button, self.clear_button):
+        self.follow_button = t.bind(button("", name="material-follow"), "application.action.follow")
+        for b in (self.original_button, self.clear_button, self.follow_button):
             b.setProperty("compact", True)
         self.missing = label("", "notice")
         self.missing.setObjectName("missing-materials")
         self.message = Banner()
         self.message.setObjectName("materials-message")
+        self.hint = label("", "muted")
+        self.hint.setObjectName("accept-hint")
+        self.paper = PaperBar(t)
+        self.form_column = FormColumn(t)
         self.accept_button = t.bind(button("", "primary", name="accept"), "materials.action.accept")
         self.notice_button = t.bind(button("", name="notice"), "materials.action.notice")
         self.back_button = t.bind(button("", name="back-to-queue"), "materials.action.back")
@@ -99,22 +118,23 @@ class MaterialsPanel(QFrame):
         head.addWidget(self.title, 1)
         head.addWidget(self.back_button)
         left = QVBoxLayout()
-        for widget in (self.matter_box, self.matter_info, self.catalogue_note):
+        for widget in (self.search, self.matter_box, self.matter_info, self.catalogue_note):
             left.addWidget(widget)
         left.addWidget(self.checklist, 1)
         row = QHBoxLayout()
         row.addWidget(self.original_button)
         row.addWidget(self.clear_button)
+        row.addWidget(self.follow_button)
         left.addLayout(row)
-        left.addWidget(self.missing)
-        left.addWidget(self.message)
+        for widget in (self.missing, self.message, self.hint, self.paper):
+            left.addWidget(widget)
         actions = QHBoxLayout()
         for b in (self.accept_button, self.notice_button):
             actions.addWidget(b)
         left.addLayout(actions)
         left_host = QWidget()
         left_host.setLayout(left)
-        left_host.setFixedWidth(440)
+        left_host.setFixedWidth(420)
         left.setContentsMargins(0, 0, 0, 0)
 
         self.capture = None
@@ -130,6 +150,7 @@ class MaterialsPanel(QFrame):
             capture_host = t.bind(label("", "muted"), "materials.no_camera")
         body = QHBoxLayout()
         body.addWidget(left_host)
+        body.addWidget(self.form_column, 1)
         body.addWidget(capture_host, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -199,7 +220,18 @@ class MaterialsPanel(QFrame):
             self.matter_box.clear()
             self.matter_box.addItems(self.presenter.matter_names())
             self.matter_box.blockSignals(False)
+        elif change.part == "hits":
+            self.search.show_hits(self.presenter.hits, bool(self.search.line.text().strip()))
+        elif change.part == "form":
+            self.form_column.show_intake(self.presenter.intake)
+        elif change.part == "paper":
+            text, role = self.presenter.paper_text()
+            self.paper.show_result(text, role, self.presenter.paper.can_reprint)
         elif change.part == "matter":
+            index = self.presenter.index_of(self.app.matter.code) if self.app is not None else None
+            self.matter_box.blockSignals(True)
+            self.matter_box.setCurrentIndex(-1 if index is None else index)
+            self.matter_box.blockSignals(False)
             if self.app is not None and self.app.matter.materials:
                 self.checklist.setCurrentRow(0)
         elif change.part == "checklist":
@@ -221,7 +253,9 @@ class MaterialsPanel(QFrame):
     def choose_matter(self, code: str) -> None:
         index = self.presenter.index_of(code)
         if index is not None:
+            self.matter_box.blockSignals(True)
             self.matter_box.setCurrentIndex(index)
+            self.matter_box.blockSignals(False)
             self.presenter.choose(index)
 
     @Slot(int)
@@ -249,6 +283,14 @@ class MaterialsPanel(QFrame):
         self.presenter.clear_material(self.selected_material())
 
     @Slot()
+    def toggle_follow(self) -> None:
+        """容缺: the selected material is to follow (or no longer)."""
+        self.presenter.toggle_follow(self.selected_material())
+
+    def _enable_follow(self) -> None:
+        self.follow_button.setEnabled(self.presenter.can_follow(self.selected_material()))
+
+    @Slot()
     def _on_pages(self) -> None:
         """Pages came or went in the capture panel (the presenter decides which material they belong to)."""
         if not self._closed:
@@ -270,6 +312,10 @@ class MaterialsPanel(QFrame):
             if row.material_id == selected:
                 self.checklist.setCurrentItem(item)
         self.missing.setText(view.missing)
+        self.hint.setText(view.accept_hint)
+        self.hint.setVisible(bool(view.accept_hint))
+        self.form_column.note_for(self.presenter.intake, view.form_note)
+        self._enable_follow()
         self.accept_button.setEnabled(view.can_accept)
         self.notice_button.setEnabled(view.can_give_notice)
         self.original_button.setEnabled(view.can_edit)

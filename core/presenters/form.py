@@ -182,6 +182,15 @@ class FormPresenter:
             container[parts[-1]] = value
         self._changed()
 
+    def load(self, values: dict[str, Any]) -> None:
+        """Data brought from elsewhere (a 自助申报 reviewed at the window), each field as if typed: shown
+        with its problems. Locked fields keep the ID card's values."""
+        for name, value in values.items():
+            if name in self.form.fields and name not in self.locked:
+                self.values[name] = value
+                self.touched.add(name)
+        self._changed()
+
     def add_row(self, group: str) -> int:
         """A new empty row at the end of a repeatable group; its index."""
         rows = self.values.setdefault(group, [])

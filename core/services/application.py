@@ -40,13 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from core.domain.codes import CodeKind
 from core.domain.identity import Identity
-from core.errors import ConfigError, PlatformUnreachable
+from core.errors import ConfigError, KioskError, PlatformUnreachable
 from core.ports.outbox import AttachmentIn, RecordKind
 from core.services.catalogue import (REFERENCE_NAME, MaterialSpec, Matter, MatterCatalogue,  # noqa: F401
                                      MatterListing, _resolve, parse_matters)
 from core.services.codes import CodeService
 
 if TYPE_CHECKING:
+    from core.services.guide import GuideBook
     from core.services.materials import MaterialSet
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,22 @@ class ApplicationService:
         case = outbox.case_for(record_id) if outbox is not None else None
         return case.number if case is not None else None
 
+    def refusal(self, record_id: str) -> str | None:
+        """The platform's reason when it refused the record for good (a dead letter: ``form_outdated``,
+        ``form_invalid``, ``matter_unknown``…), else None (waiting, sent, or not this store's). Reads the
+        store: on a worker."""
+        outbox = _resolve(self.outbox)
+        entry = getattr(outbox, "entry", None)
+        if entry is None:
+            return None
+        try:
+            found = entry(record_id)
+        except (KeyError, LookupError, KioskError):
+            return None
+        if found.state != "dead":
+            return None
+        return (found.dead_reason or found.last_error).split(":", 1)[0].strip() or None
+
     def _enqueue(self, kind: RecordKind, content: dict[str, Any], attachments) -> str:
         outbox = _resolve(self.outbox)
         if outbox is None:
@@ -212,3 +229,26 @@ def received(app: Application) -> list[dict[str, Any]]:
     an e-licence scanned)."""
     return [{"id": m.id, "pages": len(app.pages.get(m.id, []))} for m in app.matter.materials
             if m.id in app.provided]
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the clerk's application page works from: the matters (checklists) and their guides (forms,
+    容缺 rules, search), read from one catalogue answer."""
+
+    listing: MatterListing
+    book: GuideBook
+
+
+def load_desk(catalogue: MatterCatalogue) -> Desk:
+    """The catalogue through ``catalogue``'s reference cache, read once: online refreshed (ETag), offline
+    the cached copy (``listing.stale``). Nothing cached and offline: the ``PlatformError`` passes through.
+    Blocking: on a worker."""
+    from core.services.guide import GuideBook  # the form validator: loaded when the page needs it
+
+    reference = _resolve(catalogue.reference)
+    if reference is None:
+        raise PlatformUnreachable("the terminal's store is not ready yet")
+    ref = reference.get(REFERENCE_NAME)
+    return Desk(MatterListing(tuple(parse_matters(ref.body)), ref.stale, ref.age_s),
+                GuideBook.from_catalogue(ref.body))
