@@ -9,6 +9,7 @@ import pytest
 
 from core.domain import Outcome
 from core.domain.identity import CardType, Identity
+from core.domain.intake import Clerk
 from core.presenters import run_inline
 from core.presenters.application import ApplicationPresenter, Finished
 from core.services.application import ApplicationService, MatterCatalogue, Provision
@@ -21,6 +22,8 @@ ID_ELICENCE = f"DZZZ:JMSFZ:{USCC}:320102199001011234"
 RETIREMENT = "320100-QR-0007"  # m1 ID card (e-licence), m2 application form, m3 personal file: all required
 PAGE = np.full((420, 300, 3), 235, np.uint8)
 APPLICANT = Identity(CardType.RESIDENT, "李䶮", "11010519491231002X")
+RETIREMENT_FORM = {"employer": "示例市第一中学", "retire_date": "2026-12-01", "bank_card": "6222020200112233445",
+                   "phone": "13912345678"}
 
 
 @pytest.fixture
@@ -33,7 +36,8 @@ def store(tmp_path):
 def presenter_over(store, url: str, secret: str) -> tuple[ApplicationPresenter, SyncClient]:
     client = SyncClient(url, "W-03", secret, timeout_s=1.0)
     presenter = ApplicationPresenter(ApplicationService(store), MatterCatalogue(ReferenceCache(store, client)),
-                                     run_inline, window=3, applicant=lambda: APPLICANT)
+                                     run_inline, window=3, applicant=lambda: APPLICANT,
+                                     clerk=lambda: Clerk("S1003", "陈思远"))
     presenter.seen = []
     presenter.events.subscribe(presenter.seen.append)
     return presenter, client
@@ -91,10 +95,10 @@ def test_new_pages_go_to_the_selected_material_and_an_id_copy_to_the_identity_ma
     assert "m2" not in page.app.provided and len(page.materials) == 1
 
 
-def test_accept_needs_everything_required_and_queues_one_record_before_finishing(page, store):
-    """GIVEN required materials missing THEN only the notice is possible; WHEN all are provided THEN
-    accept is possible, and accepting queues one submission with the applicant, says so and publishes
-    ``Finished(ACCEPTED, its id)``."""
+def test_accept_needs_everything_required_and_a_valid_form_and_queues_one_record_before_finishing(page, store):
+    """GIVEN required materials missing THEN only the notice is possible; WHEN all are provided and the form
+    (its name and ID number filled from the card) is completed THEN accept is possible, and accepting queues
+    one application record with the form data, says so and publishes ``Finished(ACCEPTED, its id)``."""
     view = page.checklist()
     assert not view.can_accept and view.can_give_notice and view.missing.startswith("尚缺必需材料：")
     page.accept()
@@ -104,20 +108,30 @@ def test_accept_needs_everything_required_and_queues_one_record_before_finishing
     page.pages_changed("m2")
     page.mark_original("m3")
     view = page.checklist()
-    assert view.can_accept and not view.can_give_notice and view.missing == page.tr("materials.complete")
+    assert not view.can_accept and not view.can_give_notice and view.missing == page.tr("materials.complete")
+    assert view.accept_hint == page.tr("application.hint.form")
+    form = page.intake.form
+    assert form.value("name") == "李䶮" and form.field("name").locked
+    for name, value in RETIREMENT_FORM.items():
+        form.set(name, value)
+    assert page.checklist().can_accept
     page.accept()
     [entry] = store.entries()
     assert Finished(Outcome.ACCEPTED, entry.record_id) in page.seen and not page.busy
-    assert page.message.text == page.tr("materials.accepted", number="C001")
+    assert page.message.text == page.tr("application.accepted", number="C001")
     record = store.load(entry.record_id)
-    assert record.content["applicant"]["name"] == "李䶮" and [a["label"] for a in record.attachments] == ["m2"]
+    assert record.kind == "application" and record.content["clerk"] == "S1003"
+    assert record.content["form"] == {"name": "李䶮", "id_number": APPLICANT.id_number, **RETIREMENT_FORM}
+    assert [a["label"] for a in record.attachments] == ["m2"]
 
 
-def test_the_one_time_notice_lists_what_is_missing_and_queues_nothing(page, store):
+def test_the_one_time_notice_queues_a_notice_record_of_what_is_missing(page, store):
     page.scan(ID_ELICENCE)
     page.give_notice()
     assert page.message.text == page.tr("materials.notice_given", list="职工退休申请表、本人档案")
-    assert Finished(Outcome.MATERIALS_MISSING, "") in page.seen and store.entries() == []
+    [entry] = store.entries()
+    assert Finished(Outcome.MATERIALS_MISSING, entry.record_id) in page.seen
+    assert store.load(entry.record_id).content["missing"] == ["m2", "m3"]
 
 
 def test_without_the_platform_or_a_cached_copy_the_catalogue_is_said_unavailable(hall, store):

@@ -1,7 +1,7 @@
-"""The clerk's application page against the real hall server: the matter catalogue, e-licence scans,
-captures from the synthetic document camera, "accept" queuing exactly one encrypted submission before
-the ticket is finished, the one-time notice, and the catalogue from the cache offline. Offscreen Qt, a
-real Store in tmp_path, no patching."""
+"""The clerk's application page against the real hall server: the matter catalogue and its search, the
+form beside the checklist, e-licence scans, captures from the synthetic document camera, "accept" queuing
+exactly one encrypted application record before the ticket is finished, the one-time notice, and the
+catalogue from the cache offline. Offscreen Qt, a real Store in tmp_path, no patching."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import gc
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
 
 from devices.camera.service import CaptureService
 from core.domain import Outcome
@@ -22,6 +23,7 @@ from test_services_queue_support import STAFF_PIN
 from ui.clerk import ClerkWindow
 from ui.scan_source import ScanSource
 from test_camera_preview import GuiPulse
+from test_ui_form_view import type_chinese
 
 WAIT_MS = 8000
 USCC = "91320100MA1XY8K12E"
@@ -91,13 +93,14 @@ def log_in_and_call(qtbot, window):
     return panel
 
 
-def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, hall, store, camera, issue,
-                                                                         tmp_path):
+def test_accept_queues_one_encrypted_application_then_finishes_the_ticket(qtbot, hall, store, camera, issue,
+                                                                          tmp_path):
     """GIVEN a C ticket called at window 3 and the applicant's card read WHEN the clerk opens the
-    application, chooses the residence-permit matter, scans the ID e-licence, captures a page for the
-    second material and ticks the third as original checked, then presses Accept THEN exactly one
-    submission record is in the outbox with the captured page as a sealed PDF, no plaintext image is on
-    disk, and the ticket is finished as ACCEPTED."""
+    application, chooses the retirement matter, scans the ID e-licence, captures a page for the second
+    material, ticks the third as original checked and completes the form (its name and ID number already
+    filled from the card, locked), then presses Accept THEN exactly one application record is in the outbox
+    with the form and the captured page as a sealed PDF, no plaintext image is on disk, the ticket is
+    finished as ACCEPTED and the page says the case number is pending (no platform answer yet)."""
     number = issue("C")
     window, scans, clients = make_clerk(qtbot, hall, store, camera=camera)
     try:
@@ -121,13 +124,31 @@ def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, 
         panel.checklist.setCurrentRow(2)
         qtbot.mouseClick(panel.original_button, Qt.MouseButton.LeftButton)
         assert panel.app.missing() == []
+        assert not panel.accept_button.isEnabled() and panel.hint.text() == panel.texts("application.hint.form")
+
+        view = panel.form_column.view
+        assert view.findChild(QLineEdit, "form-name").text() == "李䶮"
+        assert not view.findChild(QLineEdit, "form-name").isEnabled()  # from the ID card: locked
+        phone = view.findChild(QLineEdit, "form-phone")
+        qtbot.keyClicks(phone, "1391234567")
+        assert view.findChild(QLabel, "form-phone-problem").isVisible()  # said at the field as typed
+        qtbot.keyClicks(phone, "8")
+        assert not view.findChild(QLabel, "form-phone-problem").isVisible()
+        type_chinese(view.findChild(QLineEdit, "form-employer"), "示例市第一中学")
+        qtbot.keyClicks(view.findChild(QLineEdit, "form-bank_card"), "6222020200112233445")
+        panel.presenter.intake.form.set("retire_date", "2026-12-01")
         assert panel.accept_button.isEnabled()
 
         pulse = GuiPulse()
         pulse.start()
         qtbot.mouseClick(panel.accept_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.page == "queue" and window.status.current is None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.status.current is None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: panel.paper.isVisible() and "受理编号待同步" in panel.paper.banner.text(),
+                        timeout=WAIT_MS)
         pulse.stop()
+        assert window.page == "application" and not panel.paper.reprint.isVisible()
+        qtbot.mouseClick(panel.back_button, Qt.MouseButton.LeftButton)
+        assert window.page == "queue"
         assert pulse.longest < 0.25, f"the GUI thread stalled for {pulse.longest * 1000:.0f} ms"
         assert window.status.served_today == 1
         assert len(panel.materials) == 0  # the next ticket starts with no pages in memory
@@ -136,9 +157,9 @@ def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, 
     entries = store.entries()
     assert len(entries) == 1
     record = store.load(entries[0].record_id)
-    assert record.kind == "submission"
+    assert record.kind == "application" and record.content["clerk"] == "S1003"
     assert record.content["matter_code"] == "320100-QR-0007" and record.content["ticket_number"] == number
-    assert record.content["applicant"]["name"] == "李䶮"
+    assert record.content["form"]["name"] == "李䶮" and record.content["form"]["phone"] == "13912345678"
     assert [a["label"] for a in record.attachments] == ["m2"]
     for path in (tmp_path / "terminal").rglob("*"):
         if path.is_file():
@@ -146,9 +167,9 @@ def test_accept_queues_one_encrypted_submission_then_finishes_the_ticket(qtbot, 
             assert b"%PDF-1." not in data and b"JFIF" not in data and "李䶮".encode() not in data
 
 
-def test_notice_lists_the_missing_materials_and_finishes_without_a_record(qtbot, hall, store, issue):
+def test_notice_lists_the_missing_materials_queues_a_notice_record_and_finishes(qtbot, hall, store, issue):
     """GIVEN a called ticket and a matter with nothing provided WHEN the clerk gives the one-time notice
-    THEN the missing required materials are listed, nothing is queued and the ticket is finished."""
+    THEN the missing required materials are listed, one notice record is queued and the ticket finished."""
     issue("C")
     window, scans, clients = make_clerk(qtbot, hall, store)
     outcomes = []
@@ -164,11 +185,12 @@ def test_notice_lists_the_missing_materials_and_finishes_without_a_record(qtbot,
         assert panel.accept_button.isEnabled() is False
         assert panel.missing.text().startswith("尚缺必需材料：")
         qtbot.mouseClick(panel.notice_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.page == "queue" and window.status.current is None, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: window.status.current is None, timeout=WAIT_MS)
     finally:
         close(window, scans, clients)
     assert outcomes == [Outcome.MATERIALS_MISSING]
-    assert store.entries() == []
+    [entry] = store.entries()
+    assert store.load(entry.record_id).kind == "notice"
 
 
 def test_the_catalogue_comes_from_the_cache_when_offline(qtbot, hall, store, issue):
@@ -267,3 +289,35 @@ def test_an_elicence_shown_under_the_document_camera_marks_its_material(qtbot, h
     finally:
         close(window, scans, (client, sync_client))
         camera.stop()
+
+
+def test_the_clerk_finds_any_matter_by_pinyin_and_marks_a_material_to_follow(qtbot, hall, store, issue):
+    """GIVEN a C ticket at the window WHEN the clerk types the initials of 个体工商户设立登记 (an E matter)
+    in the search line THEN it is listed and a click takes it; its 经营场所使用证明 may follow (容缺):
+    "容缺后补" is offered for it alone and marks it with its due date; a search that finds nothing says so."""
+    issue("C")
+    window, scans, clients = make_clerk(qtbot, hall, store)
+    try:
+        panel = log_in_and_call(qtbot, window)
+        window.show_application()
+        qtbot.keyClicks(panel.search.line, "gtgsh")
+        assert panel.search.hits.isVisible()
+        codes = [panel.search.hits.item(i).data(Qt.ItemDataRole.UserRole) for i in range(panel.search.hits.count())]
+        assert "320100-XK-0019" in codes
+        item = panel.search.hits.item(codes.index("320100-XK-0019"))
+        qtbot.mouseClick(panel.search.hits.viewport(), Qt.MouseButton.LeftButton,
+                         pos=panel.search.hits.visualItemRect(item).center())
+        assert panel.app.matter.code == "320100-XK-0019" and "320100-XK-0019" in panel.matter_box.currentText()
+        assert not panel.search.hits.isVisible() and panel.search.line.text() == ""
+        panel.checklist.setCurrentRow(0)
+        assert not panel.follow_button.isEnabled()
+        panel.checklist.setCurrentRow(2)
+        assert panel.follow_button.isEnabled()
+        qtbot.mouseClick(panel.follow_button, Qt.MouseButton.LeftButton)
+        row = panel.checklist.item(2).text()
+        assert row.startswith("⏳") and "容缺" in row
+        assert "m3" in panel.presenter.intake.follow
+        qtbot.keyClicks(panel.search.line, "zzzzqqqx")
+        assert panel.search.none.isVisible() and not panel.search.hits.isVisible()
+    finally:
+        close(window, scans, clients)

@@ -86,8 +86,7 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              catalogue=getattr(terminal, "catalogue", None),
                              camera=getattr(terminal, "camera", None), scans=scans,
                              papers=getattr(terminal, "papers", None),
-                             pre_applications=getattr(terminal, "pre_applications", None),
-                             calendar=getattr(getattr(terminal, "papers", None), "calendar", None))
+                             pre_applications=getattr(terminal, "pre_applications", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
         return window
     if cfg.role == "display":

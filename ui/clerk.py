@@ -75,14 +75,12 @@ class ClerkWindow(ClosingWindow, QWidget):
         clock: Clock | None = None,
         papers=None,
         pre_applications=None,
-        calendar=None,
         parent: QWidget | None = None,
     ) -> None:
         """``application``: an ``ApplicationService`` (None: no application page); ``catalogue``: a
         ``MatterCatalogue``; ``camera``: a started ``DocumentCamera`` or None; ``scans``: a ScanSource;
         ``clock``: the terminal's clock (the service day, the time of acceptance); ``papers``:
-        ``IntakePapers`` on the window's receipt printer; ``pre_applications``: a ``PreApplicationDesk``;
-        ``calendar()``: the hall calendar (容缺 due dates)."""
+        ``IntakePapers`` on the window's receipt printer; ``pre_applications``: a ``PreApplicationDesk``."""
         super().__init__(parent)
         self.setObjectName("clerk-window")
         theme.style_window(self)
@@ -97,8 +95,7 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.bridge.event.connect(self.presenter.on_service_event)
         self.at_shutdown(self.bridge.close)
         self._clock = clock
-        desk = {"papers": papers, "pre_applications": pre_applications,
-                **({"calendar": calendar} if calendar is not None else {})}
+        desk = {"papers": papers, "pre_applications": pre_applications}
         self._build(login_hint, application, catalogue, camera, desk)
         self.scans = scans
         if scans is not None:

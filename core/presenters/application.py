@@ -99,12 +99,10 @@ class ApplicationPresenter(PreApplicationReview):
                  window: int = 0, applicant: Callable[[], Identity | None] = lambda: None,
                  clerk: Callable[[], Clerk | None] = lambda: None, papers=None, pre_applications=None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 calendar: Callable[[], HallCalendar] = lambda: HallCalendar.from_data(()),
                  language: str = "zh_CN", submit_timeout_s: float = 60.0, paper_wait_s: float = 8.0) -> None:
         """``applicant()``: the identity of the person at the window (ClerkQueueService.applicant);
         ``clerk()``: the clerk logged in; ``papers``: ``IntakePapers`` on the window's receipt printer;
-        ``pre_applications``: a ``PreApplicationDesk``; ``now()``: the hall clock's time (its zone);
-        ``calendar()``: the hall calendar (working days)."""
+        ``pre_applications``: a ``PreApplicationDesk``; ``now()``: the hall clock's time (its zone)."""
         self.service = service
         self.catalogue = catalogue
         self.run = run
@@ -113,7 +111,6 @@ class ApplicationPresenter(PreApplicationReview):
         self.clerk = clerk
         self.pre_applications = pre_applications
         self.now = now
-        self.calendar = calendar
         self.submit_timeout_s = submit_timeout_s
         self.tr = Translator(language)
         self.events = EventHub()
@@ -338,6 +335,10 @@ class ApplicationPresenter(PreApplicationReview):
     def _today(self):
         return self.now().date()
 
+    def calendar(self) -> HallCalendar:
+        """The hall's working days, served with the catalogue (weekends alone until it is loaded)."""
+        return self.desk.book.calendar if self.desk is not None else HallCalendar()
+
     def _state_text(self, spec) -> str:
         t, app, intake = self.tr, self.app, self.intake
         how = app.provided.get(spec.id)
@@ -409,7 +410,7 @@ class ApplicationPresenter(PreApplicationReview):
             return
         at = self.now()
         follow = tuple(intake.deficiencies(app.provided))
-        pre = self.pre.case.number if self.pre is not None else None
+        pre = self.pre.case.tracking if self.pre is not None else None
         self._job = PaperJob("receipt", "", app, clerk, at, self.applicant(), follow)
         self._start(Notice(self.tr("materials.saving"), "notice"))
         self.run(self.service.accept, app, self.materials, form=intake.data(), clerk=clerk.staff_number, at=at,

@@ -6,8 +6,9 @@ the window's receipt printer through ``IntakePapers`` (core/services/papers.py) 
 (``wait_s`` for the platform's case number, then 受理编号待同步 with the record's short id), and keeps:
 
 - ``result``: what the clerk sees: printing…, the case number (or 待同步 and the short id), a printer
-  fault (``problem_key``) with a reprint button (``can_reprint``). Reprinting prints the same record
-  again; it never enqueues anything, so the record is neither lost nor duplicated;
+  fault (``problem_key``) with a reprint button (``can_reprint``). Reprinting prints the same paper
+  again (``IntakePapers.reprint``: the number it showed stays); it never enqueues anything, so the record
+  is neither lost nor duplicated;
 - after the paper, the record's fate at the platform (``ApplicationService.refusal``): a refusal
   (``form_outdated``, ``form_invalid``, ``matter_unknown``…) is said on the page, and ``on_outdated`` runs
   (the page reloads the catalogue) for ``form_outdated``.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from core.domain.identity import Identity
 from core.domain.intake import Clerk
 from core.i18n import Translator, keys_for, optional_keys
 from core.services.application import Application, ApplicationService
+from core.services.papers import short_ref
 
 log = logging.getLogger(__name__)
 REFUSAL_KEYS = optional_keys("application.refused.")  # the platform's reasons the page words itself
@@ -55,7 +57,7 @@ class PaperResult:
     printed: bool = False
     problem_key: str = ""
     refusal: str = ""  # the platform's reason when it refused the record
-    extra: dict[str, Any] = field(default_factory=dict)
+    paper: Any = None  # the PrintedPaper (core/services/papers.py): a reprint prints it again as it was
 
 
 class PaperStep:
@@ -93,8 +95,16 @@ class PaperStep:
         return r is not None and not r.printing and not r.printed and self.papers is not None
 
     def reprint(self) -> None:
-        if self.can_reprint:
+        """The same paper again (the number it showed stays); nothing is enqueued."""
+        if not self.can_reprint:
+            return
+        if self.result.paper is None:  # it failed before a paper was made: make it again
             self.start(self.result.job)
+            return
+        self.result = replace(self.result, printing=True)
+        self.on_change()
+        self.run(self.papers.reprint, self.result.paper, on_done=self._printed, on_error=self._print_failed,
+                 timeout_s=PRINT_TIMEOUT_S)
 
     def clear(self) -> None:
         if self.result is not None and not self.result.printing:
@@ -107,7 +117,7 @@ class PaperStep:
         if self.result is None:
             return
         self.result = replace(self.result, printing=False, case_number=paper.case_number, printed=paper.printed,
-                              problem_key=paper.problem_key or "")
+                              problem_key=paper.problem_key or "", paper=paper)
         self.on_change()
         self._check_refusal()
 
@@ -156,7 +166,7 @@ class PaperStep:
             return "", ""
         if r.printing:
             return tr(f"application.paper.printing.{r.job.kind}"), "notice"
-        short = r.job.record_id[:8]
+        short = short_ref(r.job.record_id)
         number = (tr("application.paper.number", number=r.case_number) if r.case_number
                   else tr("application.paper.pending", short=short))
         parts = [number]

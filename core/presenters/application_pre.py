@@ -45,7 +45,7 @@ class PreApplicationReview:
         if form is not None:
             values, dropped = restore(form.form, pre.form)
             form.load(values)
-        notes = [self.tr("application.pre.opened", number=pre.case.number)]
+        notes = [self.tr("application.pre.opened", number=pre.case.tracking)]
         if pre.outdated:
             notes.append(self.tr("application.pre.outdated"))
         if dropped:
