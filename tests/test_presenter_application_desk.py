@@ -24,7 +24,7 @@ from core.domain.intake import Clerk
 from core.ports.printer import PrinterStatus
 from core.presenters import run_inline
 from core.presenters.application import ApplicationPresenter, Finished
-from core.services.application import Application, ApplicationService, MatterCatalogue, Provision
+from core.services.application import Application, ApplicationService, MatterCatalogue
 from core.services.guide_shelf import GuideShelf
 from core.services.materials import MaterialSet
 from core.services.papers import IntakePapers

@@ -1,13 +1,13 @@
 """The application at the clerk's window: the matter catalogue from the hall server (online, then offline
-from the cache), e-licence scans ticking materials, and the submission going to the encrypted outbox and
-on to the server. Real hall server on loopback, real Store in tmp_path."""
+from the cache), e-licence scans ticking materials, and the accepted application in the encrypted outbox. Real hall server on loopback, real Store in tmp_path."""
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 
-from core.domain.identity import CardType, Identity
 from core.errors import PlatformError
 from hall_server import sample_hall
 from platform_client.sync import SyncClient
@@ -15,7 +15,7 @@ from core.services.application import (Application, ApplicationService, MatterCa
                                         parse_matters)
 from core.services.materials import MaterialSet
 from offline_cache.refcache import ReferenceCache
-from sync_fixtures import make_engine, server, store, wait_for  # noqa: F401 (fixtures)
+from sync_fixtures import server, store  # noqa: F401 (fixtures)
 
 USCC = "91320100MA1XY8K12E"
 COMPANY = "320100-XK-0001"  # m3 居民身份证 (e-licence), m4 不动产权证书 (e-licence), m5 optional
@@ -88,10 +88,11 @@ def test_missing_lists_required_materials_not_provided():
     assert [m.id for m in app.missing()] == ["m2", "m3", "m4"]
 
 
-def test_accepted_application_is_one_encrypted_record_delivered_to_the_server(server, store, tmp_path):
+def test_accepted_application_is_one_encrypted_record(store, tmp_path):
     """GIVEN an application with a scanned e-licence, a checked original and two captured pages WHEN it is
-    submitted THEN exactly one submission record is queued, its attachment is a sealed PDF (no plaintext
-    image or name on disk) AND the sync engine delivers it to the hall server."""
+    accepted THEN exactly one application record is queued with the form data and the 容缺 items, its
+    attachment is a sealed PDF, and no plaintext image, name or ID number is on disk. (Its way to the
+    platform and the case it opens: tests/test_intake_end_to_end.py, tests/test_presenter_application_desk.py.)"""
     app = Application(company(), "E001", 3)
     service = ApplicationService(store)
     service.scan(app, f"DZZZ:BDCQZ:{USCC}:SU2026000001")
@@ -99,28 +100,21 @@ def test_accepted_application_is_one_encrypted_record_delivered_to_the_server(se
     materials = MaterialSet(company().name)
     ids = [materials.add(page(1)).id, materials.add(page(2)).id]
     app.attach_pages("m2", ids)
-    identity = Identity(CardType.RESIDENT, "李䶮", "11010519491231002X", address="南京市玄武区")
+    form = {"legal_rep": "李䶮", "legal_rep_id": "11010519491231002X", "address": "南京市玄武区"}
 
-    record_id = service.submit(app, identity, materials)
+    record_id = service.accept(app, materials, form=form, clerk="S1001", at=datetime(2026, 11, 23, 10, 0,
+                                                                                     tzinfo=timezone.utc),
+                               deficiencies=["m3"])
 
     assert [e.record_id for e in store.entries()] == [record_id]
     record = store.load(record_id)
-    assert record.kind == "submission"
-    assert record.content["applicant"]["name"] == "李䶮"
-    assert record.content["missing"] == ["m3"]
-    status = {m["id"]: m["provided"] for m in record.content["materials"]}
-    assert status == {"m1": "original", "m2": "captured", "m3": None, "m4": "elicence", "m5": None}
+    assert record.kind == "application" and record.content["form"] == form
+    assert record.content["deficiencies"] == ["m3"] and record.content["ticket_number"] == "E001"
+    assert record.content["materials"] == [{"id": "m1", "pages": 0}, {"id": "m2", "pages": 2},
+                                           {"id": "m4", "pages": 0}]
     assert [(a["media_type"], a["label"]) for a in record.attachments] == [("application/pdf", "m2")]
     for path in (tmp_path / "terminal").rglob("*"):
         if path.is_file():
             data = path.read_bytes()
             assert b"%PDF-1." not in data and b"JFIF\x00" not in data
             assert "李䶮".encode() not in data and b"11010519491231002X" not in data
-
-    engine, client = make_engine(store, server.url, server.secrets["W-01"], terminal="W-01")
-    engine.start()
-    try:
-        assert wait_for(lambda: store.entry(record_id).state == "acked")
-    finally:
-        engine.stop(5.0)
-        client.close()

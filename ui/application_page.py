@@ -35,7 +35,7 @@ class MatterSearch(QFrame):
         texts.bind(self.line, "application.search.placeholder", setter="setPlaceholderText")
         self.hits = QListWidget()
         self.hits.setObjectName("matter-hits")
-        self.hits.setMaximumHeight(150)
+        self.hits.setMaximumHeight(96)
         self.hits.hide()
         self.none = texts.bind(label("", "muted"), "application.search.none")
         self.none.hide()

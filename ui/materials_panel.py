@@ -113,6 +113,7 @@ class MaterialsPanel(QFrame):
             b.setProperty("compact", True)
 
         self.checklist.setWordWrap(True)
+        self.checklist.setMinimumHeight(170)  # four rows at least, whatever the search shows above
         self.catalogue_note.hide()
         head = QHBoxLayout()
         head.addWidget(self.title, 1)

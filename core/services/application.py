@@ -1,4 +1,4 @@
-"""An application (申请) at the clerk's window: the matter, its checklist of materials, and the submission.
+"""An application (申请) at the clerk's window: the matter, its checklist of materials, and its records.
 
 Plain Python over ports, for the clerk window (ui/materials_panel.py):
 
@@ -12,17 +12,17 @@ Plain Python over ports, for the clerk window (ui/materials_panel.py):
     app.mark("m4", Provision.ORIGINAL)                  # "原件已核验"
     app.attach_pages("m3", [page_ids])                  # pages of the MaterialSet captured for m3
     app.missing()                                       # required materials not provided (一次性告知)
-    record_id = service.submit(app, identity, material_set)   # ONE outbox record, before "accepted"
     record_id = service.accept(app, material_set, form=data, clerk="S1001", at=now)  # 受理
     record_id = service.notify(app, clerk="S1001", at=now)             # 一次性告知 of app.missing()
     record_id = service.pre_apply(app, material_set, form=data, at=now)   # 自助申报 at a kiosk
+    desk = load_desk(catalogue)                         # the matters and their guides (forms), read once
+    service.refusal(record_id)                          # "form_outdated"… once the platform refused it
 
-The submission record (kind ``submission``) carries the matter code, the ticket number, the window, the
-applicant's identity fields (the store encrypts the whole body), the status of every material, and one
-watermarked PDF per material with captured pages as attachments (bytes in memory → sealed blobs: nothing
-plaintext on disk). ``submit`` returns only after ``Outbox.enqueue`` committed; only then may the clerk be
-told "accepted". ``accept``, ``notify`` and ``pre_apply`` enqueue the records the platform opens a case
-from (kinds ``application``, ``notice``, ``pre_application``; docs/hall-server.md, "Cases"): the case
+Each record carries the matter code, the form data (the store encrypts the whole body), the materials
+received and one watermarked PDF per material with captured pages as attachments (bytes in memory →
+sealed blobs: nothing plaintext on disk). Each call returns only after ``Outbox.enqueue`` committed; only
+then may the clerk be told "accepted". ``accept``, ``notify`` and ``pre_apply`` enqueue the records the
+platform opens a case from (kinds ``application``, ``notice``, ``pre_application``; docs/hall-server.md, "Cases"): the case
 number comes back in the platform's answer (docs/intake.md, "The case number on a receipt"), the store
 keeps it with the acknowledged record, and ``case_number(record_id)`` reads it (None while pending). The matters
 come from the hall server (hall_server/api/matters.py) through the
@@ -39,7 +39,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from core.domain.codes import CodeKind
-from core.domain.identity import Identity
 from core.errors import ConfigError, KioskError, PlatformUnreachable
 from core.ports.outbox import AttachmentIn, RecordKind
 from core.services.catalogue import (REFERENCE_NAME, MaterialSpec, Matter, MatterCatalogue,  # noqa: F401
@@ -138,26 +137,6 @@ class ApplicationService:
             if images:
                 out.append(AttachmentIn(to_pdf(images, title=app.matter.name), "application/pdf", spec.id))
         return out
-
-    def submit(self, app: Application, identity: Identity | None, materials: MaterialSet, *,
-               outcome: str = "accepted") -> str:
-        """Enqueues the submission (one record, one transaction) and returns its id. Blocking: on a worker.
-        Raises StoreFull / StoreError from the store; nothing is enqueued then."""
-        outbox = _resolve(self.outbox)
-        if outbox is None:
-            raise ConfigError("no store configured for submissions", setting="sync", problem="no store")
-        applicant = None
-        if identity is not None:
-            applicant = {"card_type": identity.card_type.value, "name": identity.name,
-                         "id_number": identity.id_number, "address": identity.address}
-        content = {"matter_code": app.matter.code, "matter_name": app.matter.name,
-                   "ticket_number": app.ticket_number, "window": app.window, "outcome": outcome,
-                   "applicant": applicant, "materials": app.status(),
-                   "elicences": dict(app.elicences),
-                   "missing": [m.id for m in app.missing()]}
-        record_id = outbox.enqueue(RecordKind.SUBMISSION, content, self.attachments(app, materials))
-        log.info("submission queued: matter %s, %d materials provided", app.matter.code, len(app.provided))
-        return record_id
 
     # --- records that open a case on the platform (docs/hall-server.md, "Cases") -----------------------
     def accept(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], clerk: str, at: datetime,
