@@ -188,7 +188,8 @@ def test_accept_queues_the_application_then_prints_the_receipt_with_the_platform
     """GIVEN a ticket, the materials and a valid form WHEN the clerk accepts THEN exactly one application
     record is queued (form, its version, the clerk, the hall clock's time), ``Finished(ACCEPTED, its id)``
     is published, the sync engine takes it to the platform, which opens the case, and the receipt printed
-    on the window's printer carries that case number, which the page shows too."""
+    on the window's printer carries that case number, which the page shows too; the page starts a fresh
+    application of the same matter, so nothing can be accepted twice."""
     page = window.page
     page.set_ticket("E003", "E")
     page.choose_code(COMPANY)
@@ -207,6 +208,9 @@ def test_accept_queues_the_application_then_prints_the_receipt_with_the_platform
     text, role = page.paper_text()
     assert page.tr("application.paper.number", number=result.case_number) in text and role == "notice"
     assert AppointmentsClient(hall.client("kiosk-1")).case(result.case_number).state is CaseState.ACCEPTED
+    assert page.app.matter.code == COMPANY and page.app.provided == {} and not page.checklist().can_accept
+    page.accept()
+    assert len(window.store.entries(("queued", "inflight", "dead", "acked"))) == 1
 
 
 def test_a_printer_fault_is_told_with_a_reprint_and_the_record_is_neither_lost_nor_duplicated(window, printer):

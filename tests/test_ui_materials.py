@@ -124,7 +124,7 @@ def test_accept_queues_one_encrypted_application_then_finishes_the_ticket(qtbot,
         panel.checklist.setCurrentRow(2)
         qtbot.mouseClick(panel.original_button, Qt.MouseButton.LeftButton)
         assert panel.app.missing() == []
-        assert not panel.accept_button.isEnabled() and panel.hint.text() == panel.texts("application.hint.form")
+        assert not panel.accept_button.isEnabled() and panel.missing.text() == panel.texts("application.hint.form")
 
         view = panel.form_column.view
         assert view.findChild(QLineEdit, "form-name").text() == "李䶮"

@@ -76,6 +76,7 @@ class FormColumn(QFrame):
     def __init__(self, texts: Texts, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("form-column")
+        self.setMinimumWidth(320)
         self.texts = texts
         self.note = label("", "notice")
         self.note.setObjectName("form-note")

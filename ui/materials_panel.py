@@ -33,7 +33,7 @@ import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QSplitter, QVBoxLayout, QWidget)
 
 from core.presenters import Changed
 from core.presenters.application import ApplicationPresenter, Finished
@@ -102,8 +102,6 @@ class MaterialsPanel(QFrame):
         self.missing.setObjectName("missing-materials")
         self.message = Banner()
         self.message.setObjectName("materials-message")
-        self.hint = label("", "muted")
-        self.hint.setObjectName("accept-hint")
         self.paper = PaperBar(t)
         self.form_column = FormColumn(t)
         self.accept_button = t.bind(button("", "primary", name="accept"), "materials.action.accept")
@@ -113,7 +111,7 @@ class MaterialsPanel(QFrame):
             b.setProperty("compact", True)
 
         self.checklist.setWordWrap(True)
-        self.checklist.setMinimumHeight(170)  # four rows at least, whatever the search shows above
+        self.checklist.setMinimumHeight(130)  # three rows at least, whatever the search shows above
         self.catalogue_note.hide()
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -127,7 +125,7 @@ class MaterialsPanel(QFrame):
         row.addWidget(self.clear_button)
         row.addWidget(self.follow_button)
         left.addLayout(row)
-        for widget in (self.missing, self.message, self.hint, self.paper):
+        for widget in (self.missing, self.message, self.paper):
             left.addWidget(widget)
         actions = QHBoxLayout()
         for b in (self.accept_button, self.notice_button):
@@ -135,7 +133,7 @@ class MaterialsPanel(QFrame):
         left.addLayout(actions)
         left_host = QWidget()
         left_host.setLayout(left)
-        left_host.setFixedWidth(420)
+        left_host.setFixedWidth(460)
         left.setContentsMargins(0, 0, 0, 0)
 
         self.capture = None
@@ -151,8 +149,14 @@ class MaterialsPanel(QFrame):
             capture_host = t.bind(label("", "muted"), "materials.no_camera")
         body = QHBoxLayout()
         body.addWidget(left_host)
-        body.addWidget(self.form_column, 1)
-        body.addWidget(capture_host, 1)
+        # The form and the camera share the rest; the clerk may move the line between them.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.form_column)
+        self.splitter.addWidget(capture_host)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        body.addWidget(self.splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
@@ -312,9 +316,10 @@ class MaterialsPanel(QFrame):
             self.checklist.addItem(item)
             if row.material_id == selected:
                 self.checklist.setCurrentItem(item)
-        self.missing.setText(view.missing)
-        self.hint.setText(view.accept_hint)
-        self.hint.setVisible(bool(view.accept_hint))
+        # What is missing, else why "accept" is not possible yet (the form, nobody at the window…).
+        complete = view.missing == self.texts("materials.complete")
+        self.missing.setText(view.accept_hint if complete and view.accept_hint else view.missing)
+        self.accept_button.setToolTip(view.accept_hint)
         self.form_column.note_for(self.presenter.intake, view.form_note)
         self._enable_follow()
         self.accept_button.setEnabled(view.can_accept)

@@ -446,9 +446,18 @@ class ApplicationPresenter(PreApplicationReview):
         else:
             self._say(Notice(self.tr("materials.notice_given", list="、".join(x.name for x in job.app.missing())),
                              "notice"))
-        self._emit("checklist")
+        self._start_afresh()
         self.events.emit(Finished(outcome, record_id))
         self.paper.start(PaperJob(job.kind, record_id, job.app, job.clerk, job.at, job.applicant, job.follow))
+
+    def _start_afresh(self) -> None:
+        """The record is safe: the same matter, a fresh application (its pages leave memory), so nothing
+        can be accepted twice."""
+        code = self.app.matter.code if self.app is not None else None
+        self.app = None
+        self.materials.clear()
+        index = self.index_of(code) if code else None
+        self.choose(index if index is not None else -1)
 
     def _save_failed(self, error: BaseException) -> None:
         self.busy = False
