@@ -36,6 +36,8 @@ class MatterSearch(QFrame):
         self.hits = QListWidget()
         self.hits.setObjectName("matter-hits")
         self.hits.setMaximumHeight(96)
+        self.hits.setWordWrap(True)
+        self.hits.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.hits.hide()
         self.none = texts.bind(label("", "muted"), "application.search.none")
         self.none.hide()

@@ -156,6 +156,7 @@ class MaterialsPanel(QFrame):
         self.splitter.addWidget(capture_host)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([440, 560])  # in proportion once the page has its width
         body.addWidget(self.splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
