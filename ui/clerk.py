@@ -124,7 +124,7 @@ class ClerkWindow(ClosingWindow, QWidget):
             self.attach_sync(sync_engine)
         self._show_reader()
         self.reader.announce_state()
-        self.resize(1280, 800)
+        self.resize(1600, 900)  # the application page has three columns: checklist, form, camera
 
     def _build(self, login_hint, application, catalogue, camera, desk) -> None:
         t, service = self.texts, self.service

@@ -133,7 +133,7 @@ class MaterialsPanel(QFrame):
         left.addLayout(actions)
         left_host = QWidget()
         left_host.setLayout(left)
-        left_host.setFixedWidth(460)
+        left_host.setFixedWidth(420)
         left.setContentsMargins(0, 0, 0, 0)
 
         self.capture = None
@@ -156,7 +156,7 @@ class MaterialsPanel(QFrame):
         self.splitter.addWidget(capture_host)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([440, 560])  # in proportion once the page has its width
+        self.splitter.setSizes([320, 560])  # in proportion once the page has its width
         body.addWidget(self.splitter, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
