@@ -145,3 +145,34 @@ def test_without_the_platform_or_a_cached_copy_the_catalogue_is_said_unavailable
         assert not (view.can_accept or view.can_give_notice or view.can_edit)
     finally:
         client.close()
+
+
+def test_a_matter_whose_form_is_malformed_says_so_and_its_materials_still_work(hall, store):
+    """GIVEN a catalogue (the terminal's cached copy, the platform unreachable) where one matter's form is
+    not a form WHEN the clerk takes that matter THEN the page says its form cannot be used, accept is not
+    possible, and its materials can still be checked and the one-time notice given."""
+    client = SyncClient(hall.server.url, "W-03", hall.secrets["W-03"], timeout_s=1.0)
+    try:
+        body = ReferenceCache(store, client).get("matters").body
+    finally:
+        client.close()
+    broken = next(m for m in body["matters"] if m["code"] == RETIREMENT)
+    broken["form"] = {"schema": "not a schema", "ui": []}
+    store.ref_put("matters", body, "etag-of-a-bad-copy")
+    presenter, offline = presenter_over(store, "http://127.0.0.1:9", hall.secrets["W-03"])
+    try:
+        presenter.load_catalogue()
+        presenter.set_ticket("C003", "C")
+        presenter.choose(presenter.index_of(RETIREMENT))
+        assert presenter.intake is not None and not presenter.intake.usable and presenter.intake.form is None
+        view = presenter.checklist()
+        assert view.form_note == presenter.tr("application.form.unusable") and not view.can_accept
+        presenter.scan(ID_ELICENCE)
+        assert presenter.app.provided["m1"] is Provision.ELICENCE
+        assert presenter.checklist().can_give_notice
+        presenter.give_notice()
+        [entry] = store.entries()
+        assert store.load(entry.record_id).content["missing"] == ["m2", "m3"]
+    finally:
+        presenter.close()
+        offline.close()
