@@ -190,6 +190,28 @@ class AppointmentsOnFirstUse:
         return getattr(self._appointments(), name)
 
 
+class CasesOnFirstUse:
+    """``PreApplicationSource`` (core/ports/cases.py) over the terminal's platform client, made at the first
+    call: the clerk's side of cases (platform_client/cases.py) shares the client's session and signing."""
+
+    def __init__(self, platform) -> None:
+        self._platform = platform
+        self._client = None
+        self._lock = threading.Lock()
+
+    def _cases(self):
+        with self._lock:
+            if self._client is None:
+                from platform_client.cases import CasesClient
+
+                client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
+                self._client = CasesClient(client)
+            return self._client
+
+    def pre_application(self, session, code: str):
+        return self._cases().pre_application(session, code)
+
+
 def build_camera(cfg: Config):
     """The document camera of ``[devices] camera``, started (``start`` returns at once; a camera missing
     now is picked up when it is plugged in); None when none is configured."""

@@ -43,6 +43,7 @@ from core.services.announce import Speaker, default_speaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
     AppointmentsOnFirstUse,
+    CasesOnFirstUse,
     ConnectedOnFirstUse,
     OpenedOnFirstUse,
     build_camera,
@@ -170,18 +171,16 @@ class Terminal:
 
 def build_application(terminal: Terminal) -> None:
     """The clerk's application service and matter catalogue over the terminal's store and reference
-    cache (looked up when used: ``kiosk run`` builds the store once the window is up)."""
+    cache (looked up when used: ``kiosk run`` builds the store once the window is up), and the 自助申报 a
+    clerk opens from its slip (over the platform client, with the logged-in clerk's session)."""
     from core.services.application import ApplicationService, MatterCatalogue
+    from core.services.pre_application import PreApplicationDesk
 
     terminal.application = ApplicationService(lambda: terminal.sync.store if terminal.sync else None,
                                               codes=terminal.codes)
     terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
-    if hasattr(terminal.platform, "_request"):  # a platform_client.PlatformClient: the clerk's side of cases
-        from core.services.pre_application import PreApplicationDesk
-        from platform_client.cases import CasesClient
-
-        terminal.pre_applications = PreApplicationDesk(
-            CasesClient(terminal.platform), session=lambda: terminal.clerk.session if terminal.clerk else None)
+    terminal.pre_applications = PreApplicationDesk(
+        CasesOnFirstUse(terminal.platform), session=lambda: terminal.clerk.session if terminal.clerk else None)
 
 
 def build_papers(terminal: Terminal, cfg: Config) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 
+import numpy as np
 import pytest
 from server_fixtures import (COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, catalogue_matter,  # noqa: F401
                              fresh_hall, with_catalogue)
@@ -24,7 +25,7 @@ from core.domain.intake import Clerk
 from core.ports.printer import PrinterStatus
 from core.presenters import run_inline
 from core.presenters.application import ApplicationPresenter, Finished
-from core.services.application import Application, ApplicationService, MatterCatalogue
+from core.services.application import Application, ApplicationService, MatterCatalogue, Provision
 from core.services.guide_shelf import GuideShelf
 from core.services.materials import MaterialSet
 from core.services.papers import IntakePapers
@@ -259,15 +260,16 @@ def test_the_one_time_notice_queues_a_notice_record_and_prints_it(window, printe
 def test_a_slip_scanned_at_the_window_opens_the_pre_application_and_accepting_moves_the_same_case(
         window, hall, tmp_path, printer):
     """GIVEN a citizen's 自助申报 synced from the kiosk WHEN the clerk scans its slip THEN the page takes its
-    matter, the form holds the citizen's data, the pages captured at the kiosk are listed; accepting sends
-    the case number so the same case moves from 待受理 to 已受理, and the receipt carries it."""
+    matter, the form holds the citizen's data, the material captured at the kiosk counts as received;
+    accepting sends the case number so the same case moves from 待受理 to 已受理, and the receipt carries it."""
     kiosk_store = Store(tmp_path / "kiosk-1", margin_bytes=0)
     engine, _client = make_engine(kiosk_store, hall.url, hall.secret("kiosk-1"), terminal="kiosk-1")
     engine.start()
     try:
         app = Application(catalogue_matter(hall, COMPANY))
-        record_id = ApplicationService(kiosk_store).pre_apply(app, MaterialSet(app.matter.name), form=COMPANY_FORM,
-                                                              at=MONDAY_10AM)
+        pages = MaterialSet(app.matter.name)
+        app.attach_pages("m1", [pages.add(np.full((600, 420, 3), 245, np.uint8)).id])
+        record_id = ApplicationService(kiosk_store).pre_apply(app, pages, form=COMPANY_FORM, at=MONDAY_10AM)
         assert wait_for(lambda: ApplicationService(kiosk_store).case_number(record_id) is not None)
         kiosk_case = ApplicationService(kiosk_store).case_number(record_id)
     finally:
@@ -279,11 +281,16 @@ def test_a_slip_scanned_at_the_window_opens_the_pre_application_and_accepting_mo
     assert page.pre is not None and page.app.matter.code == COMPANY
     assert page.message.text.startswith(page.tr("application.pre.opened", number=kiosk_case))
     assert page.intake.form.data() == COMPANY_FORM
-    provide_all(page)
+    assert page.app.provided == {"m1": Provision.KIOSK}
+    assert page.checklist().rows[0].text.endswith(page.tr("materials.provided.kiosk", n=1))
+    for material in ("m2", "m3", "m4"):
+        page.mark_original(material)
+    assert page.checklist().can_accept
     page.accept()
     assert page.paper.result.case_number == kiosk_case
     [entry] = window.store.entries(("queued", "inflight", "dead", "acked"))
-    assert window.store.load(entry.record_id).content["pre_application"] == kiosk_case
+    content = window.store.load(entry.record_id).content
+    assert content["pre_application"] == kiosk_case and {"id": "m1", "pages": 0} in content["materials"]
     assert kiosk_case in last_paper(printer)
 
 
@@ -321,3 +328,51 @@ def test_a_record_refused_as_outdated_is_said_and_the_catalogue_is_read_again(ha
     text, role = page.paper_text()
     assert page.tr("application.refused.form_outdated") in text and role == "problem"
     assert page.app.matter.version == "2027.1" != old
+
+
+def test_the_composition_root_gives_the_clerks_page_its_papers_and_pre_applications(hall, tmp_path, printer):
+    """GIVEN a clerk's terminal built by the composition root (kiosk/app.py) for window 1 with its receipt
+    printer WHEN the clerk is logged in THEN a kiosk's 自助申报 opens through the terminal's
+    ``pre_applications`` with that clerk's session, and accepting it on the page the terminal's parts make
+    prints the receipt with the case number on the window's printer."""
+    from core import config
+    from kiosk.app import build_terminal
+
+    kiosk_store = Store(tmp_path / "kiosk-1", margin_bytes=0)
+    engine, _client = make_engine(kiosk_store, hall.url, hall.secret("kiosk-1"), terminal="kiosk-1")
+    engine.start()
+    try:
+        app = Application(catalogue_matter(hall, COMPANY))
+        record_id = ApplicationService(kiosk_store).pre_apply(app, MaterialSet(""), form=COMPANY_FORM, at=MONDAY_10AM)
+        assert wait_for(lambda: ApplicationService(kiosk_store).case_number(record_id) is not None)
+    finally:
+        engine.stop()
+        kiosk_store.close()
+    cfg = config.parse({
+        "role": "clerk", "terminal_id": "window-1", "hall_id": "3201-0042", "data_dir": str(tmp_path / "w1"),
+        "window": {"number": 1}, "platform": {"url": hall.url, "terminal_secret": hall.secret("window-1"),
+                                              "timeout_s": 2.0},
+        "printers": {"receipt": {"url": printer.url}}, "devices": {"receipt_printer": "receipt"},
+    }, source="test")
+    terminal = build_terminal(cfg, sync_options={"probe_interval_s": 0.2, "backoff_base_s": 0.1,
+                                                 "backoff_max_s": 0.5, "idle_check_s": 0.3})
+    try:
+        terminal.sync.start()
+        terminal.clerk.login("S1001", STAFF_PIN)
+        page = ApplicationPresenter(terminal.application, terminal.catalogue, run_inline, window=1,
+                                    applicant=lambda: APPLICANT, clerk=lambda: CLERK, papers=terminal.papers,
+                                    pre_applications=terminal.pre_applications, now=lambda: MONDAY_10AM,
+                                    paper_wait_s=15.0)
+        page.load_catalogue()
+        page.scan(pre_application_payload(record_id))
+        assert page.pre is not None and page.intake.form.data() == COMPANY_FORM
+        case = page.pre.case.tracking
+        for material in ("m1", "m2", "m3", "m4"):
+            page.mark_original(material)
+        page.accept()
+        assert page.paper.result.printed and page.paper.result.case_number == case
+        assert page.paper.result.case_number in last_paper(printer)
+        page.close()
+    finally:
+        terminal.close()
+

@@ -178,12 +178,14 @@ class ApplicationPresenter(PreApplicationReview):
         """A new ticket at the window: a fresh application (the previous pages are wiped)."""
         if number == self.ticket_number:
             return
+        keep = self.app.matter.code if self.app is not None and not number else None  # the ticket ended
         self.ticket_number, self.service_prefix = number, service_prefix
         self.materials.clear()
         self.pre = None
         if number:
             self.paper.clear()
-        self._fill_matters(None)
+        self.app = None
+        self._fill_matters(keep)
 
     def applicant_changed(self) -> None:
         """Another ID card was read at the window (or it was cleared): the form takes its fields."""
@@ -342,10 +344,10 @@ class ApplicationPresenter(PreApplicationReview):
     def _state_text(self, spec) -> str:
         t, app, intake = self.tr, self.app, self.intake
         how = app.provided.get(spec.id)
+        if how is Provision.KIOSK:
+            return t("materials.provided.kiosk", n=self.pre.materials.get(spec.id, 0) if self.pre else 0)
         if how is not None:
             return t(f"materials.provided.{how.value}", n=len(app.pages.get(spec.id, [])))
-        if self.pre is not None and self.pre.materials.get(spec.id):
-            return t("application.pre.pages", n=self.pre.materials[spec.id])
         if intake is not None and spec.id in intake.follow:
             return t("application.follow.due", date=intake.due(spec.id, self._today(), self.calendar()).isoformat())
         if intake is not None and spec.required and intake.follow_days(spec.id) is not None:
@@ -353,11 +355,9 @@ class ApplicationPresenter(PreApplicationReview):
         return t("materials.provided.none")
 
     def _still_missing(self) -> list:
-        """Required materials neither provided, nor captured at the kiosk, nor to follow."""
-        app, intake = self.app, self.intake
-        kiosk = self.pre.materials if self.pre is not None else {}
-        follow = intake.follow if intake is not None else set()
-        return [m for m in app.missing() if m.id not in follow and not kiosk.get(m.id)]
+        """Required materials neither provided nor to follow."""
+        follow = self.intake.follow if self.intake is not None else set()
+        return [m for m in self.app.missing() if m.id not in follow]
 
     def checklist(self) -> ChecklistView:
         t, app, intake = self.tr, self.app, self.intake
@@ -368,8 +368,8 @@ class ApplicationPresenter(PreApplicationReview):
         days = t("materials.days", n=m.promised_days) if m.promised_days is not None else ""
         rows = []
         for spec in m.materials:
-            done = spec.id in app.provided or bool(self.pre is not None and self.pre.materials.get(spec.id))
-            mark = "✔" if done else ("⏳" if intake is not None and spec.id in intake.follow else "☐")
+            mark = "✔" if spec.id in app.provided else ("⏳" if intake is not None and spec.id in intake.follow
+                                                        else "☐")
             star = "★ " if spec.required else ""
             rows.append(ChecklistRow(spec.id, f"{mark} {star}{spec.name} · {self._state_text(spec)}",
                                      spec.form + (f"（{spec.note}）" if spec.note else "")))

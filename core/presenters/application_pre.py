@@ -3,7 +3,7 @@
 A slip's code (``HALL:P:<record id>``) or a case number is looked up on the platform on the worker with the
 clerk's session (``PreApplicationDesk.fetch``); the page then chooses its matter, starts a fresh
 application for it, fills the form with its data (``restore``: on the current form, each field kept where
-it still validates; an outdated version is said) and lists the pages captured at the kiosk. Accepting it
+it still validates; an outdated version is said) and marks the materials captured at the kiosk received. Accepting it
 sends ``pre_application=<case number>`` so the platform moves the same case on. A code the platform does
 not know (or a slip not synced yet), no answer, or no clerk logged in: a clear message, nothing changes.
 """
@@ -15,6 +15,7 @@ import logging
 from core.errors import PlatformUnreachable
 from core.i18n import keys_for
 from core.presenters.clerk import Notice
+from core.services.application import Provision
 from core.services.pre_application import restore
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ class PreApplicationReview:
         self.app = None  # a fresh application for it, even of the matter already chosen
         self.pre = pre
         self.choose(index)
+        for spec in self.app.matter.materials:
+            if pre.materials.get(spec.id):
+                self.app.mark(spec.id, Provision.KIOSK)  # received at the kiosk: the platform has its pages
         dropped: list[str] = []
         form = self.intake.form if self.intake is not None else None
         if form is not None:

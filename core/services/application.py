@@ -57,6 +57,7 @@ class Provision(enum.StrEnum):
     ELICENCE = "elicence"  # an e-licence code was scanned (电子证照)
     CAPTURED = "captured"  # pages captured with the document camera
     ORIGINAL = "original"  # the clerk checked the original (原件已核验)
+    KIOSK = "kiosk"  # captured at a kiosk with a 自助申报 the clerk opened (its pages are the platform's)
 
 
 @dataclass
