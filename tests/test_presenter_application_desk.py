@@ -376,3 +376,40 @@ def test_the_composition_root_gives_the_clerks_page_its_papers_and_pre_applicati
     finally:
         terminal.close()
 
+
+
+def test_a_pre_application_on_an_older_form_opens_on_the_current_one_with_its_data_kept(hall, tmp_path, window):
+    """GIVEN a 自助申报 filled in on the form the catalogue served then WHEN the platform's form changes
+    (a new version) and the clerk opens the slip THEN the clerk is told it was filled in on an older form,
+    the form is the current one with the citizen's data kept where it still validates, and accepting it is
+    taken by the platform (on the current version)."""
+    from hall_server.api.matters import load_matters
+
+    kiosk_store = Store(tmp_path / "kiosk-1", margin_bytes=0)
+    engine, _client = make_engine(kiosk_store, hall.url, hall.secret("kiosk-1"), terminal="kiosk-1")
+    engine.start()
+    try:
+        app = Application(catalogue_matter(hall, COMPANY))
+        record_id = ApplicationService(kiosk_store).pre_apply(app, MaterialSet(""), form=COMPANY_FORM, at=MONDAY_10AM)
+        assert wait_for(lambda: ApplicationService(kiosk_store).case_number(record_id) is not None)
+    finally:
+        engine.stop()
+        kiosk_store.close()
+    data = copy.deepcopy(sample_hall())
+    next(m for m in data["matters"] if m["code"] == COMPANY)["version"] = "2027.1"
+    load_matters(hall.store, data)
+    page = window.page
+    page.load_catalogue()  # the window reads the catalogue again (as it does at login)
+    page.set_ticket("E009", "E")
+    page.scan(pre_application_payload(record_id))
+    assert page.pre is not None and page.pre.outdated
+    assert page.tr("application.pre.outdated") in page.message.text and page.message.role == "problem"
+    assert page.intake.version == "2027.1" and page.intake.form.data() == COMPANY_FORM
+    assert page.checklist().form_note == page.tr("application.pre.outdated")
+    case = page.pre.case.tracking
+    provide_all(page)
+    page.accept()
+    assert page.paper.result.case_number == case  # the platform took it: the same case moved on
+    [entry] = window.store.entries(("queued", "inflight", "dead", "acked"))
+    assert window.store.load(entry.record_id).content["version"] == "2027.1"
+    assert wait_for(lambda: window.store.entry(entry.record_id).state == "acked")
