@@ -283,7 +283,7 @@ def test_an_elicence_shown_under_the_document_camera_marks_its_material(qtbot, h
         assert "m1" in [m.id for m in panel.app.missing()]
         qtbot.mouseClick(window.queue_page.application_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: panel.app.provided.get("m1") is Provision.ELICENCE, timeout=WAIT_MS * 2)
-        assert panel.capture.preview.shown >= 1
+        qtbot.waitUntil(lambda: panel.capture.preview.shown >= 1, timeout=WAIT_MS)  # the preview shows it too
         window.show_queue()
         assert scans._frame_decoder is None
     finally:
