@@ -45,3 +45,16 @@ def test_a_font_without_a_character_is_told_from_one_with_it():
     latin = ImageFont.load_default(24)
     assert fonts.has_glyph(latin, "A")
     assert not fonts.has_glyph(latin, fonts.RARE_CHARACTERS["Extension A"])
+
+
+def test_the_symbols_the_screens_draw_are_in_the_installed_cjk_font():
+    """GIVEN the CJK font the product installs (the one the screens use) THEN it draws the symbols the windows
+    put in text themselves — the mark of a field locked from the ID card — rather than its empty box."""
+    import pytest
+
+    from ui.form_view import LOCK_MARK
+
+    files = fonts.main_font_files()
+    if not files:
+        pytest.skip("no CJK font installed (./dev setup installs one)")
+    assert fonts.has_glyph(ImageFont.truetype(str(files[0]), 24), LOCK_MARK)

@@ -19,7 +19,10 @@ from ui.texts import Texts
 from ui.theme import TOUCH_PX, restyle
 from ui.widgets import button, clear_layout, label
 
-LOCK_MARK = "\U0001F512"  # 🔒
+# The mark before a prefilled, locked field's source ("✓ 来自身份证"; the editor itself is greyed out): a
+# symbol the CJK fonts the product installs all draw — an emoji lock is an empty box without an emoji font,
+# which halls rarely install (tests/test_fonts.py checks the mark against the installed font).
+LOCK_MARK = "✓"
 
 
 def _show(widget: QWidget, shown: bool) -> None:
