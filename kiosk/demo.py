@@ -142,14 +142,16 @@ def demo_codes(samples: dict[str, list[str]]) -> dict[str, str]:
 
 
 def show_printed_tickets(terminal: Terminal, sink) -> None:
-    """Every ticket a virtual printer of ``terminal`` prints goes to ``sink(printer, png)`` as the picture
-    of the paper (rendered on the printer's own thread, never the GUI's)."""
+    """Every ticket, receipt, notice or slip a virtual printer of ``terminal`` prints goes to
+    ``sink(printer, png)`` as the picture of the paper (rendered on the printer's own thread, never the
+    GUI's); the printer is named with its terminal (``kiosk-1 · receipt``, ``window-1 · receipt``)."""
     from devices.printer.render import render_png
 
     for deferred in terminal.printers.values():
         printer = deferred.open()
         if hasattr(printer, "on_job"):  # a VirtualPrinter
-            printer.on_job = lambda job, p=printer: sink(p.name, render_png(job, p.cfg.dots))
+            name = f"{terminal.cfg.terminal_id} · {printer.name}"
+            printer.on_job = lambda job, p=printer, n=name: sink(n, render_png(job, p.cfg.dots))
 
 
 def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN",
@@ -204,7 +206,7 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
                    DemoReader("technician", "technician.demo.reader", {}, simulators[TECHNICIAN_ID])]
         return run_demo_windows(
             *terminals[:3], technician=terminals[3], language=language, staff=demo_staff(hall, DEMO_WINDOW),
-            pin=DEMO_PIN, subscribe_printer_output=lambda sink: show_printed_tickets(terminals[0], sink),
+            pin=DEMO_PIN, subscribe_printer_output=lambda sink: [show_printed_tickets(t, sink) for t in terminals[:2]],
             screenshots=Path(screenshots) if screenshots else None,
             id_readers=readers, sample_cards=list(SAMPLE_CARDS), link=link,
             scanners=[DemoScanner("kiosk", "ui_codes.demo.scanner", scanners[CITIZEN_ID],
