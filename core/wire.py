@@ -12,14 +12,18 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from core.domain import (
+    BoardWindow,
     CallEvent,
     CallKind,
     ClerkSession,
+    HallBoard,
     HallInfo,
+    Satisfaction,
     Service,
     Ticket,
     TicketState,
     Window,
+    WindowState,
     WindowStatus,
 )
 
@@ -57,6 +61,12 @@ class Obj:
 
     def int(self, key: str) -> int:
         return self._get(key, int)
+
+    def opt_str(self, key: str) -> str | None:
+        return self._get(key, str, optional=True)
+
+    def number(self, key: str) -> float:
+        return float(self._get(key, (int, float)))
 
     def opt_int(self, key: str) -> int | None:
         return self._get(key, int, optional=True)
@@ -181,6 +191,31 @@ def call_events(value: Any) -> list[CallEvent]:
         events.append(CallEvent(seq=e.int("seq"), ticket_number=e.str("ticket_number"), window=e.int("window"),
                                 kind=e.enum("kind", CallKind), at=e.datetime("at")))
     return events
+
+
+def board(value: Any) -> HallBoard:
+    """``GET /v1/display/board``; ``satisfaction`` is optional (absent or null: the platform gives none)."""
+    o = Obj(value, "board")
+    windows = []
+    for i, raw in enumerate(o.list("windows")):
+        w = Obj(raw, f"board.windows[{i}]")
+        windows.append(BoardWindow(number=w.int("number"), name=w.str("name"), state=w.enum("state", WindowState),
+                                   serving=w.opt_str("serving")))
+    waiting = []
+    for i, raw in enumerate(o.list("services")):
+        s = Obj(raw, f"board.services[{i}]")
+        count = s.int("waiting")
+        if count < 0:
+            raise BadAnswer(f"{s.where}.waiting: negative")
+        waiting.append((s.str("prefix"), count))
+    rated = o.obj("satisfaction", optional=True)
+    satisfaction = None
+    if rated is not None:
+        rate, count = rated.number("rate"), rated.int("ratings")
+        if not 0.0 <= rate <= 1.0 or count < 0:
+            raise BadAnswer(f"{rated.where}: rate outside 0..1 or a negative count")
+        satisfaction = Satisfaction(rate=rate, ratings=count)
+    return HallBoard(windows=tuple(windows), waiting=tuple(waiting), satisfaction=satisfaction)
 
 
 def ok(value: Any) -> None:

@@ -25,7 +25,8 @@ import json
 import sqlite3
 
 from core.clock import hall_today, hall_zone
-from core.domain import CallEvent, CallKind, ClerkSession, Outcome, Ticket, WindowStatus
+from core.domain import (BoardWindow, CallEvent, CallKind, ClerkSession, HallBoard, Outcome, Ticket, WindowState,
+                         WindowStatus)
 from hall_server import crypto, ordering
 from hall_server.problems import HallError
 from hall_server.store import PIN_LOCK_MAX_S, PIN_LOCK_S, PIN_MAX_FAILURES, SESSION_HOURS
@@ -320,3 +321,22 @@ class WindowMixin:
                 " LIMIT ?) ORDER BY seq", (after_seq, self._today(con), limit)).fetchall()
             return [CallEvent(seq=r["seq"], ticket_number=r["number"], window=r["window"], kind=CallKind(r["kind"]),
                               at=self._dt(r["at"], tz)) for r in rows]
+
+    def display_board(self) -> HallBoard:
+        """Every window (open: a clerk's session is live; paused; closed) with the number it serves now, and
+        today's waiting count per service in the hall's order. No satisfaction: this server counts none."""
+        with self._read() as con:
+            today = self._today(con)
+            now = self.clock.now().timestamp()
+            staffed = {r[0] for r in con.execute("SELECT DISTINCT window FROM sessions WHERE expires >= ?", (now,))}
+            serving = dict(con.execute("SELECT window, number FROM tickets WHERE state = 'called' AND service_day = ?",
+                                       (today,)).fetchall())
+            waiting = dict(con.execute("SELECT service, COUNT(*) FROM tickets WHERE service_day = ? AND state = 'waiting'"
+                                       " GROUP BY service", (today,)).fetchall())
+            windows = []
+            for w in self._window_rows(con):
+                state = (WindowState.CLOSED if w["number"] not in staffed
+                         else WindowState.PAUSED if w["paused"] else WindowState.OPEN)
+                windows.append(BoardWindow(w["number"], w["name"], state, serving.get(w["number"])))
+            services = tuple((p, waiting.get(p, 0)) for (p,) in con.execute("SELECT prefix FROM services ORDER BY position"))
+            return HallBoard(windows=tuple(windows), waiting=services)

@@ -29,7 +29,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from core import signing
-from core.domain import CallEvent, ClerkSession, HallInfo, Outcome, Ticket, WindowStatus
+from core.domain import CallEvent, ClerkSession, HallBoard, HallInfo, Outcome, Ticket, WindowStatus
 from core.errors import PlatformConflict, PlatformRejected, PlatformServerFault, PlatformUnreachable
 from core import wire as parse
 from platform_client import transport
@@ -217,6 +217,9 @@ class PlatformClient:
             query["wait"] = f"{wait_s:g}"
         payload = self._request("GET", "/v1/calls", query=query, extra_wait_s=wait_s)
         return self._parse("calls", parse.call_events, payload)
+
+    def display_board(self) -> HallBoard:
+        return self._parse("board", parse.board, self._request("GET", "/v1/display/board"))
 
 
 def _reason(payload: dict | None) -> str | None:

@@ -147,3 +147,38 @@ class WindowStatus:
     served_today: int = 0
     no_show_today: int = 0
     waiting_count: int = 0
+
+
+class WindowState(enum.StrEnum):
+    """A window as the hall display shows it."""
+
+    OPEN = "open"  # a clerk is logged in and calling
+    PAUSED = "paused"  # a clerk is logged in, the window is paused (暂停服务)
+    CLOSED = "closed"  # nobody is logged in: not shown
+
+
+@dataclass(frozen=True)
+class BoardWindow:
+    number: int
+    name: str
+    state: WindowState
+    serving: str | None = None  # the ticket number it serves now (called, not finished)
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """The day's ratings (好差评) as the platform counts them: ``rate`` is the share of good ratings,
+    0.0 to 1.0, over ``ratings`` ratings."""
+
+    rate: float
+    ratings: int
+
+
+@dataclass(frozen=True)
+class HallBoard:
+    """What the hall display shows besides the calls: every window's state and the number it serves, the
+    people waiting per service, and the day's satisfaction when the platform gives one (None: not shown)."""
+
+    windows: tuple[BoardWindow, ...]
+    waiting: tuple[tuple[str, int], ...]  # (service prefix, people waiting), in the hall's service order
+    satisfaction: Satisfaction | None = None

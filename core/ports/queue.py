@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Protocol
 
-from core.domain import CallEvent, ClerkSession, HallInfo, Outcome, Ticket, WindowStatus
+from core.domain import CallEvent, ClerkSession, HallBoard, HallInfo, Outcome, Ticket, WindowStatus
 
 
 class QueuePlatform(Protocol):
@@ -82,4 +82,9 @@ class QueuePlatform(Protocol):
     # --- hall display ------------------------------------------------------------------------------
     def call_events(self, after_seq: int, *, wait_s: float = 0.0) -> list[CallEvent]:
         """Call events after ``after_seq``; waits up to ``wait_s`` for one (long poll)."""
+        ...
+
+    def display_board(self) -> HallBoard:
+        """Every window's state and the number it serves, people waiting per service, and the day's
+        satisfaction rate when the platform counts one."""
         ...

@@ -15,7 +15,8 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from core.domain import CallEvent, ClerkSession, HallInfo, Identity, Outcome, Ticket, WindowStatus
+from core.domain import (CallEvent, ClerkSession, HallBoard, HallInfo, Identity, Outcome, Ticket,
+                         WindowStatus)
 from core.errors import PlatformRejected
 from core.ports import QueuePlatform
 from core.services.events import EventHub
@@ -245,3 +246,7 @@ class HallDisplayService:
         if events:
             self._after_seq = max(e.seq for e in events)
         return events
+
+    def board(self) -> HallBoard:
+        """Every window's state and current number, waiting counts, the day's satisfaction if any."""
+        return self.platform.display_board()
