@@ -5,6 +5,12 @@ spoken, bounded by its own timeout). ``AnnouncementQueue`` owns one thread that 
 order; a recall that arrives while another number is being spoken waits for it to end (docs/hall-server.md,
 "How halls work": a recall must not cut off an announcement in progress).
 
+The backlog rule (docs/display.md, "Announcements"): every call is announced once, in the order called.
+While at most ``backlog_limit`` announcements wait behind the one being spoken, each is spoken whole. When
+more wait, the oldest are folded into one sentence, "另有 N 个号码已呼叫，请看屏幕" (N more numbers have
+been called, please look at the screen), spoken first, and the newest ``backlog_limit - 1`` follow whole:
+the newest call is never more than ``backlog_limit`` sentences away, however large the burst.
+
 PySide6-Essentials has no QtTextToSpeech, so the spoken voice is ``EspeakSpeaker``, which runs the
 Debian ``espeak-ng`` program. Where it is missing (or the machine has no sound device) the display only
 shows the calls and ``SilentSpeaker`` says so in the log, once.
@@ -17,8 +23,12 @@ import queue
 import shutil
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
+
+from core.i18n import Translator
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +96,32 @@ def default_speaker() -> Speaker:
     return EspeakSpeaker(program)
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """What the announcer says next: one call's ``text``, or a summary of ``calls`` folded calls."""
+
+    text: str
+    calls: int = 1
+    summary: bool = False
+
+
+def plan_next(waiting: list[str], limit: int, summary: Callable[[int], str]) -> tuple[Sentence, int]:
+    """The backlog rule: the next sentence for ``waiting`` (oldest first) and how many of them it takes.
+    Up to ``limit`` waiting: the oldest, whole. More: the oldest ``len - (limit - 1)`` as one summary."""
+    if len(waiting) <= limit:
+        return Sentence(waiting[0]), 1
+    folded = len(waiting) - (limit - 1)
+    return Sentence(summary(folded), calls=folded, summary=True), folded
+
+
 class AnnouncementQueue:
     """Speaks announcements in order on its own thread ("announcer"); ``close`` stops it (bounded).
 
     ``on_start``/``on_end`` are called on the announcer thread with the text (the display highlights the
-    number being spoken).
+    number being spoken). ``spoken_calls`` + ``summarised_calls`` count every call announced once.
     """
+
+    BACKLOG_LIMIT = 5
 
     def __init__(
         self,
@@ -101,63 +131,83 @@ class AnnouncementQueue:
         on_start: Callable[[str], None] | None = None,
         on_end: Callable[[str], None] | None = None,
         thread_name: str = "announcer",
+        backlog_limit: int | None = None,
     ) -> None:
         self.speaker = speaker
         self.language = language
         self.on_start = on_start
         self.on_end = on_end
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.backlog_limit = max(2, backlog_limit or self.BACKLOG_LIMIT)
+        self._waiting: deque[str] = deque()
         self._closed = False
         self._unspoken = 0  # announced and not yet finished speaking
+        self.spoken_calls = 0  # calls spoken whole
+        self.summarised_calls = 0  # calls folded into a summary sentence
+        self.sentences: list[Sentence] = []  # the last sentences said, oldest first
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self._thread.start()
 
     def announce(self, text: str) -> None:
-        if self._closed:
-            return
         with self._cond:
+            if self._closed:
+                return
             self._unspoken += 1
-        self._queue.put(text)
+            self._waiting.append(text)
+            self._cond.notify_all()
 
     def pending(self) -> int:
         """Announcements waiting for their turn (not counting the one being spoken)."""
-        return self._queue.qsize()
+        with self._cond:
+            return len(self._waiting)
 
     def wait_idle(self, timeout_s: float) -> bool:
-        """True once everything announced so far has been spoken."""
+        """True once everything announced so far has been spoken (or folded into a summary spoken)."""
         with self._cond:
             return self._cond.wait_for(lambda: self._unspoken == 0, timeout_s)
 
+    def _summary(self, count: int) -> str:
+        return Translator(self.language)("queue.call.backlog", count=count)
+
+    def _next(self) -> Sentence | None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._waiting or self._closed)
+            if self._closed:
+                return None
+            sentence, taken = plan_next(list(self._waiting), self.backlog_limit, self._summary)
+            for _ in range(taken):
+                self._waiting.popleft()
+            return sentence
+
     def _run(self) -> None:
         while True:
-            text = self._queue.get()
-            if text is None:
+            sentence = self._next()
+            if sentence is None:
                 return
             try:
                 if self.on_start:
-                    self.on_start(text)
-                self.speaker.say(text, self.language)
+                    self.on_start(sentence.text)
+                self.speaker.say(sentence.text, self.language)
                 if self.on_end:
-                    self.on_end(text)
+                    self.on_end(sentence.text)
             except Exception:  # a broken voice must not stop the display
                 log.exception("announcement failed")
             with self._cond:
-                self._unspoken -= 1
+                if sentence.summary:
+                    self.summarised_calls += sentence.calls
+                else:
+                    self.spoken_calls += 1
+                self.sentences = (self.sentences + [sentence])[-50:]
+                self._unspoken -= sentence.calls
                 self._cond.notify_all()
 
     def close(self, wait_s: float = 5.0) -> None:
         """Drops what is not yet spoken, lets the sentence in progress end, and stops the thread."""
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            while True:
-                self._queue.get_nowait()
-                with self._cond:
-                    self._unspoken -= 1
-                    self._cond.notify_all()
-        except queue.Empty:
-            pass
-        self._queue.put(None)
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            self._unspoken -= len(self._waiting)
+            self._waiting.clear()
+            self._cond.notify_all()
         self._thread.join(wait_s)
