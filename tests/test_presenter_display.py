@@ -10,8 +10,8 @@ import pytest
 from presenter_support import StepRunner
 from test_services_queue_support import STAFF_PIN
 
-from core.domain import Outcome
-from core.presenters.display import RECENT, DisplayPresenter
+from core.domain import BoardWindow, HallBoard, Outcome, Satisfaction, WindowState
+from core.presenters.display import FLASH_S, RECENT, DisplayPresenter, WaitingChip
 from core.services.announce import AnnouncementQueue, SilentSpeaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService
 from platform_client import PlatformClient
@@ -118,3 +118,122 @@ def test_an_unreachable_platform_is_said_and_the_backlog_is_asked_for_again(hall
     finally:
         presenter.close()
         client.close()
+
+
+class Clock:
+    """The presenter's monotonic clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def follow(presenter, steps, until) -> None:
+    for _ in range(40):
+        if until():
+            return
+        steps.step()
+    raise AssertionError(f"not reached after 40 steps: {steps.ran[-5:]}")
+
+
+def test_the_board_shows_every_open_and_paused_window_and_the_waiting_per_service(hall, counter):
+    """GIVEN window 3 calling and window 4 paused WHEN the display follows the hall THEN a tile for 3 with
+    the number it serves, one for 4 saying it is paused, none for the closed windows; the waiting counts
+    carry the services' names in both languages."""
+    number = counter()
+    w4 = hall.client("W-04")
+    four = ClerkQueueService(w4, 4)
+    four.login("S1004", STAFF_PIN)
+    four.pause("break")
+    client = hall.client("D-01")
+    presenter, steps = display_over(client)
+    try:
+        presenter.start()
+        follow(presenter, steps, lambda: presenter.board is not None)
+        screen = presenter.screen()
+        assert [(t.window, t.number, t.paused) for t in screen.tiles] == [(3, number, False), (4, "", True)]
+        assert (screen.tiles[0].label, screen.tiles[0].label_other) == ("3 号窗口", "Window 3")
+        assert screen.waiting[0] == WaitingChip("A", "综合受理", presenter.hall.service("A").name_en, "0 人")
+        assert screen.satisfaction == ""  # this platform counts no ratings: the slot stays hidden
+        assert not screen.call_flashing  # the day so far does not flash
+    finally:
+        presenter.close()
+        client.close()
+        w4.close()
+
+
+def test_a_new_call_flashes_for_a_few_seconds_on_its_tile_and_in_the_call(hall, counter):
+    counter()
+    client = hall.client("D-01")
+    clock = Clock()
+    steps = StepRunner()
+    presenter = DisplayPresenter(HallDisplayService(client), steps.run,
+                                 AnnouncementQueue(SilentSpeaker("test"), thread_name="test-announcer"),
+                                 poll_wait_s=0.2, monotonic=clock)
+    try:
+        presenter.start()
+        follow(presenter, steps, lambda: presenter.have_backlog)
+        number = counter()
+        follow(presenter, steps, lambda: presenter.received == 1)
+        screen = presenter.screen()
+        assert screen.call_number == number and screen.call_window == "3 号窗口" and screen.call_flashing
+        assert [t.flashing for t in screen.tiles if t.window == 3] == [True]
+        assert presenter.next_flash_end() == clock.now + FLASH_S
+        clock.now += FLASH_S
+        assert not presenter.screen().call_flashing and presenter.next_flash_end() is None
+    finally:
+        presenter.close()
+        client.close()
+
+
+def test_tiles_and_services_that_do_not_fit_are_shown_a_page_at_a_time(display):
+    """GIVEN a board of twelve open windows and eight services WHEN the screen holds five tiles and three
+    services THEN three pages; ``next_page`` turns them and comes back to the first."""
+    presenter, _steps = display
+    windows = tuple(BoardWindow(n, "", WindowState.OPEN, f"A{n:03d}") for n in range(1, 13))
+    presenter.show_board(HallBoard(windows, tuple((p, 1) for p in "ABCDEFGH")))
+    first = presenter.screen(tiles_per_page=5, services_per_page=3)
+    assert (first.page, first.pages) == (0, 3)
+    assert [t.window for t in first.tiles] == [1, 2, 3, 4, 5] and [c.prefix for c in first.waiting] == ["A", "B", "C"]
+    presenter.next_page()
+    presenter.next_page()
+    last = presenter.screen(tiles_per_page=5, services_per_page=3)
+    assert [t.window for t in last.tiles] == [11, 12] and [c.prefix for c in last.waiting] == ["G", "H"]
+    presenter.next_page()
+    assert presenter.screen(tiles_per_page=5, services_per_page=3).page == 0
+
+
+@pytest.mark.parametrize("satisfaction,shown", [
+    (None, ("", "")),
+    (Satisfaction(0.0, 0), ("", "")),  # nobody rated yet: no rate to show
+    (Satisfaction(0.985, 200), ("今日满意率 98.5%", "Satisfaction today 98.5%")),
+])
+def test_the_satisfaction_slot_shows_the_day_s_rate_only_when_the_platform_gives_one(display, satisfaction, shown):
+    presenter, _steps = display
+    presenter.show_board(HallBoard((), (), satisfaction))
+    screen = presenter.screen()
+    assert (screen.satisfaction, screen.satisfaction_other) == shown
+
+
+def test_a_board_that_cannot_be_read_leaves_the_calls_going_and_the_tiles_follow_them(hall, counter):
+    """GIVEN a platform without the board (a refusal) WHEN the display follows the hall THEN it is not
+    'reconnecting', and the windows seen calling get their tiles from the calls."""
+    number = counter()
+    kiosk = hall.client("K-01")  # a kiosk's credentials: the board is refused, the calls too
+    client = hall.client("D-01")
+    service = HallDisplayService(client)
+    service.board = HallDisplayService(kiosk).board
+    presenter, steps = display_over(client)
+    presenter.service = service
+    try:
+        presenter.start()
+        follow(presenter, steps, lambda: "board" in steps.ran)
+        follow(presenter, steps, lambda: "poll" in steps.ran)
+        assert presenter.board is None and not presenter.reconnecting
+        assert [(t.window, t.number) for t in presenter.screen().tiles] == [(3, number)]
+    finally:
+        presenter.close()
+        client.close()
+        kiosk.close()

@@ -113,3 +113,70 @@ def test_espeak_speaks_each_announcement_to_a_wav_file(tmp_path, language, text)
         queue.close()
     with wave.open(str(tmp_path / "announcement-0000.wav")) as wav:
         assert wav.getnframes() / wav.getframerate() > 1.0  # about two seconds of speech
+
+
+def test_a_burst_is_announced_in_order_each_call_once():
+    """GIVEN the announcer speaking A001 WHEN four more calls come (at most the backlog limit waiting)
+    THEN each is spoken whole, in the order called, once."""
+    speaker = GateSpeaker()
+    queue = AnnouncementQueue(speaker, thread_name="announcer-burst", backlog_limit=5)
+    calls = [f"请 A00{n} 号到 {n} 号窗口办理" for n in range(1, 6)]
+    try:
+        queue.announce(calls[0])
+        assert speaker.speaking.wait(2)
+        for text in calls[1:]:
+            queue.announce(text)
+        for text in calls:
+            speaker.gate(text).set()
+        assert queue.wait_idle(3)
+        assert speaker.finished == calls
+        assert (queue.spoken_calls, queue.summarised_calls) == (5, 0)
+    finally:
+        for gate in speaker.gates.values():
+            gate.set()
+        queue.close()
+
+
+def test_a_long_backlog_is_summarised_and_the_newest_calls_still_spoken_whole():
+    """GIVEN the announcer speaking one call WHEN twelve more come while it speaks (limit 5)
+    THEN next it says one sentence for the eight oldest ("另有 8 个号码已呼叫，请看屏幕"), then the four
+    newest whole, in order: every call counted once, the newest never more than five sentences away."""
+    speaker = GateSpeaker()
+    queue = AnnouncementQueue(speaker, thread_name="announcer-backlog", backlog_limit=5)
+    calls = [f"请 B{n:03d} 号到 {n} 号窗口办理" for n in range(13)]
+    summary = "另有 8 个号码已呼叫，请看屏幕"
+    try:
+        queue.announce(calls[0])
+        assert speaker.speaking.wait(2)
+        for text in calls[1:]:
+            queue.announce(text)
+        assert queue.pending() == 12
+        for text in calls + [summary]:
+            speaker.gate(text).set()
+        assert queue.wait_idle(3)
+        assert speaker.finished == [calls[0], summary] + calls[9:]
+        assert queue.spoken_calls + queue.summarised_calls == len(calls)
+        assert queue.summarised_calls == 8 and [s.calls for s in queue.sentences] == [1, 8, 1, 1, 1, 1]
+    finally:
+        for gate in speaker.gates.values():
+            gate.set()
+        queue.close()
+
+
+def test_the_summary_is_said_in_the_display_s_language():
+    speaker = GateSpeaker()
+    queue = AnnouncementQueue(speaker, language="en", thread_name="announcer-en", backlog_limit=2)
+    try:
+        queue.announce("one")
+        assert speaker.speaking.wait(2)
+        for text in ("two", "three", "four"):
+            queue.announce(text)
+        summary = "2 more numbers have been called; please look at the screen"
+        for text in ("one", "four", summary):
+            speaker.gate(text).set()
+        assert queue.wait_idle(3)
+        assert speaker.finished == ["one", summary, "four"]
+    finally:
+        for gate in speaker.gates.values():
+            gate.set()
+        queue.close()

@@ -92,39 +92,72 @@ class TextLabel(QLabel):
             restyle(self)
 
 
-class TileView(QFrame):
-    def __init__(self, parent: QWidget) -> None:
+class TileFace(QFrame):
+    """One face of a tile: the plain one, or the flashing one (dark on the accent), styled once."""
+
+    def __init__(self, parent: QWidget, flash: bool) -> None:
         super().__init__(parent)
         self.setProperty("role", "display-tile")
+        if flash:
+            self.setProperty("flash", "on")
         self.label = TextLabel(self, "text", CENTRE, fit=True)
         self.number = TextLabel(self, "board", CENTRE)
-        self.flash = False
 
-    def apply(self, layout: DisplayLayout, base: QFont) -> None:
+    def apply(self, layout: DisplayLayout, width: int, base: QFont) -> None:
         text_line, board_line = layout.line(layout.text_px), layout.line(layout.board_px)
         pad = max(2, layout.gap // 2)
-        self.label.setGeometry(pad, pad, self.width() - 2 * pad, text_line)
-        self.number.setGeometry(pad, pad + text_line, self.width() - 2 * pad, board_line)
+        self.label.setGeometry(pad, pad, width - 2 * pad, text_line)
+        self.number.setGeometry(pad, pad + text_line, width - 2 * pad, board_line)
         self.label.set_px(layout.text_px, base)
         self.number.set_px(layout.board_px, base)
 
-    def show_tile(self, tile: Tile, paused_text: str, phase: bool) -> None:
-        self.label.show_text(tile.label)
-        tier = "text" if tile.paused else "board"  # "暂停服务" is four characters: the smaller size
+    def show_tile(self, label: str, number: str, paused: bool, muted: bool) -> None:
+        self.label.show_text(label)
+        tier = "text" if paused else "board"  # "暂停服务" is four characters: the smaller size
         if self.number.property("tier") != tier:
             self.number.setProperty("tier", tier)
             restyle(self.number)
-        self.number.show_text(paused_text if tile.paused else (tile.number or "—"))
-        self.number.set_flag("muted", tile.paused or not tile.number)
+        self.number.show_text(number)
+        self.number.set_flag("muted", muted)
+
+
+class TileView(QWidget):
+    """A window's tile. A flash shows the other face: no restyling while it blinks."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.plain = TileFace(self, flash=False)
+        self.flashed = TileFace(self, flash=True)
+        self.flashed.hide()
+        self.flash = False
+
+    @property
+    def label(self) -> TextLabel:
+        return self.plain.label
+
+    @property
+    def number(self) -> TextLabel:
+        return self.plain.number
+
+    def faces(self) -> tuple[TileFace, TileFace]:
+        return self.plain, self.flashed
+
+    def apply(self, layout: DisplayLayout, base: QFont) -> None:
+        for face in self.faces():
+            face.setGeometry(0, 0, self.width(), self.height())
+            face.apply(layout, self.width(), base)
+
+    def show_tile(self, tile: Tile, paused_text: str, phase: bool) -> None:
+        number = paused_text if tile.paused else (tile.number or "—")
+        for face in self.faces():
+            face.show_tile(tile.label, number, tile.paused, tile.paused or not tile.number)
         self.set_flash(tile.flashing and phase)
 
     def set_flash(self, on: bool) -> None:
         if on != self.flash:
             self.flash = on
-            self.setProperty("flash", "on" if on else None)
-            restyle(self)
-            restyle(self.label)
-            restyle(self.number)
+            self.flashed.setVisible(on)
+            self.plain.setVisible(not on)
 
 
 class RowView:
@@ -185,7 +218,7 @@ class DisplayBoard:
         fixed = [self.hall_name, self.satisfaction, self.heading, self.call_number, self.call_window,
                  self.latest_other, self.board_title, self.page, self.recent_title, self.waiting_title]
         rows = [label for row in self.recent + self.waiting for label in (row.left, row.right)]
-        tiles = [label for tile in self.tiles for label in (tile.label, tile.number)]
+        tiles = [label for tile in self.tiles for face in tile.faces() for label in (face.label, face.number)]
         return [label for label in fixed + rows + tiles if label.isVisibleTo(self.window)]
 
     def apply(self, width: int, height: int) -> DisplayLayout:

@@ -252,12 +252,13 @@ class DisplayPresenter:
             return
         if self.monotonic() >= self._next_board:
             self._next_board = self.monotonic() + self.board_every_s
-            self.run(self.service.board, on_done=self._board, on_error=self._board_failed,
+            self.run(self.service.board, on_done=self.show_board, on_error=self._board_failed,
                      timeout_s=self.call_timeout_s)
         self.run(self.service.poll, self.poll_wait_s, on_done=self._polled, on_error=self._failed,
                  timeout_s=self.poll_wait_s + self.call_timeout_s)
 
-    def _board(self, board: HallBoard) -> None:
+    def show_board(self, board: HallBoard) -> None:
+        """A board read from the platform: the tiles, waiting counts and satisfaction follow it."""
         self.board = board
         self.serving = {w.number: w.serving for w in board.windows if w.serving}
         self.events.emit(Changed("calls"))
