@@ -87,8 +87,8 @@ class TextLabel(QLabel):
             self.setText(shown)
 
     def set_flag(self, name: str, on: bool) -> None:
-        if bool(self.property(name)) != on:
-            self.setProperty(name, "true" if on else None)
+        if (self.property(name) == "true") != on:
+            self.setProperty(name, "true" if on else "false")  # never None: PySide6 mishandles its count
             restyle(self)
 
 
