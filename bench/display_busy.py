@@ -157,16 +157,9 @@ class PacedSpeaker:
         self.said.append(text)
 
 
-def run_phase(app, variant, url: str, secrets: dict[str, str], plan, windows: int) -> dict:
-    from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QEventLoop, Qt, QTimer
-
-    from core.services.queue import HallDisplayService
-
-    client = PlatformClient(url, "D-01", secrets["D-01"], timeout_s=10)
-    window = variant(HallDisplayService(client), PacedSpeaker(), poll_wait_s=2.0, board_every_s=2.0)
-    window.resize(1920, 1080)
-    window.show()
-    timings: list[float] = []  # each redraw, whole (a relayout that redraws counts once)
+def instrument(window) -> list[float]:
+    """Times each redraw of ``window`` whole (a relayout that redraws counts once)."""
+    timings: list[float] = []
     depth = [0]
 
     def timed(fn):
@@ -185,17 +178,33 @@ def run_phase(app, variant, url: str, secrets: dict[str, str], plan, windows: in
     window._relayout = timed(window._relayout)
     window.render_timer.timeout.disconnect()
     window.render_timer.timeout.connect(window._render)
+    return timings
 
-    def pump_until(done, limit_s: float) -> bool:
-        loop, deadline = QEventLoop(), time.monotonic() + limit_s
-        check = QTimer()
-        check.setInterval(20)
-        check.timeout.connect(lambda: loop.quit() if done() or time.monotonic() > deadline else None)
-        check.start()
-        loop.exec()
-        check.stop()
-        return done()
 
+def pump_until(done, limit_s: float) -> bool:
+    """Runs the Qt event loop until ``done()`` or ``limit_s`` (the heartbeat keeps ticking meanwhile)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop, deadline = QEventLoop(), time.monotonic() + limit_s
+    check = QTimer()
+    check.setInterval(20)
+    check.timeout.connect(lambda: loop.quit() if done() or time.monotonic() > deadline else None)
+    check.start()
+    loop.exec()
+    check.stop()
+    return done()
+
+
+def run_phase(app, variant, url: str, secrets: dict[str, str], plan, windows: int) -> dict:
+    from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, Qt, QTimer
+
+    from core.services.queue import HallDisplayService
+
+    client = PlatformClient(url, "D-01", secrets["D-01"], timeout_s=10)
+    window = variant(HallDisplayService(client), PacedSpeaker(), poll_wait_s=2.0, board_every_s=2.0)
+    window.resize(1920, 1080)
+    window.show()
+    timings = instrument(window)
     pump_until(lambda: window.presenter.have_backlog and window.presenter.board is not None, 30)
     parent, child = multiprocessing.Pipe()
     ctx = multiprocessing.get_context("spawn")

@@ -331,12 +331,14 @@ class WindowMixin:
             staffed = {r[0] for r in con.execute("SELECT DISTINCT window FROM sessions WHERE expires >= ?", (now,))}
             serving = dict(con.execute("SELECT window, number FROM tickets WHERE state = 'called' AND service_day = ?",
                                        (today,)).fetchall())
-            waiting = dict(con.execute("SELECT service, COUNT(*) FROM tickets WHERE service_day = ? AND state = 'waiting'"
-                                       " GROUP BY service", (today,)).fetchall())
+            waiting = dict(con.execute(
+                "SELECT service, COUNT(*) FROM tickets WHERE service_day = ? AND state = 'waiting' GROUP BY service",
+                (today,)).fetchall())
             windows = []
             for w in self._window_rows(con):
                 state = (WindowState.CLOSED if w["number"] not in staffed
                          else WindowState.PAUSED if w["paused"] else WindowState.OPEN)
                 windows.append(BoardWindow(w["number"], w["name"], state, serving.get(w["number"])))
-            services = tuple((p, waiting.get(p, 0)) for (p,) in con.execute("SELECT prefix FROM services ORDER BY position"))
+            prefixes = [p for (p,) in con.execute("SELECT prefix FROM services ORDER BY position")]
+            services = tuple((p, waiting.get(p, 0)) for p in prefixes)
             return HallBoard(windows=tuple(windows), waiting=services)

@@ -299,7 +299,7 @@ class DisplayBoard:
         self.latest_other.show_text(screen.latest_other)
         self.set_call_flash(screen.call_flashing and phase)
         self.board_title.show_text(headings["windows"])
-        self.page.show_text(headings["page"] if screen.pages > 1 else "")
+        self.page.show_text(headings["page"] if screen.tile_pages > 1 else "")
         self.recent_title.show_text(headings["recent"])
         self.waiting_title.show_text(headings["waiting"])
         for index, tile in enumerate(self.tiles[:layout.tiles]):

@@ -82,7 +82,9 @@ class DisplayScreen:
     satisfaction: str = ""  # "" = the slot is hidden
     satisfaction_other: str = ""
     page: int = 0
-    pages: int = 1
+    pages: int = 1  # the pages of the tiles or of the services, whichever has more
+    tile_page: int = 0  # the tiles' own page and page count (the board's "第 1/2 页")
+    tile_pages: int = 1
 
 
 class DisplayPresenter:
@@ -179,7 +181,8 @@ class DisplayPresenter:
         recent = list(reversed(self.calls[:-1]))[:RECENT]
         rows = tuple(t("ui.display.row", number=e.ticket_number, window=e.window) for e in recent)
         tiles, chips = self.tiles(), self.waiting_chips()
-        pages = max(_pages(len(tiles), tiles_per_page), _pages(len(chips), services_per_page))
+        tile_pages = _pages(len(tiles), tiles_per_page)
+        pages = max(tile_pages, _pages(len(chips), services_per_page))
         page = self.page % pages
         satisfaction, satisfaction_other = self._satisfaction()
         return DisplayScreen(
@@ -187,7 +190,8 @@ class DisplayPresenter:
             call_number=call_number, call_window=call_window, call_window_other=call_window_other,
             call_flashing=flashing, tiles=_page_of(tiles, tiles_per_page, page),
             waiting=_page_of(chips, services_per_page, page), satisfaction=satisfaction,
-            satisfaction_other=satisfaction_other, page=page, pages=pages)
+            satisfaction_other=satisfaction_other, page=page, pages=pages, tile_page=self.page % tile_pages,
+            tile_pages=tile_pages)
 
     def tiles(self) -> tuple[Tile, ...]:
         """Every open or paused window by number (all windows seen calling while no board is known)."""
