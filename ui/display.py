@@ -192,9 +192,7 @@ class DisplayWindow(ClosingWindow, QWidget):
         self.renders += 1
         layout = self.view.layout
         screen = self.presenter.screen(layout.tiles, layout.waiting_rows)
-        recent = [(e.ticket_number, self.presenter.tr("ui.display.window", window=e.window))
-                  for e in reversed(self.presenter.calls[:-1])][:layout.recent_rows]
-        self.view.show(screen, self._headings(screen.tile_page, screen.tile_pages), recent, self.phase)
+        self.view.show(screen, self._headings(screen.tile_page, screen.tile_pages), self.phase)
         self._follow_timers(screen.pages)
 
     def _follow_timers(self, pages: int) -> None:

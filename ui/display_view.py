@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
-from core.presenters.display import DisplayScreen, Tile, WaitingChip
+from core.presenters.display import DisplayScreen, Tile
 from core.presenters.display_layout import DisplayLayout, Rect, plan
 from ui.theme import COLOURS, restyle, ui_font
 
@@ -277,10 +277,9 @@ class DisplayBoard:
                 else:
                     row.set_visible(False)
 
-    def show(self, screen: DisplayScreen, headings: dict[str, str], recent: list[tuple[str, str]],
-             phase: bool) -> None:
-        """Fills the labels from ``screen``; ``headings``: the fixed titles in both languages; ``recent``:
-        (number, window) of the calls before the latest; ``phase``: the flash's on half."""
+    def show(self, screen: DisplayScreen, headings: dict[str, str], phase: bool) -> None:
+        """Fills the labels from ``screen``; ``headings``: the fixed titles in both languages; ``phase``:
+        the flash's on half."""
         layout = self.layout
         if layout is None:
             return
@@ -308,11 +307,11 @@ class DisplayBoard:
                 tile.show()
             else:
                 tile.hide()
-        self._rows(self.recent[:layout.recent_rows], recent)
+        self._rows(self.recent[:layout.recent_rows], list(screen.recent_calls))
         self._rows(self.waiting[:layout.waiting_rows], [(c.name, c.count) for c in screen.waiting])
 
     @staticmethod
-    def _rows(rows: list[RowView], values: list[tuple[str, str]] | tuple[WaitingChip, ...]) -> None:
+    def _rows(rows: list[RowView], values: list[tuple[str, str]]) -> None:
         for index, row in enumerate(rows):
             if index < len(values):
                 row.show(*values[index])

@@ -72,6 +72,7 @@ class DisplayScreen:
     latest: str
     latest_other: str  # the latest call in the other language
     recent: tuple[str, ...]  # RECENT rows, "" where there is no call
+    recent_calls: tuple[tuple[str, str], ...] = ()  # (number, "3 号窗口") of those calls, newest first
     hall_name_other: str = ""
     call_number: str = ""  # the latest call's number alone ("" before any call)
     call_window: str = ""  # "3 号窗口"
@@ -186,7 +187,9 @@ class DisplayPresenter:
         page = self.page % pages
         satisfaction, satisfaction_other = self._satisfaction()
         return DisplayScreen(
-            name, text, other, rows + ("",) * (RECENT - len(rows)), hall_name_other=name_other,
+            name, text, other, rows + ("",) * (RECENT - len(rows)),
+            recent_calls=tuple((e.ticket_number, t("ui.display.window", window=e.window)) for e in recent),
+            hall_name_other=name_other,
             call_number=call_number, call_window=call_window, call_window_other=call_window_other,
             call_flashing=flashing, tiles=_page_of(tiles, tiles_per_page, page),
             waiting=_page_of(chips, services_per_page, page), satisfaction=satisfaction,
