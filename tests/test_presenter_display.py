@@ -237,3 +237,28 @@ def test_a_board_that_cannot_be_read_leaves_the_calls_going_and_the_tiles_follow
         presenter.close()
         client.close()
         kiosk.close()
+
+
+def test_a_window_that_calls_after_the_board_was_read_gets_its_tile_at_once(hall, issue):
+    """GIVEN the board read while nobody was logged in at window 3 WHEN its clerk logs in and calls, before
+    the next board THEN window 3's tile shows the number called (a window that calls is open)."""
+    client, clerk_client = hall.client("D-01"), hall.client("W-03")
+    steps = StepRunner()
+    presenter = DisplayPresenter(HallDisplayService(client), steps.run,
+                                 AnnouncementQueue(SilentSpeaker("test"), thread_name="test-announcer"),
+                                 poll_wait_s=0.2, board_every_s=1000)
+    try:
+        presenter.start()
+        follow(presenter, steps, lambda: presenter.board is not None)
+        assert presenter.screen().tiles == ()
+        number = issue("A")
+        clerk = ClerkQueueService(clerk_client, 3)
+        clerk.login("S1003", STAFF_PIN)
+        clerk.call_next()
+        follow(presenter, steps, lambda: presenter.received == 1)
+        assert [(t.window, t.number) for t in presenter.screen().tiles] == [(3, number)]
+        assert "board" not in steps.ran[steps.ran.index("board") + 1:]  # no newer board meanwhile
+    finally:
+        presenter.close()
+        client.close()
+        clerk_client.close()

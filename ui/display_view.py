@@ -33,6 +33,7 @@ def board_stylesheet(layout: DisplayLayout | None = None) -> str:
             ("call", layout.call_px), ("board", layout.board_px), ("text", layout.text_px)))
         sizes = sizes.replace("{{", "{").replace("}}", "}")
     return sizes + f"""
+    QWidget {{ background: {c['display_bg']}; color: {c['display_text']}; }}
     QWidget#display-window {{ background: {c['display_bg']}; }}
     QLabel[tier] {{ color: {c['display_text']}; background: transparent; }}
     QLabel[bold="true"] {{ font-weight: bold; }}

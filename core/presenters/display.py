@@ -109,6 +109,7 @@ class DisplayPresenter:
         self.board: HallBoard | None = None
         self.serving: dict[int, str] = {}  # window → the number it serves (board, then each call)
         self.flash_until: dict[int, float] = {}  # window → when its flash ends (monotonic)
+        self.called_since_board: set[int] = set()  # windows that called after the board was read: open
         self.received = 0  # new call events taken (each once; the backlog not counted)
         self.last_seq = 0
         self.page = 0
@@ -202,7 +203,7 @@ class DisplayPresenter:
         if self.board is not None:
             states = {w.number: w.state for w in self.board.windows}
         shown = {n for n, s in states.items() if s is not WindowState.CLOSED}
-        shown |= {n for n in self.serving if n not in states}
+        shown |= {n for n in self.serving if n not in states} | self.called_since_board
         tiles = []
         for number in sorted(shown):
             paused = states.get(number) is WindowState.PAUSED
@@ -268,6 +269,7 @@ class DisplayPresenter:
         """A board read from the platform: the tiles, waiting counts and satisfaction follow it."""
         self.board = board
         self.serving = {w.number: w.serving for w in board.windows if w.serving}
+        self.called_since_board = set()
         self.events.emit(Changed("calls"))
 
     def _board_failed(self, error: BaseException) -> None:
@@ -282,6 +284,7 @@ class DisplayPresenter:
             self.received += 1
             self.calls.append(event)
             self.serving[event.window] = event.ticket_number
+            self.called_since_board.add(event.window)
             self.flash_until[event.window] = until
             text = self.announcement(event)
             self.announced.append(text)
