@@ -25,8 +25,9 @@ import json
 import sqlite3
 
 from core.clock import hall_today, hall_zone
-from core.domain import (BoardWindow, CallEvent, CallKind, ClerkSession, HallBoard, Outcome, Ticket, WindowState,
-                         WindowStatus)
+from core.domain import (BoardWindow, CallEvent, CallKind, ClerkSession, HallBoard, Outcome, Satisfaction, Ticket,
+                         WindowState, WindowStatus)
+from core.domain.rating import satisfaction_rate
 from hall_server import crypto, ordering
 from hall_server.problems import HallError
 from hall_server.store import PIN_LOCK_MAX_S, PIN_LOCK_S, PIN_MAX_FAILURES, SESSION_HOURS
@@ -323,8 +324,9 @@ class WindowMixin:
                               at=self._dt(r["at"], tz)) for r in rows]
 
     def display_board(self) -> HallBoard:
-        """Every window (open: a clerk's session is live; paused; closed) with the number it serves now, and
-        today's waiting count per service in the hall's order. No satisfaction: this server counts none."""
+        """Every window (open: a clerk's session is live; paused; closed) with the number it serves now,
+        today's waiting count per service in the hall's order, and today's satisfaction rate over the ratings
+        an appeal did not exclude (hall_server/rating_stats.py's definition), None before the first."""
         with self._read() as con:
             today = self._today(con)
             now = self.clock.now().timestamp()
@@ -341,4 +343,8 @@ class WindowMixin:
                 windows.append(BoardWindow(w["number"], w["name"], state, serving.get(w["number"])))
             prefixes = [p for (p,) in con.execute("SELECT prefix FROM services ORDER BY position")]
             services = tuple((p, waiting.get(p, 0)) for p in prefixes)
-            return HallBoard(windows=tuple(windows), waiting=services)
+            rated = dict(con.execute("SELECT level, COUNT(*) FROM ratings WHERE day = ? AND NOT excluded"
+                                     " GROUP BY level", (today,)).fetchall())
+            rate = satisfaction_rate(rated)
+            satisfaction = None if rate is None else Satisfaction(rate=rate, ratings=sum(rated.values()))
+            return HallBoard(windows=tuple(windows), waiting=services, satisfaction=satisfaction)

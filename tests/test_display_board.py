@@ -1,16 +1,22 @@
 """The display's board (``GET /v1/display/board``): every window's state and the number it serves, waiting
 counts per service, and the optional day's satisfaction, read over the real hall server on loopback and
-parsed strictly (core/wire.py)."""
+parsed strictly (core/wire.py); the satisfaction from the ratings (好差评) the hall server keeps."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
+from server_fixtures import MONDAY_10AM, fresh_hall, with_catalogue  # noqa: F401
 from test_services_queue_support import STAFF_PIN
 
 from core.domain import HallBoard, Satisfaction, WindowState
+from core.domain.rating import Rating, RatingChannel, RatingLevel
+from core.ports.outbox import RecordKind
 from core.errors import PlatformRejected
 from core.services.queue import ClerkQueueService, HallDisplayService
 from core.wire import BadAnswer, board
+from platform_client.sync import SyncClient
 
 
 def test_the_board_says_which_windows_are_open_paused_or_closed_and_whom_they_serve(hall, issue):
@@ -73,3 +79,23 @@ def test_a_platform_that_counts_ratings_gives_the_day_s_rate_and_one_that_does_n
 def test_a_board_of_another_shape_is_refused_naming_the_field(bad):
     with pytest.raises(BadAnswer):
         board(bad)
+
+
+def test_the_board_carries_the_day_s_satisfaction_once_citizens_have_rated(fresh_hall):  # noqa: F811
+    """GIVEN a hall where nobody rated yet THEN the board has no satisfaction; WHEN three kiosk ratings
+    arrive today, 满意, 基本满意 and 不满意 THEN the board says 2 of 3 satisfied (hall_server/rating_stats.py's
+    definition: the three upper levels over all)."""
+    hall = with_catalogue(fresh_hall)  # the rating reference with its reasons
+    display = HallDisplayService(hall.client("display-1"))
+    assert display.board().satisfaction is None
+    kiosk = SyncClient(hall.url, "kiosk-1", hall.secret("kiosk-1"))
+    try:
+        for level, ticket in ((4, "A001"), (3, "A002"), (2, "A003")):
+            rating = Rating(channel=RatingChannel.KIOSK, level=RatingLevel(level), rated_at=MONDAY_10AM.isoformat(),
+                            department="政务服务中心", ticket_number=ticket, service="A",
+                            reasons=("long_wait",) if level <= 2 else ())
+            kiosk.post_record(RecordKind.RATING, str(uuid.uuid4()), {"content": rating.content(), "attachments": []})
+    finally:
+        kiosk.close()
+    satisfaction = display.board().satisfaction
+    assert satisfaction.ratings == 3 and satisfaction.rate == pytest.approx(2 / 3)

@@ -1,9 +1,10 @@
 """What the hall display shows besides the calls: ``GET /v1/display/board``.
 
 Every window with its state (``open``: a clerk's session is live; ``paused``; ``closed``: nobody is logged
-in) and the number it serves now, and today's waiting count per service. ``satisfaction`` (the day's share
-of good ratings, 好差评) is part of the answer's shape and optional: a platform that counts ratings fills it,
-and the display shows its slot only when it is there.
+in) and the number it serves now, and today's waiting count per service. ``satisfaction`` is the day's
+share of satisfied ratings (好差评, docs/evaluation.md) over how many there were: optional in the answer's
+shape (null before the first rating; a platform that counts none leaves it out), and the display shows its
+slot only when it is there.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class SatisfactionModel(BaseModel):
 class BoardModel(BaseModel):
     windows: list[BoardWindowModel]
     services: list[BoardServiceModel]
-    satisfaction: SatisfactionModel | None = Field(None, description="absent when the platform counts no ratings")
+    satisfaction: SatisfactionModel | None = Field(None, description="null before the day's first rating")
 
 
 @router.get("/board", response_model=BoardModel, responses=ERRORS,
