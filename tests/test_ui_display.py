@@ -171,3 +171,23 @@ def test_the_display_survives_a_day_of_redraws(display):
     for _ in range(300_000):
         label.setText("正在呼叫")
     assert sys.getrefcount(None) > 300_000 or not void_call_leaks_none()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 768), (1080, 1920)])
+def test_in_english_first_everything_fits_too(qtbot, hall, busy_hall, width, height):
+    client = hall.client("D-01")
+    window = DisplayWindow(HallDisplayService(client), QuietSpeaker(), language="en", poll_wait_s=0.3,
+                           board_every_s=0.3)
+    qtbot.addWidget(window)
+    window.resize(width, height)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.presenter.board is not None and window.presenter.hall is not None
+                        and window.view.waiting[0].left.text() != "A", timeout=WAIT_MS)
+        latest = window.presenter.calls[-1]
+        assert window.view.call_window.text() == f"Window {latest.window}"
+        assert window.view.heading.text() == "Now calling · 正在呼叫"
+        check_fit(window)
+    finally:
+        window.close()
+        client.close()

@@ -169,16 +169,30 @@ class RowView:
         self.left = TextLabel(parent, left_tier, LEFT, fit=left_tier == "text")
         self.right = TextLabel(parent, right_tier, RIGHT if right_tier == "board" else LEFT)
         self.left_tier, self.right_tier = left_tier, right_tier
+        self.rect = Rect(0, 0, 0, 0)
 
     def apply(self, layout: DisplayLayout, rect: Rect, base: QFont) -> None:
-        split = rect.w * (55 if self.left_tier == "board" else 50) // 100
-        self.left.setGeometry(rect.x, rect.y, split, rect.h)
-        self.right.setGeometry(rect.x + split, rect.y, rect.w - split, rect.h)
+        self.rect = rect
         px = {"board": layout.board_px, "text": layout.text_px}
         self.left.set_px(px[self.left_tier], base)
         self.right.set_px(px[self.right_tier], base)
+        self._split(rect.w * 55 // 100 if self.left_tier == "board" else rect.w - self._count_width())
+
+    def _count_width(self) -> int:
+        """A waiting count takes what its text needs (at least "999 人"); the service's name the rest."""
+        metrics = QFontMetrics(self.right.font())
+        widest = max(metrics.horizontalAdvance(self.right.full), metrics.horizontalAdvance("999 人"))
+        return min(self.rect.w // 2, widest + metrics.averageCharWidth())
+
+    def _split(self, split: int) -> None:
+        rect = self.rect
+        self.left.setGeometry(rect.x, rect.y, split, rect.h)
+        self.right.setGeometry(rect.x + split, rect.y, rect.w - split, rect.h)
 
     def show(self, left: str, right: str) -> None:
+        if self.left_tier == "text" and self.rect.w and right != self.right.full:
+            self.right.full = right
+            self._split(self.rect.w - self._count_width())
         self.left.show_text(left)
         self.right.show_text(right)
 
