@@ -3,3 +3,15 @@
 Widgets receive services in their constructor and subscribe to their events; they never touch pyserial,
 cv2, sqlite3 or requests (checked by the import contract in pyproject.toml).
 """
+
+import sys
+
+if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
+    import ctypes
+
+    # PySide6 6.12 on CPython 3.11 drops one reference to None on every call of a method that returns
+    # nothing (setText, setEnabled, click…): None starts a Qt process with about 6 000 references, so a few
+    # thousand calls later the interpreter aborts ("Fatal Python error: none_dealloc"). CPython 3.12 makes
+    # None immortal (PEP 683); on 3.11 its count is raised out of reach instead. None is never freed anyway.
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 48
+
