@@ -212,3 +212,32 @@ def test_the_index_loads_off_the_gui_thread(qtbot, monkeypatch):
     assert keyboard.wait_loaded(10.0)
     qtbot.waitUntil(lambda: keyboard.ready and keyboard.bar_buttons[0].text() == "你", timeout=5000)
 
+
+
+def test_the_keyboard_follows_the_fields_of_a_form(qtbot, engine):
+    """GIVEN a keyboard following a form WHEN a text field takes the focus THEN it shows, with the letters;
+    WHEN a spin box does THEN it shows the digits; WHEN a button outside the form does THEN it hides."""
+    window = QWidget()
+    box = QVBoxLayout(window)
+    form_part = QWidget()
+    inner = QVBoxLayout(form_part)
+    name, age = QLineEdit(), QSpinBox()
+    inner.addWidget(name)
+    inner.addWidget(age)
+    other = QPushButton("x")
+    keyboard = OnScreenKeyboard(engine=engine)
+    for widget in (form_part, other, keyboard):
+        box.addWidget(widget)
+    keyboard.follow(form_part)
+    keyboard.hide()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    name.setFocus()
+    qtbot.waitUntil(keyboard.isVisible)
+    assert keyboard.stack.currentWidget() is keyboard.letters_page
+    age.setFocus()
+    qtbot.waitUntil(lambda: keyboard.stack.currentWidget() is keyboard.symbols_page)
+    other.setFocus()
+    qtbot.waitUntil(lambda: not keyboard.isVisible())

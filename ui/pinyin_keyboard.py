@@ -2,7 +2,7 @@
 
     keyboard = OnScreenKeyboard(texts)          # the window's Texts: it follows the window's language
     layout.addWidget(keyboard)
-    keyboard.done.connect(keyboard.hide)        # "完成"
+    keyboard.follow(form_view)                  # shown when one of its text fields takes the focus
 
 Its keys never take the focus, so the form's field keeps it; what a key types goes to
 ``QApplication.focusWidget()`` as a ``QInputMethodEvent`` commit (QLineEdit, QPlainTextEdit, QTextEdit, an
@@ -21,8 +21,9 @@ import threading
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
-from PySide6.QtWidgets import (QApplication, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QGridLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QPushButton, QSizePolicy, QStackedWidget, QTextEdit,
+                               QVBoxLayout, QWidget)
 
 from core.services.pinyin_ime import Candidate, Composer, PinyinEngine
 from ui.texts import Texts
@@ -286,6 +287,27 @@ class OnScreenKeyboard(QWidget):
         event.setCommitString(text)
         QApplication.sendEvent(target, event)
 
+    def follow(self, container: QWidget) -> None:
+        """Shows the keyboard when a text field inside ``container`` takes the focus (the digits for a spin
+        box), and hides it when the focus moves to something that takes no text."""
+        self._followed = container
+        QApplication.instance().focusChanged.connect(self._focus_changed)  # dropped with the keyboard
+
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        container = getattr(self, "_followed", None)
+        if new is None or container is None or new is self or self.isAncestorOf(new):
+            return
+        if not container.isAncestorOf(new) or not _takes_text(new):
+            self.setVisible(False)
+            return
+        if self.composer.composing:
+            self.composer.clear()
+        numbers = isinstance(new, QAbstractSpinBox)
+        self.stack.setCurrentWidget(self.symbols_page if numbers else self.letters_page)
+        self.page = 0
+        self._refresh()
+        self.show()
+
     # ------------------------------------------------------------------ drawing
 
     def _page_size(self) -> int:
@@ -325,3 +347,12 @@ class OnScreenKeyboard(QWidget):
     def set_language(self, language: str) -> None:
         """Switches the keyboard's words (a window that shares its Texts switches them itself)."""
         self.texts.set_language(language)
+
+
+def _takes_text(widget: QWidget) -> bool:
+    if isinstance(widget, QLineEdit | QPlainTextEdit | QTextEdit):
+        return not widget.isReadOnly()
+    if isinstance(widget, QComboBox):
+        return widget.isEditable()
+    return isinstance(widget, QAbstractSpinBox) and not widget.isReadOnly()
+
