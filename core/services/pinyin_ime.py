@@ -30,6 +30,7 @@ readings.
 from __future__ import annotations
 
 import gzip
+import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ _BEAM = 8  # partial splits kept per position
 _SPLITS = 6  # splits whose candidates are gathered
 _EXTENDED = 20  # a word whose last syllable only starts with the typed one counts 1/20 of its frequency
 _CACHE = 256
+_SPAN = 8  # syllables of one word in a composed sentence
+_OPEN = 300  # matches kept for tokens that are not whole syllables (b, zh, zho): the rest by typing more
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class PinyinEngine:
                 bucket.extend((word, syllables, freq) for word, freq in words)
         for bucket in self._by_initials.values():
             bucket.sort(key=lambda entry: -entry[2])
+        self._total = sum(f for words in entries.values() for _, f in words) or 1
         self.longest = max((len(key.split("'")) for key in entries), default=1)
         self._char_prefix_cache: dict[str, list[tuple[str, str, int]]] = {}
         self._cache: OrderedDict[str, list[Candidate]] = OrderedDict()
@@ -180,6 +184,7 @@ class PinyinEngine:
 
     def _gather(self, text: str) -> list[Candidate]:
         best: dict[tuple[str, int], tuple[float, int]] = {}
+        sentences = []
         for tokens in self.splits(text):
             for k in range(min(len(tokens), self.longest), 0, -1):
                 whole = k == len(tokens)
@@ -187,12 +192,40 @@ class PinyinEngine:
                 for word, freq, score in self._matches(tuple(tokens[:k]), open_last=whole):
                     if best.get((word, consumed), (-1.0, 0))[0] < score:
                         best[(word, consumed)] = (score, freq)
+            sentences.append(self._sentence(tokens))
+        sentence = max(filter(None, sentences), key=lambda s: s[1], default=None)  # the likeliest split's
+        if sentence is not None and (sentence[0], len(text)) not in best:
+            best[(sentence[0], len(text))] = (sentence[1], 0)
         ranked = sorted(best.items(), key=lambda item: (-item[0][1], -item[1][0]))
         found = [Candidate(word, consumed, freq) for (word, consumed), (_, freq) in ranked]
         letters = text.replace("'", "")
         if letters and not any(c.text == letters for c in found):
             found.append(Candidate(letters, len(text)))
         return found
+
+    def _sentence(self, tokens: list[_Token]) -> tuple[str, float] | None:
+        """The likeliest run of two or more words covering all the tokens (工作 + 单位 for
+        gongzuodanwei), with the frequency a single word that likely would have; None if a single word
+        is likelier or a token before the last is not a whole syllable."""
+        if len(tokens) < 2 or not all(t.complete for t in tokens[:-1]):
+            return None
+        n = len(tokens)
+        paths: list[tuple[float, str, int] | None] = [(0.0, "", 0)] + [None] * n  # log-prob, text, words
+        for end in range(1, n + 1):
+            for start in range(max(0, end - min(self.longest, _SPAN)), end):
+                if paths[start] is None:
+                    continue
+                matches = self._matches(tuple(tokens[start:end]), open_last=end == n)
+                if not matches:
+                    continue
+                word, _, score = max(matches, key=lambda m: m[2])
+                logp = paths[start][0] + math.log((score + 1) / self._total)
+                if paths[end] is None or logp > paths[end][0]:
+                    paths[end] = (logp, paths[start][1] + word, paths[start][2] + 1)
+        final = paths[n]
+        if final is None or final[2] < 2:
+            return None
+        return final[1], math.exp(final[0]) * self._total
 
     def _matches(self, tokens: tuple[_Token, ...], open_last: bool) -> list[tuple[str, int, float]]:
         """Words of ``len(tokens)`` syllables matching the tokens: (word, frequency, score). A complete
@@ -206,7 +239,7 @@ class PinyinEngine:
         if all_complete and not extend:
             return exact
         if len(tokens) == 1:  # characters: a complete syllable is not extended (ji is not jia, jin…)
-            return exact or [(c, f, float(f)) for c, _, f in self._chars_starting(last.text)]
+            return exact or [(c, f, float(f)) for c, _, f in self._chars_starting(last.text)[:_OPEN]]
         found = []
         for word, syllables, freq in self._by_initials.get("".join(t.text[0] for t in tokens), ()):
             ok = all(s == t.text if t.complete else s.startswith(t.text) for s, t in zip(syllables, tokens[:-1]))
@@ -218,6 +251,8 @@ class PinyinEngine:
                 found.append((word, freq, freq / _EXTENDED))
             elif not all_complete:
                 found.append((word, freq, float(freq)))
+            if len(found) >= _OPEN:
+                break
         return exact + found
 
     def _chars_starting(self, prefix: str) -> list[tuple[str, str, int]]:
