@@ -93,13 +93,13 @@ class OnScreenKeyboard(QWidget):
         self.preedit.setObjectName("kb-preedit")
         self.preedit.setMinimumWidth(160)
         bar.addWidget(self.preedit)
-        self.bar_buttons = [self._key("", f"kb-candidate-{i}", lambda _=False, i=i: self._choose(i))
-                            for i in range(BAR_SIZE)]
+        self.bar_buttons = [self._key("", f"kb-candidate-{i}", lambda _=False, i=i: self._choose(i),
+                                      role="candidate") for i in range(BAR_SIZE)]
         for widget in self.bar_buttons:
             bar.addWidget(widget)
         self.prev_button = self._key("", "kb-prev", lambda: self._turn(-1), key="ui_keyboard.prev_page")
         self.next_button = self._key("", "kb-next", lambda: self._turn(1), key="ui_keyboard.next_page")
-        self.more_button = self._key("", "kb-more", self._toggle_grid, key="ui_keyboard.more")
+        self.more_button = self._key("", "kb-more", self._toggle_grid)
         for widget in (self.prev_button, self.next_button, self.more_button):
             bar.addWidget(widget)
         return bar
@@ -127,7 +127,7 @@ class OnScreenKeyboard(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.grid_buttons = []
         for i in range(GRID_COLUMNS * GRID_ROWS):
-            widget = self._key("", f"kb-grid-{i}", lambda _=False, i=i: self._choose(i))
+            widget = self._key("", f"kb-grid-{i}", lambda _=False, i=i: self._choose(i), role="candidate")
             grid.addWidget(widget, i // GRID_COLUMNS, i % GRID_COLUMNS)
             self.grid_buttons.append(widget)
         return page
@@ -337,6 +337,7 @@ class OnScreenKeyboard(QWidget):
         self.prev_button.setEnabled(self.page > 0)
         self.next_button.setEnabled((self.page + 1) * size < len(self._options))
         self.more_button.setEnabled(len(self._options) > BAR_SIZE or in_grid)
+        self.more_button.setText(t("ui_keyboard.less" if in_grid else "ui_keyboard.more"))
         self.mode_button.setText(t("ui_keyboard.mode_zh" if self.chinese else "ui_keyboard.mode_en"))
         on_symbols = self.stack.currentWidget() is self.symbols_page
         self.symbols_button.setText(t("ui_keyboard.letters" if on_symbols else "ui_keyboard.symbols"))

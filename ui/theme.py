@@ -126,6 +126,8 @@ def stylesheet() -> str:
     QPushButton[role="big"] {{ background: {c['primary']}; color: {c['on_primary']}; border: none;
         font-size: 28pt; font-weight: bold; min-height: 160px; }}
     QPushButton[compact="true"] {{ min-height: 60px; padding: 4px 12px; }}
+    QPushButton[role="candidate"] {{ font-size: 24pt; padding: 4px 8px; }}
+    QPushButton[role="candidate"]:disabled {{ background: transparent; border: none; }}
     QPushButton:disabled {{ background: {c['disabled_bg']}; color: {c['disabled_text']};
         border: 2px dashed {c['disabled_text']}; }}
     QPushButton:focus {{ outline: 3px solid {c['display_accent']}; }}
