@@ -155,3 +155,11 @@ def test_the_index_loads_within_a_few_seconds():
     assert time.perf_counter() - start < 5.0
     assert {"zhang", "lv", "a", "er"} <= engine.syllables and "ng" not in engine.syllables
     assert engine.longest >= 4
+
+
+def test_the_installation_self_test_checks_the_index():
+    """``kiosk diag selftest`` (run on the frozen build too) loads the shipped index and checks two answers."""
+    from kiosk.diag.selftest import CHECKS, check_pinyin
+
+    assert ("pinyin", check_pinyin) in CHECKS
+    assert "beijing → 北京" in check_pinyin()

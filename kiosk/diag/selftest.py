@@ -6,7 +6,8 @@ out shows up here rather than at a hall.
 
 Checks: the message catalogues; Qt offscreen with a CJK font that has rare name characters; a ticket
 rendered by the virtual printer whose QR decodes back; a hall server on loopback issuing and calling a
-ticket through the signed platform client; the code decoders and OpenCV.
+ticket through the signed platform client; the code decoders and OpenCV; the on-screen keyboard's pinyin
+index (package data) answering 北京 for beijing and offering 𠮷.
 """
 
 from __future__ import annotations
@@ -139,12 +140,25 @@ def check_decoders() -> str:
     return f"zxing-cpp {zx_version}, zbar loaded, OpenCV {cv2.__version__}"
 
 
+def check_pinyin() -> str:
+    from core.services.pinyin_ime import PinyinEngine
+
+    started = time.perf_counter()
+    engine = PinyinEngine.load()
+    loaded_ms = (time.perf_counter() - started) * 1000
+    first = engine.candidates("beijing")[0].text
+    if first != "北京" or "\U00020BB7" not in [c.text for c in engine.candidates("ji")]:
+        raise RuntimeError(f"beijing gave {first!r}, or ji lacks U+20BB7")
+    return f"index of {len(engine.syllables)} syllables loaded in {loaded_ms:.0f} ms, beijing → {first}"
+
+
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("catalogues", check_catalogues),
     ("qt", check_qt),
     ("printing", check_printing),
     ("platform-link", check_platform_link),
     ("decoders", check_decoders),
+    ("pinyin", check_pinyin),
 ]
 
 
