@@ -241,3 +241,18 @@ def test_the_keyboard_follows_the_fields_of_a_form(qtbot, engine):
     qtbot.waitUntil(lambda: keyboard.stack.currentWidget() is keyboard.symbols_page)
     other.setFocus()
     qtbot.waitUntil(lambda: not keyboard.isVisible())
+
+
+def test_switching_pages_or_modes_types_what_is_composed(form):
+    """GIVEN beijing composed WHEN 123 符号 is clicked THEN 北京 goes in first and the digits page shows;
+    GIVEN zhongguo composed WHEN 中 is clicked THEN 中国 goes in and the letters are typed as they are."""
+    _, field, keyboard = form
+    type_letters(keyboard, "beijing")
+    click(keyboard, "kb-symbols")
+    assert field.text() == "北京" and keyboard.stack.currentWidget() is keyboard.symbols_page
+    type_letters(keyboard, "1")
+    click(keyboard, "kb-symbols")
+    type_letters(keyboard, "zhongguo")
+    click(keyboard, "kb-mode")
+    type_letters(keyboard, "ok")
+    assert field.text() == "北京1中国ok"

@@ -56,6 +56,7 @@ class OnScreenKeyboard(QWidget):
         self.page = 0
         self._options: list[Candidate] = []
         self._loader: threading.Thread | None = None
+        self.keys: dict[str, QPushButton] = {}  # every character key, by its character
         outer = QVBoxLayout(self)
         outer.setSpacing(6)
         outer.addLayout(self._candidate_bar())
@@ -108,7 +109,6 @@ class OnScreenKeyboard(QWidget):
         page = QWidget()
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
-        self.keys = getattr(self, "keys", {})
         for index, row in enumerate(rows):
             line = QHBoxLayout()
             if shift and index == len(rows) - 1:
@@ -215,13 +215,10 @@ class OnScreenKeyboard(QWidget):
 
     def _space(self) -> None:
         if self.composer.composing:
-            self._choose_first()
+            self.page = 0
+            self._choose(0)
         else:
             self._commit(" ")
-
-    def _choose_first(self) -> None:
-        self.page = 0
-        self._choose(0)
 
     def _backspace(self) -> None:
         if self.composer.backspace():
@@ -252,6 +249,8 @@ class OnScreenKeyboard(QWidget):
         self._refresh()
 
     def _toggle_symbols(self) -> None:
+        if self.composer.composing:
+            self._complete()
         showing = self.stack.currentWidget() is self.symbols_page
         self.stack.setCurrentWidget(self.letters_page if showing else self.symbols_page)
         self._refresh()
