@@ -216,14 +216,16 @@ def test_the_index_loads_off_the_gui_thread(qtbot, monkeypatch):
 
 def test_the_keyboard_follows_the_fields_of_a_form(qtbot, engine):
     """GIVEN a keyboard following a form WHEN a text field takes the focus THEN it shows, with the letters;
-    WHEN a spin box does THEN it shows the digits; WHEN a button outside the form does THEN it hides."""
+    WHEN a spin box, or a line that asks for digits (its input method hints), does THEN it shows the digits;
+    WHEN a button outside the form does THEN it hides."""
     window = QWidget()
     box = QVBoxLayout(window)
     form_part = QWidget()
     inner = QVBoxLayout(form_part)
-    name, age = QLineEdit(), QSpinBox()
-    inner.addWidget(name)
-    inner.addWidget(age)
+    name, age, phone = QLineEdit(), QSpinBox(), QLineEdit()
+    phone.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
+    for widget in (name, age, phone):
+        inner.addWidget(widget)
     other = QPushButton("x")
     keyboard = OnScreenKeyboard(engine=engine)
     for widget in (form_part, other, keyboard):
@@ -238,6 +240,10 @@ def test_the_keyboard_follows_the_fields_of_a_form(qtbot, engine):
     qtbot.waitUntil(keyboard.isVisible)
     assert keyboard.stack.currentWidget() is keyboard.letters_page
     age.setFocus()
+    qtbot.waitUntil(lambda: keyboard.stack.currentWidget() is keyboard.symbols_page)
+    name.setFocus()
+    qtbot.waitUntil(lambda: keyboard.stack.currentWidget() is keyboard.letters_page)
+    phone.setFocus()
     qtbot.waitUntil(lambda: keyboard.stack.currentWidget() is keyboard.symbols_page)
     other.setFocus()
     qtbot.waitUntil(lambda: not keyboard.isVisible())
@@ -256,3 +262,39 @@ def test_switching_pages_or_modes_types_what_is_composed(form):
     click(keyboard, "kb-mode")
     type_letters(keyboard, "ok")
     assert field.text() == "北京1中国ok"
+
+
+def test_typing_into_a_matters_form_reaches_its_presenter(qtbot, engine):
+    """GIVEN a matter's form (the kiosk's large FormView) followed by the keyboard WHEN the name field is
+    touched and 王𠮷 clicked, then the mobile field, 123 符号 and its digits THEN the keyboard showed itself and
+    the form's presenter holds both values."""
+    from core.presenters.form import FormPresenter
+    from core.services.forms import MatterForm
+    from tests.test_forms import EVERY_KIND
+    from ui.form_view import FormView
+
+    window = QWidget()
+    box = QVBoxLayout(window)
+    view = FormView(FormPresenter(MatterForm.from_json(EVERY_KIND), "zh_CN"), large=True)
+    keyboard = OnScreenKeyboard(engine=engine)
+    box.addWidget(view)
+    box.addWidget(keyboard)
+    keyboard.follow(view)
+    keyboard.hide()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    name = view.findChild(QLineEdit, "form-name")
+    QTest.mouseClick(name, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(keyboard.isVisible)
+    type_letters(keyboard, "wang")
+    choose(keyboard, "王")
+    type_letters(keyboard, "ji")
+    choose(keyboard, "𠮷")
+    mobile = view.findChild(QLineEdit, "form-mobile")
+    QTest.mouseClick(mobile, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(mobile.hasFocus)
+    click(keyboard, "kb-symbols")
+    type_letters(keyboard, "13912345678")
+    assert view.presenter.value("name") == "王𠮷" and view.presenter.value("mobile") == "13912345678"

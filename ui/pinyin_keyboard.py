@@ -36,6 +36,11 @@ BAR_SIZE = 6  # candidates in the bar
 GRID_COLUMNS, GRID_ROWS = 8, 4  # candidates in the grid (更多)
 
 
+# A field that asks for digits (QWidget.setInputMethodHints) gets the digits page first.
+_DIGIT_HINTS = (Qt.InputMethodHint.ImhDigitsOnly | Qt.InputMethodHint.ImhFormattedNumbersOnly
+                | Qt.InputMethodHint.ImhDialableCharactersOnly)
+
+
 class _Loader(QObject):
     ready = Signal(object)
 
@@ -288,7 +293,8 @@ class OnScreenKeyboard(QWidget):
 
     def follow(self, container: QWidget) -> None:
         """Shows the keyboard when a text field inside ``container`` takes the focus (the digits for a spin
-        box), and hides it when the focus moves to something that takes no text."""
+        box or a field whose input method hints ask for digits), and hides it when the focus moves to
+        something that takes no text."""
         self._followed = container
         QApplication.instance().focusChanged.connect(self._focus_changed)  # dropped with the keyboard
 
@@ -301,7 +307,7 @@ class OnScreenKeyboard(QWidget):
             return
         if self.composer.composing:
             self.composer.clear()
-        numbers = isinstance(new, QAbstractSpinBox)
+        numbers = isinstance(new, QAbstractSpinBox) or bool(new.inputMethodHints() & _DIGIT_HINTS)
         self.stack.setCurrentWidget(self.symbols_page if numbers else self.letters_page)
         self.page = 0
         self._refresh()
