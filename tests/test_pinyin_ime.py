@@ -122,6 +122,12 @@ def test_garbage_digits_and_over_long_input_never_raise(engine):
     without an error: the letters themselves at least, at most MAX_INPUT letters considered."""
     assert texts(engine, "xyzq")[-1] == "xyzq" and len(texts(engine, "xyzq")) > 1  # four initials
     assert texts(engine, "iii") == ["iii"]
+    zhang = engine.candidates("zhangiii")  # pinyin, then letters no pinyin reads: 张 consumes zhang only
+    assert zhang[0].text == "张" and zhang[0].consumed == len("zhang") and zhang[-1].text == "zhangiii"
+    composer = Composer(engine)
+    for letter in "zhangiii":
+        composer.type(letter)
+    assert composer.pick(0) is None and composer.remaining == "iii" and composer.pick(0) == "张iii"
     assert texts(engine, "123") == ["123"]
     assert texts(engine, "") == [] and engine.spelled("") == ""
     assert texts(engine, "?!'") == ["?!"]

@@ -186,13 +186,15 @@ class PinyinEngine:
         best: dict[tuple[str, int], tuple[float, int]] = {}
         sentences = []
         for tokens in self.splits(text):
+            reaches_end = tokens[-1].end >= len(text)  # else the letters after it read as no pinyin
             for k in range(min(len(tokens), self.longest), 0, -1):
-                whole = k == len(tokens)
-                consumed = len(text) if whole else tokens[k - 1].end
-                for word, freq, score in self._matches(tuple(tokens[:k]), open_last=whole):
+                open_last = k == len(tokens) and reaches_end
+                consumed = tokens[k - 1].end
+                for word, freq, score in self._matches(tuple(tokens[:k]), open_last=open_last):
                     if best.get((word, consumed), (-1.0, 0))[0] < score:
                         best[(word, consumed)] = (score, freq)
-            sentences.append(self._sentence(tokens))
+            if reaches_end:
+                sentences.append(self._sentence(tokens))
         sentence = max(filter(None, sentences), key=lambda s: s[1], default=None)  # the likeliest split's
         if sentence is not None and (sentence[0], len(text)) not in best:
             best[(sentence[0], len(text))] = (sentence[1], 0)
