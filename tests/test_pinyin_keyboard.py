@@ -298,3 +298,27 @@ def test_typing_into_a_matters_form_reaches_its_presenter(qtbot, engine):
     click(keyboard, "kb-symbols")
     type_letters(keyboard, "13912345678")
     assert view.presenter.value("name") == "王𠮷" and view.presenter.value("mobile") == "13912345678"
+
+
+def test_without_its_index_the_keyboard_still_types_letters(qtbot, monkeypatch, caplog):
+    """GIVEN an installation whose pinyin index cannot be read WHEN letters are typed in 中 mode THEN the
+    failure is logged, the bar stops saying it is preparing, and the letters can be committed as they are."""
+    def broken() -> PinyinEngine:
+        raise FileNotFoundError("pinyin_index.tsv.gz")
+
+    monkeypatch.setattr(PinyinEngine, "_shared", None)
+    monkeypatch.setattr(PinyinEngine, "load", classmethod(lambda cls: broken()))
+    window = QWidget()
+    field = QLineEdit(window)
+    keyboard = OnScreenKeyboard(parent=window)
+    QVBoxLayout(window).addWidget(keyboard)
+    qtbot.addWidget(window)
+    window.show()
+    field.setFocus()
+    assert keyboard.wait_loaded(10.0)
+    qtbot.waitUntil(lambda: keyboard._load_failed)
+    type_letters(keyboard, "ok")
+    assert keyboard.preedit.text() == "ok" and keyboard.bar_buttons[0].text() == "ok"
+    click(keyboard, "kb-candidate-0")
+    assert field.text() == "ok"
+    assert "could not be loaded" in caplog.text

@@ -17,6 +17,7 @@ then the letters typed wait in the bar and English, digits and punctuation work 
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -29,6 +30,7 @@ from core.services.pinyin_ime import Candidate, Composer, PinyinEngine
 from ui.texts import Texts
 from ui.theme import TOUCH_PX
 
+log = logging.getLogger(__name__)
 LETTER_ROWS = ("qwertyuiop", "asdfghjkl'", "zxcvbnm")
 DIGIT_ROW = "1234567890"
 SYMBOL_ROWS = ("-/:;()@#.,", "，。、？！：；“”…")
@@ -61,6 +63,7 @@ class OnScreenKeyboard(QWidget):
         self.page = 0
         self._options: list[Candidate] = []
         self._loader: threading.Thread | None = None
+        self._load_failed = False  # then the letters typed in 中 mode can only be committed as letters
         self.keys: dict[str, QPushButton] = {}  # every character key, by its character
         outer = QVBoxLayout(self)
         outer.setSpacing(6)
@@ -157,7 +160,11 @@ class OnScreenKeyboard(QWidget):
         loader.ready.connect(self._engine_ready, Qt.ConnectionType.QueuedConnection)
 
         def load() -> None:
-            engine = PinyinEngine.shared()
+            try:
+                engine = PinyinEngine.shared()
+            except Exception:  # noqa: BLE001 (a broken installation: letters, digits and symbols still work)
+                log.exception("the pinyin index could not be loaded")
+                engine = None
             try:
                 loader.ready.emit(engine)
             except RuntimeError:  # the keyboard is gone already
@@ -166,7 +173,8 @@ class OnScreenKeyboard(QWidget):
         self._loader = threading.Thread(target=load, name="pinyin-index", daemon=True)
         self._loader.start()
 
-    def _engine_ready(self, engine: PinyinEngine) -> None:
+    def _engine_ready(self, engine: PinyinEngine | None) -> None:
+        self._load_failed = engine is None
         self.composer.engine = engine
         self.page = 0
         self._refresh()
@@ -326,7 +334,7 @@ class OnScreenKeyboard(QWidget):
             self.stack.setCurrentWidget(self.letters_page)
         if not composing and self.stack.currentWidget() is self.grid_page:
             self.stack.setCurrentWidget(self.letters_page)
-        waiting = composing and not self.ready
+        waiting = composing and not self.ready and not self._load_failed
         self.preedit.setText(t("ui_keyboard.loading", pinyin=self.composer.preedit()) if waiting
                              else self.composer.preedit())
         size = self._page_size()
