@@ -15,6 +15,11 @@ The output is reproducible: sorted lines, gzip without a time stamp. Each line i
 entries, most frequent first:
 
     bei'jing<TAB>北京 34488<TAB>背景 3342
+
+and, from the people's names of the list (part of speech ``nr``), how often a character is a surname and
+how often it stands in a given name, per reading (names counted once each):
+
+    =surname:zhang<TAB>张 …        =given:wei<TAB>伟 …        =names<TAB>nr <summed counts of the names>
 """
 
 from __future__ import annotations
@@ -53,22 +58,40 @@ def readings() -> dict[str, tuple[str, ...]]:
     return table
 
 
-def load_words(path: Path) -> tuple[dict[str, int], dict[str, int]]:
-    """jieba's list split into characters and words (of Han characters only), with their counts."""
+def load_words(path: Path) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """jieba's list split into characters, words and people's names (part of speech ``nr``, two or three
+    characters), all of Han characters only, with their counts."""
     chars: dict[str, int] = {}
     words: dict[str, int] = {}
+    names: dict[str, int] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split(" ")
         if len(parts) < 2 or not HAN.match(parts[0]):
             continue
         target = chars if len(parts[0]) == 1 else words
         target[parts[0]] = target.get(parts[0], 0) + int(parts[1])
-    return chars, words
+        if len(parts) > 2 and parts[2] == "nr" and len(parts[0]) in (2, 3):
+            names[parts[0]] = names.get(parts[0], 0) + int(parts[1])
+    return chars, words, names
+
+
+def name_keys(names: dict[str, int], keys: dict[str, dict[str, int]]) -> None:
+    """In how many names each character is the surname and stands in the given name, per reading: keys
+    ``=surname:zhang`` and ``=given:wei``. Names are counted once each, not by how often the text names them:
+    the characters of people's names, not of the famous few."""
+    keys["=names"]["nr"] = sum(names.values())  # how often the text names a person: a name's weight
+    for name in names:
+        syllables = lazy_pinyin(name, style=Style.NORMAL, errors=lambda _: ["?"])
+        if len(syllables) != len(name) or not all(SYLLABLE.match(s) for s in syllables):
+            continue
+        for i, (char, syllable) in enumerate(zip(name, syllables)):
+            key = f"={'given' if i else 'surname'}:{syllable}"
+            keys[key][char] = keys[key].get(char, 0) + 1
 
 
 def build(path: Path, min_frequency: int) -> dict[str, dict[str, int]]:
     table = readings()
-    chars, words = load_words(path)
+    chars, words, names = load_words(path)
     keys: dict[str, dict[str, int]] = defaultdict(dict)
     usage: dict[tuple[str, str], int] = defaultdict(int)  # (character, reading) → summed word counts
     for word, count in words.items():
@@ -79,6 +102,7 @@ def build(path: Path, min_frequency: int) -> dict[str, dict[str, int]]:
             usage[(char, syllable)] += count
         if count >= min_frequency:
             keys["'".join(syllables)][word] = count
+    name_keys(names, keys)
     for char, options in table.items():
         count = chars.get(char, 0)
         # Damped (square root): alone, a character leans less on its in-word readings (长 alone is mostly

@@ -79,6 +79,15 @@ def test_syllables_no_single_word_covers_are_composed_from_words(engine):
     assert all(c.frequency > 0 or len(c.text) == 1 for c in engine.candidates("xian")[:-1])  # no 西+安 run
 
 
+def test_two_or_three_syllables_also_read_as_a_persons_name(engine):
+    """GIVEN the pinyin of names the word list does not hold (张三, 李明, 张小明) THEN the name is among the
+    first candidates: the likeliest surname for the first syllable, the likeliest given-name characters."""
+    assert "张三" in texts(engine, "zhangsan", 2)
+    assert "李明" in texts(engine, "liming", 3)
+    assert "张小明" in texts(engine, "zhangxiaoming", 3)
+    assert texts(engine, "beijing", 2) == ["北京", "背景"]  # a common word stays first
+
+
 def test_after_the_whole_input_come_words_for_its_first_syllables(engine):
     """GIVEN zhangsan THEN after what covers all of it come 张 and the other characters of zhang, which
     consume five letters only."""

@@ -17,7 +17,8 @@ start of a syllable still being typed; the splits with the fewest incomplete tok
 both 先 and 西安; ``fangan`` both 方案 and 反感). Candidates:
 
 1. words and characters that cover the whole input, the last syllable possibly still being typed
-   (``beijin`` gives 北京), ranked by frequency;
+   (``beijin`` gives 北京), a run of words when no single word covers it (工作单位), a person's name for
+   two or three syllables (张三), ranked by frequency;
 2. then words and characters covering its first syllables only, longest first: choosing one consumes those
    syllables and the candidates follow for the rest;
 3. last, the letters themselves, so any input (``xyzq``, an English word) can still be committed.
@@ -70,6 +71,13 @@ class PinyinEngine:
     _shared_lock = threading.Lock()
 
     def __init__(self, entries: dict[str, list[tuple[str, int]]]) -> None:
+        # "=surname:zhang", "=given:wei" → the characters of people's names; "=names" → their weight
+        names = {key: entries[key] for key in entries if key.startswith("=")}
+        entries = {key: words for key, words in entries.items() if not key.startswith("=")}
+        self._names = names
+        self._name_weight = sum(f for _, f in names.get("=names", ()))
+        self._surname_total = sum(f for k, v in names.items() if k.startswith("=surname:") for _, f in v) or 1
+        self._given_total = sum(f for k, v in names.items() if k.startswith("=given:") for _, f in v) or 1
         self._exact = entries  # "bei'jing" → [(北京, 34488), …], most frequent first
         self.syllables = frozenset(key for key in entries if "'" not in key)
         self._prefixes = frozenset(s[:i] for s in self.syllables for i in range(1, len(s) + 1))
@@ -184,7 +192,7 @@ class PinyinEngine:
 
     def _gather(self, text: str) -> list[Candidate]:
         best: dict[tuple[str, int], tuple[float, int]] = {}
-        sentences = []
+        sentences, names = [], []
         for tokens in self.splits(text):
             reaches_end = tokens[-1].end >= len(text)  # else the letters after it read as no pinyin
             for k in range(min(len(tokens), self.longest), 0, -1):
@@ -195,9 +203,14 @@ class PinyinEngine:
                         best[(word, consumed)] = (score, freq)
             if reaches_end:
                 sentences.append(self._sentence(tokens))
-        sentence = max(filter(None, sentences), key=lambda s: s[1], default=None)  # the likeliest split's
-        if sentence is not None and (sentence[0], len(text)) not in best:
+                names.append(self._person(tokens))
+        # A run of words only when no single word covers the input: the likeliest split's.
+        sentence = max(filter(None, sentences), key=lambda s: s[1], default=None)
+        if sentence is not None and not any(consumed == len(text) for _, consumed in best):
             best[(sentence[0], len(text))] = (sentence[1], 0)
+        name = max(filter(None, names), key=lambda s: s[1], default=None)
+        if name is not None and (name[0], len(text)) not in best:
+            best[(name[0], len(text))] = (name[1], 0)
         ranked = sorted(best.items(), key=lambda item: (-item[0][1], -item[1][0]))
         found = [Candidate(word, consumed, freq) for (word, consumed), (_, freq) in ranked]
         letters = text.replace("'", "")
@@ -208,7 +221,7 @@ class PinyinEngine:
     def _sentence(self, tokens: list[_Token]) -> tuple[str, float] | None:
         """The likeliest run of two or more words covering all the tokens (工作 + 单位 for
         gongzuodanwei), with the frequency a single word that likely would have; None if a single word
-        is likelier or a token before the last is not a whole syllable."""
+        is likelier or a token before the last is not a whole syllable."""  # offered when no word covers all
         if len(tokens) < 2 or not all(t.complete for t in tokens[:-1]):
             return None
         n = len(tokens)
@@ -228,6 +241,22 @@ class PinyinEngine:
         if final is None or final[2] < 2:
             return None
         return final[1], math.exp(final[0]) * self._total
+
+    def _person(self, tokens: list[_Token]) -> tuple[str, float] | None:
+        """A person's name for two or three whole syllables (张伟 for zhangwei): the likeliest surname, then
+        the likeliest given-name characters, with the frequency the names of the word list give it
+        (their weight × P(surname) × P(each given character))."""
+        if len(tokens) not in (2, 3) or not all(t.complete for t in tokens) or not self._name_weight:
+            return None
+        surnames = self._names.get(f"=surname:{tokens[0].text}")
+        given = [self._names.get(f"=given:{t.text}") for t in tokens[1:]]
+        if not surnames or not all(given):
+            return None
+        text, likelihood = surnames[0][0], surnames[0][1] / self._surname_total
+        for options in given:
+            text += options[0][0]
+            likelihood *= options[0][1] / self._given_total
+        return text, self._name_weight * likelihood
 
     def _matches(self, tokens: tuple[_Token, ...], open_last: bool) -> list[tuple[str, int, float]]:
         """Words of ``len(tokens)`` syllables matching the tokens: (word, frequency, score). A complete
