@@ -6,7 +6,9 @@ cv2, sqlite3 or requests (checked by the import contract in pyproject.toml).
 
 import sys
 
-if sys.implementation.name == "cpython" and sys.version_info < (3, 12):
+# The count is the first field of a CPython object in a release build (a debug build, with
+# sys.gettotalrefcount, lays objects out otherwise and is left alone).
+if sys.implementation.name == "cpython" and sys.version_info < (3, 12) and not hasattr(sys, "gettotalrefcount"):
     import ctypes
 
     # PySide6 6.12 on CPython 3.11 drops one reference to None on every call of a method that returns
