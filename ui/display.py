@@ -32,7 +32,6 @@ from core.services.queue import HallDisplayService
 from ui.closing import ClosingWindow
 from core.presenters.display_layout import Rect
 from ui.display_view import DisplayBoard, board_stylesheet, place
-from ui.none_guard import guard_none
 from ui.sync_status import status_bar
 from ui.texts import Texts
 from ui.theme import style_window
@@ -59,7 +58,6 @@ class DisplayWindow(ClosingWindow, QWidget):
         sync_engine=None,
         parent: QWidget | None = None,
     ) -> None:
-        guard_none()  # this window redraws all day (ui/none_guard.py)
         super().__init__(parent)
         self.setObjectName("display-window")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)

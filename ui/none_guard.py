@@ -8,7 +8,9 @@ within minutes. CPython 3.12 made ``None`` immortal (PEP 683), so the bindings s
 3.11 this guard does what 3.12 does: when a probe shows the leak, it raises ``None``'s count by 2**40,
 more than a process can take away in its life.
 
-Applied by the windows that redraw continuously (ui/display.py). The lasting fix is a PySide6 built for the
+Applied once when the ``ui`` package is first imported (ui/__init__.py): every window is exposed, the hall
+display first since it redraws all day. It counts only on a release build of CPython, where the count is
+the object's first field (a debug build, with ``sys.gettotalrefcount``, is left alone). The lasting fix is a PySide6 built for the
 interpreter (or CPython 3.12+); this guard then finds no leak and does nothing.
 """
 
@@ -35,7 +37,8 @@ def void_call_leaks_none() -> bool:
 def guard_none() -> bool:
     """Pads ``None``'s reference count once if this PySide6 leaks it; True when it did."""
     global _padded
-    if _padded or sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+    if (_padded or sys.version_info >= (3, 12) or sys.implementation.name != "cpython"
+            or hasattr(sys, "gettotalrefcount")):
         return _padded
     if void_call_leaks_none():
         ctypes.c_ssize_t.from_address(id(None)).value += PAD  # ob_refcnt: a PyObject's first field
