@@ -11,6 +11,7 @@ from typing import Protocol
 
 from core.domain import HallInfo, Ticket
 from core.domain.intake import Checklist, Notice, Receipt
+from core.domain.slip import PreApplicationSlip
 
 
 class PrinterStatus(enum.Enum):
@@ -61,8 +62,8 @@ class PaperPrinter(Protocol):
         """As ``TicketPrinter.status``."""
         ...
 
-    def print_paper(self, paper: Receipt | Notice | Checklist, language: str = "zh_CN") -> None:
-        """Prints one paper (a value of core.domain.intake) in ``language`` and cuts. Raises ``DeviceError``
+    def print_paper(self, paper: Receipt | Notice | Checklist | PreApplicationSlip, language: str = "zh_CN") -> None:
+        """Prints one paper (a value of core.domain.intake, or core.domain.slip's) in ``language`` and cuts. Raises ``DeviceError``
         subclasses (``PaperOut``, ``DeviceNotFound``, ``DeviceTimeout``…) on failure; ``TypeError`` for a value
         that is not a paper."""
         ...

@@ -38,6 +38,12 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz"
 AUDIENCES = ("个人", "法人")
 
 
+def takes_pre_application(guide) -> bool:
+    """Whether a kiosk takes this matter's 自助申报: its guide says so (``self_service: true``) and it has a
+    form (core/presenters/pre_application.py runs the flow)."""
+    return guide is not None and guide.form is not None and guide.data.get("self_service") is True
+
+
 class GuidePresenter:
     def __init__(self, load: Callable[[], tuple[GuideBook, bool, float]], run: Runner, *,
                  clock: Callable[[], float] = time.monotonic, call_timeout_s: float = 8.0) -> None:
