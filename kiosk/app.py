@@ -92,6 +92,7 @@ class Terminal:
     guides: object | None = None  # core.services.guide.GuideShelf (the guide book, rebuilt when it changed)
     papers: object | None = None  # core.services.papers.IntakePapers (receipts, notices, checklists)
     pre_applications: object | None = None  # core.services.pre_application.PreApplicationDesk (clerk)
+    paper_printer: object | None = None  # the PaperPrinter they print on (a kiosk's 自助申报 slip too)
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -170,9 +171,10 @@ class Terminal:
 
 
 def build_application(terminal: Terminal) -> None:
-    """The clerk's application service and matter catalogue over the terminal's store and reference
-    cache (looked up when used: ``kiosk run`` builds the store once the window is up), and the 自助申报 a
-    clerk opens from its slip (over the platform client, with the logged-in clerk's session)."""
+    """The application service (the clerk's 受理, a kiosk's 自助申报) and the matter catalogue over the
+    terminal's store and reference cache (looked up when used: ``kiosk run`` builds the store once the
+    window is up), and the 自助申报 a clerk opens from its slip (over the platform client, with the
+    logged-in clerk's session)."""
     from core.services.application import ApplicationService, MatterCatalogue
     from core.services.pre_application import PreApplicationDesk
 
@@ -197,6 +199,7 @@ def build_papers(terminal: Terminal, cfg: Config) -> None:
         printer = terminal.printers.get(printer_cfg.name) or OpenedOnFirstUse(
             printer_cfg, timeout_s=cfg.timeouts.device_s, device="receipt_printer")
         terminal.printers[printer_cfg.name] = printer
+    terminal.paper_printer = printer
     terminal.guides = GuideShelf(lambda: terminal.sync.reference if terminal.sync else None)
     terminal.papers = IntakePapers(printer, applications=terminal.application, guides=terminal.guides.book,
                                    language=cfg.language)

@@ -71,7 +71,8 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                call_timeout_s=cfg.platform.timeout_s + 3.0,
                                id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
                                codes=getattr(terminal, "codes", None), scans=scan_source(terminal),
-                               guide=guide_loader(terminal))
+                               guide=guide_loader(terminal), application=getattr(terminal, "application", None),
+                               papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None))
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
         return window

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 
 from core.presenters import citizen_view as view
 from core.presenters.citizen import CitizenPresenter
-from core.presenters.guide import GuidePresenter
+from core.presenters.guide import GuidePresenter, takes_pre_application
 from core.presenters.reader import CITIZEN_READER_TEXTS, ReaderPresenter
 from core.services.queue import HallView, IssuedTicket, KioskQueueService, TicketRequest
 from ui.bridge import EventBridge
@@ -70,11 +70,17 @@ class CitizenWindow(ClosingWindow, QWidget):
         codes=None,
         scans=None,
         guide=None,
+        application=None,
+        papers=None,
+        camera=None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
         (not owned: ``Terminal.close`` closes it); ``guide``: loads the service guide, ``() -> (GuideBook,
-        stale, age_s)`` (core/services/guide.py ``load_guide_book``; None: no 办事指南 button)."""
+        stale, age_s)`` (core/services/guide.py ``load_guide_book``; None: no 办事指南 button);
+        ``application``: an ``ApplicationService`` over the store (with the guide: 自助申报 of the matters
+        that allow it, ui/citizen_apply.py), ``papers`` the paper printer of its slip, ``camera`` the
+        document camera its materials are taken with."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -106,6 +112,9 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.codes = codes
         self.scans = scans
         self.guide = GuidePresenter(guide, self.worker.run, call_timeout_s=call_timeout_s) if guide else None
+        # 自助申报: built when first asked for (its form and imaging stacks stay out of the start-up).
+        self.apply_flow = self.apply_page = None
+        self._apply_parts = (application, papers, camera) if self.guide is not None and application else None
         self._build_pages(id_reader_available)
         self._build_layout(idle_s, idle_warning_s, hall_refresh_s)
         self._connect_pages()
@@ -140,7 +149,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.problem = ProblemPage(t)
         self.stack = QStackedWidget()
         self.pages = {}
-        self.guide_page = GuidePage(t, self.guide) if self.guide is not None else None
+        can_apply = takes_pre_application if self._apply_parts is not None else None
+        self.guide_page = GuidePage(t, self.guide, can_apply=can_apply) if self.guide is not None else None
         if self.guide_page is not None:
             self.at_shutdown(self.guide_page.close)
         for page in (self.home, self.services_page, self.confirm_page, self.busy, self.result, self.problem,
@@ -208,6 +218,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         if self.guide_page is not None:
             self.home.guide.connect(self.open_guide)
             self.guide_page.home.connect(self.go_home)
+            self.guide_page.apply.connect(self.open_apply)
 
     def attach_sync(self, engine) -> None:
         """Puts the status area over ``engine`` in the top bar (at construction, or once ``kiosk run`` has
@@ -296,7 +307,12 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.presenter.service_event(event)
 
     def _on_scan(self, payload: str) -> None:
-        """A code from any scanner (GUI thread); the presenter takes it only where a code makes sense."""
+        """A code from any scanner (GUI thread); the presenter takes it only where a code makes sense (on the
+        pre-application's page: an e-licence code for its materials)."""
+        if self.apply_flow is not None and self.page == "apply":
+            self.idle.touch()
+            self.apply_flow.scan(payload)
+            return
         self.presenter.code_scanned(payload)
 
     def switch_language(self) -> None:
@@ -319,6 +335,22 @@ class CitizenWindow(ClosingWindow, QWidget):
         """办事指南: the guide page, with the catalogue loaded (or refreshed) on the worker."""
         self.guide.open()
         self.presenter.open_guide()
+
+    def open_apply(self) -> None:
+        """自助申报 of the matter the guide shows: the card step of a fresh pre-application."""
+        if self._apply_parts is None or not takes_pre_application(self.guide.current):
+            return
+        if self.apply_flow is None:
+            from ui.citizen_apply import build_apply
+
+            application, papers, camera = self._apply_parts
+            self.apply_flow, self.apply_page = build_apply(self, application, papers=papers, camera=camera)
+            self.apply_page.home.connect(self.go_home)
+            self.stack.addWidget(self.apply_page)
+            self.pages[view.Page.APPLY] = self.apply_page
+        self.apply_flow.start(self.guide.current)
+        self.apply_page.started()
+        self.presenter.open_apply()
 
     # --- drawing what the presenter says ------------------------------------------------------------
 
@@ -391,6 +423,9 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.reader.presenter.forget()
         if self.guide is not None:
             self.guide.reset()
+        if self.apply_flow is not None:
+            self.apply_flow.wipe(announce=False)  # the person's form, pages and card are forgotten
+            self.apply_page.close_parts()
 
     def _retranslated(self, _language: str) -> None:
         if self.sync_notice is not None:
@@ -406,6 +441,10 @@ class CitizenWindow(ClosingWindow, QWidget):
     def _on_card(self, identity) -> None:
         """A card was read (on the GUI thread now): the presenter decides whose session it is."""
         if self._closed:
+            return
+        if self.apply_flow is not None and self.page == "apply":
+            self.idle.touch()
+            self.apply_flow.card_placed(identity)  # another person's card ends the flow (then home)
             return
         self.presenter.card_placed(identity)
 

@@ -42,11 +42,14 @@ def _fitted(widget: QPushButton, text: str, width: int) -> QPushButton:
 class GuidePage(Page):
     name = "guide"
     home = Signal()
+    apply = Signal()  # 自助申报 of the matter being read
 
-    def __init__(self, texts: Texts, presenter: GuidePresenter) -> None:
+    def __init__(self, texts: Texts, presenter: GuidePresenter, *, can_apply=None) -> None:
+        """``can_apply(guide) -> bool``: the kiosk takes that matter's pre-application (None: no 自助申报)."""
         super().__init__()
         self.texts = texts
         self.presenter = presenter
+        self.can_apply = can_apply
         self.title = texts.bind(label("", "subtitle"), "ui_guide.title")
         self.status = Banner()
         self.views = QStackedWidget()
@@ -123,8 +126,14 @@ class GuidePage(Page):
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
         self.back_button = self.texts.bind(button("", "primary", name="guide-back"), "ui_guide.back_to_list")
         self.back_button.clicked.connect(self.presenter.back)
+        self.apply_button = self.texts.bind(button("", "primary", name="guide-apply"), "pre_apply.guide.apply")
+        self.apply_button.clicked.connect(self.apply)
+        self.apply_button.hide()
         box.addWidget(self.scroll, 1)
-        box.addWidget(self.back_button)
+        row = QHBoxLayout()
+        row.addWidget(self.back_button)
+        row.addWidget(self.apply_button)
+        box.addLayout(row)
         return page
 
     # --- drawing ---------------------------------------------------------------------------------------
@@ -152,6 +161,7 @@ class GuidePage(Page):
         self._draw_results()
         if p.current is not None:
             self.guide_text.setText(self._guide_html())
+            self.apply_button.setVisible(bool(self.can_apply and self.can_apply(p.current)))
             self.views.setCurrentIndex(1)
             self.scroll.verticalScrollBar().setValue(0)
         else:

@@ -145,9 +145,12 @@ class GroupBox(QFrame):
 
 class FormView(QWidget):
     def __init__(self, presenter: FormPresenter, *, texts: Texts | None = None, large: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 nav: bool = True, parent: QWidget | None = None) -> None:
+        """``nav=False``: no back/next of its own (a page that steps through the form with its own buttons,
+        as the kiosk's pre-application does, over the same presenter)."""
         super().__init__(parent)
         self.presenter = presenter
+        self.nav = nav
         self.texts = texts or Texts(presenter.language, self)
         self.large = large
         self.setObjectName("form-view")
@@ -170,6 +173,7 @@ class FormView(QWidget):
         nav.addWidget(self.back)
         nav.addWidget(self.next)
         outer.addLayout(nav)
+        self.back.setVisible(self.nav)
         if large:
             for widget in (self.back, self.next):
                 widget.setMinimumHeight(TOUCH_PX)
@@ -242,5 +246,5 @@ class FormView(QWidget):
         self.step_title.setText(self.texts("ui_form.step", n=step + 1, total=presenter.steps,
                                            title=presenter.step_title(step)))
         self.back.setEnabled(step > 0)
-        self.next.setVisible(step + 1 < presenter.steps)
+        self.next.setVisible(self.nav and step + 1 < presenter.steps)
         restyle(self.step_title)

@@ -16,7 +16,8 @@ The rules (docs/ui.md "The windows", Citizen kiosk; "Presenters" for the pattern
   its own message and no retry.
 - Codes: the payload is classified first (pure, strict): unknown ones say "无法识别此码" and nothing is
   sent; codes meant for a clerk's window say so; an appointment checks in (its ticket is shown and printed
-  like a taken number), a receipt opens its case. Scans count only on the pages where a code makes sense.
+  like a taken number), a receipt opens its case, a 自助申报 slip's code says to take the slip to a window
+  (nothing looked up, nothing of the person shown). Scans count only on the pages where a code makes sense.
 - Identity: a card greets the person by their masked name (the elderly greeting from the hall's priority
   age); a card placed while another person's session is on screen ends that session first.
 - The session ends on "done", "back home", the idle timeout and a new person's card: the request, the
@@ -303,6 +304,12 @@ class CitizenPresenter:
         if code.kind is CodeKind.GUIDE and self.guide:
             self.open_guide_at(code.fields["matter"])
             return
+        if code.kind is CodeKind.PRE_APPLICATION:
+            # A 自助申报 slip is for a window: nothing is looked up here, nothing of the person is shown.
+            if self.page is not Page.SCAN:
+                self.open_scan("track")
+            self._emit(ScanMessage(Message.of("pre_apply.code.slip"), "notice"))
+            return
         if code.kind not in (CodeKind.APPOINTMENT, CodeKind.RECEIPT):
             if code.kind is CodeKind.UNKNOWN:
                 message = Message.of("codes.not_recognised", then=Message.of("codes.not_recognised.hint"))
@@ -389,6 +396,10 @@ class CitizenPresenter:
     def open_guide(self) -> None:
         """The service guide (办事指南): reading it starts no session of its own."""
         self._show(Page.GUIDE)
+
+    def open_apply(self) -> None:
+        """自助申报 from a matter's guide: the flow's page (the flow's presenter holds the person's data)."""
+        self._show(Page.APPLY)
 
     def open_guide_at(self, matter_code: str) -> None:
         """A checklist's guide code: the guide page at that matter. A number or case on screen belongs to

@@ -34,6 +34,7 @@ class Page(enum.StrEnum):
     SCAN = "scan"
     TRACKING = "tracking"
     GUIDE = "guide"  # 办事指南: its own presenter (core/presenters/guide.py) holds what it shows
+    APPLY = "apply"  # 自助申报: its own presenter (core/presenters/pre_application.py) holds the flow
 
 
 # Pages where a scanned code is taken (elsewhere a number is being chosen, confirmed or issued).
