@@ -88,11 +88,13 @@ SAMPLE_HALL = ROOT / "simulators" / "sample_data" / "hall.json"
     ("receipt", "sample acceptance receipt", "HALL:R:320102"),
     ("notice", "sample one-time notice", None),
     ("checklist", "sample materials checklist", "HALL:G:320100-QR-0002"),
+    ("slip", "sample self-service application slip", "HALL:P:5e1c7a2b-"),
 ])
 @pytest.mark.parametrize("width", [80, 58])
 def test_an_intake_paper_to_the_simulator_with_a_picture(paper, label, qr_prefix, width, tmp_path, capsys):
-    """GIVEN the printer simulator on TCP WHEN a sample receipt, notice or checklist is printed THEN the
-    simulator gets exactly the job reported, and the picture's QR code reads back the receipt or guide code."""
+    """GIVEN the printer simulator on TCP WHEN a sample receipt, notice, checklist or 自助申报 slip is printed
+    THEN the simulator gets exactly the job reported, and the picture's QR code reads back the receipt, guide
+    or pre-application code."""
     png = tmp_path / "p.png"
     with PrinterSimulator() as sim:
         code = main(["diag", "print", paper, "--printer", sim.url, "--width", str(width), "--png", str(png),
@@ -120,6 +122,18 @@ def test_a_receipt_for_a_matter_of_a_catalogue_with_its_notice_pdf(tmp_path, cap
     assert lines[-1] == f"受理通知书（A4）已保存到 {pdf}"
     assert "事项编码：320100-XK-0001".encode("gb18030") in out.read_bytes()
     assert pdf.read_bytes().startswith(b"%PDF-")
+
+
+def test_a_slip_for_a_self_service_matter_of_a_catalogue(tmp_path, capsys):
+    """GIVEN the sample hall's company registration (every field kind) WHEN its sample slip is printed THEN
+    it says the number is pending with the short id, and what to bring to the window."""
+    out = tmp_path / "s.bin"
+    assert main(["diag", "print", "slip", "--printer", f"file://{out}", "--catalogue", str(SAMPLE_HALL),
+                 "--matter", "320100-XK-0018"]) == 0
+    assert "已打印 示例自助申报回执" in capsys.readouterr().out
+    job = out.read_bytes()
+    for text in ("自助申报回执", "办件编号待同步", "申报记录：5e1c7a2b", "请携带以下材料到窗口"):
+        assert text.encode("gb18030") in job
 
 
 @pytest.mark.parametrize("argv, expected", [

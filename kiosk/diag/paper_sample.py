@@ -1,4 +1,4 @@
-"""Samples for ``kiosk diag print receipt|notice|checklist``: intake papers as a hall would print them.
+"""Samples for ``kiosk diag print receipt|notice|checklist|slip``: intake papers as a hall would print them.
 
 The matter is the built-in one below (the shape of a catalogue entry, docs/guide.md), or ``--matter CODE``
 from the catalogue file given with ``--catalogue FILE`` (``{"matters": [...]}``, as ``kiosk guide`` reads
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain import CardType, Identity
 from core.domain.intake import Checklist, Clerk, Notice, Receipt
+from core.domain.slip import PreApplicationSlip
 from core.errors import ConfigError
 from core.services.guide import Guide, GuideBook
 from core.services.intake import checklist_for, notice_for, receipt_for
@@ -123,3 +124,16 @@ def sample_notice(src: Source) -> Notice:
 
 def sample_checklist(src: Source) -> Checklist:
     return checklist_for(src.guide)
+
+
+SAMPLE_RECORD = "5e1c7a2b-9d3f-4b6a-8c0e-1f2a3b4c5d6e"
+
+
+def sample_slip(src: Source) -> PreApplicationSlip:
+    """A 自助申报 slip as printed offline (编号待同步 and the short id), the first required material handed in
+    at the kiosk and the others to bring."""
+    from core.services.slip import slip_for
+
+    required = [m["id"] for m in _materials(src.guide) if m.get("required")]
+    return slip_for(src.guide, record_id=SAMPLE_RECORD, case_number=None, applicant=SAMPLE_APPLICANT,
+                    submitted_at=_now(src.timezone), provided=required[:1])

@@ -1,4 +1,4 @@
-"""``kiosk diag print ticket|test-page|receipt|notice|checklist --printer URL``: print a sample to any
+"""``kiosk diag print ticket|test-page|receipt|notice|checklist|slip --printer URL``: print a sample to any
 printer and report its status.
 
     kiosk diag print ticket --printer file:///tmp/t.bin
@@ -6,8 +6,9 @@ printer and report its status.
     kiosk diag print ticket --printer serial:///dev/ttyUSB0?baudrate=9600 --qr image
     kiosk diag print receipt --printer tcp://127.0.0.1:9100 --pdf /tmp/notice.pdf
     kiosk diag print notice --printer dummy:// --catalogue hall.json --matter 320100-XK-0001 --png /tmp/n.png
+    kiosk diag print slip --printer dummy:// --png /tmp/slip.png
 
-Intake papers (receipt, notice, checklist) are built from a sample matter (kiosk/diag/paper_sample.py) or
+Intake papers (receipt, notice, checklist, and the kiosk's 自助申报 slip) are built from a sample matter (kiosk/diag/paper_sample.py) or
 from ``--matter CODE`` of the catalogue ``--catalogue FILE``; ``--pdf`` also writes the receipt's A4
 受理通知书.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from core.i18n import keys_for
 
-PAPERS = ("receipt", "notice", "checklist")
+PAPERS = ("receipt", "notice", "checklist", "slip")
 PAPER_KEYS = keys_for("printer.diag.", PAPERS)
 
 
@@ -43,8 +44,8 @@ def register(subparsers) -> None:
     parser.add_argument("--png", metavar="OUT.png", help="also save a picture of the printed paper")
     parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
     parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="longest wait for the printer")
-    parser.add_argument("--catalogue", metavar="FILE", help="receipt, notice, checklist: a matter catalogue JSON")
-    parser.add_argument("--matter", metavar="CODE", help="receipt, notice, checklist: the matter to print")
+    parser.add_argument("--catalogue", metavar="FILE", help="receipt, notice, checklist, slip: a matter catalogue JSON")
+    parser.add_argument("--matter", metavar="CODE", help="receipt, notice, checklist, slip: the matter to print")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="receipt: also write the A4 notice of acceptance")
     parser.set_defaults(func=run)
 
@@ -125,6 +126,10 @@ def paper_job(args: argparse.Namespace, cfg) -> tuple[bytes, bytes | None]:
         return notice_job(paper_sample.sample_notice(src), cfg, args.language), None
     if args.what == "checklist":
         return checklist_job(paper_sample.sample_checklist(src), cfg, args.language), None
+    if args.what == "slip":
+        from devices.printer.slip import slip_job
+
+        return slip_job(paper_sample.sample_slip(src), cfg, args.language), None
     receipt = paper_sample.sample_receipt(src)
     pdf = None
     if args.pdf:
