@@ -13,8 +13,8 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from core.i18n import keys_for
 from core.presenters import Changed
@@ -106,20 +106,28 @@ class ApplyPage(Page):
         box = QHBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
         side = QVBoxLayout()
-        self.materials_hint = self.texts.bind(label("", wrap=True), "pre_apply.materials.hint")
+        self.materials_hint = self.texts.bind(label("", "muted", wrap=True), "pre_apply.materials.hint")
         side.addWidget(self.materials_hint)
-        self.material_list = QVBoxLayout()
-        side.addLayout(self.material_list)
-        self.scan_message = label("", "notice")
+        # The materials, one button each, scrolled by touch when a matter lists more than fit.
+        listing = QWidget()
+        self.material_list = QVBoxLayout(listing)
+        self.material_list.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(listing)
+        QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+        side.addWidget(scroll, 1)
+        self.scan_message = Banner()
         self.scan_message.setObjectName("apply-scan-message")
         side.addWidget(self.scan_message)
-        side.addStretch(1)
-        box.addLayout(side, 2)
+        box.addLayout(side, 2 if self.camera is not None else 3)
         self.capture_box = QVBoxLayout()
         if self.camera is None:
             self.no_camera = self.texts.bind(label("", "muted", align=CENTER), "pre_apply.materials.no_camera")
             self.capture_box.addWidget(self.no_camera)
-        box.addLayout(self.capture_box, 3)
+        box.addLayout(self.capture_box, 3 if self.camera is not None else 2)
         self.material_buttons: dict[str, QPushButton] = {}
         return page
 
@@ -194,6 +202,8 @@ class ApplyPage(Page):
         # The kiosk theme's entries are 56 px of text plus padding and border; here they are touch-sized.
         self.form_view.setStyleSheet(f"QLineEdit, QComboBox {{ min-height: {TOUCH_PX - 12}px; }}")
         self.form_box.insertWidget(0, self.form_view, 1)
+        if p.form.steps == 1 and not p.form.step_title(0):
+            self.form_view.step_title.hide()  # "第 1/1 步" of an untitled one-step form says nothing
         if self.camera is not None:
             from ui.capture_panel import CapturePanel
 
@@ -251,8 +261,8 @@ class ApplyPage(Page):
         if p.step in COUNTED:
             self.step_line.setText(t("pre_apply.step_line", n=COUNTED.index(p.step) + 1, total=len(COUNTED),
                                      step=t(f"pre_apply.step.{p.step.value}")))
-        else:
-            self.step_line.setText(t(f"pre_apply.step.{p.step.value}"))
+        else:  # the page itself says it is done; submitting and a problem are named here
+            self.step_line.setText("" if p.step is Step.DONE else t(f"pre_apply.step.{p.step.value}"))
         self.views.setCurrentWidget(self.step_widgets[p.step])
         self._draw_nav()
         self._draw_camera()
@@ -302,7 +312,12 @@ class ApplyPage(Page):
             b.clicked.connect(lambda _=False, m=material_id: p.choose_material(m))
             self.material_list.addWidget(b)
             self.material_buttons[material_id] = b
-        self.scan_message.setText(t(p.message_key) if p.message_key else "")
+        self.material_list.addStretch(1)
+        if p.message_key:
+            role = "good" if p.message_key == "materials.scan.matched" else "problem"
+            self.scan_message.show_text(t(p.message_key, **p.message_params), role)
+        else:
+            self.scan_message.clear_text()
 
     def _review_html(self) -> str:
         p, t = self.presenter, self.texts

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit,
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPlainTextEdit,
                                QRadioButton, QWidget)
 
 from core.domain import regions
@@ -20,6 +20,7 @@ from ui.texts import Texts
 from ui.widgets import label
 
 RADIO_MAX = 4  # a choice of up to this many options is radio buttons, more a drop-down
+RADIO_ROW_CHARS = 24  # options longer than this in all stand one under another, not cut off at the edge
 PATTERNS = {"id_number": (r"[0-9]{0,17}[0-9Xx]?", 18), "mobile": (r"[0-9]{0,11}", 11),
             "date": (r"[0-9]{0,4}(-[0-9]{0,2}(-[0-9]{0,2})?)?", 10), "number": (r"-?[0-9,]*\.?[0-9]*", 20)}
 
@@ -135,6 +136,8 @@ class ChoiceEditor(Editor):
                 radio = _name(QRadioButton(str(option)), path, str(option), f"-{i}")
                 self.group.addButton(radio, i)
                 self.box.addWidget(radio)
+            if sum(len(str(option)) for option in self.options) > RADIO_ROW_CHARS:
+                self.box.setDirection(QBoxLayout.Direction.TopToBottom)  # long options: one under another
             self.box.addStretch(1)
             self.group.idClicked.connect(lambda i: self.send(self.options[i]))
         else:

@@ -94,6 +94,7 @@ class PreApplicationPresenter:
         self.materials: MaterialSet | None = None
         self.current_material: str | None = None
         self.message_key = ""  # the last scan's message (materials.scan.*), "" for none
+        self.message_params: dict[str, str] = {}  # its parameters (the material it ticked)
         self.problem: BaseException | None = None
         self.record_id: str | None = None
         self.submitted_at: datetime | None = None
@@ -189,7 +190,9 @@ class PreApplicationPresenter:
         type. Returns the message key (materials.scan.*); pure, nothing is sent or logged."""
         if self.step is not Step.MATERIALS:
             return ""
-        self.message_key = self.applications.scan(self.application, payload).message_key
+        result = self.applications.scan(self.application, payload)
+        self.message_key = result.message_key
+        self.message_params = {"material": result.material.name} if result.material is not None else {}
         self._changed("materials")
         return self.message_key
 

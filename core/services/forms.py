@@ -380,7 +380,9 @@ def form_from_fields(fields: Iterable[Mapping[str, Any]], *, version: str = "1")
                            "unit": str(f.get("unit", "")), **({"prefill": f["prefill"]} if f.get("prefill") else {})}
         if f.get("required"):
             required.append(name)
+    # One step listing the fields in the list's order: the properties' own order does not survive a platform
+    # that serialises JSON with sorted keys (the hall server does), a list's does.
     form = {"version": version, "schema": {"type": "object", "properties": properties, "required": required},
-            "ui": {"fields": ui_fields}}
+            "ui": {"fields": ui_fields, "steps": [{"title": "", "fields": list(properties)}]}}
     MatterForm.from_json(form)  # the same checks as a form the platform sends
     return form
