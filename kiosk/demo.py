@@ -76,7 +76,7 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
                      "receipt": {"url": "virtual://kiosk-receipt", "width_mm": 80}},
         "devices": {"ticket_printer": "ticket", "ticket_printer_fallback": "ticket_spare",
                     "receipt_printer": "receipt", "idcard_reader": readers.get(CITIZEN_ID, ""),
-                    "scanner": (scanner_urls or {}).get(CITIZEN_ID, "")},
+                    "scanner": (scanner_urls or {}).get(CITIZEN_ID, ""), "camera": DEMO_CAMERA},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
         "sync": {"ticket_block_size": 20},
     }
@@ -122,7 +122,8 @@ class DemoLink:
 SAMPLE_E_LICENCE = "DZZZ:YYZZ:91320100MA1XY8K12E:320100000123456"
 # What the demo's "hostile payload" button scans: a script with a file path, never acted on.
 SAMPLE_HOSTILE = "<script>location='file:///etc/passwd'</script>"
-# The clerk's window (docs/camera.md "Wiring"): a synthetic document camera, and a scanner with e-licences
+# The clerk's window and the kiosk (docs/camera.md "Wiring"): a synthetic document camera each; the clerk's
+# window has a scanner with e-licences
 # of the sample hall's types (an ID card and a property certificate tick materials; the business licence
 # matches none of window 3's matters and says so).
 DEMO_CAMERA = "synthetic:?size=1280x720&fps=15&still=1.5"

@@ -49,11 +49,11 @@ class ApplyPage(Page):
         self.cancel_button = texts.bind(button("", name="apply-cancel"), "pre_apply.cancel")
         self.cancel_button.setMaximumWidth(260)
         self.cancel_button.clicked.connect(self._cancel)
+        # One line on top (what, which step, cancel): the steps below get the height of a 1280×800 screen.
         top = QHBoxLayout()
-        heading = QVBoxLayout()
-        heading.addWidget(self.title)
-        heading.addWidget(self.step_line)
-        top.addLayout(heading, 1)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.step_line)
+        top.addSpacing(16)
         top.addWidget(self.cancel_button)
         self.status = Banner()
         self.views = QStackedWidget()
@@ -70,8 +70,11 @@ class ApplyPage(Page):
         nav = QHBoxLayout()
         nav.addWidget(self.back_button)
         nav.addWidget(self.next_button)
-        for widget in (self.back_button, self.next_button, self.cancel_button):
+        for widget in (self.back_button, self.next_button):
             widget.setMinimumHeight(TOUCH_PX)
+        self.cancel_button.setProperty("compact", True)
+        self.box.setContentsMargins(40, 4, 40, 8)
+        self.box.setSpacing(10)
         self.box.addLayout(top)
         self.box.addWidget(self.status)
         self.box.addWidget(self.views, 1)
@@ -208,6 +211,11 @@ class ApplyPage(Page):
             from ui.capture_panel import CapturePanel
 
             self.capture = CapturePanel(self.camera, p.materials, self.texts, compact=True)
+            # A citizen takes pages, retakes or deletes one; reordering and black-and-white are the clerk's.
+            for widget in (self.capture.up_button, self.capture.down_button, self.capture.bw_button):
+                widget.hide()
+            for widget in self.capture.findChildren(QPushButton):
+                widget.setProperty("compact", True)  # the theme's 60 px: the page fits a 1280×800 screen
             self.capture_box.addWidget(self.capture)
         self.redraw()
 
@@ -305,9 +313,10 @@ class ApplyPage(Page):
         for material_id, name, provided, required in p.material_rows():
             need = t("pre_apply.materials.required") if required else t("pre_apply.materials.optional")
             text = f"{name}（{need}）" + (f"\n✓ {provided}" if provided else "")
-            b = button(text, name=f"apply-material-{material_id}")
-            b.setCheckable(True)
-            b.setChecked(material_id == p.current_material)
+            # The material the next pages go to stands out as the primary button.
+            b = button(text, "primary" if material_id == p.current_material else "", name=f"apply-material-{material_id}")
+            b.setAccessibleDescription(t("pre_apply.materials.chosen") if material_id == p.current_material else "")
+            b.setProperty("compact", True)
             b.setStyleSheet("text-align: left; font-size: 16pt;")
             b.clicked.connect(lambda _=False, m=material_id: p.choose_material(m))
             self.material_list.addWidget(b)
