@@ -10,7 +10,7 @@ import gc
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLineEdit, QPushButton
 
 from core.config import PrinterConfig
 from core.domain import CardType, Identity
@@ -175,3 +175,30 @@ def test_a_scanned_slip_code_says_to_take_it_to_a_window_and_shows_nothing_of_th
     kiosk.submit_code("HALL:P:3f2a9c1e-7b4d-4e2a-9f10-2c3d4e5f6a7b")
     assert kiosk.page == "scan"
     assert kiosk.scan_page.message.text().startswith("这是自助申报回执上的码")
+
+
+def test_the_on_screen_keyboard_types_into_the_form_and_goes_with_the_form_step(qtbot, kiosk):
+    """GIVEN the form step WHEN the citizen touches a text field THEN the on-screen keyboard shows below the
+    form and its keys type into that field; on the next step it is gone."""
+    page = start_apply(qtbot, kiosk)
+    kiosk._on_card(LI)
+    keyboard = page.keyboard
+    assert keyboard.isHidden()
+    phone = page.form_view.findChild(QLineEdit, "form-phone")
+    touch(qtbot, phone)
+    qtbot.waitUntil(lambda: keyboard.isVisible(), timeout=WAIT_MS)
+    assert page.form_view.isAncestorOf(phone) and not keyboard.isAncestorOf(phone)
+    assert page.next_button.isHidden() and page.cancel_button.isHidden(), "typing: the keyboard takes their place"
+    qtbot.waitUntil(lambda: kiosk.minimumSizeHint().height() <= 800, timeout=WAIT_MS)  # laid out again
+    assert kiosk.minimumSizeHint().width() <= 1280, "the kiosk's screen is 1280×800"
+    if keyboard.stack.currentWidget() is keyboard.letters_page:
+        touch(qtbot, keyboard.symbols_button)
+    for digit in "13812345678":
+        touch(qtbot, keyboard.findChild(QPushButton, f"kb-key-{ord(digit):x}"))
+    assert phone.text() == "13812345678" and kiosk.apply_flow.form.value("phone") == "13812345678"
+    kiosk.apply_flow.form.set("bank_card", "6222021234567890123")
+    kiosk.apply_flow.form.set("amount", "5000")
+    touch(qtbot, keyboard.done_button)
+    assert keyboard.isHidden() and page.cancel_button.isVisible()
+    touch(qtbot, page.next_button)
+    assert page.views.currentWidget() is page.step_widgets["materials"] and keyboard.isHidden()

@@ -2,9 +2,10 @@
 
 A view over ``core.presenters.pre_application.PreApplicationPresenter``: each step is one widget of a
 stack; the form is ``FormView(large=True)`` with this page's own back/next (one pair of buttons for the
-whole flow), and room below it for the on-screen keyboard; the materials step holds the capture panel over
-the kiosk's document camera (ui/capture_panel.py, a new one for each pre-application, shut down when it
-ends) beside the list of materials, and takes e-licence codes from the scanners. The page redraws the part
+whole flow), and the on-screen keyboard (ui/pinyin_keyboard.py) below it while a text field has the focus;
+the materials step holds the capture panel over the kiosk's document camera (ui/capture_panel.py, a new one
+for each pre-application, shut down when it ends) beside the list of materials, and takes e-licence codes
+from the scanners. The page redraws the part
 the presenter names and tells the window (``home``) when the flow has ended.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller, QStackedWidget,
                                QVBoxLayout, QWidget)
 
@@ -41,7 +42,6 @@ class ApplyPage(Page):
         self.form_view: FormView | None = None
         self.capture = None  # ui.capture_panel.CapturePanel of the current pre-application
         self._camera_on = False
-        self.keyboard: QWidget | None = None
         self.title = label("", "subtitle")
         self.title.setObjectName("apply-title")
         self.step_line = label("", "muted")
@@ -99,9 +99,16 @@ class ApplyPage(Page):
         page = QWidget()
         self.form_box = QVBoxLayout(page)
         self.form_box.setContentsMargins(0, 0, 0, 0)
-        # Below the form: the on-screen keyboard (a kiosk has no keyboard of its own), when it is there.
-        self.keyboard_slot = QVBoxLayout()
-        self.form_box.addLayout(self.keyboard_slot)
+        # Below the form: the on-screen keyboard (a kiosk has no keyboard of its own), shown while one of the
+        # form's text fields has the focus, hidden by its 完成 or when the step changes.
+        from ui.pinyin_keyboard import OnScreenKeyboard
+
+        self.keyboard = OnScreenKeyboard(self.texts)
+        self.keyboard.setStyleSheet("QPushButton { padding: 0px 4px; }")  # ten keys a row fit 1280 px
+        self.keyboard.hide()
+        self.keyboard.installEventFilter(self)  # while it shows, it takes the place of back/next
+        self.form_box.addWidget(self.keyboard)
+        self.keyboard.follow(page)
         return page
 
     def _build_materials(self) -> QWidget:
@@ -190,11 +197,6 @@ class ApplyPage(Page):
         box.addStretch(1)
         return page
 
-    def set_keyboard(self, keyboard: QWidget) -> None:
-        """Puts the on-screen keyboard below the form."""
-        self.keyboard = keyboard
-        self.keyboard_slot.addWidget(keyboard)
-
     # --- the flow's life -----------------------------------------------------------------------------
 
     def started(self) -> None:
@@ -239,6 +241,11 @@ class ApplyPage(Page):
         self._unsubscribe()
         self._drop_parts()
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.keyboard and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._draw_nav()
+        return False
+
     def _cancel(self) -> None:
         self.presenter.wipe()
 
@@ -272,6 +279,8 @@ class ApplyPage(Page):
         else:  # the page itself says it is done; submitting and a problem are named here
             self.step_line.setText("" if p.step is Step.DONE else t(f"pre_apply.step.{p.step.value}"))
         self.views.setCurrentWidget(self.step_widgets[p.step])
+        if p.step is not Step.FORM:
+            self.keyboard.hide()
         self._draw_nav()
         self._draw_camera()
         if p.step is Step.MATERIALS:
@@ -286,14 +295,19 @@ class ApplyPage(Page):
 
     def _draw_nav(self) -> None:
         p, t = self.presenter, self.texts
-        moving = p.step in (Step.FORM, Step.MATERIALS, Step.REVIEW)
+        if p.step is None:
+            return
+        # On a 1280×800 screen the keyboard and the form share the height: while it shows, the header and
+        # back/next give way, and come back with its 完成.
+        typing = self.keyboard.isVisible()
+        for widget in (self.title, self.step_line):
+            widget.setVisible(not typing)
+        moving = p.step in (Step.FORM, Step.MATERIALS, Step.REVIEW) and not typing
         self.back_button.setVisible(moving or p.step is Step.PROBLEM)
         self.next_button.setVisible(moving)
-        last_form_step = p.step is Step.FORM and p.form.step + 1 >= p.form.steps
         key = "pre_apply.submit" if p.step is Step.REVIEW else "pre_apply.next"
         self.next_button.setText(t(key))
-        self.next_button.setProperty("last", last_form_step)
-        self.cancel_button.setVisible(p.step not in (Step.SUBMITTING, Step.DONE))
+        self.cancel_button.setVisible(p.step not in (Step.SUBMITTING, Step.DONE) and not typing)
 
     def _draw_camera(self) -> None:
         """The camera streams only while the materials step is on screen."""
