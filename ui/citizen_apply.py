@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller, QStackedWidget,
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QScroller, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from core.i18n import keys_for
@@ -244,7 +244,16 @@ class ApplyPage(Page):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if watched is self.keyboard and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
             self._draw_nav()
+            if event.type() == QEvent.Type.Show:
+                QTimer.singleShot(0, self, self._show_focused)  # once the form has its smaller height
         return False
+
+    def _show_focused(self) -> None:
+        """Scrolls the form so that the field being typed into stays above the keyboard."""
+        focused = QApplication.focusWidget()
+        scroll = self.form_view.pages.currentWidget() if self.form_view is not None else None
+        if focused is not None and scroll is not None and scroll.isAncestorOf(focused):
+            scroll.ensureWidgetVisible(focused)
 
     def _cancel(self) -> None:
         self.presenter.wipe()
