@@ -308,6 +308,11 @@ class Store(AckedCases):
             metas.append({"sha256": hashlib.sha256(a.data).hexdigest(), "size": len(a.data),
                           "media_type": a.media_type, "label": a.label, "blob": self._write_blob(a.data)})
         with self.transaction() as db:
+            if db.execute("SELECT 1 FROM records WHERE id = ?", (record_id,)).fetchone() is not None:
+                # The caller's retry of a commit that did finish (its answer was lost to a timeout): the record
+                # stays as it was, once. The blobs just written are unreferenced and swept later.
+                log.info("record %s already queued: kept once", record_id[:8])
+                return record_id
             self._insert(db, record_id, kind, content, metas, size)
         self.notify()
         return record_id

@@ -69,6 +69,14 @@ def test_record_and_outbox_entry_are_written_together(store):
     assert store.counts().waiting == 1
 
 
+def test_a_record_enqueued_again_under_its_own_id_is_kept_once(store):
+    """A caller retrying an act whose commit finished but whose answer was lost passes the same record id:
+    the store keeps the first record, once, and says its id."""
+    first = store.enqueue("application", {"n": 1}, record_id="5e0c0f5e-8a3b-4c1e-9d2a-0b1c2d3e4f50")
+    again = store.enqueue("application", {"n": 2}, record_id=first)
+    assert again == first and store.counts().waiting == 1 and store.load(first).content == {"n": 1}
+
+
 def test_ids_are_uuid4_and_unique(store):
     import uuid
 

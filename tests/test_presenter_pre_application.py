@@ -205,6 +205,21 @@ def test_a_store_that_cannot_commit_tells_the_citizen_nothing_was_sent_and_lets_
     assert flow.step is Step.DONE and store.counts().waiting == 1
 
 
+def test_a_retry_after_an_answer_lost_to_a_timeout_keeps_one_record(flow, store):
+    """GIVEN a commit that finished while its answer was lost (the worker timed out) WHEN the citizen presses
+    重新提交 THEN the retry names the same record and the outbox holds it once; going back to change the data
+    makes the next submit a new record."""
+    to_review(flow)
+    flow.submit()
+    task = flow.runner.queue.pop(0)
+    task.fn(*task.args, **task.kwargs)  # the store committed…
+    task.on_error(TimeoutError("the worker's bounded wait ran out"))  # …but the answer never came back
+    assert flow.step is Step.PROBLEM and store.counts().waiting == 1
+    flow.submit()
+    flow.runner.step()
+    assert flow.step is Step.DONE and store.counts().waiting == 1 and flow.record_id == task.kwargs["record_id"]
+
+
 def test_wiping_forgets_the_person_and_ignores_answers_still_on_their_way(flow, store):
     """GIVEN a submission in flight WHEN the idle timeout wipes the flow THEN the identity, the values and
     the pages are gone, "ended" is published, and the late answer changes nothing on screen."""

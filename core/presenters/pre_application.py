@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -97,6 +98,7 @@ class PreApplicationPresenter:
         self.message_params: dict[str, str] = {}  # its parameters (the material it ticked)
         self.problem: BaseException | None = None
         self.record_id: str | None = None
+        self._attempt: str | None = None  # the record id of the submission under way or to retry
         self.submitted_at: datetime | None = None
         self.printing = False
         self.printed: PrintedSlip | None = None
@@ -260,9 +262,12 @@ class PreApplicationPresenter:
         self.problem = None
         self.submitted_at = self._now()
         generation = self._generation
+        # One id per reviewed pre-application: "重新提交" after a commit whose answer was lost (a timeout)
+        # names the same record, which the store keeps once; any change of the data makes a new one.
+        self._attempt = self._attempt or str(uuid.uuid4())
         self._go(Step.SUBMITTING)
         self._run(self.applications.pre_apply, self.application, self.materials, form=self.form.data(),
-                  at=self.submitted_at, version=self.form.form.version,
+                  at=self.submitted_at, version=self.form.form.version, record_id=self._attempt,
                   on_done=lambda record_id: self._submitted(generation, record_id),
                   on_error=lambda exc: self._submit_failed(generation, exc), timeout_s=self.call_timeout_s * 2)
 
@@ -337,6 +342,8 @@ class PreApplicationPresenter:
             self._changed("ended")
 
     def _go(self, step: Step) -> None:
+        if step not in (Step.SUBMITTING, Step.PROBLEM, Step.DONE):
+            self._attempt = None  # back to the data (or a new person): the next submit is a new record
         self.step = step
         self._changed("step")
 

@@ -141,7 +141,8 @@ class ApplicationService:
 
     # --- records that open a case on the platform (docs/hall-server.md, "Cases") -----------------------
     def accept(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], clerk: str, at: datetime,
-               deficiencies: Iterable[str] = (), pre_application: str | None = None, version: str = "") -> str:
+               deficiencies: Iterable[str] = (), pre_application: str | None = None, version: str = "",
+               record_id: str | None = None) -> str:
         """受理: enqueues one ``application`` record (the form data, the materials received with their
         watermarked PDFs, the 容缺 items) and returns its id; the platform opens the case (or moves the
         pre-application ``pre_application`` names) and answers its number. ``version`` is the form's the
@@ -150,9 +151,9 @@ class ApplicationService:
                    "materials": received(app), "deficiencies": list(deficiencies), "window": app.window,
                    "clerk": clerk, "accepted_at": at.isoformat(), "pre_application": pre_application,
                    **({"ticket_number": app.ticket_number} if app.ticket_number else {})}
-        return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials))
+        return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials), record_id)
 
-    def notify(self, app: Application, *, clerk: str, at: datetime) -> str:
+    def notify(self, app: Application, *, clerk: str, at: datetime, record_id: str | None = None) -> str:
         """一次性告知: enqueues one ``notice`` record naming every required material not provided; the
         platform opens a case in 补正告知. ValueError when nothing is missing (accept instead)."""
         missing = [m.id for m in app.missing()]
@@ -160,16 +161,16 @@ class ApplicationService:
             raise ValueError("no required material is missing: accept the application instead")
         content = {"matter_code": app.matter.code, "missing": missing, "window": app.window, "clerk": clerk,
                    "given_at": at.isoformat(), **({"ticket_number": app.ticket_number} if app.ticket_number else {})}
-        return self._enqueue(RecordKind.NOTICE, content, ())
+        return self._enqueue(RecordKind.NOTICE, content, (), record_id)
 
     def pre_apply(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], at: datetime,
-                  version: str = "") -> str:
+                  version: str = "", record_id: str | None = None) -> str:
         """自助申报 at a kiosk: enqueues one ``pre_application`` record (form data, pages captured); the
         platform answers the number the slip carries and a clerk reviews it. ``version`` as for ``accept``.
         Blocking: on a worker."""
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "submitted_at": at.isoformat()}
-        return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials))
+        return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials), record_id)
 
     def case_number(self, record_id: str) -> str | None:
         """The case number the platform gave the record (``accept``/``notify``/``pre_apply``), kept by the
@@ -195,11 +196,13 @@ class ApplicationService:
             return None
         return (found.dead_reason or found.last_error).split(":", 1)[0].strip() or None
 
-    def _enqueue(self, kind: RecordKind, content: dict[str, Any], attachments) -> str:
+    def _enqueue(self, kind: RecordKind, content: dict[str, Any], attachments, record_id: str | None) -> str:
+        """``record_id``: the caller's id for this act (a retry after a lost answer passes the same one and
+        the store keeps the record once); None: a new id."""
         outbox = _resolve(self.outbox)
         if outbox is None:
             raise ConfigError("no store configured for submissions", setting="sync", problem="no store")
-        record_id = outbox.enqueue(kind, content, attachments)
+        record_id = outbox.enqueue(kind, content, attachments, record_id=record_id)
         log.info("%s queued: matter %s", kind.value, content["matter_code"])
         return record_id
 
