@@ -137,3 +137,52 @@ def test_an_unknown_matter_code_shows_the_guide_with_a_calm_notice(qtbot, coded_
     assert coded_kiosk.stack.currentWidget() is page and page.views.currentIndex() == 0
     assert page.status.isVisible() and page.status.text() == coded_kiosk.texts("ui_guide.not_found")
     assert page.keys["a"].isVisible()
+
+
+def test_a_guide_prints_its_materials_checklist_on_the_receipt_printer(qtbot, hall, printers):
+    """GIVEN a kiosk with a receipt printer WHEN the citizen reads a matter's guide and touches 打印材料清单
+    THEN the checklist comes out of the printer (over its real transport): the matter, every material, the
+    place and phone, and a QR code that opens the same guide; an out-of-paper printer is said calmly."""
+    import zxingcpp
+
+    from core.config import PrinterConfig
+    from core.domain.codes import CodeKind, classify
+    from core.ports import PrinterStatus
+    from devices.printer.render import render_image
+    from kiosk.adapters import OpenedOnFirstUse
+    from simulators.printer import PrinterSimulator
+    from tests.test_printer_ticket import texts
+
+    book = GuideBook.from_catalogue(sample_hall())
+    client = hall.client("K-01")
+    with PrinterSimulator() as sim:
+        receipt = OpenedOnFirstUse(PrinterConfig("receipt", sim.url, width_mm=80), timeout_s=3.0,
+                                   device="receipt_printer")
+        window = CitizenWindow(KioskQueueService(client, printers[0]), guide=lambda: (book, False, 0.0),
+                               papers=receipt)
+        qtbot.addWidget(window)
+        window.show()
+        try:
+            touch(qtbot, window.home.guide_button)
+            qtbot.waitUntil(lambda: window.guide.book is not None, timeout=WAIT_MS)
+            window.guide.choose("320100-QR-0002")
+            page = window.guide_page
+            qtbot.waitUntil(lambda: page.print_button.isVisible(), timeout=WAIT_MS)
+            touch(qtbot, page.print_button)
+            qtbot.waitUntil(lambda: window.guide.printed is True, timeout=WAIT_MS)
+            assert "已打印" in page.status.text()
+            job = sim.jobs()[-1]
+            text = "\n".join(texts(job, "gb18030"))
+            guide = book.get("320100-QR-0002")
+            assert guide.name in text and all(m["name"] in text for m in guide.data["materials"])
+            [code] = [classify(r.text) for r in zxingcpp.read_barcodes(render_image(job, 576))]
+            assert code.kind is CodeKind.GUIDE and code.fields["matter"] == "320100-QR-0002"
+
+            sim.set_status(PrinterStatus.PAPER_OUT)
+            touch(qtbot, page.print_button)
+            qtbot.waitUntil(lambda: window.guide.printed is False, timeout=WAIT_MS)
+            assert "未能打印" in page.status.text() and page.print_button.isEnabled()
+        finally:
+            window.close()
+            receipt.close()
+            client.close()

@@ -111,7 +111,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         id_reader_available = id_reader_available or id_reader is not None
         self.codes = codes
         self.scans = scans
-        self.guide = GuidePresenter(guide, self.worker.run, call_timeout_s=call_timeout_s) if guide else None
+        self.guide = GuidePresenter(guide, self.worker.run, call_timeout_s=call_timeout_s, printer=papers,
+                                    language=lambda: self.texts.language) if guide else None
         # 自助申报: built when first asked for (its form and imaging stacks stay out of the start-up).
         self.apply_flow = self.apply_page = None
         self._apply_parts = (application, papers, camera) if self.guide is not None and application else None

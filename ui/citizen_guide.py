@@ -50,6 +50,7 @@ class GuidePage(Page):
         self.texts = texts
         self.presenter = presenter
         self.can_apply = can_apply
+        self._shown = None  # the guide drawn last (a redraw of the same one keeps its scroll position)
         self.title = texts.bind(label("", "subtitle"), "ui_guide.title")
         self.status = Banner()
         self.views = QStackedWidget()
@@ -129,9 +130,13 @@ class GuidePage(Page):
         self.apply_button = self.texts.bind(button("", "primary", name="guide-apply"), "pre_apply.guide.apply")
         self.apply_button.clicked.connect(self.apply)
         self.apply_button.hide()
+        self.print_button = self.texts.bind(button("", name="guide-print"), "ui_guide.print_checklist")
+        self.print_button.clicked.connect(self.presenter.print_checklist)
+        self.print_button.hide()
         box.addWidget(self.scroll, 1)
         row = QHBoxLayout()
         row.addWidget(self.back_button)
+        row.addWidget(self.print_button)
         row.addWidget(self.apply_button)
         box.addLayout(row)
         return page
@@ -153,6 +158,12 @@ class GuidePage(Page):
             self.status.show_text(t.error(p.problem, "citizen"), "problem")
         elif p.not_found is not None:
             self.status.show_text(t("ui_guide.not_found"), "notice")
+        elif p.printing:
+            self.status.show_text(t("ui_guide.printing"), "notice")
+        elif p.printed is True:
+            self.status.show_text(t("ui_guide.printed"), "notice")
+        elif p.printed is False:
+            self.status.show_text(t("ui_guide.print_failed", problem=t.error(p.print_error, "citizen")), "problem")
         elif p.stale:
             self.status.show_text(t("ui_guide.stale"), "notice")
         else:
@@ -162,8 +173,12 @@ class GuidePage(Page):
         if p.current is not None:
             self.guide_text.setText(self._guide_html())
             self.apply_button.setVisible(bool(self.can_apply and self.can_apply(p.current)))
+            self.print_button.setVisible(p.has_printer)
+            self.print_button.setEnabled(p.can_print)
+            if self.views.currentIndex() != 1 or self._shown is not p.current:
+                self.scroll.verticalScrollBar().setValue(0)  # a new guide opens at its top; printing keeps the place
+            self._shown = p.current
             self.views.setCurrentIndex(1)
-            self.scroll.verticalScrollBar().setValue(0)
         else:
             self.views.setCurrentIndex(0)
 

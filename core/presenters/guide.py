@@ -46,8 +46,16 @@ def takes_pre_application(guide) -> bool:
 
 class GuidePresenter:
     def __init__(self, load: Callable[[], tuple[GuideBook, bool, float]], run: Runner, *,
-                 clock: Callable[[], float] = time.monotonic, call_timeout_s: float = 8.0) -> None:
+                 clock: Callable[[], float] = time.monotonic, call_timeout_s: float = 8.0,
+                 printer=None, language: Callable[[], str] = lambda: "zh_CN") -> None:
+        """``printer``: the kiosk's ``PaperPrinter`` for the materials checklist (None: no print button);
+        ``language()``: the language the checklist is printed in (the screen's)."""
         self._load = load
+        self._printer = printer
+        self._language = language
+        self.printing = False
+        self.printed: bool | None = None  # the last checklist: printed, not printed (see print_error), or none
+        self.print_error: BaseException | None = None
         self._run = run
         self._clock = clock
         self._timeout_s = call_timeout_s
@@ -137,6 +145,7 @@ class GuidePresenter:
             return
         guide = self.book.get(code)
         self.current, self.not_found = (guide, None) if guide is not None else (None, code)
+        self.printed = self.print_error = None
         self._changed("guide")
 
     def back(self) -> None:
@@ -149,6 +158,7 @@ class GuidePresenter:
         """The session ended (idle, home): nothing typed or opened stays for the next person."""
         self.query, self.browse, self.hits, self.current = "", None, [], None
         self.not_found = self._wanted = None
+        self.printed = self.print_error = None
         self._changed("query")
         self._changed("guide")
 
@@ -200,5 +210,40 @@ class GuidePresenter:
         self._wanted = None  # the page says the guide cannot be loaded
         self._changed("catalogue")
 
+    # --- the materials checklist on paper ------------------------------------------------------------
+
+    @property
+    def has_printer(self) -> bool:
+        return self._printer is not None
+
+    @property
+    def can_print(self) -> bool:
+        return self._printer is not None and self.current is not None and not self.printing
+
+    def print_checklist(self) -> None:
+        """材料清单 of the guide being read on the kiosk's receipt printer (a worker prints it); ``"print"``
+        changes when it starts and when it is done (``printed``, ``print_error``)."""
+        if not self.can_print:
+            return
+        self.printing, self.printed, self.print_error = True, None, None
+        self._changed("print")
+        self._run(_print_checklist, self._printer, self.current, self._language(), on_done=self._checklist_printed,
+                  on_error=self._checklist_failed, timeout_s=self._timeout_s * 2)
+
+    def _checklist_printed(self, _result) -> None:
+        self.printing, self.printed = False, True
+        self._changed("print")
+
+    def _checklist_failed(self, error: BaseException) -> None:
+        self.printing, self.printed, self.print_error = False, False, error
+        self._changed("print")
+
     def _changed(self, part: str) -> None:
         self.events.emit(Changed(part))
+
+
+def _print_checklist(printer, guide: Guide, language: str) -> None:
+    """On the worker: the checklist of ``guide`` (its materials, place, phone and the QR of its guide)."""
+    from core.services.intake import checklist_for
+
+    printer.print_paper(checklist_for(guide), language)
