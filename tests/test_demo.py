@@ -39,6 +39,11 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
     expected |= {"citizen-checkin-ticket", "printer-output-checkin", "citizen-tracking",  # codes at the kiosk
                  "citizen-code-not-recognised", "demo-devices-scanner"}
     expected |= {"citizen-guide", "citizen-guide-matter"}  # the service guide: the letter pad, one matter
+    expected |= {"citizen-guide-checklist", "printer-output-checklist"}  # a guide's materials checklist printed
+    expected |= {"citizen-guide-apply", "citizen-apply-card", "citizen-apply-form", "citizen-apply-materials",
+                 "citizen-apply-review", "citizen-apply-done", "printer-output-slip"}  # a 自助申报 and its slip
+    expected |= {"clerk-application-form", "clerk-accepted", "printer-output-receipt",  # 受理 and its receipt
+                 "clerk-notice", "printer-output-notice"}  # the next person's one-time notice
     assert {p.stem for p in shots.glob("*.png")} == expected
     for path in shots.glob("*.png"):
         with Image.open(path) as image:

@@ -12,7 +12,8 @@ Views only: what they show is ``ApplicationPresenter``'s (core/presenters/applic
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from core.presenters.application_form import IntakeForm
 from ui.form_view import FormView
@@ -116,6 +117,9 @@ class PaperBar(QFrame):
         self.setObjectName("paper-bar")
         self.banner = Banner()
         self.banner.setObjectName("paper-result")
+        # The case number and the paper's fate wrap to two or three lines in the narrow column: the bar
+        # takes the height its text needs instead of clipping it.
+        self.banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.reprint = texts.bind(button("", name="reprint"), "application.action.reprint")
         self.reprint.setProperty("compact", True)
         self.reprint.hide()

@@ -51,7 +51,10 @@ def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "z
     job.rule()
     job.text(t("printer.receipt.received"), bold=True)
     for n, item in enumerate(receipt.received, 1):
-        job.text(t("printer.receipt.received_item", n=n, name=item.name, pages=item.pages))
+        if item.pages:
+            job.text(t("printer.receipt.received_item", n=n, name=item.name, pages=item.pages))
+        else:  # the original checked at the window, or an e-licence read: no pages taken
+            job.text(t("printer.receipt.received_checked", n=n, name=item.name))
     if receipt.follow_ups:
         job.text(t("printer.receipt.follow"), bold=True)
         for n, item in enumerate(receipt.follow_ups, 1):

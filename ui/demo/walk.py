@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from core.services.queue import PrintState
 from ui.app import application, role_window
 from ui.demo.devices import DemoDevicesWindow, DemoReader, DemoScanner
+from ui.demo import walk_intake
 from ui.demo.printer_output import PrinterOutputWindow
 from ui.technician import TechnicianWindow
 from ui.worker import Worker
@@ -92,6 +93,7 @@ class ScreenshotWalk(QObject):
         ]
         if devices is not None and "clerk" in devices.scanners and getattr(clerk, "application_page", None):
             self.steps += self._application_steps(clerk, devices)
+            self.steps += walk_intake.window_paper_steps(self, clerk, output)
         if devices is not None:  # an elderly citizen identified by card at the kiosk
             self.steps += [
                 ("identified", lambda: citizen.page == "services" and citizen.service.identity is not None
@@ -108,6 +110,8 @@ class ScreenshotWalk(QObject):
         if devices is not None and "kiosk" in devices.scanners:
             self.steps += self._code_steps(citizen, devices, output)
         self.steps += self._guide_steps(citizen)
+        self.steps += walk_intake.checklist_steps(self, citizen, output)
+        self.steps += walk_intake.pre_application_steps(self, citizen, devices, output)
         tech = windows.get("technician")
         if tech is not None:
             self.steps += self._technician_steps(tech, devices)
