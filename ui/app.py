@@ -75,6 +75,10 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None))
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
+        if getattr(terminal, "pickup", None) is not None and getattr(terminal, "locker", None) is not None:
+            from ui.pickup_kiosk import attach_presenter
+
+            attach_presenter(window, terminal.pickup, terminal.locker)  # 取件 from the smart locker
         return window
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow

@@ -1,6 +1,6 @@
 """The kiosk's 取件 (pickup from the smart locker) without Qt: who the person is, which door, and the door.
 
-    p = KioskPickupPresenter(platform, locker, run, tr, monotonic=time.monotonic)
+    p = KioskPickupPresenter(platform, locker, run, tr, monotonic=time.monotonic)   # tr: a Translator
     p.card_read(identity)         # or p.digit("0") … p.submit_code()
     p.tick()                      # the page calls it every ``timings.poll_s`` while a door is open
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from core.domain.pickup import DoorFault, PickupItem
 from core.errors import DeviceError, PlatformError, PlatformRejected
-from core.i18n import Translator, keys_for
+from core.i18n import keys_for
 from core.ports.locker import DoorState, LockerPort
 from core.ports.pickup import KioskPickupPort
 from core.presenters import Changed, Runner
@@ -82,7 +82,7 @@ class View:
 
 
 class KioskPickupPresenter:
-    def __init__(self, platform: KioskPickupPort, locker: LockerPort, run: Runner, tr: Translator, *,
+    def __init__(self, platform: KioskPickupPort, locker: LockerPort, run: Runner, tr: Callable[..., str], *,
                  monotonic: Callable[[], float], timings: DoorTimings = DoorTimings()) -> None:
         self.platform, self.locker, self.run, self.tr = platform, locker, run, tr
         self.monotonic, self.timings = monotonic, timings
@@ -150,6 +150,20 @@ class KioskPickupPresenter:
         c = self._item.compartment
         self.run(self.locker.door, c.board, c.lock, on_done=self._door, on_error=self._bus_failed,
                  timeout_s=self.timings.bus_bound_s)
+
+    def refresh(self) -> None:
+        """Words the screen again (the language was switched: ``tr`` follows the window's)."""
+        self._show(self.view.screen, busy=self.view.busy, count=self._collected)
+
+    @property
+    def door_seen_open(self) -> bool:
+        """The open door has been read open (closing it now records the pickup)."""
+        return self._item is not None and self._opened
+
+    @property
+    def watching(self) -> bool:
+        """A door is open or being opened: the page keeps the person here (no idle return home)."""
+        return self.view.screen in WATCHING or (self.view.screen is Screen.LOOKING and self._item is not None)
 
     # --- answers --------------------------------------------------------------------------------------
     def _found(self, items: list[PickupItem]) -> None:
