@@ -50,10 +50,11 @@ def clerk_session(hall: HallFixture, window: int = 3):
     return client, client.login(window, f"S{1000 + window}", STAFF_PIN)
 
 
-def approved(hall: HallFixture, **kwargs) -> str:
-    """An accepted case, reviewed and approved by the clerk at window 3."""
+def approved(hall: HallFixture, clerk=None, **kwargs) -> str:
+    """An accepted case, reviewed and approved by the clerk at window 3 (``clerk``: their client and session,
+    when the test has logged them in already; a second login ends the first session)."""
     number = accept(hall, **kwargs)
-    client, session = clerk_session(hall)
+    client, session = clerk or clerk_session(hall)
     cases = CasesClient(client)
     cases.review(session, number)
     cases.decide(session, number, "approved")
