@@ -406,6 +406,8 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         terminal.printers = build_printers(cfg, ("receipt_printer",))
         build_application(terminal)
         build_papers(terminal, cfg)
+        if cfg.pickup_window:
+            build_pickup(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
         terminal.speaker = speaker or default_speaker()

@@ -93,6 +93,10 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              papers=getattr(terminal, "papers", None),
                              pre_applications=getattr(terminal, "pre_applications", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
+        if cfg.pickup_window and getattr(terminal, "pickup", None) is not None:
+            from ui.pickup_window import attach_presenter
+
+            attach_presenter(window, terminal.pickup, terminal.locker, getattr(terminal, "camera", None))
         return window
     if cfg.role == "display":
         from ui.display import DisplayWindow

@@ -97,6 +97,13 @@ class WindowPickupPresenter:
         self.authorisation = hashlib.sha256(image).hexdigest()
         self._set(Step.CASES, count=len(self.cases))
 
+    def capture_with(self, camera) -> None:
+        """Takes the authorisation with the document camera (a ``DocumentCamera``), on the runner."""
+        if camera is None or self.busy:
+            return
+        self.run(camera.capture, on_done=lambda page: self.capture_authorisation(page.image.tobytes()),
+                 on_error=self._failed, timeout_s=self.timings.platform_bound_s)
+
     def needs_authorisation(self, index: int) -> bool:
         return self.cases[index].collector == "proxy" and self.authorisation is None
 
@@ -163,6 +170,11 @@ class WindowPickupPresenter:
             return
         self._since, self._opened = self.monotonic(), False
         self._set(Step.DEPOSITING)
+
+    @property
+    def door_seen_open(self) -> bool:
+        """The deposit's door has been read open (closing it now records the deposit)."""
+        return self.step in WATCHING and self._opened
 
     def tick(self) -> None:
         """Reads the open door once (the page's timer, while depositing; one read at a time)."""
