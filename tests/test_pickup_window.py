@@ -111,23 +111,45 @@ def test_a_silent_bus_at_deposit_deposits_nothing(hall, desk, sim):
     assert desk.step is Step.NO_BUS and state(hall, number) == "approved"
 
 
-def test_a_proxy_collects_at_the_counter_with_their_card_and_the_captured_authorisation(hall, desk):
+def test_a_proxy_collects_at_the_counter_with_their_card_and_the_captured_authorisation(hall, desk, tmp_path):
     """GIVEN a case ready at window 3 WHEN the proxy's card is read THEN the case is listed as the proxy's;
     handing it over first asks for the authorisation; once it is captured the case is handed over, collected
-    by a proxy, and the platform keeps the authorisation's hash."""
+    by a proxy, the platform keeps the authorisation's hash, and the terminal's encrypted store holds a
+    clerk_action record with the authorisation as its PDF attachment, waiting to be sent."""
+    import hashlib
+
+    import numpy as np
+
+    from core.services.pickup import Authorisations
+    from offline_cache import Store
+
+    store = Store(tmp_path / "data", margin_bytes=0)
+    desk.authorisations = Authorisations(store, window=3)
     number = approved(hall, (desk.client, desk.login))
     CasesClient(desk.client).result_ready(desk.login, number, "window", window=3)
     desk.card_read(PROXY_ID)
     assert desk.step is Step.CASES and [(c.case.tracking, c.collector) for c in desk.cases] == [(number, "proxy")]
     desk.hand_over(0)
     assert desk.step is Step.NEED_AUTHORISATION and state(hall, number) == "ready_for_pickup"
-    desk.capture_authorisation(b"\xff\xd8 the authorisation as the document camera took it")
+    page = np.full((400, 300, 3), 255, dtype=np.uint8)  # a white sheet, as the camera's page arrives
+    page[50:60, 30:270] = 0
+    desk.capture_image(page)
+    assert len(desk.authorisation) == 64
     desk.hand_over(0)
     assert desk.step is Step.HANDED and number in desk.detail and desk.cases == []
     assert state(hall, number) == "picked_up"
     from hall_server.pickup_kiosk import handover_record
 
     assert handover_record(hall.store, number)["authorisation"] == desk.authorisation
+    [entry] = store.entries()
+    assert entry.kind == "clerk_action"
+    record = store.load(entry.record_id)
+    assert record.content["tracking"] == number and record.content["collector"] == "proxy"
+    [paper] = record.attachments
+    pdf = store.read_blob(paper["blob"])
+    assert paper["label"] == "authorisation" and paper["sha256"] == desk.authorisation
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == desk.authorisation
+    store.close()
 
 
 def test_a_card_of_nobody_concerned_lists_nothing_and_a_wrong_code_is_not_a_case(hall, desk):

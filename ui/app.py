@@ -94,9 +94,11 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              pre_applications=getattr(terminal, "pre_applications", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
         if cfg.pickup_window and getattr(terminal, "pickup", None) is not None:
+            from core.services.pickup import Authorisations
             from ui.pickup_window import attach_presenter
 
-            attach_presenter(window, terminal.pickup, terminal.locker, getattr(terminal, "camera", None))
+            outbox = Authorisations(lambda: terminal.sync.store if terminal.sync else None, window=cfg.window or 0)
+            attach_presenter(window, terminal.pickup, terminal.locker, getattr(terminal, "camera", None), outbox)
         return window
     if cfg.role == "display":
         from ui.display import DisplayWindow

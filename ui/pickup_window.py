@@ -136,11 +136,13 @@ def attach(window, presenter: WindowPickupPresenter, camera=None) -> PickupDeskP
     return page
 
 
-def attach_presenter(window, platform, locker, camera=None) -> PickupDeskPage:
-    """``attach`` with the presenter over the terminal's pickup client, locker bus (None: hand-overs only)
-    and the clerk's session, on the window's worker and in its language."""
+def attach_presenter(window, platform, locker, camera=None, authorisations=None) -> PickupDeskPage:
+    """``attach`` with the presenter over the terminal's pickup client, locker bus (None: hand-overs only),
+    the clerk's session and the proxies' authorisations (core/services/pickup.py), on the window's worker
+    and in its language."""
     import time
 
     presenter = WindowPickupPresenter(platform, locker, window.worker.run, window.texts,
-                                      session=lambda: window.service.session, monotonic=time.monotonic)
+                                      session=lambda: window.service.session, monotonic=time.monotonic,
+                                      authorisations=authorisations)
     return attach(window, presenter, camera)

@@ -4,7 +4,8 @@ A clerk terminal with ``[window] pickup = true`` (docs/pickup.md) has this page 
 
 Hand-over: the person's ID card is read at the window → the cases ready for them (as the applicant or a
 registered proxy: the platform checks the card) → the clerk picks one → a proxy's written authorisation
-is captured with the document camera (its SHA-256 goes with the record) → 交付 → collected.
+is captured with the document camera (its SHA-256 goes with the hand-over; the PDF follows as the
+attachment of a record through the outbox: core/services/pickup.py) → 交付 → collected.
 
 Deposit: the receipt's or the case's QR is scanned (or its number typed) → a compartment size → the
 platform assigns a free compartment → its door opens through the locker's bus (on the runner) → the
@@ -19,7 +20,6 @@ Parts published (``Changed``): ``state`` (the message, the busy flag), ``cases``
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,6 +30,7 @@ from core.i18n import keys_for
 from core.ports.locker import DoorState, LockerPort
 from core.ports.pickup import WindowPickupPort
 from core.presenters import Changed, Runner
+from core.services.pickup import Authorisations
 from core.services.events import EventHub
 
 
@@ -66,9 +67,12 @@ class Timings:
 
 class WindowPickupPresenter:
     def __init__(self, platform: WindowPickupPort, locker: LockerPort | None, run: Runner, tr: Callable[..., str],
-                 *, session: Callable[[], object], monotonic: Callable[[], float], timings: Timings = Timings()) -> None:
+                 *, session: Callable[[], object], monotonic: Callable[[], float], timings: Timings = Timings(),
+                 authorisations: Authorisations | None = None) -> None:
         self.platform, self.locker, self.run, self.tr = platform, locker, run, tr
         self.session, self.monotonic, self.timings = session, monotonic, timings
+        self.authorisations = authorisations  # the proxy's authorisation as a PDF, sent with a record
+        self._paper = None
         self.events = EventHub()
         self.step, self.detail, self.busy = Step.IDLE, "", False
         self.cases: list[ReadyCase] = []
@@ -82,7 +86,7 @@ class WindowPickupPresenter:
     def card_read(self, id_number: str) -> None:
         if self.step in WATCHING or self.busy:
             return
-        self._id_number, self.authorisation, self.cases = id_number, None, []
+        self._id_number, self.authorisation, self._paper, self.cases = id_number, None, None, []
         self._set(Step.LOOKING, busy=True)
         self.run(self.platform.ready_for, self.session(), id_number, on_done=self._listed,
                  on_error=self._failed, timeout_s=self.timings.platform_bound_s)
@@ -92,17 +96,24 @@ class WindowPickupPresenter:
         self.events.emit(Changed("cases"))
         self._set(Step.CASES if cases else Step.NONE, count=len(cases))
 
-    def capture_authorisation(self, image: bytes) -> None:
-        """The proxy's written authorisation, as the document camera captured it (only its hash is sent)."""
-        self.authorisation = hashlib.sha256(image).hexdigest()
-        self._set(Step.CASES, count=len(self.cases))
-
     def capture_with(self, camera) -> None:
-        """Takes the authorisation with the document camera (a ``DocumentCamera``), on the runner."""
-        if camera is None or self.busy:
+        """Takes the authorisation with the document camera (a ``DocumentCamera``) on the runner: the PDF
+        is kept in memory and sent with a record once the hand-over is recorded."""
+        if camera is None or self.busy or self.authorisations is None:
             return
-        self.run(camera.capture, on_done=lambda page: self.capture_authorisation(page.image.tobytes()),
-                 on_error=self._failed, timeout_s=self.timings.platform_bound_s)
+        self.run(self.authorisations.capture, camera, on_done=self._captured, on_error=self._failed,
+                 timeout_s=self.timings.platform_bound_s)
+
+    def capture_image(self, image) -> None:
+        """An authorisation page as an image (the capture panel's page), made the PDF on the runner."""
+        if self.authorisations is not None:
+            self.run(self.authorisations.from_image, image, on_done=self._captured, on_error=self._failed,
+                     timeout_s=self.timings.platform_bound_s)
+
+    def _captured(self, paper) -> None:
+        self._paper = paper
+        self.authorisation = paper.sha256
+        self._set(Step.CASES, count=len(self.cases))
 
     def needs_authorisation(self, index: int) -> bool:
         return self.cases[index].collector == "proxy" and self.authorisation is None
@@ -122,6 +133,10 @@ class WindowPickupPresenter:
 
     def _handed(self, index: int, case) -> None:
         number = self.cases[index].case.tracking
+        if self.cases[index].collector == "proxy" and self._paper is not None and self.authorisations is not None:
+            clerk = getattr(self.session(), "staff_id", "")
+            self.run(self.authorisations.record, self._paper, tracking=number, clerk=clerk,
+                     on_error=self._failed, timeout_s=self.timings.platform_bound_s)
         del self.cases[index]
         self.events.emit(Changed("cases"))
         self._set(Step.HANDED, number=number)
