@@ -116,3 +116,34 @@ def test_a_jammed_lock_asks_for_staff(qtbot, page, sim):
     qtbot.waitUntil(lambda: page.presenter.view.screen is Screen.JAMMED, timeout=WAIT_MS)
     assert page.title.text() == "柜门未能打开" and "工作人员" in page.detail.text()
     shot(page, "citizen-pickup-jammed.png")
+
+
+def test_the_home_page_opens_pickup_and_a_card_read_there_goes_to_the_pickup(qtbot, hall, printers, sim):
+    """GIVEN a kiosk window whose locker is driven by the kiosk (the sample hall's locker A, K-01) WHEN
+    取件 is pressed on the home page THEN the pickup page shows with the window's idle return held off;
+    WHEN a card nobody's case waits for is read THEN the pickup page says nothing waits (the queue's
+    session is not started by it); WHEN 返回首页 is pressed THEN the home page is back."""
+    from datetime import date
+
+    from core.domain.identity import CardType, Identity
+    from core.services.queue import KioskQueueService
+    from ui.citizen import CitizenWindow
+    from ui.pickup_kiosk import attach_presenter
+
+    client = hall.client("K-01")
+    window = CitizenWindow(KioskQueueService(client, printers[0], fallback_printer=printers[1]))
+    qtbot.addWidget(window)
+    bus = LockerBus(sim.url, timeout_s=0.3, retries=1, reconnect_s=0.2, idle_check_s=0.1).start()
+    page = attach_presenter(window, KioskPickupClient(hall.client("K-01")), bus)
+    window.show()
+    assert page.open_button.isVisible()
+    qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is page and not window.idle.armed
+    window._on_card(Identity(CardType.RESIDENT, "欧阳娜娜", "110101199001011237", birth_date=date(1990, 1, 1)))
+    qtbot.waitUntil(lambda: page.presenter.view.screen is Screen.NOTHING, timeout=WAIT_MS)
+    assert window.presenter.greeting() is None
+    qtbot.mouseClick(page.back, Qt.MouseButton.LeftButton)
+    assert window.page == "home"
+    window.close()
+    bus.stop()
+    client.close()
