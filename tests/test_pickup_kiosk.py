@@ -139,15 +139,25 @@ def test_wrong_codes_are_said_so_then_lock_the_code_entry_out(hall, kiosk):
     assert "身份证" in kiosk.view.detail
 
 
-def test_a_jammed_lock_asks_for_staff_alerts_them_and_the_case_stays_in_the_locker(hall, kiosk, sim):
+def test_a_jammed_lock_asks_for_staff_alerts_them_and_the_case_stays_in_the_locker(hall, kiosk, sim, tmp_path):
     """GIVEN compartment 1's lock jammed WHEN the applicant's card is read THEN the screen says the door did
-    not open and to ask staff, the platform keeps a jammed alert, and the case is not collected."""
+    not open and to ask staff, the platform keeps a jammed alert, the kiosk's store holds a device_health
+    record of locker:A-1 jammed for the technician's console, and the case is not collected."""
+    from core.services.health import DeviceHealthReporter
+    from offline_cache import Store
+
+    store = Store(tmp_path / "data", margin_bytes=0)
+    kiosk.health = DeviceHealthReporter("kiosk-1", lambda: store).report
     number = in_locker(hall)
     sim.jam(1, 1)
     kiosk.card_read(APPLICANT_ID)
     assert kiosk.view.screen is Screen.JAMMED and "工作人员" in kiosk.view.detail
     assert [(a["number"], a["fault"]) for a in lockers.alerts(hall.store)] == [(1, "jammed")]
     assert state(hall, number) == "ready_for_pickup"
+    [entry] = store.entries()
+    health = store.load(entry.record_id).content
+    assert (entry.kind, health["device"], health["state"]) == ("device_health", "locker:A-1", "jammed")
+    store.close()
 
 
 def test_a_door_left_open_is_reminded_then_alerted_and_closing_it_still_records_the_pickup(hall, kiosk, sim):

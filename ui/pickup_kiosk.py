@@ -168,10 +168,11 @@ def attach(window, presenter: KioskPickupPresenter) -> PickupPage:
     return page
 
 
-def attach_presenter(window, platform, locker) -> PickupPage:
+def attach_presenter(window, platform, locker, health=None) -> PickupPage:
     """``attach`` with the presenter over the terminal's pickup client and locker bus, on the window's
-    worker and in its language."""
+    worker and in its language; ``health(device, state)``: the terminal's device-health report."""
     import time
 
-    presenter = KioskPickupPresenter(platform, locker, window.worker.run, window.texts, monotonic=time.monotonic)
+    presenter = KioskPickupPresenter(platform, locker, window.worker.run, window.texts, monotonic=time.monotonic,
+                                     health=health)
     return attach(window, presenter)

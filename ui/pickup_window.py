@@ -136,7 +136,7 @@ def attach(window, presenter: WindowPickupPresenter, camera=None) -> PickupDeskP
     return page
 
 
-def attach_presenter(window, platform, locker, camera=None, authorisations=None) -> PickupDeskPage:
+def attach_presenter(window, platform, locker, camera=None, authorisations=None, health=None) -> PickupDeskPage:
     """``attach`` with the presenter over the terminal's pickup client, locker bus (None: hand-overs only),
     the clerk's session and the proxies' authorisations (core/services/pickup.py), on the window's worker
     and in its language."""
@@ -144,5 +144,5 @@ def attach_presenter(window, platform, locker, camera=None, authorisations=None)
 
     presenter = WindowPickupPresenter(platform, locker, window.worker.run, window.texts,
                                       session=lambda: window.service.session, monotonic=time.monotonic,
-                                      authorisations=authorisations)
+                                      authorisations=authorisations, health=health)
     return attach(window, presenter, camera)

@@ -83,8 +83,13 @@ class View:
 
 class KioskPickupPresenter:
     def __init__(self, platform: KioskPickupPort, locker: LockerPort, run: Runner, tr: Callable[..., str], *,
-                 monotonic: Callable[[], float], timings: DoorTimings = DoorTimings()) -> None:
+                 monotonic: Callable[[], float], timings: DoorTimings = DoorTimings(),
+                 health: Callable[[str, str], None] | None = None) -> None:
+        """``health(device, state)``: the terminal's device-health report (core/services/health.py
+        ``DeviceHealthReporter.report``: a ``device_health`` record for the technician's console), called on
+        the runner for a door that jammed or was left open, and ``ready`` once one worked again."""
         self.platform, self.locker, self.run, self.tr = platform, locker, run, tr
+        self.health = health
         self.monotonic, self.timings = monotonic, timings
         self.events = EventHub()
         self.view = View()
@@ -230,6 +235,7 @@ class KioskPickupPresenter:
 
     def _recorded(self, _case) -> None:
         self._collected += 1
+        self._report("ready")
         self._open_next()
 
     def _record_failed(self, exc: BaseException) -> None:
@@ -246,7 +252,14 @@ class KioskPickupPresenter:
         self._item, self._items = None, []
         self._show(screen)
 
+    def _report(self, state: str) -> None:
+        if self.health is not None and self._item is not None:
+            c = self._item.compartment
+            self.run(self.health, f"locker:{c.locker}-{c.number}", state, on_error=lambda exc: None,
+                     timeout_s=self.timings.platform_bound_s)
+
     def _tell(self, fault: DoorFault) -> None:
+        self._report(fault.value)
         if self._item is not None:
             self.run(self.platform.fault, self._item, fault, on_error=lambda exc: None,
                      timeout_s=self.timings.platform_bound_s)

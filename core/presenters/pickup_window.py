@@ -68,10 +68,12 @@ class Timings:
 class WindowPickupPresenter:
     def __init__(self, platform: WindowPickupPort, locker: LockerPort | None, run: Runner, tr: Callable[..., str],
                  *, session: Callable[[], object], monotonic: Callable[[], float], timings: Timings = Timings(),
-                 authorisations: Authorisations | None = None) -> None:
+                 authorisations: Authorisations | None = None,
+                 health: Callable[[str, str], None] | None = None) -> None:
         self.platform, self.locker, self.run, self.tr = platform, locker, run, tr
         self.session, self.monotonic, self.timings = session, monotonic, timings
         self.authorisations = authorisations  # the proxy's authorisation as a PDF, sent with a record
+        self.health = health  # device_health reports (core/services/health.py), on the runner
         self._paper = None
         self.events = EventHub()
         self.step, self.detail, self.busy = Step.IDLE, "", False
@@ -227,6 +229,10 @@ class WindowPickupPresenter:
             self._failed(exc)
 
     def _deposit_failed(self, step: Step, fault: DoorFault) -> None:
+        if self.compartment is not None and self.health is not None:
+            c = self.compartment
+            self.run(self.health, f"locker:{c.locker}-{c.number}", fault.value, on_error=lambda exc: None,
+                     timeout_s=self.timings.platform_bound_s)
         if self.compartment is not None:
             self.run(self.platform.deposit_failed, self.session(), self.compartment.tracking, fault,
                      on_error=lambda exc: None, timeout_s=self.timings.platform_bound_s)
