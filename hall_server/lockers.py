@@ -14,6 +14,8 @@ Results wait in a locker for pickup at any hour (docs/pickup.md). What the platf
   pickup code, moves the case to ``ready_for_pickup`` in the locker (case_progress.py) and sends the code
   by text message. A door that would not open is ``deposit_failed``: the compartment is taken out of
   service, an alert is kept (``locker_alerts``) and the case may be deposited in another one.
+- ``reclaim``: staff take an item not collected back to the pickup window (``kiosk hall-admin locker
+  --reclaim``); the case then waits at that window and the code no longer opens anything.
 - The pickup code: six digits from ``secrets``, kept only as an HMAC under the database's own key, unique
   among the items waiting; the text message carries it, never an ID number or a name.
 - ``locker_alerts``: doors that jammed, were left open, or boards that did not answer, for the technician
@@ -54,7 +56,7 @@ CREATE TABLE IF NOT EXISTS locker_settings (one INTEGER PRIMARY KEY CHECK (one =
 CREATE TABLE IF NOT EXISTS locker_items (
     tracking TEXT PRIMARY KEY,
     locker TEXT NOT NULL, number INTEGER NOT NULL,
-    state TEXT NOT NULL,                 -- depositing, in_locker, collected
+    state TEXT NOT NULL,                 -- depositing, in_locker, collected, reclaimed
     code_hash TEXT,                      -- HMAC of the pickup code (never the code)
     deposited_at REAL, deposited_by TEXT NOT NULL, window INTEGER,
     collected_at REAL, collected_with TEXT);   -- id_card, code
@@ -252,6 +254,30 @@ def alerts(hall_store) -> list[dict]:
              "locker": r[2], "number": r[3], "fault": r[4], "tracking": r[5]}
             for r in con.execute("SELECT at, terminal_id, locker, number, fault, tracking FROM locker_alerts "
                                  "ORDER BY id")]
+
+
+def reclaim(hall_store, tracking: str, *, staff: str, window: int) -> dict:
+    """Staff take an item not collected out of its locker (an overdue one, usually) to the pickup
+    ``window``: the compartment is free again, the case waits at that window (a history step with the
+    staff id and the window), and the applicant is told where. ``HallError`` ``wrong_state``: not in a
+    locker."""
+    from hall_server.notify import announce
+
+    if not 1 <= window <= 9999:
+        raise HallError("invalid_request", "window: a window number")
+    with hall_store._write() as con:
+        item = con.execute("SELECT state FROM locker_items WHERE tracking = ?", (tracking,)).fetchone()
+        if item is None or item[0] != "in_locker":
+            raise HallError("wrong_state", "this case is not waiting in a locker")
+        con.execute("UPDATE locker_items SET state = 'reclaimed', code_hash = NULL WHERE tracking = ?", (tracking,))
+        con.execute("UPDATE case_outcomes SET pickup_method = 'window', pickup_place = NULL WHERE tracking = ?",
+                    (tracking,))
+        con.execute("UPDATE cases SET pickup_window = ? WHERE tracking = ?", (window, tracking))
+        cases._add_step(hall_store, con, tracking, CaseState.READY_FOR_PICKUP, hall_store.clock.now().timestamp(),
+                        staff, window, note="reclaimed from the locker")
+    view = cases.case_view(hall_store, tracking, notes=True)
+    announce(hall_store, view)
+    return view
 
 
 # --- staff's view -------------------------------------------------------------------------------------

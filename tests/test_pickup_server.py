@@ -235,3 +235,23 @@ def test_a_hall_file_with_a_broken_locker_is_refused_naming_the_field(hall, brok
     with pytest.raises(ValueError, match=problem):
         load_lockers(hall.store, broken)
     assert hall.store._con().execute("SELECT COUNT(*) FROM locker_compartments").fetchone()[0] == 4
+
+
+def test_staff_reclaim_an_item_to_the_pickup_window_and_the_applicant_is_told(hall, capsys):
+    """GIVEN a case in the locker WHEN staff run ``hall-admin locker --reclaim NUMBER --staff S1008 --window
+    8`` THEN the case waits at window 8 (a history step by S1008), the applicant is told to come to window
+    8, the code no longer opens anything and the compartment takes the next deposit."""
+    number = approved(hall)
+    deposit(hall, number)
+    code = pickup_code(hall, number)
+    assert hall_admin(["--db", hall.store.db_path, "locker", "--reclaim", number, "--staff", "S1008",
+                       "--window", "8"]) == 0
+    assert "window 8" in capsys.readouterr().out
+    row = hall.store._con().execute("SELECT pickup_window FROM cases WHERE tracking = ?", (number,)).fetchone()
+    assert row[0] == 8
+    assert "8 号窗口" in notices(hall)[-1]["text"]
+    with pytest.raises(PlatformRejected):
+        KioskPickupClient(hall.client("kiosk-1")).by_code(code)
+    other = approved(hall)
+    pickup, session = window(hall)
+    assert pickup.deposit(session, other, Size.SMALL).number == 1
