@@ -31,6 +31,7 @@ import logging
 import re
 import secrets
 import sqlite3
+from datetime import datetime
 
 from core.domain.appointments import CaseState, PickupMethod
 from core.i18n import Translator
@@ -246,8 +247,6 @@ def keep_alert(hall_store, con: sqlite3.Connection, *, terminal_id: str, locker:
 
 
 def alerts(hall_store) -> list[dict]:
-    from datetime import datetime
-
     con = hall_store._con()
     tz = hall_store.tz(con)
     return [{"at": datetime.fromtimestamp(r[0], tz).isoformat(timespec="seconds"), "terminal": r[1],
@@ -289,8 +288,6 @@ def items(hall_store, *, overdue: bool = False) -> list[dict]:
     now = hall_store.clock.now().timestamp()
     limit = overdue_days(con)
     tz = hall_store.tz(con)
-    from datetime import datetime
-
     out = []
     for r in con.execute("SELECT tracking, locker, number, deposited_at, deposited_by, window FROM locker_items "
                          "WHERE state = 'in_locker' ORDER BY deposited_at"):

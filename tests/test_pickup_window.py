@@ -160,3 +160,20 @@ def test_a_card_of_nobody_concerned_lists_nothing_and_a_wrong_code_is_not_a_case
     assert desk.step is Step.NONE and desk.cases == []
     desk.scanned("HALL:T:ABCDEFGHIJKLMNOP")
     assert desk.step is Step.NOT_A_CASE and not desk.can_deposit
+
+
+def test_a_clerk_terminal_is_made_the_pickup_window_in_its_configuration_and_only_a_clerks():
+    """GIVEN ``[window] pickup = true`` WHEN a clerk's configuration is read THEN it is the pickup window;
+    a kiosk's configuration saying so is refused naming window.pickup; without it a window is not one."""
+    from core import config
+    from core.errors import ConfigError
+
+    clerk = {"role": "clerk", "terminal_id": "W-08", "hall_id": "3201-0042",
+             "platform": {"url": "https://platform.example", "terminal_secret": "s"}, "window": {"number": 8}}
+    assert not config.parse(clerk, source="test").pickup_window
+    assert config.parse({**clerk, "window": {"number": 8, "pickup": True}}, source="test").pickup_window
+    kiosk = {**clerk, "role": "citizen", "window": {"pickup": True}, "printers": {"t": {"url": "virtual://t"}},
+             "devices": {"ticket_printer": "t"}}
+    with pytest.raises(ConfigError) as refused:
+        config.parse(kiosk, source="test")
+    assert refused.value.params["setting"] == "window.pickup"

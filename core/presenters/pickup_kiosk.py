@@ -99,6 +99,7 @@ class KioskPickupPresenter:
         self._since = 0.0  # when the lock released, then when the door was seen open
         self._reading = False
         self._opened = False
+        self._by_code = False
         self._alerted = False
         self._collected = 0
         self.reset()
@@ -115,6 +116,7 @@ class KioskPickupPresenter:
         """The ID card was read at this kiosk: ask for the items waiting for its holder."""
         if self.view.screen in WATCHING or self.view.screen is Screen.LOOKING:
             return
+        self._by_code = False
         self._show(Screen.LOOKING, busy=True)
         self.run(self.platform.by_id_card, id_number, on_done=self._found, on_error=self._lookup_failed,
                  timeout_s=self.timings.platform_bound_s)
@@ -143,6 +145,7 @@ class KioskPickupPresenter:
             return
         code, self.code = self.code, ""
         self.events.emit(Changed("code"))
+        self._by_code = True
         self._show(Screen.LOOKING, busy=True)
         self.run(self.platform.by_code, code, on_done=self._found, on_error=self._lookup_failed,
                  timeout_s=self.timings.platform_bound_s)
@@ -180,7 +183,8 @@ class KioskPickupPresenter:
 
     def _lookup_failed(self, exc: BaseException) -> None:
         reason = getattr(exc, "reason", "")
-        if reason == "pickup_code_wrong" or (isinstance(exc, PlatformRejected) and reason == "invalid_request"):
+        if reason == "pickup_code_wrong" or (self._by_code and isinstance(exc, PlatformRejected)
+                                             and reason == "invalid_request"):
             self._show(Screen.CODE_WRONG)
         elif reason == "too_many_attempts":
             self._show(Screen.CODE_LOCKED)
