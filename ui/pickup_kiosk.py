@@ -37,6 +37,9 @@ class PickupPage(Page):
         self.compartment = label("", "title", align=CENTER)
         self.compartment.setObjectName("pickup-compartment")
         self.compartment.setStyleSheet("font-size: 96pt; font-weight: bold;")
+        self.card_hint = texts.bind(label("", "notice", align=CENTER), "pickup.kiosk.card_hint")
+        self.card_hint.setObjectName("pickup-card-hint")
+        self.card_hint.setStyleSheet("font-size: 32pt; padding: 24px;")
         self.code = label("", "title", align=CENTER)
         self.code.setObjectName("pickup-code")
         self.code.setStyleSheet("font-size: 48pt; letter-spacing: 12px;")
@@ -57,7 +60,7 @@ class PickupPage(Page):
         self.code_button.clicked.connect(self.presenter.enter_code)
         self.back = texts.bind(button("", "", name="pickup-home"), "pickup.kiosk.back")
         self.back.clicked.connect(self.home)
-        for widget in (self.title, self.compartment, self.detail, self.code):
+        for widget in (self.title, self.compartment, self.detail, self.card_hint, self.code):
             self.box.addWidget(widget)
         self.box.addWidget(self.pad, 0, CENTER)
         row = QHBoxLayout()
@@ -122,6 +125,7 @@ class PickupPage(Page):
         self.code.setText(" ".join(p.code.ljust(6, "·")))
         self.submit.setEnabled(p.can_submit)
         self.code_button.setVisible(v.screen in (Screen.START, Screen.NOTHING, Screen.CODE_LOCKED))
+        self.card_hint.setVisible(v.screen in (Screen.START, Screen.CODE_LOCKED))
         self.back.setEnabled(not p.watching)
         if v.screen in WATCHING:
             self.timer.start()
