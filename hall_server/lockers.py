@@ -124,6 +124,11 @@ def load_lockers(hall_store, data: dict) -> int:
     return len(rows)
 
 
+def has_lockers(hall_store) -> bool:
+    """Whether the hall file's lockers were loaded (a hall seeded before result pickup has none)."""
+    return hall_store._con().execute("SELECT 1 FROM locker_settings").fetchone() is not None
+
+
 def overdue_days(con: sqlite3.Connection) -> int:
     row = con.execute("SELECT overdue_days FROM locker_settings").fetchone()
     return row[0] if row else DEFAULT_OVERDUE_DAYS
