@@ -137,6 +137,7 @@ def test_the_home_page_opens_pickup_and_a_card_read_there_goes_to_the_pickup(qtb
     page = attach_presenter(window, KioskPickupClient(hall.client("K-01")), bus)
     window.show()
     assert page.open_button.isVisible()
+    shot(window, "citizen-home-pickup.png")
     qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
     assert window.stack.currentWidget() is page and not window.idle.armed
     window._on_card(Identity(CardType.RESIDENT, "欧阳娜娜", "110101199001011237", birth_date=date(1990, 1, 1)))
