@@ -37,6 +37,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
 
     [window]                          # clerk role only
     number = 3
+    pickup = false                    # the pickup window (统一出件): hand results over, fill the locker
 
     [timeouts]
     idle_s = 60                       # citizen: back to the home screen, session wiped
@@ -165,6 +166,7 @@ class Config:
     locker: LockerConfig = field(default_factory=LockerConfig)
     data_dir: str = ""  # empty: the platform's usual per-user data directory
     source: str = ""  # the file it was read from
+    pickup_window: bool = False  # [window] pickup: the clerk's window hands results out (docs/pickup.md)
 
     def printer(self, name: str) -> PrinterConfig | None:
         return self.printers.get(name) if name else None
@@ -313,15 +315,18 @@ def _devices(top: _Reader, role: str, printers: dict[str, PrinterConfig]) -> Dev
     return devices
 
 
-def _window(top: _Reader, role: str) -> int | None:
+def _window(top: _Reader, role: str) -> tuple[int | None, bool]:
     w = top.sub("window")
     window = w.get("number", int, None)
+    pickup = w.get("pickup", bool, False)
     w.finish()
+    if pickup and role != "clerk":
+        raise _problem("window.pickup", "only a clerk's window is a pickup window")
     if role == "clerk" and window is None:
         raise _problem("window.number", "is required for the clerk role")
     if window is not None and window <= 0:
         raise _problem("window.number", f"must be a window number (1 or more), not {window}")
-    return window
+    return window, pickup
 
 
 def _timeouts(top: _Reader) -> TimeoutsConfig:
@@ -404,14 +409,14 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     platform = _platform(top, role)
     printers = _printers(top)
     devices = _devices(top, role, printers)
-    window = _window(top, role)
+    window, pickup_window = _window(top, role)
     timeouts = _timeouts(top)
     sync = _sync(top)
     locker = _locker(top)
     top.finish()
     return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
                   printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
-                  locker=locker, data_dir=data_dir, source=source)
+                  locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window)
 
 
 def load(path: str | Path) -> Config:

@@ -45,7 +45,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import case_admin, catalogue_io, notify, pki, rating_stats
+from hall_server import case_admin, catalogue_io, locker_admin, notify, pki, rating_stats
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -86,12 +86,14 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     catalogue_io.register(sub)
     case_admin.register(sub)
     rating_stats.register(sub)
+    locker_admin.register(sub)
     return parser
 
 
 def _load_hall(store, path: str | None) -> int:
     from hall_server.api.matters import catalogue_problems, load_matters
     from hall_server.cases import load_case_reference
+    from hall_server.lockers import load_lockers
     from hall_server.rating_records import load_rating_reference, reference_problems
     from hall_server.runner import read_seed
 
@@ -102,6 +104,7 @@ def _load_hall(store, path: str | None) -> int:
         if problems:
             raise ValueError("\n".join(problems))
         load_case_reference(store, seed)
+        compartments = load_lockers(store, seed)
     except ValueError as exc:
         print(f"error: {path or 'sample hall'}: {exc}", file=sys.stderr)
         return 1
@@ -111,7 +114,8 @@ def _load_hall(store, path: str | None) -> int:
         load_rating_reference(store, seed)
     print(f"loaded {len(store.hall_info().services)} services"
           + (f", {matters} matters" if matters is not None else "") + ", the calendar and the region"
-          + (", the rating reasons" if "rating" in seed else ""))
+          + (", the rating reasons" if "rating" in seed else "")
+          + (f", {compartments} locker compartments" if compartments else ""))
     return 0
 
 
@@ -166,6 +170,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return catalogue_io.command(store, args)
         elif args.command == "cases":
             return case_admin.command(store, args)
+        elif args.command == "locker":
+            return locker_admin.command(store, args)
         elif args.command in ("ratings", "followups"):
             return rating_stats.command(store, args)
         return 0

@@ -53,6 +53,7 @@ MATTER = r"^[0-9A-Z-]{1,32}$"
 MATERIAL_ID = r"^[A-Za-z0-9_.-]{1,32}$"
 STAFF_ID = r"^[A-Za-z0-9._:-]{1,64}$"
 TRACKING = r"^[0-9]{20}$"
+ID_NUMBER = r"^[0-9A-Za-z]{6,32}$"  # a resident ID (18 characters) or another document's number
 MaterialId = Annotated[str, Field(pattern=MATERIAL_ID)]
 
 
@@ -79,6 +80,10 @@ class ApplicationContent(_Strict):
     accepted_at: str = Field(max_length=40)
     pre_application: str | None = Field(None, pattern=TRACKING)  # the case number of a 自助申报 it accepts
     ticket_number: str | None = Field(None, pattern=r"^[A-Z]{1,2}[0-9]{3,4}$")
+    # who may collect the result (lockers.py keeps only their HMACs): the ID card read at the window, and
+    # any proxy the applicant registered (代领人)
+    applicant_id: str | None = Field(None, pattern=ID_NUMBER)
+    proxy_ids: list[Annotated[str, Field(pattern=ID_NUMBER)]] = Field(default_factory=list, max_length=5)
 
 
 class NoticeContent(_Strict):

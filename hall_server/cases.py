@@ -35,6 +35,7 @@ from datetime import date, datetime
 from core.domain.appointments import CaseState
 from core.ports.outbox import RecordKind
 from core.services.working_days import CalendarDataError, HallCalendar
+from hall_server import collectors
 from hall_server.case_records import Checked, current_version, find_matter
 from hall_server.notify import announce
 from hall_server.problems import HallError
@@ -209,6 +210,8 @@ def open_case(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_i
                     (tracking, entry["code"], entry["name"], entry.get("name_en", ""), state.value, on.isoformat(),
                      _iso(promised)))
     _add_step(hall_store, con, tracking, state, checked.at, checked.actor, checked.window)
+    if checked.kind == RecordKind.APPLICATION:
+        collectors.keep_collectors(hall_store, con, tracking, checked.content.applicant_id, checked.content.proxy_ids)
     con.execute("INSERT INTO case_records VALUES (?, ?, ?, ?, ?)",
                 (terminal_id, record_id, checked.kind, tracking, state.value))
     return answer_for(con, terminal_id, record_id)

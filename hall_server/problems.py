@@ -47,6 +47,11 @@ STATUS: dict[str, int] = {
     "rating_reason_unknown": 422,
     "rating_exists": 409,
     "not_permitted": 403,
+    # result pickup (lockers.py, pickup_kiosk.py)
+    "locker_full": 409,
+    "pickup_code_wrong": 404,
+    "pickup_grant_unknown": 409,
+    "not_a_collector": 403,
     # state conflicts
     "request_id_reused": 409,
     "wrong_state": 409,

@@ -118,17 +118,20 @@ def _open_store(db_path, seed: dict | None, clock=None, key_path=None):
     from hall_server import HallStore, notify
     from hall_server.api.matters import load_matters
     from hall_server.cases import has_case_reference, load_case_reference
+    from hall_server.lockers import has_lockers, load_lockers
     from hall_server.rating_records import has_rating_reference, load_rating_reference
 
     store = HallStore(db_path, clock=clock, key_path=key_path)
     store.notifier = notify.for_database(db_path)  # the applicants' text messages (notify.py)
-    if seed is not None and not (store.has_hall() and has_case_reference(store) and has_rating_reference(store)):
+    if seed is not None and not (store.has_hall() and has_case_reference(store) and has_rating_reference(store)
+                                    and has_lockers(store)):
         try:
             if not store.has_hall():
                 store.load_hall(seed)
                 load_matters(store, seed)  # the matter catalogue (api/matters.py)
             load_case_reference(store, seed)  # the calendar and region of case numbers (cases.py)
             load_rating_reference(store, seed)  # the rating reasons and follow-up days (rating_records.py)
+            load_lockers(store, seed)  # the smart lockers' compartments (lockers.py)
         except ValueError as exc:
             store.close()
             raise ConfigError(f"hall data: {exc}", setting="seed", problem=str(exc)) from None

@@ -54,6 +54,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_printers,
     build_scanner,
 )
+from kiosk.pickup import build_pickup
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ class Terminal:
     papers: object | None = None  # core.services.papers.IntakePapers (receipts, notices, checklists)
     pre_applications: object | None = None  # core.services.pre_application.PreApplicationDesk (clerk)
     paper_printer: object | None = None  # the PaperPrinter they print on (a kiosk's 自助申报 slip too)
+    # Result pickup (kiosk/pickup.py): the smart locker's started bus, and the platform's pickup API.
+    locker: object | None = None
+    pickup: object | None = None
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -158,6 +162,7 @@ class Terminal:
                  (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
                  (self.scans, "close", "closing the scan source"),  # the wedge filter, the frame decoder's thread
                  (self.scanner, "stop", "stopping the code scanner"),  # joins its owner thread
+                 (self.locker, "stop", "stopping the smart locker's bus"),  # joins its owner thread
                  *((p, "close", f"closing printer {getattr(p, 'name', '?')}") for p in self.printers.values())]
         for part, stop, what in steps:
             if part is not None:
@@ -388,6 +393,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         # outbox as the clerk's applications do, and their papers print on the kiosk's receipt printer.
         build_application(terminal)
         build_papers(terminal, cfg)
+        build_pickup(terminal, cfg)
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 
@@ -400,6 +406,8 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         terminal.printers = build_printers(cfg, ("receipt_printer",))
         build_application(terminal)
         build_papers(terminal, cfg)
+        if cfg.pickup_window:
+            build_pickup(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
         terminal.speaker = speaker or default_speaker()

@@ -17,9 +17,12 @@
    A code-scanner simulator (simulators/scanner.py) is the kiosk's serial scanner (``[devices]
    scanner = socket://…``); the hall server holds sample appointments for today and sample cases
    (``seed_samples``), and the "demo devices" window scans them (and an e-licence and a hostile payload).
-6. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
+6. A smart-locker simulator (simulators/locker.py, board 1 with twelve doors, as hall.json's locker "A")
+   is the kiosk's and the pickup window's ``[locker]``: the clerk's window is also the pickup window
+   (``[window] pickup``) and deposits results; the kiosk's 取件 opens the doors (docs/pickup.md).
+7. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
    and a third ID-card reader simulator of its own.
-7. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
+8. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
    (take a number, call it at the window, an elderly citizen identified by card at the kiosk and at the
    window, the technician's checks, then the hall server stopped: a number taken offline, the status
    areas, the server back and the number delivered) runs instead, a PNG of each window is saved, and the
@@ -60,7 +63,7 @@ def demo_staff(hall: dict, window: int) -> str:
 
 def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language: str,
                      idcard_urls: dict[str, str] | None = None,
-                     scanner_urls: dict[str, str] | None = None) -> list[config.Config]:
+                     scanner_urls: dict[str, str] | None = None, locker_url: str = "") -> list[config.Config]:
     """The three terminals' configurations, checked by the same parser as a TOML file.
     ``idcard_urls``: the ID-card reader of the kiosk and of the clerk's window, by terminal id."""
     def common(terminal_id: str) -> dict:
@@ -79,8 +82,11 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
                     "scanner": (scanner_urls or {}).get(CITIZEN_ID, ""), "camera": DEMO_CAMERA},
         "timeouts": {"idle_s": 90, "idle_warning_s": 20},
         "sync": {"ticket_block_size": 20},
+        **({"locker": {"port": locker_url, "boards": {"1": 12}}} if locker_url else {}),  # 取件 (docs/pickup.md)
     }
-    clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID, "window": {"number": DEMO_WINDOW},
+    clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID,
+             "window": {"number": DEMO_WINDOW, "pickup": bool(locker_url)},  # also the pickup window
+             **({"locker": {"port": locker_url, "boards": {"1": 12}}} if locker_url else {}),
              "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
              "printers": {"receipt": {"url": "virtual://window-receipt", "width_mm": 80}},
              "devices": {"receipt_printer": "receipt", "idcard_reader": readers.get(CLERK_ID, ""), "camera": DEMO_CAMERA,
@@ -160,6 +166,7 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     from simulators.idcard_cards import SAMPLE_CARDS
     from simulators.idcard import IdCardSimulator
     from simulators.scanner import ScannerSimulator
+    from simulators.locker import LockerSimulator
     from kiosk.app import build_diagnostics
     from hall_server.appointments import seed_samples
 
@@ -173,6 +180,9 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
                   for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
     code_samples = seed_samples(server.store)  # appointments for today, cases to track
     scanners = {tid: ScannerSimulator(thread_name=f"demo:scanner-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
+    # The hall's smart locker (hall.json "lockers": board 1, twelve doors), driven by the kiosk and the
+    # pickup window; its doors shut by themselves a few seconds after they open, as a person would.
+    locker = LockerSimulator({1: 12}, thread_prefix="demo:locker", auto_close_s=4.0)
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []
     try:
@@ -180,12 +190,13 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
             simulator.start()
         for scanner in scanners.values():
             scanner.start()
+        locker.start()
         secrets = {tid: server.store.add_terminal(tid, role)
                    for tid, role in ((CITIZEN_ID, "citizen"), (CLERK_ID, "clerk"), (DISPLAY_ID, "display"),
                                      (TECHNICIAN_ID, "technician"))}
         urls = {tid: sim.url for tid, sim in simulators.items()}
         scanner_urls = {tid: sim.url for tid, sim in scanners.items()}
-        for cfg in terminal_configs(server.url, secrets, base, language, urls, scanner_urls):
+        for cfg in terminal_configs(server.url, secrets, base, language, urls, scanner_urls, locker.url):
             if cfg.role == "technician":
                 # The technician services the kiosk in this process: the kiosk's own printers and store
                 # (the kiosk's engine delivers; the technician runs none).
@@ -221,4 +232,5 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
             simulator.stop()
         for scanner in scanners.values():
             scanner.close()
+        locker.stop()
         link.server.stop()

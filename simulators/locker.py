@@ -48,8 +48,13 @@ from core.ports.locker import DoorState
 
 class LockerSimulator:
     def __init__(self, boards: dict[int, int] | None = None, *, wiring: Wiring | None = None, port: int = 0,
-                 reply_delay_s: float = 0.0, thread_prefix: str = "locker-sim") -> None:
+                 reply_delay_s: float = 0.0, thread_prefix: str = "locker-sim",
+                 auto_close_s: float | None = None) -> None:
+        """``auto_close_s``: a door released swings shut by itself after that long (the demo's citizen and
+        clerk, who take or put the documents in and close it); None: only ``close_door`` shuts one."""
         self.boards = dict(boards if boards is not None else {1: 24})
+        self.auto_close_s = auto_close_s
+        self._released_at: dict[tuple[int, int], float] = {}
         self.wiring = wiring or Wiring()
         self.reply_delay_s = reply_delay_s
         self._port = port
@@ -193,6 +198,7 @@ class LockerSimulator:
             if request.head == HEAD_OPEN and request.code == CODE_OPEN and request.lock <= count:
                 code = self._release(request.board, request.lock)
             elif request.head == HEAD_QUERY and request.code == CODE_QUERY and 1 <= request.lock <= count:
+                self._shut_by_itself(request.board, request.lock)
                 code = self.wiring.status_for(opened=self._doors[(request.board, request.lock)] is DoorState.OPEN)
             else:
                 return b""  # a board ignores what it does not understand
@@ -210,7 +216,14 @@ class LockerSimulator:
                 released = False
             else:
                 self._doors[(board, n)] = DoorState.OPEN
+                self._released_at[(board, n)] = time.monotonic()
         return self.wiring.status_for(opened=released)
+
+    def _shut_by_itself(self, board: int, lock: int) -> None:
+        released = self._released_at.get((board, lock))
+        if self.auto_close_s is not None and released is not None and time.monotonic() - released > self.auto_close_s:
+            self._doors[(board, lock)] = DoorState.CLOSED
+            del self._released_at[(board, lock)]
 
     # --- the serving thread ------------------------------------------------------------------------
 

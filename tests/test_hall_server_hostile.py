@@ -20,6 +20,7 @@ from server_fixtures import MONDAY_10AM, STAFF_PIN, HallFixture, SettableClock, 
 from hall_server import ServerThread, sample_hall
 from hall_server.api.matters import content_version, load_matters
 from hall_server.cases import load_case_reference
+from hall_server.lockers import load_lockers
 
 WINDOWS = range(1, 11)
 NOW = MONDAY_10AM.timestamp()
@@ -171,6 +172,22 @@ ENDPOINTS = [
     Endpoint("POST", "/v1/cases/{}/collected", "window-8", {"code": one_of(*CASE_NUMBERS),
                                                            "collected_by": one_of("applicant", "proxy")},
              _pathed("code")),
+    Endpoint("POST", "/v1/locker/deposits", "window-3", {"tracking": one_of(*CASE_NUMBERS),
+                                                         "size": one_of("S", "M", "L")}),
+    Endpoint("POST", "/v1/locker/deposits/{}/closed", "window-3", {"code": one_of(*CASE_NUMBERS)}, _pathed("code")),
+    Endpoint("POST", "/v1/locker/deposits/{}/failed", "window-3", {"code": one_of(*CASE_NUMBERS),
+                                                                   "fault": one_of("jammed", "no_answer")},
+             _pathed("code")),
+    Endpoint("POST", "/v1/locker/pickups", "kiosk-1", {"id_number": one_of("11010519491231002X", "110101")}),
+    Endpoint("POST", "/v1/locker/pickups", "kiosk-2", {"code": one_of("000000", "123456", "12345")}),
+    Endpoint("POST", "/v1/locker/pickups/collected", "kiosk-1", {"grant": one_of("g" * 43, "x"),
+                                                                 "opened": one_of(True), "closed": one_of(True)}),
+    Endpoint("POST", "/v1/locker/pickups/fault", "kiosk-1", {"grant": one_of("g" * 43),
+                                                             "fault": one_of("jammed", "left_open", "no_answer")}),
+    Endpoint("POST", "/v1/pickup/ready", "window-9", {"id_number": one_of("11010519491231002X")}),
+    Endpoint("POST", "/v1/pickup/hand-over", "window-9", {"tracking": one_of(*CASE_NUMBERS),
+                                                          "id_number": one_of("11010519491231002X"),
+                                                          "authorisation": one_of(None, "a" * 64)}),
     *[Endpoint("GET", path + "{}", "tech-1", {}, lambda f: ("", None))
       for path in ("/v1/hall", "/v1/sync/reference/hall", "/v1/sync/reference/matters")],
     Endpoint("GET", "/v1/clerk/window{}", "window-1", {}, lambda f: ("", None)),
@@ -188,6 +205,8 @@ def hostile_hall(tmp_path_factory):
     hall = HallFixture(ServerThread(db, clock=clock, thread_name="session:hostile-hall").start(), secrets, clock)
     load_matters(hall.store, sample_hall())
     load_case_reference(hall.store, sample_hall())
+    load_lockers(hall.store, {"lockers": [{"id": "A", "name": "柜", "terminals": ["kiosk-1", "window-3"],
+                                           "compartments": [{"number": 1, "board": 1, "lock": 1, "size": "S"}]}]})
     hall.tokens = {n: hall.send(f"window-{n}", "POST", "/v1/clerk/login", body={
         "window": n, "staff_id": f"S{1000 + n}", "pin": STAFF_PIN}).json()["token"] for n in WINDOWS}
     hall.send("kiosk-1", "POST", "/v1/sync/ticket-blocks", body={"lease_id": str(uuid.uuid4()),

@@ -75,6 +75,12 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None))
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
+        if getattr(terminal, "pickup", None) is not None and getattr(terminal, "locker", None) is not None:
+            from core.services.health import DeviceHealthReporter
+            from ui.pickup_kiosk import attach_presenter
+
+            health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
+            attach_presenter(window, terminal.pickup, terminal.locker, health.report)  # 取件 from the smart locker
         return window
     if cfg.role == "clerk":
         from ui.clerk import ClerkWindow
@@ -89,6 +95,15 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              papers=getattr(terminal, "papers", None),
                              pre_applications=getattr(terminal, "pre_applications", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
+        if cfg.pickup_window and getattr(terminal, "pickup", None) is not None:
+            from core.services.health import DeviceHealthReporter
+            from core.services.pickup import Authorisations
+            from ui.pickup_window import attach_presenter
+
+            store = lambda: terminal.sync.store if terminal.sync else None  # noqa: E731 (built after the window)
+            attach_presenter(window, terminal.pickup, terminal.locker, getattr(terminal, "camera", None),
+                             Authorisations(store, window=cfg.window or 0),
+                             DeviceHealthReporter(cfg.terminal_id, store).report)
         return window
     if cfg.role == "display":
         from ui.display import DisplayWindow

@@ -106,6 +106,7 @@ class CitizenWindow(ClosingWindow, QWidget):
             CITIZEN_READER_TEXTS, available=False, language=language))
         self.at_shutdown(self.reader.close)
         self.reader.card.connect(self._on_card)
+        self.card_hooks: list = []  # a page added later that takes the card first (ui/pickup_kiosk.py): True = taken
         self.reader.presenter.events.subscribe(lambda _change: self._show_identity())
         self.texts.changed.connect(self.reader.presenter.set_language)
         id_reader_available = id_reader_available or id_reader is not None
@@ -441,7 +442,7 @@ class CitizenWindow(ClosingWindow, QWidget):
 
     def _on_card(self, identity) -> None:
         """A card was read (on the GUI thread now): the presenter decides whose session it is."""
-        if self._closed:
+        if self._closed or any(hook(identity) for hook in self.card_hooks):
             return
         if self.apply_flow is not None and self.page == "apply":
             self.idle.touch()

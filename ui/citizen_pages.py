@@ -58,8 +58,13 @@ class HomePage(Page):
             row.addWidget(widget)
         self.box.addSpacing(16)
         self.box.addLayout(row)
+        self.row = row
         self.box.addWidget(self.hint)
         self.box.addStretch(2)
+
+    def add_button(self, widget) -> None:
+        """A feature the composition root adds (取件 when the kiosk drives a locker) joins the code row."""
+        self.row.addWidget(widget)
 
     def show_hall(self, hall: HallInfo | None) -> None:
         self.hall_name.setText(hall.display_name(self.texts.language) if hall else self.texts("app.name"))

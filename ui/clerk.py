@@ -96,6 +96,8 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.at_shutdown(self.bridge.close)
         self._clock = clock
         desk = {"papers": papers, "pre_applications": pre_applications}
+        self.card_hooks: list = []  # pages added later that take a card or a scan first (ui/pickup_window.py)
+        self.scan_hooks: list = []
         self._build(login_hint, application, catalogue, camera, desk)
         self.scans = scans
         if scans is not None:
@@ -154,6 +156,7 @@ class ClerkWindow(ClosingWindow, QWidget):
         self.language_button.clicked.connect(lambda: t.set_language(t.other_language()))
         top.addWidget(self.title, 1)
         top.addWidget(self.language_button)
+        self.top_bar = top
         self._layout = QVBoxLayout(self)
         self._layout.addLayout(top)
         self._layout.addWidget(self.stack, 1)
@@ -319,7 +322,7 @@ class ClerkWindow(ClosingWindow, QWidget):
     # --- the applicant's ID card -------------------------------------------------------------------
 
     def _on_card(self, identity) -> None:
-        if not self.closed:
+        if not self.closed and not any(hook(identity) for hook in self.card_hooks):
             self.presenter.card(identity)
 
     def reader_text(self) -> str:
@@ -365,7 +368,7 @@ class ClerkWindow(ClosingWindow, QWidget):
     def _on_scan(self, payload: str) -> None:
         """A scanned code: while a ticket is served it goes to the application page (opened for it); on the
         application page (an applicant without a ticket, a 自助申报 slip) it goes there too."""
-        if self.closed or self.application_page is None:
+        if self.closed or any(hook(payload) for hook in self.scan_hooks) or self.application_page is None:
             return
         if not self.presenter.takes_scan() and not (self.presenter.logged_in and self.page == "application"):
             return

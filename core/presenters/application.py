@@ -415,6 +415,7 @@ class ApplicationPresenter(PreApplicationReview):
         self._start(Notice(self.tr("materials.saving"), "notice"))
         self.run(self.service.accept, app, self.materials, form=intake.data(), clerk=clerk.staff_number, at=at,
                  deficiencies=follow, pre_application=pre, version=intake.version,
+                 applicant_id=getattr(self.applicant(), "id_number", None) or None,
                  on_done=lambda record_id: self._saved(Outcome.ACCEPTED, record_id),
                  on_error=self._save_failed, timeout_s=self.submit_timeout_s)
 

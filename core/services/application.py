@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,6 +59,8 @@ class Provision(enum.StrEnum):
     CAPTURED = "captured"  # pages captured with the document camera
     ORIGINAL = "original"  # the clerk checked the original (原件已核验)
     KIOSK = "kiosk"  # captured at a kiosk with a 自助申报 the clerk opened (its pages are the platform's)
+
+_ID_SHAPE = re.compile(r"[0-9A-Za-z]{6,32}", re.ASCII)  # what the platform takes as a collector's number
 
 
 @dataclass
@@ -142,15 +145,18 @@ class ApplicationService:
     # --- records that open a case on the platform (docs/hall-server.md, "Cases") -----------------------
     def accept(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], clerk: str, at: datetime,
                deficiencies: Iterable[str] = (), pre_application: str | None = None, version: str = "",
-               record_id: str | None = None) -> str:
+               record_id: str | None = None, applicant_id: str | None = None) -> str:
         """受理: enqueues one ``application`` record (the form data, the materials received with their
         watermarked PDFs, the 容缺 items) and returns its id; the platform opens the case (or moves the
         pre-application ``pre_application`` names) and answers its number. ``version`` is the form's the
-        data was filled in on (default: the matter's, from the catalogue). Blocking: on a worker."""
+        data was filled in on (default: the matter's, from the catalogue). ``applicant_id``: the number of
+        the ID card read at the window, so the applicant can collect the result with it (docs/pickup.md).
+        Blocking: on a worker."""
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "deficiencies": list(deficiencies), "window": app.window,
                    "clerk": clerk, "accepted_at": at.isoformat(), "pre_application": pre_application,
-                   **({"ticket_number": app.ticket_number} if app.ticket_number else {})}
+                   **({"ticket_number": app.ticket_number} if app.ticket_number else {}),
+                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {})}
         return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials), record_id)
 
     def notify(self, app: Application, *, clerk: str, at: datetime, record_id: str | None = None) -> str:
