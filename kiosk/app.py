@@ -206,10 +206,37 @@ def build_papers(terminal: Terminal, cfg: Config) -> None:
         terminal.printers[printer_cfg.name] = printer
     terminal.paper_printer = printer
     terminal.guides = GuideShelf(lambda: terminal.sync.reference if terminal.sync else None)
+    keep = document_keeper(logs.data_dir(cfg.data_dir) / "papers") if cfg.role == "clerk" else None
     terminal.papers = IntakePapers(printer, applications=terminal.application, guides=terminal.guides.book,
-                                   language=cfg.language)
+                                   language=cfg.language, keep_document=keep)
     if terminal.codes is not None:  # a receipt's lateness is counted on the hall calendar of the catalogue
         terminal.codes.calendar = lambda: terminal.guides.book().calendar
+
+
+PAPERS_KEPT_DAYS = 7  # an A4 notice not printed within a week is not going to be: it is removed
+
+
+def document_keeper(directory):
+    """``keep(name, pdf) -> path``: an A4 受理通知书 written whole (a temporary file renamed) into
+    ``directory`` for the office printer; files older than ``PAPERS_KEPT_DAYS`` are removed as it goes.
+    The notice holds the applicant masked only, as the receipt does (docs/privacy.md)."""
+    import time
+    from pathlib import Path
+
+    def keep(name: str, pdf: bytes) -> str:
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        cutoff = time.time() - PAPERS_KEPT_DAYS * 86400
+        for old in folder.glob("*.pdf"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        target = folder / Path(name).name
+        part = target.with_suffix(".part")
+        part.write_bytes(pdf)
+        os.replace(part, target)
+        return str(target)
+
+    return keep
 
 
 def build_codes(cfg: Config, platform):

@@ -175,3 +175,33 @@ def test_the_terminal_counts_promised_dates_on_the_platforms_calendar(hall, stor
     calendar = GuideShelf(ReferenceCache(store, client)).book().calendar
     assert calendar.knows(date(2026, 10, 1))
     assert not calendar.is_working_day(date(2026, 10, 1)) and calendar.is_working_day(date(2026, 10, 10))
+
+
+def test_a_matter_that_asks_for_one_gets_its_a4_notice_of_acceptance_kept_beside_the_receipt(hall, store, printer,
+                                                                                             opened, tmp_path):  # noqa: F811
+    """GIVEN a matter whose guide asks for an A4 受理通知书 WHEN its receipt prints (here before the platform
+    answered) THEN a one-page A4 PDF of the same content is kept for the office printer, named by the
+    record, holding the applicant masked only; a window's old notices are removed after a week."""
+    import os
+    import re
+    import time
+
+    from kiosk.app import PAPERS_KEPT_DAYS, document_keeper
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    stale = folder / "受理通知书-old.pdf"
+    stale.write_bytes(b"%PDF-1.4 old")
+    old = time.time() - (PAPERS_KEPT_DAYS + 1) * 86400
+    os.utime(stale, (old, old))
+    service, papers, _engine = parts(hall, store, printer, opened)
+    papers.keep_document = document_keeper(folder)
+    app, record_id = accepted(hall, service)
+    result = papers.receipt(record_id, app=app, applicant=APPLICANT, clerk=CLERK, accepted_at=MONDAY_10AM,
+                            wait_s=0.0)
+    assert result.printed and result.document.endswith(f"受理通知书-{short_ref(record_id)}.pdf")
+    pdf = open(result.document, "rb").read()
+    assert pdf.startswith(b"%PDF") and b"320102195503121234" not in pdf
+    box = re.search(rb"/MediaBox \[ ?0 0 ([0-9.]+) ([0-9.]+) ?\]", pdf)
+    assert box and abs(float(box[1]) / float(box[2]) - 210 / 297) < 0.01 and pdf.count(b"/Type /Page\n") <= 1
+    assert not stale.exists() and not list(folder.glob("*.part"))

@@ -176,6 +176,8 @@ class PaperStep:
         elif self.papers is not None:
             parts.append(tr("application.paper.not_printed", problem=tr(r.problem_key or "error.unexpected")))
             role = "problem"
+        if r.paper is not None and getattr(r.paper, "document", ""):
+            parts.append(tr("application.paper.document", path=r.paper.document))
         if r.refusal:
             key = f"application.refused.{r.refusal}"
             parts.append(tr(key) if tr.has(key) else tr("application.refused.other", reason=r.refusal))

@@ -38,7 +38,9 @@ def _px(mm: float) -> int:
 
 def receipt_lines(receipt: Receipt, t: Translator) -> list[tuple[str, bool]]:
     """The page's lines after the title, each with whether it is bold (emphasised)."""
-    lines = [(t("printer.paper.case_number", number=receipt.case_number), True),
+    number = (t("printer.receipt.pending", ref=receipt.record_ref) if receipt.pending
+              else t("printer.paper.case_number", number=receipt.case_number))
+    lines = [(number, True),
              (t("printer.paper.matter", name=receipt.matter.display_name(t.language)), False),
              (t("printer.paper.matter_code", code=receipt.matter.code), False)]
     if receipt.matter.version:
@@ -46,7 +48,8 @@ def receipt_lines(receipt: Receipt, t: Translator) -> list[tuple[str, bool]]:
     lines += [(t("printer.receipt.applicant", name=receipt.applicant.name), False),
               (t("printer.receipt.id_number", id_number=receipt.applicant.id_number), False),
               ("", False), (t("printer.receipt.received"), True)]
-    lines += [(t("printer.receipt.received_item", n=n, name=m.name, pages=m.pages), False)
+    lines += [(t("printer.receipt.received_item", n=n, name=m.name, pages=m.pages) if m.pages
+               else t("printer.receipt.received_checked", n=n, name=m.name), False)
               for n, m in enumerate(receipt.received, 1)]
     if receipt.follow_ups:
         lines.append((t("printer.receipt.follow"), True))
@@ -93,6 +96,12 @@ def acceptance_notice_page(receipt: Receipt, language: str = "zh_CN") -> Image.I
             if bold:  # a second pass one dot to the right: bold from a regular face
                 draw_text(draw, (left + 1, y), line, BODY_PX, 0)
             y += int(BODY_PX * LINE_GAP)
+    if receipt.pending:  # no number yet, so no code to track: the note says how to ask instead
+        note = t("printer.receipt.pending_note")
+        for line in wrap_to(note, BODY_PX, width):
+            draw_text(draw, (left, y), line, BODY_PX, 0)
+            y += int(BODY_PX * LINE_GAP)
+        return page
     code = qrcode.QRCode(box_size=QR_MODULE_PX, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(receipt.qr)
     code.make(fit=True)

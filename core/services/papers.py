@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -50,6 +50,7 @@ class PrintedPaper:
     case_number: str | None  # the platform's number (None: pending, or a checklist)
     printed: bool
     error: DeviceError | None = None  # why it did not print
+    document: str = ""  # where the A4 受理通知书 was kept (matters whose guide asks for one), else ""
 
     @property
     def problem_key(self) -> str:
@@ -66,10 +67,13 @@ class IntakePapers:
     def __init__(self, printer: PaperPrinter | None | Callable[[], PaperPrinter | None], *,
                  applications: ApplicationService, guides: Callable[[], GuideBook], host: str = "",
                  language: str = "zh_CN", sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 keep_document: Callable[[str, bytes], str] | None = None) -> None:
         """``printer``: the terminal's receipt printer (or a provider of it; None: none configured).
-        ``guides()``: the hall's guide book as the terminal holds it now (blocking: reads the catalogue)."""
+        ``guides()``: the hall's guide book as the terminal holds it now (blocking: reads the catalogue).
+        ``keep_document(name, pdf) -> where``: keeps an A4 受理通知书 for the office printer (None: not made)."""
         self._printer = printer
+        self.keep_document = keep_document
         self.applications = applications
         self.guides = guides
         self.host = host
@@ -90,7 +94,10 @@ class IntakePapers:
         paper = receipt_for(guide, case_number=number or "", applicant=applicant, accepted_at=accepted_at,
                             window=app.window, clerk=clerk, calendar=self.guides().calendar, pages=pages,
                             follow=follow, host=self.host, record_ref="" if number else short_ref(record_id))
-        return self._print("receipt", paper, number, language)
+        printed = self._print("receipt", paper, number, language)
+        if self.keep_document is not None and guide.data.get("needs_notice_pdf") is True:
+            printed = replace(printed, document=self._keep_notice(paper, language or self.language))
+        return printed
 
     def notice(self, record_id: str, *, app: Application, clerk: Clerk, issued_at: datetime,
                wait_s: float = 8.0, language: str | None = None) -> PrintedPaper:
@@ -115,6 +122,18 @@ class IntakePapers:
         return self._print(printed.kind, printed.paper, printed.case_number, language)
 
     # --- the parts ---------------------------------------------------------------------------------
+
+    def _keep_notice(self, receipt: Receipt, language: str) -> str:
+        """The A4 受理通知书 of the receipt (masked applicant only, as the receipt), kept for the office
+        printer; "" when it could not be kept (logged: the receipt stands)."""
+        from core.services.notice_pdf import acceptance_notice_pdf
+
+        name = f"受理通知书-{receipt.case_number or receipt.record_ref}.pdf"
+        try:
+            return self.keep_document(name, acceptance_notice_pdf(receipt, language))
+        except OSError as exc:
+            log.warning("A4 notice of acceptance not kept: %s", exc)
+            return ""
 
     def wait_case(self, record_id: str, wait_s: float) -> str | None:
         """The platform's case number for the record, asked of the store until ``wait_s`` passed."""
