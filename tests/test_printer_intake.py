@@ -41,7 +41,9 @@ def checklist():
     return checklist_for(guide(), host="zwfw.example.gov.cn")
 
 
+HOST = "zwfw.example.gov.cn"
 JOBS = {"receipt": lambda cfg, lang="zh_CN": receipt_job(receipt(), cfg, lang),
+        "receipt_rated": lambda cfg, lang="zh_CN": receipt_job(receipt(host=HOST), cfg, lang),
         "notice": lambda cfg, lang="zh_CN": notice_job(notice(), cfg, lang),
         "checklist": lambda cfg, lang="zh_CN": checklist_job(checklist(), cfg, lang)}
 GOLDEN_CASES = [(f"{paper}_{width}_{encoding}_{qr}", paper, width, encoding, qr)
@@ -147,3 +149,37 @@ def test_58_mm_paper_wraps_every_line_within_the_head(paper):
     for text in texts(job, "gb18030"):
         assert sum(2 if ord(c) > 0x7F else 1 for c in text) <= 32, text
     assert render_image(job, 384).width == 384
+
+
+@pytest.mark.parametrize("width", [80, 58])
+@pytest.mark.parametrize("qr", ["native", "image"])
+def test_a_receipt_with_the_platform_host_carries_a_smaller_rating_code(width, qr):
+    """GIVEN the platform's public host WHEN a receipt with its case number is printed THEN it holds two codes:
+    the receipt's tracking link and, below it and smaller, the link that rates the case from a phone."""
+    cfg = printer(width, qr=qr)
+    image = render_image(receipt_job(receipt(host=HOST), cfg), cfg.dots)
+    codes = sorted(zxingcpp.read_barcodes(image), key=lambda r: r.position.top_left.y)
+    assert [r.text for r in codes] == [f"https://{HOST}/track/{CASE}", f"https://{HOST}/rate/{CASE}"]
+    widths = [r.position.top_right.x - r.position.top_left.x for r in codes]
+    assert widths[1] < widths[0]
+    lines = texts(receipt_job(receipt(host=HOST), printer()), "gb18030")
+    assert lines[-2:] == ["扫码评价本次服务（好差评）", "请妥善保管本回执"]
+
+
+def test_a_pending_receipt_or_one_without_the_host_has_no_rating_code():
+    """A receipt whose case number has not come yet cannot be rated (nothing to name); without the platform's
+    public host there is no link a phone could open."""
+    pending = receipt(case_number="", record_ref="0f8e12ab", host=HOST)
+    assert pending.rate_qr == "" and "扫码评价本次服务（好差评）" not in texts(receipt_job(pending, printer()), "gb18030")
+    assert receipt().rate_qr == ""
+
+
+def test_a_receipt_refuses_a_rating_link_of_another_case():
+    import dataclasses
+
+    rated = receipt(host=HOST)
+    assert rated.rate_qr == f"https://{HOST}/rate/{CASE}"
+    with pytest.raises(ValueError):
+        dataclasses.replace(rated, rate_qr=f"https://{HOST}/rate/32010220260930000999")
+    with pytest.raises(ValueError):
+        dataclasses.replace(rated, rate_qr=f"https://evil.example/rate/{CASE}?x=1")

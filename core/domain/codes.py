@@ -91,6 +91,7 @@ _TICKET = re.compile(r"HALL:T:(?P<hall>[0-9]{4}-[0-9]{4}):" + _DATE + r":(?P<num
 _APPOINTMENT = re.compile(r"YY" + _DATE + r"(?P<serial>[0-9]{6})(?P<check>[0-9])", re.ASCII)
 _RECEIPT_BARE = re.compile(r"HALL:R:" + _TRACKING, re.ASCII)
 _RECEIPT_URL = re.compile(r"https://(?P<host>[a-z0-9.-]{1,100})/track/" + _TRACKING, re.ASCII)
+_RATING_URL = re.compile(r"https://(?P<host>[a-z0-9.-]{1,100})/rate/" + _TRACKING, re.ASCII)
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, Z, S, V
 _E_LICENCE = re.compile(
     r"DZZZ:(?P<type>[A-Z]{2,8}):(?P<issuer>[0-9A-HJ-NP-RTUWXY]{18}):(?P<number>[0-9A-Z]{6,32})", re.ASCII
@@ -194,6 +195,18 @@ def guide_payload(matter: str, host: str = "") -> str:
     code = classify(payload, platform_hosts=(host,))
     if code.kind is not CodeKind.GUIDE or code.fields["matter"] != matter:
         raise ValueError(f"{matter!r} on {host!r} does not make a guide code")
+    return payload
+
+
+def rating_payload(tracking: str, host: str) -> str:
+    """The link a receipt prints to rate the case later from a phone (好差评, docs/evaluation.md):
+    ``https://<host>/rate/<tracking>`` on the platform's public host. It is for a phone's camera, not a
+    terminal's scanner: ``classify`` leaves it unknown. ``ValueError`` without a host, or for anything that
+    is not exactly that link of that case."""
+    payload = f"https://{host}/rate/{tracking}"
+    m = _RATING_URL.fullmatch(payload) if host else None
+    if m is None or m["host"] != host or m["tracking"] != tracking or not _date_ok(m["tdate"]):
+        raise ValueError(f"{tracking!r} on {host!r} does not make a rating link")
     return payload
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from core.domain.codes import CodeKind, classify, guide_payload, receipt_payload
+from core.domain.codes import CodeKind, classify, guide_payload, rating_payload, receipt_payload
 from core.domain.identity import mask_id_number, mask_name
 
 # 办件编号: 6-digit administrative region code, 8-digit date, 6-digit serial (docs/codes.md).
@@ -123,6 +123,9 @@ class Receipt:
     # While the platform has not answered a number (offline): case_number "" and qr "", and record_ref the
     # short form of the outbox record's id (its first 8 hex digits), printed as 受理编号待同步.
     record_ref: str = ""
+    # The link to rate the case later from a phone (https://<platform host>/rate/<case number>): only with a
+    # case number and the platform's public host, else "".
+    rate_qr: str = ""
 
     @property
     def pending(self) -> bool:
@@ -130,7 +133,7 @@ class Receipt:
 
     def __post_init__(self) -> None:
         if self.pending:
-            if not RECORD_REF.fullmatch(self.record_ref) or self.qr:
+            if not RECORD_REF.fullmatch(self.record_ref) or self.qr or self.rate_qr:
                 raise ValueError("a receipt without its case number names its record (8 hex digits) and has no QR")
             return
         if not CASE_NUMBER.fullmatch(self.case_number):
@@ -138,6 +141,8 @@ class Receipt:
         code = classify(self.qr, platform_hosts=(_host(self.qr),))
         if code.kind is not CodeKind.RECEIPT or code.fields["tracking"] != self.case_number:
             raise ValueError("a receipt's QR code is the receipt code of its own case")
+        if self.rate_qr and self.rate_qr != rating_payload(self.case_number, _host(self.rate_qr)):
+            raise ValueError("a receipt's rating link rates its own case")
 
 
 @dataclass(frozen=True)

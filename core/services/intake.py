@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
+from core.domain.codes import rating_payload
 from core.domain.identity import Identity
 from core.domain.intake import (
     Applicant,
@@ -67,7 +68,8 @@ def receipt_for(guide: Guide, *, case_number: str, applicant: Identity | None, a
     """The receipt of a case accepted now: ``pages`` per material id received, ``follow`` the ids of 容缺
     materials (each must be one the guide lets follow). ``accepted_at`` is in the hall's time zone.
     ``case_number`` "" (the platform has not answered yet): ``record_ref`` names the record instead and
-    the receipt has no QR. ``applicant`` None (no card was read): the receipt prints a dash."""
+    the receipt has no QR. With the platform's public ``host`` and a case number the receipt also carries
+    the link to rate the case from a phone (https://<host>/rate/<case number>). ``applicant`` None (no card was read): the receipt prints a dash."""
     items = materials(guide)
     _known(items, [*pages, *follow])
     day = accepted_at.date()
@@ -97,6 +99,7 @@ def receipt_for(guide: Guide, *, case_number: str, applicant: Identity | None, a
         phone=_text(guide.data, "phone"),
         qr=receipt_qr(case_number, host) if case_number else "",
         record_ref="" if case_number else record_ref,
+        rate_qr=rating_payload(case_number, host) if case_number and host else "",
     )
 
 

@@ -14,6 +14,8 @@ The receipt (受理回执), top to bottom, on 80 mm (58 mm wraps the same lines)
                                      (a line saying the date is provisional when the calendar lacks the year)
     [QR]                             the receipt code the kiosk's 办件查询 reads
     扫码或在自助终端“办件查询”查看办理进度
+    [small QR]                       the link to rate the case from a phone (https://<host>/rate/<case>;
+    扫码评价本次服务（好差评）          only with a case number and the platform's public host)
     cut
 
 The one-time notice (一次性告知单) names every missing material with its form, copies and issuing body,
@@ -34,6 +36,8 @@ from core.i18n import Translator, keys_for
 TIME = "%Y-%m-%d %H:%M"
 DAY = "%Y-%m-%d"
 PICKUP_KEYS = keys_for("printer.pickup.", Pickup)
+# The rating link's QR is printed smaller than the receipt code (it is read by a phone, held close).
+RATE_QR_MODULE_DOTS = {80: 4, 58: 3}
 
 
 def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "zh_CN") -> bytes:
@@ -72,6 +76,9 @@ def receipt_job(receipt: Receipt, printer_cfg: PrinterConfig, language: str = "z
     else:
         job.qr(receipt.qr)
         job.text(t("printer.receipt.scan"), align="center")
+        if receipt.rate_qr:
+            job.qr(receipt.rate_qr, module_dots=RATE_QR_MODULE_DOTS.get(printer_cfg.width_mm, 3))
+            job.text(t("printer.receipt.rate"), align="center")
     job.text(t("printer.receipt.keep"), align="center")
     job.cut()
     return job.bytes()
