@@ -48,6 +48,7 @@ from ui.clerk_pages import ACTIONS, ApplicationPage, LoginPage, QueuePage
 from ui.idcard import ReaderBridge
 from ui.closing import ClosingWindow
 from ui.materials_panel import MaterialsPanel
+from ui.rating_pad import attach_pad
 from ui.sync_status import OutboxView, outbox_service, status_bar
 from ui.texts import Texts
 from ui.widgets import button, clear_layout, label
@@ -75,12 +76,14 @@ class ClerkWindow(ClosingWindow, QWidget):
         clock: Clock | None = None,
         papers=None,
         pre_applications=None,
+        rating=None,
         parent: QWidget | None = None,
     ) -> None:
         """``application``: an ``ApplicationService`` (None: no application page); ``catalogue``: a
         ``MatterCatalogue``; ``camera``: a started ``DocumentCamera`` or None; ``scans``: a ScanSource;
         ``clock``: the terminal's clock (the service day, the time of acceptance); ``papers``:
-        ``IntakePapers`` on the window's receipt printer; ``pre_applications``: a ``PreApplicationDesk``."""
+        ``IntakePapers`` on the window's receipt printer; ``pre_applications``: a ``PreApplicationDesk``;
+        ``rating``: a ``RatingDesk`` (the window's evaluation pad, ``pad``, shown by whoever shows the window)."""
         super().__init__(parent)
         self.setObjectName("clerk-window")
         theme.style_window(self)
@@ -126,6 +129,7 @@ class ClerkWindow(ClosingWindow, QWidget):
             self.attach_sync(sync_engine)
         self._show_reader()
         self.reader.announce_state()
+        self.pad = attach_pad(self, rating, clock=clock) if rating is not None else None
         self.resize(1600, 900)  # the application page has three columns: checklist, form, camera
 
     def _build(self, login_hint, application, catalogue, camera, desk) -> None:

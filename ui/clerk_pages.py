@@ -153,6 +153,10 @@ class QueuePage(Page):
         self.message = Banner()
         self.message.setObjectName("clerk-message")
         self.box.addWidget(self.message)
+        self.pad_state = label("", "muted")  # the rating pad's progress (never the level chosen)
+        self.pad_state.setObjectName("pad-state")
+        self.pad_state.hide()
+        self.box.addWidget(self.pad_state)
 
         body = QHBoxLayout()
         left = QVBoxLayout()

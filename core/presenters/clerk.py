@@ -8,7 +8,8 @@ actions run in the order pressed) and publishes ``Changed`` events naming what t
   PIN, start refreshing, load the catalogue); ``login_done``: an attempt ended (clear the PIN);
 - ``page``: login ↔ queue; ``status``: the window's status (current ticket, lists, counts);
 - ``message``: the queue panel's message; ``choice``: a choice panel opened or closed;
-- ``applicant``: the card on the window's reader changed; ``language``: redraw everything.
+- ``applicant``: the card on the window's reader changed; ``language``: redraw everything;
+- ``finished``: a ticket was finished (``finished``; the rating pad offers a rating of it).
 
 The rules: a login needs both a staff id and a PIN; a platform error is said in the clerk's words;
 finishing asks for an outcome, transferring for a service or window (not this one), pausing for a reason
@@ -95,6 +96,7 @@ class ClerkPresenter:
         self.message: Notice | None = None
         self.choice: Choice | None = None
         self.applicant: Identity | None = None
+        self.finished: Ticket | None = None  # the ticket finished last (the rating pad offers a rating of it)
         self._pending = 0
         self._logging_out = False
 
@@ -304,6 +306,9 @@ class ClerkPresenter:
     def _updated(self, update: ClerkUpdate) -> None:
         if update.status is not None:
             self._refreshed(update.status)
+        if update.action == "finish" and update.ticket is not None:
+            self.finished = update.ticket
+            self.events.emit(Changed("finished"))
         t = self.tr
         if update.action == "call_next" and update.ticket is None:
             self._say(Notice(t("ui.clerk.nobody_waiting"), "notice"))
