@@ -97,6 +97,7 @@ class Terminal:
     # Result pickup (kiosk/pickup.py): the smart locker's started bus, and the platform's pickup API.
     locker: object | None = None
     pickup: object | None = None
+    rating: object | None = None  # core.services.rating.RatingDesk (the clerk's pad, the kiosk's rating)
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -188,6 +189,15 @@ def build_application(terminal: Terminal) -> None:
     terminal.catalogue = MatterCatalogue(lambda: terminal.sync.reference if terminal.sync else None)
     terminal.pre_applications = PreApplicationDesk(
         CasesOnFirstUse(terminal.platform), session=lambda: terminal.clerk.session if terminal.clerk else None)
+
+
+def build_rating(terminal: Terminal):
+    """好差评 (docs/evaluation.md): the hall's reasons from the reference cache and the rating records through
+    the outbox, both looked up when used (``kiosk run`` opens the store once the window is up)."""
+    from core.services.rating import RatingDesk
+
+    return RatingDesk(lambda: terminal.sync.store if terminal.sync else None,
+                      lambda: terminal.sync.reference if terminal.sync else None)
 
 
 def build_papers(terminal: Terminal, cfg: Config) -> None:
@@ -402,6 +412,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         terminal.scanner = build_scanner(cfg)
         terminal.codes = build_codes(cfg, platform)
         terminal.frame_decoder_factory = build_frame_decoder_factory(cfg)
+        terminal.rating = build_rating(terminal)
     if cfg.role == "citizen":
         terminal.printers = build_printers(cfg)
         main = terminal.printers.get(cfg.devices.ticket_printer)

@@ -39,7 +39,7 @@ def window(qtbot, hall, tmp_path):
     qtbot.addWidget(clerk)
     qtbot.addWidget(clerk.pad)
     clerk.show()
-    assert clerk.pad.place() is False  # one screen: the pad is a window of its own
+    assert clerk.pad.place(alone=True) is False  # one screen: the pad is a window of its own
     engine.start()
     clerk.store, clerk.engine = store, engine
     yield clerk

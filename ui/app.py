@@ -72,7 +72,8 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                id_reader=getattr(terminal, "idcard", None), sync_engine=engine,
                                codes=getattr(terminal, "codes", None), scans=scan_source(terminal),
                                guide=guide_loader(terminal), application=getattr(terminal, "application", None),
-                               papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None))
+                               papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None),
+                               rating=getattr(terminal, "rating", None))
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)
         if getattr(terminal, "pickup", None) is not None and getattr(terminal, "locker", None) is not None:
@@ -93,7 +94,8 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              catalogue=getattr(terminal, "catalogue", None),
                              camera=getattr(terminal, "camera", None), scans=scans,
                              papers=getattr(terminal, "papers", None),
-                             pre_applications=getattr(terminal, "pre_applications", None))
+                             pre_applications=getattr(terminal, "pre_applications", None),
+                             rating=getattr(terminal, "rating", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
         if cfg.pickup_window and getattr(terminal, "pickup", None) is not None:
             from core.services.health import DeviceHealthReporter
@@ -143,6 +145,9 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
         window.showFullScreen()
     else:
         window.show()
+    pad = getattr(window, "pad", None)
+    if pad is not None:
+        pad.place()  # the clerk's evaluation pad: the second screen, facing the citizen
     start_sync = getattr(terminal, "start_sync", None)
     if start_sync is not None:
         start_sync()  # the status area listens: the engine may report now (it stops in terminal.close)

@@ -45,6 +45,7 @@ from ui.idcard import ReaderBridge
 from ui.idle import IdleGuard
 from ui.sync_status import CitizenSyncNotice
 from ui import theme
+from ui.rating_pad import attach_kiosk_rating
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker
@@ -73,6 +74,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         application=None,
         papers=None,
         camera=None,
+        rating=None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
@@ -80,7 +82,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         stale, age_s)`` (core/services/guide.py ``load_guide_book``; None: no 办事指南 button);
         ``application``: an ``ApplicationService`` over the store (with the guide: 自助申报 of the matters
         that allow it, ui/citizen_apply.py), ``papers`` the paper printer of its slip, ``camera`` the
-        document camera its materials are taken with."""
+        document camera its materials are taken with; ``rating``: a ``RatingDesk`` (``self.rating`` offers
+        好差评 after a self-service transaction; None: no rating)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -130,6 +133,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.home.show_hall(None)
         self._show_identity()
         self.reader.announce_state()
+        self.rating = attach_kiosk_rating(self, rating) if rating is not None else None
         self.resize(1280, 800)
 
     def _build_pages(self, id_reader_available: bool) -> None:

@@ -299,11 +299,14 @@ class RatingPadWindow(ClosingWindow, QWidget):
         self.at_shutdown(self.view.close_view)
         self.resize(1280, 800)
 
-    def place(self) -> bool:
-        """Full screen on the second screen when there is one (True); else a window of its own (False)."""
+    def place(self, *, alone: bool = False) -> bool:
+        """Full screen on the second screen when there is one (True). With one screen the pad has no place
+        facing the citizen: it stays hidden unless ``alone`` (the demo, a test) shows it as a window of its
+        own (False either way)."""
         screens = QGuiApplication.screens()
         if len(screens) < 2:
-            self.show()
+            if alone:
+                self.show()
             return False
         primary = QGuiApplication.primaryScreen()
         other = next(s for s in screens if s is not primary)
@@ -334,3 +337,51 @@ def attach_pad(clerk, desk, *, clock=None) -> RatingPadWindow:
     clerk.at_shutdown(pad.close)
     clerk.at_shutdown(pad.shutdown)
     return pad
+
+
+class KioskRating(QWidget):
+    """The kiosk's rating after a self-service transaction: a ``RatingView`` laid over the whole citizen
+    window while an offer is open, hidden otherwise (the window's own pages stay as they were)."""
+
+    def __init__(self, presenter: RatingPresenter, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("kiosk-rating")
+        self.setAutoFillBackground(True)
+        self.presenter = presenter
+        self.view = RatingView(presenter, parent=self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view)
+        self._unsubscribe = presenter.events.subscribe(self._on_change)
+        parent.installEventFilter(self)
+        self.hide()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.parent() and event.type() == event.Type.Resize:
+            self.setGeometry(self.parent().rect())
+        return False
+
+    def _on_change(self, change: Changed) -> None:
+        if change.part == "state":
+            open_ = self.presenter.state != "idle"
+            if open_ and not self.isVisible():
+                self.setGeometry(self.parent().rect())
+                self.show()
+                self.raise_()
+            elif not open_:
+                self.hide()
+
+    def close_rating(self) -> None:
+        self._unsubscribe()
+        self.view.close_view()
+
+
+def attach_kiosk_rating(citizen, desk, *, clock=None, hall=None) -> KioskRating:
+    """The rating of a ``ui.citizen.CitizenWindow`` (``citizen.rating``): saved on the window's worker, in
+    the window's language; ``hall`` gives the time zone of ``rated_at``."""
+    presenter = RatingPresenter(desk, citizen.worker.run, channel=RatingChannel.KIOSK,
+                                now=lambda: hall_now(hall, clock), language=citizen.texts.language)
+    overlay = KioskRating(presenter, citizen)
+    citizen.texts.changed.connect(presenter.set_language)
+    citizen.at_shutdown(overlay.close_rating)
+    presenter.load_reasons()
+    return overlay

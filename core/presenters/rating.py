@@ -89,7 +89,7 @@ class RatingPresenter:
         self.desk = desk
         self._run = run
         self.channel = channel
-        self._now = now
+        self.now = now
         self._monotonic = monotonic
         self.offer_s, self.reasons_s, self.thanks_s = offer_s, reasons_s, thanks_s
         self.call_timeout_s = call_timeout_s
@@ -206,7 +206,7 @@ class RatingPresenter:
     def _save(self) -> None:
         subject, level = self.subject, self.level
         assert subject is not None and level is not None
-        rating = Rating(channel=self.channel, level=level, rated_at=self._now().isoformat(timespec="seconds"),
+        rating = Rating(channel=self.channel, level=level, rated_at=self.now().isoformat(timespec="seconds"),
                         department=subject.department, case_number=subject.case_number,
                         ticket_number=subject.ticket_number, matter_code=subject.matter_code,
                         matter_version=subject.matter_version, service=subject.service, window=subject.window,

@@ -35,6 +35,8 @@ class PadLink:
         elif change.part == "finished" and self.clerk.finished is not None:
             subject = self.subject(self.clerk.finished)
             if subject is not None:
+                if not self.pad.reasons:  # the hall's list did not come at login: ask again
+                    self.pad.load_reasons()
                 self.pad.offer(subject)
 
     def subject(self, ticket: Ticket) -> RatingSubject | None:

@@ -46,15 +46,22 @@ def reasons_from_reference(body: Any) -> tuple[Reason, ...]:
 
 
 class RatingDesk:
-    def __init__(self, outbox: Outbox, reference: Callable[[], Any] | Any | None = None) -> None:
-        """``outbox``: the terminal's store; ``reference``: an ``offline_cache.refcache.ReferenceCache``
-        (duck-typed: ``get(name)`` and ``cached(name)``) or a callable giving one (None: no reasons)."""
-        self.outbox = outbox
+    def __init__(self, outbox: Outbox | Callable[[], Outbox | None],
+                 reference: Callable[[], Any] | Any | None = None) -> None:
+        """``outbox``: the terminal's store, or a callable giving it (``kiosk run`` opens the store after the
+        window is up); ``reference``: an ``offline_cache.refcache.ReferenceCache`` (duck-typed: ``get(name)``
+        and ``cached(name)``) or a callable giving one (None: no reasons)."""
+        self._outbox = outbox
         self._reference = reference
 
     def _cache(self):
         ref = self._reference
         return ref() if callable(ref) and not hasattr(ref, "get") else ref
+
+    @property
+    def outbox(self) -> Outbox | None:
+        box = self._outbox
+        return box() if callable(box) and not hasattr(box, "enqueue") else box
 
     def reasons(self) -> tuple[Reason, ...]:
         """The hall's reason list: fresh when the platform answers, else the cached copy, else none."""
@@ -69,5 +76,13 @@ class RatingDesk:
         return reasons_from_reference(cached.body) if cached is not None else ()
 
     def record(self, rating: Rating) -> str:
-        """Commits the rating to the outbox (returns once it is on disk) and gives its record id."""
-        return self.outbox.enqueue(RecordKind.RATING, rating.content())
+        """Commits the rating to the outbox (returns once it is on disk) and gives its record id; raises
+        ``StoreUnavailable`` while the terminal's store is not open."""
+        outbox = self.outbox
+        if outbox is None:
+            raise StoreUnavailable("the terminal's store is not open yet")
+        return outbox.enqueue(RecordKind.RATING, rating.content())
+
+
+class StoreUnavailable(RuntimeError):
+    """The terminal's store is not open (yet): a rating cannot be kept."""
