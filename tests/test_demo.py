@@ -44,6 +44,8 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
                  "citizen-apply-review", "citizen-apply-done", "printer-output-slip"}  # a 自助申报 and its slip
     expected |= {"clerk-application-form", "clerk-accepted", "printer-output-receipt",  # 受理 and its receipt
                  "clerk-notice", "printer-output-notice"}  # the next person's one-time notice
+    expected |= {"rating-pad-levels", "rating-pad-reasons", "rating-pad-thanks", "rating-pad-idle",  # 好差评
+                 "clerk-rating"}
     assert {p.stem for p in shots.glob("*.png")} == expected
     for path in shots.glob("*.png"):
         with Image.open(path) as image:

@@ -91,6 +91,10 @@ class ScreenshotWalk(QObject):
                       clerk.queue_page.applicant.show_button.released.emit(), citizen.go_home(),
                       devices.place("kiosk", ELDERLY_CARD) if devices else None)),
         ]
+        pad = windows.get("pad")
+        if pad is not None:  # the evaluation pad offered a rating of the ticket just finished
+            at = [name for name, _, _ in self.steps].index("called")
+            self.steps[at:at] = self._pad_steps(clerk, pad)
         if devices is not None and "clerk" in devices.scanners and getattr(clerk, "application_page", None):
             self.steps += self._application_steps(clerk, devices)
             self.steps += walk_intake.window_paper_steps(self, clerk, output)
@@ -188,6 +192,24 @@ class ScreenshotWalk(QObject):
             ("captured", lambda: any(v.value == "captured" for v in panel.app.provided.values()),
              lambda: (self.save("clerk-application", clerk), self.save("demo-devices-clerk", devices),
                       clerk.show_queue())),
+        ]
+
+    def _pad_steps(self, clerk, pad) -> list:
+        """The evaluation pad: the five levels after the first ticket, a 差评 with its reason, the thanks; the
+        clerk's screen meanwhile says only that a rating is under way."""
+        view = pad.view
+        return [
+            ("pad levels", lambda: view.page == "levels",
+             lambda: (self.save("rating-pad-levels", pad), view.levels_page.buttons[2].click())),
+            ("pad reasons", lambda: view.page == "reasons" and bool(view.reasons_page.buttons),
+             lambda: (view.reasons_page.buttons[next(iter(view.reasons_page.buttons))].click(),
+                      view.presenter.set_text("窗口人少，排队较久"),
+                      view.reasons_page.text.setText(view.presenter.text),
+                      self.save("rating-pad-reasons", pad), self.save("clerk-rating", clerk),
+                      view.reasons_page.send.click())),
+            ("pad thanks", lambda: view.page == "thanks",
+             lambda: self.save("rating-pad-thanks", pad)),
+            ("pad idle", lambda: view.page == "idle", lambda: self.save("rating-pad-idle", pad)),
         ]
 
     def _technician_steps(self, tech, devices) -> list:
@@ -292,9 +314,9 @@ def _position(app: QApplication, key: str) -> tuple[int, int]:
     left, top = (area.left(), area.top()) if area is not None else (0, 0)
     tall = area is not None and area.height() >= 1700 and area.width() >= 1750
     grid = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (0, 860), "display": (1290, 860),
-            "devices": (1760, 0), "technician": (1760, 500)}
+            "devices": (1760, 0), "technician": (1760, 500), "pad": (1760, 1000)}
     cascade = {"citizen": (0, 0), "printer": (1290, 0), "clerk": (80, 60), "display": (160, 120),
-               "devices": (240, 180), "technician": (320, 240)}
+               "devices": (240, 180), "technician": (320, 240), "pad": (400, 300)}
     x, y = (grid if tall else cascade)[key]
     return left + x, top + y
 
@@ -316,6 +338,10 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
                                                                    {"staff": staff, "pin": pin})),
         "display": role_window(display, language=language),
     }
+    pad = getattr(windows["clerk"], "pad", None)
+    if pad is not None:  # the clerk's evaluation pad, beside the clerk's window (a second screen in a hall)
+        pad.resize(1100, 700)
+        windows["pad"] = pad
     if id_readers:
         windows["devices"] = DemoDevicesWindow(id_readers, list(sample_cards or ()), language=language,
                                                scanners=scanners)
@@ -328,7 +354,7 @@ def run_demo_windows(citizen, clerk, display, *, language: str, staff: str, pin:
     for terminal in (citizen, clerk, display):
         terminal.start()  # the windows have set the readers' callbacks: the readers may poll now
     for key, window in windows.items():
-        if key != "technician":  # its title names the terminal it services
+        if key not in ("technician", "pad"):  # theirs name the terminal they service or face
             window.setWindowTitle(f"{window.texts('app.name')} · {key}")
         window.move(*_position(app, key))
         window.show()
