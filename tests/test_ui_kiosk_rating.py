@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from server_fixtures import COMPANY_FORM, MONDAY_10AM, catalogue_matter, fresh_hall, with_catalogue  # noqa: F401
 from sync_fixtures import make_engine, store, wait_for  # noqa: F401 (fixtures)
 
-from core.presenters.rating import RatingSubject
+from core.presenters.rating import RatingSubject, case_subject
 from core.services.application import Application, ApplicationService
 from core.services.materials import MaterialSet
 from core.services.queue import KioskQueueService
@@ -57,13 +57,12 @@ def kiosk(qtbot, hall, store):  # noqa: F811
 
 
 def subject(case_number: str, app: Application) -> RatingSubject:
-    return RatingSubject(department=app.matter.department or "政务服务中心", case_number=case_number,
-                         matter_code=app.matter.code, matter_version=app.matter.version)
+    return case_subject(case_number, app.matter)
 
 
 def kept(hall) -> list[tuple]:
     return [tuple(r) for r in hall.store._con().execute(
-        "SELECT r.channel, r.case_number, r.level, r.reasons, f.state FROM ratings r "
+        "SELECT r.channel, r.case_number, r.matter_code, r.level, r.reasons, f.state FROM ratings r "
         "LEFT JOIN follow_ups f ON f.rating_id = r.id WHERE r.terminal_id = ?", (KIOSK,))]
 
 
@@ -89,7 +88,7 @@ def test_a_poor_rating_at_the_kiosk_opens_a_follow_up_on_the_platform(qtbot, hal
     with engine:
         assert wait_for(lambda: store.counts().acked == 2)
     client.close()
-    assert kept(hall) == [("kiosk", number, 1, json.dumps(["materials_repeated"]), "verify")]
+    assert kept(hall) == [("kiosk", number, app.matter.code, 1, json.dumps(["materials_repeated"]), "verify")]
     assert not rating.presenter.offer(subject(number, app))
 
 
@@ -114,4 +113,4 @@ def test_a_rating_made_while_the_kiosk_is_offline_arrives_once_when_it_reconnect
         with engine:
             assert wait_for(lambda: store.counts().queued == 0 and store.counts().inflight == 0)
         client.close()
-    assert kept(hall) == [("kiosk", number, 4, "[]", None)]
+    assert kept(hall) == [("kiosk", number, app.matter.code, 4, "[]", None)]

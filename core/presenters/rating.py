@@ -81,6 +81,14 @@ class RatingSubject:
         return f"case:{self.case_number}" if self.case_number else f"ticket:{self.ticket_number}"
 
 
+def case_subject(case_number: str, matter) -> RatingSubject:
+    """What a kiosk rates after a self-service transaction: the case the platform gave it, with its matter
+    (anything with ``code``, ``version`` and ``department``: a ``MatterRef``, a catalogue ``Matter``)."""
+    version = getattr(matter, "version", "") or None
+    return RatingSubject(department=matter.department, case_number=case_number,
+                         matter_code=matter.code if version else None, matter_version=version)
+
+
 class RatingPresenter:
     def __init__(self, desk: RatingDesk, run: Runner, *, channel: RatingChannel, now: Callable[[], datetime],
                  monotonic: Callable[[], float] = time.monotonic, language: str = "zh_CN", offer_s: float = OFFER_S,
