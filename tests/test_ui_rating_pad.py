@@ -138,3 +138,16 @@ def test_a_low_rating_at_the_pad_takes_a_reason_and_words_and_can_be_skipped(qtb
     qtbot.mouseClick(pad.levels_page.skip, CLICK)
     assert pad.page == "idle" and clerk.queue_page.pad_state.text() == "评价器：市民未评价"
     assert len(ratings(hall)) == 1 and clerk.store.counts().queued == 0
+
+
+def test_when_the_clerk_logs_out_an_open_rating_closes_and_the_pad_says_the_window_is_not_serving(
+        qtbot, window, issue):
+    """GIVEN a rating offered at the pad WHEN the clerk logs out THEN the offer closes with no record and the
+    pad no longer names the clerk."""
+    clerk, pad = window, window.pad.view
+    serve_and_finish(qtbot, clerk, issue)
+    qtbot.waitUntil(lambda: pad.page == "levels", timeout=WAIT_MS)
+    qtbot.mouseClick(clerk.queue_page.logout_button, CLICK)
+    qtbot.waitUntil(lambda: clerk.page == "login", timeout=WAIT_MS)
+    assert pad.page == "idle" and pad.idle_page.name_label.text() == "本窗口暂停服务"
+    assert not pad.idle_page.photo.isVisible() and clerk.store.counts().queued == 0
