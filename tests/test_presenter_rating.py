@@ -180,3 +180,14 @@ def test_without_the_hall_reason_list_a_low_rating_cannot_be_sent(tmp_path):
         p.offer(TICKET)
         p.choose(1)
         assert p.reasons_hint() == "暂时无法获取原因列表，请稍后评价或向工作人员反映" and not p.can_send()
+
+
+def test_the_citizen_may_switch_the_language_for_their_own_rating(pad):
+    """GIVEN a pad in Chinese WHEN the citizen switches to English on an offer THEN the levels are in English;
+    WHEN the next ticket is offered THEN the pad speaks Chinese again (a new citizen)."""
+    pad.offer(TICKET)
+    pad.switch_language()
+    assert [text for _, text in pad.level_options()][0] == "Very satisfied"
+    pad.skip()
+    pad.offer(RatingSubject(department="d", ticket_number="A015", window=3, clerks=("0107",)))
+    assert [text for _, text in pad.level_options()][0] == "非常满意"

@@ -87,6 +87,8 @@ class _LevelsPage(Page):
         self.buttons: dict[int, object] = {}
         self.skip = button("", name="rating-skip")
         self.skip.setProperty("compact", True)
+        self.language = button("", name="rating-language")
+        self.language.setProperty("compact", True)
         self.countdown = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
         self.box.addWidget(self.title)
         self.box.addWidget(self.subtitle)
@@ -94,6 +96,7 @@ class _LevelsPage(Page):
         self.box.addLayout(self.levels)
         self.box.addStretch(1)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.language)
         bottom.addWidget(self.countdown, 1)
         bottom.addWidget(self.skip)
         self.box.addLayout(bottom)
@@ -162,6 +165,7 @@ class RatingView(QWidget):
         layout.addWidget(self.stack)
         p = presenter
         self.levels_page.skip.clicked.connect(p.skip)
+        self.levels_page.language.clicked.connect(p.switch_language)
         self.reasons_page.skip.clicked.connect(p.skip)
         self.reasons_page.back.clicked.connect(p.back)
         self.reasons_page.send.clicked.connect(p.send)
@@ -208,6 +212,7 @@ class RatingView(QWidget):
         lv.title.setText(t("rating.title"))
         lv.subtitle.setText(t("rating.subtitle"))
         lv.skip.setText(t("rating.skip"))
+        lv.language.setText(t("language.switch"))
         rs.title.setText(t("rating.reasons.title"))
         rs.text.setPlaceholderText(t("rating.text_hint"))
         rs.back.setText(t("rating.back"))

@@ -102,6 +102,7 @@ class RatingPresenter:
         self.offer_s, self.reasons_s, self.thanks_s = offer_s, reasons_s, thanks_s
         self.call_timeout_s = call_timeout_s
         self.tr = Translator(language)
+        self.language = language  # each offer starts in it (the citizen may switch for their own rating)
         self.events = EventHub()
         self.state = "idle"
         self.progress = ""
@@ -141,6 +142,8 @@ class RatingPresenter:
             self._close("skipped")
         self.subject, self.level, self.chosen, self.text = subject, None, (), ""
         self.sending = self.saved = False
+        if self.tr.language != self.language:  # a new citizen: the screen's own language again
+            self.set_language(self.language, default=False)
         self._go("levels", self.offer_s)
         self._progress("asking")
         return True
@@ -253,9 +256,18 @@ class RatingPresenter:
 
     # --- what the screen shows -----------------------------------------------------------------------
 
-    def set_language(self, language: str) -> None:
+    def set_language(self, language: str, *, default: bool = True) -> None:
+        """The screen's language (``default``: from now on, as the window's switch does; else only until the
+        next offer, as the citizen's own switch on the rating does)."""
+        if default:
+            self.language = language
         self.tr = Translator(language)
+        self.touch()
         self.events.emit(Changed("language"))
+
+    def switch_language(self) -> None:
+        """The citizen's switch on the rating (中文 ↔ English), for this rating only."""
+        self.set_language("en" if self.tr.language == "zh_CN" else "zh_CN", default=False)
 
     def level_options(self) -> tuple[tuple[int, str], ...]:
         """The five levels, 非常满意 5 first: (value, words)."""
