@@ -78,6 +78,7 @@ def test_a_poor_rating_at_the_kiosk_opens_a_follow_up_on_the_platform(qtbot, hal
     qtbot.waitUntil(lambda: rating.isVisible() and rating.view.page == "levels", timeout=WAIT_MS)
     qtbot.mouseClick(rating.view.levels_page.buttons[1], CLICK)
     qtbot.waitUntil(lambda: rating.view.page == "reasons", timeout=WAIT_MS)
+    assert rating.view.reasons_page.keyboard.wait_loaded()  # its pinyin index, for the words
     qtbot.mouseClick(rating.view.reasons_page.buttons["materials_repeated"], CLICK)
     qtbot.mouseClick(rating.view.reasons_page.send, CLICK)
     qtbot.waitUntil(lambda: rating.view.page == "thanks", timeout=WAIT_MS)

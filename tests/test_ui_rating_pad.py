@@ -106,7 +106,7 @@ def test_the_pad_shows_who_serves_then_a_rating_after_the_ticket_arrives_once(qt
 
 def test_a_low_rating_at_the_pad_takes_a_reason_and_words_and_can_be_skipped(qtbot, window, hall, issue):
     """GIVEN a finished ticket WHEN the citizen touches 不满意 THEN 'send' stays disabled until a reason of the
-    hall's list is touched; the words typed through an input method keep 𠮷 and an emoji; WHEN sent THEN the platform holds the 差评 with its
+    hall's list is touched; touching the words' line opens the on-screen keyboard in place of the reasons, and the words typed (through an input method, and on the keyboard's keys) keep 𠮷 and an emoji; WHEN sent THEN the platform holds the 差评 with its
     reason and opens a follow-up. GIVEN the next ticket WHEN the citizen touches 'no rating' THEN nothing is
     recorded and the clerk's screen says so."""
     clerk, pad = window, window.pad.view
@@ -117,13 +117,23 @@ def test_a_low_rating_at_the_pad_takes_a_reason_and_words_and_can_be_skipped(qtb
     assert not pad.reasons_page.send.isEnabled()
     qtbot.mouseClick(pad.reasons_page.buttons["long_wait"], CLICK)
     assert pad.reasons_page.send.isEnabled()
+    window.pad.activateWindow()
+    qtbot.mouseClick(pad.reasons_page.text, CLICK)
+    keyboard = pad.reasons_page.keyboard
+    qtbot.waitUntil(keyboard.isVisible, timeout=WAIT_MS)  # the on-screen keyboard, the reasons aside
+    assert not pad.reasons_page.grid_host.isVisible() and keyboard.wait_loaded()
     type_chinese(pad.reasons_page.text, "等太久了𠮷😡")
-    assert pad.presenter.text == "等太久了𠮷😡" and pad.reasons_page.text.text() == "等太久了𠮷😡"
+    qtbot.mouseClick(keyboard.mode_button, CLICK)  # 英: letters as typed
+    for key in "ok":
+        qtbot.mouseClick(keyboard.keys[key], CLICK)
+    qtbot.mouseClick(keyboard.done_button, CLICK)
+    assert not keyboard.isVisible() and pad.reasons_page.grid_host.isVisible()
+    assert pad.presenter.text == "等太久了𠮷😡ok" and pad.reasons_page.text.text() == "等太久了𠮷😡ok"
     qtbot.mouseClick(pad.reasons_page.send, CLICK)
     qtbot.waitUntil(lambda: pad.page == "thanks", timeout=WAIT_MS)
     assert wait_for(lambda: clerk.store.counts().acked == 1)
     assert ratings(hall) == [("window_pad", first, 3, json.dumps(["S1003"]), 2, json.dumps(["long_wait"]))]
-    assert clerk.store.load(clerk.store.entries(("acked",))[0].record_id).content["text"] == "等太久了𠮷😡"
+    assert clerk.store.load(clerk.store.entries(("acked",))[0].record_id).content["text"] == "等太久了𠮷😡ok"
     follow_ups = hall.server.store._con().execute("SELECT state FROM follow_ups").fetchall()
     assert [r[0] for r in follow_ups] == ["verify"]
 

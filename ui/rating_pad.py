@@ -12,7 +12,7 @@ presenter saves through the window's worker.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QLineEdit, QStackedWidget, QVBoxLayout,
                                QWidget)
@@ -24,6 +24,7 @@ from core.presenters.rating import RatingPresenter
 from core.presenters.rating_pad import PadLink
 from ui import theme
 from ui.closing import ClosingWindow
+from ui.pinyin_keyboard import OnScreenKeyboard
 from ui.widgets import Page, button, clear_layout, label
 
 TICK_MS = 500
@@ -103,13 +104,18 @@ class _LevelsPage(Page):
 
 
 class _ReasonsPage(Page):
+    """The hall's reasons and a line for the citizen's words; the on-screen keyboard (ui/pinyin_keyboard.py)
+    opens under the line when it takes the focus, and the reasons step aside while it is open."""
+
     name = "reasons"
 
     def __init__(self) -> None:
         super().__init__()
         self.title = label("", "title", align=Qt.AlignmentFlag.AlignCenter)
         self.hint = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
-        self.grid = QGridLayout()
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(12)
         self.buttons: dict[str, object] = {}
         self.text = QLineEdit()
@@ -119,9 +125,10 @@ class _ReasonsPage(Page):
         self.skip = button("", name="rating-skip-reasons")
         self.send = button("", "primary", name="rating-send")
         self.countdown = label("", "muted", align=Qt.AlignmentFlag.AlignCenter)
+        self.keyboard: OnScreenKeyboard | None = None  # made when the reasons first open (its index loads)
         self.box.addWidget(self.title)
         self.box.addWidget(self.hint)
-        self.box.addLayout(self.grid)
+        self.box.addWidget(self.grid_host)
         self.box.addWidget(self.text)
         self.box.addStretch(1)
         bottom = QHBoxLayout()
@@ -130,6 +137,21 @@ class _ReasonsPage(Page):
         bottom.addWidget(self.countdown, 1)
         bottom.addWidget(self.send, 2)
         self.box.addLayout(bottom)
+
+
+    def add_keyboard(self, language: str) -> OnScreenKeyboard:
+        if self.keyboard is None:
+            self.keyboard = OnScreenKeyboard(language=language)
+            self.keyboard.hide()
+            self.keyboard.installEventFilter(self)
+            self.box.insertWidget(self.box.indexOf(self.text) + 1, self.keyboard)
+            self.keyboard.follow(self)
+        return self.keyboard
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.keyboard and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.grid_host.setVisible(event.type() == QEvent.Type.Hide)
+        return False
 
 
 class _ThanksPage(Page):
@@ -202,6 +224,8 @@ class RatingView(QWidget):
         elif part == "text":
             self.reasons_page.text.setText(self.presenter.text)
         elif part == "language":
+            if self.reasons_page.keyboard is not None:
+                self.reasons_page.keyboard.texts.set_language(self.presenter.tr.language)
             self._build_levels()
             self._build_reasons()
             self._words()
@@ -274,7 +298,10 @@ class RatingView(QWidget):
         if state == "reasons":
             if p.level is not None and is_low(p.level) and not p.text:
                 self.reasons_page.text.clear()
+            self.reasons_page.add_keyboard(p.tr.language)
             self._show_reasons_state()
+        elif self.reasons_page.keyboard is not None:
+            self.reasons_page.keyboard.hide()
         if state == "thanks":
             self.thanks_page.text.setText(p.thanks_text())
         if p.deadline is None:
