@@ -115,3 +115,49 @@ def test_a_rating_made_while_the_kiosk_is_offline_arrives_once_when_it_reconnect
             assert wait_for(lambda: store.counts().queued == 0 and store.counts().inflight == 0)
         client.close()
     assert kept(hall) == [("kiosk", number, app.matter.code, 4, "[]", None)]
+
+
+def test_after_a_self_service_application_whose_slip_printed_the_kiosk_offers_the_rating_of_its_case(
+        qtbot, hall, store):  # noqa: F811
+    """GIVEN the kiosk's 自助申报 of a matter, its store synced by the engine WHEN the citizen places the card,
+    fills the form and submits, and the platform gave the case number within the slip's wait (this kiosk has
+    no slip printer: the page says so and keeps its reprint) THEN the rating lies
+    over the kiosk by itself; a 满意 reaches the platform as the kiosk's rating of that case and matter."""
+    from datetime import datetime
+
+    from zoneinfo import ZoneInfo
+    from core.services.codes import CodeService
+    from core.services.guide import GuideBook
+    from offline_cache.engine import SyncEngine
+    from test_ui_citizen_apply import LI, RENT, start_apply, touch
+
+    hall.clock.set(datetime.now(ZoneInfo("Asia/Shanghai")))  # the kiosk's form and rating are made now
+    sync = SyncClient(hall.url, KIOSK, hall.secret(KIOSK), timeout_s=2.0, probe_timeout_s=0.5, keep_alive=False)
+    engine = SyncEngine(store, sync, backoff_base_s=0.02, backoff_max_s=0.2, probe_interval_s=0.05,
+                        idle_check_s=0.1).start()
+    client = hall.client(KIOSK)
+    book = GuideBook.from_catalogue(ReferenceCache(store, sync).get("matters").body)  # as the platform serves it
+    window = CitizenWindow(KioskQueueService(client, None), guide=lambda: (book, False, 0.0),
+                           codes=CodeService(None), application=ApplicationService(store),
+                           rating=RatingDesk(store, ReferenceCache(store, sync)))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        page = start_apply(qtbot, window)
+        window._on_card(LI)
+        for name, value in (("bank_card", "6222021234567890123"), ("amount", "5000"), ("phone", "13812345678")):
+            window.apply_flow.form.set(name, value)
+        touch(qtbot, page.next_button)
+        touch(qtbot, page.next_button)  # the materials: handed in at the window
+        touch(qtbot, page.next_button)  # 确认提交
+        rating = window.rating
+        qtbot.waitUntil(lambda: rating.isVisible() and rating.view.page == "levels", timeout=WAIT_MS * 2)
+        number = window.apply_flow.case_number
+        qtbot.mouseClick(rating.view.levels_page.buttons[4], CLICK)
+        qtbot.waitUntil(lambda: rating.view.page == "thanks", timeout=WAIT_MS)
+        assert wait_for(lambda: store.counts().acked == 2)
+        assert [r[:4] for r in kept(hall)] == [("kiosk", number, RENT, 4)]
+    finally:
+        window.close()
+        engine.stop(5)
+        sync.close()

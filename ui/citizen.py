@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLay
 from core.presenters import citizen_view as view
 from core.presenters.citizen import CitizenPresenter
 from core.presenters.guide import GuidePresenter, takes_pre_application
+from core.presenters.rating_kiosk import ApplyLink
 from core.presenters.reader import CITIZEN_READER_TEXTS, ReaderPresenter
 from core.services.queue import HallView, IssuedTicket, KioskQueueService, TicketRequest
 from ui.bridge import EventBridge
@@ -354,6 +355,8 @@ class CitizenWindow(ClosingWindow, QWidget):
             self.apply_page.home.connect(self.go_home)
             self.stack.addWidget(self.apply_page)
             self.pages[view.Page.APPLY] = self.apply_page
+            if self.rating is not None:  # 好差评 of the case once its slip printed
+                self.at_shutdown(ApplyLink(self.apply_flow, self.rating.presenter).unsubscribe)
         self.apply_flow.start(self.guide.current)
         self.apply_page.started()
         self.presenter.open_apply()
