@@ -46,7 +46,8 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
                  "clerk-notice", "printer-output-notice"}  # the next person's one-time notice
     expected |= {"rating-pad-levels", "rating-pad-reasons", "rating-pad-thanks", "rating-pad-idle",  # 好差评
                  "clerk-rating"}
-    assert {p.stem for p in shots.glob("*.png")} == expected
+    # The kiosk's rating of the 自助申报's case shows when the platform answered its number within the slip's wait.
+    assert expected <= {p.stem for p in shots.glob("*.png")} <= expected | {"citizen-rating"}
     for path in shots.glob("*.png"):
         with Image.open(path) as image:
             assert image.width >= 400 and image.height >= 400

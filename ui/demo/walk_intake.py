@@ -64,9 +64,18 @@ def pre_application_steps(walk, citizen, devices, output) -> list:
         ("apply review", lambda: flow().step is Step.REVIEW,
          lambda: (walk.save("citizen-apply-review", citizen), flow().submit())),
         ("apply slip", lambda: flow().step is Step.DONE and flow().printed is not None and output.count > counted["n"],
-         lambda: (walk.save("citizen-apply-done", citizen), walk.save("printer-output-slip", output),
-                  citizen.go_home())),
+         lambda: (_rating_aside(walk, citizen), walk.save("citizen-apply-done", citizen),
+                  walk.save("printer-output-slip", output), citizen.go_home())),
     ]
+
+
+def _rating_aside(walk, citizen) -> None:
+    """The kiosk offers 好差评 of the case over the done page once the slip is done (with the case number):
+    its screenshot, then skipped, so the done page shows."""
+    rating = getattr(citizen, "rating", None)
+    if rating is not None and rating.isVisible():
+        walk.save("citizen-rating", citizen)
+        rating.presenter.skip()
 
 
 def window_paper_steps(walk, clerk, output) -> list:
