@@ -17,6 +17,8 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     client_cert = ""                  # PEM certificate + key, when the hall server asks terminals for one
     client_key = ""
     allow_plain_http = false
+    public_host = ""                  # the platform's public web host (zwfw.example.gov.cn): receipts' codes
+                                      # become https://<host>/track/… and /rate/…; empty: HALL:R: codes
 
     [printers.ticket]                 # any number of named printers
     url = "serial:///dev/ttyUSB0?baudrate=9600"
@@ -64,6 +66,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +89,7 @@ class PlatformConfig:
     client_cert: str = ""  # PEM certificate shown to a hall server that asks terminals for one
     client_key: str = ""  # its private key (PEM)
     allow_plain_http: bool = False  # http:// to a host other than loopback (personal data in clear text)
+    public_host: str = ""  # the platform's public web host: receipts' tracking and rating links (docs/codes.md)
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,13 @@ def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
+def _host_name(key: str, value: str) -> str:
+    """A DNS host name as a QR code may carry it (lower-case letters, digits, dots and dashes), or ""."""
+    if value and not re.fullmatch(r"[a-z0-9](?:[a-z0-9.-]{0,98}[a-z0-9])?", value, re.ASCII):
+        raise _problem(key, "a host name of lower-case letters, digits, dots and dashes (no scheme, no port)")
+    return value
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -257,7 +268,8 @@ def _platform(top: _Reader, role: str) -> PlatformConfig:
         ca_file=_readable("platform.ca_file", p.get("ca_file", str, "")),
         client_cert=_readable("platform.client_cert", p.get("client_cert", str, "")),
         client_key=_readable("platform.client_key", p.get("client_key", str, "")),
-        allow_plain_http=p.get("allow_plain_http", bool, False))
+        allow_plain_http=p.get("allow_plain_http", bool, False),
+        public_host=_host_name("platform.public_host", p.get("public_host", str, "")))
     p.finish()
     split = urlsplit(url)
     if split.scheme == "http":

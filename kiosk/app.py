@@ -218,7 +218,7 @@ def build_papers(terminal: Terminal, cfg: Config) -> None:
     terminal.guides = GuideShelf(lambda: terminal.sync.reference if terminal.sync else None)
     keep = document_keeper(logs.data_dir(cfg.data_dir) / "papers") if cfg.role == "clerk" else None
     terminal.papers = IntakePapers(printer, applications=terminal.application, guides=terminal.guides.book,
-                                   language=cfg.language, keep_document=keep)
+                                   language=cfg.language, keep_document=keep, host=cfg.platform.public_host)
     if terminal.codes is not None:  # a receipt's lateness is counted on the hall calendar of the catalogue
         terminal.codes.calendar = lambda: terminal.guides.book().calendar
 
@@ -253,7 +253,10 @@ def build_codes(cfg: Config, platform):
     """What a scanned code opens (core/services/codes.py), over the terminal's platform."""
     from core.services.codes import CodeService
 
-    return CodeService(AppointmentsOnFirstUse(platform))
+    from core.domain.codes import DEFAULT_PLATFORM_HOSTS
+
+    hosts = (cfg.platform.public_host,) if cfg.platform.public_host else DEFAULT_PLATFORM_HOSTS
+    return CodeService(AppointmentsOnFirstUse(platform), platform_hosts=hosts)
 
 
 @dataclass

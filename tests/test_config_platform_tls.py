@@ -78,3 +78,20 @@ def test_a_wrong_tls_setting_names_the_key(pem_files, settings, setting, words):
     with pytest.raises(ConfigError) as caught:
         config.parse(terminal(settings.format(dir=pem_files)))
     assert caught.value.params["setting"] == setting and words in caught.value.params["problem"]
+
+
+def test_the_platforms_public_host_makes_the_papers_codes_links_and_is_a_bare_host_name():
+    """``public_host`` is the platform's public web host: receipts then carry https://<host>/track/… and the
+    rating link /rate/…, and a kiosk accepts codes on that host only. A scheme, a port or capitals are refused
+    with the key named."""
+    from core.domain.codes import CodeKind, classify, receipt_payload
+
+    cfg = config.parse(terminal('url = "https://hall.example:8765"\npublic_host = "zwfw.nanjing.gov.cn"'), source="t")
+    assert cfg.platform.public_host == "zwfw.nanjing.gov.cn"
+    payload = receipt_payload("32010020261203000001", cfg.platform.public_host)
+    assert classify(payload, platform_hosts=(cfg.platform.public_host,)).kind is CodeKind.RECEIPT
+    assert config.parse(terminal('url = "https://hall.example:8765"'), source="t").platform.public_host == ""
+    for bad in ("https://zwfw.nanjing.gov.cn", "zwfw.nanjing.gov.cn:443", "ZWFW.gov.cn", "a b"):
+        with pytest.raises(ConfigError) as refused:
+            config.parse(terminal(f'url = "https://hall.example:8765"\npublic_host = "{bad}"'), source="t")
+        assert "platform.public_host" in str(refused.value)
