@@ -82,3 +82,9 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 15.0) -> bool:
             return True
         time.sleep(0.02)
     return condition()
+
+
+def reference_client(hall, terminal: str) -> SyncClient:
+    """A terminal's client for reference data (the catalogue: a few hundred kB) with the terminal's usual
+    timeout, not the engine tests' short one: a loaded machine must not make a catalogue read time out."""
+    return SyncClient(hall.url, terminal, hall.secret(terminal), timeout_s=10.0, keep_alive=False)

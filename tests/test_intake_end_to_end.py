@@ -19,7 +19,7 @@ import pytest
 import zxingcpp
 from server_fixtures import (COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, catalogue_matter,  # noqa: F401
                              fresh_hall, with_catalogue)
-from sync_fixtures import make_engine, wait_for
+from sync_fixtures import make_engine, reference_client, wait_for
 
 from core.config import PrinterConfig
 from core.domain import CardType, Identity
@@ -53,9 +53,9 @@ class Terminal:
 
     def __init__(self, hall, terminal_id: str, path, printer: PrinterSimulator) -> None:
         self.store = Store(path / terminal_id, margin_bytes=0)
-        self.engine, client = make_engine(self.store, hall.url, hall.secret(terminal_id), terminal=terminal_id)
+        self.engine, _client = make_engine(self.store, hall.url, hall.secret(terminal_id), terminal=terminal_id)
         self.service = ApplicationService(self.store)
-        self.guides = GuideShelf(ReferenceCache(self.store, client))
+        self.guides = GuideShelf(ReferenceCache(self.store, reference_client(hall, terminal_id)))
         self.printer = OpenedOnFirstUse(PrinterConfig("receipt", printer.url, width_mm=80), timeout_s=3.0,
                                         device="receipt_printer")
         self.papers = IntakePapers(self.printer, applications=self.service, guides=self.guides.book)

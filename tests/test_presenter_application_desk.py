@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from server_fixtures import (COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, catalogue_matter,  # noqa: F401
                              fresh_hall, with_catalogue)
-from sync_fixtures import make_engine, wait_for
+from sync_fixtures import make_engine, reference_client, wait_for
 
 from core.config import PrinterConfig
 from core.domain import CardType, Identity, Outcome
@@ -61,7 +61,7 @@ class Window:
         self.engine, self.sync_client = make_engine(self.store, hall.url, hall.secret("window-1"),
                                                     terminal="window-1")
         self.service = ApplicationService(self.store)
-        reference = ReferenceCache(self.store, self.sync_client)
+        reference = ReferenceCache(self.store, reference_client(hall, "window-1"))
         self.printer = (OpenedOnFirstUse(PrinterConfig("receipt", sim.url, width_mm=80), timeout_s=3.0,
                                          device="receipt_printer") if sim is not None else None)
         self.papers = IntakePapers(self.printer, applications=self.service, guides=GuideShelf(reference).book)

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 import zxingcpp
 from server_fixtures import COMPANY, MONDAY_10AM, catalogue_matter, fresh_hall, with_catalogue  # noqa: F401
-from sync_fixtures import make_engine, store, wait_for  # noqa: F401 (fixtures)
+from sync_fixtures import make_engine, reference_client, store, wait_for  # noqa: F401 (fixtures)
 
 from core.config import PrinterConfig
 from core.domain import CardType, Identity
@@ -57,7 +57,8 @@ def opened():
 
 def parts(hall, store, sim, opened):  # noqa: F811
     """A window's application service, papers over its receipt printer, and its sync engine (not started)."""
-    engine, client = make_engine(store, hall.url, hall.secret("window-1"), terminal="window-1")
+    engine, _client = make_engine(store, hall.url, hall.secret("window-1"), terminal="window-1")
+    client = reference_client(hall, "window-1")
     service = ApplicationService(store)
     receipt_printer = OpenedOnFirstUse(PrinterConfig("receipt", sim.url, width_mm=80), timeout_s=3.0,
                                        device="receipt_printer")
@@ -159,7 +160,7 @@ def test_the_one_time_notice_lists_every_missing_material_under_the_case_number(
 def test_no_receipt_printer_configured_is_said_not_raised(hall, store):  # noqa: F811
     """GIVEN a window without a receipt printer WHEN a checklist is asked for THEN the answer says it was not
     printed (device not found); nothing is raised."""
-    engine, client = make_engine(store, hall.url, hall.secret("window-1"), terminal="window-1")
+    client = reference_client(hall, "window-1")
     papers = IntakePapers(None, applications=ApplicationService(store),
                           guides=GuideShelf(ReferenceCache(store, client)).book)
     result = papers.checklist(COMPANY)
@@ -171,7 +172,7 @@ def test_the_terminal_counts_promised_dates_on_the_platforms_calendar(hall, stor
     """GIVEN the hall's calendar on the platform WHEN a terminal reads the catalogue THEN its guide book holds
     the same calendar (2026's National Day off, its make-up Saturday worked), so a receipt's promised date is
     the date the platform promises."""
-    _engine, client = make_engine(store, hall.url, hall.secret("window-1"), terminal="window-1")
+    client = reference_client(hall, "window-1")
     calendar = GuideShelf(ReferenceCache(store, client)).book().calendar
     assert calendar.knows(date(2026, 10, 1))
     assert not calendar.is_working_day(date(2026, 10, 1)) and calendar.is_working_day(date(2026, 10, 10))
