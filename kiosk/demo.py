@@ -24,7 +24,8 @@
    and a third ID-card reader simulator of its own.
 8. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
    (take a number, call it at the window, an elderly citizen identified by card at the kiosk and at the
-   window, the technician's checks, then the hall server stopped: a number taken offline, the status
+   window, the window's accepted case decided, deposited in the locker and collected at the kiosk's 取件 by
+   card, the technician's checks, then the hall server stopped: a number taken offline, the status
    areas, the server back and the number delivered) runs instead, a PNG of each window is saved, and the
    demo quits.
 """
@@ -122,6 +123,15 @@ class DemoLink:
 
         self.server = ServerThread(self.db_path, port=self.server.port, thread_name="demo:hall-server").start()
         log.info("demo: hall server back on %s", self.server.url)
+
+    def decide(self, tracking: str, staff: str) -> None:
+        """The back office moves case ``tracking`` on: reviewed (审核), then approved (准予许可), as
+        ``kiosk hall-admin cases advance`` does (hall_server/case_progress.py); blocking, off the GUI thread."""
+        from core.domain.appointments import CaseState
+        from hall_server.case_progress import Move, advance
+
+        for state in (CaseState.IN_REVIEW, CaseState.APPROVED):
+            advance(self.server.store, tracking, Move(state), actor=staff, window=DEMO_WINDOW)
 
 
 # A business licence (营业执照) of the sample hall's issuer, for the clerk's materials (docs/codes.md).

@@ -26,7 +26,7 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
     shots = tmp_path / "shots"
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "demo", "--data-dir", str(tmp_path / "data"), "--screenshots", str(shots)],
-        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=100,
+        cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=130,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     expected = {"citizen-home", "citizen-services", "citizen-confirm", "citizen-ticket", "printer-output",
@@ -46,6 +46,9 @@ def test_the_demo_walks_the_hall_and_saves_a_screenshot_of_every_window(tmp_path
                  "clerk-notice", "printer-output-notice"}  # the next person's one-time notice
     expected |= {"rating-pad-levels", "rating-pad-reasons", "rating-pad-thanks", "rating-pad-idle",  # 好差评
                  "clerk-rating"}
+    expected |= {"clerk-pickup-deposit", "clerk-pickup-deposited", "citizen-case-timeline",  # the accepted case
+                 "citizen-pickup", "citizen-pickup-open", "citizen-pickup-done",  # deposited, collected by card
+                 "citizen-case-collected", "display-pickup"}
     # The kiosk's rating of the 自助申报's case shows when the platform answered its number within the slip's wait.
     assert expected <= {p.stem for p in shots.glob("*.png")} <= expected | {"citizen-rating"}
     for path in shots.glob("*.png"):

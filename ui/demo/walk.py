@@ -4,7 +4,8 @@
 opens their windows, starts the terminals' readers and runs the event loop. Closing any window ends the
 demo. With ``screenshots`` a ``ScreenshotWalk`` takes a number at the kiosk, calls it at the window,
 places the sample card of an elderly citizen (李䶮) on the window's reader and then on the kiosk's, runs
-the technician's checks (a test page, a card, the platform link), then stops the hall server: the status
+a case the window accepted from the back office's decision through the locker to its collection at the
+kiosk (ui/demo/walk_pickup.py), the technician's checks (a test page, a card, the platform link), then stops the hall server: the status
 areas go offline, a number is taken from the kiosk's leased block and waits in the outbox; the server
 comes back and the engine delivers it. A PNG of every window is saved on the way (``QWidget.grab``,
 works offscreen) and the demo quits; the README's pictures come from it.
@@ -23,14 +24,14 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from core.services.queue import PrintState
 from ui.app import application, role_window
 from ui.demo.devices import DemoDevicesWindow, DemoReader, DemoScanner
-from ui.demo import walk_intake
+from ui.demo import walk_intake, walk_pickup
 from ui.demo.printer_output import PrinterOutputWindow
 from ui.technician import TechnicianWindow
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
-WALK_DEADLINE_S = 90.0
+WALK_DEADLINE_S = 110.0
 ELDERLY_CARD = "li_yan"  # the sample card of 李䶮 (CJK Extension A), born 1955: elderly priority
 
 
@@ -53,6 +54,8 @@ class ScreenshotWalk(QObject):
         self.out_dir = out_dir
         self.link = link  # kiosk.demo.DemoLink: stop() / start() the hall server (off the GUI thread)
         self.kiosk_store = kiosk_store
+        self.staff = staff
+        self.accepted_case: str | None = None  # the case the window accepted (walk_intake), collected later
         self.worker = Worker(self, name="demo-walk")
         self.saved: list[Path] = []
         self.result = 1
@@ -98,24 +101,14 @@ class ScreenshotWalk(QObject):
         if devices is not None and "clerk" in devices.scanners and getattr(clerk, "application_page", None):
             self.steps += self._application_steps(clerk, devices)
             self.steps += walk_intake.window_paper_steps(self, clerk, output)
-        if devices is not None:  # an elderly citizen identified by card at the kiosk
-            self.steps += [
-                ("identified", lambda: citizen.page == "services" and citizen.service.identity is not None
-                 and bool(citizen.services_page.buttons),
-                 lambda: (self.save("citizen-identified", citizen), citizen.choose("A"))),
-                ("identified confirm", lambda: citizen.page == "confirm",
-                 lambda: (self.save("citizen-identified-confirm", citizen), citizen.confirm())),
-                ("priority ticket", lambda: citizen.page == "result" and citizen.issued is not None
-                 and citizen.issued.print_state is PrintState.PRINTED and output.count >= 2,
-                 lambda: (self.save("citizen-priority-ticket", citizen),
-                          self.save("printer-output-priority", output), self.save("demo-devices", devices),
-                          citizen.go_home())),
-            ]
+        if devices is not None:
+            self.steps += self._identified_steps(citizen, devices, output)
         if devices is not None and "kiosk" in devices.scanners:
             self.steps += self._code_steps(citizen, devices, output)
         self.steps += self._guide_steps(citizen)
         self.steps += walk_intake.checklist_steps(self, citizen, output)
         self.steps += walk_intake.pre_application_steps(self, citizen, devices, output)
+        self.steps += walk_pickup.pickup_steps(self, citizen, clerk, display, devices)
         tech = windows.get("technician")
         if tech is not None:
             self.steps += self._technician_steps(tech, devices)
@@ -128,6 +121,22 @@ class ScreenshotWalk(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(100)
         self.timer.timeout.connect(self._tick)
+
+    def _identified_steps(self, citizen, devices, output) -> list:
+        """An elderly citizen identified by card at the kiosk: the services, the confirmation, the priority
+        ticket."""
+        return [
+            ("identified", lambda: citizen.page == "services" and citizen.service.identity is not None
+             and bool(citizen.services_page.buttons),
+             lambda: (self.save("citizen-identified", citizen), citizen.choose("A"))),
+            ("identified confirm", lambda: citizen.page == "confirm",
+             lambda: (self.save("citizen-identified-confirm", citizen), citizen.confirm())),
+            ("priority ticket", lambda: citizen.page == "result" and citizen.issued is not None
+             and citizen.issued.print_state is PrintState.PRINTED and output.count >= 2,
+             lambda: (self.save("citizen-priority-ticket", citizen),
+                      self.save("printer-output-priority", output), self.save("demo-devices", devices),
+                      citizen.go_home())),
+        ]
 
     def _code_steps(self, citizen, devices, output) -> list:
         """Codes at the kiosk: an appointment checked in (its priority ticket printed), a receipt's

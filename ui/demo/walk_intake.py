@@ -104,6 +104,7 @@ def window_paper_steps(walk, clerk, output) -> list:
         presenter.accept()
 
     def next_ticket() -> None:
+        walk.accepted_case = presenter.paper.result.case_number  # the receipt's case, moved on later (walk_pickup)
         walk.save("clerk-accepted", clerk)
         walk.save("printer-output-receipt", output)
         clerk.show_queue()
