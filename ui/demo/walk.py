@@ -56,6 +56,7 @@ class ScreenshotWalk(QObject):
         self.kiosk_store = kiosk_store
         self.staff = staff
         self.accepted_case: str | None = None  # the case the window accepted (walk_intake), collected later
+        self.accepted_record = None  # (its ApplicationService, its record id) while the case number is owed
         self.worker = Worker(self, name="demo-walk")
         self.saved: list[Path] = []
         self.result = 1

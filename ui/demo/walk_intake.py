@@ -104,7 +104,9 @@ def window_paper_steps(walk, clerk, output) -> list:
         presenter.accept()
 
     def next_ticket() -> None:
-        walk.accepted_case = presenter.paper.result.case_number  # the receipt's case, moved on later (walk_pickup)
+        # The receipt's case, moved on later (walk_pickup): its number, or its record while the number is owed.
+        walk.accepted_case = presenter.paper.result.case_number
+        walk.accepted_record = (presenter.paper.service, presenter.paper.result.job.record_id)
         walk.save("clerk-accepted", clerk)
         walk.save("printer-output-receipt", output)
         clerk.show_queue()
