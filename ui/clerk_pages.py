@@ -136,6 +136,7 @@ class QueuePage(Page):
     def __init__(self, texts: Texts, today: Callable[[], date]) -> None:
         super().__init__()
         self.texts = texts
+        self._shown: dict[str, tuple] = {}  # list name -> the rows it shows
         top = QHBoxLayout()
         self.who = label("", "subtitle")
         self.window_state = label("", "notice")
@@ -212,8 +213,13 @@ class QueuePage(Page):
         self.texts.bind(self.action_buttons["pause"], "ui.clerk.resume" if view.paused else "ui.clerk.pause",
                         shortcut="F8")
 
-    @staticmethod
-    def _fill(widget: QListWidget, rows: tuple[TicketRow, ...]) -> None:
+    def _fill(self, widget: QListWidget, rows: tuple[TicketRow, ...]) -> None:
+        """Shows ``rows`` in ``widget``; rows that are already shown are left alone (a status comes with
+        every call in the hall: rebuilding an unchanged list each time costs the GUI thread for nothing)."""
+        shown = tuple((row.text, row.number) for row in rows)
+        if self._shown.get(widget.objectName()) == shown:
+            return
+        self._shown[widget.objectName()] = shown
         selected = widget.currentItem().data(Qt.ItemDataRole.UserRole) if widget.currentItem() else None
         widget.clear()
         for row in rows:
