@@ -58,6 +58,24 @@ class PrintedPaper:
         return self.error.key if self.error is not None else ""
 
 
+def wait_for_case(applications: ApplicationService, record_id: str, wait_s: float, *,
+                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                  poll_s: float = POLL_S) -> str | None:
+    """The platform's case number for an acknowledged record (``applications.case_number``), asked every
+    ``poll_s`` until ``wait_s`` passed; None when it has not answered by then. Blocking: on a worker."""
+    deadline = clock() + max(0.0, wait_s)
+    while True:
+        number = applications.case_number(record_id)
+        if number or clock() >= deadline:
+            return number
+        sleep(min(poll_s, max(deadline - clock(), 0.0)))
+
+
+def resolve_printer(printer):
+    """A ``PaperPrinter``, given one or a provider of one (None: none configured)."""
+    return printer() if callable(printer) and not hasattr(printer, "print_paper") else printer
+
+
 def short_ref(record_id: str) -> str:
     """The short form of an outbox record's id that a paper prints while the case number is pending."""
     return record_id.replace("-", "")[:8].lower()
@@ -137,12 +155,7 @@ class IntakePapers:
 
     def wait_case(self, record_id: str, wait_s: float) -> str | None:
         """The platform's case number for the record, asked of the store until ``wait_s`` passed."""
-        deadline = self._monotonic() + max(0.0, wait_s)
-        while True:
-            number = self.applications.case_number(record_id)
-            if number or self._monotonic() >= deadline:
-                return number
-            self._sleep(POLL_S)
+        return wait_for_case(self.applications, record_id, wait_s, clock=self._monotonic, sleep=self._sleep)
 
     def _guide(self, code: str) -> Guide:
         guide = self.guides().get(code)
@@ -152,8 +165,7 @@ class IntakePapers:
         return guide
 
     def _print(self, kind: str, paper, number: str | None, language: str | None) -> PrintedPaper:
-        printer = self._printer() if callable(self._printer) and not hasattr(self._printer, "print_paper") \
-            else self._printer
+        printer = resolve_printer(self._printer)
         if printer is None:
             error = DeviceError("no receipt printer configured", device="receipt_printer",
                                 key="error.device.not_found")

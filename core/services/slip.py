@@ -26,11 +26,11 @@ from core.domain.intake import Applicant
 from core.domain.slip import PreApplicationSlip, slip_qr
 from core.services.guide import Guide
 from core.services.intake import materials, matter_ref
+from core.services.papers import POLL_S, resolve_printer, wait_for_case
 
 log = logging.getLogger(__name__)
 
 MAX_WAIT_S = 8.0  # the longest a citizen waits at the kiosk for the platform's case number
-POLL_S = 0.25
 
 
 def slip_for(guide: Guide, *, record_id: str, case_number: str | None, applicant: Identity,
@@ -81,12 +81,8 @@ class SlipService:
     def case_number(self, record_id: str, wait_s: float = MAX_WAIT_S) -> str | None:
         """The platform's case number for the record, asked every ``poll_s`` for at most ``wait_s`` (capped
         at ``MAX_WAIT_S``); None when it has not answered by then. Blocking: on a worker."""
-        deadline = self._clock() + min(max(wait_s, 0.0), MAX_WAIT_S)
-        while True:
-            number = self.applications.case_number(record_id)
-            if number is not None or self._clock() >= deadline:
-                return number
-            self._sleep(min(self._poll_s, max(deadline - self._clock(), 0.0)))
+        return wait_for_case(self.applications, record_id, min(wait_s, MAX_WAIT_S), clock=self._clock,
+                             sleep=self._sleep, poll_s=self._poll_s)
 
     def issue(self, guide: Guide, *, record_id: str, applicant: Identity, submitted_at: datetime,
               provided: Collection[str] = (), wait_s: float = MAX_WAIT_S, language: str = "zh_CN") -> PrintedSlip:
@@ -99,8 +95,7 @@ class SlipService:
 
     def print(self, slip: PreApplicationSlip, language: str = "zh_CN") -> PrintedSlip:  # noqa: A003
         """Prints (or reprints) ``slip``; the result says whether it came out."""
-        printer = self.printer() if callable(self.printer) and not hasattr(self.printer, "print_paper") \
-            else self.printer
+        printer = resolve_printer(self.printer)
         if printer is None:
             return PrintedSlip(slip, False, "pre_apply.print.no_printer")
         try:
