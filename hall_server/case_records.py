@@ -101,6 +101,7 @@ class PreApplicationContent(_Strict):
     form: dict[str, Any]
     materials: list[Received] = Field(default_factory=list, max_length=100)
     submitted_at: str = Field(max_length=40)
+    applicant_id: str | None = Field(None, pattern=ID_NUMBER)  # the ID card read at the kiosk
 
 
 MODELS: dict[str, type[_Strict]] = {RecordKind.APPLICATION: ApplicationContent, RecordKind.NOTICE: NoticeContent,

@@ -212,6 +212,8 @@ def open_case(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_i
     _add_step(hall_store, con, tracking, state, checked.at, checked.actor, checked.window)
     if checked.kind == RecordKind.APPLICATION:
         collectors.keep_collectors(hall_store, con, tracking, checked.content.applicant_id, checked.content.proxy_ids)
+    elif checked.kind == RecordKind.PRE_APPLICATION:
+        collectors.keep_collectors(hall_store, con, tracking, checked.content.applicant_id, [])
     con.execute("INSERT INTO case_records VALUES (?, ?, ?, ?, ?)",
                 (terminal_id, record_id, checked.kind, tracking, state.value))
     return answer_for(con, terminal_id, record_id)

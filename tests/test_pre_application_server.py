@@ -55,3 +55,30 @@ def test_a_pre_application_at_the_kiosk_is_a_waiting_case_the_slip_s_qr_opens_wi
                            "amount": 5000, "phone": "13812345678"}
     stored = hall.store.stored_record("kiosk-1", record_id)
     assert len(stored["attachments"]) == 1 and stored["content"]["materials"] == [{"id": "m2", "pages": 1}]
+
+
+def test_the_card_read_at_the_kiosk_may_collect_the_result_whether_or_not_the_window_reads_it_again(hall, terminals):  # noqa: F811
+    """GIVEN a citizen who pre-applies at the kiosk with their ID card WHEN the record reaches the platform
+    THEN that card is the case's applicant for collecting the result (kept only as an HMAC: the number
+    itself is nowhere in the collectors' table), and no other card is."""
+    from hall_server.collectors import collector_role
+
+    kiosk, _printer = terminals("kiosk-1")
+    flow = PreApplicationPresenter(kiosk.service, SlipService(kiosk.service, kiosk.printer), run_inline,
+                                   now=lambda: MONDAY_10AM)
+    flow.start(kiosk.guides.book().get(RENT))
+    flow.card_placed(APPLICANT)
+    for path, value in (("bank_card", "6222021234567890123"), ("amount", "5000"), ("phone", "13812345678")):
+        flow.form.set(path, value)
+    flow.next()
+    flow.choose_material("m2")
+    flow.materials.add(np.full((600, 420, 3), 240, np.uint8))
+    flow.next()
+    flow.submit()
+    assert flow.case_number is not None
+
+    con = hall.store._con()
+    assert collector_role(hall.store, con, flow.case_number, APPLICANT.id_number) == "applicant"
+    assert collector_role(hall.store, con, flow.case_number, "110105194912310037") is None
+    kept = con.execute("SELECT person_hash FROM case_collectors WHERE tracking = ?", (flow.case_number,)).fetchall()
+    assert len(kept) == 1 and APPLICANT.id_number not in kept[0][0]

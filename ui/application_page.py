@@ -136,3 +136,60 @@ class PaperBar(QFrame):
             self.banner.clear_text()
         self.reprint.setVisible(can_reprint)
         self.setVisible(bool(text))
+
+
+class ProxyBox(QFrame):
+    """代领人: the people registered to collect the result, masked; "register" arms the window's reader for
+    the next card (``ProxyRegister``, core/presenters/application_proxy.py)."""
+
+    def __init__(self, texts: Texts, proxies, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("proxy-box")
+        self.proxies = proxies
+        self.title = texts.bind(label("", "muted"), "application.proxy.title")
+        self.none = texts.bind(label("", "muted"), "application.proxy.none")
+        self.none.setWordWrap(True)
+        self.rows = QListWidget()
+        self.rows.setObjectName("proxy-rows")
+        self.rows.setMaximumHeight(84)
+        self.rows.hide()
+        self.prompt = Banner()
+        self.prompt.setObjectName("proxy-prompt")
+        self.prompt.hide()
+        self.add = texts.bind(button("", name="proxy-add"), "application.proxy.add")
+        self.cancel = texts.bind(button("", name="proxy-cancel"), "application.proxy.cancel")
+        self.remove = texts.bind(button("", name="proxy-remove"), "application.proxy.remove")
+        for b in (self.add, self.cancel, self.remove):
+            b.setProperty("compact", True)
+        self.cancel.hide()
+        self.remove.hide()
+        actions = QHBoxLayout()
+        for b in (self.add, self.cancel, self.remove):
+            actions.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.title, self.none, self.rows, self.prompt):
+            layout.addWidget(widget)
+        layout.addLayout(actions)
+        self.add.clicked.connect(proxies.arm)
+        self.cancel.clicked.connect(proxies.disarm)
+        self.remove.clicked.connect(lambda: proxies.remove(self.rows.currentRow()))
+        self.refresh()
+
+    def refresh(self) -> None:
+        view = self.proxies.view()
+        self.rows.clear()
+        self.rows.addItems(list(view.rows))
+        self.rows.setVisible(bool(view.rows))
+        self.none.setVisible(not view.rows)
+        self.remove.setVisible(bool(view.rows))
+        self.add.setVisible(not view.waiting)
+        self.add.setEnabled(view.can_add)
+        self.cancel.setVisible(view.waiting)
+        if view.waiting:
+            self.prompt.show_text(self.proxies.tr("application.proxy.waiting"), "notice")
+        elif view.problem:
+            self.prompt.show_text(view.problem, "problem")
+        else:
+            self.prompt.clear_text()
+        self.prompt.setVisible(view.waiting or bool(view.problem))

@@ -147,6 +147,7 @@ class ClerkWindow(ClosingWindow, QWidget):
             self.application_page = ApplicationPage(panel)
             self.stack.addWidget(self.application_page)
             panel.finished.connect(self._application_finished)
+            self.card_hooks.append(panel.presenter.proxies.offer)  # a proxy's card, once the clerk asked for one
             panel.back_button.clicked.connect(self.show_queue)
             self.queue_page.application_button.show()
             self.queue_page.application_button.clicked.connect(self.show_application)
@@ -366,6 +367,7 @@ class ClerkWindow(ClosingWindow, QWidget):
     def show_queue(self) -> None:
         if self.application_page is not None:
             self._stop_application_camera()
+            self.application_page.panel.presenter.proxies.disarm()
         if self.presenter.logged_in:
             self.stack.setCurrentWidget(self.queue_page)
 

@@ -39,7 +39,7 @@ from core.presenters import Changed
 from core.presenters.application import ApplicationPresenter, Finished
 from core.services.application import Application, ApplicationService, Matter, MatterCatalogue, MatterListing
 from core.services.materials import MaterialSet
-from ui.application_page import FormColumn, MatterSearch, PaperBar
+from ui.application_page import FormColumn, MatterSearch, PaperBar, ProxyBox
 from ui.texts import Texts
 from ui.widgets import Banner, button, label
 from ui.worker import Worker
@@ -103,6 +103,7 @@ class MaterialsPanel(QFrame):
         self.message = Banner()
         self.message.setObjectName("materials-message")
         self.paper = PaperBar(t)
+        self.proxy_box = ProxyBox(t, self.presenter.proxies)
         self.form_column = FormColumn(t)
         self.accept_button = t.bind(button("", "primary", name="accept"), "materials.action.accept")
         self.notice_button = t.bind(button("", name="notice"), "materials.action.notice")
@@ -125,7 +126,7 @@ class MaterialsPanel(QFrame):
         row.addWidget(self.clear_button)
         row.addWidget(self.follow_button)
         left.addLayout(row)
-        for widget in (self.missing, self.message, self.paper):
+        for widget in (self.proxy_box, self.missing, self.message, self.paper):
             left.addWidget(widget)
         actions = QHBoxLayout()
         for b in (self.accept_button, self.notice_button):
@@ -242,6 +243,8 @@ class MaterialsPanel(QFrame):
                 self.checklist.setCurrentRow(0)
         elif change.part == "checklist":
             self._refresh()
+        elif change.part == "proxies":
+            self.proxy_box.refresh()
         elif change.part == "message" and self.presenter.message is not None:
             self.message.show_text(self.presenter.message.text, self.presenter.message.role)
 

@@ -52,6 +52,7 @@ from core.domain.codes import CodeKind
 from core.domain.intake import Clerk
 from core.presenters.application_form import IntakeForm
 from core.presenters.application_pre import PreApplicationReview
+from core.presenters.application_proxy import ProxyRegister
 from core.presenters.application_papers import PaperJob, PaperStep
 from core.services.application import Desk, load_desk
 from core.services.events import EventHub
@@ -130,15 +131,19 @@ class ApplicationPresenter(PreApplicationReview):
         self.paper = PaperStep(service, papers, run, wait_s=paper_wait_s, on_change=lambda: self._emit("paper"),
                                on_outdated=self.load_catalogue)
         self._unsubscribe_form: Callable[[], None] | None = None
+        self.proxies = ProxyRegister(self.tr, applicant=applicant, today=self._today,
+                                     on_change=lambda: self._emit("proxies"))
 
     @property
     def listing(self) -> MatterListing | None:
         return self.desk.listing if self.desk is not None else None
 
     def set_language(self, language: str) -> None:
-        self.tr = Translator(language)
+        self.tr = self.proxies.tr = Translator(language)
         if self.intake is not None:
             self.intake.set_language(language)
+        self.proxies.problem = ""
+        self._emit("proxies")
         self._emit("matters")
         self._emit("checklist")
         self._emit("paper")
@@ -181,6 +186,7 @@ class ApplicationPresenter(PreApplicationReview):
         keep = self.app.matter.code if self.app is not None and not number else None  # the ticket ended
         self.ticket_number, self.service_prefix = number, service_prefix
         self.materials.clear()
+        self.proxies.clear()
         self.pre = None
         if number:
             self.paper.clear()
@@ -191,6 +197,7 @@ class ApplicationPresenter(PreApplicationReview):
         """Another ID card was read at the window (or it was cleared): the form takes its fields."""
         if self.intake is not None:
             self.intake.prefill(self.applicant())
+        self.proxies.applicant_changed()
         self._emit("checklist")
 
     def matter_names(self) -> list[str]:
@@ -415,7 +422,7 @@ class ApplicationPresenter(PreApplicationReview):
         self._start(Notice(self.tr("materials.saving"), "notice"))
         self.run(self.service.accept, app, self.materials, form=intake.data(), clerk=clerk.staff_number, at=at,
                  deficiencies=follow, pre_application=pre, version=intake.version,
-                 applicant_id=getattr(self.applicant(), "id_number", None) or None,
+                 applicant_id=getattr(self.applicant(), "id_number", None) or None, proxy_ids=self.proxies.ids(),
                  on_done=lambda record_id: self._saved(Outcome.ACCEPTED, record_id),
                  on_error=self._save_failed, timeout_s=self.submit_timeout_s)
 
@@ -457,6 +464,7 @@ class ApplicationPresenter(PreApplicationReview):
         code = self.app.matter.code if self.app is not None else None
         self.app = None
         self.materials.clear()
+        self.proxies.clear()
         index = self.index_of(code) if code else None
         self.choose(index if index is not None else -1)
 

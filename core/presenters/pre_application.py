@@ -268,6 +268,7 @@ class PreApplicationPresenter:
         self._go(Step.SUBMITTING)
         self._run(self.applications.pre_apply, self.application, self.materials, form=self.form.data(),
                   at=self.submitted_at, version=self.form.form.version, record_id=self._attempt,
+                  applicant_id=getattr(self.identity, "id_number", None) or None,
                   on_done=lambda record_id: self._submitted(generation, record_id),
                   on_error=lambda exc: self._submit_failed(generation, exc), timeout_s=self.call_timeout_s * 2)
 

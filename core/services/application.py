@@ -145,18 +145,22 @@ class ApplicationService:
     # --- records that open a case on the platform (docs/hall-server.md, "Cases") -----------------------
     def accept(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], clerk: str, at: datetime,
                deficiencies: Iterable[str] = (), pre_application: str | None = None, version: str = "",
-               record_id: str | None = None, applicant_id: str | None = None) -> str:
+               record_id: str | None = None, applicant_id: str | None = None,
+               proxy_ids: Iterable[str] = ()) -> str:
         """受理: enqueues one ``application`` record (the form data, the materials received with their
         watermarked PDFs, the 容缺 items) and returns its id; the platform opens the case (or moves the
         pre-application ``pre_application`` names) and answers its number. ``version`` is the form's the
         data was filled in on (default: the matter's, from the catalogue). ``applicant_id``: the number of
-        the ID card read at the window, so the applicant can collect the result with it (docs/pickup.md).
+        the ID card read at the window, so the applicant can collect the result with it; ``proxy_ids``: the
+        cards of the people the applicant registered to collect it (代领人, at most five; docs/pickup.md).
         Blocking: on a worker."""
+        proxies = [p for p in proxy_ids if _ID_SHAPE.fullmatch(p)]
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "deficiencies": list(deficiencies), "window": app.window,
                    "clerk": clerk, "accepted_at": at.isoformat(), "pre_application": pre_application,
                    **({"ticket_number": app.ticket_number} if app.ticket_number else {}),
-                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {})}
+                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {}),
+                   **({"proxy_ids": proxies} if proxies else {})}
         return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials), record_id)
 
     def notify(self, app: Application, *, clerk: str, at: datetime, record_id: str | None = None) -> str:
@@ -170,12 +174,14 @@ class ApplicationService:
         return self._enqueue(RecordKind.NOTICE, content, (), record_id)
 
     def pre_apply(self, app: Application, materials: MaterialSet, *, form: dict[str, Any], at: datetime,
-                  version: str = "", record_id: str | None = None) -> str:
+                  version: str = "", record_id: str | None = None, applicant_id: str | None = None) -> str:
         """自助申报 at a kiosk: enqueues one ``pre_application`` record (form data, pages captured); the
-        platform answers the number the slip carries and a clerk reviews it. ``version`` as for ``accept``.
-        Blocking: on a worker."""
+        platform answers the number the slip carries and a clerk reviews it. ``version`` as for ``accept``;
+        ``applicant_id``: the number of the ID card read at the kiosk, so the applicant can collect the result
+        with that card whether or not the window reads it again. Blocking: on a worker."""
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
-                   "materials": received(app), "submitted_at": at.isoformat()}
+                   "materials": received(app), "submitted_at": at.isoformat(),
+                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {})}
         return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials), record_id)
 
     def case_number(self, record_id: str) -> str | None:
