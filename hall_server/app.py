@@ -33,14 +33,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core import __version__
 from hall_server import appointments
 from hall_server.api import calls, clerk, hall, sync, tickets
-from hall_server.api import cases, display, matters, pickup, ratings
+from hall_server.api import cases, display, locker_relay, matters, pickup, ratings
 from hall_server.auth import SignedRequests
 from hall_server.problems import HallError
 
 log = logging.getLogger("hall_server")
 
 ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router,
-           matters.router, cases.router, ratings.router, display.router, pickup.router)
+           matters.router, cases.router, ratings.router, display.router, pickup.router,
+           locker_relay.router)
 
 
 def _error(reason: str, message: str, headers: dict | None = None) -> JSONResponse:

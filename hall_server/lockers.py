@@ -3,8 +3,10 @@
 Results wait in a locker for pickup at any hour (docs/pickup.md). What the platform keeps:
 
 - ``locker_compartments``: from the hall file's ``lockers`` (``load_lockers``): each locker's ``id``, its
-  ``name`` (what the text message and the receipt scan say), the ``terminals`` that drive its lock-control
-  boards (the kiosk beside it, the pickup window's terminal), and one row per compartment: its ``number``
+  ``name`` (what the text message and the receipt scan say), the ``terminals`` that use it (the kiosk
+  beside it, the pickup window's terminal), the one of them whose bus drives its lock-control boards
+  (``bus``, default the first; the others relay door commands through it: locker_relay.py), and one row
+  per compartment: its ``number``
   (printed on the door), ``board`` and ``lock`` on the RS-485 bus (docs/locker.md) and ``size`` (S, M, L).
   ``overdue_days`` (default 7) says after how many days an item not collected is listed for staff.
 - ``locker_items``: one row per case put in a locker. A deposit is two steps, as a clerk does it at the
@@ -35,7 +37,7 @@ from datetime import datetime
 
 from core.domain.appointments import CaseState, PickupMethod
 from core.i18n import Translator
-from hall_server import case_progress, cases
+from hall_server import case_progress, cases, locker_relay
 from hall_server.notify import NOTICE_LANGUAGE, Notice, deliver
 from hall_server.problems import HallError
 
@@ -103,6 +105,8 @@ def load_lockers(hall_store, data: dict) -> int:
         terminals = locker.get("terminals")
         if not (isinstance(terminals, list) and terminals and all(isinstance(t, str) and t for t in terminals)):
             raise ValueError(f"{where}.terminals: the terminals that drive its boards")
+        if "bus" in locker and locker["bus"] not in terminals:
+            raise ValueError(f"{where}.bus: one of its terminals (the one whose [locker] drives the boards)")
         if not isinstance(locker.get("name"), str) or not locker["name"].strip():
             raise ValueError(f"{where}.name is required")
         names.append((locker["id"], locker["name"].strip(), json.dumps(terminals)))
@@ -121,6 +125,7 @@ def load_lockers(hall_store, data: dict) -> int:
         con.executemany("INSERT INTO locker_compartments VALUES (?, ?, ?, ?, ?, ?)",
                         [(*r, kept.get((r[0], r[1]), 0)) for r in rows])
         con.execute("INSERT OR REPLACE INTO locker_settings VALUES (1, ?)", (days,))
+        locker_relay.keep_buses(con, lockers)
     return len(rows)
 
 

@@ -96,6 +96,8 @@ class Terminal:
     paper_printer: object | None = None  # the PaperPrinter they print on (a kiosk's 自助申报 slip too)
     # Result pickup (kiosk/pickup.py): the smart locker's started bus, and the platform's pickup API.
     locker: object | None = None
+    locker_agent: object | None = None  # kiosk/locker_agent.py: door commands relayed to this terminal's bus
+    doors: object | None = None  # what the pickup window opens doors with: the bus, or relayed to its driver
     pickup: object | None = None
     rating: object | None = None  # core.services.rating.RatingDesk (the clerk's pad, the kiosk's rating)
     _sync_builder: threading.Thread | None = None
@@ -163,6 +165,7 @@ class Terminal:
                  (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
                  (self.scans, "close", "closing the scan source"),  # the wedge filter, the frame decoder's thread
                  (self.scanner, "stop", "stopping the code scanner"),  # joins its owner thread
+                 (self.locker_agent, "stop", "stopping the locker's relay"),  # before the bus it uses
                  (self.locker, "stop", "stopping the smart locker's bus"),  # joins its owner thread
                  *((p, "close", f"closing printer {getattr(p, 'name', '?')}") for p in self.printers.values())]
         for part, stop, what in steps:

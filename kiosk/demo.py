@@ -18,8 +18,9 @@
    scanner = socket://…``); the hall server holds sample appointments for today and sample cases
    (``seed_samples``), and the "demo devices" window scans them (and an e-licence and a hostile payload).
 6. A smart-locker simulator (simulators/locker.py, board 1 with twelve doors, as hall.json's locker "A")
-   is the kiosk's and the pickup window's ``[locker]``: the clerk's window is also the pickup window
-   (``[window] pickup``) and deposits results; the kiosk's 取件 opens the doors (docs/pickup.md).
+   is the kiosk's ``[locker]``: the kiosk drives the bus (one master, docs/locker.md) and its 取件 opens
+   the doors; the clerk's window is also the pickup window (``[window] pickup``) and deposits results,
+   its door commands relayed through the platform to the kiosk (kiosk/locker_agent.py).
 7. A technician window (``T-01``, role ``technician``) services the kiosk: the kiosk's printers and store,
    and a third ID-card reader simulator of its own.
 8. The windows open; closing any of them ends the demo. With ``screenshots=DIR`` a short scripted walk
@@ -86,8 +87,7 @@ def terminal_configs(url: str, secrets: dict[str, str], data_dir: Path, language
         **({"locker": {"port": locker_url, "boards": {"1": 12}}} if locker_url else {}),  # 取件 (docs/pickup.md)
     }
     clerk = {**common(CLERK_ID), "role": "clerk", "terminal_id": CLERK_ID,
-             "window": {"number": DEMO_WINDOW, "pickup": bool(locker_url)},  # also the pickup window
-             **({"locker": {"port": locker_url, "boards": {"1": 12}}} if locker_url else {}),
+             "window": {"number": DEMO_WINDOW, "pickup": bool(locker_url)},  # also the pickup window (relayed)
              "platform": {"url": url, "terminal_secret": secrets[CLERK_ID], "timeout_s": 3.0},
              "printers": {"receipt": {"url": "virtual://window-receipt", "width_mm": 80}},
              "devices": {"receipt_printer": "receipt", "idcard_reader": readers.get(CLERK_ID, ""), "camera": DEMO_CAMERA,
@@ -190,8 +190,8 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
                   for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
     code_samples = seed_samples(server.store)  # appointments for today, cases to track
     scanners = {tid: ScannerSimulator(thread_name=f"demo:scanner-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
-    # The hall's smart locker (hall.json "lockers": board 1, twelve doors), driven by the kiosk and the
-    # pickup window; its doors shut by themselves a few seconds after they open, as a person would.
+    # The hall's smart locker (hall.json "lockers": board 1, twelve doors), driven by the kiosk (the
+    # pickup window's door commands come to it through the platform); its doors shut by themselves a few seconds after they open, as a person would.
     locker = LockerSimulator({1: 12}, thread_prefix="demo:locker", auto_close_s=4.0)
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []

@@ -103,7 +103,8 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
             from ui.pickup_window import attach_presenter
 
             store = lambda: terminal.sync.store if terminal.sync else None  # noqa: E731 (built after the window)
-            attach_presenter(window, terminal.pickup, terminal.locker, getattr(terminal, "camera", None),
+            doors = getattr(terminal, "doors", None)  # the window's own bus, or relayed (kiosk/pickup.py)
+            attach_presenter(window, terminal.pickup, doors, getattr(terminal, "camera", None),
                              Authorisations(store, window=cfg.window or 0),
                              DeviceHealthReporter(cfg.terminal_id, store).report)
         return window

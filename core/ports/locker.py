@@ -47,7 +47,16 @@ class BoardScan:
     doors: dict[int, DoorState] = field(default_factory=dict)
 
 
-class LockerPort(Protocol):
+class LockerDoors(Protocol):
+    """Opening and reading one door: what a pickup window needs, from the bus it drives (``LockerPort``) or
+    relayed through the platform to the terminal that drives it (platform_client/locker_relay.py)."""
+
+    def open_lock(self, board: int, lock: int) -> LockResult: ...
+
+    def door(self, board: int, lock: int) -> DoorState: ...
+
+
+class LockerPort(LockerDoors, Protocol):
     @property
     def lifecycle(self) -> Lifecycle:
         """The owner thread's life (core.ports.lifecycle), published like every device's."""

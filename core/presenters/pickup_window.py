@@ -8,7 +8,8 @@ is captured with the document camera (its SHA-256 goes with the hand-over; the P
 attachment of a record through the outbox: core/services/pickup.py) → 交付 → collected.
 
 Deposit: the receipt's or the case's QR is scanned (or its number typed) → a compartment size → the
-platform assigns a free compartment → its door opens through the locker's bus (on the runner) → the
+platform assigns a free compartment → its door opens through the locker's bus (on the runner; the window's
+own bus, or relayed to the terminal that drives it: ``LockerDoors``, docs/locker.md "One master") → the
 clerk puts the documents in and closes it → the door read until seen open, then closed → the platform
 records it (the case waits in the locker; the applicant is sent the pickup code). A lock that does not
 release, a door never seen open within ``open_within_s`` or a silent bus: the deposit is reported failed
@@ -27,7 +28,7 @@ from core.domain.codes import CodeKind, classify
 from core.domain.pickup import Compartment, DoorFault, ReadyCase, Size
 from core.errors import DeviceError, KioskError
 from core.i18n import keys_for
-from core.ports.locker import DoorState, LockerPort
+from core.ports.locker import DoorState, LockerDoors
 from core.ports.pickup import WindowPickupPort
 from core.presenters import Changed, Runner
 from core.services.pickup import Authorisations
@@ -66,7 +67,7 @@ class Timings:
 
 
 class WindowPickupPresenter:
-    def __init__(self, platform: WindowPickupPort, locker: LockerPort | None, run: Runner, tr: Callable[..., str],
+    def __init__(self, platform: WindowPickupPort, locker: LockerDoors | None, run: Runner, tr: Callable[..., str],
                  *, session: Callable[[], object], monotonic: Callable[[], float], timings: Timings = Timings(),
                  authorisations: Authorisations | None = None,
                  health: Callable[[str, str], None] | None = None) -> None:
