@@ -19,6 +19,13 @@ p50/p99/max), the time from the finish outcome to the levels (offer) and from th
 Checks: the GUI thread never stalls over 50 ms (the pad as it is); no event lost: every finished ticket
 offered once, every rating committed to the outbox once, delivered (acknowledged, and on the platform) once.
 Ratios are baseline over the pad as it is.
+
+In a hall the pad's terminal is a machine of its own; the hall server and the other 50 clerks are not on
+it. With ``--own-core`` (the default on a machine of two or more cores; ``--shared-cores`` turns it off)
+the bench gives the terminal's process the last core and the hall server and the clerks' process the
+others (``os.sched_setaffinity``), for both variants alike, so what is measured is the terminal's own
+work, not the simulated hall's competing for the same core. Other work on the machine still shares every
+core.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from platform_client import PlatformClient  # noqa: E402
 
 PAD_PREFIX = "P"
 PROFILE = False
+CORES: dict[str, set[int]] = {}  # "terminal" / "hall": the cores each side runs on (empty: all share)
 ENGINE = dict(backoff_base_s=0.05, backoff_max_s=1.0, probe_interval_s=0.2, idle_check_s=0.1)
 
 
@@ -210,6 +218,8 @@ def run_phase(variant, url: str, secrets: dict[str, str], plan, windows: int, tm
     driver = multiprocessing.get_context("spawn").Process(target=drive, args=(url, secrets, plan, windows, child),
                                                            daemon=True)
     driver.start()
+    if CORES:
+        os.sched_setaffinity(driver.pid, CORES["hall"])
     assert pump_until(lambda: parent.poll(), 240) and parent.recv() == "ready"
     late: list[float] = []
     beat, elapsed = QTimer(), QElapsedTimer()
@@ -298,9 +308,15 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="calls a second")
     parser.add_argument("--windows", type=int, default=50)
     parser.add_argument("--profile", action="store_true", help="sample what the GUI thread runs when it stalls")
+    parser.add_argument("--shared-cores", action="store_true",
+                        help="run the terminal on the cores the simulated hall uses (default: a core of its own)")
     args = parser.parse_args()
     global PROFILE
     PROFILE = args.profile
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cores) >= 2 and not args.shared_cores:
+        CORES.update(terminal={cores[-1]}, hall=set(cores[:-1]))
+        os.sched_setaffinity(0, CORES["terminal"])
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
@@ -314,10 +330,13 @@ def main() -> int:
         db, port = tmp / "hall.db", free_port()
         secrets = provision(db, args.windows)
         server = start_server(db, port, tmp / "server.log")
+        if CORES:
+            os.sched_setaffinity(server.pid, CORES["hall"])
         url = f"http://127.0.0.1:{port}"
         print(f"evaluation pad, busy hall: {args.windows} windows, {args.rate:g} calls/s for {args.seconds:g} s, "
               f"the pad's clerk window offscreen, hall server and clerks in their own processes, "
-              f"{os.cpu_count()} CPUs")
+              f"{os.cpu_count()} CPUs, " + (f"terminal on core {sorted(CORES['terminal'])}, hall on cores "
+                                           f"{sorted(CORES['hall'])}" if CORES else "all on shared cores"))
         try:
             for label, pattern, seed in (("tuning pattern (steady, seed 1)", "steady", 1),
                                          ("held-out pattern (bursts with recalls, seed 2)", "bursts", 2)):
