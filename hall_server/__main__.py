@@ -18,6 +18,8 @@
                                              service and clerk; or every rating as JSON for the provincial
                                              platform (hall_server/rating_stats.py, docs/evaluation.md)
     followups [--open] [--overdue] [--json]  the follow-ups of 差评, the earliest due first
+    staff-photo ID [FILE | --remove]         the photo the evaluation pad shows of a clerk (JPEG or PNG, at
+                                             most 256 KB; hall_server/staff_photos.py)
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
     cases show NUMBER [--json]               a case with its history (hall_server/case_admin.py)
     cases advance NUMBER --to STATE --staff ID [--reason R] [--method window|locker|post] [--window N]
@@ -45,7 +47,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import case_admin, catalogue_io, locker_admin, notify, pki, rating_stats
+from hall_server import case_admin, catalogue_io, locker_admin, notify, pki, rating_stats, staff_photos
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -87,6 +89,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     case_admin.register(sub)
     rating_stats.register(sub)
     locker_admin.register(sub)
+    staff_photos.register(sub)
     return parser
 
 
@@ -172,6 +175,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return case_admin.command(store, args)
         elif args.command == "locker":
             return locker_admin.command(store, args)
+        elif args.command == "staff-photo":
+            return staff_photos.command(store, args)
         elif args.command in ("ratings", "followups"):
             return rating_stats.command(store, args)
         return 0

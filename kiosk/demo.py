@@ -59,6 +59,15 @@ def demo_hall() -> dict:
     return hall
 
 
+def seed_staff_photos(hall_store, hall: dict) -> None:
+    """A drawn sample portrait (simulators/staff_photos.py) for every clerk of the demo's hall."""
+    from hall_server.staff_photos import set_photo
+    from simulators.staff_photos import sample_portrait
+
+    for person in hall.get("staff") or []:
+        set_photo(hall_store, person["id"], sample_portrait(person["id"]))
+
+
 def demo_staff(hall: dict, window: int) -> str:
     return next(w["staff"]["id"] for w in hall["windows"] if w["number"] == window)
 
@@ -189,9 +198,11 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     simulators = {tid: IdCardSimulator(thread_name=f"demo:idcard-{tid}")
                   for tid in (CITIZEN_ID, CLERK_ID, TECHNICIAN_ID)}
     code_samples = seed_samples(server.store)  # appointments for today, cases to track
+    seed_staff_photos(server.store, hall)  # drawn portraits: the evaluation pad shows who serves
     scanners = {tid: ScannerSimulator(thread_name=f"demo:scanner-{tid}") for tid in (CITIZEN_ID, CLERK_ID)}
     # The hall's smart locker (hall.json "lockers": board 1, twelve doors), driven by the kiosk (the
-    # pickup window's door commands come to it through the platform); its doors shut by themselves a few seconds after they open, as a person would.
+    # pickup window's door commands come to it through the platform); its doors shut by themselves a
+    # few seconds after they open, as a person would.
     locker = LockerSimulator({1: 12}, thread_prefix="demo:locker", auto_close_s=4.0)
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
     terminals: list[Terminal] = []

@@ -22,6 +22,7 @@ server may have seen (a new connection dropped, a timeout): a clerk action done 
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import date
 from urllib.parse import urlencode, urlsplit
@@ -163,6 +164,25 @@ class PlatformClient:
 
     def logout(self, session: ClerkSession) -> None:
         self._parse("logout", parse.ok, self._request("POST", "/v1/clerk/logout", session=session))
+
+    def staff_photo(self, session: ClerkSession) -> bytes | None:
+        try:
+            payload = self._request("GET", "/v1/clerk/photo", session=session)
+        except PlatformRejected as exc:
+            if exc.reason == "not_found":
+                return None
+            raise
+
+        def image(p) -> bytes:
+            o = parse.Obj(p, "photo")
+            try:
+                data = base64.b64decode(o.str("photo"), validate=True)
+            except ValueError:
+                raise parse.BadAnswer("photo.photo: not base64") from None
+            if not data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or len(data) > 512 * 1024:
+                raise parse.BadAnswer("photo.photo: not a JPEG or PNG of a staff photo's size")
+            return data
+        return self._parse("photo", image, payload)
 
     def window_status(self, session: ClerkSession) -> WindowStatus:
         return self._parse("window", parse.window_status, self._request("GET", "/v1/clerk/window", session=session))

@@ -47,6 +47,10 @@ class QueuePlatform(Protocol):
 
     def logout(self, session: ClerkSession) -> None: ...
 
+    def staff_photo(self, session: ClerkSession) -> bytes | None:
+        """The photo of the clerk logged in, as the platform holds it (JPEG or PNG); None without one."""
+        ...
+
     def window_status(self, session: ClerkSession) -> WindowStatus: ...
 
     def call_next(self, session: ClerkSession) -> Ticket | None:

@@ -124,6 +124,21 @@ class RatingPresenter:
         self.staff = staff
         self.events.emit(Changed("staff"))
 
+    def load_photo(self, fetch) -> None:
+        """Fetches the photo of the clerk shown (``fetch()``: bytes or None) on the runner; the card takes it
+        if the same clerk still serves. A silhouette stays when there is none or it cannot be fetched."""
+        staff = self.staff
+        if staff is None:
+            return
+
+        def loaded(photo: bytes | None) -> None:
+            if photo and self.staff is not None and self.staff.staff_id == staff.staff_id:
+                self.staff = StaffCard(staff.name, staff.staff_id, photo)
+                self.events.emit(Changed("staff"))
+
+        self._run(fetch, on_done=loaded, on_error=lambda e: log.info("staff photo unavailable: %r", e),
+                  timeout_s=self.call_timeout_s)
+
     def load_reasons(self) -> None:
         """Fetches the hall's reason list on the runner (the reference cache: network, then disk)."""
         self._run(self.desk.reasons, on_done=self._reasons_loaded,

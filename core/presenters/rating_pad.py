@@ -28,6 +28,7 @@ class PadLink:
             session = self.clerk.service.session
             if session is not None:
                 self.pad.serve(StaffCard(session.staff_name, session.staff_id))
+                self.pad.load_photo(self.clerk.service.staff_photo)
                 self.pad.load_reasons()
         elif change.part == "page" and self.clerk.page == "login":
             self.pad.skip()

@@ -178,6 +178,11 @@ class ClerkQueueService:
             self.clear_applicant()
         return ClerkUpdate(name, ticket if isinstance(ticket, Ticket) else None, self.refresh())
 
+    def staff_photo(self) -> bytes | None:
+        """The photo of the clerk logged in, for the evaluation pad (None: none kept, or nobody logged in).
+        Blocking: on a worker."""
+        return self._do(lambda s: self.platform.staff_photo(s)) if self.session is not None else None
+
     def call_next(self) -> ClerkUpdate:
         return self._act("call_next", lambda s: self.platform.call_next(s))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 
 from fastapi import APIRouter, Depends, Header, Request
+from pydantic import BaseModel
 
 from hall_server.api import ERRORS, call, no_body, store
 from hall_server.auth import Terminal, require
@@ -39,6 +40,20 @@ async def login(body: LoginRequest, request: Request, terminal: Terminal = Depen
                          staff_id=body.staff_id, pin=body.pin)
     return SessionModel(window=session.window, staff_id=session.staff_id, staff_name=session.staff_name,
                         token=session.token)
+
+
+class PhotoModel(BaseModel):
+    staff_id: str
+    media_type: str
+    photo: str  # base64
+
+
+@router.get("/photo", response_model=PhotoModel, responses=ERRORS,
+            summary="The photo of the clerk logged in (the evaluation pad shows it); not_found without one")
+async def staff_photo(request: Request, terminal: Terminal = Depends(clerk), token: str | None = Session) -> PhotoModel:
+    from hall_server.staff_photos import photo_of_session
+
+    return PhotoModel(**await call(request, photo_of_session, store(request), terminal_id=terminal.id, token=token))
 
 
 @router.post("/logout", dependencies=[Depends(no_body)], response_model=Ok, responses=ERRORS)
