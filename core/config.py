@@ -41,6 +41,10 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     number = 3
     pickup = false                    # the pickup window (统一出件): hand results over, fill the locker
 
+    [kiosk]                           # citizen role only (docs/deployment.md, "Locking the kiosk down")
+    lockdown = true                   # full screen, frameless, no close, shortcuts swallowed; technicians
+                                      # get in by the hidden gesture and their PIN
+
     [timeouts]
     idle_s = 60                       # citizen: back to the home screen, session wiped
     idle_warning_s = 20               # warned this long before, one touch extends (WCAG 2.2.1)
@@ -171,6 +175,7 @@ class Config:
     data_dir: str = ""  # empty: the platform's usual per-user data directory
     source: str = ""  # the file it was read from
     pickup_window: bool = False  # [window] pickup: the clerk's window hands results out (docs/pickup.md)
+    lockdown: bool = True  # [kiosk] lockdown: the citizen kiosk cannot be left without a technician's PIN
 
     def printer(self, name: str) -> PrinterConfig | None:
         return self.printers.get(name) if name else None
@@ -341,6 +346,15 @@ def _window(top: _Reader, role: str) -> tuple[int | None, bool]:
     return window, pickup
 
 
+def _kiosk(top: _Reader, role: str) -> bool:
+    k = top.sub("kiosk")
+    lockdown = k.get("lockdown", bool, True)
+    k.finish()
+    if "kiosk" in top.table and role != "citizen":
+        raise _problem("kiosk.lockdown", "only the citizen kiosk is locked down")
+    return lockdown
+
+
 def _timeouts(top: _Reader) -> TimeoutsConfig:
     t = top.sub("timeouts")
     timeouts = TimeoutsConfig(
@@ -422,13 +436,15 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     printers = _printers(top)
     devices = _devices(top, role, printers)
     window, pickup_window = _window(top, role)
+    lockdown = _kiosk(top, role)
     timeouts = _timeouts(top)
     sync = _sync(top)
     locker = _locker(top)
     top.finish()
     return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
                   printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
-                  locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window)
+                  locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window,
+                  lockdown=lockdown)
 
 
 def load(path: str | Path) -> Config:

@@ -99,6 +99,8 @@ class Terminal:
     locker_agent: object | None = None  # kiosk/locker_agent.py: door commands relayed to this terminal's bus
     doors: object | None = None  # what the pickup window opens doors with: the bus, or relayed to its driver
     pickup: object | None = None
+    technician_gate: object | None = None  # kiosk/lockdown.py: a technician's way into a locked-down kiosk
+    technician_diagnostics: object | None = None  # () -> Diagnostics for the technician window it opens
     rating: object | None = None  # core.services.rating.RatingDesk (the clerk's pad, the kiosk's rating)
     _sync_builder: threading.Thread | None = None
 
@@ -438,6 +440,12 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         build_application(terminal)
         build_papers(terminal, cfg)
         build_pickup(terminal, cfg)
+        if cfg.lockdown:
+            from kiosk.lockdown import build_technician_gate
+
+            terminal.technician_gate = build_technician_gate(terminal, cfg)
+            terminal.technician_diagnostics = lambda: build_diagnostics(  # the technician window, when let in
+                cfg, terminal.printers, terminal.sync.store if terminal.sync else None, platform)
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 

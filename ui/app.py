@@ -121,6 +121,34 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
     return None
 
 
+def lock_kiosk(window, terminal):
+    """Locks the citizen kiosk's window down (ui/lockdown.py); a technician let in may open the technician
+    window over the kiosk's own devices and store."""
+    import time
+
+    from core.presenters.technician_gate import GatePresenter
+    from ui.lockdown import KioskLockdown
+
+    opened: list[QWidget] = []
+
+    def open_technician(staff_id: str) -> None:
+        from PySide6.QtCore import Qt
+
+        from ui.technician import TechnicianWindow
+
+        sync = getattr(terminal, "sync", None)
+        tech = TechnicianWindow(terminal.technician_diagnostics(), store=sync.store if sync else None,
+                                engine=sync.engine if sync else None, language=window.texts.language, actor=staff_id)
+        tech.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint)
+        opened[:] = [tech]
+        tech.showFullScreen()
+
+    presenter = GatePresenter(terminal.technician_gate, window.worker.run, monotonic=time.monotonic,
+                              language=window.texts.language)
+    return KioskLockdown(window, presenter, texts=window.texts,
+                         open_technician=open_technician if terminal.technician_diagnostics else None)
+
+
 def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[], None] | None = None) -> int:
     """Shows the terminal's window (full screen on a real kiosk) and runs the event loop until it closes.
 
@@ -142,6 +170,8 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
         ready = getattr(window, "home_ready", None)
         if ready is not None:
             ready.connect(on_ready)
+    if fullscreen and getattr(terminal, "technician_gate", None) is not None:
+        window.lockdown = lock_kiosk(window, terminal)  # full screen, no close; the technician's way in
     if fullscreen and terminal.cfg.role != "technician":  # the technician's is a desktop window
         window.showFullScreen()
     else:

@@ -35,6 +35,7 @@ class RecordKind(enum.StrEnum):
     APPLICATION = "application"  # an application the clerk accepted (受理): the platform opens a case
     NOTICE = "notice"  # a 一次性告知 (notice of missing materials): a case in 补正告知
     PRE_APPLICATION = "pre_application"  # 自助申报 from a kiosk: a case waiting for a clerk
+    TECHNICIAN_ACCESS = "technician_access"  # a technician let in at a locked-down kiosk, or locked out
 
 
 @dataclass(frozen=True)
