@@ -92,3 +92,16 @@ def test_a_wrong_pin_keeps_the_kiosk_locked(qtbot, kiosk):
     assert page.message.text() == "工号或密码不正确" and not page.exit.isVisible()
     qtbot.mouseClick(page.cancel, Qt.MouseButton.LeftButton)
     assert not page.isVisible() and kiosk.window.close() is False
+
+
+def test_the_program_being_stopped_closes_the_locked_window(qtbot, kiosk):
+    """systemd stopping the kiosk (SIGTERM → ``quit_on_signals`` marks the application quitting) must not be
+    refused like a citizen's Alt+F4: the window closes, so workers join and logs flush."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    app.setProperty("quitting", True)
+    try:
+        assert kiosk.window.close() is True and kiosk.released
+    finally:
+        app.setProperty("quitting", False)

@@ -249,8 +249,12 @@ def quit_on_signals(app: QApplication) -> Callable[[], None]:
 
     from PySide6.QtCore import QTimer
 
+    def quit_now() -> None:
+        app.setProperty("quitting", True)  # a locked-down kiosk lets its window close now (ui/lockdown.py)
+        app.quit()
+
     # Posted, not called: a signal that comes before the loop starts still ends it once it runs.
-    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, app, app.quit))
+    previous = {sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, app, quit_now))
                 for sig in (signal.SIGTERM, signal.SIGINT)}
     timer = QTimer()
     timer.setInterval(500)

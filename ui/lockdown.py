@@ -5,7 +5,8 @@ swallowed, and the technician's hidden way in (docs/deployment.md, "Locking the 
                          open_technician=lambda actor: ..., texts=window.texts)
 
 - The window is shown full screen, frameless and above other windows; a close request (Alt+F4, the window
-  manager) is refused unless a technician chose to leave.
+  manager) is refused unless a technician chose to leave or the program is being stopped (SIGTERM from
+  systemd: ``quit_on_signals`` in ui/app.py marks the application ``quitting``).
 - An application-wide filter swallows the key combinations that close or leave a window, or open a
   desktop's launcher: Alt+F4, Ctrl+Q, Ctrl+W, Alt+Tab, Alt+Esc, Ctrl+Esc and the Super/Meta keys. Keys the
   kiosk uses (digits, letters and Enter from a keyboard-wedge scanner, arrows, Esc and Enter of a keypad)
@@ -144,6 +145,8 @@ class KioskLockdown(QObject):
             log.info("kiosk: a key combination that leaves the window was swallowed")
             return True
         if watched is self.window and kind == QEvent.Type.Close:
+            if QApplication.instance().property("quitting"):  # systemd stopping the kiosk (SIGTERM)
+                self.released = True
             if not self.released:
                 event.ignore()
                 return True
