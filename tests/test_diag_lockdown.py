@@ -33,7 +33,7 @@ def citizen_config(folder: Path, extra: str = "") -> Path:
 
 
 def locked_image(root: Path) -> None:
-    write(root, "/etc/systemd/system/hall-kiosk.service", "[Service]\nType=notify\nWatchdogSec=30\n")
+    write(root, "/lib/systemd/system/hall-kiosk@.service", "[Service]\nType=notify\nWatchdogSec=30\n")
     write(root, "/etc/systemd/system/getty@tty1.service.d/autologin.conf",
           "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin kiosk --noclear %I $TERM\n")
     write(root, "/etc/systemd/logind.conf.d/kiosk.conf", "[Login]\nNAutoVTs=0\nReserveVT=0\n")

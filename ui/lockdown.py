@@ -13,8 +13,9 @@ swallowed, and the technician's hidden way in (docs/deployment.md, "Locking the 
   pass. What only the OS sees (Ctrl+Alt+F1…, SysRq) the OS must turn off: `kiosk diag lockdown`.
 - Every press and release on the window feeds the corner gesture (``CornerGesture``); it never takes an
   event from the citizen's page. When it completes, the gate page covers the window: staff id and PIN on
-  its own pad, then 技术维护 (the technician window), 退出程序 (exit status 0) or 重新启动 (exit status
-  ``RESTART_STATUS``, which the systemd unit restarts at once).
+  its own pad, then 技术维护 (the technician window), 退出程序 (exit status ``MAINTENANCE_STATUS``, which the
+  systemd unit does not restart: the kiosk stays stopped for maintenance until started again) or 重新启动
+  (exit status ``RESTART_STATUS``, which the unit restarts at once).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from ui.widgets import button, label
 
 log = logging.getLogger(__name__)
 
-RESTART_STATUS = 75  # EX_TEMPFAIL: the unit's RestartForceExitStatus restarts the program at once
+RESTART_STATUS = 75  # EX_TEMPFAIL: the unit restarts the program at once (Restart=always)
+MAINTENANCE_STATUS = 10  # a technician's exit: the unit's RestartPreventExitStatus keeps the kiosk stopped
 _MODS = Qt.KeyboardModifier
 SWALLOWED = frozenset({
     (Qt.Key.Key_F4, _MODS.AltModifier), (Qt.Key.Key_Q, _MODS.ControlModifier), (Qt.Key.Key_W, _MODS.ControlModifier),
@@ -128,7 +130,7 @@ class KioskLockdown(QObject):
         presenter.events.subscribe(lambda _change: self.page.show_state())
         texts.changed.connect(presenter.set_language)
         self.page.technician.clicked.connect(self._technician)
-        self.page.exit.clicked.connect(lambda: self._leave(0))
+        self.page.exit.clicked.connect(lambda: self._leave(MAINTENANCE_STATUS))
         self.page.restart.clicked.connect(lambda: self._leave(RESTART_STATUS))
         self.page.technician.setEnabled(open_technician is not None)
         self.timer = QTimer(self)
@@ -184,7 +186,8 @@ class KioskLockdown(QObject):
         access = self.presenter.granted
         if access is None:
             return
-        log.info("kiosk: %s by technician %s", "restart" if status else "exit", access.staff_id)
+        log.info("kiosk: %s by technician %s", "restart" if status == RESTART_STATUS else "exit for maintenance",
+                 access.staff_id)
         self.released = True
         self.presenter.close()
         self.shutdown()

@@ -9,7 +9,7 @@ and the OS (no login prompts on the virtual terminals, no VT switching, no SysRq
 the last three for itself; this command reads what the machine says about each:
 
     fullscreen      the terminal's configuration: a citizen kiosk with [kiosk] lockdown on, not KIOSK_WINDOWED
-    systemd_unit    the unit (--unit, default hall-kiosk.service) is Type=notify with a watchdog
+    systemd_unit    the unit (--unit, default hall-kiosk@citizen.service) is Type=notify with a watchdog
     autologin       a getty or display manager logs a user in automatically
     getty           logind starts no login prompts on other VTs (NAutoVTs=0, ReserveVT=0)
     vt_switching    the X server refuses VT switching (DontVTSwitch), or the session is cage (no VT keys)
@@ -34,7 +34,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-DEFAULT_UNIT = "hall-kiosk.service"
+DEFAULT_UNIT = "hall-kiosk@citizen.service"  # the package's template unit, instance = the config's name
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,14 @@ def check_unit(unit: str, root: Path) -> Check:
             ok = values.get("Type") == "notify" and watchdog not in ("0", "infinity", "")
             return Check("systemd_unit", ok, f"{unit}: Type={values.get('Type')}, WatchdogUSec={watchdog}",
                          "" if ok else fix)
-    for folder in ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"):
-        text = _read(root, f"{folder}/{unit}")
+    template = re.sub(r"@[^.]*\.service$", "@.service", unit)  # hall-kiosk@citizen → hall-kiosk@.service
+    for folder, name in ((f, n) for f in ("/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system")
+                         for n in dict.fromkeys((unit, template))):
+        text = _read(root, f"{folder}/{name}")
         if text:
             notify, watchdog = _setting(text, "Type") == "notify", _setting(text, "WatchdogSec")
             ok = notify and bool(watchdog) and watchdog not in ("0", "infinity")
-            return Check("systemd_unit", ok, f"{folder}/{unit}: Type={_setting(text, 'Type')}, "
+            return Check("systemd_unit", ok, f"{folder}/{name}: Type={_setting(text, 'Type')}, "
                          f"WatchdogSec={watchdog}", "" if ok else fix)
     return Check("systemd_unit", False, f"no unit {unit}", fix)
 
