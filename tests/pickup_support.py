@@ -1,20 +1,25 @@
 """What the pickup tests share: a hall whose locker the kiosk ``kiosk-1`` and the pickup window's terminal
-``window-3`` drive, and a case brought to the point where its result can go into the locker."""
+``window-3`` use, a case brought to the point where its result can go into the locker, and the fixtures
+of a test module (import them: ``from pickup_support import bus, hall, sim``): the locker simulator (board
+1, four doors) on socket://, the real ``LockerBus`` over it, and the pickup hall."""
 
 from __future__ import annotations
 
 import re
 import uuid
 
+import pytest
 from server_fixtures import COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, HallFixture, with_catalogue
 
 from core.ports.outbox import RecordKind
+from devices.locker import LockerBus
 from hall_server import sample_hall
 from hall_server.api.matters import content_version
 from hall_server.lockers import load_lockers
 from hall_server.notify import FileNotifier
 from platform_client.cases import CasesClient
 from platform_client.sync import SyncClient
+from simulators.locker import LockerSimulator
 
 APPLICANT_ID = COMPANY_FORM["legal_rep_id"]  # 李䶮's
 PROXY_ID = "320102198806061234"
@@ -71,3 +76,30 @@ def pickup_code(hall: HallFixture, number: str) -> str:
     """The code the applicant's text message carries."""
     texts = [n["text"] for n in notices(hall) if n["number"] == number and "取件码" in n["text"]]
     return re.search(r"取件码 (\d{6})", texts[-1]).group(1)
+
+
+class Clock:
+    """A monotonic clock a test moves by hand (``clock.now += 6``)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sim(request):
+    with LockerSimulator({1: 4}, thread_prefix=f"locker-sim-{request.module.__name__}") as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def bus(sim):
+    with LockerBus(sim.url, timeout_s=0.3, retries=1, reconnect_s=0.2, idle_check_s=0.1) as b:
+        yield b
+
+
+@pytest.fixture
+def hall(fresh_hall):
+    return pickup_hall(fresh_hall)

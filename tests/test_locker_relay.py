@@ -12,7 +12,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from pickup_support import LOCKERS, approved, clerk_session, pickup_hall
+from pickup_support import (  # noqa: F401 (fixtures)
+    LOCKERS, Clock, approved, bus, clerk_session, hall, sim)
 from server_fixtures import fresh_hall  # noqa: F401
 
 from core.domain.codes import receipt_payload
@@ -22,29 +23,13 @@ from core.i18n import Translator
 from core.ports.locker import DoorState
 from core.presenters import run_inline
 from core.presenters.pickup_window import Step, WindowPickupPresenter
-from devices.locker import LockerBus
 from hall_server.lockers import load_lockers
 from kiosk.locker_agent import BusAgent, run_command
 from platform_client.locker_relay import BusRelayClient, RelayedLocker
 from platform_client.pickup import WindowPickupClient
-from simulators.locker import LockerSimulator
 
 
-@pytest.fixture
-def hall(fresh_hall):  # noqa: F811
-    return pickup_hall(fresh_hall)
 
-
-@pytest.fixture
-def sim():
-    with LockerSimulator({1: 4}, thread_prefix="locker-sim-relay") as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def bus(sim):
-    with LockerBus(sim.url, timeout_s=0.3, retries=1, reconnect_s=0.2, idle_check_s=0.1) as b:
-        yield b
 
 
 @pytest.fixture
@@ -61,12 +46,6 @@ def window(hall):
     doors = RelayedLocker(client, session=lambda: session, answer_within_s=8.0)
     return client, session, doors
 
-
-class Clock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_deposit_at_a_window_without_a_bus_opens_the_door_through_the_kiosk(hall, sim, agent, window):

@@ -7,45 +7,22 @@ comes to the kiosk."""
 from __future__ import annotations
 
 import pytest
-from pickup_support import (APPLICANT_ID, PROXY_ID, STRANGER_ID, approved, clerk_session, notices, pickup_code,
-                            pickup_hall)
+from pickup_support import (  # noqa: F401 (fixtures)
+    APPLICANT_ID, PROXY_ID, STRANGER_ID, Clock, approved, bus, clerk_session, hall, notices, pickup_code, sim)
 from server_fixtures import fresh_hall  # noqa: F401
 
 from core.domain.pickup import Size
 from core.i18n import Translator
 from core.presenters import run_inline
 from core.presenters.pickup_kiosk import DoorTimings, KioskPickupPresenter, Screen
-from devices.locker import LockerBus
 from hall_server import lockers
 from platform_client.pickup import KioskPickupClient, WindowPickupClient
-from simulators.locker import LockerSimulator
 
 TIMINGS = DoorTimings(poll_s=0.1, open_within_s=3, remind_after_s=30, alert_after_s=90, give_up_after_s=600)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
-@pytest.fixture
-def sim():
-    with LockerSimulator({1: 4}, thread_prefix="locker-sim-pickup") as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def bus(sim):
-    with LockerBus(sim.url, timeout_s=0.3, retries=1, reconnect_s=0.2, idle_check_s=0.1) as b:
-        yield b
-
-
-@pytest.fixture
-def hall(fresh_hall):  # noqa: F811
-    return pickup_hall(fresh_hall)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ closed → collected. And at the counter: a proxy with their own card and the ca
 from __future__ import annotations
 
 import pytest
-from pickup_support import APPLICANT_ID, PROXY_ID, approved, clerk_session, notices, pickup_code, pickup_hall
+from pickup_support import (  # noqa: F401 (fixtures)
+    APPLICANT_ID, PROXY_ID, Clock, approved, bus, clerk_session, hall, notices, pickup_code, sim)
 from server_fixtures import fresh_hall  # noqa: F401
 
 from core.domain.codes import receipt_payload
@@ -16,35 +17,13 @@ from core.i18n import Translator
 from core.presenters import run_inline
 from core.presenters.pickup_kiosk import KioskPickupPresenter, Screen
 from core.presenters.pickup_window import Step, WindowPickupPresenter
-from devices.locker import LockerBus
 from hall_server import lockers
 from platform_client.cases import CasesClient
 from platform_client.pickup import KioskPickupClient, WindowPickupClient
-from simulators.locker import LockerSimulator
 
 
-class Clock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
-@pytest.fixture
-def sim():
-    with LockerSimulator({1: 4}, thread_prefix="locker-sim-window") as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def bus(sim):
-    with LockerBus(sim.url, timeout_s=0.3, retries=1, reconnect_s=0.2, idle_check_s=0.1) as b:
-        yield b
-
-
-@pytest.fixture
-def hall(fresh_hall):  # noqa: F811
-    return pickup_hall(fresh_hall)
 
 
 @pytest.fixture

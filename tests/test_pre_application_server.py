@@ -21,15 +21,11 @@ RENT = "320100-GG-0004"  # 住房公积金提取（租房）, self-service in th
 APPLICANT = Identity(CardType.RESIDENT, "李䶮", "11010519491231002X")
 
 
-def test_a_pre_application_at_the_kiosk_is_a_waiting_case_the_slip_s_qr_opens_with_its_form(hall, terminals):  # noqa: F811
-    """GIVEN the kiosk online WHEN a citizen pre-applies (card, form, a page of the contract) THEN the record
-    syncs, the slip carries the platform's case number and the code HALL:P:<record id>, and the clerk's
-    lookup by the record id read from the printed QR finds the case 已申报，待受理 with the form as filled."""
-    kiosk, printer = terminals("kiosk-1")
+def pre_apply(kiosk) -> PreApplicationPresenter:
+    """李䶮 pre-applies for the rent matter at ``kiosk``: card, form, one page of the contract, submit."""
     flow = PreApplicationPresenter(kiosk.service, SlipService(kiosk.service, kiosk.printer), run_inline,
                                    now=lambda: MONDAY_10AM)
-    guide = kiosk.guides.book().get(RENT)
-    flow.start(guide)
+    flow.start(kiosk.guides.book().get(RENT))
     flow.card_placed(APPLICANT)
     for path, value in (("bank_card", "6222021234567890123"), ("amount", "5000"), ("phone", "13812345678")):
         flow.form.set(path, value)
@@ -38,6 +34,15 @@ def test_a_pre_application_at_the_kiosk_is_a_waiting_case_the_slip_s_qr_opens_wi
     flow.materials.add(np.full((600, 420, 3), 240, np.uint8))
     flow.next()
     flow.submit()
+    return flow
+
+
+def test_a_pre_application_at_the_kiosk_is_a_waiting_case_the_slip_s_qr_opens_with_its_form(hall, terminals):  # noqa: F811
+    """GIVEN the kiosk online WHEN a citizen pre-applies (card, form, a page of the contract) THEN the record
+    syncs, the slip carries the platform's case number and the code HALL:P:<record id>, and the clerk's
+    lookup by the record id read from the printed QR finds the case 已申报，待受理 with the form as filled."""
+    kiosk, printer = terminals("kiosk-1")
+    flow = pre_apply(kiosk)
 
     assert flow.step is Step.DONE and flow.printed.printed
     assert flow.case_number is not None, "online, the platform answered within the slip's wait"
@@ -64,17 +69,7 @@ def test_the_card_read_at_the_kiosk_may_collect_the_result_whether_or_not_the_wi
     from hall_server.collectors import collector_role
 
     kiosk, _printer = terminals("kiosk-1")
-    flow = PreApplicationPresenter(kiosk.service, SlipService(kiosk.service, kiosk.printer), run_inline,
-                                   now=lambda: MONDAY_10AM)
-    flow.start(kiosk.guides.book().get(RENT))
-    flow.card_placed(APPLICANT)
-    for path, value in (("bank_card", "6222021234567890123"), ("amount", "5000"), ("phone", "13812345678")):
-        flow.form.set(path, value)
-    flow.next()
-    flow.choose_material("m2")
-    flow.materials.add(np.full((600, 420, 3), 240, np.uint8))
-    flow.next()
-    flow.submit()
+    flow = pre_apply(kiosk)
     assert flow.case_number is not None
 
     con = hall.store._con()
