@@ -98,3 +98,23 @@ def test_a_scanned_case_is_deposited_and_recorded_when_the_clerk_closes_the_door
     sim.close_door(1, 1)
     qtbot.waitUntil(lambda: page.presenter.step is Step.DEPOSITED, timeout=WAIT_MS)
     assert "取件码" in page.status.text() and page.number.text() == ""
+
+
+def test_every_key_of_a_pickup_window_does_one_thing(qtbot, fresh_hall):  # noqa: F811
+    """GIVEN a clerk's window that is also the pickup window THEN no two shortcuts share a key (two would
+    cancel each other out: Qt fires neither): F1–F10 are the queue's, F11 the application page, F12 统一出件."""
+    from PySide6.QtGui import QShortcut
+
+    from core.services.queue import ClerkQueueService
+    from ui.clerk import ClerkWindow
+    from ui.pickup_window import attach_presenter
+
+    hall = pickup_hall(fresh_hall)
+    client = hall.client("window-3")
+    window = ClerkWindow(ClerkQueueService(client, 3))
+    qtbot.addWidget(window)
+    attach_presenter(window, WindowPickupClient(client), None)
+    keys = [s.key().toString() for s in window.findChildren(QShortcut) if not s.key().isEmpty()]
+    assert "F12" in keys and "F10" in keys
+    assert len(keys) == len(set(keys)), sorted(keys)
+    window.close()

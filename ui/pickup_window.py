@@ -1,8 +1,8 @@
 """The pickup window's 统一出件 page, bound to core/presenters/pickup_window.py.
 
 ``attach(window, presenter, camera)`` adds it to a ``ClerkWindow`` configured ``[window] pickup = true``:
-a 统一出件 button (F10) in the window's top bar, the page in the window's stack, and the ID card read or
-the code scanned while the page is shown go to it (the window's ``card_hooks`` and ``scan_hooks``). The
+a 统一出件 button (F12: F1 to F10 are the queue's) in the window's top bar, the page in the window's stack,
+and the ID card read or the code scanned while the page is shown go to it (the window's ``card_hooks`` and ``scan_hooks``). The
 page reads the open door every ``poll_s`` with a QTimer while a deposit's door is open.
 """
 
@@ -115,7 +115,7 @@ def attach(window, presenter: WindowPickupPresenter, camera=None) -> PickupDeskP
             window.stack.setCurrentWidget(page)
 
     opener.clicked.connect(show)
-    QShortcut(QKeySequence("F10"), window).activated.connect(show)
+    QShortcut(QKeySequence("F12"), window).activated.connect(show)
     page.back.connect(window.show_queue)
 
     def card(identity) -> bool:
