@@ -139,16 +139,16 @@ class PaperBar(QFrame):
 
 
 class ProxyBox(QFrame):
-    """代领人: the people registered to collect the result, masked; "register" arms the window's reader for
-    the next card (``ProxyRegister``, core/presenters/application_proxy.py)."""
+    """代领人: one row (the title and 登记代领人) while nobody is registered, so the column keeps its room for
+    the checklist; the people registered, masked, below it; the prompt or the refusal while there is one.
+    "register" arms the window's reader for the next card (``ProxyRegister``,
+    core/presenters/application_proxy.py)."""
 
     def __init__(self, texts: Texts, proxies, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("proxy-box")
         self.proxies = proxies
-        self.title = texts.bind(label("", "muted"), "application.proxy.title")
-        self.none = texts.bind(label("", "muted"), "application.proxy.none")
-        self.none.setWordWrap(True)
+        self.title = texts.bind(label("", "muted", wrap=False), "application.proxy.title")
         self.rows = QListWidget()
         self.rows.setObjectName("proxy-rows")
         self.rows.setMaximumHeight(84)
@@ -157,20 +157,22 @@ class ProxyBox(QFrame):
         self.prompt.setObjectName("proxy-prompt")
         self.prompt.hide()
         self.add = texts.bind(button("", name="proxy-add"), "application.proxy.add")
+        texts.bind(self.add, "application.proxy.none", setter="setToolTip")
         self.cancel = texts.bind(button("", name="proxy-cancel"), "application.proxy.cancel")
         self.remove = texts.bind(button("", name="proxy-remove"), "application.proxy.remove")
         for b in (self.add, self.cancel, self.remove):
             b.setProperty("compact", True)
         self.cancel.hide()
         self.remove.hide()
-        actions = QHBoxLayout()
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
         for b in (self.add, self.cancel, self.remove):
-            actions.addWidget(b)
+            head.addWidget(b)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.title, self.none, self.rows, self.prompt):
-            layout.addWidget(widget)
-        layout.addLayout(actions)
+        layout.addLayout(head)
+        layout.addWidget(self.rows)
+        layout.addWidget(self.prompt)
         self.add.clicked.connect(proxies.arm)
         self.cancel.clicked.connect(proxies.disarm)
         self.remove.clicked.connect(lambda: proxies.remove(self.rows.currentRow()))
@@ -181,8 +183,7 @@ class ProxyBox(QFrame):
         self.rows.clear()
         self.rows.addItems(list(view.rows))
         self.rows.setVisible(bool(view.rows))
-        self.none.setVisible(not view.rows)
-        self.remove.setVisible(bool(view.rows))
+        self.remove.setVisible(bool(view.rows) and not view.waiting)
         self.add.setVisible(not view.waiting)
         self.add.setEnabled(view.can_add)
         self.cancel.setVisible(view.waiting)
