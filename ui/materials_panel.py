@@ -33,7 +33,7 @@ import logging
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
-                               QSplitter, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QVBoxLayout, QWidget)
 
 from core.presenters import Changed
 from core.presenters.application import ApplicationPresenter, Finished
@@ -100,6 +100,9 @@ class MaterialsPanel(QFrame):
             b.setProperty("compact", True)
         self.missing = label("", "notice")
         self.missing.setObjectName("missing-materials")
+        # Wrapped to three or four lines in the narrow column: it takes the height its text needs, and the
+        # checklist above (which scrolls) gives way.
+        self.missing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
         self.message = Banner()
         self.message.setObjectName("materials-message")
         self.paper = PaperBar(t)
@@ -307,6 +310,15 @@ class MaterialsPanel(QFrame):
 
     # --- the checklist --------------------------------------------------------------------------------
 
+    def _fitting(self, text: str) -> str:
+        """The list of missing materials when it fits in two lines of the narrow column; else how many are
+        missing (the checklist above marks which, the tooltip lists them)."""
+        missing = self.app.missing() if self.app is not None else []
+        width = max(1, self.missing.width() or 380)
+        if len(missing) < 2 or self.missing.fontMetrics().horizontalAdvance(text) <= 2 * width * 0.9:
+            return text
+        return self.texts("materials.missing_count", count=len(missing))
+
     def _refresh(self) -> None:
         view = self.presenter.checklist()
         self.title.setText(view.title)
@@ -322,7 +334,9 @@ class MaterialsPanel(QFrame):
                 self.checklist.setCurrentItem(item)
         # What is missing, else why "accept" is not possible yet (the form, nobody at the window…).
         complete = view.missing == self.texts("materials.complete")
-        self.missing.setText(view.accept_hint if complete and view.accept_hint else view.missing)
+        text = view.accept_hint if complete and view.accept_hint else view.missing
+        self.missing.setToolTip(text)
+        self.missing.setText(self._fitting(text))
         self.accept_button.setToolTip(view.accept_hint)
         self.form_column.note_for(self.presenter.intake, view.form_note)
         self._enable_follow()
