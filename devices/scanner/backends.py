@@ -6,11 +6,13 @@
 
 Text: both libraries *guess* the character set of a QR code's byte segment when it carries no ECI, and
 zbar often guesses wrong for UTF-8 Chinese (docs/codes.md, "Decoding codes from camera frames"; pyzbar does
-not expose zbar's binary mode). So we decode the bytes ourselves: UTF-8 first, then GB18030
-(``framing.decode_payload``).
+not expose zbar's binary mode). So we decode the bytes ourselves (``charsets``): the declared ECI when
+there is one, else UTF-8 when valid, else the more plausible of GB18030 and Shift-JIS.
 
-- zxing-cpp gives the raw bytes (``Barcode.bytes``); when the symbol declares an ECI (symbology identifier
-  ``]Q2``, ``]d4``…) its ``text`` already follows the declared character set and is kept.
+- zxing-cpp is asked for ``TextMode.HexECI``: its ``bytesECI`` in hex, the symbology identifier first.
+  Its ``symbology_identifier`` property says ``]Q1`` even for a symbol with an ECI (zxing-cpp 3.1), but the
+  identifier in ``bytesECI`` says ``]Q2``, and the content then follows the ECI protocol
+  (``\\000020`` for Shift-JIS …), which ``charsets.parse_eci_protocol`` splits.
 - pyzbar gives zbar's *text*, UTF-8 encoded. When zbar decoded the bytes as ISO-8859-1 or Shift-JIS, we
   re-encode its text the way it decoded it to get the original bytes back (``recover_zbar_text``).
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from devices.scanner.framing import decode_payload
+from devices.scanner.charsets import decode_bytes, decode_segments, parse_eci_protocol, plausibility
 from core.errors import DeviceNotSupported
 from core.ports.scanner import DecodedCode
 
@@ -31,13 +33,29 @@ DEFAULT_FORMATS: tuple[str, ...] = ("QRCode",)
 KNOWN_FORMATS = ("QRCode", "DataMatrix", "Code128", "PDF417", "Aztec")
 _ZBAR_NAMES = {"QRCode": "QRCODE", "Code128": "CODE128", "PDF417": "PDF417"}
 _ZBAR_FORMATS = {v: k for k, v in _ZBAR_NAMES.items()}
+# Symbology identifier modifiers that mean "the content follows the ECI protocol" (ISO/IEC 18004 §F,
+# ISO/IEC 16022 §N, ISO/IEC 24778 §A, ISO/IEC 15438 §F): QR ]Q2/4/6, DataMatrix ]d4/5/6, Aztec ]z3/4/5,
+# PDF417 ]L1.
+_ECI_MODIFIERS = {"Q": "246", "d": "456", "z": "345", "L": "1"}
 
 
 def text_from_bytes(raw: bytes, fallback: str) -> str:
     try:
-        return decode_payload(raw)
+        return decode_bytes(raw)
     except UnicodeDecodeError:
         return fallback
+
+
+def text_from_eci_bytes(data: bytes) -> str:
+    """zxing-cpp's ``bytesECI`` (its symbology identifier ``]Xm``, then the content; in the ECI protocol
+    when the modifier says the symbol declares an ECI) → the payload's text (``charsets``)."""
+    ident, content = data[:3], data[3:]
+    if not ident.startswith(b"]") or len(ident) < 3:
+        return text_from_bytes(data, data.decode("latin-1"))
+    symbology, modifier = chr(ident[1]), chr(ident[2])
+    if modifier in _ECI_MODIFIERS.get(symbology, ""):
+        return decode_segments(parse_eci_protocol(content))
+    return text_from_bytes(content, content.decode("latin-1"))
 
 
 def recover_zbar_text(data: bytes) -> str:
@@ -73,23 +91,9 @@ def recover_zbar_text(data: bytes) -> str:
                 continue
             # Both readings are valid text; keep the one made of common characters (zbar decoded the
             # correct "中文" as UTF-8, and Big5-encoding it gives bytes that GB18030 reads as "いゅ").
-            if _plausibility(candidate) > _plausibility(text):
+            if plausibility(candidate, "gb18030") > plausibility(text):
                 return candidate
     return text
-
-
-def _plausibility(text: str) -> float:
-    """Share of characters that are printable ASCII or common hanzi (GB2312 level 1, rows 16-55)."""
-    def common(ch: str) -> bool:
-        if ch.isascii():
-            return ch.isprintable()
-        try:
-            encoded = ch.encode("gb2312")
-        except UnicodeEncodeError:
-            return False
-        return len(encoded) == 2 and 0xB0 <= encoded[0] <= 0xD7
-
-    return sum(map(common, text)) / max(1, len(text))
 
 
 class ZxingBackend:
@@ -116,7 +120,8 @@ class ZxingBackend:
                       "fixed": z.Binarizer.FixedThreshold}
         results = z.read_barcodes(grey, formats=self._formats, try_rotate=try_rotate,
                                   try_downscale=try_downscale, try_invert=try_invert,
-                                  binarizer=binarizers[binarizer], is_pure=is_pure, return_errors=errors)
+                                  binarizer=binarizers[binarizer], is_pure=is_pure, return_errors=errors,
+                                  text_mode=z.TextMode.HexECI)
         codes, failed = [], []
         for r in results:
             p = r.position
@@ -125,8 +130,7 @@ class ZxingBackend:
             if not r.valid:
                 failed.append(np.array(corners, dtype=np.float32))
                 continue
-            eci = r.symbology_identifier[-1:] in ("2", "4", "5", "6")  # ISO 18004 / 16022 ECI flags
-            text = r.text if eci else text_from_bytes(bytes(r.bytes), r.text)
+            text = text_from_eci_bytes(bytes.fromhex(r.text))
             codes.append(DecodedCode(text, str(r.format).split(".")[-1].replace(" ", ""), corners))
         return codes, failed
 
