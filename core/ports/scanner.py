@@ -53,6 +53,19 @@ class CodeScanner(Protocol):
 
 
 @dataclass(frozen=True)
+class CodePart:
+    """One symbol of a structured-append sequence (ISO/IEC 18004 §8): a payload split over up to 16
+    QR symbols, each carrying its position, the count, and the parity byte of the whole payload (which
+    also tells sequences apart)."""
+
+    index: int  # from 0
+    total: int
+    parity: int
+    data: bytes  # this symbol's content (in the ECI protocol when ``eci``)
+    eci: bool = False
+
+
+@dataclass(frozen=True)
 class DecodedCode:
     """One code found in a camera frame."""
 
@@ -60,6 +73,9 @@ class DecodedCode:
     format: str  # "QRCode", "DataMatrix", "Code128" …
     # Corners in frame pixels, clockwise from top-left ((x, y) × 4); empty when the back end gives none.
     corners: tuple[tuple[int, int], ...] = ()
+    # Set when the symbol is one part of a structured-append sequence: ``text`` is then that part's
+    # alone, and the whole payload is the parts' data joined (``devices.scanner.sequence``).
+    part: CodePart | None = None
 
 
 class FrameCodeReader(Protocol):

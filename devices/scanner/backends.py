@@ -25,7 +25,8 @@ import numpy as np
 
 from devices.scanner.charsets import decode_bytes, decode_segments, parse_eci_protocol, plausibility
 from core.errors import DeviceNotSupported
-from core.ports.scanner import DecodedCode
+from core.ports.scanner import CodePart, DecodedCode
+from devices.scanner.sequence import read_header
 
 # The formats the hall uses (docs/codes.md): our codes are QR; DataMatrix and Code 128 appear on some
 # e-licence prints and parcel-style receipts. Fewer formats is much faster (docs/codes.md: 29 ms → 3 ms).
@@ -46,14 +47,18 @@ def text_from_bytes(raw: bytes, fallback: str) -> str:
         return fallback
 
 
+def eci_content(data: bytes) -> tuple[bytes, bool]:
+    """zxing-cpp's ``bytesECI`` (its symbology identifier ``]Xm``, then the content) → (the content,
+    whether it follows the ECI protocol: the modifier says the symbol declares an ECI)."""
+    if len(data) < 3 or data[:1] != b"]":
+        return data, False
+    return data[3:], chr(data[2]) in _ECI_MODIFIERS.get(chr(data[1]), "")
+
+
 def text_from_eci_bytes(data: bytes) -> str:
-    """zxing-cpp's ``bytesECI`` (its symbology identifier ``]Xm``, then the content; in the ECI protocol
-    when the modifier says the symbol declares an ECI) → the payload's text (``charsets``)."""
-    ident, content = data[:3], data[3:]
-    if not ident.startswith(b"]") or len(ident) < 3:
-        return text_from_bytes(data, data.decode("latin-1"))
-    symbology, modifier = chr(ident[1]), chr(ident[2])
-    if modifier in _ECI_MODIFIERS.get(symbology, ""):
+    """zxing-cpp's ``bytesECI`` → the payload's text (``charsets``)."""
+    content, eci = eci_content(data)
+    if eci:
         return decode_segments(parse_eci_protocol(content))
     return text_from_bytes(content, content.decode("latin-1"))
 
@@ -130,9 +135,25 @@ class ZxingBackend:
             if not r.valid:
                 failed.append(np.array(corners, dtype=np.float32))
                 continue
-            text = text_from_eci_bytes(bytes.fromhex(r.text))
-            codes.append(DecodedCode(text, str(r.format).split(".")[-1].replace(" ", ""), corners))
+            data = bytes.fromhex(r.text)
+            name = str(r.format).split(".")[-1].replace(" ", "")
+            part = _part(grey, corners, r.extra, data) if name == "QRCode" else None
+            codes.append(DecodedCode(text_from_eci_bytes(data), name, corners, part))
         return codes, failed
+
+
+def _part(image: np.ndarray, corners, extra: dict, data: bytes) -> CodePart | None:
+    """The structured-append header of a decoded QR symbol (``sequence.read_header``), as a part."""
+    try:
+        version, mask, level = int(extra["Version"]), int(extra["DataMask"]), str(extra["ECLevel"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    content, eci = eci_content(data)
+    first = parse_eci_protocol(content)[0][1] if eci else content
+    header = read_header(image, corners, version, mask, level, first)
+    if header is None:
+        return None
+    return CodePart(*header, data=content, eci=eci)
 
 
 class ZbarBackend:
