@@ -2,7 +2,7 @@
 
 ``devices.scanner.SerialScanner`` implements ``CodeScanner``; ``ui.wedge.WedgeScanFilter`` delivers
 keyboard-wedge scans to the same kind of ``on_scan`` callback. ``devices.scanner.decoder`` implements
-``FrameCodeReader``. Payloads arrive already bounded in length, decoded (UTF-8, then GB18030) and stripped
+``FrameCodeReader``. Payloads arrive already bounded in length, decoded (a declared ECI, else UTF-8, else the likelier of GB18030 and Shift-JIS) and stripped
 of control characters; they are still untrusted: classify them with ``core.domain.codes.classify``.
 """
 

@@ -7,13 +7,18 @@ decodes something, so the easy majority costs a few milliseconds and only hard f
 
 1. *tracked region*: where the last code was (live preview: the citizen holds still), read just that crop;
 2. *fast pass*: the frame scaled to at most ``fast_width`` pixels wide, our formats only, no rotation
-   search (zxing-cpp finds QR codes at any angle anyway);
+   search (zxing-cpp finds QR codes at any angle anyway); light-on-dark codes too (``try_invert``: the
+   inverted image is read only when the plain one gave nothing);
 3. *full pass*: full resolution with the library's own downscaling, for small codes; zxing-cpp also
    reports symbols it found but could not decode (their corners are the best regions for step 4);
 4. *regions*: those symbols plus the boxes of ``enhance.candidate_regions`` (edge-dense compact blobs),
-   each cropped, scaled to a workable size and tried with: CLAHE, local normalisation (glare), unsharp
-   masking, Wiener deconvolution along the blur direction the structure tensor finds (motion blur) or with
-   Gaussian kernels (focus blur), adaptive binarisation, and zxing-cpp's global binariser.
+   each cropped, scaled to a workable size and tried with: smoothing (sensor noise), CLAHE, local
+   normalisation (glare), unsharp masking, Wiener deconvolution along the blur direction the structure
+   tensor finds (motion blur) or with Gaussian kernels (focus blur), adaptive binarisation. A region is cropped and scaled once; one whose
+   rim is darker than its middle (a phone in dark mode) is read both ways in every attempt.
+
+Parts of a structured-append sequence (``DecodedCode.part``) do not end the cascade: later stages may
+find the rest in the same frame, and a sequence complete in the frame is returned as one code.
 
 ``budget_ms`` bounds the whole cascade: a frame with no code costs at most that, and a live preview
 simply skips frames while the decoder is busy (``frame_decoder.FrameDecoder``).
@@ -116,6 +121,8 @@ class CodeDecoder:
             return f"region:{name}", run
 
         yield attempt("plain", lambda c: c, both=True)
+        # noise grain is enlarged with the crop: smooth over about one source pixel
+        yield attempt("smooth", lambda c, s=max(1.0, 0.7 * scale): enhance.smooth(c, s))
         angle, anisotropy = enhance.motion_direction(crop)
         if anisotropy > 0.3:  # a sharp code is isotropic (≈0.02); motion blur makes it directional
             # the deconvolution needs the length within about ±2 px: the estimate first, then around it

@@ -104,6 +104,12 @@ def normalise_local(grey: np.ndarray, sigma: float) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def smooth(grey: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing: averages out sensor noise (a dim hall's gain noise, a cloth's weave) that
+    breaks the binariser's module edges; ``sigma`` should follow how much the crop was enlarged."""
+    return cv2.GaussianBlur(grey, (0, 0), sigma)
+
+
 def unsharp(grey: np.ndarray, sigma: float, amount: float) -> np.ndarray:
     g = grey.astype(np.float32)
     blurred = cv2.GaussianBlur(g, (0, 0), sigma)
