@@ -28,7 +28,6 @@ LONG = ("受理回执：示例市政务服务中心 办件编号3201022026112100
 def _dark_phone(code: np.ndarray) -> np.ndarray:
     """A phone in dark mode: light modules on a dark screen, on a counter, slightly rotated."""
     frame = on_scene(255 - code, bgr=False)
-    frame[frame == 150] = 150
     m = cv2.getRotationMatrix2D((960, 540), 12, 1.0)
     return cv2.warpAffine(frame, m, (1920, 1080), borderValue=150)
 
