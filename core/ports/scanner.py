@@ -2,8 +2,9 @@
 
 ``devices.scanner.SerialScanner`` implements ``CodeScanner``; ``ui.wedge.WedgeScanFilter`` delivers
 keyboard-wedge scans to the same kind of ``on_scan`` callback. ``devices.scanner.decoder`` implements
-``FrameCodeReader``. Payloads arrive already bounded in length, decoded (a declared ECI, else UTF-8, else the likelier of GB18030 and Shift-JIS) and stripped
-of control characters; they are still untrusted: classify them with ``core.domain.codes.classify``.
+``FrameCodeReader``. Payloads arrive already bounded in length, decoded (a declared ECI, else UTF-8,
+else the likelier of GB18030 and Shift-JIS) and stripped of control characters; they are still
+untrusted: classify them with ``core.domain.codes.classify``.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ decodes something, so the easy majority costs a few milliseconds and only hard f
 4. *regions*: those symbols plus the boxes of ``enhance.candidate_regions`` (edge-dense compact blobs),
    each cropped, scaled to a workable size and tried with: smoothing (sensor noise), CLAHE, local
    normalisation (glare), unsharp masking, Wiener deconvolution along the blur direction the structure
-   tensor finds (motion blur) or with Gaussian kernels (focus blur), adaptive binarisation. A region is cropped and scaled once; one whose
-   rim is darker than its middle (a phone in dark mode) is read both ways in every attempt.
+   tensor finds (motion blur) or with Gaussian kernels (focus blur), adaptive binarisation. A region is
+   cropped and scaled once; one whose rim is darker than its middle (a phone in dark mode) is read both
+   ways in every attempt.
 
 Parts of a structured-append sequence (``DecodedCode.part``) do not end the cascade: later stages may
 find the rest in the same frame, and a sequence complete in the frame is returned as one code.
