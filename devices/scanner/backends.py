@@ -98,6 +98,14 @@ def recover_zbar_text(data: bytes) -> str:
             # correct "中文" as UTF-8, and Big5-encoding it gives bytes that GB18030 reads as "いゅ").
             if plausibility(candidate, "gb18030") > plausibility(text):
                 return candidate
+    # zbar joins a structured-append sequence from the parts' texts, each guessed on its own: a part that
+    # starts inside a UTF-8 character was read as ISO-8859-1 while the others were right
+    mixed = b"".join(ch.encode("latin-1") if ord(ch) < 256 else ch.encode("utf-8") for ch in text)
+    if mixed != data:
+        try:
+            return mixed.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return text
 
 
@@ -162,10 +170,12 @@ class ZbarBackend:
     def __init__(self, formats: Sequence[str] = DEFAULT_FORMATS) -> None:
         try:
             from pyzbar import pyzbar
+
+            from devices.scanner import zbar_scan
         except (ImportError, OSError) as exc:  # no libzbar0 on this machine
             raise DeviceNotSupported(f"pyzbar / libzbar0 not available: {exc}", device="camera",
                                      key="codes.error.backend_missing") from None
-        self._zbar = pyzbar
+        self._scan = zbar_scan.scan
         missing = [f for f in formats if f not in _ZBAR_NAMES]
         if missing:
             raise DeviceNotSupported(f"zbar cannot read {missing}", device="camera")
@@ -173,10 +183,10 @@ class ZbarBackend:
         self._symbols = [getattr(pyzbar.ZBarSymbol, _ZBAR_NAMES[f]) for f in formats]
 
     def read(self, grey: np.ndarray, **_options: object) -> tuple[list[DecodedCode], list[np.ndarray]]:
+        # zbar joins the symbols of a structured-append sequence found in one image into one result itself
         codes = []
-        for r in self._zbar.decode(np.ascontiguousarray(grey), symbols=self._symbols):
-            corners = tuple((int(p.x), int(p.y)) for p in r.polygon)
-            codes.append(DecodedCode(recover_zbar_text(r.data), _ZBAR_FORMATS.get(r.type, r.type), corners))
+        for data, kind, corners in self._scan(grey, self._symbols):
+            codes.append(DecodedCode(recover_zbar_text(data), _ZBAR_FORMATS.get(kind, kind), corners))
         return codes, []
 
 
