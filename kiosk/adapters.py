@@ -157,11 +157,13 @@ def build_frame_decoder_factory(cfg: Config):
     backend = cfg.devices.decoder
 
     def factory(on_codes, on_error):
+        from devices.scanner.backends import DEFAULT_FORMATS
         from devices.scanner.cascade import CodeDecoder
         from devices.scanner.frame_decoder import FrameDecoder
 
-        return FrameDecoder(CodeDecoder(backend=backend, budget_ms=150.0, track=True), on_codes=on_codes,
-                            on_error=on_error)
+        # the formats `kiosk diag decode` reads by default too (kiosk/diag/decode.py)
+        decoder = CodeDecoder(backend=backend, formats=DEFAULT_FORMATS, budget_ms=150.0, track=True)
+        return FrameDecoder(decoder, on_codes=on_codes, on_error=on_error)
 
     return factory
 

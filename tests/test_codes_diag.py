@@ -116,3 +116,36 @@ def test_scanner_port_missing_is_one_line_and_exit_2(capsys):
     assert main(["diag", "scanner", "--port", url, "--timeout", "3"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not found" in err
+
+
+def test_decode_reads_by_default_what_the_kiosk_camera_reads(tmp_path):
+    """GIVEN a kiosk with a camera THEN its live decoder and `kiosk diag decode` without --formats read
+    the same formats."""
+    from core import config
+    from kiosk.adapters import build_frame_decoder_factory
+    from kiosk.diag.decode import still_decoder
+
+    cfg = config.parse({
+        "role": "citizen", "terminal_id": "K-01", "hall_id": "3201-0042", "data_dir": str(tmp_path / "k"),
+        "platform": {"url": "https://127.0.0.1:9", "terminal_secret": "s" * 32},
+        "printers": {"ticket": {"url": "virtual://diag-ticket", "width_mm": 80}},
+        "devices": {"ticket_printer": "ticket", "camera": f"folder:{tmp_path}"},
+    }, source="test")
+    frame_decoder = build_frame_decoder_factory(cfg)(None, None)
+    assert still_decoder().backend.formats == frame_decoder.decoder.backend.formats == ("QRCode",)
+
+
+def test_decode_reads_a_dark_mode_code_and_a_whole_sequence(tmp_path, capsys):
+    """GIVEN a photo of a phone in dark mode and a picture of a 2-symbol structured-append sequence
+    THEN the command prints the dark code, and the sequence as one payload, in its usual JSON."""
+    from simulators.qr_symbols import structured_append
+
+    dark = tmp_path / "dark.png"
+    cv2.imwrite(str(dark), on_scene(255 - qr_bytes_image("YY202611210001236".encode())))
+    first, second = structured_append("办件编号32010220261121000123 李䶮".encode(), 2)
+    both = tmp_path / "sequence.png"
+    cv2.imwrite(str(both), on_scene(cv2.hconcat([second, first[:second.shape[0], :second.shape[0]]])))
+    assert main(["diag", "decode", str(dark), str(both), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["codes"] for line in lines] == [[{"text": "YY202611210001236", "format": "QRCode"}],
+                                                [{"text": "办件编号32010220261121000123 李䶮", "format": "QRCode"}]]

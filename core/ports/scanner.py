@@ -2,8 +2,9 @@
 
 ``devices.scanner.SerialScanner`` implements ``CodeScanner``; ``ui.wedge.WedgeScanFilter`` delivers
 keyboard-wedge scans to the same kind of ``on_scan`` callback. ``devices.scanner.decoder`` implements
-``FrameCodeReader``. Payloads arrive already bounded in length, decoded (UTF-8, then GB18030) and stripped
-of control characters; they are still untrusted: classify them with ``core.domain.codes.classify``.
+``FrameCodeReader``. Payloads arrive already bounded in length, decoded (a declared ECI, else UTF-8,
+else the likelier of GB18030 and Shift-JIS) and stripped of control characters; they are still
+untrusted: classify them with ``core.domain.codes.classify``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,19 @@ class CodeScanner(Protocol):
 
 
 @dataclass(frozen=True)
+class CodePart:
+    """One symbol of a structured-append sequence (ISO/IEC 18004 §8): a payload split over up to 16
+    QR symbols, each carrying its position, the count, and the parity byte of the whole payload (which
+    also tells sequences apart)."""
+
+    index: int  # from 0
+    total: int
+    parity: int
+    data: bytes  # this symbol's content (in the ECI protocol when ``eci``)
+    eci: bool = False
+
+
+@dataclass(frozen=True)
 class DecodedCode:
     """One code found in a camera frame."""
 
@@ -60,6 +74,9 @@ class DecodedCode:
     format: str  # "QRCode", "DataMatrix", "Code128" …
     # Corners in frame pixels, clockwise from top-left ((x, y) × 4); empty when the back end gives none.
     corners: tuple[tuple[int, int], ...] = ()
+    # Set when the symbol is one part of a structured-append sequence: ``text`` is then that part's
+    # alone, and the whole payload is the parts' data joined (``devices.scanner.sequence``).
+    part: CodePart | None = None
 
 
 class FrameCodeReader(Protocol):

@@ -1,9 +1,12 @@
 """QR / barcode scanners and camera-frame code decoding.
 
-- ``framing``: serial framing (CR / LF / CRLF / inter-byte gap), decoding (UTF-8, then GB18030), length
+- ``charsets``: a code's bytes → its text (a declared ECI; else UTF-8; else the likelier of GB18030 and
+  Shift-JIS); pure.
+- ``framing``: serial framing (CR / LF / CRLF / inter-byte gap), decoding (``charsets``), length
   bound and control-character stripping; pure.
 - ``serial_scanner.SerialScanner``: the pyserial transport on its own owner thread, with reconnect.
-- ``decoder``: codes in camera frames (zxing-cpp by default, pyzbar as the alternative) and the threaded
+- ``cascade``, ``backends``, ``enhance``: codes in camera frames (zxing-cpp by default, pyzbar as the
+  alternative); ``sequence``: structured-append sequences joined; ``frame_decoder``: the threaded
   ``FrameDecoder`` for live preview.
 """
 

@@ -6,11 +6,13 @@
 
 Text: both libraries *guess* the character set of a QR code's byte segment when it carries no ECI, and
 zbar often guesses wrong for UTF-8 Chinese (docs/codes.md, "Decoding codes from camera frames"; pyzbar does
-not expose zbar's binary mode). So we decode the bytes ourselves: UTF-8 first, then GB18030
-(``framing.decode_payload``).
+not expose zbar's binary mode). So we decode the bytes ourselves (``charsets``): the declared ECI when
+there is one, else UTF-8 when valid, else the more plausible of GB18030 and Shift-JIS.
 
-- zxing-cpp gives the raw bytes (``Barcode.bytes``); when the symbol declares an ECI (symbology identifier
-  ``]Q2``, ``]d4``…) its ``text`` already follows the declared character set and is kept.
+- zxing-cpp is asked for ``TextMode.HexECI``: its ``bytesECI`` in hex, the symbology identifier first.
+  Its ``symbology_identifier`` property says ``]Q1`` even for a symbol with an ECI (zxing-cpp 3.1), but the
+  identifier in ``bytesECI`` says ``]Q2``, and the content then follows the ECI protocol
+  (``\\000020`` for Shift-JIS …), which ``charsets.parse_eci_protocol`` splits.
 - pyzbar gives zbar's *text*, UTF-8 encoded. When zbar decoded the bytes as ISO-8859-1 or Shift-JIS, we
   re-encode its text the way it decoded it to get the original bytes back (``recover_zbar_text``).
 """
@@ -21,9 +23,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from devices.scanner.framing import decode_payload
+from devices.scanner.charsets import decode_bytes, decode_segments, parse_eci_protocol, plausibility
 from core.errors import DeviceNotSupported
-from core.ports.scanner import DecodedCode
+from core.ports.scanner import CodePart, DecodedCode
+from devices.scanner.sequence import read_header
 
 # The formats the hall uses (docs/codes.md): our codes are QR; DataMatrix and Code 128 appear on some
 # e-licence prints and parcel-style receipts. Fewer formats is much faster (docs/codes.md: 29 ms → 3 ms).
@@ -31,13 +34,33 @@ DEFAULT_FORMATS: tuple[str, ...] = ("QRCode",)
 KNOWN_FORMATS = ("QRCode", "DataMatrix", "Code128", "PDF417", "Aztec")
 _ZBAR_NAMES = {"QRCode": "QRCODE", "Code128": "CODE128", "PDF417": "PDF417"}
 _ZBAR_FORMATS = {v: k for k, v in _ZBAR_NAMES.items()}
+# Symbology identifier modifiers that mean "the content follows the ECI protocol" (ISO/IEC 18004 §F,
+# ISO/IEC 16022 §N, ISO/IEC 24778 §A, ISO/IEC 15438 §F): QR ]Q2/4/6, DataMatrix ]d4/5/6, Aztec ]z3/4/5,
+# PDF417 ]L1.
+_ECI_MODIFIERS = {"Q": "246", "d": "456", "z": "345", "L": "1"}
 
 
 def text_from_bytes(raw: bytes, fallback: str) -> str:
     try:
-        return decode_payload(raw)
+        return decode_bytes(raw)
     except UnicodeDecodeError:
         return fallback
+
+
+def eci_content(data: bytes) -> tuple[bytes, bool]:
+    """zxing-cpp's ``bytesECI`` (its symbology identifier ``]Xm``, then the content) → (the content,
+    whether it follows the ECI protocol: the modifier says the symbol declares an ECI)."""
+    if len(data) < 3 or data[:1] != b"]":
+        return data, False
+    return data[3:], chr(data[2]) in _ECI_MODIFIERS.get(chr(data[1]), "")
+
+
+def text_from_eci_bytes(data: bytes) -> str:
+    """zxing-cpp's ``bytesECI`` → the payload's text (``charsets``)."""
+    content, eci = eci_content(data)
+    if eci:
+        return decode_segments(parse_eci_protocol(content))
+    return text_from_bytes(content, content.decode("latin-1"))
 
 
 def recover_zbar_text(data: bytes) -> str:
@@ -73,23 +96,17 @@ def recover_zbar_text(data: bytes) -> str:
                 continue
             # Both readings are valid text; keep the one made of common characters (zbar decoded the
             # correct "中文" as UTF-8, and Big5-encoding it gives bytes that GB18030 reads as "いゅ").
-            if _plausibility(candidate) > _plausibility(text):
+            if plausibility(candidate, "gb18030") > plausibility(text):
                 return candidate
-    return text
-
-
-def _plausibility(text: str) -> float:
-    """Share of characters that are printable ASCII or common hanzi (GB2312 level 1, rows 16-55)."""
-    def common(ch: str) -> bool:
-        if ch.isascii():
-            return ch.isprintable()
+    # zbar joins a structured-append sequence from the parts' texts, each guessed on its own: a part that
+    # starts inside a UTF-8 character was read as ISO-8859-1 while the others were right
+    mixed = b"".join(ch.encode("latin-1") if ord(ch) < 256 else ch.encode("utf-8") for ch in text)
+    if mixed != data:
         try:
-            encoded = ch.encode("gb2312")
-        except UnicodeEncodeError:
-            return False
-        return len(encoded) == 2 and 0xB0 <= encoded[0] <= 0xD7
-
-    return sum(map(common, text)) / max(1, len(text))
+            return mixed.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return text
 
 
 class ZxingBackend:
@@ -116,7 +133,8 @@ class ZxingBackend:
                       "fixed": z.Binarizer.FixedThreshold}
         results = z.read_barcodes(grey, formats=self._formats, try_rotate=try_rotate,
                                   try_downscale=try_downscale, try_invert=try_invert,
-                                  binarizer=binarizers[binarizer], is_pure=is_pure, return_errors=errors)
+                                  binarizer=binarizers[binarizer], is_pure=is_pure, return_errors=errors,
+                                  text_mode=z.TextMode.HexECI)
         codes, failed = [], []
         for r in results:
             p = r.position
@@ -125,10 +143,25 @@ class ZxingBackend:
             if not r.valid:
                 failed.append(np.array(corners, dtype=np.float32))
                 continue
-            eci = r.symbology_identifier[-1:] in ("2", "4", "5", "6")  # ISO 18004 / 16022 ECI flags
-            text = r.text if eci else text_from_bytes(bytes(r.bytes), r.text)
-            codes.append(DecodedCode(text, str(r.format).split(".")[-1].replace(" ", ""), corners))
+            data = bytes.fromhex(r.text)
+            name = str(r.format).split(".")[-1].replace(" ", "")
+            part = _part(grey, corners, r.extra, data) if name == "QRCode" else None
+            codes.append(DecodedCode(text_from_eci_bytes(data), name, corners, part))
         return codes, failed
+
+
+def _part(image: np.ndarray, corners, extra: dict, data: bytes) -> CodePart | None:
+    """The structured-append header of a decoded QR symbol (``sequence.read_header``), as a part."""
+    try:
+        version, mask, level = int(extra["Version"]), int(extra["DataMask"]), str(extra["ECLevel"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    content, eci = eci_content(data)
+    first = parse_eci_protocol(content)[0][1] if eci else content
+    header = read_header(image, corners, version, mask, level, first)
+    if header is None:
+        return None
+    return CodePart(*header, data=content, eci=eci)
 
 
 class ZbarBackend:
@@ -137,10 +170,12 @@ class ZbarBackend:
     def __init__(self, formats: Sequence[str] = DEFAULT_FORMATS) -> None:
         try:
             from pyzbar import pyzbar
+
+            from devices.scanner import zbar_scan
         except (ImportError, OSError) as exc:  # no libzbar0 on this machine
             raise DeviceNotSupported(f"pyzbar / libzbar0 not available: {exc}", device="camera",
                                      key="codes.error.backend_missing") from None
-        self._zbar = pyzbar
+        self._scan = zbar_scan.scan
         missing = [f for f in formats if f not in _ZBAR_NAMES]
         if missing:
             raise DeviceNotSupported(f"zbar cannot read {missing}", device="camera")
@@ -148,10 +183,10 @@ class ZbarBackend:
         self._symbols = [getattr(pyzbar.ZBarSymbol, _ZBAR_NAMES[f]) for f in formats]
 
     def read(self, grey: np.ndarray, **_options: object) -> tuple[list[DecodedCode], list[np.ndarray]]:
+        # zbar joins the symbols of a structured-append sequence found in one image into one result itself
         codes = []
-        for r in self._zbar.decode(np.ascontiguousarray(grey), symbols=self._symbols):
-            corners = tuple((int(p.x), int(p.y)) for p in r.polygon)
-            codes.append(DecodedCode(recover_zbar_text(r.data), _ZBAR_FORMATS.get(r.type, r.type), corners))
+        for data, kind, corners in self._scan(grey, self._symbols):
+            codes.append(DecodedCode(recover_zbar_text(data), _ZBAR_FORMATS.get(kind, kind), corners))
         return codes, []
 
 

@@ -7,13 +7,19 @@ decodes something, so the easy majority costs a few milliseconds and only hard f
 
 1. *tracked region*: where the last code was (live preview: the citizen holds still), read just that crop;
 2. *fast pass*: the frame scaled to at most ``fast_width`` pixels wide, our formats only, no rotation
-   search (zxing-cpp finds QR codes at any angle anyway);
+   search (zxing-cpp finds QR codes at any angle anyway); light-on-dark codes too (``try_invert``: the
+   inverted image is read only when the plain one gave nothing);
 3. *full pass*: full resolution with the library's own downscaling, for small codes; zxing-cpp also
    reports symbols it found but could not decode (their corners are the best regions for step 4);
 4. *regions*: those symbols plus the boxes of ``enhance.candidate_regions`` (edge-dense compact blobs),
-   each cropped, scaled to a workable size and tried with: CLAHE, local normalisation (glare), unsharp
-   masking, Wiener deconvolution along the blur direction the structure tensor finds (motion blur) or with
-   Gaussian kernels (focus blur), adaptive binarisation, and zxing-cpp's global binariser.
+   each cropped, scaled to a workable size and tried with: smoothing (sensor noise), CLAHE, local
+   normalisation (glare), unsharp masking, Wiener deconvolution along the blur direction the structure
+   tensor finds (motion blur) or with Gaussian kernels (focus blur), adaptive binarisation. A region is
+   cropped and scaled once; one whose rim is darker than its middle (a phone in dark mode) is read both
+   ways in every attempt.
+
+Parts of a structured-append sequence (``DecodedCode.part``) do not end the cascade: later stages may
+find the rest in the same frame, and a sequence complete in the frame is returned as one code.
 
 ``budget_ms`` bounds the whole cascade: a frame with no code costs at most that, and a live preview
 simply skips frames while the decoder is busy (``frame_decoder.FrameDecoder``).
@@ -28,6 +34,7 @@ import numpy as np
 
 from devices.scanner import enhance
 from devices.scanner.backends import DEFAULT_FORMATS, make_backend
+from devices.scanner.sequence import whole_codes
 from core.ports.scanner import DecodedCode
 
 CROP_TARGET = 640  # regions are scaled so their longer side is about this many pixels
@@ -46,17 +53,28 @@ class CodeDecoder:
         self.last_stage = ""  # which stage decoded the last frame (for diagnostics and the bench)
 
     def decode(self, frame: np.ndarray) -> list[DecodedCode]:
+        """The codes in ``frame``; a structured-append sequence whose parts are all in the frame comes as
+        one code, and parts of a sequence not all found are returned as parts (``DecodedCode.part``)."""
         grey = np.ascontiguousarray(enhance.to_grey(frame, self.rgb))
         deadline = time.perf_counter() + self.budget_ms / 1000.0
+        parts: dict[tuple[int, int, int], DecodedCode] = {}
         for stage, attempt in self._attempts(grey):
             codes = attempt()
             if codes:
                 self.last_stage = stage
                 if self.track and codes[0].corners:
                     self._last_box = enhance.box_around(np.array(codes[0].corners, np.float32), grey.shape)
-                return codes
+                for c in codes:
+                    if c.part is not None:
+                        parts.setdefault((c.part.total, c.part.parity, c.part.index), c)
+                codes = whole_codes([c for c in codes if c.part is None] + list(parts.values()))
+                if all(c.part is None for c in codes):
+                    return codes
+                # only some parts of a sequence so far: later stages may find the rest in this frame
             if time.perf_counter() > deadline:
                 break
+        if parts:
+            return list(parts.values())
         self.last_stage = ""
         self._last_box = None
         return []
@@ -67,16 +85,16 @@ class CodeDecoder:
         read = self.backend.read
         if self.track and self._last_box is not None:
             box = self._last_box
-            yield "tracked", lambda: self._read_crop(grey, box, lambda c: c)
+            yield "tracked", lambda: self._read_crop(grey, box)
         h, w = grey.shape
         factor = min(1.0, self.fast_width / w)
         if factor < 1.0:
             small = enhance.resize(grey, factor)
-            yield "fast", lambda: _scaled(read(small, try_downscale=False)[0], 1 / factor)
+            yield "fast", lambda: _scaled(read(small, try_downscale=False, try_invert=True)[0], 1 / factor)
         failed: list[np.ndarray] = []
 
         def full() -> list[DecodedCode]:
-            codes, bad = read(grey, try_downscale=True, errors=True)
+            codes, bad = read(grey, try_downscale=True, try_invert=True, errors=True)
             failed.extend(bad)
             return codes
 
@@ -91,11 +109,21 @@ class CodeDecoder:
 
     def _region_attempts(self, grey: np.ndarray, box: tuple[int, int, int, int]
                          ) -> Iterator[tuple[str, Callable[[], list[DecodedCode]]]]:
-        def attempt(name: str, fix: Callable[[np.ndarray], np.ndarray]):
-            return f"region:{name}", lambda: self._read_crop(grey, box, fix)
+        crop, (x0, y0), scale = _crop(grey, box)  # once per region: every attempt starts from it
+        # Light modules on dark (a phone in dark mode) make the rim darker than the middle; so does a
+        # printed code on a dark desk, so such a region is read both ways (zxing-cpp's try_invert reads the
+        # inverted image only when the plain one gave nothing).
+        invert = enhance.looks_inverted(crop)
 
-        yield attempt("plain", lambda c: c)
-        crop = _crop(grey, box)[0]
+        def attempt(name: str, fix: Callable[[np.ndarray], np.ndarray], both: bool = invert):
+            def run() -> list[DecodedCode]:
+                codes, _ = self.backend.read(fix(crop), try_downscale=False, try_invert=both)
+                return [_shifted(c, x0, y0, 1 / scale) for c in codes]
+            return f"region:{name}", run
+
+        yield attempt("plain", lambda c: c, both=True)
+        # noise grain is enlarged with the crop: smooth over about one source pixel
+        yield attempt("smooth", lambda c, s=max(1.0, 0.7 * scale): enhance.smooth(c, s))
         angle, anisotropy = enhance.motion_direction(crop)
         if anisotropy > 0.3:  # a sharp code is isotropic (≈0.02); motion blur makes it directional
             # the deconvolution needs the length within about ±2 px: the estimate first, then around it
@@ -109,10 +137,9 @@ class CodeDecoder:
             kernel = enhance.gaussian_kernel(sigma)
             yield attempt(f"deblur{sigma}", lambda c, k=kernel: enhance.wiener(c, k, 0.01))
 
-    def _read_crop(self, grey: np.ndarray, box: tuple[int, int, int, int],
-                   fix: Callable[[np.ndarray], np.ndarray], binarizer: str = "local") -> list[DecodedCode]:
+    def _read_crop(self, grey: np.ndarray, box: tuple[int, int, int, int]) -> list[DecodedCode]:
         crop, (x0, y0), scale = _crop(grey, box)
-        codes, _ = self.backend.read(fix(crop), try_downscale=False, binarizer=binarizer)
+        codes, _ = self.backend.read(crop, try_downscale=False, try_invert=True)
         return [_shifted(c, x0, y0, 1 / scale) for c in codes]
 
 
@@ -146,7 +173,7 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
 
 def _shifted(code: DecodedCode, dx: int, dy: int, scale: float) -> DecodedCode:
     corners = tuple((int(x * scale + dx), int(y * scale + dy)) for x, y in code.corners)
-    return DecodedCode(code.text, code.format, corners)
+    return DecodedCode(code.text, code.format, corners, code.part)
 
 
 def _scaled(codes: list[DecodedCode], scale: float) -> list[DecodedCode]:

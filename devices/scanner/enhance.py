@@ -77,6 +77,17 @@ def box_around(corners: np.ndarray, shape: tuple[int, int], margin: float = 0.3)
     return bx0, by0, max(1, bx1 - bx0), max(1, by1 - by0)
 
 
+def looks_inverted(crop: np.ndarray) -> bool:
+    """True when the region's rim (the quiet zone and what surrounds the code) is darker than its middle:
+    a light-on-dark code, as a phone in dark mode shows it. A printed code has a light quiet zone."""
+    h, w = crop.shape
+    rim_h, rim_w = max(1, h // 10), max(1, w // 10)
+    rim = np.concatenate([crop[:rim_h].ravel(), crop[-rim_h:].ravel(), crop[:, :rim_w].ravel(),
+                          crop[:, -rim_w:].ravel()])
+    middle = crop[h // 4:3 * h // 4, w // 4:3 * w // 4]
+    return float(np.median(rim)) + 20 < float(middle.mean())
+
+
 def clahe(grey: np.ndarray, clip: float = 3.0, tiles: int = 8) -> np.ndarray:
     """Contrast-limited adaptive histogram equalisation: lifts low contrast and the washed-out part of a
     glare without blowing out the rest."""
@@ -91,6 +102,12 @@ def normalise_local(grey: np.ndarray, sigma: float) -> np.ndarray:
     std = np.sqrt(np.maximum(sq - mean * mean, 1.0))
     out = (g - mean) / (std + 2.0) * 60 + 128
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def smooth(grey: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing: averages out sensor noise (a dim hall's gain noise, a cloth's weave) that
+    breaks the binariser's module edges; ``sigma`` should follow how much the crop was enlarged."""
+    return cv2.GaussianBlur(grey, (0, 0), sigma)
 
 
 def unsharp(grey: np.ndarray, sigma: float, amount: float) -> np.ndarray:

@@ -19,6 +19,8 @@ import enum
 import unicodedata
 from dataclasses import dataclass
 
+from devices.scanner.charsets import decode_bytes
+
 MAX_CODE_BYTES = 4096
 TERMINATORS = b"\r\n"
 
@@ -49,11 +51,9 @@ def strip_controls(text: str) -> str:
 
 
 def decode_payload(raw: bytes) -> str:
-    """UTF-8 first, then GB18030 (scanners set to a Chinese code page); raises ``UnicodeDecodeError``."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030")
+    """UTF-8 when valid, else the more plausible of GB18030 (scanners set to a Chinese code page, and a
+    tie) and Shift-JIS (``charsets.decode_bytes``); raises ``UnicodeDecodeError``."""
+    return decode_bytes(raw)
 
 
 def payload_event(raw: bytes) -> Event:
@@ -61,7 +61,7 @@ def payload_event(raw: bytes) -> Event:
     try:
         text = decode_payload(raw)
     except UnicodeDecodeError:
-        return Rejected(RejectReason.UNDECODABLE, f"{len(raw)} bytes that are neither UTF-8 nor GB18030")
+        return Rejected(RejectReason.UNDECODABLE, f"{len(raw)} bytes that are neither UTF-8, GB18030 nor Shift-JIS")
     text = strip_controls(text).strip(" ")
     if not text:
         return Rejected(RejectReason.EMPTY, f"{len(raw)} bytes of control characters")

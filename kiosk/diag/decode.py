@@ -2,6 +2,11 @@
 
     kiosk diag decode IMAGE... [--backend zxing|zbar] [--formats QRCode,DataMatrix] [--json]
 
+By default it reads what the kiosk's camera reads: the formats of ``devices.scanner.backends
+.DEFAULT_FORMATS`` (QR codes), which ``kiosk.adapters.build_frame_decoder_factory`` gives the live
+decoder, and the same cascade (light-on-dark codes, declared ECIs, a structured-append sequence whose
+symbols are all in the picture joined into one code).
+
 One line per image: the path, the codes found (text and format) and the decode time in ms. With
 ``--json`` each line is ``{"path": …, "codes": [{"text": …, "format": …}], "ms": …}``. Payload text is
 shown with control characters escaped (``\\x1b``); JSON keeps it exact (JSON escapes controls itself).
@@ -24,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (PNG, JPEG, BMP …)")
     p.add_argument("--backend", choices=("zxing", "zbar"), default="zxing", help="decoder library (default zxing)")
-    p.add_argument("--formats", default="QRCode", metavar="LIST",
-                   help="comma-separated code formats (default QRCode; also DataMatrix, Code128, PDF417, Aztec)")
+    p.add_argument("--formats", default=None, metavar="LIST",
+                   help="comma-separated code formats: QRCode, DataMatrix, Code128, PDF417, Aztec (default: "
+                        "the formats the kiosk's camera reads, QRCode)")
     p.add_argument("--json", action="store_true", help="one JSON object per image")
     p.set_defaults(func=run)
 
@@ -46,11 +52,13 @@ def _read_image(path: str):
     return image
 
 
-def still_decoder(backend: str = "zxing", formats: tuple[str, ...] = ("QRCode",)):
-    """The decoder for still images (this command and the technician window's "decode an image file")."""
+def still_decoder(backend: str = "zxing", formats: tuple[str, ...] | None = None):
+    """The decoder for still images (this command and the technician window's "decode an image file");
+    without ``formats``, the kiosk camera's (``DEFAULT_FORMATS``)."""
+    from devices.scanner.backends import DEFAULT_FORMATS
     from devices.scanner.cascade import CodeDecoder
 
-    return CodeDecoder(backend, formats, budget_ms=2000.0)  # stills: take the time it needs
+    return CodeDecoder(backend, formats or DEFAULT_FORMATS, budget_ms=2000.0)  # stills: take the time it needs
 
 
 def decode_file(path: str, decoder) -> dict:
@@ -67,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from core.domain.codes import escape_controls
     from core.errors import KioskError
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    formats = tuple(f.strip() for f in (args.formats or "").split(",") if f.strip()) or None
     decoder = still_decoder(args.backend, formats)
     status = 0
     for path in args.images:
