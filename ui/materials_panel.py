@@ -96,13 +96,9 @@ class MaterialsPanel(QFrame):
         self.original_button = t.bind(button("", name="original-checked"), "materials.action.original")
         self.clear_button = t.bind(button("", name="material-clear"), "materials.action.clear")
         self.follow_button = t.bind(button("", name="material-follow"), "application.action.follow")
-        for b in (self.original_button, self.clear_button, self.follow_button):
-            b.setProperty("compact", True)
         self.missing = label("", "notice")
         self.missing.setObjectName("missing-materials")
-        # Wrapped to three or four lines in the narrow column: it takes the height its text needs, and the
-        # checklist above (which scrolls) gives way.
-        self.missing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)
+        self.missing.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.MinimumExpanding)  # its lines
         self.message = Banner()
         self.message.setObjectName("materials-message")
         self.paper = PaperBar(t)
@@ -111,7 +107,8 @@ class MaterialsPanel(QFrame):
         self.accept_button = t.bind(button("", "primary", name="accept"), "materials.action.accept")
         self.notice_button = t.bind(button("", name="notice"), "materials.action.notice")
         self.back_button = t.bind(button("", name="back-to-queue"), "materials.action.back")
-        for b in (self.accept_button, self.notice_button, self.back_button):
+        for b in (self.original_button, self.clear_button, self.follow_button, self.accept_button,
+                  self.notice_button, self.back_button):
             b.setProperty("compact", True)
 
         self.checklist.setWordWrap(True)
