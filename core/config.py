@@ -19,6 +19,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     allow_plain_http = false
     public_host = ""                  # the platform's public web host (zwfw.example.gov.cn): receipts' codes
                                       # become https://<host>/track/… and /rate/…; empty: HALL:R: codes
+    heartbeat_s = 30                  # the heartbeat to the hall's fleet page (docs/fleet.md); 0: none
 
     [printers.ticket]                 # any number of named printers
     url = "serial:///dev/ttyUSB0?baudrate=9600"
@@ -94,6 +95,7 @@ class PlatformConfig:
     client_key: str = ""  # its private key (PEM)
     allow_plain_http: bool = False  # http:// to a host other than loopback (personal data in clear text)
     public_host: str = ""  # the platform's public web host: receipts' tracking and rating links (docs/codes.md)
+    heartbeat_s: float = 30.0  # how often the terminal's heartbeat goes to the fleet (docs/fleet.md); 0: never
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,12 @@ def _positive(key: str, value: float) -> float:
     return value
 
 
+def _not_negative(key: str, value: float) -> float:
+    if value < 0:
+        raise _problem(key, f"must be 0 (off) or more, not {value}")
+    return value
+
+
 def _check_url(key: str, url: str, schemes: tuple[str, ...]) -> str:
     scheme = urlsplit(url).scheme
     if scheme not in schemes:
@@ -274,7 +282,8 @@ def _platform(top: _Reader, role: str) -> PlatformConfig:
         client_cert=_readable("platform.client_cert", p.get("client_cert", str, "")),
         client_key=_readable("platform.client_key", p.get("client_key", str, "")),
         allow_plain_http=p.get("allow_plain_http", bool, False),
-        public_host=_host_name("platform.public_host", p.get("public_host", str, "")))
+        public_host=_host_name("platform.public_host", p.get("public_host", str, "")),
+        heartbeat_s=_not_negative("platform.heartbeat_s", p.get("heartbeat_s", float, 30.0)))
     p.finish()
     split = urlsplit(url)
     if split.scheme == "http":

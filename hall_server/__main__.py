@@ -9,8 +9,12 @@
     remove-terminal ID
     list-terminals
     add-staff ID --name NAME [--pin P] [--windows 1,2] [--supervisor|--no-supervisor]
-                                             add or update a clerk; the PIN is asked for when not given; a
-                                             supervisor decides rating appeals and reads the statistics
+          [--technician|--no-technician]     add or update a clerk; the PIN is asked for when not given; a
+                                             supervisor decides rating appeals and reads the statistics; a
+                                             technician logs in to the fleet page
+    fleet [--json] | fleet webhook URL|--off | fleet metrics-token
+                                             the terminals' states from their heartbeats, where alerts go,
+                                             the /metrics token (hall_server/fleet_admin.py, docs/fleet.md)
     tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
                                              take a damaged ticket out of the day (written to the audit log)
     ratings [export] [--from DATE] [--to DATE] [--json]
@@ -47,7 +51,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import case_admin, catalogue_io, locker_admin, notify, pki, rating_stats, staff_photos
+from hall_server import case_admin, catalogue_io, fleet_admin, locker_admin, notify, pki, rating_stats, staff_photos
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -73,6 +77,8 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     staff.add_argument("--windows", default="", help="comma-separated windows the clerk may use (default: any)")
     staff.add_argument("--supervisor", action=argparse.BooleanOptionalAction, default=None,
                        help="may decide rating appeals and read the statistics (default: unchanged)")
+    staff.add_argument("--technician", action=argparse.BooleanOptionalAction, default=None,
+                       help="may log in to the fleet page (/fleet) (default: unchanged)")
     tickets = sub.add_parser("tickets", help="repair the day's tickets").add_subparsers(dest="action", required=True)
     remove_ticket = tickets.add_parser("remove", help="take a ticket out of the day (audited)")
     remove_ticket.add_argument("number")
@@ -90,6 +96,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     rating_stats.register(sub)
     locker_admin.register(sub)
     staff_photos.register(sub)
+    fleet_admin.register(sub)
     return parser
 
 
@@ -161,6 +168,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
                 from hall_server.ratings import set_supervisor
 
                 set_supervisor(store, args.staff_id, args.supervisor)
+            if args.technician is not None:
+                from hall_server.fleet_access import set_technician
+
+                set_technician(store, args.staff_id, args.technician)
         elif args.command == "tickets":
             from hall_server.admin import remove_ticket
 
@@ -177,6 +188,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return locker_admin.command(store, args)
         elif args.command == "staff-photo":
             return staff_photos.command(store, args)
+        elif args.command == "fleet":
+            return fleet_admin.command(store, args)
         elif args.command in ("ratings", "followups"):
             return rating_stats.command(store, args)
         return 0

@@ -33,15 +33,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core import __version__
 from hall_server import appointments
 from hall_server.api import calls, clerk, hall, sync, tickets
-from hall_server.api import cases, display, locker_relay, matters, pickup, ratings
+from hall_server.api import cases, display, fleet, locker_relay, matters, pickup, ratings
 from hall_server.auth import SignedRequests
+from hall_server.fleet_alerts import FleetWatch
 from hall_server.problems import HallError
 
 log = logging.getLogger("hall_server")
 
 ROUTERS = (hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router,
            matters.router, cases.router, ratings.router, display.router, pickup.router,
-           locker_relay.router)
+           locker_relay.router, fleet.router)
 
 
 def _error(reason: str, message: str, headers: dict | None = None) -> JSONResponse:
@@ -56,9 +57,10 @@ def _field(error: dict) -> str:
 
 
 def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
-               now: Callable[[], float] | None = None) -> FastAPI:
+               now: Callable[[], float] | None = None, fleet_sweep_s: float = 5.0) -> FastAPI:
     """The hall server's ASGI app over ``store`` (a HallStore). ``now`` is the clock used to check
-    request timestamps (default ``time.time``)."""
+    request timestamps (default ``time.time``). ``fleet_sweep_s``: how often the fleet's watch looks for
+    terminals gone late or offline (fleet_alerts.py; its thread runs while the app does)."""
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=worker_prefix)
 
     async def run(fn, /, *args, **kwargs):
@@ -67,10 +69,14 @@ def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        watch = FleetWatch(store, sweep_s=fleet_sweep_s, thread_name=f"{worker_prefix}-fleet-watch")
+        watch.start()
+        app.state.fleet_watch = watch
         try:
             yield
         finally:
             app.state.closing = True
+            watch.stop()
             executor.shutdown(wait=True, cancel_futures=True)
 
     app = FastAPI(title="Hall server", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -4,7 +4,8 @@
 route (and never learns whether its body would have been valid):
 
 1. Body limits: ``Content-Length`` above ``max_body`` (or a streamed body growing past it) → 413
-   ``body_too_large``; a POST body that is not ``application/json`` → 415 ``unsupported_media_type``.
+   ``body_too_large``; a POST body under ``/v1/`` that is not ``application/json`` → 415
+   ``unsupported_media_type`` (the fleet page's login form, outside /v1, posts a form).
 2. Public paths (``/v1/health``, ``/openapi.json``) pass. Everything else under ``/v1/`` must carry the four
    headers of core/signing.py, checked in this order: headers present (``missing_signature``), timestamp
    within ±MAX_SKEW_S of the server's clock (``stale_timestamp``), HMAC over method, raw path and query,
@@ -110,7 +111,7 @@ class SignedRequests:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body and scope["method"] in ("POST", "PUT", "PATCH"):
+        if body and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
                 raise HallError("unsupported_media_type", "request bodies must be application/json")

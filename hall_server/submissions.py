@@ -40,7 +40,7 @@ import re
 import sqlite3
 
 from core.ports.outbox import RecordKind, content_hash
-from hall_server import case_records, cases, collectors, locker_relay, lockers, migrations, notify, rating_records, ratings, sealing, staff_photos, ticket_blocks
+from hall_server import case_records, cases, collectors, fleet, locker_relay, lockers, migrations, notify, rating_records, ratings, sealing, staff_photos, ticket_blocks
 from hall_server.pickup_kiosk import SCHEMA as PICKUP_SCHEMA
 from hall_server.ticket_blocks import Refused
 
@@ -92,7 +92,7 @@ class SyncMixin:
             self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
         for statement in migrations.statements(SCHEMA + cases.SCHEMA + ratings.SCHEMA + lockers.SCHEMA
                                                 + collectors.SCHEMA + locker_relay.SCHEMA + staff_photos.SCHEMA
-                                                + PICKUP_SCHEMA):
+                                                + PICKUP_SCHEMA + fleet.SCHEMA):
             con.execute(statement)
         if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
             migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))

@@ -102,6 +102,7 @@ class Terminal:
     technician_gate: object | None = None  # kiosk/lockdown.py: a technician's way into a locked-down kiosk
     technician_diagnostics: object | None = None  # () -> Diagnostics for the technician window it opens
     rating: object | None = None  # core.services.rating.RatingDesk (the clerk's pad, the kiosk's rating)
+    heartbeat: object | None = None  # core.services.heartbeat.HeartbeatSender (kiosk/heartbeat.py; docs/fleet.md)
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
@@ -111,6 +112,8 @@ class Terminal:
             self.idcard.start()
         if self.scanner is not None and self.scanner.state.value == "stopped":
             self.scanner.start()  # its callbacks were set by the ScanSource
+        if self.heartbeat is not None:
+            self.heartbeat.start()  # the fleet page's view of this terminal, every [platform] heartbeat_s
 
     def lifecycles(self) -> list:
         """The lifecycle (core.ports.lifecycle) of each device the terminal runs and of its sync engine, for
@@ -161,7 +164,8 @@ class Terminal:
         if self._sync_builder is not None:
             self._sync_builder.join(10.0)  # opening a store is bounded (SQLite busy timeout)
         # Every part is stopped even when one before it fails; each stop is bounded.
-        steps = [(self.diagnostics, "close", "closing the diagnostics"),
+        steps = [(self.heartbeat, "stop", "stopping the heartbeat"),  # bounded by its send's timeout
+                 (self.diagnostics, "close", "closing the diagnostics"),
                  (self.sync, "close", "stopping the sync engine"),  # the engine, then the client and the store
                  (self.camera, "stop", "stopping the document camera"),  # joins its threads
                  (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
@@ -463,6 +467,9 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
         terminal.speaker = speaker or default_speaker()
+    from kiosk.heartbeat import build_heartbeat
+
+    terminal.heartbeat = build_heartbeat(terminal)
     return terminal
 
 

@@ -1,0 +1,217 @@
+"""The fleet: every terminal's last heartbeat, its state (online / late / offline) and its faults.
+
+A heartbeat (``POST /v1/fleet/heartbeat``, api/fleet.py) replaces the terminal's row in ``fleet_terminals``
+when it is newer than the one kept (by the terminal's ``sent_at`` and ``seq``); an older one arriving late is
+answered ``accepted: false`` and changes nothing. The state comes from the age of the last heartbeat on the
+server's clock, against the interval the terminal announced:
+
+- ``online``: heard within ``LATE_INTERVALS`` intervals plus ``LATE_GRACE_S`` (one heartbeat may be lost);
+- ``late``: not heard for longer than that, but within ``OFFLINE_INTERVALS`` intervals plus ``OFFLINE_GRACE_S``;
+- ``offline``: longer, or never heard since it was provisioned.
+
+A device is at fault when its state is ``failed``, ``reconnecting`` or ``error``, or its paper is low or out
+(core.domain.heartbeat.DeviceHealth.faulty). The colour on the page: red for offline or a failed device or
+paper out, amber for late or any other fault, green otherwise.
+
+Alerts on change only: the status (state and the set of faults) last alerted is kept per terminal
+(``alerted``); a heartbeat or a sweep (fleet_alerts.py) that finds another status emits one ``Alert`` and
+stores the new one, in the same transaction, so a restart does not alert again. See docs/fleet.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS fleet_terminals (
+    terminal_id TEXT PRIMARY KEY,
+    role TEXT NOT NULL, version TEXT NOT NULL,
+    sent_at REAL NOT NULL, seq INTEGER NOT NULL,
+    received_at REAL NOT NULL,           -- server time of the last heartbeat kept
+    interval_s REAL NOT NULL,
+    body TEXT NOT NULL,                  -- the heartbeat's JSON (states, counts, ages; no personal data)
+    alerted TEXT NOT NULL DEFAULT '',    -- the status last alerted (state and faults), JSON
+    last_fault TEXT NOT NULL DEFAULT '', last_fault_at REAL);
+CREATE TABLE IF NOT EXISTS fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS staff_technicians (staff_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS fleet_sessions (
+    token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, expires REAL NOT NULL);
+"""
+
+LATE_INTERVALS, LATE_GRACE_S = 2, 10.0
+OFFLINE_INTERVALS, OFFLINE_GRACE_S = 5, 30.0
+STATES = ("online", "late", "offline")
+COLOURS = {"green": "#1e8e3e", "amber": "#e37400", "red": "#d93025"}
+
+
+@dataclass(frozen=True)
+class Alert:
+    terminal_id: str
+    role: str
+    state: str
+    previous: str  # the state last alerted ("" the first time)
+    faults: tuple[str, ...]
+    at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": "terminal_status", "terminal_id": self.terminal_id, "role": self.role,
+                "state": self.state, "previous": self.previous, "faults": list(self.faults), "at": self.at}
+
+
+@dataclass(frozen=True)
+class TerminalView:
+    """One row of the fleet: what the page, ``hall-admin fleet`` and /metrics show."""
+
+    terminal_id: str
+    role: str
+    state: str
+    colour: str
+    age_s: float | None  # since the last heartbeat (None: never heard)
+    version: str = ""
+    faults: tuple[str, ...] = ()
+    last_fault: str = ""
+    last_fault_at: float | None = None
+    heartbeat: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"terminal_id": self.terminal_id, "role": self.role, "state": self.state, "colour": self.colour,
+                "age_s": None if self.age_s is None else round(self.age_s, 1), "version": self.version,
+                "faults": list(self.faults), "last_fault": self.last_fault, "last_fault_at": self.last_fault_at,
+                "outbox": self.heartbeat.get("outbox"), "disk_free_bytes": self.heartbeat.get("disk_free_bytes")}
+
+
+def state_for(age_s: float | None, interval_s: float) -> str:
+    if age_s is None:
+        return "offline"
+    if age_s <= LATE_INTERVALS * interval_s + LATE_GRACE_S:
+        return "online"
+    if age_s <= OFFLINE_INTERVALS * interval_s + OFFLINE_GRACE_S:
+        return "late"
+    return "offline"
+
+
+def device_faults(body: dict[str, Any]) -> tuple[str, ...]:
+    """``name: state`` (or ``name: paper out``) of every faulty device of a heartbeat, sorted."""
+    faults = []
+    for device in body.get("devices", ()):
+        if device["state"] in ("failed", "reconnecting", "error"):
+            faults.append(f"{device['name']}: {device['state']}")
+        elif device.get("paper") in ("out", "low"):
+            faults.append(f"{device['name']}: paper {device['paper']}")
+    return tuple(sorted(faults))
+
+
+def colour_for(state: str, faults: tuple[str, ...]) -> str:
+    if state == "offline" or any(f.endswith((": failed", ": paper out")) for f in faults):
+        return "red"
+    if state == "late" or faults:
+        return "amber"
+    return "green"
+
+
+def _status(state: str, faults: tuple[str, ...]) -> str:
+    return json.dumps({"state": state, "faults": list(faults)}, sort_keys=True)
+
+
+def _last_fault(body: dict[str, Any]) -> str:
+    """The technician's line of the first faulty device: its fault and its last error."""
+    for device in body.get("devices", ()):
+        if device["state"] in ("failed", "reconnecting", "error") or device.get("paper") in ("out", "low"):
+            what = f"paper {device['paper']}" if device.get("paper") in ("out", "low") else device["state"]
+            error = device.get("last_error") or ""
+            return f"{device['name']}: {what}" + (f" ({error})" if error else "")
+    return ""
+
+
+# --- heartbeats ------------------------------------------------------------------------------------------
+
+def record(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
+    """Keeps a heartbeat when it is newer than the one kept: (accepted, the terminal's state, an alert when
+    its status changed)."""
+    now = hall_store.clock.now().timestamp()
+    faults = device_faults(body)
+    fault_line = _last_fault(body)
+    with hall_store._write() as con:
+        row = con.execute("SELECT sent_at, seq, alerted, last_fault, last_fault_at FROM fleet_terminals"
+                          " WHERE terminal_id = ?", (terminal_id,)).fetchone()
+        if row is not None and (row["sent_at"], row["seq"]) >= (body["sent_at"], body["seq"]):
+            return False, state_for(now - row["sent_at"], body["interval_s"]), None
+        last_fault, last_fault_at = (fault_line, now) if fault_line else \
+            ((row["last_fault"], row["last_fault_at"]) if row is not None else ("", None))
+        status = _status("online", faults)
+        alerted = row["alerted"] if row is not None else ""
+        con.execute("INSERT OR REPLACE INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (terminal_id, role, body["version"], body["sent_at"], body["seq"], now, body["interval_s"],
+                     json.dumps(body, ensure_ascii=False), status, last_fault, last_fault_at))
+    alert = None
+    if status != alerted:
+        previous = json.loads(alerted)["state"] if alerted else ""
+        alert = Alert(terminal_id, role, "online", previous, faults, now)
+    return True, "online", alert
+
+
+def sweep(hall_store) -> list[Alert]:
+    """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted."""
+    now = hall_store.clock.now().timestamp()
+    alerts = []
+    with hall_store._write() as con:
+        rows = con.execute("SELECT terminal_id, role, received_at, interval_s, body, alerted"
+                           " FROM fleet_terminals").fetchall()
+        for row in rows:
+            state = state_for(now - row["received_at"], row["interval_s"])
+            faults = device_faults(json.loads(row["body"]))
+            status = _status(state, faults)
+            if status == row["alerted"]:
+                continue
+            con.execute("UPDATE fleet_terminals SET alerted = ? WHERE terminal_id = ?", (status, row["terminal_id"]))
+            previous = json.loads(row["alerted"])["state"] if row["alerted"] else ""
+            alerts.append(Alert(row["terminal_id"], row["role"], state, previous, faults, now))
+    return alerts
+
+
+# --- reading the fleet -----------------------------------------------------------------------------------
+
+def _view(now: float, terminal_id: str, role: str, row: sqlite3.Row | None) -> TerminalView:
+    if row is None:
+        return TerminalView(terminal_id, role, "offline", "red", None)
+    body = json.loads(row["body"])
+    age = max(0.0, now - row["received_at"])
+    state = state_for(age, row["interval_s"])
+    faults = device_faults(body)
+    return TerminalView(terminal_id, role, state, colour_for(state, faults), age, row["version"], faults,
+                        row["last_fault"], row["last_fault_at"], body)
+
+
+def terminals(hall_store) -> list[TerminalView]:
+    """Every provisioned terminal, with its last heartbeat (none: offline, never heard), by id."""
+    now = hall_store.clock.now().timestamp()
+    with hall_store._read() as con:
+        kept = {r["terminal_id"]: r for r in con.execute("SELECT * FROM fleet_terminals")}
+        provisioned = con.execute("SELECT terminal_id, role FROM terminals ORDER BY terminal_id").fetchall()
+    return [_view(now, t, role, kept.get(t)) for t, role in provisioned]
+
+
+def terminal(hall_store, terminal_id: str) -> TerminalView | None:
+    return next((v for v in terminals(hall_store) if v.terminal_id == terminal_id), None)
+
+
+def counts_by_state(views: list[TerminalView]) -> dict[str, int]:
+    return {state: sum(1 for v in views if v.state == state) for state in STATES}
+
+
+# --- settings --------------------------------------------------------------------------------------------
+
+def setting(hall_store, key: str) -> str:
+    row = hall_store._con().execute("SELECT value FROM fleet_settings WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else ""
+
+
+def set_setting(hall_store, key: str, value: str) -> None:
+    with hall_store._write() as con:
+        if value:
+            con.execute("INSERT OR REPLACE INTO fleet_settings VALUES (?, ?)", (key, value))
+        else:
+            con.execute("DELETE FROM fleet_settings WHERE key = ?", (key,))

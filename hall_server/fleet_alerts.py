@@ -1,0 +1,132 @@
+"""Fleet alerts: a log line and a webhook for every change of a terminal's status (fleet.py).
+
+    watch = FleetWatch(store, sweep_s=5.0)
+    watch.start()                    # the thread ``fleet-watch``: sweeps for late/offline, delivers alerts
+    watch.alert(alert)               # from a request: queued, returns at once (never blocks a request)
+    watch.stop(timeout_s)            # bounded
+
+The webhook is the URL ``kiosk hall-admin fleet webhook URL`` configured (read at every alert, so a running
+server follows a change; none configured: the log line only). Each alert is one ``POST`` of the alert's JSON
+(``Content-Type: application/json``; fleet.Alert.to_json) bounded by ``WEBHOOK_TIMEOUT_S``; a failure (no
+answer, a non-2xx status) is logged and the alert is not sent again: the next change sends the newer status.
+At most ``MAX_QUEUED`` alerts wait; beyond that the oldest are dropped, logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from hall_server import fleet
+
+log = logging.getLogger("hall_server.fleet")
+
+WEBHOOK = "webhook_url"
+WEBHOOK_TIMEOUT_S = 5.0
+MAX_QUEUED = 500
+
+
+def check_webhook_url(url: str) -> str:
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError("the webhook must be an http:// or https:// URL")
+    return url
+
+
+def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S) -> int:
+    """One POST of ``payload`` as JSON; the HTTP status (raises OSError when there was no answer)."""
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json", "User-Agent": "hall-server"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the hall's own network only
+    try:
+        with opener.open(request, timeout=timeout_s) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+class FleetWatch:
+    def __init__(self, store, *, sweep_s: float = 5.0, webhook_timeout_s: float = WEBHOOK_TIMEOUT_S,
+                 thread_name: str = "fleet-watch") -> None:
+        self._store = store
+        self.sweep_s = sweep_s
+        self.webhook_timeout_s = webhook_timeout_s
+        self._queue: queue.Queue = queue.Queue(MAX_QUEUED)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+        self.delivered = 0
+        self.failed = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stopping.set()
+        try:
+            self._queue.put_nowait(None)
+        except queue.Full:
+            pass
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    def alert(self, alert: fleet.Alert) -> None:
+        """Logs the alert now and queues its webhook (never blocks)."""
+        log.warning("fleet: terminal %s (%s) is %s%s%s", alert.terminal_id, alert.role, alert.state,
+                    f" (was {alert.previous})" if alert.previous else "",
+                    f"; faults: {', '.join(alert.faults)}" if alert.faults else "")
+        while True:
+            try:
+                self._queue.put_nowait(alert)
+                return
+            except queue.Full:
+                try:
+                    dropped = self._queue.get_nowait()
+                    log.warning("fleet: too many alerts waiting; the webhook of %s is dropped",
+                                getattr(dropped, "terminal_id", "?"))
+                except queue.Empty:
+                    pass
+
+    def _run(self) -> None:
+        next_sweep = time.monotonic() + self.sweep_s
+        while not self._stopping.is_set():
+            try:
+                item = self._queue.get(timeout=max(0.0, next_sweep - time.monotonic()))
+            except queue.Empty:
+                item = None
+            if item is not None:
+                self._deliver(item)
+            if time.monotonic() >= next_sweep and not self._stopping.is_set():
+                next_sweep = time.monotonic() + self.sweep_s
+                self._sweep()
+
+    def _sweep(self) -> None:
+        try:
+            for alert in fleet.sweep(self._store):
+                self.alert(alert)
+        except Exception:  # the database busy for long, closing: the next sweep tries again
+            log.exception("fleet: the sweep failed")
+
+    def _deliver(self, alert: fleet.Alert) -> None:
+        try:
+            url = fleet.setting(self._store, WEBHOOK)
+        except Exception:
+            log.exception("fleet: reading the webhook's URL failed")
+            return
+        if not url:
+            return
+        try:
+            status = post_webhook(url, alert.to_json(), self.webhook_timeout_s)
+        except (OSError, ValueError) as exc:
+            self.failed += 1
+            log.warning("fleet: the webhook for %s failed: %s: %s", alert.terminal_id, type(exc).__name__, exc)
+            return
+        if 200 <= status < 300:
+            self.delivered += 1
+        else:
+            self.failed += 1
+            log.warning("fleet: the webhook for %s answered HTTP %d", alert.terminal_id, status)
