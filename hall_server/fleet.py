@@ -15,13 +15,19 @@ paper out, amber for late or any other fault, green otherwise.
 
 Alerts on change only: the status (state and the set of faults) last alerted is kept per terminal
 (``alerted``); a heartbeat or a sweep (fleet_alerts.py) that finds another status emits one ``Alert`` and
-stores the new one, in the same transaction, so a restart does not alert again. See docs/fleet.md.
+writes the new status before the alert goes out, so a restart does not alert again.
+
+Cost: the last heartbeats live in memory (``_Board``, one per store); a heartbeat that changes no status is
+not written at once: the fleet's watch writes every heartbeat kept since its last sweep in one transaction
+(``flush``, every few seconds, and when the server stops). A crash loses at most those seconds of
+heartbeats, which the next heartbeats replace anyway; ``hall-admin fleet`` in another process reads the
+table, a sweep behind at most. See docs/fleet.md.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,71 +132,152 @@ def _last_fault(body: dict[str, Any]) -> str:
     return ""
 
 
-# --- heartbeats ------------------------------------------------------------------------------------------
+# --- heartbeats: kept in memory, written in batches -----------------------------------------------------
 
-def record(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
-    """Keeps a heartbeat when it is newer than the one kept: (accepted, the terminal's state, an alert when
-    its status changed)."""
+@dataclass
+class _Kept:
+    role: str
+    version: str
+    sent_at: float
+    seq: int
+    received_at: float
+    interval_s: float
+    body: dict[str, Any]
+    alerted: str = ""
+    last_fault: str = ""
+    last_fault_at: float | None = None
+
+    def row(self, terminal_id: str) -> tuple:
+        return (terminal_id, self.role, self.version, self.sent_at, self.seq, self.received_at, self.interval_s,
+                json.dumps(self.body, ensure_ascii=False), self.alerted, self.last_fault, self.last_fault_at)
+
+
+class _Board:
+    """The last heartbeat of every terminal, in memory (loaded from ``fleet_terminals`` when the store is first
+    asked), with the ids changed since the last ``flush``."""
+
+    def __init__(self, hall_store) -> None:
+        self.lock = threading.Lock()
+        self.flushing = threading.Lock()
+        self.dirty: set[str] = set()
+        self.kept = {r["terminal_id"]: _Kept(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"],
+                                             r["interval_s"], json.loads(r["body"]), r["alerted"], r["last_fault"],
+                                             r["last_fault_at"])
+                     for r in hall_store._con().execute("SELECT * FROM fleet_terminals")}
+
+
+_boards_lock = threading.Lock()
+
+
+def _board(hall_store) -> _Board:
+    board = getattr(hall_store, "_fleet_board", None)
+    if board is None:
+        with _boards_lock:
+            board = getattr(hall_store, "_fleet_board", None)
+            if board is None:
+                board = hall_store._fleet_board = _Board(hall_store)
+    return board
+
+
+def loaded(hall_store) -> bool:
+    """Whether the kept heartbeats are in memory already (else the first reader loads them: SQLite)."""
+    return getattr(hall_store, "_fleet_board", None) is not None
+
+
+def keep(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
+    """Keeps a heartbeat in memory when it is newer than the one kept: (accepted, the terminal's state, an
+    alert when its status changed). Touches no database (a request may call it on the event loop); the
+    caller ``flush``es when there is an alert, so the status alerted reaches the disk with it; the fleet's
+    watch writes the rest every sweep."""
     now = hall_store.clock.now().timestamp()
     faults = device_faults(body)
     fault_line = _last_fault(body)
-    with hall_store._write() as con:
-        row = con.execute("SELECT sent_at, seq, alerted, last_fault, last_fault_at FROM fleet_terminals"
-                          " WHERE terminal_id = ?", (terminal_id,)).fetchone()
-        if row is not None and (row["sent_at"], row["seq"]) >= (body["sent_at"], body["seq"]):
-            return False, state_for(now - row["sent_at"], body["interval_s"]), None
-        last_fault, last_fault_at = (fault_line, now) if fault_line else \
-            ((row["last_fault"], row["last_fault_at"]) if row is not None else ("", None))
+    board = _board(hall_store)
+    with board.lock:
+        old = board.kept.get(terminal_id)
+        if old is not None and (old.sent_at, old.seq) >= (body["sent_at"], body["seq"]):
+            return False, state_for(now - old.received_at, old.interval_s), None
         status = _status("online", faults)
-        alerted = row["alerted"] if row is not None else ""
-        con.execute("INSERT OR REPLACE INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (terminal_id, role, body["version"], body["sent_at"], body["seq"], now, body["interval_s"],
-                     json.dumps(body, ensure_ascii=False), status, last_fault, last_fault_at))
-    alert = None
-    if status != alerted:
-        previous = json.loads(alerted)["state"] if alerted else ""
-        alert = Alert(terminal_id, role, "online", previous, faults, now)
-    return True, "online", alert
+        alerted = old.alerted if old is not None else ""
+        last_fault, last_fault_at = (fault_line, now) if fault_line else \
+            ((old.last_fault, old.last_fault_at) if old is not None else ("", None))
+        board.kept[terminal_id] = _Kept(role, body["version"], body["sent_at"], body["seq"], now, body["interval_s"],
+                                        body, status, last_fault, last_fault_at)
+        board.dirty.add(terminal_id)
+    if status == alerted:
+        return True, "online", None
+    previous = json.loads(alerted)["state"] if alerted else ""
+    return True, "online", Alert(terminal_id, role, "online", previous, faults, now)
+
+
+def record(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
+    """``keep``, then ``flush`` when the status changed (blocking: SQLite)."""
+    accepted, state, alert = keep(hall_store, terminal_id=terminal_id, role=role, body=body)
+    if alert is not None:
+        flush(hall_store)
+    return accepted, state, alert
+
+
+def flush(hall_store) -> int:
+    """Writes the heartbeats kept since the last flush, in one transaction; how many."""
+    board = _board(hall_store)
+    with board.flushing:
+        with board.lock:
+            ids, board.dirty = board.dirty, set()
+            rows = [board.kept[t].row(t) for t in ids]
+        if not rows:
+            return 0
+        try:
+            with hall_store._write() as con:
+                con.executemany("INSERT OR REPLACE INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                rows)
+        except BaseException:
+            with board.lock:
+                board.dirty |= ids
+            raise
+    return len(rows)
 
 
 def sweep(hall_store) -> list[Alert]:
-    """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted."""
+    """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted;
+    then writes every heartbeat kept since the last sweep."""
     now = hall_store.clock.now().timestamp()
     alerts = []
-    with hall_store._write() as con:
-        rows = con.execute("SELECT terminal_id, role, received_at, interval_s, body, alerted"
-                           " FROM fleet_terminals").fetchall()
-        for row in rows:
-            state = state_for(now - row["received_at"], row["interval_s"])
-            faults = device_faults(json.loads(row["body"]))
+    board = _board(hall_store)
+    with board.lock:
+        for terminal_id, kept in board.kept.items():
+            state = state_for(now - kept.received_at, kept.interval_s)
+            faults = device_faults(kept.body)
             status = _status(state, faults)
-            if status == row["alerted"]:
+            if status == kept.alerted:
                 continue
-            con.execute("UPDATE fleet_terminals SET alerted = ? WHERE terminal_id = ?", (status, row["terminal_id"]))
-            previous = json.loads(row["alerted"])["state"] if row["alerted"] else ""
-            alerts.append(Alert(row["terminal_id"], row["role"], state, previous, faults, now))
+            previous = json.loads(kept.alerted)["state"] if kept.alerted else ""
+            kept.alerted = status
+            board.dirty.add(terminal_id)
+            alerts.append(Alert(terminal_id, kept.role, state, previous, faults, now))
+    flush(hall_store)
     return alerts
 
 
 # --- reading the fleet -----------------------------------------------------------------------------------
 
-def _view(now: float, terminal_id: str, role: str, row: sqlite3.Row | None) -> TerminalView:
-    if row is None:
+def _view(now: float, terminal_id: str, role: str, kept: _Kept | None) -> TerminalView:
+    if kept is None:
         return TerminalView(terminal_id, role, "offline", "red", None)
-    body = json.loads(row["body"])
-    age = max(0.0, now - row["received_at"])
-    state = state_for(age, row["interval_s"])
-    faults = device_faults(body)
-    return TerminalView(terminal_id, role, state, colour_for(state, faults), age, row["version"], faults,
-                        row["last_fault"], row["last_fault_at"], body)
+    age = max(0.0, now - kept.received_at)
+    state = state_for(age, kept.interval_s)
+    faults = device_faults(kept.body)
+    return TerminalView(terminal_id, role, state, colour_for(state, faults), age, kept.version, faults,
+                        kept.last_fault, kept.last_fault_at, kept.body)
 
 
 def terminals(hall_store) -> list[TerminalView]:
     """Every provisioned terminal, with its last heartbeat (none: offline, never heard), by id."""
     now = hall_store.clock.now().timestamp()
-    with hall_store._read() as con:
-        kept = {r["terminal_id"]: r for r in con.execute("SELECT * FROM fleet_terminals")}
-        provisioned = con.execute("SELECT terminal_id, role FROM terminals ORDER BY terminal_id").fetchall()
+    provisioned = hall_store._con().execute("SELECT terminal_id, role FROM terminals ORDER BY terminal_id").fetchall()
+    board = _board(hall_store)
+    with board.lock:
+        kept = dict(board.kept)
     return [_view(now, t, role, kept.get(t)) for t, role in provisioned]
 
 

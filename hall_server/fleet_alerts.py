@@ -73,6 +73,10 @@ class FleetWatch:
             pass
         if self._thread.is_alive():
             self._thread.join(timeout_s)
+        try:
+            fleet.flush(self._store)  # the heartbeats kept since the last sweep
+        except Exception:
+            log.exception("fleet: writing the last heartbeats failed")
 
     def alert(self, alert: fleet.Alert) -> None:
         """Logs the alert now and queues its webhook (never blocks)."""

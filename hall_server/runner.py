@@ -216,6 +216,17 @@ def tls_from_arguments(args) -> ServerTls | None:
     return ServerTls(cert, key, client_ca).check()
 
 
+class QuietHeartbeats(logging.Filter):
+    """Drops the access-log line of every accepted heartbeat (``POST /v1/fleet/heartbeat``, 2xx): 200
+    terminals every 30 s would write 576 000 lines a day that say nothing; a refused one is still logged,
+    and the fleet logs every change of a terminal's status itself (docs/fleet.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (len(args) >= 5 and args[1] == "POST" and str(args[2]).startswith("/v1/fleet/heartbeat")
+                    and isinstance(args[4], int) and 200 <= args[4] < 300)
+
+
 def _is_loopback(host: str) -> bool:
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -246,6 +257,7 @@ def serve(db, host: str = "127.0.0.1", port: int = 8765, seed: str | None = None
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=True,
                             timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE_S,
                             **(tls.uvicorn_options() if tls else {}))  # configures uvicorn's loggers
+    logging.getLogger("uvicorn.access").addFilter(QuietHeartbeats())
     # The net under "no personal data in paths": every handler masks ID numbers and phone numbers.
     from core.logs import MaskingFilter
 

@@ -404,9 +404,15 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
         def locker(on_raw):
             return build_locker(cfg, on_raw=on_raw, thread_name="device:locker-diag")
 
-    return Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
-                       render=render, reader=reader, camera=camera, scanner=scanner, decode_image=decode_image,
-                       locker=locker)
+    def bundle(path: str) -> dict:
+        from kiosk.support_bundle import write_bundle
+
+        return write_bundle(path, cfg, diagnostics)
+
+    diagnostics = Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
+                              render=render, reader=reader, camera=camera, scanner=scanner,
+                              decode_image=decode_image, locker=locker, bundle=bundle)
+    return diagnostics
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,

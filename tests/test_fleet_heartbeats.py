@@ -256,3 +256,21 @@ def test_hall_admin_fleet_prints_the_table_and_json(fresh_hall, capsys):
     assert hall_admin(["--db", db, "fleet", "--json"]) == 0
     rows = {r["terminal_id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert rows["kiosk-1"]["faults"] == ["idcard_reader: failed"] and rows["display-1"]["state"] == "offline"
+
+
+def test_the_access_log_leaves_out_accepted_heartbeats_but_keeps_refused_ones_and_other_requests():
+    """GIVEN uvicorn's access-log records (client, method, path, HTTP version, status)
+    THEN an accepted heartbeat's line is dropped (40 a second in a big hall say nothing), a refused
+    heartbeat's and any other request's are kept."""
+    import logging
+
+    from hall_server.runner import QuietHeartbeats
+
+    def line(method: str, path: str, status: int) -> logging.LogRecord:
+        return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                 ("127.0.0.1:5000", method, path, "1.1", status), None)
+
+    quiet = QuietHeartbeats()
+    assert not quiet.filter(line("POST", "/v1/fleet/heartbeat", 200))
+    assert quiet.filter(line("POST", "/v1/fleet/heartbeat", 401))
+    assert quiet.filter(line("POST", "/v1/tickets", 200)) and quiet.filter(line("GET", "/fleet", 200))

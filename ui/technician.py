@@ -19,6 +19,7 @@ platform link, and the outbox with its dead letters.
   clock skew against the server's ``Date``.
 - Outbox: counts, age of the oldest, free disk, and ``OutboxView`` (ui/sync_status.py): resend or discard
   a dead letter with a reason, which goes into the store's audit log.
+- The support bundle (ui/technician_bundle.py): one button writes ``kiosk diag bundle``'s zip on the worker.
 - The status area at the bottom: ``SyncStatusWidget`` when the terminal runs an engine in this process
   (the demo), else the outbox counts read every few seconds on the worker.
 """
@@ -282,6 +283,10 @@ class TechnicianWindow(ClosingWindow, QWidget):
                                   role=diagnostics.cfg.role, source=diagnostics.cfg.source or "-"))
         heading.setObjectName("technician-heading")
         layout.addWidget(heading)
+        from ui.technician_bundle import BundleBar
+
+        self.bundle = BundleBar(self)  # the support bundle (kiosk diag bundle), written on the worker
+        layout.addWidget(self.bundle)
         layout.addWidget(self.tabs, 1)
         if self.status is not None:
             layout.addWidget(self.status)

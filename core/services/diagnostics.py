@@ -132,13 +132,15 @@ class Diagnostics:
                  camera: Callable[[int], tuple[Any, dict]] | None = None,
                  scanner: Callable[[], Any] | None = None,
                  decode_image: Callable[[str], dict] | None = None,
-                 locker: Callable[[Callable[[str, bytes], None]], Any] | None = None) -> None:
+                 locker: Callable[[Callable[[str, bytes], None]], Any] | None = None,
+                 bundle: Callable[[str], dict] | None = None) -> None:
         """``camera(frames)``: opens, starts and measures the configured document camera → ``(service,
         record)`` (kiosk/diag/camera.py ``open_and_measure``; the caller stops the service).
         ``scanner()``: a new, unstarted serial scanner of ``[devices] scanner`` (a ``core.ports.scanner``
         ``CodeScanner``). ``decode_image(path)``: the codes in an image file, as ``kiosk diag decode`` reports
         them (blocking: on a worker). ``locker(on_raw)``: a new, unstarted bus of ``[locker]`` (a
-        ``core.ports.locker.LockerPort``) that reports every frame to ``on_raw(direction, data)``."""
+        ``core.ports.locker.LockerPort``) that reports every frame to ``on_raw(direction, data)``.
+        ``bundle(path)``: writes the support bundle (kiosk/diag/bundle.py) → its entries and their sizes."""
         self.cfg = cfg
         self.printers = dict(printers or {})
         self.store = store
@@ -150,6 +152,7 @@ class Diagnostics:
         self.scanner_factory = scanner
         self.locker_factory = locker
         self._decode_image = decode_image
+        self._bundle = bundle
         self.language = language or cfg.language
         self._urlopen = urlopen
         self._lock = threading.Lock()
@@ -340,6 +343,15 @@ class Diagnostics:
         return PlatformReport(url, True, round((ended - started) * 1000, 1), str(health.get("version") or ""),
                               str(health.get("hall") or ""), signed_ok, signed_detail, skew,
                               None if skew is None else abs(skew) < MAX_SKEW_S / 2)
+
+    # --- the support bundle ------------------------------------------------------------------------
+
+    def support_bundle(self, path: str) -> dict:
+        """Writes the support bundle to ``path`` (``kiosk diag bundle``'s zip) → entry name → size. Blocking
+        (device self-tests, seconds): on a worker."""
+        if self._bundle is None:
+            raise ConfigError("no support bundle writer", setting="diagnostics", problem="not wired")
+        return self._bundle(path)
 
     # --- the store ---------------------------------------------------------------------------------
 

@@ -1,0 +1,239 @@
+"""What heartbeats cost the hall server: 200 terminals beating every 5 s, against tickets at the same rate.
+
+    .venv/bin/python bench/heartbeats.py [--terminals 200] [--interval 5] [--seconds 30] [--threads 16]
+
+The server runs in its own process (``python -m kiosk hall-server``); its CPU time (Linux /proc: user +
+system) is read before and after each phase, so the load generator's own work (signing, JSON, HTTP) on the
+same CPUs does not count. Three phases in one run, against one server, at one request rate
+(terminals / interval per second):
+
+1. heartbeats: every terminal (citizen kiosks, four devices each, a quiet fleet) posts its heartbeat through
+   ``platform_client.heartbeat.HeartbeatClient`` every ``--interval`` seconds, spread evenly;
+2. tickets: the same number of kiosks issue a ticket each at the same schedule (``PlatformClient.issue_ticket``,
+   caps lifted): the server's everyday work, for the ratio;
+3. held out: another fleet of the same size with another mix and fault pattern: clerks, displays and kiosks
+   with eight devices each, a tenth of them flapping a printer's paper between ok and out on every beat (an
+   alert, its log line and a webhook POST to a receiver on loopback each time).
+
+Figures: per phase, requests sent and refused, server CPU seconds per second of wall time (the share of one
+core), CPU per request; the heartbeat/ticket ratio; the held-out phase printed on its own. Bar: heartbeats
+cost the server under 5% of one core (docs/fleet.md, "Cost on the hall server").
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ticket_load import cpu_seconds, free_port, start_server  # noqa: E402
+from core.domain.heartbeat import DeviceHealth, Heartbeat, OutboxHealth, Paper  # noqa: E402
+from core.errors import PlatformError  # noqa: E402
+from hall_server import HallStore, sample_hall  # noqa: E402
+from hall_server.fleet import set_setting  # noqa: E402
+from hall_server.fleet_alerts import WEBHOOK  # noqa: E402
+from platform_client import PlatformClient  # noqa: E402
+from platform_client.heartbeat import HeartbeatClient  # noqa: E402
+
+BAR = 0.05  # of one core
+HELD_OUT_ROLES = ("clerk", "clerk", "display", "citizen")
+
+
+def provision(db: Path, terminals: int) -> dict[str, tuple[str, str]]:
+    """id → (role, secret): ``hb-…`` kiosks, ``tk-…`` kiosks, ``ho-…`` the held-out mix."""
+    hall = sample_hall()
+    for service in hall["services"]:
+        service["daily_cap"] = 0
+        service.pop("issuing_hours", None)
+    store = HallStore(db)
+    try:
+        store.load_hall(hall)
+        fleet = {f"hb-{i:03d}": "citizen" for i in range(terminals)}
+        fleet.update({f"tk-{i:03d}": "citizen" for i in range(terminals)})
+        fleet.update({f"ho-{i:03d}": HELD_OUT_ROLES[i % len(HELD_OUT_ROLES)] for i in range(terminals)})
+        return {tid: (role, store.add_terminal(tid, role)) for tid, role in fleet.items()}
+    finally:
+        store.close()
+
+
+def quiet(seq: int, role: str, flapping: bool, devices: int) -> Heartbeat:
+    names = ["printer:ticket", "printer:receipt", "idcard_reader", "scanner", "camera", "locker", "sync",
+             "printer:fallback"][:devices]
+    kinds = {"printer": "printer", "idcard_reader": "idcard", "scanner": "scanner", "camera": "camera",
+             "locker": "locker", "sync": "sync"}
+    out = flapping and seq % 2 == 1
+    health = tuple(DeviceHealth(n, kinds[n.split(":")[0]], "ready",
+                                (Paper.OUT if out and n == "printer:ticket" else Paper.OK) if n.startswith("printer")
+                                else Paper.NONE) for n in names)
+    return Heartbeat(sent_at=time.time(), seq=seq, version="0.1.0", role=role, uptime_s=seq * 5.0, devices=health,
+                     outbox=OutboxHealth(seq % 7, 0, float(seq % 7) * 3.0), disk_free_bytes=40 * 1024**3,
+                     interval_s=5.0)
+
+
+class Receiver:
+    """The hall's webhook receiver, on loopback (counts the alerts)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.count += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/alerts"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def drive(jobs: list, interval: float, seconds: float, sent: list, refused: list) -> None:
+    """Runs its terminals' requests on their schedule: job = (first_at, send(seq)); one thread."""
+    due = [(first, i, 1) for i, (first, _send) in enumerate(jobs)]
+    end = time.monotonic() + seconds
+    while due:
+        due.sort()
+        at, i, seq = due.pop(0)
+        if at >= end:
+            continue
+        time.sleep(max(0.0, at - time.monotonic()))
+        try:
+            jobs[i][1](seq)
+            sent.append(1)
+        except PlatformError as exc:
+            refused.append(f"{type(exc).__name__}: {exc}")
+        due.append((at + interval, i, seq + 1))
+
+
+def _run(sends: list, args, seconds: float, sent: list, refused: list) -> None:
+    start = time.monotonic() + 0.5
+    step = args.interval / len(sends)
+    jobs = [(start + i * step, send) for i, send in enumerate(sends)]
+    threads = [threading.Thread(target=drive, args=(jobs[k::args.threads], args.interval, seconds + 0.5, sent, refused))
+               for k in range(args.threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def phase(url: str, pid: int, make_send, ids: list[str], args) -> dict:
+    """One phase: every terminal in ``ids`` sends on its schedule; the server's CPU over the phase. One
+    round first, not measured: each terminal's connection opens and its first heartbeat (a terminal coming
+    online: an alert) is sent, as when the hall opens; then the steady state is measured."""
+    sends = [make_send(tid) for tid in ids]
+    _run(sends, args, args.interval, [], [])
+    sent: list = []
+    refused: list = []
+    cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
+    _run(sends, args, args.seconds, sent, refused)
+    cpu, wall = cpu_seconds(pid) - cpu_before, time.monotonic() - wall_before
+    return {"sent": len(sent), "refused": len(refused), "first_refusal": refused[0] if refused else "",
+            "cpu_s": cpu, "wall_s": wall, "share": cpu / wall, "per_request_ms": cpu * 1000 / max(1, len(sent))}
+
+
+def senders(url: str, fleet: dict, clients: list):
+    def heartbeat(flapping_every: int, devices: int):
+        def make(tid: str):
+            role, secret = fleet[tid]
+            client = HeartbeatClient(url, tid, secret, timeout_s=10.0)
+            clients.append(client)
+            flapping = flapping_every and int(tid[-3:]) % flapping_every == 0
+            counter = itertools.count(1)
+            return lambda _: client.send_heartbeat(quiet(next(counter), role, flapping, devices).to_wire(), 10.0)
+        return make
+
+    def ticket(tid: str):
+        client = PlatformClient(url, tid, fleet[tid][1], timeout_s=10.0)
+        clients.append(client)
+        return lambda seq: client.issue_ticket("ABCDEFGH"[seq % 8], request_id=str(uuid.uuid4()))
+
+    return heartbeat, ticket
+
+
+def report(name: str, r: dict) -> None:
+    print(f"  {name:34} {r['sent']:5} requests, {r['refused']} refused   server CPU {r['cpu_s']:6.2f} s over "
+          f"{r['wall_s']:5.1f} s = {r['share'] * 100:5.2f}% of one core   ({r['per_request_ms']:.2f} ms CPU/request)"
+          + (f"\n      first refusal: {r['first_refusal']}" if r["refused"] else ""))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terminals", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--threads", type=int, default=16, help="load threads (each drives its terminals in turn)")
+    args = parser.parse_args()
+    if cpu_seconds(os.getpid()) is None:
+        raise SystemExit("bench/heartbeats.py reads CPU time from /proc: Linux only")
+    with tempfile.TemporaryDirectory(prefix="heartbeats-") as tmp:
+        db, log, port = Path(tmp) / "hall.db", Path(tmp) / "server.log", free_port()
+        fleet = provision(db, args.terminals)
+        receiver = Receiver()
+        store = HallStore(db)
+        set_setting(store, WEBHOOK, receiver.url)
+        store.close()
+        server = start_server(db, port, log)
+        url = f"http://127.0.0.1:{port}"
+        clients: list = []
+        heartbeat, ticket = senders(url, fleet, clients)
+        ids = lambda prefix: [t for t in fleet if t.startswith(prefix)]  # noqa: E731
+        try:
+            idle_before, idle_wall = cpu_seconds(server.pid), time.monotonic()
+            time.sleep(5.0)
+            idle = (cpu_seconds(server.pid) - idle_before) / (time.monotonic() - idle_wall)
+            beats = phase(url, server.pid, heartbeat(0, 4), ids("hb-"), args)
+            tickets = phase(url, server.pid, ticket, ids("tk-"), args)
+            held_out = phase(url, server.pid, heartbeat(10, 8), ids("ho-"), args)
+        finally:
+            for c in clients:
+                c.close()
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            receiver.close()
+    rate = args.terminals / args.interval
+    print(f"heartbeats on the hall server: {args.terminals} terminals every {args.interval:g} s = {rate:.0f} "
+          f"requests/s for {args.seconds:g} s per phase; server in its own process, {os.cpu_count()} CPUs shared "
+          f"with the load generator ({args.threads} threads)")
+    print(f"  idle server (the fleet's sweep every 5 s): {idle * 100:.2f}% of one core")
+    report("heartbeats (kiosks, 4 devices)", beats)
+    report("tickets issued, same rate", tickets)
+    print(f"  heartbeat/ticket CPU ratio: {beats['cpu_s'] / max(tickets['cpu_s'], 1e-9):.2f}")
+    print("held-out fleet (clerks, displays, kiosks; 8 devices; 1 in 10 flapping paper out/ok every beat):")
+    report("heartbeats, held-out mix", held_out)
+    print(f"  alerts delivered to the webhook: {receiver.count} (the held-out fleet's flapping printers, and every "
+          f"terminal's first heartbeat in the unmeasured rounds)")
+    at_default = beats["per_request_ms"] / 1000 * args.terminals / 30.0
+    print(f"  at the product's default interval (30 s) the same fleet would cost {at_default * 100:.2f}% of one core "
+          f"(CPU per heartbeat above x {args.terminals / 30.0:.1f} heartbeats/s)")
+    ok = all(p["share"] < BAR and not p["refused"] for p in (beats, held_out))
+    print(f"  bar: heartbeats under {BAR * 100:.0f}% of one core — {'OK' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
