@@ -204,7 +204,12 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     # pickup window's door commands come to it through the platform); its doors shut by themselves a
     # few seconds after they open, as a person would.
     locker = LockerSimulator({1: 12}, thread_prefix="demo:locker", auto_close_s=4.0)
-    print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}", flush=True)
+    from hall_server.fleet_access import set_technician
+
+    technician = demo_staff(hall, DEMO_WINDOW)
+    set_technician(server.store, technician, True)  # the fleet page: every demo terminal's heartbeat
+    print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}; fleet page {server.url}/fleet "
+          f"(staff {technician}, PIN {DEMO_PIN})", flush=True)
     terminals: list[Terminal] = []
     try:
         for simulator in simulators.values():

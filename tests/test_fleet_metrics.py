@@ -12,8 +12,10 @@ import uuid
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
-from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
+from server_fixtures import STAFF_PIN, fresh_hall, with_catalogue  # noqa: F401
+from test_hall_server_ratings import kiosk_rating, sync
 
+from core.ports.outbox import RecordKind
 from hall_server import ServerThread
 from hall_server.__main__ import main as hall_admin
 from platform_client.heartbeat import HeartbeatClient
@@ -33,10 +35,11 @@ def scrape(url: str, **headers) -> requests.Response:
 
 def test_metrics_count_the_days_tickets_calls_waits_terminals_backlogs_and_ratings(fresh_hall):
     """GIVEN three tickets issued (two for A, one for B), one of them called at window 1 two minutes later,
-    and a kiosk whose heartbeat reports 7 records waiting
+    a kiosk whose heartbeat reports 7 records waiting, and two citizens' ratings at a kiosk (a 4 and a 5)
     WHEN /metrics is scraped from loopback
     THEN it says 2 and 1 issued, 1 and 1 waiting, 1 call, an average wait of 120 s for A, one terminal online
-    and the rest offline, the kiosk's backlog of 7, and no ratings yet."""
+    and the rest offline, the kiosk's backlog of 7, and one rating at level 4, one at 5, none below."""
+    with_catalogue(fresh_hall)
     kiosk = fresh_hall.client("kiosk-1")
     for prefix in ("A", "A", "B"):
         kiosk.issue_ticket(prefix, request_id=uuid.uuid4().hex)
@@ -49,6 +52,9 @@ def test_metrics_count_the_days_tickets_calls_waits_terminals_backlogs_and_ratin
         link.send_heartbeat({**beat().to_wire(), "outbox": {"waiting": 7, "dead": 1, "oldest_age_s": 42.0}}, 2.0)
     finally:
         link.close()
+    for level, ticket in ((4, "A012"), (5, "A013")):
+        sync(fresh_hall, "kiosk-2").post_record(RecordKind.RATING, str(uuid.uuid4()),
+                                                kiosk_rating(level, ticket_number=ticket))
     response = scrape(fresh_hall.url)
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     got = samples(response.text)
@@ -62,7 +68,7 @@ def test_metrics_count_the_days_tickets_calls_waits_terminals_backlogs_and_ratin
     assert got[("hall_terminal_outbox_waiting", (("terminal", "kiosk-1"),))] == 7
     assert got[("hall_terminal_outbox_oldest_age_seconds", (("terminal", "kiosk-1"),))] == 42
     assert got[("hall_outbox_waiting", ())] == 7
-    assert all(got[("hall_ratings", (("level", str(level)),))] == 0 for level in range(1, 6))
+    assert [got[("hall_ratings", (("level", str(level)),))] for level in range(1, 6)] == [0, 0, 0, 1, 1]
 
 
 def _outside_address() -> str:
