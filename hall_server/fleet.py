@@ -180,8 +180,13 @@ def _board(hall_store) -> _Board:
 
 
 def loaded(hall_store) -> bool:
-    """Whether the kept heartbeats are in memory already (else the first reader loads them: SQLite)."""
+    """Whether the kept heartbeats are in memory already (else ``load``: SQLite)."""
     return getattr(hall_store, "_fleet_board", None) is not None
+
+
+def load(hall_store) -> None:
+    """Reads the kept heartbeats into memory (blocking: SQLite; the first request does it on the pool)."""
+    _board(hall_store)
 
 
 def keep(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:

@@ -112,3 +112,8 @@ def detail_page(tr: Translator, view: TerminalView, staff_id: str) -> str:
             + "".join(f"<p>{f}</p>" for f in facts)
             + f"<h2>{_e(tr('fleet.devices'))}</h2>" + _devices(tr, view))
     return _page(tr, tr("fleet.detail_title", terminal=view.terminal_id), body)
+
+
+def missing_page(tr: Translator) -> str:
+    body = f'<p>{_e(tr("fleet.no_terminal"))}</p><p><a href="/fleet">{_e(tr("fleet.back"))}</a></p>'
+    return _page(tr, tr("fleet.title"), body)

@@ -1,7 +1,9 @@
 """The terminal's heartbeat, wired (docs/fleet.md): what goes into the snapshot, and where it is sent.
 
 ``build_heartbeat(terminal)`` gives a ``core.services.heartbeat.HeartbeatSender`` posting through its own
-``platform_client.heartbeat.HeartbeatClient`` every ``[platform] heartbeat_s`` (0: none). Each snapshot holds:
+``platform_client.heartbeat.HeartbeatClient`` every ``[platform] heartbeat_s`` (0: none), and at once (at most one
+every five seconds) when a device's lifecycle state changes or a kiosk's printer reports a problem. Each
+snapshot holds:
 
 - every device the terminal runs: the printers (their status asked on their owner threads, bounded by
   ``[timeouts] device_s``: the paper state comes from it), the ID-card reader, the code scanner, the document
@@ -42,9 +44,11 @@ def _error_text(text: str) -> str:
 
 
 class LastErrors:
-    """The detail of each device's last ``failed`` or ``reconnecting`` change (listeners on its lifecycle)."""
+    """The detail of each device's last ``failed`` or ``reconnecting`` change (listeners on its lifecycle);
+    ``on_change()`` is called on every change of a watched device's state (the sender's ``poke``)."""
 
     def __init__(self) -> None:
+        self.on_change = lambda: None
         self._errors: dict[str, str] = {}
         self._watched: set[int] = set()
         self._lock = threading.Lock()
@@ -59,6 +63,7 @@ class LastErrors:
             if change.state.value in ("failed", "reconnecting") and change.detail:
                 with self._lock:
                     self._errors[name] = _error_text(change.detail)
+            self.on_change()
 
         lifecycle.subscribe(listener)
 
@@ -162,7 +167,13 @@ def build_heartbeat(terminal, *, link=None) -> HeartbeatSender | None:
         except OSError as exc:
             log.warning("the last heartbeat could not be written to %s: %s", last_path, exc)
 
-    snapshot = snapshot_of(terminal, LastErrors(), time.monotonic(), cfg.platform.heartbeat_s)
-    return HeartbeatSender(snapshot, link, interval_s=cfg.platform.heartbeat_s,
-                           timeout_s=min(cfg.platform.timeout_s, 5.0), on_sent=on_sent,
-                           thread_name=f"heartbeat-{cfg.terminal_id}")
+    errors = LastErrors()
+    sender = HeartbeatSender(snapshot_of(terminal, errors, time.monotonic(), cfg.platform.heartbeat_s), link,
+                             interval_s=cfg.platform.heartbeat_s, timeout_s=min(cfg.platform.timeout_s, 5.0),
+                             on_sent=on_sent, thread_name=f"heartbeat-{cfg.terminal_id}")
+    errors.on_change = sender.poke  # a device lost or back: the fleet hears of it now, not at the next tick
+    if terminal.kiosk is not None:  # a printer out of paper, its cover open: now (its recovery: at the tick)
+        from core.services.queue import PrinterProblem
+
+        terminal.kiosk.events.subscribe(lambda event: sender.poke() if isinstance(event, PrinterProblem) else None)
+    return sender

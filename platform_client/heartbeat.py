@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import wire
 from platform_client.client import PlatformClient
 from platform_client.transport import Tls
 
 PATH = "/v1/fleet/heartbeat"
+
+
+def _answer(payload: Any) -> dict[str, Any]:
+    o = wire.Obj(payload, "answer")
+    return {"accepted": o.bool("accepted"), "state": o.str("state")}
 
 
 class HeartbeatClient:
@@ -25,8 +31,11 @@ class HeartbeatClient:
         self._client = PlatformClient(base_url, terminal_id, secret, timeout_s=timeout_s, tls=tls)
 
     def send_heartbeat(self, body: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        """``{accepted, state}``: whether the server kept it (False: it holds a newer one), and the
+        terminal's state there. ``PlatformUnreachable`` for an answer of another shape."""
         self._client.timeout_s = float(timeout_s)
-        return self._client._request("POST", PATH, body=body)
+        payload = self._client._request("POST", PATH, body=body)
+        return self._client._parse("heartbeat", _answer, payload)
 
     def close(self) -> None:
         self._client.close()

@@ -274,3 +274,52 @@ def test_the_access_log_leaves_out_accepted_heartbeats_but_keeps_refused_ones_an
     assert not quiet.filter(line("POST", "/v1/fleet/heartbeat", 200))
     assert quiet.filter(line("POST", "/v1/fleet/heartbeat", 401))
     assert quiet.filter(line("POST", "/v1/tickets", 200)) and quiet.filter(line("GET", "/fleet", 200))
+
+
+def test_a_poke_sends_at_once_but_never_sooner_than_the_gap_after_the_last(fresh_hall):
+    """GIVEN a sender with a 30 s interval and a 0.5 s minimum gap, started (its first heartbeat goes at once)
+    WHEN it is poked three times in a row right after
+    THEN one more heartbeat goes, no sooner than the gap after the first, and no third before the interval."""
+    link = HeartbeatClient(fresh_hall.url, "kiosk-1", fresh_hall.secret("kiosk-1"))
+    times: list[float] = []
+    sender = HeartbeatSender(lambda seq: beat(seq), link, interval_s=30.0, timeout_s=2.0, min_gap_s=0.5,
+                             on_sent=lambda last: times.append(last.heartbeat.sent_at))  # when each was taken
+    sender.start()
+    try:
+        assert wait_for(lambda: len(times) == 1)
+        for _ in range(3):
+            sender.poke()
+        assert wait_for(lambda: len(times) == 2)
+        time.sleep(1.0)
+        assert len(times) == 2 and times[1] - times[0] >= 0.49
+        assert fleet.terminal(fresh_hall.store, "kiosk-1").heartbeat["seq"] == 2
+    finally:
+        sender.stop()
+
+
+def test_a_device_lost_is_reported_at_once_not_at_the_next_tick(fresh_hall, tmp_path):
+    """GIVEN a clerk's terminal with an ID-card reader on the simulator, its heartbeat every 30 s
+    WHEN the reader connects, then the simulator goes away
+    THEN the fleet hears of the reader's new state within seconds (the lifecycle change pokes the sender)."""
+    from simulators.idcard import IdCardSimulator
+
+    with IdCardSimulator(thread_name="idcard-sim") as sim:
+        cfg = config.parse({
+            "role": "clerk", "terminal_id": "window-1", "hall_id": "3201-0042", "data_dir": str(tmp_path / "w1"),
+            "platform": {"url": fresh_hall.url, "terminal_secret": fresh_hall.secret("window-1"), "timeout_s": 2.0},
+            "window": {"number": 1}, "devices": {"idcard_reader": sim.url}}, source="test")
+        terminal = build_terminal(cfg, sync=False)
+        terminal.heartbeat.min_gap_s = 0.2
+        try:
+            terminal.start()
+
+            def reader_state() -> str | None:
+                view = fleet.terminal(fresh_hall.store, "window-1")
+                return next((d["state"] for d in view.heartbeat.get("devices", ())
+                             if d["name"] == "idcard_reader"), None)
+
+            assert wait_for(lambda: reader_state() == "ready")
+            sim.stop()
+            assert wait_for(lambda: reader_state() in ("reconnecting", "failed"), timeout_s=10.0)
+        finally:
+            terminal.close()

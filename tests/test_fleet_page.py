@@ -105,3 +105,18 @@ def test_the_page_is_not_served_without_a_session_and_the_login_locks_out_guessi
         answer = http.post(fresh_hall.url + "/fleet/login", data={"staff_id": "T02", "pin": TECH_PIN},
                            allow_redirects=False, timeout=10)
         assert answer.status_code == 429 and "fleet_session" not in answer.cookies
+
+
+def test_a_terminal_that_does_not_exist_is_a_404_page_with_the_way_back(fresh_hall, tmp_path):
+    """GIVEN a technician signed in
+    WHEN the browser opens the detail of a terminal id nobody provisioned (an id with markup in it)
+    THEN the page says there is no such terminal, links back to the list, and nothing of the id is rendered."""
+    hall_admin(["--db", fresh_hall.store.db_path, "add-staff", "T03", "--name", "王工", "--pin", TECH_PIN,
+                "--technician"])
+    with Browser.launch(tmp_path / "profile", language="en") as browser:
+        browser.open(fresh_hall.url + "/fleet/login")
+        browser.submit_form("#login", staff_id="T03", pin=TECH_PIN)
+        browser.open(fresh_hall.url + "/fleet/terminals/%3Cb%3Enobody")
+        assert browser.evaluate("document.body.textContent").startswith("No such terminal.")
+        assert browser.evaluate("document.querySelector('b')") is None
+        assert browser.evaluate("document.querySelector('a').getAttribute('href')") == "/fleet"

@@ -9,7 +9,8 @@ Newest state wins: nothing is queued. A heartbeat that could not be sent (offlin
 dropped; the next tick takes a new snapshot. A send that took longer than the interval is followed at once by
 a fresh snapshot, never by the one it was holding. Every post is bounded by ``timeout_s`` (the link's own
 timeout), so ``stop`` waits at most that long for a send in flight. ``poke()`` sends one now (a device
-fault, a recovery), without waiting for the tick. See docs/fleet.md.
+fault, a recovery), without waiting for the tick, but never sooner than ``min_gap_s`` after the one before
+(a device flapping does not turn the heartbeat into a flood). See docs/fleet.md.
 """
 
 from __future__ import annotations
@@ -39,13 +40,15 @@ class LastHeartbeat:
 class HeartbeatSender:
     def __init__(self, snapshot: Callable[[int], Heartbeat], link: HeartbeatLink, *, interval_s: float = 30.0,
                  timeout_s: float = 5.0, on_sent: Callable[[LastHeartbeat], None] | None = None,
-                 clock: Callable[[], float] = time.time, thread_name: str = "heartbeat") -> None:
+                 clock: Callable[[], float] = time.time, thread_name: str = "heartbeat",
+                 min_gap_s: float = 5.0) -> None:
         if interval_s <= 0:
             raise ValueError("interval_s must be greater than 0")
         self._snapshot = snapshot
         self._link = link
         self.interval_s = float(interval_s)
         self.timeout_s = float(timeout_s)
+        self.min_gap_s = min(float(min_gap_s), self.interval_s)
         self._on_sent = on_sent
         self._clock = clock
         self._wake = threading.Event()
@@ -111,6 +114,8 @@ class HeartbeatSender:
                     log.info("heartbeat not sent (dropped; the next one carries the newer state): %s", last.error)
             except Exception:  # a snapshot that failed: logged, the next tick tries again
                 log.exception("taking the heartbeat's snapshot failed")
-            pause = max(0.0, self.interval_s - (time.monotonic() - started))
-            self._wake.wait(pause)
+            self._wake.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
             self._wake.clear()
+            early = self.min_gap_s - (time.monotonic() - started)
+            if early > 0 and not self._stopping.is_set():  # poked soon after a beat: wait out the gap
+                self._stopping.wait(early)

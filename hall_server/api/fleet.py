@@ -72,7 +72,7 @@ async def heartbeat(request: Request, body: HeartbeatIn,
         raise HallError("invalid_request", f"role: this terminal is registered as {terminal.role}")
     s = store(request)
     if not fleet.loaded(s):  # the first heartbeat loads the kept ones from SQLite
-        await call(request, fleet.terminals, s)
+        await call(request, fleet.load, s)
     accepted, state, alert = fleet.keep(s, terminal_id=terminal.id, role=terminal.role, body=body.model_dump())
     if alert is not None:
         await call(request, fleet.flush, s)
@@ -141,7 +141,7 @@ async def fleet_terminal(request: Request, terminal_id: str = Path(max_length=64
     view = await call(request, fleet.terminal, store(request), terminal_id)
     tr = _tr(request)
     if view is None:
-        return _html(f"<!DOCTYPE html><p>{tr('fleet.no_terminal')}</p>", 404)
+        return _html(fleet_page.missing_page(tr), 404)
     return _html(fleet_page.detail_page(tr, view, staff))
 
 
