@@ -5,7 +5,7 @@
     kiosk hall-server --db FILE      the reference hall server (HTTPS with --tls-cert/--tls-key)
     kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals,
                                      tickets remove, rotate-key, issue-ca, issue-cert, matters import|export,
-                                     cases show|advance, ratings [export], followups
+                                     cases show|advance, ratings [export], followups, fleet
                                      (docs/hall-server.md, docs/deployment.md, docs/guide.md)
     kiosk diag …                     device diagnostics (see kiosk/diag/)
     kiosk guide search|show …        the hall's service guide; kiosk forms check CODE DATA.json
