@@ -5,8 +5,8 @@
 every five seconds) when a device's lifecycle state changes or a kiosk's printer reports a problem. Each
 snapshot holds:
 
-- every device the terminal runs: the printers (their status asked on their owner threads, bounded by
-  ``[timeouts] device_s``: the paper state comes from it), the ID-card reader, the code scanner, the document
+- every device the terminal runs: the printers (once opened at their first use, their status asked on their
+  owner threads, bounded by ``[timeouts] device_s``: the paper state comes from it; ``connecting`` before), the ID-card reader, the code scanner, the document
   camera, the smart locker's bus and the sync engine, each with its lifecycle state and its last error (the
   ``detail`` of its last ``failed`` or ``reconnecting`` change, or a status query's error; masked by
   core.logs.mask_text and cut to MAX_ERROR characters);
@@ -77,6 +77,10 @@ class LastErrors:
 
 
 def _printer_health(name: str, printer, errors: LastErrors) -> DeviceHealth:
+    """A printer's status (DLE EOT, on its owner thread), once it was opened at its first use: the heartbeat
+    does not open one (loading the driver is the first use's job: docs/printing.md)."""
+    if getattr(printer, "opened", printer) is None:
+        return DeviceHealth(name, "printer", "connecting", Paper.UNKNOWN, errors.get(name))
     try:
         status = printer.status()
     except KioskError as exc:
