@@ -7,7 +7,9 @@
 - A page session is a random token in an HttpOnly, SameSite=Strict cookie; only its hash is stored
   (``fleet_sessions``), for ``SESSION_HOURS``.
 - /metrics answers a request from loopback, or one with ``Authorization: Bearer <token>`` where the token
-  is the one ``kiosk hall-admin fleet metrics-token`` printed (only its hash is kept).
+  is the one ``kiosk hall-admin fleet metrics-token`` printed (only its hash is kept). A request that came
+  through a proxy (``Forwarded``, ``X-Forwarded-For`` or ``X-Real-IP``) is not taken as loopback even when
+  the proxy runs on the server (the TLCP set-up of docs/deployment.md): it needs the token.
 """
 
 from __future__ import annotations
@@ -82,9 +84,13 @@ def new_metrics_token(hall_store) -> str:
     return token
 
 
-def metrics_allowed(hall_store, client_host: str | None, authorization: str | None) -> bool:
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def metrics_allowed(hall_store, client_host: str | None, authorization: str | None, *, forwarded: bool = False) -> bool:
+    """``forwarded``: the request carries one of FORWARDING_HEADERS (it came through a proxy)."""
     try:
-        if client_host and ipaddress.ip_address(client_host).is_loopback:
+        if client_host and not forwarded and ipaddress.ip_address(client_host).is_loopback:
             return True
     except ValueError:
         pass

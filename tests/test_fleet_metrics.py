@@ -104,3 +104,12 @@ def test_metrics_from_another_host_need_the_configured_token(fresh_hall, tmp_pat
         assert response.status_code == 200 and "hall_terminals" in response.text
     finally:
         server.stop()
+
+
+def test_metrics_through_a_proxy_on_the_server_need_the_token_too(fresh_hall):
+    """GIVEN a request from loopback that came through a proxy on the server (it says so in X-Forwarded-For
+    or Forwarded, as the TLCP set-up's reverse proxy does when told to)
+    THEN it is refused 403 without the token, as a request from the hall's network would be."""
+    for header in ({"X-Forwarded-For": "10.0.0.7"}, {"Forwarded": "for=10.0.0.7"}, {"X-Real-IP": "10.0.0.7"}):
+        assert scrape(fresh_hall.url, **header).status_code == 403
+    assert scrape(fresh_hall.url).status_code == 200

@@ -148,8 +148,9 @@ async def fleet_terminal(request: Request, terminal_id: str = Path(max_length=64
 @router.get("/metrics", include_in_schema=False)
 async def prometheus(request: Request) -> Response:
     client = request.client.host if request.client else None
+    forwarded = any(h in request.headers for h in fleet_access.FORWARDING_HEADERS)
     allowed = await call(request, fleet_access.metrics_allowed, store(request), client,
-                         request.headers.get("authorization"))
+                         request.headers.get("authorization"), forwarded=forwarded)
     if not allowed:
         raise HallError("forbidden_role", "/metrics needs the configured token (or a request from loopback)")
     return Response(await call(request, metrics.render, store(request)), media_type=metrics.CONTENT_TYPE)
