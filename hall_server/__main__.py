@@ -24,6 +24,8 @@
     followups [--open] [--overdue] [--json]  the follow-ups of 差评, the earliest due first
     staff-photo ID [FILE | --remove]         the photo the evaluation pad shows of a clerk (JPEG or PNG, at
                                              most 256 KB; hall_server/staff_photos.py)
+    technician-access [--json]               who came in to a locked-down kiosk, or was locked out
+                                             (hall_server/technicians.py)
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
     cases show NUMBER [--json]               a case with its history (hall_server/case_admin.py)
     cases advance NUMBER --to STATE --staff ID [--reason R] [--method window|locker|post] [--window N]
@@ -51,7 +53,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from core.errors import KioskError
-from hall_server import case_admin, catalogue_io, fleet_admin, locker_admin, notify, pki, rating_stats, staff_photos
+from hall_server import (case_admin, catalogue_io, fleet_admin, locker_admin, notify, pki, rating_stats, staff_photos,
+                         technicians)
 from hall_server.runner import add_tls_arguments, tls_from_arguments
 from hall_server.problems import HallError
 
@@ -96,6 +99,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     rating_stats.register(sub)
     locker_admin.register(sub)
     staff_photos.register(sub)
+    technicians.register(sub)
     fleet_admin.register(sub)
     return parser
 
@@ -188,6 +192,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return locker_admin.command(store, args)
         elif args.command == "staff-photo":
             return staff_photos.command(store, args)
+        elif args.command == "technician-access":
+            return technicians.command(store, args)
         elif args.command == "fleet":
             return fleet_admin.command(store, args)
         elif args.command in ("ratings", "followups"):

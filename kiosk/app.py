@@ -99,8 +99,9 @@ class Terminal:
     locker_agent: object | None = None  # kiosk/locker_agent.py: door commands relayed to this terminal's bus
     doors: object | None = None  # what the pickup window opens doors with: the bus, or relayed to its driver
     pickup: object | None = None
-    technician_gate: object | None = None  # kiosk/lockdown.py: a technician's way into a locked-down kiosk
-    technician_diagnostics: object | None = None  # () -> Diagnostics for the technician window it opens
+    technician_gate: object | None = None  # kiosk/lockdown.py: a technician's way into a locked-down kiosk, its
+    technician_diagnostics: object | None = None  # technician window's diagnostics, and the list's refresher
+    technician_list: object | None = None
     rating: object | None = None  # core.services.rating.RatingDesk (the clerk's pad, the kiosk's rating)
     heartbeat: object | None = None  # core.services.heartbeat.HeartbeatSender (kiosk/heartbeat.py; docs/fleet.md)
     _sync_builder: threading.Thread | None = None
@@ -165,6 +166,7 @@ class Terminal:
             self._sync_builder.join(10.0)  # opening a store is bounded (SQLite busy timeout)
         # Every part is stopped even when one before it fails; each stop is bounded.
         steps = [(self.heartbeat, "stop", "stopping the heartbeat"),  # bounded by its send's timeout
+                 (self.technician_list, "stop", "stopping the technician list's refresher"),
                  (self.diagnostics, "close", "closing the diagnostics"),
                  (self.sync, "close", "stopping the sync engine"),  # the engine, then the client and the store
                  (self.camera, "stop", "stopping the document camera"),  # joins its threads
@@ -451,11 +453,10 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         build_papers(terminal, cfg)
         build_pickup(terminal, cfg)
         if cfg.lockdown:
-            from kiosk.lockdown import build_technician_gate
+            from kiosk.lockdown import build_lockdown
 
-            terminal.technician_gate = build_technician_gate(terminal, cfg)
-            terminal.technician_diagnostics = lambda: build_diagnostics(  # the technician window, when let in
-                cfg, terminal.printers, terminal.sync.store if terminal.sync else None, platform)
+            build_lockdown(terminal, cfg, lambda: build_diagnostics(  # the technician window, when let in
+                cfg, terminal.printers, terminal.sync.store if terminal.sync else None, platform))
     elif cfg.role == "technician":
         from core.services.diagnostics import Diagnostics
 

@@ -29,3 +29,17 @@ async def call(request: Request, fn, /, *args, **kwargs):
 
 def store(request: Request):
     return request.app.state.store
+
+
+def reference_answer(request: Request, body):
+    """A reference document as JSON with its ETag; 304 when the terminal holds the same (If-None-Match)."""
+    import hashlib
+    import json
+
+    from fastapi.responses import Response
+
+    data = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(data, media_type="application/json", headers={"ETag": etag})

@@ -17,17 +17,14 @@ docs/evaluation.md describes them all.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hall_server import rating_reviews, rating_stats, ratings
-from hall_server.api import ERRORS, call, store
+from hall_server.api import ERRORS, call, reference_answer, store
 from hall_server.auth import Terminal, require
 from hall_server.problems import HallError
 from hall_server.rating_records import rating_reference
@@ -60,12 +57,7 @@ class DecideBody(_Strict):
 @router.get("/v1/sync/reference/rating", responses=ERRORS,
             summary="The hall's rating levels, reasons for a poor rating and follow-up days, with an ETag")
 async def reference_rating(request: Request, terminal: Terminal = Depends(require(*ANY_TERMINAL))):
-    body = await call(request, rating_reference, store(request))
-    data = json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(data, media_type="application/json", headers={"ETag": etag})
+    return reference_answer(request, await call(request, rating_reference, store(request)))
 
 
 @router.get("/v1/ratings/mine", responses=ERRORS, summary="The ratings that evaluate the logged-in clerk")

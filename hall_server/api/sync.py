@@ -25,16 +25,14 @@ and the tables are in hall_server/submissions.py and ticket_blocks.py (ratings: 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall_server.api import ERRORS, call, store
+from hall_server.api import ERRORS, call, reference_answer, store
 from hall_server.auth import MAX_BODY, Terminal, require
 from hall_server.ticket_blocks import Refused
 
@@ -117,9 +115,12 @@ def _reference_hall(s) -> dict:
 
 @router.get("/reference/hall", responses=ERRORS, summary="The hall's reference data, with an ETag")
 async def reference_hall(request: Request, terminal: Terminal = Depends(require(*ANY_TERMINAL))):
-    body = await call(request, _reference_hall, store(request))
-    data = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
-    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(data, media_type="application/json", headers={"ETag": etag})
+    return reference_answer(request, await call(request, _reference_hall, store(request)))
+
+
+@router.get("/reference/technicians", responses=ERRORS,
+            summary="The PIN verifiers of the staff with the technician right, for locked-down kiosks, with an ETag")
+async def reference_technicians(request: Request, terminal: Terminal = Depends(require("citizen"))):
+    from hall_server.technicians import technicians_reference
+
+    return reference_answer(request, await call(request, technicians_reference, store(request)))
