@@ -7,7 +7,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     role = "citizen"                  # citizen | clerk | display | technician
     terminal_id = "K-01"
     hall_id = "3201-0042"
-    language = "zh_CN"                # zh_CN | en
+    language = "zh_CN"                # zh_CN | en | zh_TW
 
     [platform]
     url = "https://hall.example:8765" # plain http:// only to loopback, or with allow_plain_http = true
@@ -79,9 +79,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError
+from core.i18n import LANGUAGES  # the languages of the catalogues
 
 ROLES = ("citizen", "clerk", "display", "technician")
-LANGUAGES = ("zh_CN", "en")
 PRINTER_SCHEMES = ("serial", "usb", "tcp", "file", "cups", "win32", "virtual", "dummy")
 
 

@@ -29,6 +29,7 @@ from core.presenters.rating_kiosk import ApplyLink
 from core.presenters.reader import CITIZEN_READER_TEXTS, ReaderPresenter
 from core.services.queue import HallView, IssuedTicket, KioskQueueService, TicketRequest
 from ui.bridge import EventBridge
+from ui.citizen_access import CitizenAccess
 from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
 from ui.citizen_guide import GuidePage
@@ -76,6 +77,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         papers=None,
         camera=None,
         rating=None,
+        idle_options: dict | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
@@ -84,7 +86,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         ``application``: an ``ApplicationService`` over the store (with the guide: 自助申报 of the matters
         that allow it, ui/citizen_apply.py), ``papers`` the paper printer of its slip, ``camera`` the
         document camera its materials are taken with; ``rating``: a ``RatingDesk`` (``self.rating`` offers
-        好差评 after a self-service transaction; None: no rating)."""
+        好差评 after a self-service transaction; None: no rating); ``idle_options``: the idle guard's time that
+        adapts (``keypad_factor``, ``elders_factor``, ``extensions``; ui/idle.py)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -122,7 +125,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         self.apply_flow = self.apply_page = None
         self._apply_parts = (application, papers, camera) if self.guide is not None and application else None
         self._build_pages(id_reader_available)
-        self._build_layout(idle_s, idle_warning_s, hall_refresh_s)
+        self._build_layout(idle_s, idle_warning_s, hall_refresh_s, idle_options or {})
         self._connect_pages()
         self._draw = self._handlers()
         if scans is not None and codes is not None:
@@ -135,6 +138,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         self._show_identity()
         self.reader.announce_state()
         self.rating = attach_kiosk_rating(self, rating) if rating is not None else None
+        self.access = CitizenAccess(self)  # the keypad, elders' mode, help (ui/citizen_access.py)
         self.resize(1280, 800)
 
     def _build_pages(self, id_reader_available: bool) -> None:
@@ -167,7 +171,7 @@ class CitizenWindow(ClosingWindow, QWidget):
             self.stack.addWidget(page)
             self.pages[view.Page(page.name)] = page
 
-    def _build_layout(self, idle_s: float, idle_warning_s: float, hall_refresh_s: float) -> None:
+    def _build_layout(self, idle_s: float, idle_warning_s: float, hall_refresh_s: float, idle_options: dict) -> None:
         t = self.texts
         top = QHBoxLayout()
         self.title = t.bind(label("", "muted"), "app.name")
@@ -190,12 +194,12 @@ class CitizenWindow(ClosingWindow, QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.idle_bar)
 
-        self.idle = IdleGuard(self, idle_s, idle_warning_s)
+        self.idle = IdleGuard(self, idle_s, idle_warning_s, **idle_options)
         self.at_shutdown(self.idle.close)
         self.idle.warn.connect(self._idle_warn)
         self.idle.warning_over.connect(self.idle_bar.hide)
         self.idle.expired.connect(self._idle_expired)
-        self.idle_extend.clicked.connect(self.idle.touch)
+        self.idle_extend.clicked.connect(self.idle.extend)
         self.hall_timer = QTimer(self)
         self.hall_timer.setInterval(int(hall_refresh_s * 1000))
         self.hall_timer.timeout.connect(self.refresh_hall)
@@ -475,6 +479,9 @@ class CitizenWindow(ClosingWindow, QWidget):
 
     def _idle_warn(self, seconds: int) -> None:
         self.idle_text.setText(self.texts("ui.idle.warning", seconds=seconds))
+        self.idle_extend.setVisible(self.idle.extensions_left != 0)
+        if not self.idle_bar.isVisible() and getattr(self, "voice", None) is not None:
+            self.voice.say_key("ui.idle.warning", seconds=seconds)
         self.idle_bar.show()
 
     def _idle_expired(self) -> None:

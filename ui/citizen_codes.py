@@ -128,6 +128,10 @@ class ScanPage(Page):
         self.typed.erase()
         self._refresh()
 
+    # A keypad's digits and erase key type into the code (ui/keypad.py).
+    keypad_digit = type_digit
+    keypad_erase = erase
+
     def submit_typed(self) -> None:
         payload = self.typed.payload()
         if payload is None:

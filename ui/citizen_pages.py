@@ -9,7 +9,8 @@ ticket) rebuild themselves on ``Texts.changed``.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QVBoxLayout, QWidget)
 
 from core.domain import HallInfo, Identity, Service
 from core.ports import Clock
@@ -88,6 +89,10 @@ class ServicesPage(Page):
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(16)
+        self.columns = 2  # one in elders' mode: fewer, larger choices on the screen at once
+        # The services scroll when the hall has more than the screen holds (a 1280×800 kiosk, elders' mode);
+        # the keypad's focus scrolls them into view (ui/keypad.py).
+        self.scroller = fitting_scroller(self.grid_host)
         self.retry_button = texts.bind(button("", name="services-retry"), "ui.common.retry")
         self.retry_button.clicked.connect(self.retry)
         self.retry_button.hide()
@@ -96,11 +101,16 @@ class ServicesPage(Page):
         self.box.addWidget(self.title)
         self.box.addWidget(self.id_slot)
         self.box.addWidget(self.status)
-        self.box.addWidget(self.grid_host, 1)
+        self.box.addWidget(self.scroller, 1)
         self.box.addWidget(self.retry_button)
         self.box.addWidget(self.back_button)
         self.buttons: dict[str, QPushButton] = {}
         texts.changed.connect(lambda _: self.show_hall(self.hall))
+
+    def set_columns(self, columns: int) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self.show_hall(self.hall)
 
     def show_loading(self) -> None:
         self.status.setText(self.texts("ui.services.loading"))
@@ -118,14 +128,14 @@ class ServicesPage(Page):
             return
         self.status.setText("")
         self.retry_button.hide()
-        row = 0
+        row, columns = 0, self.columns
         for group in services_screen(hall, self.clock, self.texts.language):
             if group.department is not None:
-                self.grid.addWidget(label(group.department, "subtitle"), row, 0, 1, 2)
+                self.grid.addWidget(label(group.department, "subtitle"), row, 0, 1, columns)
                 row += 1
             for index, choice in enumerate(group.choices):
-                self.grid.addWidget(self._service_button(choice), row + index // 2, index % 2)
-            row += (len(group.choices) + 1) // 2
+                self.grid.addWidget(self._service_button(choice), row + index // columns, index % columns)
+            row += (len(group.choices) + columns - 1) // columns
 
     def _service_button(self, choice: ServiceChoice) -> QPushButton:
         detail = choice.detail.render(self.texts.tr)
@@ -307,6 +317,19 @@ class ProblemPage(Page):
         self.message.setText(message)
         self.retry_button.setVisible(can_retry)
         self.without_print_button.setVisible(can_go_without_print)
+
+
+def fitting_scroller(content: QWidget) -> QScrollArea:
+    """``content`` in a frameless vertical scroller that takes no keypad focus itself: the page asks for no
+    more height than the screen has (docs/accessibility.md, "Pages that fit")."""
+    scroller = QScrollArea()
+    scroller.setObjectName("page-scroller")
+    scroller.setFrameShape(QFrame.Shape.NoFrame)
+    scroller.setWidgetResizable(True)
+    scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    scroller.setWidget(content)
+    return scroller
 
 
 def idle_warning_bar(texts: Texts) -> tuple[QWidget, QLabel, QPushButton]:

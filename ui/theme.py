@@ -24,6 +24,8 @@ SMALL_PT = 18
 TITLE_PT = 30
 HUGE_PT = 96  # the ticket number
 TOUCH_PX = 72  # at least 60 px
+# Elders' mode (长辈模式, docs/accessibility.md): body text at least 30 px, headings larger, targets 72 px and up.
+ELDERS_PX = {"body": 32, "small": 30, "subtitle": 38, "title": 46, "service": 38, "big": 44, "touch": 88}
 # The CJK families and their files, and the fallbacks for rare name characters (CJK Extension A and B):
 # core/fonts.py, the list the printer and the scanned copies use too.
 FONT_FAMILIES, FONT_FILES, FALLBACK_FAMILIES = fonts.MAIN_FAMILIES, fonts.MAIN_FILES, fonts.FALLBACK_FAMILIES
@@ -47,13 +49,16 @@ COLOURS = {
     "display_bg": "#0B1F3A",
     "display_text": "#FFFFFF",
     "display_accent": "#FFD54F",
+    "focus": "#C43E00",  # the keypad's focus ring: 3:1 and more against the page and the primary blue's edge
 }
 TEXT_PAIRS = [
     ("text", "page"), ("muted", "page"), ("on_primary", "primary"), ("secondary_text", "secondary_bg"),
     ("disabled_text", "disabled_bg"), ("notice_text", "notice_bg"), ("on_problem", "problem_bg"),
     ("good_text", "page"), ("display_text", "display_bg"), ("display_accent", "display_bg"),
-    ("primary", "page"),
+    ("primary", "page"), ("on_primary", "focus"),
 ]
+# Colours that mark a state without carrying text (WCAG 1.4.11): each must reach 3:1 against its neighbour.
+RING_PAIRS = [("focus", "page"), ("focus", "secondary_bg")]
 
 
 def _luminance(colour: str) -> float:
@@ -105,7 +110,12 @@ def ui_font(point_size: int = BODY_PT) -> QFont:
     return font
 
 
-def stylesheet() -> str:
+def stylesheet(elders: bool = False) -> str:
+    """The kiosk's look; ``elders`` gives elders' mode its larger text and targets (the same colours)."""
+    return _base_sheet() + (_elders_sheet() if elders else "")
+
+
+def _base_sheet() -> str:
     c = COLOURS
     return f"""
     QWidget {{ color: {c['text']}; background: {c['page']}; font-size: {BODY_PT}pt; }}
@@ -130,9 +140,12 @@ def stylesheet() -> str:
     QPushButton[role="candidate"]:disabled {{ background: transparent; border: none; }}
     QPushButton:disabled {{ background: {c['disabled_bg']}; color: {c['disabled_text']};
         border: 2px dashed {c['disabled_text']}; }}
-    QPushButton:focus {{ outline: 3px solid {c['display_accent']}; }}
+    QPushButton:focus {{ border: 5px solid {c['focus']}; }}
+    QPushButton[role="primary"]:focus, QPushButton[role="big"]:focus {{ background: {c['focus']};
+        border: 5px solid {c['text']}; }}
     QLineEdit, QComboBox {{ min-height: 56px; padding: 4px 12px; border: 2px solid {c['muted']};
         border-radius: 6px; font-size: {BODY_PT}pt; }}
+    QLineEdit:focus, QComboBox:focus, QListWidget:focus {{ border: 5px solid {c['focus']}; }}
     QListWidget {{ border: 2px solid {c['muted']}; border-radius: 6px; font-size: {SMALL_PT}pt; }}
     QLabel[role="number"] {{ font-size: 64pt; font-weight: bold; color: {c['primary']}; }}
     QLabel[role="service-name"] {{ font-size: 26pt; font-weight: bold; background: transparent;
@@ -142,6 +155,23 @@ def stylesheet() -> str:
         color: {c['disabled_text']}; }}
     QLabel[role="service-detail-off"] {{ font-size: {SMALL_PT}pt; background: transparent;
         color: {c['disabled_text']}; }}
+    """
+
+
+def _elders_sheet() -> str:
+    e = ELDERS_PX
+    return f"""
+    QWidget {{ font-size: {e['body']}px; }}
+    QLabel[role="title"] {{ font-size: {e['title']}px; }}
+    QLabel[role="subtitle"] {{ font-size: {e['subtitle']}px; }}
+    QLabel[role="muted"], QLabel[role="service-detail"], QLabel[role="service-detail-off"],
+    QListWidget {{ font-size: {e['small']}px; }}
+    QLabel[role="service-name"], QLabel[role="service-name-off"] {{ font-size: {e['service']}px; }}
+    QPushButton {{ min-height: {e['touch']}px; min-width: {e['touch']}px; font-size: {e['body']}px; }}
+    QPushButton[compact="true"] {{ min-height: {e['touch']}px; }}
+    QPushButton[role="big"] {{ font-size: {e['big']}px; }}
+    QPushButton[role="candidate"] {{ font-size: {e['body']}px; }}
+    QLineEdit, QComboBox {{ min-height: {e['touch']}px; font-size: {e['body']}px; }}
     """
 
 
@@ -166,10 +196,10 @@ def apply(app: QApplication) -> None:
     app.setStyleSheet(stylesheet())
 
 
-def style_window(window, sheet: str | None = None) -> None:
+def style_window(window, sheet: str | None = None, *, elders: bool = False) -> None:
     """Gives a top-level window the theme itself, so it looks right in any QApplication (tests, embedding)."""
     window.setFont(ui_font())
-    window.setStyleSheet(stylesheet() if sheet is None else sheet)
+    window.setStyleSheet(stylesheet(elders) if sheet is None else sheet)
 
 
 def restyle(widget) -> None:

@@ -80,6 +80,16 @@ class WedgeScanFilter(QObject):
         self._installed = True
         app.installEventFilter(self)
 
+    @property
+    def holding(self) -> bool:
+        """Keys are held now: they may be a scanner's burst (an Enter now may end it)."""
+        return self._rec.holding
+
+    @property
+    def replaying(self) -> bool:
+        """Held keys are being re-delivered as a person's typing now."""
+        return self._replaying
+
     def close(self) -> None:
         """Removes the filter and re-delivers anything held; no signal after this."""
         self._timer.stop()

@@ -69,6 +69,7 @@ def clear_layout(layout) -> None:
     while layout.count():
         item = layout.takeAt(0)
         if item.widget() is not None:
+            item.widget().hide()  # gone from the screen (and the keypad's order) now, deleted later
             item.widget().deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())

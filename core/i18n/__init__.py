@@ -1,6 +1,7 @@
-"""Every string a person sees, in Chinese (the default) and English.
+"""Every string a person sees, in Chinese (the default), English and Traditional Chinese.
 
-Messages are data, not code: the files ``<area>.zh_CN.json`` and ``<area>.en.json`` beside this file map
+Messages are data, not code: the files ``<area>.zh_CN.json``, ``<area>.en.json`` (and one per further
+language, ``<area>.zh_TW.json``: a language is the set of files with its suffix) beside this file map
 message keys to their text (``str.format`` placeholders); one pair of files per area of the product
 (core, queue, printer, idcard, …), merged at load time, a key defined twice being an error. Code names keys, never literal text, so a test can check that every key used
 anywhere exists in every catalogue (tests/test_i18n.py).
@@ -24,9 +25,19 @@ from importlib import resources
 from typing import Any
 
 
-LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
 log = logging.getLogger(__name__)
+
+
+def _languages() -> tuple[str, ...]:
+    """The languages whose catalogues are here: Chinese first, then the others by name. A third language
+    is a set of files, not a change of code (docs/accessibility.md, "A third language")."""
+    found = {entry.name.split(".")[-2] for entry in resources.files(__package__).iterdir()
+             if entry.name.endswith(".json") and entry.name.count(".") == 2}
+    return (DEFAULT_LANGUAGE, *sorted(found - {DEFAULT_LANGUAGE}))
+
+
+LANGUAGES = _languages()
 
 
 @cache

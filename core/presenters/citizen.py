@@ -44,6 +44,7 @@ from core.presenters.citizen_view import (
     BusyShown,
     CaseShown,
     ConfirmShown,
+    EldersModeChanged,
     GreetingChanged,
     GuideRequested,
     HallChanged,
@@ -106,6 +107,7 @@ class CitizenPresenter:
         self.busy_message: Message | None = None
         self.scan_mode = "checkin"
         self.code_outcome = None  # the last resolved code (tests, the demo walk)
+        self.elders = False  # 长辈模式, for this session
         self._task = 0
         self._closed = False
 
@@ -132,6 +134,12 @@ class CitizenPresenter:
     def set_language(self, language: str) -> None:
         self.language = language
         self._emit(LanguageChanged(language))
+
+    def set_elders(self, on: bool) -> None:
+        """长辈模式 on or off (the home page's entry); it lasts until the session ends."""
+        if on != self.elders:
+            self.elders = on
+            self._emit(EldersModeChanged(on))
 
     def set_home_language(self, language: str) -> None:
         """The language each new session starts in (the terminal's configured language)."""
@@ -423,4 +431,5 @@ class CitizenPresenter:
         self._emit(GreetingChanged())
         if self.language != self.home_language:
             self.set_language(self.home_language)
+        self.set_elders(False)  # the next person starts with the usual screen
         self._show(Page.HOME)

@@ -170,6 +170,14 @@ class LanguageChanged:
 
 
 @dataclass(frozen=True)
+class EldersModeChanged:
+    """长辈模式 on or off: larger text and targets, fewer choices a page, more time, voice on
+    (docs/accessibility.md, "Elders' mode")."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     """The person's session is over: every page forgets what it showed of them."""
 

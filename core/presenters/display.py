@@ -43,7 +43,8 @@ PAGE_S = 8.0  # each page of tiles stays this long when they do not all fit
 
 
 def other_language(language: str) -> str:
-    return LANGUAGES[(LANGUAGES.index(language) + 1) % len(LANGUAGES)] if language in LANGUAGES else LANGUAGES[0]
+    """The board's second language: English beside either Chinese, Chinese beside English."""
+    return "en" if language in LANGUAGES and language != "en" else LANGUAGES[0]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""The citizen kiosk from a keypad alone (EN 301 549 clause 5.1, closed functionality): arrows, OK, Back,
+Help and the digits, as real Qt key events to the window, against the real hall server on loopback with
+virtual printers and the application's real keyboard-wedge filter (ui/wedge.py) listening.
+
+Taking a number and checking an appointment in, with no touch at all; a scanner's burst still scans while
+the keypad is in use; Back goes back; Help says what the keys do; a keypad user gets more time; elders'
+mode makes the screen larger and gives more time, and the next person starts without it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from core.services.codes import CodeService
+from core.services.queue import KioskQueueService, PrintState
+from hall_server.appointments import seed_samples
+from platform_client.appointments import AppointmentsClient
+from test_services_queue_support import start_hall, virtual_printer
+from ui.citizen import CitizenWindow
+from ui.scan_source import ScanSource
+
+WAIT_MS = 6000
+K = Qt.Key
+
+
+@pytest.fixture
+def hall(tmp_path):
+    hall = start_hall(tmp_path / "hall.db")
+    hall.samples = seed_samples(hall.server.store)
+    yield hall
+    hall.server.stop()
+
+
+@pytest.fixture
+def kiosk(qtbot, hall):
+    """The kiosk window with codes, listening for wedge scans as a real kiosk does."""
+    client = hall.client("K-01")
+    printers = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
+    scans = ScanSource(QApplication.instance())
+    service = KioskQueueService(client, printers[0], fallback_printer=printers[1])
+    window = CitizenWindow(service, codes=CodeService(AppointmentsClient(client)), scans=scans,
+                           idle_s=60, idle_warning_s=20, idle_options={"keypad_factor": 3.0, "elders_factor": 2.0})
+    scans.window = window
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
+    yield window
+    window.close()
+    scans.close()
+    client.close()
+    for printer in printers:
+        printer.close()
+
+
+def press(window, key: Qt.Key, times: int = 1, delay_ms: int = -1) -> None:
+    """A keypad's key, delivered where a keyboard's goes: the window's focused control (else the window)."""
+    for _ in range(times):
+        QTest.keyClick(window.focusWidget() or window, key, Qt.KeyboardModifier.NoModifier, delay_ms)
+
+
+def focused(window):
+    return window.access.keypad.focused()
+
+
+def move_to(window, predicate, key: Qt.Key = K.Key_Down, limit: int = 40):
+    """Presses ``key`` until the focused control satisfies ``predicate`` (at most ``limit`` presses)."""
+    for _ in range(limit):
+        press(window, key)
+        widget = focused(window)
+        if widget is not None and predicate(widget):
+            return widget
+    raise AssertionError("the keypad never reached the control")
+
+
+def test_taking_a_number_from_the_keypad_alone(qtbot, kiosk):
+    """GIVEN the home screen WHEN the person moves with the arrows to 取号 and presses OK, moves to service
+    B and presses OK, then OK on 确认取号 THEN the number is issued and printed; OK on 完成 goes home.
+    Every focused control had a visible name."""
+    seen = []
+    move_to(kiosk, lambda w: seen.append(w.text()) or w is kiosk.home.take)
+    press(kiosk, K.Key_Return)
+    assert kiosk.page == "services"
+    qtbot.waitUntil(lambda: "B" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    move_to(kiosk, lambda w: w is kiosk.services_page.buttons["B"])
+    press(kiosk, K.Key_Enter)
+    assert kiosk.page == "confirm"
+    move_to(kiosk, lambda w: w is kiosk.confirm_page.confirm_button)
+    press(kiosk, K.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.page == "result" and kiosk.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    assert kiosk.result.number.text() == "B001"
+    move_to(kiosk, lambda w: w is kiosk.result.done_button, K.Key_Up)
+    press(kiosk, K.Key_Return)
+    assert kiosk.page == "home" and kiosk.issued is None
+    assert all(seen), seen
+
+
+def test_checking_in_an_appointment_from_the_keypad_alone(qtbot, kiosk, hall):
+    """GIVEN today's sample appointment WHEN the person moves to 预约签到, presses OK, types its 15 digits on
+    the keypad's digit keys and presses OK on the page's OK key THEN it checks in: a priority ticket of its
+    service is printed. The digits went through the wedge filter as a person's typing, not as a scan."""
+    code = hall.samples["appointments"][2]
+    move_to(kiosk, lambda w: w is kiosk.home.check_in_button)
+    press(kiosk, K.Key_Return)
+    assert kiosk.page == "scan"
+    for digit in code[2:]:
+        press(kiosk, getattr(K, f"Key_{digit}"), delay_ms=60)  # a person's pace
+    qtbot.waitUntil(lambda: kiosk.scan_page.digits == code[2:], timeout=WAIT_MS)
+    press(kiosk, K.Key_Backspace)
+    assert kiosk.scan_page.digits == code[2:-1]
+    press(kiosk, getattr(K, f"Key_{code[-1]}"))
+    qtbot.waitUntil(lambda: kiosk.scan_page.digits == code[2:], timeout=WAIT_MS)
+    move_to(kiosk, lambda w: w is kiosk.scan_page.ok)
+    press(kiosk, K.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.issued is not None and kiosk.issued.print_state is PrintState.PRINTED,
+                    timeout=WAIT_MS)
+    assert kiosk.page == "result" and kiosk.issued.ticket.appointment
+
+
+def test_a_scanner_burst_still_scans_while_the_keypad_is_in_use(qtbot, kiosk, hall):
+    """GIVEN the keypad's focus on 取号 WHEN a wedge scanner types a receipt's code and Enter, key after key
+    with no delay THEN it is one scan (the tracking page), and the focused 取号 was not pressed."""
+    tracking = hall.samples["cases"][0]
+    target = move_to(kiosk, lambda w: w is kiosk.home.take)
+    qtbot.waitUntil(lambda: QApplication.focusObject() is target, timeout=WAIT_MS)
+    for ch in f"HALL:R:{tracking}":
+        QTest.keyClick(target, ch)
+    QTest.keyClick(target, K.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.page == "tracking", timeout=WAIT_MS)
+    assert kiosk.tracking_page.case.tracking == tracking
+
+
+def test_back_goes_back_and_help_says_what_the_keys_do(qtbot, kiosk):
+    """GIVEN the confirm page WHEN Back is pressed THEN the services page shows; Back again: home. Help
+    shows what the keys do, and Help again hides it."""
+    kiosk.open_services()
+    qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    kiosk.choose("A")
+    assert kiosk.page == "confirm"
+    press(kiosk, K.Key_Escape)
+    assert kiosk.page == "services"
+    press(kiosk, K.Key_Escape)
+    assert kiosk.page == "home"
+    press(kiosk, K.Key_F1)
+    assert kiosk.access.help_banner.isVisible() and "↑↓←→" in kiosk.access.help_banner.text()
+    press(kiosk, K.Key_F1)
+    assert not kiosk.access.help_banner.isVisible()
+
+
+def test_a_keypad_user_gets_more_time_and_elders_mode_more_still(qtbot, kiosk):
+    """GIVEN a session with the hall's 60 s WHEN the keypad is used THEN the session has 3 × 60 s (the
+    keypad factor); elders' mode turns the larger screen on (body text 30 px and up, one service a row);
+    going home ends both for the next person."""
+    kiosk.open_services()
+    assert kiosk.idle.idle_s == 60
+    press(kiosk, K.Key_Down)
+    assert kiosk.idle.idle_s == 180
+    kiosk.go_home()
+    assert kiosk.idle.idle_s == 60
+    move_to(kiosk, lambda w: w is kiosk.access.elders_button)
+    press(kiosk, K.Key_Return)
+    assert kiosk.presenter.elders and kiosk.access.elders_button.text() == "退出长辈模式"
+    assert kiosk.idle.idle_s == 180  # the keypad's factor is the larger one
+    kiosk.open_services()
+    qtbot.waitUntil(lambda: "A" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    assert kiosk.services_page.columns == 1
+    assert kiosk.services_page.title.fontInfo().pixelSize() >= 44
+    kiosk.go_home()
+    assert not kiosk.presenter.elders and kiosk.idle.idle_s == 60
+    assert kiosk.home.hint.fontInfo().pixelSize() < 30

@@ -1,0 +1,117 @@
+"""Everyone can use the citizen kiosk: the keypad, elders' mode, help, accessible names and time that adapts
+(docs/accessibility.md). ``CitizenWindow`` attaches it as ``window.access``:
+
+- a keypad drives every page (ui/keypad.py): Back presses the page's way back, Help shows what the keys do;
+  a keypad user gets more time (the idle guard, ui/idle.py);
+- 长辈模式 (elders' mode), entered on the home page: the larger look (ui/theme.py ``ELDERS_PX``), one
+  service a row, more time, the voice on (when the window has one), until the session ends;
+- every control has an accessible name and role (``accessible_name``): its own text, or what
+  ``ACCESSIBLE_KEYS`` says for controls without one.
+
+The state (elders' mode on or off) is the presenter's (core/presenters/citizen.py ``set_elders``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QWidget
+
+from core.presenters import citizen_view as view
+from ui import theme
+from ui.keypad import KeypadNavigator, reading_order
+from ui.widgets import Banner, button
+
+# A way back, in the order a keypad's Back looks for one among the controls on screen (object names).
+BACK_NAMES = ("back", "home", "cancel", "skip", "done")
+
+
+def accessible_name(widget: QWidget) -> str:
+    """What a screen reader says for ``widget``: its accessible name, else what Qt derives (a button's text)."""
+    face = QAccessible.queryAccessibleInterface(widget)
+    name = face.text(QAccessible.Text.Name) if face is not None else ""
+    return (widget.accessibleName() or name or "").strip()
+
+
+def accessible_role(widget: QWidget) -> str:
+    face = QAccessible.queryAccessibleInterface(widget)
+    return face.role().name if face is not None else ""
+
+
+def back_control(window: QWidget) -> QWidget | None:
+    """The way back on screen now: the first control named ``*-back``, else ``*-home``, ``*-cancel`` …"""
+    controls = reading_order(window)
+    for wanted in BACK_NAMES:
+        for widget in controls:
+            name = widget.objectName()
+            if name == wanted or name.endswith("-" + wanted):
+                return widget
+    return None
+
+
+class CitizenAccess(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        t = window.texts
+        self.voice_before: bool | None = None
+        self.elders_button = t.bind(button("", name="elders-mode"), "ui.elders.enter")
+        self.elders_button.clicked.connect(self.toggle_elders)
+        window.home.box.insertWidget(0, self.elders_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.help_banner = Banner()
+        self.help_banner.setObjectName("keypad-help")
+        window.layout().insertWidget(1, self.help_banner)
+        self.keypad = KeypadNavigator(window, back=lambda: back_control(window), help=self.show_help,
+                                      page=lambda: window.stack.currentWidget())
+        self.keypad.used.connect(window.idle.use_keypad)
+        window.at_shutdown(self.keypad.close)
+        window.at_shutdown(window.presenter.events.subscribe(self._on_event))
+        window.stack.currentChanged.connect(lambda _: self.help_banner.clear_text())
+
+    @property
+    def elders(self) -> bool:
+        return self.window.presenter.elders
+
+    def toggle_elders(self) -> None:
+        self.window.presenter.set_elders(not self.elders)
+
+    def show_help(self) -> None:
+        """Help: what the keys do, on screen (and said, when the window has a voice)."""
+        if self.help_banner.isVisible():
+            self.help_banner.clear_text()
+            return
+        self.help_banner.show_text(self.window.texts("ui.keypad.help"), "notice")
+        voice = getattr(self.window, "voice", None)
+        if voice is not None:
+            voice.say_key("ui.keypad.help")
+
+    def _on_event(self, event) -> None:
+        if getattr(self.window, "_closed", False):
+            return
+        if isinstance(event, view.EldersModeChanged):
+            self._elders_changed(event.on)
+        elif isinstance(event, view.SessionEnded):
+            self.window.idle.end_session()
+            self.help_banner.clear_text()
+
+    def _elders_changed(self, on: bool) -> None:
+        w = self.window
+        theme.style_window(w, elders=on)
+        w.texts.bind(self.elders_button, "ui.elders.leave" if on else "ui.elders.enter")
+        self.elders_button.setProperty("role", "primary" if on else "")
+        theme.restyle(self.elders_button)
+        w.services_page.set_columns(1 if on else 2)
+        w.idle.set_elders(on)
+        voice = getattr(w, "voice", None)
+        if voice is not None:
+            if on:
+                self.voice_before = bool(getattr(voice, "enabled", False))
+                voice.enabled = True
+            elif self.voice_before is not None:
+                voice.enabled, self.voice_before = self.voice_before, None
+
+
+def unnamed_controls(window: QWidget) -> list[QWidget]:
+    """The controls on screen a screen reader could not name (the self-audit lists them)."""
+    return [widget for widget in reading_order(window) if not accessible_name(widget)]
+
