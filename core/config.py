@@ -49,7 +49,13 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     [timeouts]
     idle_s = 60                       # citizen: back to the home screen, session wiped
     idle_warning_s = 20               # warned this long before, one touch extends (WCAG 2.2.1)
+    keypad_factor = 2.0               # a keypad user's times are this much longer
+    elders_factor = 2.0               # and in elders' mode (长辈模式)
+    extensions = 0                    # how often "continue" extends a session: 0 no limit, else 10 or more
     device_s = 3.0                    # the longest any device call may wait
+
+    [accessibility]                   # the self-audit's minimums (docs/accessibility.md, `kiosk diag a11y`)
+    touch_target_px = 60              # also staff_target_px, text_px, contrast, elders_target_px, elders_text_px
 
     [sync]                            # the local store and the sync engine (docs/sync.md)
     cipher = "aes-256-gcm"            # aes-256-gcm | sm4-gcm
@@ -78,6 +84,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.accessibility import Minimums, minimums_from
 from core.errors import ConfigError
 from core.i18n import LANGUAGES  # the languages of the catalogues
 
@@ -131,6 +138,14 @@ class TimeoutsConfig:
     idle_s: float = 60.0
     idle_warning_s: float = 20.0
     device_s: float = 3.0
+    keypad_factor: float = 2.0  # time that adapts (docs/accessibility.md): a keypad user's times × this
+    elders_factor: float = 2.0  # elders' mode's
+    extensions: int = 0  # "continue" per session: 0 without limit, else at least 10 (WCAG 2.2.1)
+
+    def idle_options(self) -> dict:
+        """The citizen window's idle guard's options (ui/idle.py)."""
+        return {"keypad_factor": self.keypad_factor, "elders_factor": self.elders_factor,
+                "extensions": self.extensions}
 
 
 @dataclass(frozen=True)
@@ -178,6 +193,7 @@ class Config:
     source: str = ""  # the file it was read from
     pickup_window: bool = False  # [window] pickup: the clerk's window hands results out (docs/pickup.md)
     lockdown: bool = True  # [kiosk] lockdown: the citizen kiosk cannot be left without a technician's PIN
+    accessibility: Minimums = field(default_factory=Minimums)  # the self-audit's minimums
 
     def printer(self, name: str) -> PrinterConfig | None:
         return self.printers.get(name) if name else None
@@ -223,6 +239,12 @@ class _Reader:
         unknown = sorted(set(self.table) - self.used)
         if unknown:
             raise _problem(self.name(unknown[0]), "is not a known setting (misspelt?)")
+
+
+def _at_least(key: str, value: float, least: float) -> float:
+    if value < least:
+        raise _problem(key, f"must be at least {least}, not {value}")
+    return value
 
 
 def _positive(key: str, value: float) -> float:
@@ -370,8 +392,13 @@ def _timeouts(top: _Reader) -> TimeoutsConfig:
         idle_s=_positive("timeouts.idle_s", t.get("idle_s", float, 60.0)),
         idle_warning_s=_positive("timeouts.idle_warning_s", t.get("idle_warning_s", float, 20.0)),
         device_s=_positive("timeouts.device_s", t.get("device_s", float, 3.0)),
+        keypad_factor=_at_least("timeouts.keypad_factor", t.get("keypad_factor", float, 2.0), 1.0),
+        elders_factor=_at_least("timeouts.elders_factor", t.get("elders_factor", float, 2.0), 1.0),
+        extensions=t.get("extensions", int, 0),
     )
     t.finish()
+    if 0 < timeouts.extensions < 10 or timeouts.extensions < 0:
+        raise _problem("timeouts.extensions", "must be 0 (no limit) or at least 10 (WCAG 2.2.1)")
     if timeouts.idle_warning_s >= timeouts.idle_s:
         raise _problem("timeouts.idle_warning_s", "must be shorter than timeouts.idle_s")
     return timeouts
@@ -449,11 +476,12 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     timeouts = _timeouts(top)
     sync = _sync(top)
     locker = _locker(top)
+    accessibility = minimums_from(top.get("accessibility", dict, {}))
     top.finish()
     return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
                   printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
                   locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window,
-                  lockdown=lockdown)
+                  lockdown=lockdown, accessibility=accessibility)
 
 
 def load(path: str | Path) -> Config:

@@ -34,6 +34,7 @@ class MatterSearch(QFrame):
         self.line.setObjectName("matter-search-line")
         self.line.setClearButtonEnabled(True)
         texts.bind(self.line, "application.search.placeholder", setter="setPlaceholderText")
+        texts.bind(self.line, "application.search.placeholder", setter="setAccessibleName")
         self.hits = QListWidget()
         self.hits.setObjectName("matter-hits")
         self.hits.setMaximumHeight(96)

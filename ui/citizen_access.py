@@ -13,9 +13,9 @@ The state (elders' mode on or off) is the presenter's (core/presenters/citizen.p
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.presenters import citizen_view as view
 from ui import theme
@@ -57,7 +57,9 @@ class CitizenAccess(QObject):
         self.voice_before: bool | None = None
         self.elders_button = t.bind(button("", name="elders-mode"), "ui.elders.enter")
         self.elders_button.clicked.connect(self.toggle_elders)
-        window.home.box.insertWidget(0, self.elders_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.elders_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.elders_button.setMinimumWidth(180)
+        window._top.insertWidget(window._top.indexOf(window.language_button), self.elders_button)  # the home page's
         self.help_banner = Banner()
         self.help_banner.setObjectName("keypad-help")
         window.layout().insertWidget(1, self.help_banner)
@@ -66,7 +68,24 @@ class CitizenAccess(QObject):
         self.keypad.used.connect(window.idle.use_keypad)
         window.at_shutdown(self.keypad.close)
         window.at_shutdown(window.presenter.events.subscribe(self._on_event))
-        window.stack.currentChanged.connect(lambda _: self.help_banner.clear_text())
+        window.stack.currentChanged.connect(self._page_changed)
+        window.installEventFilter(self)
+
+    def lay_out(self) -> None:
+        """Pages laid out for the window's width and the mode: the guide's letters in rows that fit."""
+        guide = self.window.guide_page
+        if guide is not None:
+            narrow = self.window.width() < 1280 or self.elders
+            guide.lay_out_pad(9 if narrow else 13, large=self.elders)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.window and event.type() == QEvent.Type.Resize:
+            self.lay_out()
+        return False
+
+    def _page_changed(self, _index: int) -> None:
+        self.help_banner.clear_text()
+        self.elders_button.setVisible(self.window.stack.currentWidget() is self.window.home)
 
     @property
     def elders(self) -> bool:
@@ -101,6 +120,9 @@ class CitizenAccess(QObject):
         self.elders_button.setProperty("role", "primary" if on else "")
         theme.restyle(self.elders_button)
         w.services_page.set_columns(1 if on else 2)
+        for page in w.pages.values():  # the larger text takes the room the gaps had
+            page.box.setSpacing(8 if on else 16)
+        self.lay_out()
         w.idle.set_elders(on)
         voice = getattr(w, "voice", None)
         if voice is not None:

@@ -21,6 +21,7 @@ from ui.widgets import Banner, Page, button, clear_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
 PAD_STYLE = "font-size: 22pt; font-weight: bold; min-height: 60px; padding: 0px;"
+LARGE_PAD_STYLE = "font-size: 32px; font-weight: bold; min-height: 88px; min-width: 88px; padding: 0px;"  # elders' mode
 # What a guide shows, in this order, when the catalogue gives it.
 GUIDE_ROWS = ("department", "kind", "promised_days", "legal_days", "visits", "fee", "conditions", "place", "hours",
               "phone", "complaint_phone")
@@ -97,18 +98,26 @@ class GuidePage(Page):
         return page
 
     def _build_pad(self) -> QGridLayout:
-        pad = QGridLayout()
+        pad = self.pad = QGridLayout()
         pad.setSpacing(6)
         self.keys: dict[str, QPushButton] = {}
-        for i, letter in enumerate(LETTERS):
+        for letter in LETTERS:
             key = QPushButton(letter.upper())
             key.setObjectName(f"guide-key-{letter}")
             key.setMinimumWidth(72)  # a finger's width; 13 keys a row fit 1280 px with the page margins
             key.setStyleSheet(PAD_STYLE)
             key.clicked.connect(lambda _=False, ch=letter: self.presenter.type(ch))
-            pad.addWidget(key, i // 13, i % 13)
             self.keys[letter] = key
+        self.lay_out_pad(13, large=False)
         return pad
+
+    def lay_out_pad(self, columns: int, *, large: bool) -> None:
+        """The letter keys in rows of ``columns`` (fewer on a narrow screen), larger in elders' mode."""
+        for index, letter in enumerate(LETTERS):
+            key = self.keys[letter]
+            self.pad.removeWidget(key)
+            key.setStyleSheet(LARGE_PAD_STYLE if large else PAD_STYLE)
+            self.pad.addWidget(key, index // columns, index % columns)
 
     def _build_detail(self) -> QWidget:
         page = QWidget()

@@ -56,6 +56,8 @@ class LoginPage(Page):
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         texts.bind(self.staff, "ui.clerk.staff_id", setter="setPlaceholderText")
         texts.bind(self.pin, "ui.clerk.pin", setter="setPlaceholderText")
+        texts.bind(self.staff, "ui.clerk.staff_id", setter="setAccessibleName")
+        texts.bind(self.pin, "ui.clerk.pin", setter="setAccessibleName")
         self.login_button = texts.bind(button("", "primary", name="login"), "ui.clerk.login")
         self.message = Banner()
         self.message.setObjectName("login-message")
@@ -193,6 +195,8 @@ class QueuePage(Page):
         self.held_title = texts.bind(label("", "muted"), "ui.clerk.held")
         self.held = TicketList()
         self.held.setObjectName("held-list")
+        texts.bind(self.waiting, "ui.a11y.waiting_list", setter="setAccessibleName")
+        texts.bind(self.held, "ui.clerk.held", setter="setAccessibleName")
         self.counts = label("", "muted")
         self.counts.setObjectName("counts")
         for widget in (self.waiting_title, self.waiting, self.held_title, self.held, self.counts):

@@ -30,8 +30,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QApplication, QComboBox,
-                               QLineEdit, QPlainTextEdit, QTextEdit, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QComboBox, QLineEdit,
+                               QPlainTextEdit, QScrollArea, QTextEdit, QWidget)
 
 from ui.wedge import WedgeCapture
 
@@ -55,16 +55,13 @@ def is_control(widget: QWidget) -> bool:
 
 
 def _covered(window: QWidget, widget: QWidget) -> bool:
-    """Another widget is drawn over the middle of ``widget`` (an overlay such as the rating screen)."""
-    centre = widget.mapTo(window, widget.rect().center())
-    top = window.childAt(centre)
-    if top is None or top is widget or widget.isAncestorOf(top):
-        return False
-    scroller = widget.parentWidget()
-    while scroller is not None and not isinstance(scroller, QAbstractScrollArea):
-        scroller = scroller.parentWidget()
-    # Scrolled out of a scroll area's view: still reachable, the area scrolls to it on focus.
-    return scroller is None or not (scroller is top or scroller.isAncestorOf(top))
+    """Another widget is drawn over the middle of ``widget`` (an overlay such as the rating screen). A
+    control inside a scroll area counts as shown when the area is (scrolled out of view, the area scrolls
+    to it when it takes the focus)."""
+    scroller = _scroller(widget)
+    target = widget if scroller is None else scroller
+    top = window.childAt(target.mapTo(window, target.rect().center()))
+    return not (top is None or top is target or target.isAncestorOf(top))
 
 
 def reading_order(window: QWidget) -> list[QWidget]:
@@ -89,9 +86,23 @@ def _ancestors(widget: QWidget, window: QWidget):
         parent = parent.parentWidget()
 
 
-def _position(window: QWidget, widget: QWidget) -> tuple[int, int]:
-    corner = widget.mapTo(window, QPoint(0, 0))
-    return round(corner.y() / _ROW_PX), corner.x()
+def _scroller(widget: QWidget) -> QScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+def _position(window: QWidget, widget: QWidget) -> tuple[int, int, int, int]:
+    """Where ``widget`` comes in reading order: its row and column on the window; inside a scroll area, the
+    area's, then its own in the area's content (so scrolling does not change the order)."""
+    scroller = _scroller(widget)
+    if scroller is None:
+        corner = widget.mapTo(window, QPoint(0, 0))
+        return round(corner.y() / _ROW_PX), corner.x(), 0, 0
+    outer = scroller.mapTo(window, QPoint(0, 0))
+    inner = widget.mapTo(scroller.widget(), QPoint(0, 0))
+    return round(outer.y() / _ROW_PX), outer.x(), round(inner.y() / _ROW_PX), inner.x()
 
 
 class KeypadNavigator(QObject):
@@ -144,9 +155,7 @@ class KeypadNavigator(QObject):
     def focus(self, widget: QWidget) -> None:
         self.current = widget
         widget.setFocus(Qt.FocusReason.TabFocusReason)
-        scroller = widget.parentWidget()
-        while scroller is not None and not hasattr(scroller, "ensureWidgetVisible"):
-            scroller = scroller.parentWidget()
+        scroller = _scroller(widget)
         if scroller is not None:
             scroller.ensureWidgetVisible(widget)
         voice = getattr(self.window, "voice", None)

@@ -93,6 +93,8 @@ class MaterialsPanel(QFrame):
         self.catalogue_note.setObjectName("catalogue-note")
         self.checklist = QListWidget()
         self.checklist.setObjectName("material-checklist")
+        t.bind(self.matter_box, "ui.a11y.matter", setter="setAccessibleName")
+        t.bind(self.checklist, "ui.a11y.checklist", setter="setAccessibleName")
         self.original_button = t.bind(button("", name="original-checked"), "materials.action.original")
         self.clear_button = t.bind(button("", name="material-clear"), "materials.action.clear")
         self.follow_button = t.bind(button("", name="material-follow"), "application.action.follow")

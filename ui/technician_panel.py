@@ -31,6 +31,7 @@ class DevicePanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log = log_view()
+        self.log.setAccessibleName(self.tr_("ui.a11y.tech_log"))
         self.layout_ = QVBoxLayout(self)
         self.layout_.addLayout(self.buttons)
         self.layout_.addWidget(self.summary)

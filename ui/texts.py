@@ -26,7 +26,7 @@ class Texts(QObject):
     def __init__(self, language: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tr = Translator(language)
-        self._bindings: dict[int, tuple[Any, Callable[[str], None], str, dict]] = {}
+        self._bindings: dict[tuple[int, str], tuple[Any, Callable[[str], None], str, dict]] = {}
 
     @property
     def language(self) -> str:
@@ -43,14 +43,16 @@ class Texts(QObject):
         return self.tr("error.unexpected")
 
     def bind(self, widget: Any, key: str, /, setter: str = "setText", **params: Any) -> Any:
-        """Shows ``key`` on ``widget`` now and after every language switch; rebinding replaces."""
+        """Shows ``key`` on ``widget`` now and after every language switch; rebinding (the same setter)
+        replaces. One widget may have several bindings: its text and its accessible name, say."""
         apply = getattr(widget, setter)
-        self._bindings[id(widget)] = (widget, apply, key, params)
+        self._bindings[(id(widget), setter)] = (widget, apply, key, params)
         apply(self.tr(key, **params))
         return widget
 
     def unbind(self, widget: Any) -> None:
-        self._bindings.pop(id(widget), None)
+        for ident in [ident for ident in self._bindings if ident[0] == id(widget)]:
+            del self._bindings[ident]
 
     def set_language(self, language: str) -> None:
         self.tr = Translator(language)

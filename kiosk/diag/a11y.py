@@ -1,0 +1,182 @@
+"""``kiosk diag a11y``: walks every page of a role's window offscreen and reports what falls short.
+
+    kiosk diag a11y [--role ROLE] [--language LANG] [--json] [--config FILE]
+
+For each page (in every language of the catalogues, and for the citizen kiosk in elders' mode too): the
+smallest touch target, the smallest text, the lowest contrast, the controls without an accessible name,
+the controls the keypad cannot reach, and the screens the page does not fit (a kiosk's 1280×800,
+1280×1024, 1920×1080 and portrait 1080×1920; the display's large screens; staff desktops from 1280×1024) (core/accessibility.py; docs/accessibility.md, "The self-audit").
+
+The windows are built by the composition root (kiosk/app.py) as ``kiosk run`` builds them, against a
+throwaway reference hall server started on loopback with the sample hall, as the demo does (the command
+says so on stderr); the citizen's walk takes a real number there, so the result page shows one. The
+minimums are the ``[accessibility]`` settings of ``--config`` (docs/configuration.md), else the defaults.
+
+One line per page (``ok``, or ``FAIL`` and a line per shortfall), or with ``--json`` one object per page.
+Exit codes: 0 every page meets the minimums; 1 at least one falls short; 2 the configuration cannot be
+read or the reference hall server is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from core.accessibility import ROLE_SCREENS, Minimums, PageFigures
+from core.i18n import LANGUAGES, tr
+
+ROLES = ("citizen", "clerk", "display", "technician")
+TERMINALS = {"citizen": "K-01", "clerk": "W-03", "display": "D-01", "technician": "T-01"}
+WAIT_S = 10.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("a11y", help="walk every page of a window: targets, text, contrast, names, keypad, fit",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--role", choices=ROLES, help="one role's window (default: every role)")
+    p.add_argument("--language", choices=LANGUAGES, action="append",
+                   help="walk in this language (repeatable; default: every language)")
+    p.add_argument("--json", action="store_true", help="one JSON object per page")
+    p.add_argument("--config", help="a terminal's TOML: its [accessibility] minimums")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    minimums = Minimums()
+    if args.config:
+        from core import config
+
+        minimums = config.load(args.config).accessibility
+    try:
+        from hall_server import ServerThread
+    except ModuleNotFoundError:
+        print("kiosk: diag a11y needs the reference hall server: pip install 'hall-kiosk[server]'", file=sys.stderr)
+        return 2
+    roles = [args.role] if args.role else list(ROLES)
+    languages = args.language or list(LANGUAGES)
+    failures = pages = 0
+    with tempfile.TemporaryDirectory(prefix="kiosk-a11y-") as tmp:
+        from kiosk.demo import demo_hall
+
+        server = ServerThread(Path(tmp) / "hall.db", seed=demo_hall(), thread_name="a11y:hall-server").start()
+        try:
+            print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
+            secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}
+            for role in roles:
+                for figures in walk_role(role, server.url, secrets, Path(tmp), languages):
+                    pages += 1
+                    failures += len(figures.shortfalls(minimums))
+                    report(figures, minimums, as_json=args.json)
+        finally:
+            server.stop()
+    if not args.json:
+        print(tr("a11y.diag.summary", "en", pages=pages, failures=failures))
+    return 1 if failures else 0
+
+
+def terminal_config(role: str, url: str, secret: str, data_dir: Path):
+    """The role's terminal as a small hall has it: virtual printers, no other devices, no store."""
+    from core import config
+
+    data = {"role": role, "terminal_id": TERMINALS[role], "hall_id": "3201-0042", "data_dir": str(data_dir / role),
+            "platform": {"url": url, "terminal_secret": secret, "timeout_s": 3.0}}
+    printers = {"ticket": {"url": f"virtual://a11y-{role}-ticket", "width_mm": 80}}
+    if role == "citizen":
+        data.update(printers=printers, devices={"ticket_printer": "ticket"}, kiosk={"lockdown": False})
+    elif role == "technician":
+        data.update(printers=printers, devices={"ticket_printer": "ticket"})
+    elif role == "clerk":
+        data["window"] = {"number": 3}
+    return config.parse(data, source="diag a11y")
+
+
+def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, languages) -> list[PageFigures]:
+    """Builds the role's terminal once and its window per language (and mode), and measures every page."""
+    from core.services.announce import SilentSpeaker
+    from kiosk.app import build_terminal
+    from ui.a11y_audit import audit_window
+    from ui.app import application, role_window
+
+    app = application()
+    terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir), sync=False,
+                              speaker=SilentSpeaker("diag a11y"))
+    found: list[PageFigures] = []
+    try:
+        for language in languages:
+            for elders in ((False, True) if role == "citizen" else (False,)):
+                window = role_window(terminal, language=language)
+                try:
+                    window.resize(1280, 800)
+                    window.show()
+                    if role == "citizen":
+                        drive_citizen(window, app, elders)
+                    _wait(app, lambda: False, 0.2)
+                    found += audit_window(window, role=role, language=language, elders=elders,
+                                          screens=ROLE_SCREENS[role])
+                finally:
+                    window.close()
+                    window.deleteLater()
+                    _wait(app, lambda: False, 0.05)
+    finally:
+        terminal.close()
+    return found
+
+
+def drive_citizen(window, app, elders: bool) -> None:
+    """Fills the kiosk's pages as a person would: elders' mode, the services, one chosen, a number taken."""
+    window.presenter.set_elders(elders)
+    _wait(app, lambda: window.hall_view is not None)
+    window.open_services()
+    _wait(app, lambda: bool(window.services_page.buttons))
+    prefix = next((p for p, b in window.services_page.buttons.items() if b.isEnabled()), None)
+    if prefix is None:
+        return
+    window.choose(prefix)
+    window.confirm()
+    _wait(app, lambda: window.page in ("result", "problem"))
+
+
+def _wait(app, done, timeout_s: float = WAIT_S) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if done():
+            return True
+        time.sleep(0.01)
+    return done()
+
+
+def report(figures: PageFigures, minimums: Minimums, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(figures.as_json(minimums), ensure_ascii=False), flush=True)
+        return
+    failed = figures.shortfalls(minimums)
+    head = tr("a11y.diag.page", "en", role=figures.role, lang=figures.language, page=figures.page,
+              elders=tr("a11y.diag.elders", "en") if figures.elders else "")
+    print(f"{head}: {tr('a11y.diag.fail' if failed else 'a11y.diag.ok', 'en')}")
+    for line in shortfall_lines(figures, minimums, failed):
+        print(f"    {line}")
+
+
+def shortfall_lines(figures: PageFigures, minimums: Minimums, failed: list[str]) -> list[str]:
+    lines = []
+    if "target" in failed:
+        lines.append(tr("a11y.diag.target", "en", value=figures.target.value, widget=figures.target.widget,
+                        minimum=minimums.target_for(figures.role, figures.elders)))
+    if "text" in failed:
+        lines.append(tr("a11y.diag.text", "en", value=figures.text.value, widget=figures.text.widget,
+                        minimum=minimums.text_for(figures.elders)))
+    if "contrast" in failed:
+        lines.append(tr("a11y.diag.contrast", "en", value=f"{figures.contrast.value:.2f}",
+                        widget=figures.contrast.widget, minimum=minimums.contrast))
+    if "unnamed" in failed:
+        lines.append(tr("a11y.diag.unnamed", "en", widgets=", ".join(figures.unnamed)))
+    if "unreachable" in failed:
+        lines.append(tr("a11y.diag.unreachable", "en", widgets=", ".join(figures.unreachable)))
+    for screen, width, height in figures.misfits:
+        lines.append(tr("a11y.diag.fit", "en", width=width, height=height, screen=screen))
+    return lines
