@@ -22,14 +22,15 @@ from collections import Counter
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QStackedWidget, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QComboBox, QLabel, QLineEdit, QPlainTextEdit,
+                               QStackedWidget, QTextEdit, QWidget)
 
 from core.accessibility import SCREENS, PageFigures, Smallest
 from ui.citizen_access import accessible_name
 from ui.keypad import is_control, reading_order, send_key
 from ui.theme import contrast
 
-_INTERACTIVE = (QAbstractButton, QLineEdit)
+_INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView, QTextEdit, QPlainTextEdit)
 
 
 def audit_window(window: QWidget, *, role: str, language: str, elders: bool,
@@ -65,8 +66,9 @@ def measure(window: QWidget, page: QWidget, *, role: str, language: str, elders:
     page_name = getattr(page, "name", "") or _name(page)
     figures = PageFigures(role, language, elders, page_name if isinstance(page_name, str) else _name(page))
     controls = reading_order(window)
-    if controls:
-        smallest = min(controls, key=lambda w: min(w.width(), w.height()))
+    operable = _operable(window)
+    if operable:
+        smallest = min(operable, key=lambda w: min(w.width(), w.height()))
         figures.target = Smallest(min(smallest.width(), smallest.height()), _name(smallest))
     texts = [w for w in _shown(window) if _text(w)]
     if texts:
@@ -76,8 +78,8 @@ def measure(window: QWidget, page: QWidget, *, role: str, language: str, elders:
         ratios = [(contrast(_foreground(w), _background(window, w, image)), w) for w in texts]
         ratio, low = min(ratios, key=lambda pair: pair[0])
         figures.contrast = Smallest(ratio, _name(low))
-    figures.unnamed = [_name(w) for w in controls if not accessible_name(w)]
-    figures.unreachable = [_name(w) for w in _unreachable(window, controls)]
+    figures.unnamed = [_name(w) for w in operable if not accessible_name(w)]
+    figures.unreachable = [_name(w) for w in _unreachable(window, controls, operable)]
     figures.misfits = _misfits(window, page, screens)
     return figures
 
@@ -120,11 +122,15 @@ def _background(window: QWidget, widget: QWidget, image: QImage) -> str:
     return QColor(colours.most_common(1)[0][0]).name()
 
 
-def _unreachable(window: QWidget, controls: list[QWidget]) -> list[QWidget]:
+def _operable(window: QWidget) -> list[QWidget]:
+    """Everything on screen a person can operate (enabled buttons, fields, lists), reachable or not."""
+    return [w for w in _shown(window) if isinstance(w, _INTERACTIVE) and w.isEnabled()
+            and not any(isinstance(p, QAbstractButton) for p in _parents(w, window))]
+
+
+def _unreachable(window: QWidget, controls: list[QWidget], operable: list[QWidget]) -> list[QWidget]:
     """Controls on screen the keypad (or, on staff windows, Tab) cannot reach."""
-    shown = [w for w in _shown(window) if isinstance(w, _INTERACTIVE) and w.isEnabled()
-             and not any(isinstance(p, QAbstractButton) for p in _parents(w, window))]
-    missing = [w for w in shown if not is_control(w) and w not in controls]
+    missing = [w for w in operable if not is_control(w) and w not in controls]
     access = getattr(window, "access", None)
     keypad = getattr(access, "keypad", None)
     if keypad is None or not controls:
