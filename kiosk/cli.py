@@ -32,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the hall server, simulated devices and all role windows")
     demo.add_argument("--data-dir", help="where the demo keeps its database and logs (default: a temp dir)")
     demo.add_argument("--port", type=int, default=0, help="hall server port on 127.0.0.1 (default: any free)")
-    demo.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    from core.i18n import LANGUAGES
+
+    demo.add_argument("--language", choices=LANGUAGES, default="zh_CN")
     demo.add_argument("--screenshots", metavar="DIR",
                       help="save a screenshot of every window to DIR once they are up, then quit")
     demo.set_defaults(func=_run_demo)

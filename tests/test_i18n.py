@@ -236,3 +236,25 @@ def test_every_error_speaks_to_every_audience_in_every_language(error_type, lang
 
 def test_rare_characters_survive_formatting():
     assert "李䶮" in Translator("zh_CN")("error.config", setting="李䶮", problem="x")
+
+
+def test_a_third_language_is_a_set_of_files_traditional_chinese_beside_the_others():
+    """GIVEN the catalogues beside core/i18n THEN the languages are the suffixes of their files, Chinese first:
+    zh_TW came with its files (scripts/zh_tw_catalogues.py), no code named it. Its texts are Traditional,
+    its placeholders are the Simplified ones', and rare name characters pass through it untouched."""
+    assert LANGUAGES == ("zh_CN", "en", "zh_TW")
+    zh, tw = catalogue("zh_CN"), catalogue("zh_TW")
+    assert set(tw) == set(zh)
+    assert [k for k in zh if placeholders(zh[k]) != placeholders(tw[k])] == []
+    assert Translator("zh_TW")("ui.home.take_number") == "取號"
+    assert Translator("zh_TW")("ui.services.title") != Translator("zh_CN")("ui.services.title")
+    assert "李䶮𠮷" in Translator("zh_TW")("error.config", setting="李䶮𠮷", problem="x")
+
+
+def test_the_language_switch_cycles_through_every_language_and_names_the_next():
+    """GIVEN the one-touch switch THEN zh_CN → en → zh_TW → zh_CN, and each catalogue's button names the next."""
+    from core.presenters.display import other_language
+
+    names = {lang: Translator(lang)("language.switch") for lang in LANGUAGES}
+    assert names == {"zh_CN": "English", "en": "繁體中文", "zh_TW": "简体中文"}
+    assert other_language("zh_TW") == "en" and other_language("en") == "zh_CN"  # the board stays bilingual

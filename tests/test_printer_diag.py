@@ -150,3 +150,14 @@ def test_a_wrong_matter_or_catalogue_is_one_line_and_nothing_is_printed(argv, ex
     err = capsys.readouterr().err.strip()
     assert expected in err and "\n" not in err
     assert not out.exists()
+
+
+def test_a_ticket_prints_in_traditional_chinese_in_gb18030(tmp_path, capsys):
+    """GIVEN the third language WHEN the sample ticket is printed in zh_TW THEN the printer gets GB18030 text
+    of the Traditional catalogue (您的號碼, 請在等候區等候); the hall's own names stay as the hall wrote them."""
+    out = tmp_path / "t.bin"
+    assert main(["diag", "print", "ticket", "--printer", f"file://{out}", "--language", "zh_TW"]) == 0
+    assert "字節" in capsys.readouterr().out
+    printed = out.read_bytes()
+    for text in ("您的號碼", "請在等候區等候", "示例市政务服务中心"):
+        assert text.encode("gb18030") in printed

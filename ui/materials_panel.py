@@ -66,6 +66,8 @@ class MaterialsPanel(QFrame):
                                               submit_timeout_s=submit_timeout_s, **desk)
         self._closed = False
         self._build(texts, camera)
+        for widget, key in ((self.matter_box, "ui.a11y.matter"), (self.checklist, "ui.a11y.checklist")):
+            texts.bind(widget, key, setter="setAccessibleName")  # what a screen reader calls them
         self.matter_box.currentIndexChanged.connect(self._matter_chosen)
         self.search.query.connect(self.presenter.search)
         self.search.chosen.connect(self.choose_matter)
@@ -93,8 +95,6 @@ class MaterialsPanel(QFrame):
         self.catalogue_note.setObjectName("catalogue-note")
         self.checklist = QListWidget()
         self.checklist.setObjectName("material-checklist")
-        t.bind(self.matter_box, "ui.a11y.matter", setter="setAccessibleName")
-        t.bind(self.checklist, "ui.a11y.checklist", setter="setAccessibleName")
         self.original_button = t.bind(button("", name="original-checked"), "materials.action.original")
         self.clear_button = t.bind(button("", name="material-clear"), "materials.action.clear")
         self.follow_button = t.bind(button("", name="material-follow"), "application.action.follow")

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
         minimums = config.load(args.config).accessibility
     try:
-        from hall_server import ServerThread
+        from hall_server import ServerThread, sample_hall
     except ModuleNotFoundError:
         print("kiosk: diag a11y needs the reference hall server: pip install 'hall-kiosk[server]'", file=sys.stderr)
         return 2
@@ -60,9 +60,7 @@ def run(args: argparse.Namespace) -> int:
     languages = args.language or list(LANGUAGES)
     failures = pages = 0
     with tempfile.TemporaryDirectory(prefix="kiosk-a11y-") as tmp:
-        from kiosk.demo import demo_hall
-
-        server = ServerThread(Path(tmp) / "hall.db", seed=demo_hall(), thread_name="a11y:hall-server").start()
+        server = ServerThread(Path(tmp) / "hall.db", seed=sample_hall(), thread_name="a11y:hall-server").start()
         try:
             print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
             secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}

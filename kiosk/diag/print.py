@@ -26,7 +26,7 @@ import logging
 from datetime import datetime, timezone
 from pathlib import Path
 
-from core.i18n import keys_for
+from core.i18n import LANGUAGES, keys_for
 
 PAPERS = ("receipt", "notice", "checklist", "slip")
 PAPER_KEYS = keys_for("printer.diag.", PAPERS)
@@ -42,7 +42,7 @@ def register(subparsers) -> None:
     parser.add_argument("--qr", choices=("native", "image"), default="native")
     parser.add_argument("--no-status", action="store_true", help="the printer cannot answer DLE EOT")
     parser.add_argument("--png", metavar="OUT.png", help="also save a picture of the printed paper")
-    parser.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN")
+    parser.add_argument("--language", choices=LANGUAGES, default="zh_CN")
     parser.add_argument("--timeout", type=float, default=3.0, metavar="S", help="longest wait for the printer")
     parser.add_argument("--catalogue", metavar="FILE", help="receipt, notice, checklist, slip: a matter catalogue JSON")
     parser.add_argument("--matter", metavar="CODE", help="receipt, notice, checklist, slip: the matter to print")
