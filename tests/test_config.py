@@ -91,3 +91,25 @@ def test_the_secret_can_come_from_a_file_only_the_terminal_reads(tmp_path):
     secret.write_text("from-file\n", encoding="utf-8")
     text = GOOD.replace('terminal_secret = "s3cret"', f'terminal_secret_file = "{secret}"')
     assert config.load(write(tmp_path, text)).platform.terminal_secret == "from-file"
+
+
+def test_time_that_adapts_and_the_audit_minimums_are_the_halls_to_set():
+    """GIVEN [timeouts] keypad and elders' factors, an extension limit and [accessibility] minimums THEN they
+    are read; a limit under ten (WCAG 2.2.1), a factor under 1 or an unknown minimum is refused by name."""
+    from core.config import parse
+
+    base = {"role": "citizen", "terminal_id": "K-01", "hall_id": "H",
+            "platform": {"url": "http://127.0.0.1:1", "terminal_secret": "s"},
+            "printers": {"t": {"url": "virtual://t"}}, "devices": {"ticket_printer": "t"}}
+    cfg = parse({**base, "timeouts": {"keypad_factor": 3, "elders_factor": 2.5, "extensions": 12},
+                 "accessibility": {"touch_target_px": 72, "contrast": 7}})
+    assert cfg.timeouts.idle_options() == {"keypad_factor": 3.0, "elders_factor": 2.5, "extensions": 12}
+    assert cfg.accessibility.touch_target_px == 72 and cfg.accessibility.contrast == 7.0
+    assert cfg.accessibility.elders_text_px == 30  # the default stays
+    for section, value, setting in (("timeouts", {"extensions": 5}, "timeouts.extensions"),
+                                    ("timeouts", {"keypad_factor": 0.5}, "timeouts.keypad_factor"),
+                                    ("accessibility", {"touch_px": 60}, "accessibility.touch_px"),
+                                    ("accessibility", {"text_px": 0}, "accessibility.text_px")):
+        with pytest.raises(ConfigError) as caught:
+            parse({**base, section: value})
+        assert caught.value.params["setting"] == setting

@@ -173,3 +173,29 @@ def test_a_keypad_user_gets_more_time_and_elders_mode_more_still(qtbot, kiosk):
     kiosk.go_home()
     assert not kiosk.presenter.elders and kiosk.idle.idle_s == 60
     assert kiosk.home.hint.fontInfo().pixelSize() < 30
+
+
+def test_the_idle_warning_says_how_long_is_left_and_extends_ten_times(qtbot, hall):
+    """GIVEN a hall that allows ten extensions (the least WCAG 2.2.1 allows) WHEN the warning comes THEN it
+    says the seconds left and the extensions left; "continue" extends it ten times, then the button goes and
+    the session ends; the next session has its ten again."""
+    client = hall.client("K-01")
+    service = KioskQueueService(client, None)
+    window = CitizenWindow(service, idle_s=0.8, idle_warning_s=0.6, idle_options={"extensions": 10})
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.open_scan("checkin")
+        for done in range(10):
+            qtbot.waitUntil(window.idle_bar.isVisible, timeout=WAIT_MS)
+            text = window.idle_text.text()
+            assert "秒后将返回首页" in text and f"还可延长 {10 - done} 次" in text
+            window.idle_extend.click()
+            assert window.page == "scan" and not window.idle_bar.isVisible()
+        qtbot.waitUntil(window.idle_bar.isVisible, timeout=WAIT_MS)
+        assert "还可延长 0 次" in window.idle_text.text() and not window.idle_extend.isVisible()
+        qtbot.waitUntil(lambda: window.page == "home", timeout=WAIT_MS)
+        assert window.idle.extensions_left == 10
+    finally:
+        window.close()
+        client.close()

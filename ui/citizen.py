@@ -479,9 +479,6 @@ class CitizenWindow(ClosingWindow, QWidget):
 
     def _idle_warn(self, seconds: int) -> None:
         self.idle_text.setText(self.texts("ui.idle.warning", seconds=seconds))
-        self.idle_extend.setVisible(self.idle.extensions_left != 0)
-        if not self.idle_bar.isVisible() and getattr(self, "voice", None) is not None:
-            self.voice.say_key("ui.idle.warning", seconds=seconds)
         self.idle_bar.show()
 
     def _idle_expired(self) -> None:

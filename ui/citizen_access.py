@@ -70,6 +70,26 @@ class CitizenAccess(QObject):
         window.at_shutdown(window.presenter.events.subscribe(self._on_event))
         window.stack.currentChanged.connect(self._page_changed)
         window.installEventFilter(self)
+        self._warning_said = False
+        window.idle.warn.connect(self._idle_warned)  # after the window's own slot has written the warning
+        window.idle.warning_over.connect(self._idle_warning_over)
+        window.idle.expired.connect(self._idle_warning_over)
+
+    def _idle_warned(self, seconds: int) -> None:
+        """The warning says how long is left (the window's text) and how often it may still be extended;
+        the voice says it once when it appears."""
+        w = self.window
+        left = w.idle.extensions_left
+        w.idle_extend.setVisible(left != 0)
+        if left is not None:
+            w.idle_text.setText(f"{w.idle_text.text()} {w.texts('ui.idle.extensions_left', n=left)}")
+        voice = getattr(w, "voice", None)
+        if not self._warning_said and voice is not None:
+            voice.say_key("ui.idle.warning", seconds=seconds)
+        self._warning_said = True
+
+    def _idle_warning_over(self) -> None:
+        self._warning_said = False
 
     def lay_out(self) -> None:
         """Pages laid out for the window's width and the mode: the guide's letters in rows that fit."""
