@@ -81,7 +81,7 @@ def move_to(window, predicate, key: Qt.Key = K.Key_Down, limit: int = 40):
 def test_taking_a_number_from_the_keypad_alone(qtbot, kiosk):
     """GIVEN the home screen WHEN the person moves with the arrows to 取号 and presses OK, moves to service
     B and presses OK, then OK on 确认取号 THEN the number is issued and printed; OK on 完成 goes home.
-    Every control the focus passed had an accessible name and the role of a push button."""
+    Every control the focus passed had an accessible name and the role of a button."""
     seen = []
     move_to(kiosk, lambda w: seen.append((accessible_name(w), accessible_role(w))) or w is kiosk.home.take)
     press(kiosk, K.Key_Return)
@@ -98,7 +98,7 @@ def test_taking_a_number_from_the_keypad_alone(qtbot, kiosk):
     move_to(kiosk, lambda w: w is kiosk.result.done_button, K.Key_Up)
     press(kiosk, K.Key_Return)
     assert kiosk.page == "home" and kiosk.issued is None
-    assert seen and all(name and role == "PushButton" for name, role in seen), seen
+    assert seen and all(name and role == "Button" for name, role in seen), seen
 
 
 def test_checking_in_an_appointment_from_the_keypad_alone(qtbot, kiosk, hall):
