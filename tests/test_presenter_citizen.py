@@ -28,6 +28,7 @@ from core.presenters.citizen_view import (
     BusyShown,
     CaseShown,
     ConfirmShown,
+    EldersModeChanged,
     LanguageChanged,
     Page,
     PageChanged,
@@ -468,3 +469,23 @@ def test_offline_with_a_leased_block_the_line_says_how_old_the_hall_is_and_a_num
         assert p.page is Page.RESULT and p.issued.offline and p.issued.print_state is PrintState.PRINTED
     finally:
         store.close()
+
+
+def test_elders_mode_lasts_the_session_and_the_language_switch_cycles_every_language(kiosk):
+    """GIVEN the home screen WHEN the person turns elders' mode on and switches language three times THEN
+    elders' mode is published once and stays through the pages; the languages go zh_CN → en → zh_TW →
+    zh_CN; the end of the session turns elders' mode off for the next person."""
+    p = kiosk.ready()
+    p.set_elders(True)
+    p.set_elders(True)
+    assert p.elders and [e.on for e in kiosk.seen.of(EldersModeChanged)] == [True]
+    languages = []
+    for _ in range(3):
+        p.switch_language()
+        languages.append(p.language)
+    assert languages == ["en", "zh_TW", "zh_CN"]
+    p.open_services()
+    kiosk.runner.settle()
+    assert p.elders
+    p.go_home()
+    assert not p.elders and [e.on for e in kiosk.seen.of(EldersModeChanged)] == [True, False]

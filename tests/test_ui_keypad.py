@@ -200,3 +200,18 @@ def test_the_idle_warning_says_how_long_is_left_and_extends_ten_times(qtbot, hal
     finally:
         window.close()
         client.close()
+
+
+def test_the_focus_ring_is_drawn_by_the_theme_and_stands_out():
+    """GIVEN the theme THEN a focused button and field get a ring in the focus colour, which reaches 3:1
+    against the page and the secondary buttons' fill (WCAG 1.4.11); a focused filled button turns the focus
+    colour, and its white text still reaches 4.5:1."""
+    from ui import theme
+
+    sheet = theme.stylesheet()
+    assert f"QPushButton:focus {{ border: 5px solid {theme.COLOURS['focus']}; }}" in sheet
+    assert "QLineEdit:focus" in sheet and "QPushButton[role=\"primary\"]:focus" in sheet
+    for fore, back in theme.RING_PAIRS:
+        assert theme.contrast(theme.COLOURS[fore], theme.COLOURS[back]) >= 3.0, (fore, back)
+    assert theme.contrast(theme.COLOURS["on_primary"], theme.COLOURS["focus"]) >= 4.5
+    assert "font-size: 30px" in theme.stylesheet(elders=True) and "font-size: 30px" not in sheet
