@@ -66,6 +66,8 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     closed_status = 0x11              # status byte of "not opened" / "door closed"
     timeout_s = 0.5                   # wait for one board's answer
     retries = 1                       # asks again this often when a board stays silent
+
+    [voice]                           # voice guidance and call announcements (core/config_voice.py)
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.config_voice import VoiceConfig, parse_voice
 from core.errors import ConfigError
 
 ROLES = ("citizen", "clerk", "display", "technician")
@@ -178,6 +181,7 @@ class Config:
     source: str = ""  # the file it was read from
     pickup_window: bool = False  # [window] pickup: the clerk's window hands results out (docs/pickup.md)
     lockdown: bool = True  # [kiosk] lockdown: the citizen kiosk cannot be left without a technician's PIN
+    voice: VoiceConfig = field(default_factory=VoiceConfig)  # [voice] (docs/voice.md)
 
     def printer(self, name: str) -> PrinterConfig | None:
         return self.printers.get(name) if name else None
@@ -449,11 +453,12 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     timeouts = _timeouts(top)
     sync = _sync(top)
     locker = _locker(top)
+    voice = parse_voice(top.sub("voice"))
     top.finish()
     return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
                   printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
                   locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window,
-                  lockdown=lockdown)
+                  lockdown=lockdown, voice=voice)
 
 
 def load(path: str | Path) -> Config:

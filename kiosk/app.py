@@ -8,7 +8,8 @@
 ``virtual://`` included), the ID-card reader of a kiosk or a clerk's window from
 ``devices.idcard.open_reader`` (``[devices] idcard_reader``, ``idcard_baudrate``, ``idcard_photo_decoder``;
 it polls on its own owner thread, started by ``Terminal.start`` once the window has set its callbacks and
-stopped by ``Terminal.close``), the hall display speaks through espeak-ng when it is installed. The demo
+stopped by ``Terminal.close``), the kiosk's voice guidance and the display's announcements come from the
+voice pack (kiosk/voice.py, docs/voice.md). The demo
 (kiosk/demo.py) builds its terminals the same way.
 
 The local store and the sync engine (docs/sync.md, "Wiring"): every role but the technician gets a
@@ -39,7 +40,7 @@ from core.config import Config, PrinterConfig
 from core.errors import ConfigError
 from core.ports import PrinterStatus, QueuePlatform
 from core.ports.idcard import IdCardReaderPort
-from core.services.announce import Speaker, default_speaker
+from core.services.announce import Speaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
     AppointmentsOnFirstUse,
@@ -55,6 +56,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_scanner,
 )
 from kiosk.pickup import build_pickup
+from kiosk.voice import build_speaker, build_voice
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class Terminal:
     clerk: ClerkQueueService | None = None
     display: HallDisplayService | None = None
     speaker: Speaker | None = None
+    voice: object | None = None  # citizen: a core.ports.voice.Voice for the window's guidance (kiosk/voice.py)
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
     diagnostics: object | None = None  # technician role: core.services.diagnostics.Diagnostics
@@ -171,7 +174,8 @@ class Terminal:
                  (self.sync, "close", "stopping the sync engine"),  # the engine, then the client and the store
                  (self.camera, "stop", "stopping the document camera"),  # joins its threads
                  (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
-                 (self.scans, "close", "closing the scan source"),  # the wedge filter, the frame decoder's thread
+                 (self.scans, "close", "closing the scan source"),
+                 (self.voice, "close", "closing the voice"),  # the window closed it already: nothing to do  # the wedge filter, the frame decoder's thread
                  (self.scanner, "stop", "stopping the code scanner"),  # joins its owner thread
                  (self.locker_agent, "stop", "stopping the locker's relay"),  # before the bus it uses
                  (self.locker, "stop", "stopping the smart locker's bus"),  # joins its owner thread
@@ -447,6 +451,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
+        terminal.voice = build_voice(cfg)
         # The service guide reads the hall's matter catalogue; self-service pre-applications go through the
         # outbox as the clerk's applications do, and their papers print on the kiosk's receipt printer.
         build_application(terminal)
@@ -473,7 +478,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             build_pickup(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
-        terminal.speaker = speaker or default_speaker()
+        terminal.speaker = speaker or build_speaker(cfg)
     from kiosk.heartbeat import build_heartbeat
 
     terminal.heartbeat = build_heartbeat(terminal)

@@ -33,6 +33,7 @@ from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
 from ui.citizen_guide import GuidePage
 from ui.closing import ClosingWindow
+from ui.citizen_voice import attach_voice
 from ui.citizen_pages import (
     BusyPage,
     ConfirmPage,
@@ -76,6 +77,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         papers=None,
         camera=None,
         rating=None,
+        voice=None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
@@ -84,7 +86,8 @@ class CitizenWindow(ClosingWindow, QWidget):
         ``application``: an ``ApplicationService`` over the store (with the guide: 自助申报 of the matters
         that allow it, ui/citizen_apply.py), ``papers`` the paper printer of its slip, ``camera`` the
         document camera its materials are taken with; ``rating``: a ``RatingDesk`` (``self.rating`` offers
-        好差评 after a self-service transaction; None: no rating)."""
+        好差评 after a self-service transaction; None: no rating); ``voice``: a ``Voice`` (core/ports/voice.py;
+        ``self.voice`` is its ``VoiceGuide`` and the top bar has the voice button, ui/citizen_voice.py)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -135,6 +138,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         self._show_identity()
         self.reader.announce_state()
         self.rating = attach_kiosk_rating(self, rating) if rating is not None else None
+        self.voice = attach_voice(self, voice)  # None: this kiosk cannot speak
         self.resize(1280, 800)
 
     def _build_pages(self, id_reader_available: bool) -> None:
