@@ -1,5 +1,5 @@
 """The speech engine for free text: espeak-ng (Debian package ``espeak-ng``), Mandarin through its ``cmn``
-voice (pinyin with the tones of the CC-CEDICT dictionary it carries), English through ``en``.
+voice (Hanzi read with their tones from the pronunciation dictionary espeak-ng ships for it), English through ``en``.
 
 It also renders the generated voice pack (devices/audio/build.py). ``synthesize`` runs the program once per
 text, bounded by ``timeout_s``, and returns voice PCM (devices/audio/wav.py); a failure is a
