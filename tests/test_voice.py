@@ -219,3 +219,24 @@ def test_diag_voice_without_engine_pack_or_player_exits_2_with_one_clear_line(ge
     assert "espeak-ng" in capsys.readouterr().err
     assert kiosk_main(["diag", "voice", "--call", "A012:3", "--out", str(tmp_path / "x.wav"),
                        "--config", display_config(tmp_path, generated_pack)]) == 0
+
+
+def test_the_voice_section_of_a_terminals_file(tmp_path):
+    """GIVEN [voice] settings THEN they are read, the defaults keep the voice off; a bad value is a
+    ConfigError naming the setting."""
+    from core.config import parse
+    from core.errors import ConfigError
+
+    base = {"role": "citizen", "terminal_id": "K-01", "hall_id": "H", "language": "zh_CN",
+            "platform": {"url": "http://127.0.0.1:1", "terminal_secret": "s"},
+            "printers": {"ticket": {"url": "virtual://t"}}, "devices": {"ticket_printer": "ticket"}}
+    assert parse(base).voice.enabled is False and parse(base).voice.sink == "auto"
+    cfg = parse({**base, "voice": {"enabled": True, "device": "plughw:1", "hall_pack": "/srv/hall-voice",
+                                   "sink": "aplay", "rate": 170, "volume": 80}})
+    assert (cfg.voice.enabled, cfg.voice.device, cfg.voice.hall_pack, cfg.voice.rate, cfg.voice.volume) == (
+        True, "plughw:1", "/srv/hall-voice", 170, 80)
+    for bad, setting in [({"sink": "pulse"}, "voice.sink"), ({"rate": 20}, "voice.rate"),
+                         ({"volume": 300}, "voice.volume"), ({"headset": True}, "voice.headset")]:
+        with pytest.raises(ConfigError) as caught:
+            parse({**base, "voice": bad})
+        assert caught.value.params["setting"] == setting

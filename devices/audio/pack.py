@@ -63,7 +63,3 @@ class VoicePack:
         with self._lock:
             self._cache[key] = sound
         return sound
-
-    def warm(self, recordings: list[Recording], language: str) -> int:
-        """Reads ``recordings`` into memory ahead of their first use; how many are playable."""
-        return sum(self.pcm(r, language) is not None for r in recordings)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from core.i18n import Translator
 from core.ports.voice import Key, Segment, Text
 from core.services.voice_guide import CALL_KEYS, PROMPT_KEYS
-from devices.audio.compose import Recording, Speech, parse_text, plan, recordings
+from devices.audio.compose import Recording, Speech, parse_text, plan
 from devices.audio.engine import EspeakEngine, SpeechError
 from devices.audio.pack import VoicePack
 from devices.audio.sink import Sink
@@ -110,6 +110,7 @@ class PackVoice:
         self._queue: deque[Utterance] = deque()
         self._busy = False
         self._closed = False
+        self._available: bool | None = None
         self._generation = 0  # ``stop`` counts up: a sound rendered before it is not played
         self._cond = threading.Condition()
         self._thread_name = thread_name
@@ -122,7 +123,9 @@ class PackVoice:
         return self.renderer.problem()
 
     def available(self) -> bool:
-        return self.sink is not None and self.renderer.can_speak()
+        if self._available is None:  # the pack and the engine do not come and go while the terminal runs
+            self._available = self.sink is not None and self.renderer.can_speak()
+        return self._available
 
     def say_key(self, key: str, **params: object) -> None:
         self.say_segments([Key(key, params)])
@@ -150,11 +153,6 @@ class PackVoice:
             self._generation += 1
         if self.sink is not None:
             self.sink.stop()
-
-    def warm(self, keys: tuple[str, ...] = PROMPT_KEYS) -> int:
-        """Reads the recordings of ``keys`` and the segments into memory (call it off the GUI thread); how
-        many are playable."""
-        return self.renderer.pack.warm(recordings(keys, self.language), self.language)
 
     def wait_idle(self, timeout_s: float) -> bool:
         """True once everything queued so far has been played."""
