@@ -8,6 +8,7 @@ The pack is the one the product generates (devices/audio/build.py with espeak-ng
 
 from __future__ import annotations
 
+import shutil
 import wave
 
 import pytest
@@ -240,3 +241,36 @@ def test_the_voice_section_of_a_terminals_file(tmp_path):
         with pytest.raises(ConfigError) as caught:
             parse({**base, "voice": bad})
         assert caught.value.params["setting"] == setting
+
+
+needs_aplay = pytest.mark.skipif(shutil.which("aplay") is None, reason="aplay (alsa-utils) is not installed")
+
+
+@needs_aplay
+def test_aplay_plays_on_the_configured_device_and_a_wrong_device_is_logged(caplog):
+    """GIVEN aplay and ALSA's ``null`` device (always there, no sound card needed) THEN a second of sound
+    is played and the player is gone; WHEN the device does not exist THEN the failure is a WARNING that
+    names aplay, and ``play`` still returns."""
+    import logging
+
+    from devices.audio import find_sink
+
+    sink = find_sink("aplay", "null")
+    assert sink is not None and sink.name == "aplay null"
+    assert sink.command()[-3:] == ["-D", "null", "-"]
+    sink.play(silence(1000))
+    assert sink._process is None
+    with caplog.at_level(logging.WARNING, logger="devices.audio.sink"):
+        find_sink("aplay", "no-such-device").play(silence(200))
+    assert any("aplay failed" in r.getMessage() for r in caplog.records)
+
+
+@needs_aplay
+@needs_espeak
+def test_diag_voice_plays_the_call_on_the_configured_device(generated_pack, tmp_path, capsys):
+    from pathlib import Path
+
+    config = Path(display_config(tmp_path, generated_pack))  # its [voice] section is the file's last
+    config.write_text(config.read_text(encoding="utf-8") + 'device = "null"\n', encoding="utf-8")
+    assert kiosk_main(["diag", "voice", "--call", "A012:3", "--config", str(config)]) == 0
+    assert "played on aplay null" in capsys.readouterr().out

@@ -54,7 +54,7 @@ class EspeakEngine:
             out = subprocess.run([self.program, "--version"], capture_output=True, timeout=self.timeout_s, check=False)
         except (OSError, subprocess.TimeoutExpired):
             return "espeak-ng"
-        return out.stdout.decode("utf-8", "replace").strip().split(" Data at")[0] or "espeak-ng"
+        return out.stdout.decode("utf-8", "replace").split(" Data at")[0].strip() or "espeak-ng"
 
 
 def find_engine(*, rate: int = 150, volume: int = 100) -> EspeakEngine | None:
