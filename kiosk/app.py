@@ -8,9 +8,7 @@
 ``virtual://`` included), the ID-card reader of a kiosk or a clerk's window from
 ``devices.idcard.open_reader`` (``[devices] idcard_reader``, ``idcard_baudrate``, ``idcard_photo_decoder``;
 it polls on its own owner thread, started by ``Terminal.start`` once the window has set its callbacks and
-stopped by ``Terminal.close``), the kiosk's voice guidance and the display's announcements come from the
-voice pack (kiosk/voice.py, docs/voice.md). The demo
-(kiosk/demo.py) builds its terminals the same way.
+stopped by ``Terminal.close``), the voices by kiosk/voice.py; the demo (kiosk/demo.py) builds its terminals alike.
 
 The local store and the sync engine (docs/sync.md, "Wiring"): every role but the technician gets a
 ``SyncParts`` (``build_sync``): the encrypted ``Store`` in ``<data dir>/store`` ([sync] cipher, key_file,
@@ -56,7 +54,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_scanner,
 )
 from kiosk.pickup import build_pickup
-from kiosk.voice import build_speaker, build_voice
+from kiosk.voice import attach_voice, speaker_test
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +72,7 @@ class Terminal:
     clerk: ClerkQueueService | None = None
     display: HallDisplayService | None = None
     speaker: Speaker | None = None
-    voice: object | None = None  # citizen: a core.ports.voice.Voice for the window's guidance (kiosk/voice.py)
+    voice: object | None = None  # citizen: a core.ports.voice.Voice, closed by the window that speaks with it
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
     diagnostics: object | None = None  # technician role: core.services.diagnostics.Diagnostics
@@ -174,8 +172,7 @@ class Terminal:
                  (self.sync, "close", "stopping the sync engine"),  # the engine, then the client and the store
                  (self.camera, "stop", "stopping the document camera"),  # joins its threads
                  (self.idcard, "stop", "stopping the ID-card reader"),  # joins its owner thread
-                 (self.scans, "close", "closing the scan source"),
-                 (self.voice, "close", "closing the voice"),  # the window closed it already: nothing to do  # the wedge filter, the frame decoder's thread
+                 (self.scans, "close", "closing the scan source"),  # the wedge filter, the frame decoder's thread
                  (self.scanner, "stop", "stopping the code scanner"),  # joins its owner thread
                  (self.locker_agent, "stop", "stopping the locker's relay"),  # before the bus it uses
                  (self.locker, "stop", "stopping the smart locker's bus"),  # joins its owner thread
@@ -417,7 +414,7 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
     diagnostics = Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
                               render=render, reader=reader, camera=camera, scanner=scanner,
-                              decode_image=decode_image, locker=locker, bundle=bundle)
+                              decode_image=decode_image, locker=locker, bundle=bundle, voice=speaker_test(cfg))
     return diagnostics
 
 
@@ -451,7 +448,6 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         health = DeviceHealthReporter(cfg.terminal_id, lambda: terminal.sync.store if terminal.sync else None)
         terminal.kiosk.events.subscribe(health.on_event)
         terminal.camera = build_camera(cfg)  # codes held up to it on the "please scan" page (ScanSource)
-        terminal.voice = build_voice(cfg)
         # The service guide reads the hall's matter catalogue; self-service pre-applications go through the
         # outbox as the clerk's applications do, and their papers print on the kiosk's receipt printer.
         build_application(terminal)
@@ -478,7 +474,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             build_pickup(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
-        terminal.speaker = speaker or build_speaker(cfg)
+    attach_voice(terminal, speaker)  # the kiosk's voice guidance, the display's announcer (kiosk/voice.py)
     from kiosk.heartbeat import build_heartbeat
 
     terminal.heartbeat = build_heartbeat(terminal)

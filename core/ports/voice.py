@@ -64,6 +64,21 @@ def as_segment(value: object) -> Segment:
     return Text(str(value))
 
 
+@dataclass(frozen=True)
+class VoiceReport:
+    """One speaker test (``kiosk diag voice``, the technician window's voice tab): whether it was said, how
+    many of its parts came from recordings, how long the sound is, where it went; ``problem`` is what this
+    machine lacks ("" when nothing), also when the test was said anyway (no engine, but all recorded)."""
+
+    said: bool
+    problem: str = ""
+    parts: int = 0
+    recorded: int = 0
+    seconds: float = 0.0
+    render_ms: float = 0.0
+    where: str = ""
+
+
 class Voice(Protocol):
     enabled: bool
     language: str

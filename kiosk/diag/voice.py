@@ -8,7 +8,8 @@ recordings as the display composes it; ``--key`` a fixed prompt (``voice.page.ho
 sentence (one that a prompt renders to is said from the pack, anything else by espeak-ng). The sound
 plays on the configured device (``[voice] sink`` and ``device`` of ``--config``: a headset jack is tested
 this way) or, with ``--out``, is written to a WAV file. One line tells what was said and how: how many parts
-came from recordings and how many from the speech engine, the sound's length, where it went.
+came from recordings and how many from the speech engine, the sound's length, where it went; a second line
+names what the machine lacks when it said it anyway (no speech engine, but every part recorded).
 
 Exit codes: 0 said (or written); 2 nothing could be said (no pack and no speech engine, free text without
 an engine, no audio player, an unreadable configuration), with one clear line on stderr.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from core.config_voice import VoiceConfig
 
@@ -41,67 +41,30 @@ def fail(line: str) -> int:
     return 2
 
 
-def _segments(args: argparse.Namespace, renderer, language: str):
-    from core.ports.voice import Code, Count, Key
-
-    if args.call:
-        number, _, window = args.call.partition(":")
-        if not number.strip() or not window.strip().isdigit():
-            return None
-        return [Key("queue.call.announce", {"number": Code(number.strip()), "window": Count(int(window))})]
-    if args.key:
-        return [Key(args.key)]
-    return renderer.segments_for_text(args.text, language)
-
-
 def run(args: argparse.Namespace) -> int:
     from core.config import ConfigError, load
-    from devices.audio import find_sink, open_renderer
-    from devices.audio.compose import Recording, plan
-    from devices.audio.wav import duration_s, to_wav
-    from kiosk.voice import default_pack_dir
+    from core.ports.voice import Key
+    from kiosk.voice import call_segments, speak_once
 
     try:
         cfg = load(args.config) if args.config else None
     except ConfigError as exc:
         return fail(f"the configuration cannot be read: {exc}")
-    voice_cfg = cfg.voice if cfg is not None else VoiceConfig()
     language = args.language or (cfg.language if cfg is not None else "zh_CN")
-    renderer = open_renderer(voice_cfg, default_pack_dir())
-    if not renderer.can_speak():
-        return fail(renderer.problem())
-    segments = _segments(args, renderer, language)
-    if segments is None:
-        return fail(f"--call wants NUMBER:WINDOW (A012:3), not {args.call!r}")
-    parts = plan(segments, language)
-    recorded = sum(isinstance(p, Recording) and renderer.pack.path(p, language) is not None for p in parts)
-    by_engine = len(parts) - recorded
-    if by_engine and renderer.engine is None:
-        return fail(renderer.problem())
-    started = time.monotonic()
-    sound = renderer.render(segments, language)
-    took = time.monotonic() - started
-    if not sound:
-        return fail("nothing to say (an empty text, or the engine gave no sound)")
-    if args.out:
-        try:
-            with open(args.out, "wb") as out:
-                out.write(to_wav(sound))
-        except OSError as exc:
-            return fail(f"{args.out} cannot be written: {exc.strerror}")
-        where = f"written to {args.out}"
-    else:
-        sink = find_sink(voice_cfg.sink, voice_cfg.device)
-        if sink is None:
-            return fail(_no_sink())
-        sink.play(sound)
-        where = f"played on {sink.name}"
-    print(f"voice: {len(parts)} parts ({recorded} recorded, {by_engine} by the speech engine), "
-          f"{duration_s(sound):.2f} s of sound rendered in {took * 1000:.0f} ms, {where}")
+    segments = None
+    if args.call:
+        number, _, window = args.call.partition(":")
+        if not number.strip() or not window.strip().isdigit():
+            return fail(f"--call wants NUMBER:WINDOW (A012:3), not {args.call!r}")
+        segments = call_segments(number.strip(), int(window))
+    elif args.key:
+        segments = [Key(args.key)]
+    report = speak_once(cfg.voice if cfg is not None else VoiceConfig(), segments, language,
+                        text=args.text or "", out=args.out or "")
+    if not report.said:
+        return fail(report.problem)
+    print(f"voice: {report.parts} parts ({report.recorded} recorded, {report.parts - report.recorded} by the speech "
+          f"engine), {report.seconds:.2f} s of sound rendered in {report.render_ms:.0f} ms, {report.where}")
+    if report.problem:
+        print(f"voice: note: {report.problem}")
     return 0
-
-
-def _no_sink() -> str:
-    from core.i18n import Translator
-
-    return Translator("en")("voice.problem.no_sink")
