@@ -123,3 +123,20 @@ def test_the_voice_follows_the_language_and_the_focus_is_read_without_personal_d
     listened(qtbot, voice)
     assert [u.segments for u in voice.said][-2:] == [
         (Text("Back"),), (Key("voice.focus.hidden", {"label": Text("ID number")}),)]
+
+
+def test_the_problem_page_reads_what_went_wrong(qtbot, voiced, hall):
+    """GIVEN the voice on and a service chosen WHEN the hall server is gone as the person confirms
+    THEN the problem page is said with the calm message the screen shows, and what they can do."""
+    window, voice, _sink = voiced
+    qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
+    touch(qtbot, window.voice_control.button)
+    touch(qtbot, window.home.take)
+    qtbot.waitUntil(lambda: "A" in window.services_page.buttons, timeout=WAIT_MS)
+    touch(qtbot, window.services_page.buttons["A"])
+    hall.server.stop()
+    touch(qtbot, window.confirm_page.confirm_button)
+    qtbot.waitUntil(lambda: window.page == "problem", timeout=WAIT_MS)
+    listened(qtbot, voice)
+    shown = window.problem.message.text()
+    assert shown and voice.said[-1].segments == (Key("voice.page.problem", {"detail": Text(shown)}),)

@@ -61,6 +61,7 @@ class VoiceGuide:
         self.language = language or (lambda: voice.language)
         self.default_on = default_on
         self.current_page = "home"
+        self.current_params: dict[str, object] = {}  # the page's own words (the service, the problem)
         voice.enabled = default_on
 
     @property
@@ -85,7 +86,7 @@ class VoiceGuide:
         else:
             self.voice.enabled = True
             self._ready()
-            self.voice.say_segments([Key("voice.on"), *self._page_segments(self.current_page)])
+            self.voice.say_segments([Key("voice.on"), *self._page_segments(self.current_page, **self.current_params)])
         return self.voice.enabled
 
     def reset(self) -> None:
@@ -96,13 +97,15 @@ class VoiceGuide:
     def _page_segments(self, page: str, **params: object) -> list[Key]:
         if page not in PAGES or page == "result":  # the result page is read by ``ticket``
             return []
-        if page == "confirm":
-            params = {"service": Text(speakable(str(params.get("service", "")))[0])}
+        if page in ("confirm", "problem"):  # the chosen service's name; what went wrong, as the screen says it
+            params = {name: Text(speakable(str(value))[0]) for name, value in params.items()}
+            params.setdefault("service" if page == "confirm" else "detail", Text(""))
         return [Key(f"voice.page.{page}", params)]
 
     def page(self, page: str, **params: object) -> None:
-        """The person arrived on ``page`` (confirm: ``service=`` the chosen service's name)."""
-        self.current_page = page
+        """The person arrived on ``page`` (confirm: ``service=`` the chosen service's name; problem:
+        ``detail=`` the screen's message)."""
+        self.current_page, self.current_params = page, params
         segments = self._page_segments(page, **params)
         if segments and self._ready():
             self.voice.say_segments(segments)
@@ -129,7 +132,7 @@ class VoiceGuide:
 
     def ticket(self, ticket: Ticket) -> None:
         """The number just taken: its number, the people ahead, the window once known, what to do next."""
-        self.current_page = "result"
+        self.current_page, self.current_params = "result", {}
         if not self._ready():
             return
         segments = [Key("voice.ticket.number", {"number": Code(ticket.number)})]
