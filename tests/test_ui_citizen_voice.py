@@ -85,6 +85,11 @@ def test_taking_a_number_with_the_voice_on_says_each_page_and_reads_the_number(q
     assert len(sink.played) == len(said)
     last = read_wav(sink.played[-1].path.read_bytes())
     assert last == voice.renderer.render(said[-1], "zh_CN")
+    # Turned off and on again on the result page, the voice reads the number again.
+    touch(qtbot, window.voice_control.button)
+    touch(qtbot, window.voice_control.button)
+    listened(qtbot, voice)
+    assert voice.said[-1].segments == (Key("voice.on"), *said[-1])
 
 
 def test_one_touch_turns_it_off_and_the_idle_timeout_gives_the_next_person_a_silent_kiosk(qtbot, voiced):

@@ -160,6 +160,10 @@ def test_an_id_number_a_masked_name_and_a_pin_never_reach_the_speech(generated_p
             assert voice.wait_idle(WAIT_S)
         guide.say_key("voice.page.confirm", service="王小明 110101199003071234")
         assert voice.wait_idle(WAIT_S)
+        guide.say_key("voice.ticket.number", number=Code("110101199003071234"))  # a code that is an ID number
+        guide.say_key("voice.ticket.ahead", n=Count(13812345678))
+        guide.page("problem", detail=Text("请核对 110101199003071234"))
+        assert voice.wait_idle(WAIT_S)
     finally:
         voice.close()
         forget_sensitive()
@@ -169,7 +173,7 @@ def test_an_id_number_a_masked_name_and_a_pin_never_reach_the_speech(generated_p
         assert secret not in spoken, (secret, said)
     assert ["voice.focus.hidden", "身份证号"] == said[said.index("voice.focus.hidden"):][:2]
     assert "voice.focus.secret" in said
-    assert len(sink.played) == len(voice.said)
+    assert len(sink.played) >= len(voice.said) - 2  # the last three: each cut off the one before
 
 
 def test_without_a_player_or_any_voice_the_kiosk_has_none_and_says_why(tmp_path):

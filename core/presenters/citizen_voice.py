@@ -40,8 +40,7 @@ class CitizenVoiceLink:
                 self._ticket = (ticket.number, event.issued.request_id)
                 self.guide.ticket(ticket)
         elif isinstance(event, view.SessionEnded):
-            self._ticket = None
-            self._service = None
+            self._ticket = self._service = self.guide.last_ticket = None
         elif isinstance(event, view.PageChanged):
             self._page(event.page)
 
@@ -59,5 +58,5 @@ class CitizenVoiceLink:
         self.guide.page(page.value, **params)
 
     def reset(self) -> None:
-        self._ticket = None
+        self._ticket = self.guide.last_ticket = None
         self.guide.reset()

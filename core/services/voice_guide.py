@@ -55,6 +55,16 @@ def speakable(text: str, *, secret: bool = False) -> tuple[str, bool]:
     return text, False
 
 
+def _safe(value: object) -> object:
+    """A prompt's value as it may be spoken: text cut by ``speakable``, a code or a count with a long run of
+    digits (an ID or phone number passed by mistake) dropped."""
+    if isinstance(value, (str, Text)):
+        return Text(speakable(value if isinstance(value, str) else value.text)[0])
+    if isinstance(value, (Code, Count)) and _DIGIT_RUN.search(value.text if isinstance(value, Code) else str(value.n)):
+        return Text("")
+    return value
+
+
 class VoiceGuide:
     def __init__(self, voice: Voice, *, language: Callable[[], str] | None = None, default_on: bool = False) -> None:
         self.voice = voice
@@ -62,18 +72,19 @@ class VoiceGuide:
         self.default_on = default_on
         self.current_page = "home"
         self.current_params: dict[str, object] = {}  # the page's own words (the service, the problem)
+        self.last_ticket: Ticket | None = None  # the result page's number (read again when the voice is turned on)
         voice.enabled = default_on
 
     @property
     def enabled(self) -> bool:
         return self.voice.enabled
 
-    def _ready(self, interrupt: bool = True) -> bool:
+    def _ready(self) -> bool:
+        """Voice on: it speaks the window's language and what it was saying is cut off."""
         if not self.voice.enabled:
             return False
         self.voice.language = self.language()
-        if interrupt:
-            self.voice.stop()
+        self.voice.stop()
         return True
 
     def toggle(self) -> bool:
@@ -95,10 +106,12 @@ class VoiceGuide:
         self.voice.enabled = self.default_on
 
     def _page_segments(self, page: str, **params: object) -> list[Key]:
-        if page not in PAGES or page == "result":  # the result page is read by ``ticket``
+        if page == "result":  # the result page is its number
+            return self._ticket_segments(self.last_ticket) if self.last_ticket is not None else []
+        if page not in PAGES:
             return []
+        params = {name: _safe(value) for name, value in params.items()}
         if page in ("confirm", "problem"):  # the chosen service's name; what went wrong, as the screen says it
-            params = {name: Text(speakable(str(value))[0]) for name, value in params.items()}
             params.setdefault("service" if page == "confirm" else "detail", Text(""))
         return [Key(f"voice.page.{page}", params)]
 
@@ -124,17 +137,18 @@ class VoiceGuide:
             self.voice.say_text(said)
 
     def say_key(self, key: str, **params: object) -> None:
-        """Says the catalogue message ``key`` (text values are kept to what ``speakable`` lets through)."""
+        """Says the catalogue message ``key`` (its values are kept to what ``_safe`` lets through)."""
         if self._ready():
-            safe = {name: Text(speakable(value)[0]) if isinstance(value, str) else value
-                    for name, value in params.items()}
-            self.voice.say_key(key, **safe)
+            self.voice.say_key(key, **{name: _safe(value) for name, value in params.items()})
 
     def ticket(self, ticket: Ticket) -> None:
         """The number just taken: its number, the people ahead, the window once known, what to do next."""
-        self.current_page, self.current_params = "result", {}
-        if not self._ready():
-            return
+        self.current_page, self.current_params, self.last_ticket = "result", {}, ticket
+        if self._ready():
+            self.voice.say_segments(self._ticket_segments(ticket))
+
+    @staticmethod
+    def _ticket_segments(ticket: Ticket) -> list[Key]:
         segments = [Key("voice.ticket.number", {"number": Code(ticket.number)})]
         if ticket.people_ahead > 0:
             segments.append(Key("voice.ticket.ahead", {"n": Count(ticket.people_ahead)}))
@@ -143,4 +157,4 @@ class VoiceGuide:
         if ticket.window:
             segments.append(Key("voice.ticket.window", {"window": Count(ticket.window)}))
         segments.append(Key("voice.page.result"))
-        self.voice.say_segments(segments)
+        return segments
