@@ -18,9 +18,9 @@ printed beside them.
 Two sets of prompts, printed separately:
 - *tuned*: the prompts looked at while the voice was built (the home, services and confirm pages, the
   number read aloud, the voice key turning the voice on);
-- *held-out*: prompts not used while tuning (the scan, tracking, guide, problem and apply pages, a call
-  announcement with a two-digit window, a control's name read on focus: free text, the engine's on both
-  sides).
+- *held-out*: prompts not used while tuning (the scan, tracking, guide and apply pages, the problem page
+  with its message (free text, the engine's), a call announcement with a two-digit window, a control's name
+  read on focus: free text, the engine's on both sides).
 
 The first round of each prompt reads its recordings from disk (cold); the figures are over every round.
 """
@@ -52,6 +52,7 @@ from core.domain import Ticket, TicketState  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGE = "zh_CN"
+SLOW = "网络有些慢，请稍候再试，或到窗口咨询。"  # the problem page's message for a slow platform (ui.error.slow.citizen)
 WAIT_S = 20.0
 
 
@@ -83,7 +84,7 @@ def prompts(guide: VoiceGuide) -> dict[str, list[tuple[str, object, tuple, str]]
         ("page scan", page("scan"), (Key("voice.page.scan"),), "click"),
         ("page tracking", page("tracking"), (Key("voice.page.tracking"),), "click"),
         ("page guide", page("guide"), (Key("voice.page.guide"),), "click"),
-        ("page problem", page("problem"), (Key("voice.page.problem"),), "click"),
+        ("page problem", page("problem", detail=SLOW), (Key("voice.page.problem", {"detail": Text(SLOW)}),), "click"),
         ("page apply", page("apply"), (Key("voice.page.apply"),), "click"),
         ("call B107 → 12", lambda: guide.say_key("queue.call.announce", number=Code("B107"), window=Count(12)),
          (Key("queue.call.announce", {"number": Code("B107"), "window": Count(12)}),), "click"),

@@ -6,8 +6,8 @@ a headset jack on the second sound card) or ``paplay`` (``pulseaudio-utils``: Pu
 standard input. ``play`` returns when the sound has been played, bounded by the sound's length plus
 ``slack_s``; ``stop`` (from any thread) ends the player at once.
 
-``WavDirSink`` writes each utterance to ``<dir>/utterance-NNNN.wav`` instead: the technician's
-``kiosk diag voice --out``, machines whose audio goes through another player, and the tests.
+``WavDirSink`` writes each utterance to ``<dir>/utterance-NNNN.wav`` instead, with the moment it was handed
+over: the tests and bench/voice_latency.py hear through it exactly what a player would get.
 """
 
 from __future__ import annotations
