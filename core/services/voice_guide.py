@@ -14,8 +14,9 @@ guide is asked, it never speaks personal data (docs/voice.md, "Privacy"): in a l
 first word that holds an ID number, a mobile number, a long run of digits, a name the session registered
 (core/logs.py) or a masked value ("王*明", "110101********1234", "●●●●") on is left out and "content
 hidden" said instead; a secret field (a PIN) is announced by its label alone, without any word that has
-a digit. A new page or focus cuts off
-what was being said.
+a digit. A new page cuts off what was being said; so does a focus move, except the first after a page's
+arrival, which is read once the page's prompt has been said (keypad focus lands on a page's first control
+as it opens).
 """
 
 from __future__ import annotations
@@ -73,18 +74,21 @@ class VoiceGuide:
         self.current_page = "home"
         self.current_params: dict[str, object] = {}  # the page's own words (the service, the problem)
         self.last_ticket: Ticket | None = None  # the result page's number (read again when the voice is turned on)
+        self._page_said = False  # a page's prompt was said and no focus has been read since
         voice.enabled = default_on
 
     @property
     def enabled(self) -> bool:
         return self.voice.enabled
 
-    def _ready(self) -> bool:
-        """Voice on: it speaks the window's language and what it was saying is cut off."""
+    def _ready(self, *, after_page: bool = False) -> bool:
+        """Voice on: it speaks the window's language and what it was saying is cut off (``after_page``: the
+        page's prompt is let finish, and what comes next waits for it)."""
         if not self.voice.enabled:
             return False
         self.voice.language = self.language()
-        self.voice.stop()
+        if not after_page:
+            self.voice.stop()
         return True
 
     def toggle(self) -> bool:
@@ -98,6 +102,7 @@ class VoiceGuide:
             self.voice.enabled = True
             self._ready()
             self.voice.say_segments([Key("voice.on"), *self._page_segments(self.current_page, **self.current_params)])
+            self._page_said = True
         return self.voice.enabled
 
     def reset(self) -> None:
@@ -122,11 +127,14 @@ class VoiceGuide:
         segments = self._page_segments(page, **params)
         if segments and self._ready():
             self.voice.say_segments(segments)
+            self._page_said = True
 
     def focus(self, label: str, *, secret: bool = False) -> None:
         """The control named ``label`` got the focus: its name is said (never a value it shows, see the
-        module's docstring; ``secret``: a PIN or password field, whose label alone is said)."""
-        if not self._ready():
+        module's docstring; ``secret``: a PIN or password field, whose label alone is said). The first focus
+        after a page's arrival waits for the page's prompt to end; later ones cut off what is being said."""
+        after_page, self._page_said = self._page_said, False
+        if not self._ready(after_page=after_page):
             return
         said, hidden = speakable(label, secret=secret)
         if secret:
@@ -146,6 +154,7 @@ class VoiceGuide:
         self.current_page, self.current_params, self.last_ticket = "result", {}, ticket
         if self._ready():
             self.voice.say_segments(self._ticket_segments(ticket))
+            self._page_said = True
 
     @staticmethod
     def _ticket_segments(ticket: Ticket) -> list[Key]:
