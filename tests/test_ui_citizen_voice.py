@@ -41,6 +41,14 @@ def touch(qtbot, widget) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+def choose(qtbot, window, prefix: str) -> None:
+    """Touches the service's button once it is on screen (the services page redraws its buttons when the
+    hall's numbers come in)."""
+    buttons = window.services_page.buttons
+    qtbot.waitUntil(lambda: prefix in buttons and buttons[prefix].isVisible(), timeout=WAIT_MS)
+    touch(qtbot, buttons[prefix])
+
+
 def listened(qtbot, voice) -> None:
     """Waits until everything the voice was asked to say has been played."""
     qtbot.waitUntil(lambda: voice.wait_idle(0), timeout=WAIT_MS)
@@ -62,10 +70,8 @@ def test_taking_a_number_with_the_voice_on_says_each_page_and_reads_the_number(q
     assert window.voice_control.button.text() == "语音：开"
     listened(qtbot, voice)
     touch(qtbot, window.home.take)
-    qtbot.waitUntil(lambda: "A" in window.services_page.buttons and window.services_page.buttons["A"].isVisible(),
-                    timeout=WAIT_MS)
     listened(qtbot, voice)
-    touch(qtbot, window.services_page.buttons["A"])
+    choose(qtbot, window, "A")
     listened(qtbot, voice)
     touch(qtbot, window.confirm_page.confirm_button)
     qtbot.waitUntil(lambda: window.page == "result", timeout=WAIT_MS)
@@ -140,9 +146,7 @@ def test_the_problem_page_reads_what_went_wrong(qtbot, voiced, hall):
     qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
     touch(qtbot, window.voice_control.button)
     touch(qtbot, window.home.take)
-    qtbot.waitUntil(lambda: "A" in window.services_page.buttons and window.services_page.buttons["A"].isVisible(),
-                    timeout=WAIT_MS)
-    touch(qtbot, window.services_page.buttons["A"])
+    choose(qtbot, window, "A")
     hall.server.stop()
     touch(qtbot, window.confirm_page.confirm_button)
     qtbot.waitUntil(lambda: window.page == "problem", timeout=WAIT_MS)
