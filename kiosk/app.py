@@ -38,7 +38,6 @@ from core.config import Config, PrinterConfig
 from core.errors import ConfigError
 from core.ports import PrinterStatus, QueuePlatform
 from core.ports.idcard import IdCardReaderPort
-from core.services.announce import Speaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
     AppointmentsOnFirstUse,
@@ -54,7 +53,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_scanner,
 )
 from kiosk.pickup import build_pickup
-from kiosk.voice import attach_voice, speaker_test
+from kiosk.voice import Speaker, attach_voice, speaker_test  # Speaker: core.services.announce's port
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,9 @@ from core.services.announce import Speaker, default_speaker
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Speaker", "attach_voice", "build_speaker", "build_voice", "call_segments", "default_pack_dir",
+           "speak_once", "speaker_test"]
+
 
 def default_pack_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
