@@ -42,9 +42,8 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     number = 3
     pickup = false                    # the pickup window (统一出件): hand results over, fill the locker
 
-    [kiosk]                           # citizen role only (docs/deployment.md, "Locking the kiosk down")
-    lockdown = true                   # full screen, frameless, no close, shortcuts swallowed; technicians
-                                      # get in by the hidden gesture and their PIN
+    [kiosk]                           # citizen: full screen, no close; a technician's gesture and PIN
+    lockdown = true                   # (docs/deployment.md, "Locking the kiosk down")
 
     [timeouts]
     idle_s = 60                       # citizen: back to the home screen, session wiped
@@ -53,16 +52,13 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     elders_factor = 2.0               # and in elders' mode (长辈模式)
     extensions = 0                    # how often "continue" extends a session: 0 no limit, else 10 or more
     device_s = 3.0                    # the longest any device call may wait
-
     [accessibility]                   # the self-audit's minimums (docs/accessibility.md, `kiosk diag a11y`)
     touch_target_px = 60              # also staff_target_px, text_px, contrast, elders_target_px, elders_text_px
 
     [sync]                            # the local store and the sync engine (docs/sync.md)
     cipher = "aes-256-gcm"            # aes-256-gcm | sm4-gcm
     key_file = ""                     # default: <data dir>/store/keys/store.key (0600)
-    retention_days = 7
-    free_space_margin_mb = 64
-    ticket_block_size = 50
+    retention_days = 7                # also free_space_margin_mb = 64, ticket_block_size = 50
 
     [locker]                          # the smart locker's lock-control boards (docs/locker.md)
     port = ""                         # pyserial URL of the RS-485 adapter; empty: no locker
@@ -70,8 +66,9 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     boards = { 1 = 24, 2 = 24 }       # board address (1..255) → locks on it
     opened_status = 0x00              # status byte of "opened" / "door open" (as the locks are wired)
     closed_status = 0x11              # status byte of "not opened" / "door closed"
-    timeout_s = 0.5                   # wait for one board's answer
-    retries = 1                       # asks again this often when a board stays silent
+    timeout_s = 0.5                   # wait for one board's answer; retries = 1: asks a silent board again
+
+    [voice]                           # voice guidance and call announcements (core/config_voice.py)
 """
 
 from __future__ import annotations
@@ -85,6 +82,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.accessibility import Minimums, minimums_from
+from core.config_voice import VoiceConfig, parse_voice
 from core.errors import ConfigError
 from core.i18n import LANGUAGES  # the languages of the catalogues
 
@@ -194,6 +192,7 @@ class Config:
     pickup_window: bool = False  # [window] pickup: the clerk's window hands results out (docs/pickup.md)
     lockdown: bool = True  # [kiosk] lockdown: the citizen kiosk cannot be left without a technician's PIN
     accessibility: Minimums = field(default_factory=Minimums)  # the self-audit's minimums
+    voice: VoiceConfig = field(default_factory=VoiceConfig)  # [voice] (docs/voice.md)
 
     def printer(self, name: str) -> PrinterConfig | None:
         return self.printers.get(name) if name else None
@@ -477,11 +476,12 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     sync = _sync(top)
     locker = _locker(top)
     accessibility = minimums_from(top.get("accessibility", dict, {}))
+    voice = parse_voice(top.sub("voice"))
     top.finish()
     return Config(role=role, terminal_id=terminal_id, hall_id=hall_id, platform=platform, language=language,
                   printers=printers, devices=devices, window=window, timeouts=timeouts, sync=sync,
                   locker=locker, data_dir=data_dir, source=source, pickup_window=pickup_window,
-                  lockdown=lockdown, accessibility=accessibility)
+                  lockdown=lockdown, accessibility=accessibility, voice=voice)
 
 
 def load(path: str | Path) -> Config:

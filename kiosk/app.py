@@ -8,8 +8,7 @@
 ``virtual://`` included), the ID-card reader of a kiosk or a clerk's window from
 ``devices.idcard.open_reader`` (``[devices] idcard_reader``, ``idcard_baudrate``, ``idcard_photo_decoder``;
 it polls on its own owner thread, started by ``Terminal.start`` once the window has set its callbacks and
-stopped by ``Terminal.close``), the hall display speaks through espeak-ng when it is installed. The demo
-(kiosk/demo.py) builds its terminals the same way.
+stopped by ``Terminal.close``), the voices by kiosk/voice.py; the demo (kiosk/demo.py) builds its terminals alike.
 
 The local store and the sync engine (docs/sync.md, "Wiring"): every role but the technician gets a
 ``SyncParts`` (``build_sync``): the encrypted ``Store`` in ``<data dir>/store`` ([sync] cipher, key_file,
@@ -39,7 +38,6 @@ from core.config import Config, PrinterConfig
 from core.errors import ConfigError
 from core.ports import PrinterStatus, QueuePlatform
 from core.ports.idcard import IdCardReaderPort
-from core.services.announce import Speaker, default_speaker
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
     AppointmentsOnFirstUse,
@@ -55,6 +53,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
     build_scanner,
 )
 from kiosk.pickup import build_pickup
+from kiosk.voice import Speaker, attach_voice, speaker_test  # Speaker: core.services.announce's port
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +71,7 @@ class Terminal:
     clerk: ClerkQueueService | None = None
     display: HallDisplayService | None = None
     speaker: Speaker | None = None
+    voice: object | None = None  # citizen: a core.ports.voice.Voice, closed by the window that speaks with it
     idcard: IdCardReaderPort | None = None  # None: no reader configured (taking a number still works)
     sync: SyncParts | None = None  # the local store and its engine (None: built without, e.g. a unit test)
     diagnostics: object | None = None  # technician role: core.services.diagnostics.Diagnostics
@@ -413,7 +413,7 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
     diagnostics = Diagnostics(cfg, printers=printers, store=store, platform=platform, test_page=test_page,
                               render=render, reader=reader, camera=camera, scanner=scanner,
-                              decode_image=decode_image, locker=locker, bundle=bundle)
+                              decode_image=decode_image, locker=locker, bundle=bundle, voice=speaker_test(cfg))
     return diagnostics
 
 
@@ -473,7 +473,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
             build_pickup(terminal, cfg)
     elif cfg.role == "display":
         terminal.display = HallDisplayService(platform)
-        terminal.speaker = speaker or default_speaker()
+    attach_voice(terminal, speaker)  # the kiosk's voice guidance, the display's announcer (kiosk/voice.py)
     from kiosk.heartbeat import build_heartbeat
 
     terminal.heartbeat = build_heartbeat(terminal)

@@ -46,11 +46,11 @@ def window_for(qtbot):
 def test_a_tab_per_device_class_with_not_configured_places(window_for, tmp_path):
     """GIVEN printers and no reader, scanner or camera THEN the window has a printer tab each, and the
     reader and camera tabs say "not configured", the scanner tab that only wedge scanners are listened to
-    (it can still decode an image file), then the platform and outbox tabs."""
+    (it can still decode an image file), the voice's speaker test, then the platform and outbox tabs."""
     _terminal, window = window_for(technician_config("http://127.0.0.1:9", tmp_path))
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert titles == ["Ticket printer", "Receipt printer", "ID-card reader", "Scanner", "Document camera",
-                      "Platform", "Outbox"]
+                      "Voice", "Platform", "Outbox"]
     for kind in ("idcard_reader", "camera"):
         panel = window.panels[kind]
         assert isinstance(panel, NotConfiguredPanel) and panel.message.text().startswith("Not configured")

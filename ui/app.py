@@ -73,7 +73,7 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                                codes=getattr(terminal, "codes", None), scans=scan_source(terminal),
                                guide=guide_loader(terminal), application=getattr(terminal, "application", None),
                                papers=getattr(terminal, "paper_printer", None), camera=getattr(terminal, "camera", None),
-                               rating=getattr(terminal, "rating", None),
+                               rating=getattr(terminal, "rating", None), voice=getattr(terminal, "voice", None),
                                idle_options=cfg.timeouts.idle_options())
         if terminal.scans is not None:
             terminal.scans.window = window  # wedge scans typed into this window (ui/wedge.py)

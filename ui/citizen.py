@@ -34,6 +34,7 @@ from ui.camera_preview import CameraPreview
 from ui.citizen_codes import ScanPage, TrackingPage
 from ui.citizen_guide import GuidePage
 from ui.closing import ClosingWindow
+from ui.citizen_voice import attach_voice
 from ui.citizen_pages import (
     BusyPage,
     ConfirmPage,
@@ -78,6 +79,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         camera=None,
         rating=None,
         idle_options: dict | None = None,
+        voice=None,
         parent: QWidget | None = None,
     ) -> None:
         """``codes``: a ``CodeService`` (None: no code buttons); ``scans``: the terminal's ``ScanSource``
@@ -87,7 +89,9 @@ class CitizenWindow(ClosingWindow, QWidget):
         that allow it, ui/citizen_apply.py), ``papers`` the paper printer of its slip, ``camera`` the
         document camera its materials are taken with; ``rating``: a ``RatingDesk`` (``self.rating`` offers
         好差评 after a self-service transaction; None: no rating); ``idle_options``: the idle guard's time that
-        adapts (``keypad_factor``, ``elders_factor``, ``extensions``; ui/idle.py)."""
+        adapts (``keypad_factor``, ``elders_factor``, ``extensions``; ui/idle.py); ``voice``: a ``Voice``
+        (core/ports/voice.py; ``self.voice`` is its ``VoiceGuide`` and the top bar has the voice button,
+        ui/citizen_voice.py)."""
         super().__init__(parent)
         self.setObjectName("citizen-window")
         theme.style_window(self)
@@ -138,6 +142,7 @@ class CitizenWindow(ClosingWindow, QWidget):
         self._show_identity()
         self.reader.announce_state()
         self.rating = attach_kiosk_rating(self, rating) if rating is not None else None
+        self.voice = attach_voice(self, voice)  # None: this kiosk cannot speak
         self.access = CitizenAccess(self)  # the keypad, elders' mode, help (ui/citizen_access.py)
         self.resize(1280, 800)
 

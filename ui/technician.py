@@ -270,6 +270,9 @@ class TechnicianWindow(ClosingWindow, QWidget):
         from ui.technician_locker import add_locker_tab
 
         add_locker_tab(self)  # the smart locker's boards, when [locker] names a bus (ui/technician_locker.py)
+        from ui.technician_voice import add_voice_tab
+
+        add_voice_tab(self)  # the speaker test (ui/technician_voice.py)
         self.platform = PlatformPanel(self)
         self.tabs.addTab(self.platform, self.tr_("technician.tab.platform"))
         self.outbox = OutboxPanel(self, store, engine)

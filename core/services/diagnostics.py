@@ -37,6 +37,7 @@ from typing import Any
 
 from core.config import Config
 from core.errors import ConfigError, DeviceError, KioskError, PlatformError
+from core.ports.voice import VoiceReport
 from core.services.locker_check import LockerReport, check_locker, raw_line
 from core.signing import MAX_SKEW_S
 
@@ -133,14 +134,17 @@ class Diagnostics:
                  scanner: Callable[[], Any] | None = None,
                  decode_image: Callable[[str], dict] | None = None,
                  locker: Callable[[Callable[[str, bytes], None]], Any] | None = None,
-                 bundle: Callable[[str], dict] | None = None) -> None:
+                 bundle: Callable[[str], dict] | None = None,
+                 voice: Callable[[], VoiceReport] | None = None) -> None:
         """``camera(frames)``: opens, starts and measures the configured document camera → ``(service,
         record)`` (kiosk/diag/camera.py ``open_and_measure``; the caller stops the service).
         ``scanner()``: a new, unstarted serial scanner of ``[devices] scanner`` (a ``core.ports.scanner``
         ``CodeScanner``). ``decode_image(path)``: the codes in an image file, as ``kiosk diag decode`` reports
         them (blocking: on a worker). ``locker(on_raw)``: a new, unstarted bus of ``[locker]`` (a
         ``core.ports.locker.LockerPort``) that reports every frame to ``on_raw(direction, data)``.
-        ``bundle(path)``: writes the support bundle (kiosk/diag/bundle.py) → its entries and their sizes."""
+        ``bundle(path)``: writes the support bundle (kiosk/diag/bundle.py) → its entries and their sizes.
+        ``voice()``: the speaker test, the display's call said once on the configured player
+        (kiosk/voice.py ``speak_once``)."""
         self.cfg = cfg
         self.printers = dict(printers or {})
         self.store = store
@@ -151,6 +155,7 @@ class Diagnostics:
         self.camera_factory = camera
         self.scanner_factory = scanner
         self.locker_factory = locker
+        self.voice_test = voice
         self._decode_image = decode_image
         self._bundle = bundle
         self.language = language or cfg.language
@@ -193,6 +198,12 @@ class Diagnostics:
         finally:
             bus.stop()
         return replace(report, raw=raw)
+
+    def test_voice(self) -> VoiceReport:
+        """The speaker test (docs/voice.md). Blocking (the sound's length): on a worker."""
+        if self.voice_test is None:
+            raise ConfigError("no voice on this terminal", setting="voice.pack", problem="empty")
+        return self.voice_test()
 
     def slots(self) -> list[DeviceSlot]:
         """Every device class, in a fixed order; printers once each (the fallback may be the main one)."""

@@ -10,4 +10,4 @@ taking the parsed arguments and returning the exit code. Rules for every diag co
 
 # Sub-commands in the order ``kiosk diag --help`` lists them. A module that is not there is skipped.
 COMMANDS = ("selftest", "print", "idcard", "scanner", "decode", "camera", "document", "locker", "sync", "lockdown",
-            "bundle", "a11y")
+            "bundle", "a11y", "voice")

@@ -7,7 +7,7 @@ out shows up here rather than at a hall.
 Checks: the message catalogues; Qt offscreen with a CJK font that has rare name characters; a ticket
 rendered by the virtual printer whose QR decodes back; a hall server on loopback issuing and calling a
 ticket through the signed platform client; the code decoders and OpenCV; the on-screen keyboard's pinyin
-index (package data) answering 北京 for beijing and offering 𠮷.
+index (package data) answering 北京 for beijing and offering 𠮷; the voice pack, espeak-ng and an audio player.
 """
 
 from __future__ import annotations
@@ -152,6 +152,29 @@ def check_pinyin() -> str:
     return f"index of {len(engine.syllables)} syllables loaded in {loaded_ms:.0f} ms, beijing → {first}"
 
 
+def check_voice() -> str:
+    """The voice (docs/voice.md): the generated pack is there (the frozen build carries it), a call
+    announcement is composed from its recordings alone, espeak-ng and an audio player are installed."""
+    from core.ports.voice import Code, Count, Key
+    from devices.audio import find_sink, open_renderer
+    from devices.audio.compose import plan
+    from core.config_voice import VoiceConfig
+    from kiosk.voice import default_pack_dir
+
+    renderer = open_renderer(VoiceConfig(), default_pack_dir())
+    problem = renderer.problem()
+    if problem:
+        raise RuntimeError(problem)
+    call = [Key("queue.call.announce", {"number": Code("A012"), "window": Count(3)})]
+    missing = [p.name for p in plan(call, "zh_CN") if renderer.pack.path(p, "zh_CN") is None]
+    if missing:
+        raise RuntimeError(f"the voice pack lacks {', '.join(missing)}")
+    sink = find_sink()
+    if sink is None:
+        raise RuntimeError("no audio player (install alsa-utils or pulseaudio-utils)")
+    return f"pack {renderer.pack.generated}, {renderer.engine.version()}, player {sink.name}"
+
+
 CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("catalogues", check_catalogues),
     ("qt", check_qt),
@@ -159,6 +182,7 @@ CHECKS: list[tuple[str, Callable[[], str]]] = [
     ("platform-link", check_platform_link),
     ("decoders", check_decoders),
     ("pinyin", check_pinyin),
+    ("voice", check_voice),
 ]
 
 
