@@ -63,15 +63,16 @@ class Scene:
 
 
 def heldout_scenes(count: int, split: str = "held", size: tuple[int, int] = (2592, 1944)) -> list[Scene]:
-    """``count`` scenes of one split: documents and surfaces in turn, each condition drawn independently."""
+    """``count`` scenes of one split: documents in turn, surfaces in turn shifted by one every five frames (so
+    every document meets every surface), each condition drawn independently."""
     variant, first = SPLITS[split]
     docs = ("a4", "id", "a5", "receipt", "a4")
     scenes = []
     for i in range(count):
         rng = np.random.default_rng(first + i)
         d = rng.random(9)
-        scenes.append(Scene(document=docs[i % len(docs)], surface=SURFACES[i % len(SURFACES)], size=size,
-                            variant=variant, grey_paper=bool(d[0] < 0.25), upside_down=bool(d[1] < 0.25),
+        scenes.append(Scene(document=docs[i % len(docs)], surface=SURFACES[(i + i // 5) % len(SURFACES)],
+                            size=size, variant=variant, grey_paper=bool(d[0] < 0.25), upside_down=bool(d[1] < 0.25),
                             objects=bool(d[2] < 0.6), finger=bool(d[3] < 0.25), shadow=bool(d[4] < 0.35),
                             glare=bool(d[5] < 0.3), uneven=bool(d[6] < 0.5), blur=bool(d[7] < 0.3),
                             distractor=bool(d[8] < 0.3), seed=first + i))

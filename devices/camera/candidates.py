@@ -9,6 +9,10 @@ import numpy as np
 
 from devices.camera import geometry
 
+_SQUARE3, _SQUARE5, _SQUARE7 = (cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)) for k in (3, 5, 7))
+LOG_GAIN = 200.0  # log-lightness scale: a 4 % step at any light level is a step of 8
+LOG_CANNY = (24, 56)  # Canny thresholds on the log-lightness gradient (Sobel 3×3, L2)
+
 
 # --- candidates -----------------------------------------------------------------------------------------
 
@@ -37,17 +41,19 @@ def masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
     smooth = cv2.GaussianBlur(lab, (5, 5), 0)
     edges = cv2.Canny(smooth[..., 0], 18, 40)
+    thin = relative_edges(smooth[..., 0])
     # A pale-blue card on a grey desk differs more in colour than in lightness.
     for channel in (1, 2):
-        edges |= cv2.Canny(cv2.convertScaleAbs(smooth[..., channel], alpha=2.0, beta=-128.0), 18, 40)
-    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    flood = edges.copy()
-    fill_mask = np.zeros((h + 2, w + 2), np.uint8)
-    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
-        if flood[y, x] == 0:
-            cv2.floodFill(flood, fill_mask, (x, y), 128)
-    enclosed = np.where(flood == 128, 0, 255).astype(np.uint8)
-    masks.append(("edges", enclosed))
+        chroma_edges = cv2.Canny(cv2.convertScaleAbs(smooth[..., channel], alpha=2.0, beta=-128.0), 18, 40)
+        edges |= chroma_edges
+        thin |= chroma_edges
+    masks.append(("edges", _enclosed(cv2.dilate(edges, _SQUARE3), keep_chains=True)))
+    # Steps relative to the light falling on them as well (white paper on a white desk in a shadow's
+    # shade), the chains grown by two pixels (a gap of a pixel or two where a shadow's edge crosses a faint
+    # outline would let the flood in), and the chains themselves left out: a shadow's edge touching the
+    # page would otherwise hang off it as a spur and widen its hull.
+    masks.append(("relative", _enclosed(cv2.dilate(thin | edges, _SQUARE5), keep_chains=False)))
+    edges = cv2.dilate(edges, _SQUARE3)
 
     # A finger or hand on the page joins it in the desk and edge masks; skin (reddish-yellow, mid to bright)
     # is cut out of copies of them. Copies, because a beige or brown document would vanish with it.
@@ -57,12 +63,40 @@ def masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
         # with it.
         skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
         keep = np.where(skin > 0, 0, 255).astype(np.uint8)
-        masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:]]
+        masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:3]]
     # Last, so that a region found by the masks above wins the de-duplication: the outline chains
     # themselves, for a page whose outline has a gap (the flood then fills it, but the chain still
     # runs round it).
     masks.append(("outline", edges))
+    masks.append(("lines", thin))  # not a region: the straight stretches of the outlines (lines.py)
     return masks
+
+
+def _enclosed(barrier: np.ndarray, *, keep_chains: bool) -> np.ndarray:
+    """What a flood from the picture's corners cannot reach past ``barrier`` (edge chains): the insides of
+    closed outlines, with the chains themselves (``keep_chains``) or without them, grown back by three
+    pixels so that areas a chain separated (a header band and the rest of the page) join."""
+    h, w = barrier.shape
+    flood = barrier.copy()
+    fill_mask = np.zeros((h + 2, w + 2), np.uint8)
+    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
+        if flood[y, x] == 0:
+            cv2.floodFill(flood, fill_mask, (x, y), 128)
+    if keep_chains:
+        return np.where(flood == 128, 0, 255).astype(np.uint8)
+    return cv2.dilate(np.where(flood == 0, 255, 0).astype(np.uint8), _SQUARE7)
+
+
+def relative_edges(lightness: np.ndarray, thresholds: tuple[int, int] = LOG_CANNY, *,
+                   gain: float = LOG_GAIN) -> np.ndarray:
+    """Canny on the logarithm of lightness: a step is measured relative to the light falling on it, so
+    white paper on a white desk keeps its faint outline in the shade of a hard shadow as in full light."""
+    log = cv2.log(lightness.astype(np.float32) + 8.0) * gain
+    dx = cv2.Sobel(log, cv2.CV_32F, 1, 0, ksize=3)
+    dy = cv2.Sobel(log, cv2.CV_32F, 0, 1, ksize=3)
+    clip = np.float32(32000)
+    return cv2.Canny(np.clip(dx, -clip, clip).astype(np.int16), np.clip(dy, -clip, clip).astype(np.int16),
+                     thresholds[0], thresholds[1], L2gradient=True)
 
 
 def _collapse_to_four(poly: np.ndarray) -> np.ndarray | None:
@@ -152,12 +186,18 @@ def _fit_quads(contour: np.ndarray) -> list[np.ndarray]:
     return quads
 
 
-def candidates(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def candidates(lab: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+    """Four-corner candidates of the regions the masks find, named by mask, and the thin edge map (for
+    ``lines.line_quads``, which the caller runs only when these are not convincing: it costs more)."""
     h, w = lab.shape[:2]
+    thin = np.zeros((h, w), np.uint8)
     min_area = 0.012 * h * w
     found: list[tuple[str, np.ndarray]] = []
     boxes: list[np.ndarray] = []
     for name, mask in masks(lab):
+        if name == "lines":
+            thin = mask
+            continue
         if name != "outline":
             size = 9 if name.endswith("-skin") else 5  # what is left of a finger's outline is thin
             mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
@@ -180,4 +220,4 @@ def candidates(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
                 if any(np.max(np.abs(quad - other)) < 3.0 for _, other in found):
                     continue
                 found.append((name, quad))
-    return found
+    return found, thin

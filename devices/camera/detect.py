@@ -43,13 +43,22 @@ import cv2
 import numpy as np
 
 from devices.camera import geometry
-from devices.camera.candidates import candidates
+from devices.camera.candidates import candidates, relative_edges
+from devices.camera.lines import line_quads
 
 WORK_SIZE = 640  # the working image's longer side, roughly
+CONVINCING = 0.9  # a sure region candidate scoring this much is taken without looking for straight lines
+FAINT_CANNY = (10, 24)  # Canny thresholds on log-lightness for the straight-line search
+LINE_QUADS = 6  # straight-line candidates refined and scored (the best by a quick score)
 CENTRE_WEIGHT = 0.15  # score given up per half-diagonal away from the middle of the view
 SURE_SCORE = 0.7  # below this the page is reported, but as unsure
+MIN_SURE_AREA = 0.025  # of the frame: an ID-1 card (85.6 × 54 mm) in an A3 field of view is 3.7 %
+SMOOTH_TOLERANCE = 10.0  # colour difference allowed between neighbouring samples just inside a side
+NOT_PAPER_PENALTY = 0.3  # rank given up by a quad whose inside does not look like paper
 BORDER_PENALTY = 0.3  # rank given up by a sheet the edge of the picture cuts off
-PAPER_LIGHTNESS = 110  # Lab L (0..255) at or above which the middle of a quad can be paper (grey paper in shade)
+GREY_CHROMA = 16  # |a| + |b| at or below which the middle of a quad is white or grey paper …
+GREY_LIGHTNESS = 70  # … if its Lab L (0..255) is at least this (grey paper under a hard shadow)
+PAPER_LIGHTNESS = 110  # Lab L (0..255) at or above which a tinted middle can be paper (a pale card, a form)
 PAPER_CHROMA = 40  # |a| + |b| at or below which it can be
 
 
@@ -98,8 +107,23 @@ def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float
     outside = samples[:, 2:].mean(axis=1)
     diff = inside - outside
     contrast = np.sqrt(0.5 * diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
-    support = (contrast > 7.0).reshape(4, count).mean(axis=1)
+    support = (contrast > 7.0) & _smooth_inside(inside.reshape(4, count, 3)).ravel()
+    support = support.reshape(4, count).mean(axis=1)
     return float(0.5 * support.mean() + 0.5 * support.min())
+
+
+def _smooth_inside(inside: np.ndarray, *, window: int = 2, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
+    """Per sample (sides × count): whether the colour just inside the side is that of its neighbours along
+    the side (within ``tolerance``). Inside a page's edge there is paper, whose colour changes only slowly
+    (uneven light); a side laid along a check of a patterned cloth or the grain of a desk has the pattern's
+    other colours coming and going on both sides."""
+    count = inside.shape[1]
+    padded = np.concatenate([inside[:, :1].repeat(window, axis=1), inside, inside[:, -1:].repeat(window, axis=1)],
+                            axis=1)
+    stack = np.stack([padded[:, k:k + count] for k in range(2 * window + 1)], axis=0)
+    local = np.median(stack, axis=0)
+    dev = inside - local
+    return np.sqrt(0.5 * dev[..., 0] ** 2 + dev[..., 1] ** 2 + dev[..., 2] ** 2) <= tolerance
 
 
 # --- refinement at full scale -------------------------------------------------------------------------
@@ -153,14 +177,15 @@ def _holds(outer: np.ndarray, inner: np.ndarray) -> bool:
     return outer_area > 1.02 * inner_area and geometry.iou(outer, inner) * outer_area >= 0.9 * inner_area
 
 
-def touches_border(quad: np.ndarray, size: np.ndarray, *, within: float = 0.006) -> bool:
+def touches_border(quad: np.ndarray, size: np.ndarray, *, within: float = 0.01) -> bool:
     """Whether a corner lies on (or beyond) the edge of the picture: a sheet the view cuts off."""
     near = within * float(max(size))
     return bool(np.any(quad < near) or np.any(quad > np.asarray(size, np.float64) - 1 - near))
 
 
 def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, margin: float = 0.1,
-           centre: np.ndarray | None = None, reach: float = 1.0) -> tuple[float, str, np.ndarray] | None:
+           centre: np.ndarray | None = None, reach: float = 1.0,
+           lab: np.ndarray | None = None) -> tuple[float, str, np.ndarray] | None:
     """The page among scored candidates.
 
     - The best score wins, less ``CENTRE_WEIGHT`` per half-diagonal (``reach``) its middle lies from the
@@ -177,6 +202,8 @@ def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, mar
         if centre is None:
             return c[0]
         penalty = BORDER_PENALTY if touches_border(c[2], 2 * centre) else 0.0
+        if lab is not None and not paper_like(lab, c[2]):
+            penalty += NOT_PAPER_PENALTY
         return c[0] - penalty - CENTRE_WEIGHT * float(np.linalg.norm(c[2].mean(axis=0) - centre)) / reach
 
     best = max(good, key=rank)
@@ -193,8 +220,8 @@ def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, mar
 
 
 def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
-    """Whether the inside of ``quad`` looks like paper: mostly light and of little colour (the median of a
-    grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee mug or a magazine's
+    """Whether the inside of ``quad`` looks like paper: colourless and not dark, or light and of little
+    colour (the median of a grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee mug or a magazine's
     photograph has four sharp sides as well, but is not the document."""
     u = np.linspace(0.1, 0.9, grid, dtype=np.float32)
     uu, vv = np.meshgrid(u, u)
@@ -206,16 +233,26 @@ def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
                         borderMode=cv2.BORDER_REPLICATE).reshape(-1, 3).astype(np.float32)
     lightness = float(np.median(samples[:, 0]))
     chroma = float(np.median(np.abs(samples[:, 1] - 128) + np.abs(samples[:, 2] - 128)))
+    if chroma <= GREY_CHROMA:  # white or grey paper, even deep in a shadow
+        return lightness >= GREY_LIGHTNESS
     return lightness >= PAPER_LIGHTNESS and chroma <= PAPER_CHROMA
 
 
 def is_sure(chosen: tuple[float, str, np.ndarray], lab: np.ndarray) -> bool:
     """Whether the chosen quad can be trusted: its sides are well supported (``SURE_SCORE``) and what it
-    holds looks like paper (``paper_like``) and the picture does not cut it off. When white paper on a white desk has too faint an outline to
+    holds looks like paper (``paper_like``), the picture does not cut it off, and it is not smaller than
+    the smallest document a document camera frames (``MIN_SURE_AREA``). When white paper on a white desk has too faint an outline to
     win, the winner is a part of it (a header band) or a thing on the desk; then the capture keeps the
     whole frame rather than a wrong crop."""
     size = np.array([lab.shape[1], lab.shape[0]], np.float64)
+    if geometry.area(chosen[2]) < MIN_SURE_AREA * size[0] * size[1]:
+        return False
     return chosen[0] >= SURE_SCORE and paper_like(lab, chosen[2]) and not touches_border(chosen[2], size)
+
+
+def _scored(small: np.ndarray, lab: np.ndarray, name: str, quad: np.ndarray) -> tuple[float, str, np.ndarray]:
+    quad = refine(small, quad, reach=6.0, count=24, welsch=False)
+    return score_quad(lab, quad), name, quad
 
 
 def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 0.55,
@@ -226,12 +263,20 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     factor = work_factor(image.shape, work_size)
     small = shrink(image, factor)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
-    scored = []
-    for name, quad in candidates(lab):
-        quad = refine(small, quad, reach=6.0, count=24, welsch=False)
-        scored.append((score_quad(lab, quad), name, quad))
+    found, thin = candidates(lab)
+    scored = [_scored(small, lab, name, quad) for name, quad in found]
     h, w = small.shape[:2]
-    chosen = choose(scored, min_score=min_score, centre=np.array([w, h]) / 2.0, reach=float(np.hypot(w, h)) / 2)
+    place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
+    chosen = choose(scored, min_score=min_score, **place)
+    if chosen is None or chosen[0] < CONVINCING or not is_sure(chosen, lab):
+        # Straight-line quads (lines.py) are many and cost more: only when the regions did not convince.
+        # A quick score on fewer points picks the few worth refining.
+        # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.
+        thin |= relative_edges(cv2.GaussianBlur(lab[..., 0], (5, 5), 0), FAINT_CANNY)
+        lined = sorted(line_quads(thin, min_area=MIN_SURE_AREA * h * w), key=lambda q: score_quad(lab, q, count=10),
+                       reverse=True)[:LINE_QUADS]
+        scored += [_scored(small, lab, "lines", quad) for quad in lined]
+        chosen = choose(scored, min_score=min_score, **place)
     if chosen is None:
         return None
     sure = is_sure(chosen, lab)
