@@ -271,7 +271,8 @@ def objects(frame: np.ndarray, main: np.ndarray, variant: int, rng: np.random.Ge
         if variant == 0 and k == 0:  # a pen: a thin capsule with a clip
             d = rng.normal(0, 1, 2)
             d = d / np.linalg.norm(d) * 0.35 * scale
-            cv2.line(mask, tuple((at - d).astype(int)), tuple((at + d).astype(int)), 255, int(0.022 * scale), cv2.LINE_AA)
+            cv2.line(mask, tuple((at - d).astype(int)), tuple((at + d).astype(int)), 255, int(0.022 * scale),
+                     cv2.LINE_AA)
             _blend(frame, mask, rng.choice([[20, 30, 120], [200, 30, 30], [30, 30, 30]]))
         elif variant == 0:  # a mug from above: a ring with darker coffee inside
             r = int(0.13 * scale)

@@ -1,16 +1,20 @@
-"""Finding the page: its four corners in a camera frame. Pure functions on numpy RGB arrays.
+"""Finding the page: its four corners in a camera frame, and whether to trust them. Pure functions on numpy
+RGB arrays.
 
-``find_page(image)`` works in three steps:
+``detect(image)`` works in four steps:
 
 1. **Candidates at working scale** (the frame shrunk by an integer factor to about 640 px, INTER_AREA, so
-   a 5 MP frame costs a few milliseconds). Several segmentations each give page-shaped regions, because no
-   single one works on every desk:
+   a 5 MP frame costs a few milliseconds), from several segmentations, because no single one works on
+   every desk (devices/camera/candidates.py):
    - *paper*: bright and colourless (L − 2·chroma in Lab, Otsu threshold): paper on wood and dark pads, and a
      finger on the page only cuts a notch into it, which the convex hull closes;
    - *desk*: colour distance from the desk, whose colour is the median of the frame's border ring (Otsu);
    - *edges*: Canny on lightness and both chroma channels, flood-filled from the border: whatever the flood
-     cannot reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this is
-     the one that finds white paper on a light desk;
+     cannot reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this
+     finds white paper on a light desk;
+   - *relative*: the same with Canny on the logarithm of lightness as well (a step relative to the light on
+     it: a faint outline in a hard shadow's shade), the chains grown to close small gaps and left out of
+     the region (a shadow's edge touching the page would hang off it);
    - *-skin* copies of the desk and edge masks with skin (and a margin round it) cut out: a finger holding
      an edge down otherwise joins the page;
    - *outline*: the edge chains themselves, for an outline with a gap the flood leaked through.
@@ -20,17 +24,27 @@
    points near it (a notch, a rounded corner drop out), and the lines are intersected.
 2. **Scoring**: every candidate is moved onto the nearest strong colour step along each side, then scored by
    the colour contrast across its four sides (Lab samples just inside and just outside, at many points along
-   each side). A real page edge has paper on one side and desk on the other nearly everywhere; a shadow
-   boundary, a table line inside a form or a side running over the desk does not. The weakest side counts
-   half, so three good sides cannot carry a wrong fourth. The best wins, unless a larger candidate holding
-   it scores nearly as well (``choose``): a barcode block or an ID photo has sharp sides too.
-3. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
+   each side), where the colour just inside must also be that of its neighbours along the side (paper, not
+   the checks of a cloth). A real page edge has paper on one side and desk on the other nearly everywhere;
+   a shadow boundary, a table line inside a form or a side running over the desk does not. The weakest
+   side counts half, so three good sides cannot carry a wrong fourth. ``choose`` takes the best, ranked
+   lower the further it lies from the middle of the view, when the picture cuts it off, or when its inside
+   does not look like paper; a larger candidate holding it wins if it scores nearly as well (a barcode
+   block, an ID photo or a dark header band has sharp sides too).
+3. **Straight lines, when the regions do not convince** (no sure winner scoring ``CONVINCING``):
+   quadrilaterals from the long straight edges of the frame (devices/camera/lines.py) join the
+   candidates. White paper on a white desk shows its sides only in stretches; no region encloses it.
+4. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
    from the full-resolution frame (one ``cv2.remap``), the strongest colour step on each is located to a
    fraction of a pixel, and a robust line fit (Welsch: a finger's edge gets no weight) through those points
    gives the final side. This recovers the precision the working scale lost (it matters for ID cards, a few
    hundred pixels across).
 
-``track(image, previous)`` is the preview's fast path (step 3 on the last quad, kept if it still scores).
+The result says whether it is **sure** (``is_sure``): well supported sides, a paper-like inside, not cut off
+by the picture's edge, not smaller than an ID card can be. ``find_page`` returns only sure quads; a capture
+of an unsure frame keeps the whole frame, and the preview draws no outline (devices/camera/service.py).
+
+``track(image, previous)`` is the preview's fast path (step 4 on the last quad, kept if it still scores).
 ``find_page_baseline`` is the textbook approach (grey, Gaussian blur, Canny, largest contour that
 approximates to four points), kept as the benchmark's baseline.
 """
@@ -221,8 +235,8 @@ def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, mar
 
 def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
     """Whether the inside of ``quad`` looks like paper: colourless and not dark, or light and of little
-    colour (the median of a grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee mug or a magazine's
-    photograph has four sharp sides as well, but is not the document."""
+    colour (the median of a grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee
+    mug or a magazine's photograph has four sharp sides as well, but is not the document."""
     u = np.linspace(0.1, 0.9, grid, dtype=np.float32)
     uu, vv = np.meshgrid(u, u)
     q = quad.astype(np.float32)
@@ -239,11 +253,11 @@ def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
 
 
 def is_sure(chosen: tuple[float, str, np.ndarray], lab: np.ndarray) -> bool:
-    """Whether the chosen quad can be trusted: its sides are well supported (``SURE_SCORE``) and what it
-    holds looks like paper (``paper_like``), the picture does not cut it off, and it is not smaller than
-    the smallest document a document camera frames (``MIN_SURE_AREA``). When white paper on a white desk has too faint an outline to
-    win, the winner is a part of it (a header band) or a thing on the desk; then the capture keeps the
-    whole frame rather than a wrong crop."""
+    """Whether the chosen quad can be trusted: its sides are well supported (``SURE_SCORE``), what it holds
+    looks like paper (``paper_like``), the picture does not cut it off, and it is not smaller than the
+    smallest document a document camera frames (``MIN_SURE_AREA``). When white paper on a white desk has
+    too faint an outline to win, the winner is a part of it (a header band) or a thing on the desk; then
+    the capture keeps the whole frame rather than a wrong crop."""
     size = np.array([lab.shape[1], lab.shape[0]], np.float64)
     if geometry.area(chosen[2]) < MIN_SURE_AREA * size[0] * size[1]:
         return False
@@ -273,8 +287,8 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
         # A quick score on fewer points picks the few worth refining.
         # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.
         thin |= relative_edges(cv2.GaussianBlur(lab[..., 0], (5, 5), 0), FAINT_CANNY)
-        lined = sorted(line_quads(thin, min_area=MIN_SURE_AREA * h * w), key=lambda q: score_quad(lab, q, count=10),
-                       reverse=True)[:LINE_QUADS]
+        lined = sorted(line_quads(thin, min_area=MIN_SURE_AREA * h * w),
+                       key=lambda q: score_quad(lab, q, count=10), reverse=True)[:LINE_QUADS]
         scored += [_scored(small, lab, "lines", quad) for quad in lined]
         chosen = choose(scored, min_score=min_score, **place)
     if chosen is None:
