@@ -270,8 +270,11 @@ def _scored(small: np.ndarray, lab: np.ndarray, name: str, quad: np.ndarray) -> 
 
 
 def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 0.55,
-           full_refine: bool = True) -> Detection | None:
-    """The best page quad in an RGB frame, or None when nothing page-like has enough edge support."""
+           full_refine: bool = True, thorough: bool = True) -> Detection | None:
+    """The best page quad in an RGB frame, or None when nothing page-like has enough edge support.
+
+    ``thorough=False`` skips the straight-line search (step 3): the preview, which runs on every frame
+    while pages slide in and out, keeps its frame rate; a capture searches thoroughly."""
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError("expected an RGB image (H, W, 3)")
     factor = work_factor(image.shape, work_size)
@@ -282,7 +285,7 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     h, w = small.shape[:2]
     place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
     chosen = choose(scored, min_score=min_score, **place)
-    if chosen is None or chosen[0] < CONVINCING or not is_sure(chosen, lab):
+    if thorough and (chosen is None or chosen[0] < CONVINCING or not is_sure(chosen, lab)):
         # Straight-line quads (lines.py) are many and cost more: only when the regions did not convince.
         # A quick score on fewer points picks the few worth refining.
         # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.

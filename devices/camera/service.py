@@ -13,7 +13,8 @@ Three threads, each with one job (all daemon, all joined with a bound on ``stop`
   dropped, never queued), scales it to the preview size, finds the page at that scale (tracking the last
   quad first, a full search when that fails), measures focus, runs auto-capture, and hands a
   ``PreviewFrame`` to the listener. A page the finder is not sure of is shown without an outline and is
-  not auto-captured.
+  not auto-captured. The preview skips the finder's costly straight-line search (``thorough=False``);
+  captures do not.
 - ``camera:process`` (one worker) does full-resolution work: page detection, flattening and clean-up for
   manual and auto captures, so neither the grab nor the preview ever waits for it.
 
@@ -291,7 +292,7 @@ class CaptureService:
             preview = np.ascontiguousarray(frame)
         found = detect.track(preview, previous, work_size=self.preview_work_size) if previous is not None else None
         if found is None:
-            found = detect.detect(preview, work_size=self.preview_work_size)
+            found = detect.detect(preview, work_size=self.preview_work_size, thorough=False)
         quad = found.quad if found is not None and found.sure else None  # no outline rather than a wrong one
         return preview, quad, process.focus_measure(preview, quad)
 
