@@ -17,7 +17,7 @@ LOG_CANNY = (24, 56)  # Canny thresholds on the log-lightness gradient (Sobel 3Ã
 # --- candidates -----------------------------------------------------------------------------------------
 
 
-def masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def masks(lab: np.ndarray, *, relative: bool = True) -> list[tuple[str, np.ndarray]]:
     h, w = lab.shape[:2]
     lightness = lab[..., 0].astype(np.int16)
     a = lab[..., 1].astype(np.int16) - 128
@@ -52,7 +52,8 @@ def masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
     # shade), the chains grown by two pixels (a gap of a pixel or two where a shadow's edge crosses a faint
     # outline would let the flood in), and the chains themselves left out: a shadow's edge touching the
     # page would otherwise hang off it as a spur and widen its hull.
-    masks.append(("relative", _enclosed(cv2.dilate(thin | edges, _SQUARE5), keep_chains=False)))
+    if relative:
+        masks.append(("relative", _enclosed(cv2.dilate(thin | edges, _SQUARE5), keep_chains=False)))
     edges = cv2.dilate(edges, _SQUARE3)
 
     # A finger or hand on the page joins it in the desk and edge masks; skin (reddish-yellow, mid to bright)
@@ -186,15 +187,16 @@ def _fit_quads(contour: np.ndarray) -> list[np.ndarray]:
     return quads
 
 
-def candidates(lab: np.ndarray) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
+def candidates(lab: np.ndarray, *, relative: bool = True) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
     """Four-corner candidates of the regions the masks find, named by mask, and the thin edge map (for
-    ``lines.line_quads``, which the caller runs only when these are not convincing: it costs more)."""
+    ``lines.line_quads``, which the caller runs only when these are not convincing: it costs more).
+    ``relative=False`` leaves out the regions of relative edges (the preview's quick search)."""
     h, w = lab.shape[:2]
     thin = np.zeros((h, w), np.uint8)
     min_area = 0.012 * h * w
     found: list[tuple[str, np.ndarray]] = []
     boxes: list[np.ndarray] = []
-    for name, mask in masks(lab):
+    for name, mask in masks(lab, relative=relative):
         if name == "lines":
             thin = mask
             continue

@@ -273,14 +273,15 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
            full_refine: bool = True, thorough: bool = True) -> Detection | None:
     """The best page quad in an RGB frame, or None when nothing page-like has enough edge support.
 
-    ``thorough=False`` skips the straight-line search (step 3): the preview, which runs on every frame
-    while pages slide in and out, keeps its frame rate; a capture searches thoroughly."""
+    ``thorough=False`` skips the *relative* regions and the straight-line search (step 3): the preview,
+    which runs on every frame while pages slide in and out, keeps its frame rate; a capture searches
+    thoroughly."""
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError("expected an RGB image (H, W, 3)")
     factor = work_factor(image.shape, work_size)
     small = shrink(image, factor)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
-    found, thin = candidates(lab)
+    found, thin = candidates(lab, relative=thorough)
     scored = [_scored(small, lab, name, quad) for name, quad in found]
     h, w = small.shape[:2]
     place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
