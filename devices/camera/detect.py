@@ -1,16 +1,20 @@
-"""Finding the page: its four corners in a camera frame. Pure functions on numpy RGB arrays.
+"""Finding the page: its four corners in a camera frame, and whether to trust them. Pure functions on numpy
+RGB arrays.
 
-``find_page(image)`` works in three steps:
+``detect(image)`` works in four steps:
 
 1. **Candidates at working scale** (the frame shrunk by an integer factor to about 640 px, INTER_AREA, so
-   a 5 MP frame costs a few milliseconds). Several segmentations each give page-shaped regions, because no
-   single one works on every desk:
+   a 5 MP frame costs a few milliseconds), from several segmentations, because no single one works on
+   every desk (devices/camera/candidates.py):
    - *paper*: bright and colourless (L − 2·chroma in Lab, Otsu threshold): paper on wood and dark pads, and a
      finger on the page only cuts a notch into it, which the convex hull closes;
    - *desk*: colour distance from the desk, whose colour is the median of the frame's border ring (Otsu);
    - *edges*: Canny on lightness and both chroma channels, flood-filled from the border: whatever the flood
-     cannot reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this is
-     the one that finds white paper on a light desk;
+     cannot reach is enclosed by an outline. Soft shadows and uneven light have no sharp edges, so this
+     finds white paper on a light desk;
+   - *relative*: the same with Canny on the logarithm of lightness as well (a step relative to the light on
+     it: a faint outline in a hard shadow's shade), the chains grown to close small gaps and left out of
+     the region (a shadow's edge touching the page would hang off it);
    - *-skin* copies of the desk and edge masks with skin (and a margin round it) cut out: a finger holding
      an edge down otherwise joins the page;
    - *outline*: the edge chains themselves, for an outline with a gap the flood leaked through.
@@ -20,17 +24,27 @@
    points near it (a notch, a rounded corner drop out), and the lines are intersected.
 2. **Scoring**: every candidate is moved onto the nearest strong colour step along each side, then scored by
    the colour contrast across its four sides (Lab samples just inside and just outside, at many points along
-   each side). A real page edge has paper on one side and desk on the other nearly everywhere; a shadow
-   boundary, a table line inside a form or a side running over the desk does not. The weakest side counts
-   half, so three good sides cannot carry a wrong fourth. The best wins, unless a larger candidate holding
-   it scores nearly as well (``choose``): a barcode block or an ID photo has sharp sides too.
-3. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
+   each side), where the colour just inside must also be that of its neighbours along the side (paper, not
+   the checks of a cloth). A real page edge has paper on one side and desk on the other nearly everywhere;
+   a shadow boundary, a table line inside a form or a side running over the desk does not. The weakest
+   side counts half, so three good sides cannot carry a wrong fourth. ``choose`` takes the best, ranked
+   lower the further it lies from the middle of the view, when the picture cuts it off, or when its inside
+   does not look like paper; a larger candidate holding it wins if it scores nearly as well (a barcode
+   block, an ID photo or a dark header band has sharp sides too).
+3. **Straight lines, when the regions do not convince** (no sure winner scoring ``CONVINCING``):
+   quadrilaterals from the long straight edges of the frame (devices/camera/lines.py) join the
+   candidates. White paper on a white desk shows its sides only in stretches; no region encloses it.
+4. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
    from the full-resolution frame (one ``cv2.remap``), the strongest colour step on each is located to a
    fraction of a pixel, and a robust line fit (Welsch: a finger's edge gets no weight) through those points
    gives the final side. This recovers the precision the working scale lost (it matters for ID cards, a few
    hundred pixels across).
 
-``track(image, previous)`` is the preview's fast path (step 3 on the last quad, kept if it still scores).
+The result says whether it is **sure** (``is_sure``): well supported sides, a paper-like inside, not cut off
+by the picture's edge, not smaller than an ID card can be. ``find_page`` returns only sure quads; a capture
+of an unsure frame keeps the whole frame, and the preview draws no outline (devices/camera/service.py).
+
+``track(image, previous)`` is the preview's fast path (step 4 on the last quad, kept if it still scores).
 ``find_page_baseline`` is the textbook approach (grey, Gaussian blur, Canny, largest contour that
 approximates to four points), kept as the benchmark's baseline.
 """
@@ -43,8 +57,23 @@ import cv2
 import numpy as np
 
 from devices.camera import geometry
+from devices.camera.candidates import candidates, relative_edges
+from devices.camera.lines import line_quads
 
 WORK_SIZE = 640  # the working image's longer side, roughly
+CONVINCING = 0.9  # a sure region candidate scoring this much is taken without looking for straight lines
+FAINT_CANNY = (10, 24)  # Canny thresholds on log-lightness for the straight-line search
+LINE_QUADS = 6  # straight-line candidates refined and scored (the best by a quick score)
+CENTRE_WEIGHT = 0.15  # score given up per half-diagonal away from the middle of the view
+SURE_SCORE = 0.7  # below this the page is reported, but as unsure
+MIN_SURE_AREA = 0.025  # of the frame: an ID-1 card (85.6 × 54 mm) in an A3 field of view is 3.7 %
+SMOOTH_TOLERANCE = 10.0  # colour difference allowed between neighbouring samples just inside a side
+NOT_PAPER_PENALTY = 0.3  # rank given up by a quad whose inside does not look like paper
+BORDER_PENALTY = 0.3  # rank given up by a sheet the edge of the picture cuts off
+GREY_CHROMA = 16  # |a| + |b| at or below which the middle of a quad is white or grey paper …
+GREY_LIGHTNESS = 70  # … if its Lab L (0..255) is at least this (grey paper under a hard shadow)
+PAPER_LIGHTNESS = 110  # Lab L (0..255) at or above which a tinted middle can be paper (a pale card, a form)
+PAPER_CHROMA = 40  # |a| + |b| at or below which it can be
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,7 @@ class Detection:
     quad: np.ndarray  # (4, 2) float, full-frame pixels, clockwise from the top-left
     score: float  # 0..1: contrast support along the four sides
     method: str  # which segmentation found it
+    sure: bool = True  # False: an outline was found but may be wrong (``is_sure``); captures keep the frame
 
 
 def work_factor(shape: tuple[int, ...], work_size: int = WORK_SIZE) -> int:
@@ -63,179 +93,6 @@ def shrink(image: np.ndarray, factor: int) -> np.ndarray:
         return image
     h, w = image.shape[:2]
     return cv2.resize(image, (w // factor, h // factor), interpolation=cv2.INTER_AREA)
-
-
-# --- candidates -----------------------------------------------------------------------------------------
-
-
-def _masks(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    h, w = lab.shape[:2]
-    lightness = lab[..., 0].astype(np.int16)
-    a = lab[..., 1].astype(np.int16) - 128
-    b = lab[..., 2].astype(np.int16) - 128
-    chroma = np.abs(a) + np.abs(b)
-    masks = []
-
-    paper = np.clip(lightness - 2 * chroma, 0, 255).astype(np.uint8)
-    _, m = cv2.threshold(paper, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    masks.append(("paper", m))
-
-    ring = max(2, int(0.03 * min(h, w)))
-    border = np.concatenate([lab[:ring:2, ::2].reshape(-1, 3), lab[-ring::2, ::2].reshape(-1, 3),
-                             lab[::2, :ring:2].reshape(-1, 3), lab[::2, -ring::2].reshape(-1, 3)])
-    desk = np.median(border, axis=0).astype(np.float32)
-    diff = lab.astype(np.float32) - desk
-    distance = np.sqrt(0.5 * diff[..., 0] ** 2 + diff[..., 1] ** 2 + diff[..., 2] ** 2)
-    distance = np.clip(distance * (255.0 / max(1.0, float(distance.max()))), 0, 255).astype(np.uint8)
-    _, m = cv2.threshold(distance, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    masks.append(("desk", m))
-
-    smooth = cv2.GaussianBlur(lab, (5, 5), 0)
-    edges = cv2.Canny(smooth[..., 0], 18, 40)
-    # A pale-blue card on a grey desk differs more in colour than in lightness.
-    for channel in (1, 2):
-        edges |= cv2.Canny(cv2.convertScaleAbs(smooth[..., channel], alpha=2.0, beta=-128.0), 18, 40)
-    edges = cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
-    flood = edges.copy()
-    fill_mask = np.zeros((h + 2, w + 2), np.uint8)
-    for x, y in ((0, 0), (w - 1, 0), (0, h - 1), (w - 1, h - 1)):
-        if flood[y, x] == 0:
-            cv2.floodFill(flood, fill_mask, (x, y), 128)
-    enclosed = np.where(flood == 128, 0, 255).astype(np.uint8)
-    masks.append(("edges", enclosed))
-
-    # A finger or hand on the page joins it in the desk and edge masks; skin (reddish-yellow, mid to bright)
-    # is cut out of copies of them. Copies, because a beige or brown document would vanish with it.
-    skin = (a > 3) & (a < 40) & (b > 6) & (b < 48) & (lightness > 50)
-    if skin.mean() > 0.002:
-        # Grown by a few pixels, so the finger's own outline (its Canny edges) and the shadow it casts go
-        # with it.
-        skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
-        keep = np.where(skin > 0, 0, 255).astype(np.uint8)
-        masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:]]
-    # Last, so that a region found by the masks above wins the de-duplication: the outline chains
-    # themselves, for a page whose outline has a gap (the flood then fills it, but the chain still
-    # runs round it).
-    masks.append(("outline", edges))
-    return masks
-
-
-def _collapse_to_four(poly: np.ndarray) -> np.ndarray | None:
-    """A polygon with a corner cut off (a finger over it, a dog-ear) back to four corners: the shortest
-    edge is dropped and its neighbours extended until they meet, until four vertices are left."""
-    pts = [p for p in np.asarray(poly, dtype=np.float64).reshape(-1, 2)]
-    while len(pts) > 4:
-        n = len(pts)
-        lengths = [np.linalg.norm(pts[(i + 1) % n] - pts[i]) for i in range(n)]
-        i = int(np.argmin(lengths))
-        before = (pts[i - 1], pts[i] - pts[i - 1])
-        after = (pts[(i + 1) % n], pts[(i + 2) % n] - pts[(i + 1) % n])
-        meet = geometry.intersect(before, after)
-        if meet is None or np.linalg.norm(meet - (pts[i] + pts[(i + 1) % n]) / 2) > 2.0 * max(lengths):
-            return None
-        pts[i] = meet
-        del pts[(i + 1) % n]
-    return np.array(pts)
-
-
-def _refit_sides(quad: np.ndarray, points: np.ndarray) -> np.ndarray | None:
-    """Each side of ``quad`` refitted as a trimmed least-squares line through the outline points near it."""
-    lines = []
-    for i in range(4):
-        a, c = quad[i], quad[(i + 1) % 4]
-        length = np.linalg.norm(c - a)
-        if length < 4:
-            return None
-        direction = (c - a) / length
-        normal = np.array([-direction[1], direction[0]])
-        rel = points - a
-        along = rel @ direction
-        across = np.abs(rel @ normal)
-        near = points[(across < max(2.0, 0.03 * length)) & (along > 0.1 * length) & (along < 0.9 * length)]
-        line = geometry.robust_line(near, tolerance=1.5, rounds=3, welsch=False) if len(near) >= 6 else None
-        lines.append(line if line is not None else (a, direction))
-    refined = geometry.quad_from_lines(lines)
-    if refined is None or not geometry.is_convex(refined):
-        return quad
-    if np.max(np.linalg.norm(refined - quad, axis=1)) > 0.2 * np.sqrt(geometry.area(quad)):
-        return quad
-    return geometry.order_corners(refined)
-
-
-def _fit_quads(contour: np.ndarray) -> list[np.ndarray]:
-    """Four-corner fits for a page-shaped outline, sides refitted on the outline:
-
-    - the hull simplified (Douglas-Peucker, growing tolerance) until four vertices are left;
-    - the hull at a fine tolerance with a corner put back: for a pentagon each edge in turn is dropped and
-      its neighbours extended until they meet (a corner cut off by a finger, a dog-ear); for more
-      vertices the shortest edges go first;
-    - the minimum-area rectangle when neither works.
-    Scoring decides between them."""
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
-    shapes = []
-    for eps in (0.01, 0.02, 0.03, 0.045, 0.06, 0.08, 0.1):
-        poly = cv2.approxPolyDP(hull, eps * perimeter, True)
-        if len(poly) == 4:
-            shapes.append(poly.reshape(4, 2).astype(np.float64))
-            break
-        if len(poly) < 4:
-            break
-    fine = cv2.approxPolyDP(hull, 0.015 * perimeter, True).reshape(-1, 2).astype(np.float64)
-    if len(fine) == 5:  # one corner cut off: which one is for the scoring to say, so try each
-        for i in range(5):
-            before = (fine[i - 1], fine[i] - fine[i - 1])
-            after = (fine[(i + 1) % 5], fine[(i + 2) % 5] - fine[(i + 1) % 5])
-            meet = geometry.intersect(before, after)
-            if meet is None:
-                continue
-            shape = np.array([meet if k == i else fine[k] for k in range(5) if k != (i + 1) % 5])
-            if geometry.is_convex(shape) and geometry.area(shape) < 1.5 * geometry.area(fine):
-                shapes.append(shape)
-    elif 5 < len(fine) <= 8:
-        collapsed = _collapse_to_four(fine)
-        if collapsed is not None and geometry.is_convex(collapsed):
-            shapes.append(collapsed)
-    if not shapes:
-        shapes.append(cv2.boxPoints(cv2.minAreaRect(contour)).astype(np.float64))
-    points = contour.reshape(-1, 2).astype(np.float64)
-    quads = []
-    for shape in shapes:
-        quad = _refit_sides(geometry.order_corners(shape), points)
-        if quad is not None:
-            quads.append(quad)
-    return quads
-
-
-def _candidates(lab: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    h, w = lab.shape[:2]
-    min_area = 0.012 * h * w
-    found: list[tuple[str, np.ndarray]] = []
-    boxes: list[np.ndarray] = []
-    for name, mask in _masks(lab):
-        if name != "outline":
-            size = 9 if name.endswith("-skin") else 5  # what is left of a finger's outline is thin
-            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        # Ranked by the area of their hull: an outline chain is thin, its own area says nothing.
-        ranked = sorted(((cv2.contourArea(cv2.convexHull(c)), c) for c in contours if len(c) >= 8),
-                        key=lambda pair: pair[0], reverse=True)
-        keep = 4 if name == "outline" else 2
-        for hull_area, contour in ranked[:keep]:
-            if hull_area < min_area:
-                break
-            box = np.array(cv2.boundingRect(contour), np.float64)
-            # Several masks often find the same outline: fit and score it once.
-            if any(np.max(np.abs(box - other)) <= 1.0 for other in boxes):
-                continue
-            boxes.append(box)
-            for quad in _fit_quads(contour):
-                if geometry.area(quad) > 0.97 * h * w:
-                    continue
-                if any(np.max(np.abs(quad - other)) < 3.0 for _, other in found):
-                    continue
-                found.append((name, quad))
-    return found
 
 
 # --- scoring ------------------------------------------------------------------------------------------
@@ -264,8 +121,23 @@ def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float
     outside = samples[:, 2:].mean(axis=1)
     diff = inside - outside
     contrast = np.sqrt(0.5 * diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
-    support = (contrast > 7.0).reshape(4, count).mean(axis=1)
+    support = (contrast > 7.0) & _smooth_inside(inside.reshape(4, count, 3)).ravel()
+    support = support.reshape(4, count).mean(axis=1)
     return float(0.5 * support.mean() + 0.5 * support.min())
+
+
+def _smooth_inside(inside: np.ndarray, *, window: int = 2, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
+    """Per sample (sides × count): whether the colour just inside the side is that of its neighbours along
+    the side (within ``tolerance``). Inside a page's edge there is paper, whose colour changes only slowly
+    (uneven light); a side laid along a check of a patterned cloth or the grain of a desk has the pattern's
+    other colours coming and going on both sides."""
+    count = inside.shape[1]
+    padded = np.concatenate([inside[:, :1].repeat(window, axis=1), inside, inside[:, -1:].repeat(window, axis=1)],
+                            axis=1)
+    stack = np.stack([padded[:, k:k + count] for k in range(2 * window + 1)], axis=0)
+    local = np.median(stack, axis=0)
+    dev = inside - local
+    return np.sqrt(0.5 * dev[..., 0] ** 2 + dev[..., 1] ** 2 + dev[..., 2] ** 2) <= tolerance
 
 
 # --- refinement at full scale -------------------------------------------------------------------------
@@ -313,52 +185,125 @@ def refine(image: np.ndarray, quad: np.ndarray, *, reach: float, count: int = 48
 # --- the pipeline --------------------------------------------------------------------------------------
 
 
-def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float,
-           margin: float = 0.1) -> tuple[float, str, np.ndarray] | None:
-    """The page among scored candidates: the best score, unless a larger candidate that holds it scores
-    nearly as well. A barcode block, an ID photo or a form's table has sharp sides too, but it lies inside
-    the page, and the page is what was photographed."""
+def _holds(outer: np.ndarray, inner: np.ndarray) -> bool:
+    """Whether ``outer`` is larger and holds (nine tenths of) ``inner``."""
+    outer_area, inner_area = geometry.area(outer), geometry.area(inner)
+    return outer_area > 1.02 * inner_area and geometry.iou(outer, inner) * outer_area >= 0.9 * inner_area
+
+
+def touches_border(quad: np.ndarray, size: np.ndarray, *, within: float = 0.01) -> bool:
+    """Whether a corner lies on (or beyond) the edge of the picture: a sheet the view cuts off."""
+    near = within * float(max(size))
+    return bool(np.any(quad < near) or np.any(quad > np.asarray(size, np.float64) - 1 - near))
+
+
+def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, margin: float = 0.1,
+           centre: np.ndarray | None = None, reach: float = 1.0,
+           lab: np.ndarray | None = None) -> tuple[float, str, np.ndarray] | None:
+    """The page among scored candidates.
+
+    - The best score wins, less ``CENTRE_WEIGHT`` per half-diagonal (``reach``) its middle lies from the
+      ``centre`` of the capture area: with several sheets in view (a magazine at the edge, a second page)
+      the one laid in the middle is the document, not whichever has the strongest edges.
+    - Unless a larger candidate that holds it scores nearly as well (within ``margin``; within 0.05 when
+      it is under a tenth larger): a barcode block, an ID photo, a form's table or a dark header band has
+      sharp sides too, but it lies inside the page, and the page is what was photographed."""
     good = [c for c in scored if c[0] >= min_score]
     if not good:
         return None
-    best = max(good, key=lambda c: c[0])
+
+    def rank(c: tuple[float, str, np.ndarray]) -> float:
+        if centre is None:
+            return c[0]
+        penalty = BORDER_PENALTY if touches_border(c[2], 2 * centre) else 0.0
+        if lab is not None and not paper_like(lab, c[2]):
+            penalty += NOT_PAPER_PENALTY
+        return c[0] - penalty - CENTRE_WEIGHT * float(np.linalg.norm(c[2].mean(axis=0) - centre)) / reach
+
+    best = max(good, key=rank)
     changed = True
     while changed:
         changed = False
         best_area = geometry.area(best[2])
         for candidate in good:
-            area = geometry.area(candidate[2])
-            if area <= 1.1 * best_area or candidate[0] < best[0] - margin:
-                continue
-            inside = geometry.iou(candidate[2], best[2]) * area  # IoU × the larger area = the smaller's share
-            if inside >= 0.9 * best_area:
+            slack = margin if geometry.area(candidate[2]) > 1.1 * best_area else 0.05
+            if candidate[0] >= best[0] - slack and _holds(candidate[2], best[2]):
                 best, changed = candidate, True
                 break
     return best
 
 
+def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
+    """Whether the inside of ``quad`` looks like paper: colourless and not dark, or light and of little
+    colour (the median of a grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee
+    mug or a magazine's photograph has four sharp sides as well, but is not the document."""
+    u = np.linspace(0.1, 0.9, grid, dtype=np.float32)
+    uu, vv = np.meshgrid(u, u)
+    q = quad.astype(np.float32)
+    top = q[0] + (q[1] - q[0]) * uu[..., None]
+    bottom = q[3] + (q[2] - q[3]) * uu[..., None]
+    points = top + (bottom - top) * vv[..., None]
+    samples = cv2.remap(lab, points[..., 0], points[..., 1], cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE).reshape(-1, 3).astype(np.float32)
+    lightness = float(np.median(samples[:, 0]))
+    chroma = float(np.median(np.abs(samples[:, 1] - 128) + np.abs(samples[:, 2] - 128)))
+    if chroma <= GREY_CHROMA:  # white or grey paper, even deep in a shadow
+        return lightness >= GREY_LIGHTNESS
+    return lightness >= PAPER_LIGHTNESS and chroma <= PAPER_CHROMA
+
+
+def is_sure(chosen: tuple[float, str, np.ndarray], lab: np.ndarray) -> bool:
+    """Whether the chosen quad can be trusted: its sides are well supported (``SURE_SCORE``), what it holds
+    looks like paper (``paper_like``), the picture does not cut it off, and it is not smaller than the
+    smallest document a document camera frames (``MIN_SURE_AREA``). When white paper on a white desk has
+    too faint an outline to win, the winner is a part of it (a header band) or a thing on the desk; then
+    the capture keeps the whole frame rather than a wrong crop."""
+    size = np.array([lab.shape[1], lab.shape[0]], np.float64)
+    if geometry.area(chosen[2]) < MIN_SURE_AREA * size[0] * size[1]:
+        return False
+    return chosen[0] >= SURE_SCORE and paper_like(lab, chosen[2]) and not touches_border(chosen[2], size)
+
+
+def _scored(small: np.ndarray, lab: np.ndarray, name: str, quad: np.ndarray) -> tuple[float, str, np.ndarray]:
+    quad = refine(small, quad, reach=6.0, count=24, welsch=False)
+    return score_quad(lab, quad), name, quad
+
 
 def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 0.55,
-           full_refine: bool = True) -> Detection | None:
-    """The best page quad in an RGB frame, or None when nothing page-like has enough edge support."""
+           full_refine: bool = True, thorough: bool = True) -> Detection | None:
+    """The best page quad in an RGB frame, or None when nothing page-like has enough edge support.
+
+    ``thorough=False`` skips the *relative* regions and the straight-line search (step 3): the preview,
+    which runs on every frame while pages slide in and out, keeps its frame rate; a capture searches
+    thoroughly."""
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError("expected an RGB image (H, W, 3)")
     factor = work_factor(image.shape, work_size)
     small = shrink(image, factor)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
-    scored = []
-    for name, quad in _candidates(lab):
-        quad = refine(small, quad, reach=6.0, count=24, welsch=False)
-        scored.append((score_quad(lab, quad), name, quad))
-    chosen = choose(scored, min_score=min_score)
+    found, thin = candidates(lab, relative=thorough)
+    scored = [_scored(small, lab, name, quad) for name, quad in found]
+    h, w = small.shape[:2]
+    place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
+    chosen = choose(scored, min_score=min_score, **place)
+    if thorough and (chosen is None or chosen[0] < CONVINCING or not is_sure(chosen, lab)):
+        # Straight-line quads (lines.py) are many and cost more: only when the regions did not convince.
+        # A quick score on fewer points picks the few worth refining.
+        # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.
+        thin |= relative_edges(cv2.GaussianBlur(lab[..., 0], (5, 5), 0), FAINT_CANNY)
+        lined = sorted(line_quads(thin, min_area=MIN_SURE_AREA * h * w),
+                       key=lambda q: score_quad(lab, q, count=10), reverse=True)[:LINE_QUADS]
+        scored += [_scored(small, lab, "lines", quad) for quad in lined]
+        chosen = choose(scored, min_score=min_score, **place)
     if chosen is None:
         return None
+    sure = is_sure(chosen, lab)
     score, name, quad = chosen
     # Working-scale pixel centres sit at factor·(x + 0.5) − 0.5 in the full frame.
     full = (quad + 0.5) * factor - 0.5
     if full_refine:
         full = refine(image, full, reach=2.0 * factor + 4)
-    return Detection(quad=full, score=score, method=name)
+    return Detection(quad=full, score=score, method=name, sure=sure)
 
 
 def track(image: np.ndarray, previous: np.ndarray, *, work_size: int = WORK_SIZE,
@@ -379,8 +324,9 @@ def track(image: np.ndarray, previous: np.ndarray, *, work_size: int = WORK_SIZE
 
 
 def find_page(image: np.ndarray, **kwargs) -> np.ndarray | None:
+    """The page's corners, or None when there is no page or the finder is not sure of it."""
     found = detect(image, **kwargs)
-    return None if found is None else found.quad
+    return None if found is None or not found.sure else found.quad
 
 
 def find_page_baseline(image: np.ndarray, *, height: int = 500) -> np.ndarray | None:

@@ -4,8 +4,9 @@ All pure functions on numpy arrays (RGB uint8 in, RGB or grey uint8 out):
 
 - ``flatten(image, quad)``: perspective warp of the quad to an upright rectangle whose sides are the quad's
   longer opposite sides (no resolution is thrown away);
-- ``text_direction(page)``: a page photographed a quarter turn round is turned back (180° cannot be
-  told from line direction alone and is left as is);
+- ``text_direction(page)``: a page photographed a quarter turn round is turned back;
+- ``upside_down(page)``: a page lying upside down is turned the right way up when its headline says so
+  (forms, notices and receipts put their tallest line — a title, a dark header band — at the top);
 - ``deskew(page)``: finds the angle of the text lines (projection profiles of the inked pixels over
   ±``max_deg``, coarse then fine) and rotates it away; a flattened page from a tilted camera or a form
   printed askew comes out level;
@@ -101,6 +102,47 @@ def text_direction(page: np.ndarray) -> str:
     return "unclear"
 
 
+def _text_lines(ink: np.ndarray) -> list[tuple[int, int]]:
+    """(first row, height) of each band of inked rows: text lines, a header band, a rule."""
+    rows = ink.mean(axis=1) > 0.02  # a table's vertical rules alone do not make a line
+    lines, start = [], None
+    for y, inked in enumerate(np.append(rows, False)):
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            lines.append((start, y - start))
+            start = None
+    return lines
+
+
+def upside_down(page: np.ndarray, *, ratio: float = 1.4) -> bool:
+    """True when the page is clearly upside down: its tallest inked band (a title, a header band) lies in
+    the bottom part of the page and is at least ``ratio`` times taller than any band in the top part.
+
+    Forms, notices, receipts and ID cards written horizontally (GB/T 9704 for official documents: title
+    and issuer at the head of the page) put their tallest line near the top; body lines are of one
+    height. Red ink (a seal, stamped at the foot) is left out. A page where neither end clearly dominates
+    (blank, a photo, body text only) is left as it is."""
+    scale = min(1.0, 600.0 / max(page.shape[:2]))
+    if scale < 1.0:
+        page = cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    grey = page if page.ndim == 2 else cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)
+    ink = _ink(grey)
+    if page.ndim == 3:  # a red seal is stamped at the foot of a form: it is not a line of text
+        rgb = page.astype(np.int16)
+        ink[(rgb[..., 0] - np.maximum(rgb[..., 1], rgb[..., 2])) > 60] = 0
+    if ink.mean() < 0.002 or ink.mean() > 0.5:
+        return False
+    lines = [(y, height) for y, height in _text_lines(ink) if height >= 3]
+    if len(lines) < 3:
+        return False
+    first, last = lines[0][0], lines[-1][0] + lines[-1][1]
+    zone = 0.3 * (last - first)
+    top = max((height for y, height in lines if y < first + zone), default=0)
+    bottom = max((height for y, height in lines if y + height > last - zone), default=0)
+    return top > 0 and bottom >= ratio * top
+
+
 def rotate(page: np.ndarray, angle: float) -> np.ndarray:
     h, w = page.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -180,6 +222,8 @@ def clean_page(image: np.ndarray, quad: np.ndarray | None, cleanup: Cleanup | st
         card_shaped = h > w and abs(h / w - ID1_ASPECT) < 0.07
         if direction == "vertical" or (card_shaped and direction != "horizontal"):
             page = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
+        if upside_down(page):  # also mends a quarter turn that went the wrong way round
+            page = cv2.rotate(page, cv2.ROTATE_180)
         page, _ = deskew(page)
     cleanup = Cleanup(cleanup)
     if cleanup is Cleanup.COLOUR:

@@ -12,7 +12,9 @@ Three threads, each with one job (all daemon, all joined with a bound on ``stop`
 - ``camera:preview`` takes the newest frame whenever there is a new one (frames that arrive meanwhile are
   dropped, never queued), scales it to the preview size, finds the page at that scale (tracking the last
   quad first, a full search when that fails), measures focus, runs auto-capture, and hands a
-  ``PreviewFrame`` to the listener.
+  ``PreviewFrame`` to the listener. A page the finder is not sure of is shown without an outline and is
+  not auto-captured. The preview skips the finder's costly straight-line search (``thorough=False``);
+  captures do not.
 - ``camera:process`` (one worker) does full-resolution work: page detection, flattening and clean-up for
   manual and auto captures, so neither the grab nor the preview ever waits for it.
 
@@ -55,9 +57,12 @@ def fit_size(width: int, height: int, max_size: tuple[int, int]) -> tuple[int, i
 
 
 def make_page(frame: np.ndarray, cleanup: Cleanup, *, clock: Clock, auto: bool = False) -> CapturedPage:
-    """Full-resolution capture: find the page, flatten, deskew, clean up. The whole frame if no page."""
+    """Full-resolution capture: find the page, flatten, deskew, clean up. The whole frame when no page is
+    found or the finder is not sure of it (``Detection.sure``): a wrong crop loses part of the document,
+    the whole frame loses nothing. The cameras have no lens calibration here, so the frame is kept as the
+    camera took it (docs/camera.md, "When the finder is not sure")."""
     found = detect.detect(frame)
-    quad = found.quad if found is not None else None
+    quad = found.quad if found is not None and found.sure else None
     page = process.clean_page(frame, quad, cleanup)
     return CapturedPage(image=page, quad=geometry.as_quad(quad), focus=process.focus_measure(frame, quad),
                         source_size=(int(frame.shape[1]), int(frame.shape[0])), captured_at=clock.now(),
@@ -287,8 +292,8 @@ class CaptureService:
             preview = np.ascontiguousarray(frame)
         found = detect.track(preview, previous, work_size=self.preview_work_size) if previous is not None else None
         if found is None:
-            found = detect.detect(preview, work_size=self.preview_work_size)
-        quad = found.quad if found is not None else None
+            found = detect.detect(preview, work_size=self.preview_work_size, thorough=False)
+        quad = found.quad if found is not None and found.sure else None  # no outline rather than a wrong one
         return preview, quad, process.focus_measure(preview, quad)
 
     def _auto_job(self, frame: np.ndarray, cleanup: Cleanup) -> None:
