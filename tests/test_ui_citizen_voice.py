@@ -112,8 +112,11 @@ def test_one_touch_turns_it_off_and_the_idle_timeout_gives_the_next_person_a_sil
     qtbot.wait(200)
     assert len(sink.played) == played  # off: nothing said
 
-    qtbot.keyClick(window, Qt.Key.Key_F1)  # the voice key does what the button does
-    assert window.voice.enabled
+    qtbot.keyClick(window, Qt.Key.Key_F1)  # Help: what the keys do, on screen and said, the voice turned on
+    assert window.voice.enabled and window.access.help_banner.isVisible()
+    listened(qtbot, voice)
+    assert [u.segments for u in voice.said][-2:] == [(Key("voice.on"), Key("voice.page.services")),
+                                                     (Key("ui.keypad.help"),)]
     qtbot.waitUntil(lambda: window.page == "home", timeout=WAIT_MS)  # the idle timeout ended the session
     assert not window.voice.enabled and window.voice_control.button.text() == "语音：关"
 

@@ -115,11 +115,15 @@ class CitizenAccess(QObject):
         self.window.presenter.set_elders(not self.elders)
 
     def show_help(self) -> None:
-        """Help: what the keys do, on screen (and said, when the window has a voice)."""
+        """Help (F1, a keypad's Help key): what the keys do, on screen; on a kiosk that can speak, the voice is
+        turned on (a person who cannot read the screen asks for help this way) and the help is said."""
         if self.help_banner.isVisible():
             self.help_banner.clear_text()
             return
         self.help_banner.show_text(self.window.texts("ui.keypad.help"), "notice")
+        control = getattr(self.window, "voice_control", None)
+        if control is not None and not control.guide.enabled:
+            control.toggle()  # says that the voice is on, and where the person is
         voice = getattr(self.window, "voice", None)
         if voice is not None:
             voice.say_key("ui.keypad.help")

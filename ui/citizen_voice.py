@@ -1,8 +1,8 @@
-"""The kiosk's voice guidance in the citizen window (docs/voice.md): the voice button on every page and
-the voice key, over ``VoiceGuide`` and ``CitizenVoiceLink`` (the rules, Qt-free).
+"""The kiosk's voice guidance in the citizen window (docs/voice.md): the voice button on every page, over
+``VoiceGuide`` and ``CitizenVoiceLink`` (the rules, Qt-free).
 
 ``attach_voice(window, voice)`` puts the button in the top bar (beside the language button, so it is on
-every page), binds the voice key (F1, and the Help key of kiosk keypads) to the same toggle, resets the
+every page; the Help key of a keypad, F1, also turns the voice on: ui/citizen_access.py), resets the
 voice to the terminal's default when the idle timeout ends a session, and closes the voice with the
 window. It returns the ``VoiceGuide`` the window keeps as ``window.voice`` (``focus(label)``,
 ``say_key(key, **params)``), or None when the machine cannot speak (no button then: a button that does
@@ -13,8 +13,6 @@ The voice plays on its own thread (devices/audio/voice.py): nothing here waits f
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QSizePolicy
 
 from core.ports.voice import Voice
@@ -22,7 +20,6 @@ from core.presenters.citizen_voice import CitizenVoiceLink
 from core.services.voice_guide import VoiceGuide
 from ui.widgets import button
 
-VOICE_KEYS = (Qt.Key.Key_F1, Qt.Key.Key_Help)
 
 
 class VoiceControl:
@@ -35,9 +32,6 @@ class VoiceControl:
         self.button.setMinimumWidth(160)
         self.button.setCheckable(True)
         self.button.clicked.connect(self.toggle)
-        self.shortcuts = [QShortcut(QKeySequence(key), window, activated=self.toggle) for key in VOICE_KEYS]
-        for shortcut in self.shortcuts:
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         window.texts.changed.connect(lambda _language: self.show_state())
         window.idle.expired.connect(self.session_over)
         self.show_state()

@@ -1,0 +1,95 @@
+"""A person who cannot see the screen takes a number from the keypad alone with the voice on: Help turns the
+voice on and says what the keys do, each page is said as it opens, each control the focus reaches is read
+by its name, and the number is read out (EN 301 549 clause 5.1, closed functionality). Real Qt key events
+to the window, the real hall server on loopback, the product's voice over the generated pack with a sink
+that writes every utterance to a WAV file."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from test_ui_keypad import WAIT_MS, focused, hall, move_to, press  # noqa: F401 (fixture)
+
+from core.ports.voice import Code, Key, Text
+from core.services.queue import KioskQueueService
+from test_services_queue_support import virtual_printer
+from tests.voice_support import generated_pack, needs_espeak, open_voice  # noqa: F401 (fixture)
+from ui.citizen import CitizenWindow
+from ui.citizen_access import accessible_name
+from ui.scan_source import ScanSource
+
+pytestmark = needs_espeak
+K = Qt.Key
+
+
+@pytest.fixture
+def kiosk(qtbot, hall, generated_pack, tmp_path):  # noqa: F811
+    client = hall.client("K-01")
+    printers = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
+    scans = ScanSource(QApplication.instance())
+    voice, _sink = open_voice(generated_pack, tmp_path / "spoken")
+    window = CitizenWindow(KioskQueueService(client, printers[0], fallback_printer=printers[1]), scans=scans,
+                           voice=voice, idle_s=60, idle_warning_s=20)
+    scans.window = window
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
+    window.spoken = voice
+    yield window
+    window.close()
+    scans.close()
+    client.close()
+    for printer in printers:
+        printer.close()
+
+
+def listened(qtbot, voice) -> None:
+    qtbot.waitUntil(lambda: voice.wait_idle(0), timeout=WAIT_MS)
+
+
+def said_since(voice, start: int) -> list[tuple]:
+    return [u.segments for u in list(voice.said)[start:]]
+
+
+def test_a_number_taken_from_the_keypad_with_the_voice_says_every_step(qtbot, kiosk):
+    """GIVEN a silent kiosk WHEN Help is pressed THEN the voice comes on, says where the person is and what
+    the keys do; WHEN the arrows reach 取号 THEN its name is read, OK opens the services page and it is said;
+    the arrows to service B (read), OK: the confirm page with the service's name; OK on 确认取号: the number
+    spelled, that they are next, what to do next. Nothing of anyone's identity is said."""
+    voice = kiosk.spoken
+    press(kiosk, K.Key_F1)
+    listened(qtbot, voice)
+    assert said_since(voice, 0) == [(Key("voice.on"), Key("voice.page.home")), (Key("ui.keypad.help"),)]
+
+    mark = len(voice.said)
+    move_to(kiosk, lambda w: w is kiosk.home.take)
+    listened(qtbot, voice)
+    reads = [s for s in said_since(voice, mark)]
+    assert reads and all(len(s) == 1 and isinstance(s[0], (Key, Text)) for s in reads)
+    assert accessible_name(kiosk.home.take) in repr(reads[-1])  # the control reached is read by its name
+
+    mark = len(voice.said)
+    press(kiosk, K.Key_Return)
+    assert kiosk.page == "services"
+    listened(qtbot, voice)
+    assert said_since(voice, mark)[0] == (Key("voice.page.services"),)
+    qtbot.waitUntil(lambda: "B" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    move_to(kiosk, lambda w: w is kiosk.services_page.buttons["B"])
+    mark = len(voice.said)
+    press(kiosk, K.Key_Enter)
+    assert kiosk.page == "confirm"
+    listened(qtbot, voice)
+    service = kiosk.hall_view.info.service("B").name
+    assert said_since(voice, mark)[0] == (Key("voice.page.confirm", {"service": Text(service)}),)
+
+    move_to(kiosk, lambda w: w is kiosk.confirm_page.confirm_button)
+    mark = len(voice.said)
+    press(kiosk, K.Key_Return)
+    qtbot.waitUntil(lambda: kiosk.page == "result", timeout=WAIT_MS)
+    listened(qtbot, voice)
+    number = kiosk.issued.ticket.number
+    assert said_since(voice, mark)[-1] == (Key("voice.ticket.number", {"number": Code(number)}),
+                                           Key("voice.ticket.next_up"), Key("voice.page.result"))
