@@ -107,14 +107,14 @@ class Terminal:
     _sync_builder: threading.Thread | None = None
 
     def start(self) -> None:
-        """Starts the terminal's devices that run by themselves (the ID-card reader's polling thread).
-        The window sets the reader's callbacks first (ui/idcard.py), so no card is missed."""
+        """Starts what runs by itself, once the window has set the reader's callbacks (no card is missed)."""
         if self.idcard is not None:
             self.idcard.start()
         if self.scanner is not None and self.scanner.state.value == "stopped":
             self.scanner.start()  # its callbacks were set by the ScanSource
-        if self.heartbeat is not None:
-            self.heartbeat.start()  # the fleet page's view of this terminal, every [platform] heartbeat_s
+        for part in (self.heartbeat, self.technician_list):  # the fleet's view; a kiosk's technician list
+            if part is not None:
+                part.start()
 
     def lifecycles(self) -> list:
         """The lifecycle (core.ports.lifecycle) of each device the terminal runs and of its sync engine, for

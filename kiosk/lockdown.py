@@ -68,7 +68,8 @@ class TechnicianListRefresher:
 
     def stop(self, timeout_s: float = 3.0) -> None:
         self._stop.set()
-        self._thread.join(timeout_s)
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
 
     def _run(self) -> None:
         wait = 2.0
@@ -87,7 +88,7 @@ class TechnicianListRefresher:
 def build_lockdown(terminal, cfg: Config, diagnostics) -> None:
     terminal.technician_gate = build_technician_gate(terminal, cfg)
     terminal.technician_diagnostics = diagnostics
-    terminal.technician_list = TechnicianListRefresher(terminal).start()
+    terminal.technician_list = TechnicianListRefresher(terminal)  # started with the terminal (Terminal.start)
 
 
 def build_technician_gate(terminal, cfg: Config) -> TechnicianGate:

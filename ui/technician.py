@@ -251,6 +251,9 @@ class TechnicianWindow(ClosingWindow, QWidget):
         self.setWindowTitle(self.tr_("technician.title", terminal=diagnostics.cfg.terminal_id))
         self.tabs = QTabWidget()
         self.tabs.setObjectName("technician-tabs")
+        # Every device's tab stays in view, with no 16 px scroll arrows: a name too long for its share is elided.
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
         self.panels: dict[str, QWidget] = {}
         for slot in diagnostics.slots():
             if slot.kind in ("ticket_printer", "ticket_printer_fallback", "receipt_printer") and slot.configured:

@@ -20,6 +20,7 @@ read or the reference hall server is not installed.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import tempfile
@@ -46,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the pages are walked offscreen, display or not
     minimums = Minimums()
     if args.config:
         from core import config
