@@ -234,11 +234,30 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class _NotifyingServer(uvicorn.Server):
+    """uvicorn's server telling the service manager (core.ports.service_manager) when it listens and when
+    it begins to stop (a systemd ``Type=notify`` unit, docs/deployment.md "The units")."""
+
+    def __init__(self, config: uvicorn.Config, service) -> None:
+        super().__init__(config)
+        self.service = service
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started and not self.should_exit:
+            self.service.ready(f"hall server listening on {self.config.host}:{self.config.port}")
+
+    async def shutdown(self, sockets=None) -> None:
+        self.service.stopping("hall server stopping")
+        await super().shutdown(sockets)
+
+
 def serve(db, host: str = "127.0.0.1", port: int = 8765, seed: str | None = None,
-          tls: ServerTls | None = None, key: str | None = None) -> int:
-    """``kiosk hall-server``: the server in the foreground until Ctrl-C. The access log shows method,
-    path and status only; no route carries personal data in its path (ID numbers travel in bodies).
-    ``key``: the database's key file (default: the database's path + ``.key``; docs/hall-server.md)."""
+          tls: ServerTls | None = None, key: str | None = None, service=None) -> int:
+    """``kiosk hall-server``: the server in the foreground until Ctrl-C or SIGTERM. The access log shows
+    method, path and status only; no route carries personal data in its path (ID numbers travel in bodies).
+    ``key``: the database's key file (default: the database's path + ``.key``; docs/hall-server.md).
+    ``service``: the service manager told ``ready`` once the server listens and ``stopping`` when it stops."""
     from hall_server.app import create_app
 
     days_left = tls.check().days_left() if tls is not None else None
@@ -265,7 +284,8 @@ def serve(db, host: str = "127.0.0.1", port: int = 8765, seed: str | None = None
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(MaskingFilter())
     try:
-        uvicorn.Server(_tls_config(config, tls)).run()
+        config = _tls_config(config, tls)
+        (uvicorn.Server(config) if service is None else _NotifyingServer(config, service)).run()
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled, after a clean shutdown
         pass
     finally:

@@ -23,7 +23,10 @@ process delivers its records under its own credentials.
 
 Environment (for benchmarks and kiosk integrators):
 - ``KIOSK_READY_MARKER=1``: print ``KIOSK_READY`` on stdout once the home screen accepts input;
-- ``KIOSK_WINDOWED=1``: a normal window instead of full screen.
+- ``KIOSK_WINDOWED=1``: a normal window instead of full screen;
+- ``NOTIFY_SOCKET``, ``WATCHDOG_USEC``, ``WATCHDOG_PID`` (set by systemd for a ``Type=notify`` unit):
+  ``READY=1`` once the window takes input, ``WATCHDOG=1`` from the GUI thread, ``STOPPING=1`` when it
+  closes (kiosk/service_manager.py, docs/deployment.md "The units").
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
 )
 from kiosk.pickup import build_pickup
 from kiosk.voice import Speaker, attach_voice, speaker_test  # Speaker: core.services.announce's port
+from kiosk.service_manager import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
@@ -488,13 +492,19 @@ def run_terminal(cfg: Config) -> int:
     from ui.app import run_role_window
 
     terminal = build_terminal(cfg, defer_sync=True)
+    service = SystemdNotifier.from_environment()  # None unless systemd runs the terminal (docs/deployment.md)
 
     def ready() -> None:
         log.info("terminal %s ready", cfg.terminal_id)
+        if service is not None:
+            service.ready(f"terminal {cfg.terminal_id} ({cfg.role}) ready")
         if os.environ.get("KIOSK_READY_MARKER"):
             print(READY_MARKER, flush=True)
 
     try:
-        return run_role_window(terminal, fullscreen=not os.environ.get("KIOSK_WINDOWED"), on_ready=ready)
+        return run_role_window(terminal, fullscreen=not os.environ.get("KIOSK_WINDOWED"), on_ready=ready,
+                               service=service)
     finally:
         terminal.close()
+        if service is not None:
+            service.close()

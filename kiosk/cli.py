@@ -112,8 +112,15 @@ def _run_hall_server(args: argparse.Namespace) -> int:
         if _server_part_missing(exc):
             return _needs_server("kiosk hall-server")
         raise
-    return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args),
-                 key=args.key)
+    from kiosk.service_manager import SystemdNotifier
+
+    service = SystemdNotifier.from_environment()  # None unless systemd runs the server (docs/deployment.md)
+    try:
+        return serve(db=args.db, host=args.host, port=args.port, seed=args.seed, tls=tls_from_arguments(args),
+                     key=args.key, service=service)
+    finally:
+        if service is not None:
+            service.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

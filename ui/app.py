@@ -150,11 +150,14 @@ def lock_kiosk(window, terminal):
                          open_technician=open_technician if terminal.technician_diagnostics else None)
 
 
-def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[], None] | None = None) -> int:
+def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[], None] | None = None,
+                    service=None) -> int:
     """Shows the terminal's window (full screen on a real kiosk) and runs the event loop until it closes.
 
     ``on_ready`` is called once the citizen home screen is shown and accepting input (the start-up bench
-    waits for it); for other roles, once the window is shown.
+    waits for it); for other roles, once the window is shown. ``service``: the service manager
+    (core.ports.service_manager) whose watchdog the event loop pings (ui/watchdog.py), told ``stopping``
+    as soon as the loop has ended.
     """
     app = application()
     window = role_window(terminal, language=terminal.cfg.language)
@@ -189,13 +192,28 @@ def run_role_window(terminal, *, fullscreen: bool = True, on_ready: Callable[[],
 
         QTimer.singleShot(0, window, on_ready)  # once the event loop runs
     app.setQuitOnLastWindowClosed(True)
+    pinger = _watchdog(service)
     try:
         return app.exec()
     finally:
+        if service is not None:
+            service.stopping()
+        if pinger is not None:
+            pinger.stop()
         stop()
         sync_later.close()
         window.close()
         window.deleteLater()
+
+
+def _watchdog(service):
+    if service is None:
+        return None
+    from ui.watchdog import WatchdogPinger
+
+    pinger = WatchdogPinger(service)
+    pinger.start()
+    return pinger
 
 
 class _SyncLater(QObject):
