@@ -13,7 +13,7 @@ fail() { printf 'check-install: FAILED: %s\n' "$*" >&2; exit 1; }
 as_user() { user="$1"; shift; runuser -u "$user" -- env HOME="/var/lib/$user" "$@"; }
 version_of() { dpkg-query -W -f='${Version}' "$1"; }
 
-say "install $(ls "$first")"
+say "install" $(ls "$first")
 apt-get install -y -q --no-install-recommends "$first"/*.deb >/dev/null
 [ "$(kiosk --version)" = "kiosk $(version_of hall-kiosk | sed 's/-[^-]*$//')" ] || fail "kiosk --version"
 say "$(command -v kiosk): $(kiosk --version)"
@@ -28,6 +28,11 @@ done
 [ "$(stat -c '%U:%G %a' /etc/hall-kiosk)" = "root:hall-kiosk 750" ] || fail "/etc/hall-kiosk"
 test -f /usr/lib/systemd/system/hall-kiosk@.service || fail "the terminal's unit"
 test -f /usr/lib/udev/rules.d/60-hall-kiosk.rules || fail "the udev rules"
+if command -v systemd-analyze >/dev/null; then  # systemd.unit(5): the installed units as systemd reads them
+  systemd-analyze verify --man=no hall-kiosk@citizen.service hall-kiosk-hall-server.service \
+    || fail "systemd-analyze verify"
+  say "systemd-analyze verify: hall-kiosk@citizen.service, hall-kiosk-hall-server.service"
+fi
 
 db=/var/lib/hall-kiosk-hall-server/hall.db
 as_user hall-kiosk-server hall-kiosk-server hall-admin --db "$db" load-hall >/dev/null || fail "hall-admin load-hall"
@@ -50,7 +55,7 @@ kept() {
   test -f /etc/hall-kiosk-hall-server/hall-server.env || fail "$1: the hall server's flags are gone"
 }
 
-say "upgrade to $(ls "$upgrade")"
+say "upgrade to" $(ls "$upgrade")
 dpkg -i "$upgrade"/*.deb >/dev/null
 [ "$(version_of hall-kiosk)" = "$(dpkg-deb -f "$upgrade"/hall-kiosk_*.deb Version)" ] || fail "upgrade"
 kept upgrade

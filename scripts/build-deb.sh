@@ -108,6 +108,8 @@ hall_server() {
   install -d "$root/usr/bin" "$root/etc/$package" "$root/usr/lib/systemd/system"
   /usr/bin/python3 -m venv --without-pip "$root$venv"
   python="python$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  # The package depends on pythonX.Y, which holds /usr/bin/pythonX.Y but not /usr/bin/python3.
+  ln -sfn "/usr/bin/$python" "$root$venv/bin/python"
   "$pip_python" -m pip --python "$root$venv/bin/python" install -q --no-compile -r "$src/requirements.txt"
   "$pip_python" -m pip --python "$root$venv/bin/python" install -q --no-compile --no-deps .
   # The environment is built here and runs from /opt: its scripts and its record of the build name /opt.

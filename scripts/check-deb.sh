@@ -33,7 +33,7 @@ done
 if command -v mmdebstrap >/dev/null && [ -n "$suite" ] && [ -n "$sources" ]; then
   echo "check-deb: a clean $suite root (mmdebstrap, apt sources of $sources)"
   status=0
-  mmdebstrap --quiet --variant=apt --mode=root --include=ca-certificates \
+  mmdebstrap --quiet --variant=apt --mode=root --include=ca-certificates,systemd \
     --customize-hook="touch '$work/.root-made'" \
     --customize-hook="copy-in $work/first $work/upgrade $work/check-install.sh /tmp" \
     --customize-hook='chroot "$1" sh /tmp/check-install.sh /tmp/first /tmp/upgrade' \
