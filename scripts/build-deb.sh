@@ -85,15 +85,15 @@ terminal() {
   chmod 0755 "$root/usr/bin/kiosk"
   for role in citizen clerk display technician; do  # the sample files, pointed at the installed places
     {
-      echo "# Installed by $name: systemctl enable --now $name@$role. Every setting: configuration.md, and"
-      echo "# the installation: deployment.md, both in /usr/share/doc/$name/."
+      echo "# Installed by $name: KIOSK_ROLE=$role in terminal.env runs this file (systemctl enable --now $name)."
+      echo "# Every setting: configuration.md; the installation: deployment.md; both in /usr/share/doc/$name/."
       sed -e "s|/etc/kiosk/|/etc/$name/|g" -e "s|simulators/sample_data/|/etc/$name/|g" \
           -e "/^hall_id = /a data_dir = \"/var/lib/$name\"               # the store, its keys; logs in /var/log/$name" \
           "simulators/sample_data/$role.toml"
     } > "$root/etc/$name/$role.toml"
   done
-  install -m 0644 "$src/session.env" "$root/etc/$name/session.env"
-  install -m 0644 "$src/$name@.service" "$src/$name-x.service" "$root/usr/lib/systemd/system/"
+  install -m 0644 "$src/terminal.env" "$root/etc/$name/terminal.env"
+  install -m 0644 "$src/$name.service" "$src/$name-x.service" "$root/usr/lib/systemd/system/"
   install -m 0644 "$src/60-$name.rules" "$root/usr/lib/udev/rules.d/"
   documents "$name" "$root"
   scripts_and_conffiles "$src" "$root"
