@@ -68,3 +68,19 @@ def test_a_kiosk_with_lockdown_off_or_windowed_is_told(tmp_path):
 def test_an_unreadable_configuration_exits_2_with_one_line(tmp_path):
     done = diag("--root", str(tmp_path), "--config", str(tmp_path / "missing.toml"))
     assert done.returncode == 2 and done.stderr.strip().startswith("error:") and "Traceback" not in done.stderr
+
+
+def test_the_packages_x_session_enabled_counts_as_the_kiosk_session(tmp_path):
+    """GIVEN an image with the Debian package's X server unit enabled (systemctl enable hall-kiosk-x links
+    it into graphical.target.wants) and no getty autologin WHEN checked THEN the session check is ok: that
+    X server needs no login, the terminal's unit draws on it."""
+    locked_image(tmp_path)
+    for drop_in in (tmp_path / "etc/systemd/system/getty@tty1.service.d").iterdir():
+        drop_in.unlink()
+    wants = tmp_path / "etc/systemd/system/graphical.target.wants"
+    wants.mkdir(parents=True)
+    (wants / "hall-kiosk-x.service").symlink_to("/usr/lib/systemd/system/hall-kiosk-x.service")
+    done = diag("--json", "--root", str(tmp_path), "--config", str(citizen_config(tmp_path)))
+    rows = {row["check"]: row for row in map(json.loads, done.stdout.splitlines())}
+    assert rows["autologin"]["ok"] is True and "hall-kiosk-x.service" in rows["autologin"]["detail"]
+    assert done.returncode == 0

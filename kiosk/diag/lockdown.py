@@ -10,7 +10,8 @@ the last three for itself; this command reads what the machine says about each:
 
     fullscreen      the terminal's configuration: a citizen kiosk with [kiosk] lockdown on, not KIOSK_WINDOWED
     systemd_unit    the unit (--unit, default hall-kiosk@citizen.service) is Type=notify with a watchdog
-    autologin       a getty or display manager logs a user in automatically
+    autologin       a getty or display manager logs a user in automatically, or the package's X session
+                    (hall-kiosk-x.service) is enabled
     getty           logind starts no login prompts on other VTs (NAutoVTs=0, ReserveVT=0)
     vt_switching    the X server refuses VT switching (DontVTSwitch), or the session is cage (no VT keys)
     sysrq           the magic SysRq key is off (kernel.sysrq = 0)
@@ -125,7 +126,8 @@ def check_unit(unit: str, root: Path) -> Check:
 
 def check_autologin(root: Path) -> Check:
     fix = ("log the kiosk user in automatically: a getty@tty1 drop-in with `--autologin kiosk`, or the "
-           "display manager's autologin (docs/deployment.md)")
+           "display manager's autologin; or enable the package's X session: systemctl enable hall-kiosk-x "
+           "(docs/deployment.md)")
     for path, text in _glob_text(root, "/etc/systemd/system/getty@tty1.service.d/*.conf"):
         m = re.search(r"--autologin\s+(\S+)", text)
         if m:
@@ -136,6 +138,11 @@ def check_autologin(root: Path) -> Check:
             user = _setting(text, key)
             if user:
                 return Check("autologin", True, f"{conf}: {key}={user}", "")
+    # The Debian package's own session (docs/deployment.md, "The kiosk session"): an X server with no
+    # login, which the terminal's unit draws on; `systemctl enable hall-kiosk-x` links it here.
+    enabled = root / "etc/systemd/system/graphical.target.wants/hall-kiosk-x.service"
+    if enabled.is_symlink() or enabled.exists():
+        return Check("autologin", True, "hall-kiosk-x.service: the kiosk's X server, no login needed", "")
     return Check("autologin", False, "no automatic login found", fix)
 
 
