@@ -1,7 +1,7 @@
 """The composition root: one terminal's adapters and services, built from its configuration.
 
     cfg = config.load("citizen.toml")
-    raise SystemExit(run_terminal(cfg))           # what `kiosk run --config citizen.toml` does
+    terminal = build_terminal(cfg)                # kiosk/run.py runs its window: `kiosk run --config …`
 
 ``build_terminal`` is the only place that knows which adapter implements which port: the platform is a
 ``PlatformClient`` (HTTP, signed), printers come from ``devices.printer.open_printer`` (every URL scheme,
@@ -21,12 +21,6 @@ and ``KioskQueueService`` issues from them when the platform cannot be reached. 
 the store of the terminal it services (same data directory) without an engine of its own: that terminal's
 process delivers its records under its own credentials.
 
-Environment (for benchmarks and kiosk integrators):
-- ``KIOSK_READY_MARKER=1``: print ``KIOSK_READY`` on stdout once the home screen accepts input;
-- ``KIOSK_WINDOWED=1``: a normal window instead of full screen;
-- ``NOTIFY_SOCKET``, ``WATCHDOG_USEC``, ``WATCHDOG_PID`` (set by systemd for a ``Type=notify`` unit):
-  ``READY=1`` once the window takes input, ``WATCHDOG=1`` from the GUI thread, ``STOPPING=1`` when it
-  closes (kiosk/service_manager.py, docs/deployment.md "The units").
 """
 
 from __future__ import annotations
@@ -57,11 +51,9 @@ from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the
 )
 from kiosk.pickup import build_pickup
 from kiosk.voice import Speaker, attach_voice, speaker_test  # Speaker: core.services.announce's port
-from kiosk.service_manager import SystemdNotifier
 
 log = logging.getLogger(__name__)
 
-READY_MARKER = "KIOSK_READY"
 
 
 @dataclass
@@ -482,29 +474,3 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
 
     terminal.heartbeat = build_heartbeat(terminal)
     return terminal
-
-
-def run_terminal(cfg: Config) -> int:
-    """Runs the terminal's role window until it is closed; the exit status of the event loop."""
-    log_path = logs.setup(logs.data_dir(cfg.data_dir) / "logs")
-    log.info("terminal %s (%s) starting; platform %s; log %s", cfg.terminal_id, cfg.role, cfg.platform.url,
-             log_path)
-    from ui.app import run_role_window
-
-    terminal = build_terminal(cfg, defer_sync=True)
-    service = SystemdNotifier.from_environment()  # None unless systemd runs the terminal (docs/deployment.md)
-
-    def ready() -> None:
-        log.info("terminal %s ready", cfg.terminal_id)
-        if service is not None:
-            service.ready(f"terminal {cfg.terminal_id} ({cfg.role}) ready")
-        if os.environ.get("KIOSK_READY_MARKER"):
-            print(READY_MARKER, flush=True)
-
-    try:
-        return run_role_window(terminal, fullscreen=not os.environ.get("KIOSK_WINDOWED"), on_ready=ready,
-                               service=service)
-    finally:
-        terminal.close()
-        if service is not None:
-            service.close()

@@ -99,7 +99,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_terminal(args: argparse.Namespace) -> int:
     from core import config
-    from kiosk.app import run_terminal
+    from kiosk.run import run_terminal
 
     return run_terminal(config.load(args.config))
 

@@ -26,11 +26,11 @@ done
 [ "$(stat -c '%U:%G %a' /var/lib/hall-kiosk)" = "hall-kiosk:hall-kiosk 750" ] || fail "/var/lib/hall-kiosk"
 [ "$(readlink /var/lib/hall-kiosk/logs)" = /var/log/hall-kiosk ] || fail "the log directory"
 [ "$(stat -c '%U:%G %a' /etc/hall-kiosk)" = "root:hall-kiosk 750" ] || fail "/etc/hall-kiosk"
-test -f /usr/lib/systemd/system/hall-kiosk.service || fail "the terminal's unit"
+test -f /usr/lib/systemd/system/hall-kiosk@.service || fail "the terminal's unit"
 test -f /usr/lib/udev/rules.d/60-hall-kiosk.rules || fail "the udev rules"
 if command -v systemd-analyze >/dev/null; then  # systemd.unit(5): the installed units as systemd reads them
-  systemd-analyze verify --man=no hall-kiosk.service hall-kiosk-hall-server.service || fail "systemd-analyze verify"
-  say "systemd-analyze verify: hall-kiosk.service, hall-kiosk-hall-server.service"
+  systemd-analyze verify --man=no hall-kiosk@citizen.service hall-kiosk-hall-server.service || fail "systemd-analyze verify"
+  say "systemd-analyze verify: hall-kiosk@citizen.service, hall-kiosk-hall-server.service"
 fi
 
 db=/var/lib/hall-kiosk-hall-server/hall.db

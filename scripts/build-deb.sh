@@ -3,7 +3,9 @@
 #   dist/hall-kiosk_<version>_<arch>.deb               the terminal: /opt/hall-kiosk, `kiosk` on PATH, its
 #                                                      units, udev rules, one example file per role in /etc
 #   dist/hall-kiosk-hall-server_<version>_<arch>.deb   the reference hall server: a Python environment in
-#                                                      /opt/hall-kiosk-hall-server/venv, its unit and flags
+#                                                      /opt/hall-kiosk-hall-server/venv (the wheel, the
+#                                                      [server] extra, packaging/hall-server/requirements.txt),
+#                                                      its unit and flags
 # The terminal's Depends come from packaging/frozen-libraries.txt, checked first against the frozen folder.
 # Environment: DEB_REVISION (the Debian revision, default 1), DEB_OUT (default dist), DEB_COMPRESS
 # (dpkg-deb's compressor:level, default xz:3), DEB_MAINTAINER, DEB_PIP (a Python with pip, default .venv's).
@@ -85,7 +87,7 @@ terminal() {
   chmod 0755 "$root/usr/bin/kiosk"
   for role in citizen clerk display technician; do  # the sample files, pointed at the installed places
     {
-      echo "# Installed by $name: KIOSK_ROLE=$role in terminal.env runs this file (systemctl enable --now $name)."
+      echo "# Installed by $name: systemctl enable --now $name@$role runs this file."
       echo "# Every setting: configuration.md; the installation: deployment.md; both in /usr/share/doc/$name/."
       sed -e "s|/etc/kiosk/|/etc/$name/|g" -e "s|simulators/sample_data/|/etc/$name/|g" \
           -e "/^hall_id = /a data_dir = \"/var/lib/$name\"               # the store, its keys; logs in /var/log/$name" \
@@ -93,7 +95,7 @@ terminal() {
     } > "$root/etc/$name/$role.toml"
   done
   install -m 0644 "$src/terminal.env" "$root/etc/$name/terminal.env"
-  install -m 0644 "$src/$name.service" "$src/$name-x.service" "$root/usr/lib/systemd/system/"
+  install -m 0644 "$src/$name@.service" "$src/$name-x.service" "$root/usr/lib/systemd/system/"
   install -m 0644 "$src/60-$name.rules" "$root/usr/lib/udev/rules.d/"
   documents "$name" "$root"
   scripts_and_conffiles "$src" "$root"
@@ -110,7 +112,11 @@ hall_server() {
   python="python$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   # The package depends on pythonX.Y, which holds /usr/bin/pythonX.Y but not /usr/bin/python3.
   ln -sfn "/usr/bin/$python" "$root$venv/bin/python"
-  "$pip_python" -m pip --python "$root$venv/bin/python" install -q --no-compile -r "$src/requirements.txt"
+  local server_extra
+  mapfile -t server_extra < <(python3 -c "import tomllib
+print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['server']))")
+  "$pip_python" -m pip --python "$root$venv/bin/python" install -q --no-compile -r "$src/requirements.txt" \
+    "${server_extra[@]}"
   "$pip_python" -m pip --python "$root$venv/bin/python" install -q --no-compile --no-deps .
   # The environment is built here and runs from /opt: its scripts and its record of the build name /opt.
   grep -rlI --null "$root" "$root$venv/bin" "$root$venv/pyvenv.cfg" | xargs -0 -r sed -i "s|$root||g"

@@ -102,15 +102,15 @@ def _unit(path: Path) -> configparser.ConfigParser:
 
 
 def test_the_terminal_unit_runs_the_installed_program_with_a_role_file_from_etc_under_a_watchdog():
-    """GIVEN hall-kiosk.service WHEN systemd starts it THEN it runs the frozen program in /opt with the
-    role's file in /etc/hall-kiosk (citizen unless terminal.env says otherwise), as the terminal's own user,
-    waiting for READY=1 from the program itself (the main process) and restarting it when its watchdog pings
-    stop or it fails, but not after the technician's clean exit (status 0)."""
-    service = _unit(ROOT / "packaging" / "terminal" / "hall-kiosk.service")["Service"]
-    assert service["ExecStart"] == "/opt/hall-kiosk/kiosk run --config /etc/hall-kiosk/${KIOSK_ROLE}.toml"
-    assert service["Environment"] == "KIOSK_ROLE=citizen"
+    """GIVEN hall-kiosk@citizen.service WHEN systemd starts it THEN it runs the frozen program in /opt with
+    /etc/hall-kiosk/citizen.toml, as the terminal's own user, waiting for READY=1 from the program itself
+    (the main process) and restarting it whenever it ends (its watchdog pings stopped, a crash, the
+    technician's restart, 75) but after the technician's exit for maintenance (10)."""
+    service = _unit(ROOT / "packaging" / "terminal" / "hall-kiosk@.service")["Service"]
+    assert service["ExecStart"] == "/opt/hall-kiosk/kiosk run --config /etc/hall-kiosk/%i.toml"
     assert service["EnvironmentFile"] == "-/etc/hall-kiosk/terminal.env"
-    assert (service["Type"], service["NotifyAccess"], service["Restart"]) == ("notify", "main", "on-failure")
+    assert (service["Type"], service["NotifyAccess"], service["Restart"]) == ("notify", "main", "always")
+    assert service["RestartPreventExitStatus"] == "10"
     assert service["WatchdogSec"].endswith("s") and int(service["WatchdogSec"][:-1]) > 0
     assert service["User"] == "hall-kiosk" and {"dialout", "video", "lp"} <= set(service["SupplementaryGroups"].split())
 
