@@ -20,6 +20,7 @@ say "$(command -v kiosk): $(kiosk --version)"
 as_user hall-kiosk env QT_QPA_PLATFORM=offscreen kiosk diag selftest || fail "kiosk diag selftest as hall-kiosk"
 id -nG hall-kiosk | tr ' ' '\n' | grep -qx dialout || fail "hall-kiosk is not in dialout"
 id -nG hall-kiosk | tr ' ' '\n' | grep -qx video || fail "hall-kiosk is not in video"
+id -nG hall-kiosk | tr ' ' '\n' | grep -qx audio || fail "hall-kiosk is not in audio"
 for role in citizen clerk display technician; do
   grep -q '^data_dir = "/var/lib/hall-kiosk"' "/etc/hall-kiosk/$role.toml" || fail "/etc/hall-kiosk/$role.toml"
 done

@@ -112,7 +112,7 @@ def test_the_terminal_unit_runs_the_installed_program_with_a_role_file_from_etc_
     assert (service["Type"], service["NotifyAccess"], service["Restart"]) == ("notify", "main", "always")
     assert service["RestartPreventExitStatus"] == "10"
     assert service["WatchdogSec"].endswith("s") and int(service["WatchdogSec"][:-1]) > 0
-    assert service["User"] == "hall-kiosk" and {"dialout", "video", "lp"} <= set(service["SupplementaryGroups"].split())
+    assert service["User"] == "hall-kiosk" and {"dialout", "video", "lp", "audio"} <= set(service["SupplementaryGroups"].split())
 
 
 def test_the_hall_server_unit_waits_for_it_to_listen_and_writes_only_its_data_directory():
