@@ -215,3 +215,19 @@ def test_the_focus_ring_is_drawn_by_the_theme_and_stands_out():
         assert theme.contrast(theme.COLOURS[fore], theme.COLOURS[back]) >= 3.0, (fore, back)
     assert theme.contrast(theme.COLOURS["on_primary"], theme.COLOURS["focus"]) >= 4.5
     assert "font-size: 30px" in theme.stylesheet(elders=True) and "font-size: 30px" not in sheet
+
+
+def test_the_hall_s_counts_coming_in_keep_a_keypad_user_s_place(qtbot, kiosk, hall):
+    """GIVEN a keypad user on service B of the services page WHEN the hall's counts come in and the page
+    redraws its services THEN the focus is on service B again (a person moving with the arrows, or listening
+    to the voice read the controls, does not lose their place every few seconds)."""
+    kiosk.open_services()
+    qtbot.waitUntil(lambda: "B" in kiosk.services_page.buttons, timeout=WAIT_MS)
+    move_to(kiosk, lambda w: w is kiosk.services_page.buttons["B"])
+    old = kiosk.services_page.buttons["B"]
+    kiosk.services_page.show_hall(kiosk.services_page.hall)  # what a refresh of the hall does
+    assert kiosk.services_page.buttons["B"] is not old
+    page = kiosk.services_page  # once the new button is on screen (and after any refresh of the hall's own)
+    qtbot.waitUntil(lambda: focused(kiosk) is page.buttons["B"], timeout=WAIT_MS)
+    press(kiosk, K.Key_Return)
+    assert kiosk.page == "confirm"

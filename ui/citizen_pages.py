@@ -121,7 +121,10 @@ class ServicesPage(Page):
         self.retry_button.setVisible(can_retry)
 
     def show_hall(self, hall: HallInfo | None) -> None:
+        """Redraws the services (the hall's counts come every few seconds). A service that had the keypad's
+        focus has it again afterwards: a person moving with the arrows keeps their place."""
         self.hall = hall
+        focused = next((prefix for prefix, b in self.buttons.items() if b.hasFocus()), None)
         clear_layout(self.grid)
         self.buttons.clear()
         if hall is None:
@@ -136,6 +139,8 @@ class ServicesPage(Page):
             for index, choice in enumerate(group.choices):
                 self.grid.addWidget(self._service_button(choice), row + index // columns, index % columns)
             row += (len(group.choices) + columns - 1) // columns
+        if focused in self.buttons:
+            self.buttons[focused].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _service_button(self, choice: ServiceChoice) -> QPushButton:
         detail = choice.detail.render(self.texts.tr)

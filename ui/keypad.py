@@ -116,6 +116,7 @@ class KeypadNavigator(QObject):
         self._help = help
         self._page = page or (lambda: None)
         self.current: QWidget | None = None
+        self._current_name = ""  # the object name of the control last moved to (found again if redrawn)
         self._installed = True
         QApplication.instance().installEventFilter(self)
 
@@ -127,17 +128,32 @@ class KeypadNavigator(QObject):
     # --- what has the focus --------------------------------------------------------------------------
 
     def focused(self) -> QWidget | None:
-        """The control with the keypad's focus: Qt's focus in this window, else the last one moved to."""
+        """The control with the keypad's focus: the one last moved to, or the control drawn anew in its place
+        when its page redrew it; else Qt's focus in this window."""
+        current = self.current
+        try:
+            alive = current is not None and current.isVisible() and current.window() is self.window
+        except RuntimeError:  # deleted: its page redrew it (the services, when the hall's counts came in)
+            alive = False
+        if current is not None and not alive:
+            redrawn = self._redrawn()
+            if redrawn is not None:
+                return redrawn
         focus = QApplication.focusWidget()
         if focus is not None and focus.window() is self.window and focus is not self.window:
             return focus
-        current = self.current
-        try:
-            if current is not None and current.isVisible() and current.window() is self.window:
-                return current
-        except RuntimeError:  # deleted with its page
-            pass
-        return None
+        return current if alive else None
+
+    def _redrawn(self) -> QWidget | None:
+        """The control drawn anew in place of the one last moved to (the same object name), so a page that
+        redraws keeps the person's place; None when there is none on screen."""
+        name = self._current_name
+        again = self.window.findChild(QWidget, name) if name else None
+        if again is None or not again.isVisible():
+            return None
+        self.current = again
+        again.setFocus(Qt.FocusReason.OtherFocusReason)
+        return again
 
     def move(self, step: int) -> QWidget | None:
         """Moves the focus ``step`` controls on in reading order (round at the ends); returns the control."""
@@ -153,7 +169,7 @@ class KeypadNavigator(QObject):
         return target
 
     def focus(self, widget: QWidget) -> None:
-        self.current = widget
+        self.current, self._current_name = widget, widget.objectName()
         widget.setFocus(Qt.FocusReason.TabFocusReason)
         scroller = _scroller(widget)
         if scroller is not None:
