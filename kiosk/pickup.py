@@ -23,6 +23,11 @@ from core.config import Config
 from kiosk.adapters import ConnectedOnFirstUse, build_locker
 
 
+def _client_of(platform):
+    """The terminal's ``PlatformClient`` (made now, on the caller's worker, when it is made on first use)."""
+    return platform.client() if isinstance(platform, ConnectedOnFirstUse) else platform
+
+
 class PickupOnFirstUse:
     """``KioskPickupPort`` and ``WindowPickupPort`` (core/ports/pickup.py) over the terminal's platform
     client, made at the first call (on a worker), sharing its session and signing."""
@@ -37,7 +42,7 @@ class PickupOnFirstUse:
             if self._kiosk is None:
                 from platform_client.pickup import KioskPickupClient, WindowPickupClient
 
-                client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
+                client = _client_of(self._platform)
                 self._kiosk, self._window = KioskPickupClient(client), WindowPickupClient(client)
             return self._kiosk, self._window
 
@@ -62,8 +67,7 @@ class RelayedOnFirstUse:
             if self._doors is None:
                 from platform_client.locker_relay import RelayedLocker
 
-                client = self._platform.client() if isinstance(self._platform, ConnectedOnFirstUse) else self._platform
-                self._doors = RelayedLocker(client, session=self._session)
+                self._doors = RelayedLocker(_client_of(self._platform), session=self._session)
             return self._doors
 
     def open_lock(self, board: int, lock: int):

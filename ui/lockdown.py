@@ -105,8 +105,10 @@ class GatePage(QFrame):
         self.setVisible(p.step is not Step.CLOSED)
         self.message.setText(p.message)
         mark = "▶ "
-        self.staff.setText((mark if p.field == "staff_id" else "") + self.texts("lockdown.gate.staff", value=p.staff_id))
-        self.pin.setText((mark if p.field == "pin" else "") + self.texts("lockdown.gate.pin", value="●" * len(p.pin)))
+        staff = self.texts("lockdown.gate.staff", value=p.staff_id)
+        pin = self.texts("lockdown.gate.pin", value="●" * len(p.pin))
+        self.staff.setText((mark if p.field == "staff_id" else "") + staff)
+        self.pin.setText((mark if p.field == "pin" else "") + pin)
         for widget in (self.staff, self.pin, self.pad, self.ok):
             widget.setVisible(asking)
             widget.setEnabled(p.step is Step.ASKING)

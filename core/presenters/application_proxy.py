@@ -21,16 +21,15 @@ names and numbers are ever shown; the identities are registered with the log mas
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
 from core.domain.identity import Identity, mask_id_number, mask_name
+from core.services.application import COLLECTOR_NUMBER
 from core.services.identity import card_expired, forget_identity, register_identity, same_person
 
 MAX_PROXIES = 5  # what one application record may name (the platform refuses more)
-_ID_SHAPE = re.compile(r"[0-9A-Za-z]{6,32}", re.ASCII)  # the numbers the platform keeps as collectors
 
 
 @dataclass(frozen=True)
@@ -92,7 +91,7 @@ class ProxyRegister:
             return ("application.proxy.already",)
         if card_expired(identity, self.today()):
             return ("application.proxy.expired",)
-        if not identity.id_number or not _ID_SHAPE.fullmatch(identity.id_number):
+        if not identity.id_number or not COLLECTOR_NUMBER.fullmatch(identity.id_number):
             return ("application.proxy.unusable",)
         return None
 

@@ -60,7 +60,12 @@ class Provision(enum.StrEnum):
     ORIGINAL = "original"  # the clerk checked the original (原件已核验)
     KIOSK = "kiosk"  # captured at a kiosk with a 自助申报 the clerk opened (its pages are the platform's)
 
-_ID_SHAPE = re.compile(r"[0-9A-Za-z]{6,32}", re.ASCII)  # what the platform takes as a collector's number
+COLLECTOR_NUMBER = re.compile(r"[0-9A-Za-z]{6,32}", re.ASCII)  # what the platform keeps as a collector's number
+
+
+def _applicant(applicant_id: str | None) -> dict:
+    """The record's ``applicant_id`` part: the number of the card read, when the platform can keep it."""
+    return {"applicant_id": applicant_id} if applicant_id and COLLECTOR_NUMBER.fullmatch(applicant_id) else {}
 
 
 @dataclass
@@ -154,13 +159,12 @@ class ApplicationService:
         the ID card read at the window, so the applicant can collect the result with it; ``proxy_ids``: the
         cards of the people the applicant registered to collect it (代领人, at most five; docs/pickup.md).
         Blocking: on a worker."""
-        proxies = [p for p in proxy_ids if _ID_SHAPE.fullmatch(p)]
+        proxies = [p for p in proxy_ids if COLLECTOR_NUMBER.fullmatch(p)]
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "deficiencies": list(deficiencies), "window": app.window,
                    "clerk": clerk, "accepted_at": at.isoformat(), "pre_application": pre_application,
                    **({"ticket_number": app.ticket_number} if app.ticket_number else {}),
-                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {}),
-                   **({"proxy_ids": proxies} if proxies else {})}
+                   **_applicant(applicant_id), **({"proxy_ids": proxies} if proxies else {})}
         return self._enqueue(RecordKind.APPLICATION, content, self.attachments(app, materials), record_id)
 
     def notify(self, app: Application, *, clerk: str, at: datetime, record_id: str | None = None) -> str:
@@ -181,7 +185,7 @@ class ApplicationService:
         with that card whether or not the window reads it again. Blocking: on a worker."""
         content = {"matter_code": app.matter.code, "version": version or app.matter.version, "form": dict(form),
                    "materials": received(app), "submitted_at": at.isoformat(),
-                   **({"applicant_id": applicant_id} if applicant_id and _ID_SHAPE.fullmatch(applicant_id) else {})}
+                   **_applicant(applicant_id)}
         return self._enqueue(RecordKind.PRE_APPLICATION, content, self.attachments(app, materials), record_id)
 
     def case_number(self, record_id: str) -> str | None:

@@ -70,7 +70,8 @@ def credentials_from_reference(body: Any) -> list[Credential]:
                               int(item.get("p", 1)))
         except (KeyError, TypeError, ValueError, AttributeError):
             continue
-        if cred.staff_id and 16 <= len(cred.digest) <= 64 and 2 ** 10 <= cred.n <= 2 ** 20 and cred.n & (cred.n - 1) == 0 \
+        power_of_two = cred.n & (cred.n - 1) == 0
+        if cred.staff_id and 16 <= len(cred.digest) <= 64 and 2 ** 10 <= cred.n <= 2 ** 20 and power_of_two \
                 and 1 <= cred.r <= 32 and 1 <= cred.p <= 4:
             out.append(cred)
     return out

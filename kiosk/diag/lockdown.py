@@ -178,7 +178,8 @@ def check_sysrq(root: Path) -> Check:
         configured = _setting(text.replace(" ", ""), "kernel.sysrq") or configured
     if configured is None:
         return Check("sysrq", None, "kernel.sysrq not configured under /etc/sysctl.d", fix)
-    return Check("sysrq", configured == "0", f"kernel.sysrq = {configured} (sysctl.d)", "" if configured == "0" else fix)
+    ok = configured == "0"
+    return Check("sysrq", ok, f"kernel.sysrq = {configured} (sysctl.d)", "" if ok else fix)
 
 
 def checks(config_path: str | None, unit: str, root: Path) -> list[Check]:
