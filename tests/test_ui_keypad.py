@@ -9,6 +9,8 @@ mode makes the screen larger and gives more time, and the next person starts wit
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -218,16 +220,23 @@ def test_the_focus_ring_is_drawn_by_the_theme_and_stands_out():
 
 
 def test_the_hall_s_counts_coming_in_keep_a_keypad_user_s_place(qtbot, kiosk, hall):
-    """GIVEN a keypad user on service B of the services page WHEN the hall's counts come in and the page
-    redraws its services THEN the focus is on service B again (a person moving with the arrows, or listening
-    to the voice read the controls, does not lose their place every few seconds)."""
+    """GIVEN a keypad user on service B of the services page WHEN the hall's counts come in (every few
+    seconds) THEN the same buttons say the new counts, in place, and the focus stays on service B (a person
+    moving with the arrows, or listening to the voice read the controls, does not lose their place); WHEN
+    the page is drawn anew (larger buttons in elders' mode) THEN service B has the focus again."""
     kiosk.open_services()
-    qtbot.waitUntil(lambda: "B" in kiosk.services_page.buttons, timeout=WAIT_MS)
-    move_to(kiosk, lambda w: w is kiosk.services_page.buttons["B"])
-    old = kiosk.services_page.buttons["B"]
-    kiosk.services_page.show_hall(kiosk.services_page.hall)  # what a refresh of the hall does
-    assert kiosk.services_page.buttons["B"] is not old
-    page = kiosk.services_page  # once the new button is on screen (and after any refresh of the hall's own)
+    page = kiosk.services_page
+    qtbot.waitUntil(lambda: "B" in page.buttons, timeout=WAIT_MS)
+    move_to(kiosk, lambda w: w is page.buttons["B"])
+    old = page.buttons["B"]
+    busier = replace(page.hall, services=tuple(replace(s, waiting=s.waiting + 7) for s in page.hall.services))
+    page.show_hall(busier)  # what the hall's counts coming in do
+    assert page.buttons["B"] is old and focused(kiosk) is old and old.hasFocus()
+    assert page.texts("ui.services.waiting", n=busier.service("B").waiting) in old.text()
+    assert page.texts("ui.services.waiting", n=busier.service("B").waiting) in old.accessibleName()
+
+    page.set_columns(1)  # drawn anew
+    assert page.buttons["B"] is not old
     qtbot.waitUntil(lambda: focused(kiosk) is page.buttons["B"], timeout=WAIT_MS)
     press(kiosk, K.Key_Return)
     assert kiosk.page == "confirm"

@@ -18,6 +18,7 @@ from core.presenters.citizen_screens import ServiceChoice, services_screen, tick
 from core.services.queue import IssuedTicket
 from ui.idcard import IdSlot
 from ui.texts import Texts
+from ui.theme import restyle
 from ui.widgets import Banner, Page, button, clear_layout, label
 
 CENTER = Qt.AlignmentFlag.AlignCenter
@@ -104,7 +105,8 @@ class ServicesPage(Page):
         self.box.addWidget(self.scroller, 1)
         self.box.addWidget(self.retry_button)
         self.box.addWidget(self.back_button)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, ServiceButton] = {}
+        self._layout: tuple | None = None  # the columns and services last drawn, in order
         texts.changed.connect(lambda _: self.show_hall(self.hall))
 
     def set_columns(self, columns: int) -> None:
@@ -121,18 +123,31 @@ class ServicesPage(Page):
         self.retry_button.setVisible(can_retry)
 
     def show_hall(self, hall: HallInfo | None) -> None:
-        """Redraws the services (the hall's counts come every few seconds). A service that had the keypad's
-        focus has it again afterwards: a person moving with the arrows keeps their place."""
+        """Shows the services (the hall's counts come every few seconds). When the same services come again
+        in the same places only what the buttons say changes, in place: no flicker, and a person moving
+        with the arrows, or listening to the voice, keeps their place. A different set is drawn anew, and
+        a service that had the focus has it again."""
         self.hall = hall
-        focused = next((prefix for prefix, b in self.buttons.items() if b.hasFocus()), None)
-        clear_layout(self.grid)
-        self.buttons.clear()
         if hall is None:
+            self._layout = None
+            clear_layout(self.grid)
+            self.buttons.clear()
             return
         self.status.setText("")
         self.retry_button.hide()
+        groups = services_screen(hall, self.clock, self.texts.language)
+        layout = (self.columns, tuple((g.department, tuple(c.prefix for c in g.choices)) for g in groups))
+        if layout == self._layout:
+            for group in groups:
+                for choice in group.choices:
+                    self.buttons[choice.prefix].show_choice(*self._says(choice))
+            return
+        focused = next((prefix for prefix, b in self.buttons.items() if b.hasFocus()), None)
+        clear_layout(self.grid)
+        self.buttons.clear()
+        self._layout = layout
         row, columns = 0, self.columns
-        for group in services_screen(hall, self.clock, self.texts.language):
+        for group in groups:
             if group.department is not None:
                 self.grid.addWidget(label(group.department, "subtitle"), row, 0, 1, columns)
                 row += 1
@@ -142,11 +157,14 @@ class ServicesPage(Page):
         if focused in self.buttons:
             self.buttons[focused].setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _service_button(self, choice: ServiceChoice) -> QPushButton:
+    def _says(self, choice: ServiceChoice) -> tuple[str, str, bool]:
         detail = choice.detail.render(self.texts.tr)
         if choice.department:
             detail = f"{choice.department} · {detail}"
-        widget = ServiceButton(choice.name, detail, enabled=choice.enabled)
+        return choice.name, detail, choice.enabled
+
+    def _service_button(self, choice: ServiceChoice) -> QPushButton:
+        widget = ServiceButton(*self._says(choice))
         widget.setObjectName(f"service-{choice.prefix}")
         widget.clicked.connect(lambda _=False, p=choice.prefix: self.chosen.emit(p))
         self.buttons[choice.prefix] = widget
@@ -157,22 +175,38 @@ class ServiceButton(QPushButton):
     """A large touch target: the service's name, and below it smaller, who serves it and how many wait
     (or why it cannot issue now). The labels let touches through to the button."""
 
-    def __init__(self, name: str, detail: str, *, enabled: bool) -> None:
+    def __init__(self, name: str, detail: str, enabled: bool) -> None:
         super().__init__()
-        self.setProperty("role", "primary" if enabled else "")
-        self.setEnabled(enabled)
         self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        suffix = "" if enabled else "-off"
-        self.name_label = label(name, f"service-name{suffix}", align=CENTER)
-        self.detail_label = label(detail, f"service-detail{suffix}", align=CENTER)
-        self.setAccessibleName(f"{name} {detail}")
+        self.name_label = label(name)
+        self.detail_label = label(detail)
         box = QVBoxLayout(self)
         box.setContentsMargins(12, 8, 12, 8)
         box.setSpacing(2)
         for part in (self.name_label, self.detail_label):
+            part.setAlignment(CENTER)
             part.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
             box.addWidget(part)
+        self._enabled: bool | None = None
+        self.show_choice(name, detail, enabled)
+
+    def show_choice(self, name: str, detail: str, enabled: bool) -> None:
+        """What the button says and whether it can issue now, changed in place."""
+        if self.name_label.text() != name:
+            self.name_label.setText(name)
+        if self.detail_label.text() != detail:
+            self.detail_label.setText(detail)
+        self.setAccessibleName(f"{name} {detail}")
+        if enabled != self._enabled:
+            self._enabled = enabled
+            suffix = "" if enabled else "-off"
+            self.setProperty("role", "primary" if enabled else "")
+            self.name_label.setProperty("role", f"service-name{suffix}")
+            self.detail_label.setProperty("role", f"service-detail{suffix}")
+            for widget in (self, self.name_label, self.detail_label):
+                restyle(widget)
+            self.setEnabled(enabled)
 
     def text(self) -> str:  # what the button says, for tests and accessibility
         return f"{self.name_label.text()}\n{self.detail_label.text()}"

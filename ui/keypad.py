@@ -148,9 +148,11 @@ class KeypadNavigator(QObject):
         """The control drawn anew in place of the one last moved to (the same object name), so a page that
         redraws keeps the person's place; None when there is none on screen."""
         name = self._current_name
-        again = self.window.findChild(QWidget, name) if name else None
-        if again is None or not again.isVisible():
+        # The old control is hidden and deleted later; the new one may wait for the event loop to be shown.
+        drawn = [w for w in self.window.findChildren(QWidget, name) if w.isVisibleTo(self.window)] if name else []
+        if not drawn:
             return None
+        again = drawn[-1]
         self.current = again
         again.setFocus(Qt.FocusReason.OtherFocusReason)
         return again
