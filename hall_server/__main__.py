@@ -167,6 +167,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
         elif args.command == "add-staff":
             pin = args.pin or getpass.getpass("PIN: ")
             windows = [int(w) for w in args.windows.split(",") if w.strip()]
+            if args.technician:
+                from hall_server.fleet_access import TECHNICIAN_PIN_MIN
+
+                if len(pin) < TECHNICIAN_PIN_MIN:  # refused before anything is written
+                    raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its "
+                                     "verifier is kept on the kiosks for offline entry)")
             store.add_staff(args.staff_id, args.name, pin, windows or None)
             if args.supervisor is not None:
                 from hall_server.ratings import set_supervisor
@@ -175,7 +181,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             if args.technician is not None:
                 from hall_server.fleet_access import set_technician
 
-                set_technician(store, args.staff_id, args.technician)
+                set_technician(store, args.staff_id, args.technician, pin)
         elif args.command == "tickets":
             from hall_server.admin import remove_ticket
 

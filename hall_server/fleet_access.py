@@ -23,13 +23,24 @@ from hall_server.problems import HallError
 
 SESSION_HOURS = 8
 METRICS_TOKEN = "metrics_token_sha256"
+TECHNICIAN_PIN_MIN = 8
 
 
-def set_technician(hall_store, staff_id: str, technician: bool) -> None:
-    """Gives (or takes) the technician right; ValueError for an unknown staff id."""
+def set_technician(hall_store, staff_id: str, technician: bool, pin: str | None = None) -> None:
+    """Gives (or takes) the technician right; ValueError for an unknown staff id.
+
+    Giving it needs the member's own PIN, of at least ``TECHNICIAN_PIN_MIN`` characters: a technician's PIN
+    verifier is copied to every locked-down kiosk for offline entry (hall_server/technicians.py), where a
+    stolen disk could be searched offline, so a short PIN is refused rather than sent out."""
     with hall_store._write() as con:
-        if con.execute("SELECT 1 FROM staff WHERE staff_id = ?", (staff_id,)).fetchone() is None:
+        row = con.execute("SELECT pin_salt, pin_hash FROM staff WHERE staff_id = ?", (staff_id,)).fetchone()
+        if row is None:
             raise ValueError(f"no staff {staff_id}")
+        if technician and (pin is None or not crypto.verify_pin(pin, row[0], row[1])):
+            raise ValueError(f"the technician right needs {staff_id}'s own PIN (add-staff … --pin P --technician)")
+        if technician and len(pin) < TECHNICIAN_PIN_MIN:
+            raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its verifier is kept on "
+                             "the kiosks for offline entry)")
         if technician:
             con.execute("INSERT OR IGNORE INTO staff_technicians VALUES (?)", (staff_id,))
         else:

@@ -6,7 +6,8 @@ gives citizen terminals the verifiers of the staff with the technician right (``
 fleet_access.py) as the ``technicians`` reference — ``{"technicians": [{staff_id, name, salt, hash, n, r,
 p}]}``, hex, the scrypt parameters of crypto.py — and lists the ``technician_access`` records kiosks send
 (``kiosk hall-admin --db DB technician-access [--json]``): who came in, or was locked out, where and when.
-PINs themselves never travel; the verifiers do, so technician PINs should be long (eight digits or more).
+PINs themselves never travel; the verifiers do, so a technician's PIN is eight characters or more
+(fleet_access.set_technician refuses a shorter one).
 """
 
 from __future__ import annotations

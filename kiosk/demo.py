@@ -45,6 +45,9 @@ from kiosk.app import Terminal, build_terminal
 log = logging.getLogger(__name__)
 
 DEMO_PIN = "2468"
+# The hall's technician (the fleet page, a locked-down kiosk's way in): a technician's PIN is eight
+# characters or more, since its verifier is kept on the kiosks (hall_server/fleet_access.py).
+DEMO_TECHNICIAN, DEMO_TECHNICIAN_PIN = "T9001", "24681357"
 DEMO_WINDOW = 3
 CITIZEN_ID, CLERK_ID, DISPLAY_ID, TECHNICIAN_ID = "K-01", "W-03", "D-01", "T-01"
 
@@ -56,6 +59,7 @@ def demo_hall() -> dict:
     hall = copy.deepcopy(sample_hall())
     hall["staff"] = [{"id": w["staff"]["id"], "name": w["staff"]["name"], "pin": DEMO_PIN,
                       "windows": [w["number"]]} for w in hall["windows"] if w.get("staff")]
+    hall["staff"].append({"id": DEMO_TECHNICIAN, "name": "赵工", "pin": DEMO_TECHNICIAN_PIN, "windows": []})
     return hall
 
 
@@ -206,10 +210,9 @@ def run_demo(data_dir: str | None = None, port: int = 0, language: str = "zh_CN"
     locker = LockerSimulator({1: 12}, thread_prefix="demo:locker", auto_close_s=4.0)
     from hall_server.fleet_access import set_technician
 
-    technician = demo_staff(hall, DEMO_WINDOW)
-    set_technician(server.store, technician, True)  # the fleet page: every demo terminal's heartbeat
+    set_technician(server.store, DEMO_TECHNICIAN, True, DEMO_TECHNICIAN_PIN)  # the fleet page
     print(f"kiosk demo: hall server {server.url}, data in {base}, log {log_path}; fleet page {server.url}/fleet "
-          f"(staff {technician}, PIN {DEMO_PIN})", flush=True)
+          f"(staff {DEMO_TECHNICIAN}, PIN {DEMO_TECHNICIAN_PIN})", flush=True)
     terminals: list[Terminal] = []
     try:
         for simulator in simulators.values():

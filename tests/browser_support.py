@@ -5,7 +5,7 @@ events on its fd 4), so no driver and no Python package beyond the standard libr
     with Browser.launch(tmp_path) as browser:     # pytest.skip/fail as ``chromium_or_skip`` says
         browser.open("http://127.0.0.1:8765/fleet/login")
         browser.evaluate("document.title")
-        browser.submit_form("#login", staff_id="T01", pin="1357")   # types, submits, waits for the next page
+        browser.submit_form("#login", staff_id="T01", pin="13572468")   # types, submits, waits for the next page
         png = browser.screenshot()
 
 ``chromium_or_skip()``: the browser's path; a test skips (with the reason) only when it is missing and the

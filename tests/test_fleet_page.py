@@ -14,7 +14,7 @@ from hall_server.__main__ import main as hall_admin
 from platform_client.heartbeat import HeartbeatClient
 from test_fleet_heartbeats import beat
 
-TECH_PIN = "1357"
+TECH_PIN = "13572468"
 
 
 def report(hall, terminal: str, role: str, devices=()) -> None:

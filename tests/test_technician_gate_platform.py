@@ -15,6 +15,7 @@ from core.errors import PlatformRejected
 from core.services.technician_access import Outcome
 from hall_server.__main__ import main as hall_admin
 from hall_server.fleet_access import set_technician
+from hall_server.technicians import technicians_reference
 from kiosk.lockdown import build_technician_gate
 from offline_cache import Store
 from offline_cache.refcache import ReferenceCache
@@ -27,7 +28,7 @@ PIN = "20461379"
 def kiosk(hall, tmp_path):
     """K-01's store and reference cache, and its technician gate as kiosk/app.py builds it."""
     hall.server.store.add_staff("T0001", "赵工", PIN)
-    set_technician(hall.server.store, "T0001", True)
+    set_technician(hall.server.store, "T0001", True, PIN)
     hall.server.store.add_staff("S2001", "钱文", "13572468")  # staff without the right
     store = Store(tmp_path / "k01", margin_bytes=0)
     client = SyncClient(hall.server.url, "K-01", hall.secrets["K-01"], timeout_s=2.0)
@@ -89,3 +90,24 @@ def test_the_kiosk_keeps_a_recent_copy_of_the_list_before_anyone_needs_it(hall, 
         refresher.stop()
     hall.server.stop()
     assert kiosk.gate.attempt("T0001", PIN).outcome is Outcome.GRANTED
+
+
+def test_a_short_pin_never_becomes_a_technician_s(hall, capsys):
+    """GIVEN a technician's PIN verifier travels to every locked-down kiosk (searchable offline on a stolen disk)
+    WHEN the right is given with a PIN under eight characters, or without the member's own PIN
+    THEN it is refused with the reason, and nothing is written: no staff member is added by a refused
+    ``add-staff --technician``, and the kiosks are given no verifier for them."""
+    db = hall.server.store.db_path
+    assert hall_admin(["--db", db, "add-staff", "T0002", "--name", "孙工", "--pin", "1357", "--technician"]) == 2
+    assert "8 characters or more" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="no staff T0002"):  # not added either
+        set_technician(hall.server.store, "T0002", False)
+    hall.server.store.add_staff("T0003", "周工", "2468")
+    with pytest.raises(ValueError, match="8 characters or more"):
+        set_technician(hall.server.store, "T0003", True, "2468")
+    with pytest.raises(ValueError, match="own PIN"):
+        set_technician(hall.server.store, "T0003", True)
+    with pytest.raises(ValueError, match="own PIN"):
+        set_technician(hall.server.store, "T0003", True, "24682468")  # not T0003's PIN
+    offered = json.dumps(technicians_reference(hall.server.store))
+    assert "T0002" not in offered and "T0003" not in offered
