@@ -93,3 +93,26 @@ def test_a_number_taken_from_the_keypad_with_the_voice_says_every_step(qtbot, ki
     number = kiosk.issued.ticket.number
     assert said_since(voice, mark)[-1] == (Key("voice.ticket.number", {"number": Code(number)}),
                                            Key("voice.ticket.next_up"), Key("voice.page.result"))
+
+
+def test_elders_mode_turns_the_voice_on_for_the_session_and_leaving_it_restores_silence(qtbot, kiosk):
+    """GIVEN a silent kiosk WHEN the person presses 长辈模式 THEN the voice comes on and says so, with where
+    they are; WHEN they press it again THEN the voice says it goes off and is silent, as they had it. A person
+    who had turned the voice on keeps it after leaving elders' mode."""
+    voice, access = kiosk.spoken, kiosk.access
+    assert not kiosk.voice.enabled
+    qtbot.mouseClick(access.elders_button, Qt.MouseButton.LeftButton)
+    listened(qtbot, voice)
+    assert kiosk.voice.enabled and said_since(voice, 0) == [(Key("voice.on"), Key("voice.page.home"))]
+
+    mark = len(voice.said)
+    qtbot.mouseClick(access.elders_button, Qt.MouseButton.LeftButton)
+    listened(qtbot, voice)
+    assert not kiosk.voice.enabled and said_since(voice, mark) == [(Key("voice.off"),)]
+
+    press(kiosk, K.Key_F1)  # the voice on by the person's own choice
+    listened(qtbot, voice)
+    for _ in range(2):
+        qtbot.mouseClick(access.elders_button, Qt.MouseButton.LeftButton)
+    listened(qtbot, voice)
+    assert kiosk.voice.enabled

@@ -134,6 +134,7 @@ class CitizenAccess(QObject):
         if isinstance(event, view.EldersModeChanged):
             self._elders_changed(event.on)
         elif isinstance(event, view.SessionEnded):
+            self.voice_before = None  # the next person starts with the terminal's default (VoiceGuide.reset)
             self.window.idle.end_session()
             self.help_banner.clear_text()
 
@@ -148,13 +149,14 @@ class CitizenAccess(QObject):
             page.box.setSpacing(8 if on else 16)
         self.lay_out()
         w.idle.set_elders(on)
-        voice = getattr(w, "voice", None)
+        voice = getattr(w, "voice", None)  # on for the session in elders' mode; then as the person had it
         if voice is not None:
             if on:
-                self.voice_before = bool(getattr(voice, "enabled", False))
-                voice.enabled = True
+                self.voice_before = voice.enabled
+                voice.set_on(True)
             elif self.voice_before is not None:
-                voice.enabled, self.voice_before = self.voice_before, None
+                voice.set_on(self.voice_before)
+                self.voice_before = None
 
 
 def unnamed_controls(window: QWidget) -> list[QWidget]:

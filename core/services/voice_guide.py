@@ -105,6 +105,11 @@ class VoiceGuide:
             self._page_said = True
         return self.voice.enabled
 
+    def set_on(self, on: bool) -> None:
+        """Turns the guidance on or off as ``toggle`` does (said), when it is not so already."""
+        if on != self.voice.enabled:
+            self.toggle()
+
     def reset(self) -> None:
         """The next person starts with the terminal's default; what is being said stops."""
         self.voice.stop()
