@@ -83,6 +83,28 @@ def no_missing_translations():
 
 
 @pytest.fixture(autouse=True)
+def no_failed_event_listeners():
+    """Fails the test if a listener of the event hub raised (core/services/events.py logs it and goes on,
+    so a window's reaction to an event could otherwise break without any test failing)."""
+    import logging
+
+    failed: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("event listener failed"):
+                failed.append(f"{record.getMessage()}: {record.exc_info[1]!r}" if record.exc_info else
+                              record.getMessage())
+
+    handler = Collect(logging.ERROR)
+    events_log = logging.getLogger("core.services.events")
+    events_log.addHandler(handler)
+    yield
+    events_log.removeHandler(handler)
+    assert failed == [], f"an event listener raised: {failed}"
+
+
+@pytest.fixture(autouse=True)
 def no_leaked_threads(request):
     """Fails the test if a thread it started is still running shortly after it ends."""
     before = _live_threads()
