@@ -6,7 +6,8 @@ page, as closed-functionality kiosks offer (EN 301 549 clause 5.1; docs/accessib
 One application event filter looks at the key presses aimed at ``window``:
 
 - arrows move the focus between the controls of what is on screen, in reading order (top to bottom, left to
-  right): Down and Right to the next, Up and Left to the previous, round at the ends;
+  right): Down and Right to the next, Up and Left to the previous, round at the ends; in a line field
+  with text, Left and Right move its caret first and move on once it stands at that end;
 - OK (Enter, Return, Select) presses the focused button (a focused text field keeps its Enter);
 - Back (Esc, the Back key) presses the page's way back (``back()`` names it; None: nothing happens);
 - Help (F1, the Help key) calls ``help()``;
@@ -216,6 +217,8 @@ class KeypadNavigator(QObject):
             return False  # a scanner's burst may be under way: the wedge filter decides first
         focus = self.focused()
         if key in NEXT_KEYS or key in PREVIOUS_KEYS:
+            if _moves_caret(focus, key):
+                return False  # the field's own: the caret goes through the text first
             return self.move(1 if key in NEXT_KEYS else -1) is not None
         if key in OK_KEYS:
             return self._ok(focus)
@@ -253,6 +256,15 @@ class KeypadNavigator(QObject):
             page.keypad_erase()
             return True
         return False
+
+
+def _moves_caret(focus: QWidget | None, key: Qt.Key) -> bool:
+    """Left and Right in a line field with text move its caret until it stands at that end; the next press
+    moves on to the control before or after (Up and Down always move between controls)."""
+    if not isinstance(focus, QLineEdit) or key not in (K.Key_Left, K.Key_Right) or focus.hasSelectedText():
+        return False
+    caret = focus.cursorPosition()
+    return caret > 0 if key == K.Key_Left else caret < len(focus.text())
 
 
 def _text_of(widget: QWidget) -> str:
