@@ -17,7 +17,8 @@ from core.errors import ConfigError
 # screens; staff windows run on desktops of 1280×1024 and up.
 SCREENS: tuple[tuple[int, int], ...] = ((1280, 800), (1280, 1024), (1920, 1080), (1080, 1920))
 ROLE_SCREENS = {"citizen": SCREENS, "display": ((1920, 1080), (1080, 1920)),
-                "clerk": ((1280, 1024), (1920, 1080)), "technician": ((1280, 1024), (1920, 1080))}
+                "clerk": ((1366, 768), (1280, 800), (1280, 1024), (1920, 1080)),
+                "technician": ((1280, 1024), (1920, 1080))}
 TOUCH_ROLES = ("citizen",)  # windows operated by touch; the others by mouse and keyboard
 
 

@@ -86,7 +86,7 @@ class ClerkWindow(ClosingWindow, QWidget):
         ``rating``: a ``RatingDesk`` (the window's evaluation pad, ``pad``, shown by whoever shows the window)."""
         super().__init__(parent)
         self.setObjectName("clerk-window")
-        theme.style_window(self)
+        theme.style_window(self, desk=True)  # a desktop screen, mouse and keyboard
         self.service = service
         self.texts = Texts(language, self)
         self.worker = Worker(self, name="clerk", max_workers=1)

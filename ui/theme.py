@@ -24,6 +24,7 @@ SMALL_PT = 18
 TITLE_PT = 30
 HUGE_PT = 96  # the ticket number
 TOUCH_PX = 72  # at least 60 px
+DESK_PX = 44  # staff windows, mouse and keyboard (WCAG 2.2 2.5.8 asks 24 px)
 # Elders' mode (长辈模式, docs/accessibility.md): body text at least 30 px, headings larger, targets 72 px and up.
 ELDERS_PX = {"body": 32, "small": 30, "subtitle": 38, "title": 46, "service": 38, "big": 44, "touch": 88}
 # The CJK families and their files, and the fallbacks for rare name characters (CJK Extension A and B):
@@ -110,9 +111,22 @@ def ui_font(point_size: int = BODY_PT) -> QFont:
     return font
 
 
-def stylesheet(elders: bool = False) -> str:
-    """The kiosk's look; ``elders`` gives elders' mode its larger text and targets (the same colours)."""
-    return _base_sheet() + (_elders_sheet() if elders else "")
+def stylesheet(elders: bool = False, desk: bool = False) -> str:
+    """The kiosk's look; ``elders`` gives elders' mode its larger text and targets (the same colours);
+    ``desk`` the staff windows' denser controls (a clerk works with mouse and keyboard on a desktop
+    screen, 1366×768 and up: the same text sizes and colours, smaller targets and paddings)."""
+    return _base_sheet() + (_elders_sheet() if elders else "") + (_desk_sheet() if desk else "")
+
+
+def _desk_sheet() -> str:
+    return f"""
+    QPushButton {{ min-height: {DESK_PX}px; min-width: {DESK_PX}px; padding: 4px 16px; }}
+    QPushButton[compact="true"] {{ min-height: {DESK_PX}px; padding: 2px 12px; }}
+    QLineEdit, QComboBox {{ min-height: {DESK_PX}px; }}
+    QLabel[role="notice"], QFrame[role="notice"], QLabel[role="problem"], QFrame[role="problem"] {{
+        padding: 8px; }}
+    QLabel[role="number"] {{ font-size: 48pt; }}
+    """
 
 
 def _base_sheet() -> str:
@@ -196,10 +210,10 @@ def apply(app: QApplication) -> None:
     app.setStyleSheet(stylesheet())
 
 
-def style_window(window, sheet: str | None = None, *, elders: bool = False) -> None:
+def style_window(window, sheet: str | None = None, *, elders: bool = False, desk: bool = False) -> None:
     """Gives a top-level window the theme itself, so it looks right in any QApplication (tests, embedding)."""
     window.setFont(ui_font())
-    window.setStyleSheet(stylesheet(elders) if sheet is None else sheet)
+    window.setStyleSheet(stylesheet(elders, desk) if sheet is None else sheet)
 
 
 def restyle(widget) -> None:

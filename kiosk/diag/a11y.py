@@ -5,7 +5,8 @@
 For each page (in every language of the catalogues, and for the citizen kiosk in elders' mode too): the
 smallest touch target, the smallest text, the lowest contrast, the controls without an accessible name,
 the controls the keypad cannot reach, and the screens the page does not fit (a kiosk's 1280×800,
-1280×1024, 1920×1080 and portrait 1080×1920; the display's large screens; staff desktops from 1280×1024) (core/accessibility.py; docs/accessibility.md, "The self-audit").
+1280×1024, 1920×1080 and portrait 1080×1920; the display's large screens; the clerk's screens from 1366×768;
+the technician's from 1280×1024) (core/accessibility.py; docs/accessibility.md, "The self-audit").
 
 The windows are built by the composition root (kiosk/app.py) as ``kiosk run`` builds them, against a
 throwaway reference hall server started on loopback with the sample hall, as the demo does (the command
