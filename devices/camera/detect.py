@@ -59,21 +59,16 @@ import numpy as np
 from devices.camera import geometry
 from devices.camera.candidates import candidates, relative_edges
 from devices.camera.lines import line_quads
+from devices.camera.trust import MIN_SURE_AREA, SURE_SCORE, is_sure, paper_like, touches_border
 
 WORK_SIZE = 640  # the working image's longer side, roughly
 CONVINCING = 0.9  # a sure region candidate scoring this much is taken without looking for straight lines
 FAINT_CANNY = (10, 24)  # Canny thresholds on log-lightness for the straight-line search
 LINE_QUADS = 6  # straight-line candidates refined and scored (the best by a quick score)
 CENTRE_WEIGHT = 0.15  # score given up per half-diagonal away from the middle of the view
-SURE_SCORE = 0.7  # below this the page is reported, but as unsure
-MIN_SURE_AREA = 0.025  # of the frame: an ID-1 card (85.6 × 54 mm) in an A3 field of view is 3.7 %
 SMOOTH_TOLERANCE = 10.0  # colour difference allowed between neighbouring samples just inside a side
 NOT_PAPER_PENALTY = 0.3  # rank given up by a quad whose inside does not look like paper
 BORDER_PENALTY = 0.3  # rank given up by a sheet the edge of the picture cuts off
-GREY_CHROMA = 16  # |a| + |b| at or below which the middle of a quad is white or grey paper …
-GREY_LIGHTNESS = 70  # … if its Lab L (0..255) is at least this (grey paper under a hard shadow)
-PAPER_LIGHTNESS = 110  # Lab L (0..255) at or above which a tinted middle can be paper (a pale card, a form)
-PAPER_CHROMA = 40  # |a| + |b| at or below which it can be
 
 
 @dataclass(frozen=True)
@@ -98,24 +93,10 @@ def shrink(image: np.ndarray, factor: int) -> np.ndarray:
 # --- scoring ------------------------------------------------------------------------------------------
 
 
-def _side_samples(quad: np.ndarray, count: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sample coordinates across each side: arrays (4·count, len(offsets)) of x and y (outward positive)."""
-    xs, ys = [], []
-    t = np.linspace(0.06, 0.94, count)
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        direction = (b - a) / max(1e-9, np.linalg.norm(b - a))
-        outward = np.array([direction[1], -direction[0]])  # clockwise on screen: outward is on the left
-        points = a + (b - a) * t[:, None]
-        xs.append(points[:, 0:1] + outward[0] * offsets[None, :])
-        ys.append(points[:, 1:2] + outward[1] * offsets[None, :])
-    return np.vstack(xs).astype(np.float32), np.vstack(ys).astype(np.float32)
-
-
 def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float = 2.0) -> float:
     """0..1: how much of each side has clearly different colour inside and outside (weakest side weighs most)."""
     offsets = np.array([-gap - 1, -gap, gap, gap + 1], np.float32)
-    xs, ys = _side_samples(quad, count, offsets)
+    xs, ys = geometry.side_samples(quad, count, offsets)
     samples = cv2.remap(lab, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     inside = samples[:, :2].mean(axis=1)
     outside = samples[:, 2:].mean(axis=1)
@@ -147,7 +128,7 @@ def refine(image: np.ndarray, quad: np.ndarray, *, reach: float, count: int = 48
     """Moves each side onto the strongest colour step within ``reach`` pixels of it (at full resolution for
     the final answer; at working scale, with a cheaper trimmed fit, for every candidate)."""
     offsets = np.arange(-reach, reach + 1, 1.0, dtype=np.float32)
-    xs, ys = _side_samples(quad, count, offsets)
+    xs, ys = geometry.side_samples(quad, count, offsets)
     profiles = cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     profiles = cv2.GaussianBlur(profiles, (3, 1), 0)  # along the profile only
     step = np.linalg.norm(profiles[:, 2:] - profiles[:, :-2], axis=2)  # central difference, all channels
@@ -191,12 +172,6 @@ def _holds(outer: np.ndarray, inner: np.ndarray) -> bool:
     return outer_area > 1.02 * inner_area and geometry.iou(outer, inner) * outer_area >= 0.9 * inner_area
 
 
-def touches_border(quad: np.ndarray, size: np.ndarray, *, within: float = 0.01) -> bool:
-    """Whether a corner lies on (or beyond) the edge of the picture: a sheet the view cuts off."""
-    near = within * float(max(size))
-    return bool(np.any(quad < near) or np.any(quad > np.asarray(size, np.float64) - 1 - near))
-
-
 def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, margin: float = 0.1,
            centre: np.ndarray | None = None, reach: float = 1.0,
            lab: np.ndarray | None = None) -> tuple[float, str, np.ndarray] | None:
@@ -231,37 +206,6 @@ def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, mar
                 best, changed = candidate, True
                 break
     return best
-
-
-def paper_like(lab: np.ndarray, quad: np.ndarray, *, grid: int = 16) -> bool:
-    """Whether the inside of ``quad`` looks like paper: colourless and not dark, or light and of little
-    colour (the median of a grid of Lab samples over its middle 80 %). A dark header band, a phone, a coffee
-    mug or a magazine's photograph has four sharp sides as well, but is not the document."""
-    u = np.linspace(0.1, 0.9, grid, dtype=np.float32)
-    uu, vv = np.meshgrid(u, u)
-    q = quad.astype(np.float32)
-    top = q[0] + (q[1] - q[0]) * uu[..., None]
-    bottom = q[3] + (q[2] - q[3]) * uu[..., None]
-    points = top + (bottom - top) * vv[..., None]
-    samples = cv2.remap(lab, points[..., 0], points[..., 1], cv2.INTER_LINEAR,
-                        borderMode=cv2.BORDER_REPLICATE).reshape(-1, 3).astype(np.float32)
-    lightness = float(np.median(samples[:, 0]))
-    chroma = float(np.median(np.abs(samples[:, 1] - 128) + np.abs(samples[:, 2] - 128)))
-    if chroma <= GREY_CHROMA:  # white or grey paper, even deep in a shadow
-        return lightness >= GREY_LIGHTNESS
-    return lightness >= PAPER_LIGHTNESS and chroma <= PAPER_CHROMA
-
-
-def is_sure(chosen: tuple[float, str, np.ndarray], lab: np.ndarray) -> bool:
-    """Whether the chosen quad can be trusted: its sides are well supported (``SURE_SCORE``), what it holds
-    looks like paper (``paper_like``), the picture does not cut it off, and it is not smaller than the
-    smallest document a document camera frames (``MIN_SURE_AREA``). When white paper on a white desk has
-    too faint an outline to win, the winner is a part of it (a header band) or a thing on the desk; then
-    the capture keeps the whole frame rather than a wrong crop."""
-    size = np.array([lab.shape[1], lab.shape[0]], np.float64)
-    if geometry.area(chosen[2]) < MIN_SURE_AREA * size[0] * size[1]:
-        return False
-    return chosen[0] >= SURE_SCORE and paper_like(lab, chosen[2]) and not touches_border(chosen[2], size)
 
 
 def _scored(small: np.ndarray, lab: np.ndarray, name: str, quad: np.ndarray) -> tuple[float, str, np.ndarray]:

@@ -132,3 +132,17 @@ def quad_from_lines(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | 
             return None
         corners.append(point)
     return np.array(corners)
+
+
+def side_samples(quad: np.ndarray, count: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample coordinates across each side: arrays (4·count, len(offsets)) of x and y (outward positive)."""
+    xs, ys = [], []
+    t = np.linspace(0.06, 0.94, count)
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        direction = (b - a) / max(1e-9, np.linalg.norm(b - a))
+        outward = np.array([direction[1], -direction[0]])  # clockwise on screen: outward is on the left
+        points = a + (b - a) * t[:, None]
+        xs.append(points[:, 0:1] + outward[0] * offsets[None, :])
+        ys.append(points[:, 1:2] + outward[1] * offsets[None, :])
+    return np.vstack(xs).astype(np.float32), np.vstack(ys).astype(np.float32)
