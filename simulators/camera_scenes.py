@@ -7,7 +7,9 @@ Documents (``DOCUMENTS``, true size in mm): an A4 application form with Chinese 
 resident ID card (85.6 × 54 mm, rounded corners), and a thermal receipt (80 mm wide). Desks (``DESKS``):
 a dark pad (half of them with a ruler grid), wood, a light desk. Conditions (``Scene``): perspective,
 rotation, the paper's own drop shadow, uneven light, a soft shadow band (the camera arm, a hand), a finger
-over one edge, slight motion blur, sensor noise and MJPG compression. Every scene is a pure function of its seed.
+over one edge, slight motion blur, sensor noise and MJPG compression. Two more, off unless asked for (the
+benchmark's frames do not have them): a window's reflection on glossy paper (``glare``) and a thumb with
+the hand behind it (``hand``). Every scene is a pure function of its seed.
 
 The truth is the four corners of the document's rectangle (for the rounded ID card: where its straight
 sides meet), clockwise from the top-left, in frame pixels.
@@ -152,6 +154,8 @@ class Scene:
     finger: bool = False  # a finger holding down one edge
     motion: bool = False  # slight motion blur
     noise: bool = True  # sensor noise and MJPG compression
+    glare: bool = False  # a window's reflection on glossy paper: a bright streak, clipped, across the page
+    hand: bool = False  # a thumb holding down one edge and the hand behind it, off the page
     seed: int = 0
 
 
@@ -288,6 +292,62 @@ def _finger(frame: np.ndarray, corners: np.ndarray, mm: float, rng: np.random.Ge
     frame[:] = frame * (1.0 - soft[..., None]) + colour * soft[..., None]
 
 
+def _hand(frame: np.ndarray, corners: np.ndarray, mm: float, rng: np.random.Generator) -> None:
+    """Draws a thumb pressing one edge of the page and the hand it belongs to, off the page (in place)."""
+    h, w = frame.shape[:2]
+    side = int(rng.integers(4))
+    a, b = corners[side], corners[(side + 1) % 4]
+    edge = (b - a) / np.linalg.norm(b - a)
+    outward = np.array([edge[1], -edge[0]])
+    along = a + (b - a) * rng.uniform(0.2, 0.8)
+    thumb = 22.0 * mm  # a thumb is about 20-25 mm wide
+    tip = along - outward * rng.uniform(0.3, 0.7) * thumb * 1.5
+    direction = outward * np.cos(rng.uniform(-0.6, 0.6)) + edge * np.sin(rng.uniform(-0.6, 0.6))
+    direction /= np.linalg.norm(direction)
+    knuckle = tip + direction * 55.0 * mm
+    palm = knuckle + direction * 45.0 * mm + edge * rng.choice([-1, 1]) * 25.0 * mm
+    k = 4
+    mask = np.zeros((h // k + 1, w // k + 1), np.uint8)
+    cv2.line(mask, tuple(np.round(tip / k).astype(int)), tuple(np.round(knuckle / k).astype(int)), 255,
+             thickness=max(2, int(thumb / k)), lineType=cv2.LINE_AA)
+    axes = (max(2, int(50 * mm / k)), max(2, int(40 * mm / k)))
+    angle = float(np.degrees(np.arctan2(direction[1], direction[0])))
+    cv2.ellipse(mask, tuple(np.round(palm / k).astype(int)), axes, angle, 0, 360, 255, -1, cv2.LINE_AA)
+    cv2.line(mask, tuple(np.round(palm / k).astype(int)), tuple(np.round((palm + direction * max(w, h)) / k)
+                                                                  .astype(int)), 255, thickness=axes[1])
+    soft = cv2.resize(cv2.GaussianBlur(mask, (0, 0), 0.8).astype(np.float32) / 255.0, (w, h))
+    shade = cv2.resize(cv2.GaussianBlur(mask, (0, 0), max(1.0, thumb * 0.4 / k)).astype(np.float32) / 255.0,
+                       (w, h))
+    red = rng.uniform(185, 230)  # skin tones: green and blue in fixed proportions to red (Lab a* about 10-20)
+    skin = np.array([red, red * rng.uniform(0.70, 0.78), red * rng.uniform(0.58, 0.68)], np.float32)
+    colour = skin * (0.6 + 0.4 * shade[..., None])
+    cast = np.roll(soft, (int(thumb * 0.3), int(thumb * 0.2)), axis=(0, 1))  # the hand's shadow
+    frame *= 1.0 - 0.4 * cast[..., None]
+    frame[:] = frame * (1.0 - soft[..., None]) + colour * soft[..., None]
+
+
+def _glare(frame: np.ndarray, corners: np.ndarray, paper: np.ndarray, rng: np.random.Generator) -> None:
+    """A window's reflection on glossy paper (in place): a straight bright streak across the page with a
+    blurred edge, added to the light and clipped like a sensor clips; weaker on the desk, which is matt."""
+    h, w = frame.shape[:2]
+    centre = corners.mean(axis=0) + rng.uniform(-0.25, 0.25, 2) * np.ptp(corners, axis=0)
+    angle = rng.uniform(0, np.pi)
+    d = np.array([np.cos(angle), np.sin(angle)])
+    n = np.array([-d[1], d[0]])
+    half = rng.uniform(0.02, 0.1) * float(np.sqrt(cv2.contourArea(corners.astype(np.float32))))
+    far = 2.0 * max(w, h)
+    poly = np.array([centre + n * half - d * far, centre + n * half + d * far,
+                     centre - n * half + d * far, centre - n * half - d * far])
+    k = 4
+    band = np.zeros((h // k + 1, w // k + 1), np.uint8)
+    cv2.fillPoly(band, [np.round(poly / k).astype(np.int32)], 255)
+    streak = cv2.resize(cv2.GaussianBlur(band, (0, 0), max(1.0, 0.3 * half / k)).astype(np.float32) / 255.0,
+                        (w, h))
+    gloss = 0.25 + 0.75 * paper
+    frame += (rng.uniform(90, 220) * streak * gloss)[..., None]
+    np.minimum(frame, 255.0, out=frame)
+
+
 def compose(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
     """Renders one frame: (RGB uint8 image, true corners (4, 2) clockwise from the top-left)."""
     rng = np.random.default_rng(scene.seed)
@@ -309,7 +369,12 @@ def compose(scene: Scene) -> tuple[np.ndarray, np.ndarray]:
     frame = frame * (1.0 - alpha) + paper * alpha
     if scene.finger:
         _finger(frame, corners, mm, rng)
+    extra = np.random.default_rng(scene.seed + 7_919)  # its own draws: the other conditions stay as they were
+    if scene.hand:
+        _hand(frame, corners, mm, extra)
     frame *= lighting(scene, corners, rng)[..., None]
+    if scene.glare:
+        _glare(frame, corners, alpha[..., 0], extra)
     if scene.motion:
         length = int(rng.integers(3, 8))
         kernel = np.zeros((length, length), np.float32)

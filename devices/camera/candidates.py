@@ -64,7 +64,7 @@ def masks(lab: np.ndarray, *, relative: bool = True) -> list[tuple[str, np.ndarr
         # with it.
         skin = cv2.dilate(skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13)))
         keep = np.where(skin > 0, 0, 255).astype(np.uint8)
-        masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[1:3]]
+        masks += [(f"{name}-skin", cv2.bitwise_and(m, keep)) for name, m in masks[0:3]]
     # Last, so that a region found by the masks above wins the de-duplication: the outline chains
     # themselves, for a page whose outline has a gap (the flood then fills it, but the chain still
     # runs round it).
@@ -187,6 +187,11 @@ def _fit_quads(contour: np.ndarray) -> list[np.ndarray]:
     return quads
 
 
+def _box_area(contour: np.ndarray) -> int:
+    _, _, w, h = cv2.boundingRect(contour)
+    return w * h
+
+
 def candidates(lab: np.ndarray, *, relative: bool = True) -> tuple[list[tuple[str, np.ndarray]], np.ndarray]:
     """Four-corner candidates of the regions the masks find, named by mask, and the thin edge map (for
     ``lines.line_quads``, which the caller runs only when these are not convincing: it costs more).
@@ -205,8 +210,10 @@ def candidates(lab: np.ndarray, *, relative: bool = True) -> tuple[list[tuple[st
             mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         # Ranked by the area of their hull: an outline chain is thin, its own area says nothing.
-        ranked = sorted(((cv2.contourArea(cv2.convexHull(c)), c) for c in contours if len(c) >= 8),
-                        key=lambda pair: pair[0], reverse=True)
+        # (A hull is no larger than the bounding box: most contours, specks and text, end there.)
+        large = [c for c in contours if len(c) >= 8 and _box_area(c) >= min_area]
+        ranked = sorted(((cv2.contourArea(cv2.convexHull(c)), c) for c in large), key=lambda pair: pair[0],
+                        reverse=True)
         keep = 4 if name == "outline" else 2
         for hull_area, contour in ranked[:keep]:
             if hull_area < min_area:

@@ -134,15 +134,22 @@ def quad_from_lines(lines: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | 
     return np.array(corners)
 
 
+def side_points(quad: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` points along each side (from 6 % to 94 % of it), side after side: (4·count, 2); the outward
+    unit normal at each, (4·count, 2); and each side's unit direction, (4, 2)."""
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    step = np.roll(q, -1, axis=0) - q
+    direction = step / np.maximum(1e-9, np.linalg.norm(step, axis=1))[:, None]
+    outward = np.stack([direction[:, 1], -direction[:, 0]], axis=1)  # clockwise on screen: on the left
+    t = np.linspace(0.06, 0.94, count)
+    points = (q[:, None, :] + step[:, None, :] * t[None, :, None]).reshape(-1, 2)
+    return points, np.repeat(outward, count, axis=0), direction
+
+
 def side_samples(quad: np.ndarray, count: int, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sample coordinates across each side: arrays (4·count, len(offsets)) of x and y (outward positive)."""
-    xs, ys = [], []
-    t = np.linspace(0.06, 0.94, count)
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
-        direction = (b - a) / max(1e-9, np.linalg.norm(b - a))
-        outward = np.array([direction[1], -direction[0]])  # clockwise on screen: outward is on the left
-        points = a + (b - a) * t[:, None]
-        xs.append(points[:, 0:1] + outward[0] * offsets[None, :])
-        ys.append(points[:, 1:2] + outward[1] * offsets[None, :])
-    return np.vstack(xs).astype(np.float32), np.vstack(ys).astype(np.float32)
+    points, normal, _ = side_points(quad, count)
+    offsets = np.asarray(offsets, dtype=np.float64)
+    xs = points[:, 0:1] + normal[:, 0:1] * offsets[None, :]
+    ys = points[:, 1:2] + normal[:, 1:2] * offsets[None, :]
+    return xs.astype(np.float32), ys.astype(np.float32)

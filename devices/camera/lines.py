@@ -59,18 +59,27 @@ def _lines(edges: np.ndarray) -> list[_Line]:
                                minLineLength=0.15 * short, maxLineGap=0.03 * short)
     if segments is None:
         return []
-    merged: list[_Line] = []
     tolerance = 0.006 * short + 1.0
-    for x1, y1, x2, y2 in (2.0 * segments.reshape(-1, 4).astype(np.float64) + 0.5).tolist():
-        length = math.hypot(x2 - x1, y2 - y1)
-        theta = (math.atan2(y2 - y1, x2 - x1) + math.pi / 2) % math.pi  # the normal's angle
-        rho = x1 * math.cos(theta) + y1 * math.sin(theta)
-        for line in merged:
-            if _angle_between(line.theta, theta) < 2.0 and abs(_offset(line, theta) - rho) < 2 * tolerance:
-                line.length += length
-                break
+    x1, y1, x2, y2 = (2.0 * segments.reshape(-1, 4).astype(np.float64) + 0.5).T
+    length = np.hypot(x2 - x1, y2 - y1)
+    theta = (np.arctan2(y2 - y1, x2 - x1) + math.pi / 2) % math.pi  # the normal's angle
+    rho = x1 * np.cos(theta) + y1 * np.sin(theta)
+    # Segment j joins the first line (named by the segment that began it) within 2° and 2·tolerance of it.
+    apart = np.abs(theta[:, None] - theta[None, :])
+    same_side = apart < math.pi / 2
+    angle = np.degrees(np.minimum(apart % math.pi, math.pi - apart % math.pi))
+    offset = np.where(same_side, rho[:, None], -rho[:, None])  # line i's rho against segment j's normal
+    joins = (angle < 2.0) & (np.abs(offset - rho[None, :]) < 2 * tolerance)  # [line i, segment j]
+    founder = np.zeros(len(theta), bool)
+    line_of: dict[int, _Line] = {}
+    for j in range(len(theta)):
+        first = np.flatnonzero(joins[:j, j] & founder[:j])
+        if len(first):
+            line_of[int(first[0])].length += float(length[j])
         else:
-            merged.append(_Line(theta, rho, length))
+            founder[j] = True
+            line_of[j] = _Line(float(theta[j]), float(rho[j]), float(length[j]))
+    merged = list(line_of.values())
     return merged
 
 

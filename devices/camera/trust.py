@@ -12,7 +12,10 @@ cue from the contrast along its sides that won it the choice:
   or the desk beside the page has four sharp sides too, but much of what it holds is not paper;
 - it is **not a dark block inside a lighter sheet** (``dark_block``): an ID card's photo, a shaded table or
   a stamp box is darker than what surrounds it on every side, and surrounded by paper. A small dark
-  quad with paper all round is part of a sheet, not the sheet.
+  quad with paper all round is part of a sheet, not the sheet;
+- **no side runs along glare** (``glare_side``): a window's reflection on glossy paper is a streak of
+  clipped white with sharp sides; a side laid along it has the streak outside, brighter than the paper
+  inside, and the page goes on beyond it.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ GREY_CHROMA = 16  # |a| + |b| at or below which the middle of a quad is white or
 GREY_LIGHTNESS = 70  # … if its Lab L (0..255) is at least this (grey paper under a hard shadow)
 PAPER_LIGHTNESS = 110  # Lab L (0..255) at or above which a tinted middle can be paper (a pale card, a form)
 PAPER_CHROMA = 40  # |a| + |b| at or below which it can be
-PAPER_SHARE = 0.85  # of the samples over a sure quad's middle that must look like paper (not skin)
+PAPER_SHARE = 0.75  # of the samples over a sure quad's middle that must look like paper (not skin)
 DARK_STEP = 12.0  # Lab L by which a dark block is darker than its surroundings on every side …
+GLARE_LIGHTNESS = 245  # Lab L (0..255) at or above which a colourless sample is clipped glare …
+GLARE_STEP = 12.0  # … when it is this much brighter than just inside the side …
+GLARE_SHARE = 1 / 3  # … along this share of a side
 DARK_BLOCK_AREA = 0.08  # … and the frame's share it stays under, for it to be taken as part of a sheet
 
 
@@ -100,6 +106,16 @@ def dark_block(lab: np.ndarray, quad: np.ndarray) -> bool:
     return bool(_paper(around[:, 0], chroma).mean() >= 0.5)
 
 
+def glare_side(lab: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether a side of ``quad`` has clipped, colourless glare just outside it, brighter than the inside,
+    along ``GLARE_SHARE`` of its length: the side lies along a reflection's streak, not the page's edge."""
+    inside, outside = side_bands(lab, quad)
+    chroma = np.abs(outside[..., 1] - 128) + np.abs(outside[..., 2] - 128)
+    glare = (outside[..., 0] >= GLARE_LIGHTNESS) & (chroma <= GREY_CHROMA) & \
+        (outside[..., 0] - inside[..., 0] >= GLARE_STEP)
+    return bool(np.any(glare.mean(axis=1) >= GLARE_SHARE))
+
+
 def touches_border(quad: np.ndarray, size: np.ndarray, *, within: float = 0.01) -> bool:
     """Whether a corner lies on (or beyond) the edge of the picture: a sheet the view cuts off."""
     near = within * float(max(size))
@@ -116,4 +132,4 @@ def is_sure(chosen: tuple[float, str, np.ndarray], lab: np.ndarray) -> bool:
         return False
     if not paper_like(lab, quad) or paper_share(lab, quad) < PAPER_SHARE:
         return False
-    return not dark_block(lab, quad)
+    return not dark_block(lab, quad) and not glare_side(lab, quad)
