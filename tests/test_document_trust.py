@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
 
 from devices.camera import detect, geometry, trust
 from simulators.camera_scenes import Scene, compose
@@ -86,16 +85,20 @@ def test_an_outline_holding_a_hand_is_not_trusted():
     assert trust.paper_share(clean, PAGE) == 1.0 and trust.is_sure((1.0, "test", PAGE), clean)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_with_a_thumb_and_hand_or_glare_a_sure_outline_is_the_page(seed):
+def test_with_a_thumb_and_hand_or_glare_a_sure_outline_is_the_page():
     """GIVEN a thumb and the hand behind it, a glare streak, or both, on the documents and desks of the first
-    generator WHEN the page is found THEN an outline the finder is sure of overlaps it closely."""
-    scene = Scene(document=("a4", "id_front", "receipt")[seed % 3], desk=("dark", "wood", "light")[seed // 2 % 3],
-                  size=SIZE, hand=seed % 3 != 1, glare=seed % 3 != 0, uneven=seed % 2 == 0, seed=4_200 + seed)
-    image, truth = compose(scene)
-    found = detect.detect(image)
-    if found is not None and found.sure:
-        assert geometry.iou(found.quad, truth) >= 0.9
+    generator WHEN the page is found THEN every outline the finder is sure of overlaps the page closely, and
+    it is sure of most of them."""
+    sure = 0
+    for seed in range(6):
+        scene = Scene(document=("a4", "id_front", "receipt")[seed % 3], desk=("dark", "wood", "light")[seed // 2],
+                      size=SIZE, hand=seed % 3 != 1, glare=seed % 3 != 0, uneven=seed % 2 == 0, seed=4_200 + seed)
+        image, truth = compose(scene)
+        found = detect.detect(image)
+        if found is not None and found.sure:
+            sure += 1
+            assert geometry.iou(found.quad, truth) >= 0.9, scene
+    assert sure >= 4
 
 
 def test_the_new_conditions_leave_the_benchmark_frames_as_they_were():

@@ -2,7 +2,8 @@
 
 Modules:
 - ``geometry``: quads (corner order, area, IoU, robust line fits);
-- ``detect``: finding the page's four corners (``find_page``) and the textbook baseline;
+- ``detect``: finding the page's four corners (``find_page``) and the textbook baseline (with ``candidates``,
+  ``lines``; ``trust`` says whether an outline can be trusted);
 - ``process``: flattening, deskew, clean-up, focus measure;
 - ``autocapture``: the still-and-sharp state machine behind auto-capture;
 - ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``; the demo's

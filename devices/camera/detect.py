@@ -40,8 +40,9 @@ RGB arrays.
    gives the final side. This recovers the precision the working scale lost (it matters for ID cards, a few
    hundred pixels across).
 
-The result says whether it is **sure** (``is_sure``): well supported sides, a paper-like inside, not cut off
-by the picture's edge, not smaller than an ID card can be. ``find_page`` returns only sure quads; a capture
+The result says whether it is **sure** (``is_sure``, devices/camera/trust.py): well supported sides, paper
+inside and nearly all over, not cut off by the picture's edge, not smaller than an ID card can be, not a
+small dark block with paper all round (an ID card's photo), no side along a glare streak. ``find_page`` returns only sure quads; a capture
 of an unsure frame keeps the whole frame, and the preview draws no outline (devices/camera/service.py).
 
 ``track(image, previous)`` is the preview's fast path (step 4 on the last quad, kept if it still scores).
