@@ -103,16 +103,24 @@ def shrink(image: np.ndarray, factor: int) -> np.ndarray:
 
 def score_quad(lab: np.ndarray, quad: np.ndarray, *, count: int = 24, gap: float = 2.0) -> float:
     """0..1: how much of each side has clearly different colour inside and outside (weakest side weighs most)."""
+    return float(score_quads(lab, [quad], count=count, gap=gap)[0])
+
+
+def score_quads(lab: np.ndarray, quads: list[np.ndarray], *, count: int = 24, gap: float = 2.0) -> np.ndarray:
+    """``score_quad`` of many quads at once (one ``cv2.remap`` for all their samples)."""
+    if not len(quads):
+        return np.zeros(0)
     offsets = np.array([-gap - 1, -gap, gap, gap + 1], np.float32)
-    xs, ys = geometry.side_samples(quad, count, offsets)
+    coords = [geometry.side_samples(quad, count, offsets) for quad in quads]
+    xs, ys = np.vstack([c[0] for c in coords]), np.vstack([c[1] for c in coords])
     samples = cv2.remap(lab, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     inside = samples[:, :2].mean(axis=1)
     outside = samples[:, 2:].mean(axis=1)
     diff = inside - outside
     contrast = np.sqrt(0.5 * diff[:, 0] ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2)
-    support = (contrast > 7.0) & _smooth_inside(inside.reshape(4, count, 3)).ravel()
-    support = support.reshape(4, count).mean(axis=1)
-    return float(0.5 * support.mean() + 0.5 * support.min())
+    support = (contrast > 7.0) & _smooth_inside(inside.reshape(-1, count, 3)).ravel()
+    support = support.reshape(len(quads), 4, count).mean(axis=2)
+    return 0.5 * support.mean(axis=1) + 0.5 * support.min(axis=1)
 
 
 def _smooth_inside(inside: np.ndarray, *, window: int = 2, tolerance: float = SMOOTH_TOLERANCE) -> np.ndarray:
@@ -212,9 +220,12 @@ def choose(scored: list[tuple[float, str, np.ndarray]], *, min_score: float, mar
     return best
 
 
-def _scored(small: np.ndarray, lab: np.ndarray, name: str, quad: np.ndarray) -> tuple[float, str, np.ndarray]:
-    quad = refine(small, quad, reach=6.0, count=24, welsch=False)
-    return score_quad(lab, quad), name, quad
+def _scored(small: np.ndarray, lab: np.ndarray,
+            found: list[tuple[str, np.ndarray]]) -> list[tuple[float, str, np.ndarray]]:
+    """Each candidate moved onto the nearest colour steps (``refine`` at working scale), then scored."""
+    refined = [refine(small, quad, reach=6.0, count=24, welsch=False) for _, quad in found]
+    scores = score_quads(lab, refined)
+    return [(float(score), name, quad) for score, (name, _), quad in zip(scores, found, refined)]
 
 
 def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 0.55,
@@ -230,7 +241,7 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     small = shrink(image, factor)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2Lab)
     found, thin = candidates(lab, relative=thorough)
-    scored = [_scored(small, lab, name, quad) for name, quad in found]
+    scored = _scored(small, lab, found)
     h, w = small.shape[:2]
     place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
     chosen = choose(scored, min_score=min_score, **place)
@@ -239,9 +250,10 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
         # A quick score on fewer points picks the few worth refining.
         # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.
         thin |= relative_edges(cv2.GaussianBlur(lab[..., 0], (5, 5), 0), FAINT_CANNY)
-        lined = sorted(line_quads(thin, min_area=MIN_SURE_AREA * h * w),
-                       key=lambda q: score_quad(lab, q, count=10), reverse=True)[:LINE_QUADS]
-        scored += [_scored(small, lab, "lines", quad) for quad in lined]
+        lined = line_quads(thin, min_area=MIN_SURE_AREA * h * w)
+        quick = score_quads(lab, lined, count=10)
+        lined = [lined[i] for i in np.argsort(-quick, kind="stable")[:LINE_QUADS]]
+        scored += _scored(small, lab, [("lines", quad) for quad in lined])
         chosen = choose(scored, min_score=min_score, **place)
     if chosen is None:
         return None
