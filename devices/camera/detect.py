@@ -31,7 +31,7 @@ RGB arrays.
    lower the further it lies from the middle of the view, when the picture cuts it off, or when its inside
    does not look like paper; a larger candidate holding it wins if it scores nearly as well (a barcode
    block, an ID photo or a dark header band has sharp sides too).
-3. **Straight lines, when the regions do not convince** (no winner the finder is sure of, ``is_sure``):
+3. **Straight lines, when the regions do not convince** (no sure winner scoring ``CONVINCING``):
    quadrilaterals from the long straight edges of the frame (devices/camera/lines.py) join the
    candidates. White paper on a white desk shows its sides only in stretches; no region encloses it.
 4. **Refinement at full scale**: along each side of the winner, short profiles across the edge are sampled
@@ -63,6 +63,7 @@ from devices.camera.lines import line_quads
 from devices.camera.trust import MIN_SURE_AREA, SURE_SCORE, is_sure, paper_like, touches_border
 
 WORK_SIZE = 640  # the working image's longer side, roughly
+CONVINCING = 0.9  # a sure region candidate scoring this much is taken without looking for straight lines
 FAINT_CANNY = (10, 24)  # Canny thresholds on log-lightness for the straight-line search
 LINE_QUADS = 6  # straight-line candidates refined and scored (the best by a quick score)
 CENTRE_WEIGHT = 0.15  # score given up per half-diagonal away from the middle of the view
@@ -244,8 +245,8 @@ def detect(image: np.ndarray, *, work_size: int = WORK_SIZE, min_score: float = 
     h, w = small.shape[:2]
     place = {"centre": np.array([w, h]) / 2.0, "reach": float(np.hypot(w, h)) / 2, "lab": lab}
     chosen = choose(scored, min_score=min_score, **place)
-    if thorough and (chosen is None or not is_sure(chosen, lab)):
-        # Straight-line quads (lines.py) are many and cost more: only when no region gave a sure outline.
+    if thorough and (chosen is None or chosen[0] < CONVINCING or not is_sure(chosen, lab)):
+        # Straight-line quads (lines.py) are many and cost more: only when the regions did not convince.
         # A quick score on fewer points picks the few worth refining.
         # Fainter edges count here (a blurred page on a white desk): Hough wants only their straight runs.
         thin |= relative_edges(cv2.GaussianBlur(lab[..., 0], (5, 5), 0), FAINT_CANNY)
