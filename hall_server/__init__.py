@@ -7,7 +7,8 @@
 
 Modules: ``store`` (SQLite, admin), ``issuing`` and ``windows`` (the queue logic), ``ordering`` (who is
 called next, pure), ``crypto`` (PINs, ID-number keys, tokens), ``sealing`` (the key file, AES-256-GCM at
-rest), ``migrations`` (private files, earlier databases, key rotation), ``auth`` (signed requests, roles),
+rest), ``migrations`` and ``versions`` (private files, the schema's numbered steps, earlier databases,
+key rotation), ``auth`` (signed requests, roles),
 ``strict_json`` (the JSON a body may be), ``submissions`` and ``ticket_blocks`` (outbox sync, offline
 ticket blocks), ``cases`` and ``case_records`` (cases opened by synced records, and their checks), ``case_progress`` and
 ``notify`` (a case moved on after acceptance, the applicant's text messages), ``ratings``, ``rating_records``,
@@ -22,6 +23,7 @@ from hall_server.issuing import IssuingMixin
 from hall_server.notify import LogNotifier, Notifier
 from hall_server.store import ROLES, StoreBase
 from hall_server.submissions import SyncMixin
+from hall_server import versions
 from hall_server.windows import WindowMixin
 
 
@@ -30,6 +32,7 @@ class HallStore(IssuingMixin, WindowMixin, SyncMixin, StoreBase):
     sends the applicant's text messages as cases move (notify.py; the server's runner gives it a file)."""
 
     notifier: Notifier = LogNotifier()
+    STEPS = versions.STEPS  # the schema's numbered steps, oldest first
 
 
 from hall_server.app import create_app  # noqa: E402

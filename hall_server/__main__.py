@@ -26,6 +26,8 @@
                                              most 256 KB; hall_server/staff_photos.py)
     technician-access [--json]               who came in to a locked-down kiosk, or was locked out
                                              (hall_server/technicians.py)
+    migrate                                  bring the database to this version's schema (every command does
+                                             it on opening); prints the versions before and after
     rotate-key                               re-seal the database under a new key (docs/hall-server.md)
     cases show NUMBER [--json]               a case with its history (hall_server/case_admin.py)
     cases advance NUMBER --to STATE --staff ID [--reason R] [--method window|locker|post] [--window N]
@@ -87,6 +89,7 @@ def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     remove_ticket.add_argument("number")
     remove_ticket.add_argument("--day", type=date.fromisoformat, help="YYYY-MM-DD (default: today, hall time)")
     remove_ticket.add_argument("--reason", required=True)
+    sub.add_parser("migrate", help="bring the database to the newest schema version; prints from and to")
     sub.add_parser("rotate-key", help="re-seal the database under a new key, then replace the key file")
     serve = sub.add_parser("serve", help="run the server (as `kiosk hall-server`)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -131,6 +134,13 @@ def _load_hall(store, path: str | None) -> int:
           + (", the rating reasons" if "rating" in seed else "")
           + (f", {compartments} locker compartments" if compartments else ""))
     return 0
+
+
+def _print_migration(store) -> None:
+    """``migrate``: the store migrated the database when it opened it (versions.py); says from what to what."""
+    before, after = store.schema_versions
+    print(f"schema version {before} → {after}" if before != after else
+          f"schema version {after}: up to date, nothing changed")
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_server") -> int:
@@ -187,6 +197,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
 
             removed = remove_ticket(store, args.number, day=args.day, reason=args.reason)
             print(f"removed {removed['number']} of {removed['service_day']} (was {removed['state']})")
+        elif args.command == "migrate":
+            _print_migration(store)
         elif args.command == "rotate-key":
             store.rotate_key()
             print(f"re-sealed under a new key in {store.key_path}; back it up now")

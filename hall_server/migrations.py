@@ -1,10 +1,14 @@
-"""Opening a hall database safely: private files, its key, and databases made by earlier versions.
+"""Opening a hall database safely: private files, its key, its schema version, and databases made by
+earlier versions.
 
+- ``upgrade``: the database's schema version is the highest row of ``schema_version`` (0 for a database
+  made before versions were kept); the numbered steps above it (hall_server/versions.py) run in order, each
+  recorded with its number. A database newer than the code is refused before anything is changed.
 - ``private_files``: the database is created 0600 (SQLite gives its -wal and -shm files the database's
   mode); an existing database, WAL or SHM that group or others may read is narrowed to 0600.
-- ``open_key``: the sealing key of the database (hall_server/sealing.py). A database without
-  ``meta.key_check`` (new, or made before sealing) gets one, and its terminal secrets and person-hash key,
-  written in plain text by earlier versions, are sealed in the same transaction.
+- ``seal_plain_values`` (a step): a database without ``meta.key_check`` (new, or made before sealing)
+  gets a key (hall_server/sealing.py), and its terminal secrets and person-hash key, written in plain text
+  by earlier versions, are sealed; ``open_key`` then opens the database's key every time it is opened.
 - ``scope_tickets_per_terminal``: earlier versions made ``tickets.request_id`` unique across all
   terminals; the table is rebuilt with ``UNIQUE (terminal_id, request_id)``.
 - ``rotate_key``: re-seals everything under a new key (see sealing.py for the crash-safe order).
@@ -18,12 +22,53 @@ import os
 import secrets
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from core.errors import ConfigError
 from hall_server import sealing
 
 PERSON_KEY_AAD = b"meta:person_key"
+VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                 "applied_at REAL NOT NULL)")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One numbered change of the schema. ``run(store, con)`` brings the database from the version before
+    to this one, and must change nothing on a database that already has its change: a database of version
+    0 (made before versions were kept) runs every step, whatever shape it has."""
+
+    version: int
+    name: str
+    run: Callable[[Any, sqlite3.Connection], None]
+
+
+def schema_version(con: sqlite3.Connection) -> int:
+    con.execute(VERSION_TABLE)
+    return con.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+
+
+def upgrade(store: Any, con: sqlite3.Connection, steps: Sequence[Step], now: float) -> tuple[int, int]:
+    """Runs the steps above the database's version in the caller's transaction; (from, to) versions.
+    ConfigError when the database is newer than the newest step (made by a newer hall server)."""
+    found, latest = schema_version(con), max((s.version for s in steps), default=0)
+    if found > latest:
+        raise ConfigError(f"{store.db_path}: schema version {found} > {latest}",
+                          key="error.hall_db_newer", db=store.db_path, found=found, latest=latest)
+    for step in sorted(steps, key=lambda s: s.version):
+        if step.version > found:
+            step.run(store, con)
+            con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (step.version, step.name, now))
+    return found, max(found, latest)
+
+
+def create(con: sqlite3.Connection, schema: str) -> None:
+    """Runs the CREATE … IF NOT EXISTS statements of a schema script, in the caller's transaction."""
+    for statement in statements(schema):
+        con.execute(statement)
 
 
 def terminal_aad(terminal_id: str) -> bytes:
@@ -43,12 +88,21 @@ def private_files(db_path: str) -> None:
             pass
 
 
-def open_key(con: sqlite3.Connection, key_path: Path) -> tuple[sealing.Sealer, bool]:
-    """(the database's sealer, whether the database had no key yet and was sealed just now)."""
+def open_key(con: sqlite3.Connection, key_path: Path) -> sealing.Sealer:
+    """The database's sealer (``seal_plain_values`` gave the database its key)."""
     row = con.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone()
-    sealer = sealing.Sealer(sealing.load_key(key_path, bytes(row[0]) if row else None))
-    if row is not None:
-        return sealer, False
+    return sealing.Sealer(sealing.load_key(key_path, bytes(row[0]) if row else None))
+
+
+def seal_plain_values(con: sqlite3.Connection, key_path: Path) -> None:
+    """Gives a database without a key one, sealing what earlier versions kept in plain text; then makes
+    the person-hash key if there is none."""
+    if con.execute("SELECT value FROM meta WHERE key = 'key_check'").fetchone() is None:
+        _seal_plain_values(con, sealing.Sealer(sealing.load_key(key_path, None)))
+    person_key(con, open_key(con, key_path))
+
+
+def _seal_plain_values(con: sqlite3.Connection, sealer: sealing.Sealer) -> None:
     con.execute("INSERT INTO meta VALUES ('key_check', ?)", (sealer.key_check(),))
     person = con.execute("SELECT value FROM meta WHERE key = 'person_key'").fetchone()
     if person is not None:
@@ -57,7 +111,6 @@ def open_key(con: sqlite3.Connection, key_path: Path) -> tuple[sealing.Sealer, b
     for terminal_id, secret in con.execute("SELECT terminal_id, secret FROM terminals").fetchall():
         con.execute("UPDATE terminals SET secret = ? WHERE terminal_id = ?",
                     (sealer.seal(str(secret).encode(), terminal_aad(terminal_id)), terminal_id))
-    return sealer, True
 
 
 def person_key(con: sqlite3.Connection, sealer: sealing.Sealer) -> bytes:

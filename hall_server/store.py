@@ -169,19 +169,24 @@ class StoreBase:
         self._batch_lock = threading.Lock()
         self._batch: list[_Job] = []
         migrations.private_files(self.db_path)
-        con = self._con()
-        con.executescript(SCHEMA)
         with self._write() as con:
-            sealer, unsealed = migrations.open_key(con, self.key_path)
-            self._keyed = (self._key_check(con), sealer)
-            self._person_key: bytes = migrations.person_key(con, sealer)
-            self._migrate(con, unsealed)
+            #: (from, to): the schema versions before and after opening (``hall-admin migrate`` prints them)
+            self.schema_versions = migrations.upgrade(self, con, self.STEPS, self.clock.now().timestamp())
+            self._open_keys(con)
         self.last_call_seq: int = con.execute("SELECT COALESCE(MAX(seq), 0) FROM call_events").fetchone()[0]
 
-    def _migrate(self, con: sqlite3.Connection, unsealed: bool) -> None:
-        """Brings a database of an earlier version up to date, in the opening transaction (migrations.py);
-        mixins with tables of their own extend it. ``unsealed``: the database had no key until now."""
-        migrations.scope_tickets_per_terminal(con, SCHEMA)
+    #: The numbered schema steps (migrations.Step) that bring a database to the newest version, in the
+    #: opening transaction; ``HallStore`` has the whole list (versions.py).
+    STEPS: tuple[migrations.Step, ...] = (
+        migrations.Step(1, "the hall's tables", lambda store, con: migrations.create(con, SCHEMA)),
+        migrations.Step(2, "a key, and the values before it sealed",
+                        lambda store, con: migrations.seal_plain_values(con, store.key_path)))
+
+    def _open_keys(self, con: sqlite3.Connection) -> None:
+        """Opens the database's key and its person-hash key (both made by schema step 2)."""
+        sealer = migrations.open_key(con, self.key_path)
+        self._keyed = (self._key_check(con), sealer)
+        self._person_key: bytes = migrations.person_key(con, sealer)
 
     def _reseal(self, con: sqlite3.Connection, old: sealing.Sealer, new: sealing.Sealer) -> None:
         """Re-seals every sealed value from ``old`` to ``new`` (key rotation); mixins extend it."""

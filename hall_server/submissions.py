@@ -40,8 +40,7 @@ import re
 import sqlite3
 
 from core.ports.outbox import RecordKind, content_hash
-from hall_server import case_records, cases, collectors, fleet, locker_relay, lockers, migrations, notify, rating_records, ratings, sealing, staff_photos, ticket_blocks
-from hall_server.pickup_kiosk import SCHEMA as PICKUP_SCHEMA
+from hall_server import case_records, cases, migrations, notify, rating_records, ratings, sealing, ticket_blocks
 from hall_server.ticket_blocks import Refused
 
 SCHEMA = """
@@ -85,19 +84,12 @@ def _attachment_aad(terminal_id: str, name: str, offset: int | None = None) -> b
 
 
 class SyncMixin:
-    def _migrate(self, con: sqlite3.Connection, unsealed: bool) -> None:
-        super()._migrate(con, unsealed)
-        old = {r[1] for r in con.execute("PRAGMA table_info(sync_records)")}
-        if old and "body" in old and not any(r[5] > 1 for r in con.execute("PRAGMA table_info(sync_records)")):
-            self._seal_old_sync_tables(con)  # an earlier version's tables: one namespace, plain text
-        for statement in migrations.statements(SCHEMA + cases.SCHEMA + ratings.SCHEMA + lockers.SCHEMA
-                                                + collectors.SCHEMA + locker_relay.SCHEMA + staff_photos.SCHEMA
-                                                + PICKUP_SCHEMA + fleet.SCHEMA):
-            con.execute(statement)
-        if not any(r[5] > 1 for r in con.execute("PRAGMA table_info(ticket_blocks)")):  # one lease namespace
-            migrations.rebuild(con, "ticket_blocks", migrations.table_schema(SCHEMA, "ticket_blocks"))
-
     def _seal_old_sync_tables(self, con: sqlite3.Connection) -> None:
+        """Schema step 4 (versions.py): an earlier version's sync tables (one namespace for all terminals,
+        plain text) are rebuilt per terminal and sealed; nothing to do on any other database."""
+        old = {r[1] for r in con.execute("PRAGMA table_info(sync_records)")}
+        if not old or "body" not in old or any(r[5] > 1 for r in con.execute("PRAGMA table_info(sync_records)")):
+            return
         sealer = self._sealer(con)
 
         def records(old: str) -> None:

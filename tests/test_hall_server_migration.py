@@ -9,7 +9,9 @@ import secrets
 import sqlite3
 import stat
 
-from hall_server import HallStore
+from hall_server import HallStore, sample_hall, versions
+from hall_server.__main__ import main as admin_main
+from kiosk.cli import main as kiosk_main
 
 # The previous version's tables that change (the others are created as they are now).
 OLD_SCHEMA = """
@@ -85,3 +87,96 @@ def test_an_old_database_is_sealed_and_scoped_when_opened(tmp_path):
     reopened = HallStore(db)
     assert reopened.terminal("kiosk-1") == ("citizen", SECRET)
     reopened.close()
+
+
+def _dump(db) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def _count(db, table: str) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_migrate_brings_an_old_database_to_the_newest_version_keeping_every_row(tmp_path, capsys):
+    """GIVEN a database of the version before schema versions were kept (version 0)
+    WHEN ``hall-admin migrate`` runs THEN it says it went from 0 to the newest version, each step is recorded
+    with its number, and every ticket, terminal, record, attachment and lease is still there."""
+    db = tmp_path / "hall.db"
+    _old_database(db)
+    assert admin_main(["--db", str(db), "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == f"schema version 0 → {versions.LATEST}"
+    con = sqlite3.connect(db)
+    assert [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version")] == \
+        [s.version for s in versions.STEPS] == list(range(1, versions.LATEST + 1))
+    con.close()
+    for table in ("terminals", "tickets", "sync_records", "sync_attachments", "ticket_blocks"):
+        assert _count(db, table) == 1, table
+    store = HallStore(db)
+    try:
+        assert store.terminal("kiosk-1") == ("citizen", SECRET)
+        assert store.attachment_data(hashlib.sha256(PHOTO).hexdigest()) == PHOTO
+        assert store.schema_versions == (versions.LATEST, versions.LATEST)
+    finally:
+        store.close()
+
+
+def test_migrating_twice_changes_nothing(tmp_path, capsys):
+    """GIVEN an old database migrated once WHEN ``migrate`` runs again THEN it says the database is up to date
+    and the database holds exactly what it held before, row for row."""
+    db = tmp_path / "hall.db"
+    _old_database(db)
+    assert admin_main(["--db", str(db), "migrate"]) == 0
+    before = _dump(db)
+    capsys.readouterr()
+    assert admin_main(["--db", str(db), "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == f"schema version {versions.LATEST}: up to date, nothing changed"
+    assert _dump(db) == before
+
+
+def test_only_the_steps_above_the_database_version_run(tmp_path, capsys):
+    """GIVEN a database left at version 3 by a hall server that knew three steps (its sync tables are
+    already per terminal and sealed) WHEN it is migrated THEN steps 4 to the newest run and are recorded,
+    and the records, tickets and sequences stay."""
+    db = tmp_path / "hall.db"
+    store = HallStore(db)
+    store.load_hall(sample_hall())
+    store.add_terminal("kiosk-1", "citizen", SECRET)
+    store.issue_ticket(terminal_id="kiosk-1", service_prefix="A", request_id="request-0001")
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("DELETE FROM schema_version WHERE version > 3")
+    con.commit()
+    con.close()
+    assert admin_main(["--db", str(db), "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == f"schema version 3 → {versions.LATEST}"
+    assert _count(db, "tickets") == 1 and _count(db, "sequences") == 1
+    assert _count(db, "schema_version") == versions.LATEST
+
+
+def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path, capsys):
+    """GIVEN a database a newer hall server wrote (a schema version above this code's newest)
+    WHEN hall-admin or the server opens it THEN each stops with a message naming both versions, without a
+    traceback, and the database is left exactly as it was."""
+    db = tmp_path / "hall.db"
+    HallStore(db).close()
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO schema_version VALUES (?, 'a newer step', 0)", (versions.LATEST + 1,))
+    con.commit()
+    con.close()
+    before = _dump(db)
+    capsys.readouterr()
+    for argv in (["hall-admin", "--db", str(db), "migrate"], ["hall-admin", "--db", str(db), "list-terminals"],
+                 ["hall-server", "--db", str(db), "--port", "0"]):
+        assert kiosk_main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"schema version {versions.LATEST + 1}" in err and f"the {versions.LATEST} this hall server" in err
+        assert "Traceback" not in err
+    assert _dump(db) == before
