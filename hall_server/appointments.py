@@ -108,7 +108,11 @@ class AppointmentBook:
 
     def add_case(self, case: Case) -> None:
         with self.store._write() as con:
-            con.execute("INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tracking) DO UPDATE SET "
+                        "matter_code = excluded.matter_code, matter_name = excluded.matter_name, "
+                        "matter_name_en = excluded.matter_name_en, state = excluded.state, "
+                        "accepted_on = excluded.accepted_on, promised_on = excluded.promised_on, "
+                        "pickup_window = excluded.pickup_window",
                         (case.tracking, case.matter_code, case.matter_name, case.matter_name_en, case.state.value,
                          case.accepted_on.isoformat(), case.promised_on.isoformat() if case.promised_on else None,
                          case.pickup_window))

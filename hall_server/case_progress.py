@@ -99,7 +99,7 @@ def _same_outcome(con, tracking: str, move: Move) -> bool:
 
 
 def _keep_outcome(con, tracking: str, move: Move) -> None:
-    con.execute("INSERT OR IGNORE INTO case_outcomes (tracking) VALUES (?)", (tracking,))
+    con.execute("INSERT INTO case_outcomes (tracking) VALUES (?) ON CONFLICT DO NOTHING", (tracking,))
     reason, method, place, collected_by = move.outcome()
     if move.to is CaseState.REFUSED:
         con.execute("UPDATE case_outcomes SET refusal_reason = ? WHERE tracking = ?", (reason, tracking))

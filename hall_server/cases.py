@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS case_history (
     state TEXT NOT NULL,
     at REAL NOT NULL,
     actor TEXT NOT NULL,
-    window INTEGER,
+    "window" INTEGER,
     note BLOB,                           -- sealed (a withdrawal's reason may name the applicant)
     PRIMARY KEY (tracking, step));
 CREATE TABLE IF NOT EXISTS case_reference (name TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -96,8 +96,9 @@ def load_case_reference(hall_store, data: dict) -> None:
     if not (isinstance(region, str) and len(region) == 6 and region.isascii() and region.isdigit()):
         raise ValueError("hall.region: six digits (GB/T 2260)")
     with hall_store._write() as con:
-        con.execute("INSERT OR REPLACE INTO case_reference VALUES ('calendar', ?)", (json.dumps(years),))
-        con.execute("INSERT OR REPLACE INTO case_reference VALUES ('region', ?)", (json.dumps(region),))
+        for name, value in (("calendar", years), ("region", region)):
+            con.execute("INSERT INTO case_reference VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+                        "body = excluded.body", (name, json.dumps(value)))
 
 
 def has_case_reference(hall_store) -> bool:
@@ -223,7 +224,7 @@ def open_case(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_i
 
 def history(hall_store, con: sqlite3.Connection, tracking: str, *, notes: bool) -> list[dict]:
     tz = hall_store.tz(con)
-    rows = con.execute("SELECT step, state, at, actor, window, note FROM case_history WHERE tracking = ? "
+    rows = con.execute("SELECT step, state, at, actor, \"window\", note FROM case_history WHERE tracking = ? "
                        "ORDER BY step", (tracking,)).fetchall()
     sealer = hall_store._sealer(con) if notes else None
 

@@ -23,7 +23,7 @@ def keep_collectors(hall_store, con: sqlite3.Connection, tracking: str, applican
     """Inside the record's transaction: the applicant and the registered proxies of a new case, as HMACs."""
     people = ([(applicant_id, "applicant")] if applicant_id else []) + [(p, "proxy") for p in proxy_ids]
     for id_number, role in people:
-        con.execute("INSERT OR IGNORE INTO case_collectors VALUES (?, ?, ?)",
+        con.execute("INSERT INTO case_collectors VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (tracking, crypto.person_key(hall_store._person_key, id_number), role))
 
 

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS fleet_sessions (
     token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, expires REAL NOT NULL);
 """
 
+_UPDATE_ALL = ", ".join(f"{c} = excluded.{c}" for c in (  # every column but the key (flush)
+    "role", "version", "sent_at", "seq", "received_at", "interval_s", "body", "alerted", "last_fault", "last_fault_at"))
 LATE_INTERVALS, LATE_GRACE_S = 2, 10.0
 OFFLINE_INTERVALS, OFFLINE_GRACE_S = 5, 30.0
 STATES = ("online", "late", "offline")
@@ -234,8 +236,8 @@ def flush(hall_store) -> int:
             return 0
         try:
             with hall_store._write() as con:
-                con.executemany("INSERT OR REPLACE INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                rows)
+                con.executemany("INSERT INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                                "ON CONFLICT (terminal_id) DO UPDATE SET " + _UPDATE_ALL, rows)
         except BaseException:
             with board.lock:
                 board.dirty |= ids
@@ -304,6 +306,7 @@ def setting(hall_store, key: str) -> str:
 def set_setting(hall_store, key: str, value: str) -> None:
     with hall_store._write() as con:
         if value:
-            con.execute("INSERT OR REPLACE INTO fleet_settings VALUES (?, ?)", (key, value))
+            con.execute("INSERT INTO fleet_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", (key, value))
         else:
             con.execute("DELETE FROM fleet_settings WHERE key = ?", (key,))

@@ -42,7 +42,7 @@ def set_technician(hall_store, staff_id: str, technician: bool, pin: str | None 
             raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its verifier is kept on "
                              "the kiosks for offline entry)")
         if technician:
-            con.execute("INSERT OR IGNORE INTO staff_technicians VALUES (?)", (staff_id,))
+            con.execute("INSERT INTO staff_technicians VALUES (?) ON CONFLICT DO NOTHING", (staff_id,))
         else:
             con.execute("DELETE FROM staff_technicians WHERE staff_id = ?", (staff_id,))
 

@@ -188,14 +188,14 @@ class IssuingMixin:
             elderly = birth_date is not None and age_on(birth_date, day) >= hall["elderly_priority_age"]
             weight = service["priority_weight"] + (hall["elderly_boost"] if elderly else 0)
             ts = now_utc.timestamp()
-            cur = con.execute(
+            row = con.execute(
                 "INSERT INTO tickets (service_day, number, issue_prefix, seq, service, state, issued_at, queued_at,"
                 " tracking_code, request_id, request_fingerprint, terminal_id, person_hash, appointment_code,"
-                " priority, appointment, weight) VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " priority, appointment, weight) VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING *",
                 (day.isoformat(), ticket_number(service_prefix, seq), service_prefix, seq, service_prefix, ts, ts,
                  crypto.new_tracking_code(), request_id, fingerprint, terminal_id, person, appointment_code,
-                 int(elderly), int(appointment_code is not None), weight))
-            row = con.execute("SELECT * FROM tickets WHERE id = ?", (cur.lastrowid,)).fetchone()
+                 int(elderly), int(appointment_code is not None), weight)).fetchall()[0]
             return self._to_ticket(con, row)
 
         return self._group_write(body)  # kiosks issuing at the same moment share one commit

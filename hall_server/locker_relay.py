@@ -66,11 +66,11 @@ def request(hall_store, *, terminal_id: str, token: str | None, board: int, lock
         session = hall_store._session(con, terminal_id, token)
         now = hall_store.clock.now().timestamp()
         con.execute("DELETE FROM locker_commands WHERE created < ?", (now - KEEP_S,))
-        row = con.execute(
-            "SELECT c.locker FROM locker_compartments c JOIN locker_items i ON i.locker = c.locker "
+        row = next((r for r in con.execute(
+            "SELECT c.locker, l.terminals FROM locker_compartments c JOIN locker_items i ON i.locker = c.locker "
             "AND i.number = c.number AND i.state = 'depositing' JOIN lockers l ON l.locker = c.locker "
-            "WHERE c.board = ? AND c.lock = ? AND i.window = ? AND l.terminals LIKE ?",
-            (board, lock, session["window"], f'%"{terminal_id}"%')).fetchone()
+            "WHERE c.board = ? AND c.lock = ? AND i.\"window\" = ?", (board, lock, session["window"])).fetchall()
+            if terminal_id in json.loads(r[1])), None)  # a locker this terminal is one of the drivers of
         if row is None:
             raise HallError("not_found", "no deposit of this window's in progress at this board and lock")
         bus = bus_of(con, row[0])

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS locker_items (
     locker TEXT NOT NULL, number INTEGER NOT NULL,
     state TEXT NOT NULL,                 -- depositing, in_locker, collected, reclaimed
     code_hash TEXT,                      -- HMAC of the pickup code (never the code)
-    deposited_at REAL, deposited_by TEXT NOT NULL, window INTEGER,
+    deposited_at REAL, deposited_by TEXT NOT NULL, "window" INTEGER,
     collected_at REAL, collected_with TEXT);   -- id_card, code
 CREATE UNIQUE INDEX IF NOT EXISTS one_item_per_compartment ON locker_items (locker, number)
     WHERE state IN ('depositing', 'in_locker');
@@ -124,7 +124,8 @@ def load_lockers(hall_store, data: dict) -> int:
         con.execute("DELETE FROM locker_compartments")
         con.executemany("INSERT INTO locker_compartments VALUES (?, ?, ?, ?, ?, ?)",
                         [(*r, kept.get((r[0], r[1]), 0)) for r in rows])
-        con.execute("INSERT OR REPLACE INTO locker_settings VALUES (1, ?)", (days,))
+        con.execute("INSERT INTO locker_settings VALUES (1, ?) ON CONFLICT (one) DO UPDATE SET "
+                    "overdue_days = excluded.overdue_days", (days,))
         locker_relay.keep_buses(con, lockers)
     return len(rows)
 
@@ -177,12 +178,13 @@ def deposit(hall_store, *, terminal_id: str, token: str | None, tracking: str, s
             f"SELECT c.locker, c.number FROM locker_compartments c WHERE c.out_of_service = 0 "
             f"AND c.locker IN ({','.join('?' * len(mine))}) AND c.size IN ({','.join('?' * len(sizes))}) "
             "AND NOT EXISTS (SELECT 1 FROM locker_items i WHERE i.locker = c.locker AND i.number = c.number "
-            "AND i.state IN ('depositing', 'in_locker')) ORDER BY instr('SML', c.size), c.locker, c.number LIMIT 1",
+            "AND i.state IN ('depositing', 'in_locker')) ORDER BY CASE c.size WHEN 'S' THEN 1 "
+            "WHEN 'M' THEN 2 ELSE 3 END, c.locker, c.number LIMIT 1",
             (*mine, *sizes)).fetchone()
         if free is None:
             raise HallError("locker_full", "no free compartment of this size in the lockers this terminal drives")
         con.execute("DELETE FROM locker_items WHERE tracking = ?", (tracking,))
-        con.execute("INSERT INTO locker_items (tracking, locker, number, state, deposited_by, window) "
+        con.execute("INSERT INTO locker_items (tracking, locker, number, state, deposited_by, \"window\") "
                     "VALUES (?, ?, ?, 'depositing', ?, ?)", (tracking, free[0], free[1], session["staff_id"],
                                                             session["window"]))
         return _compartment_view(con, free[0], free[1], tracking)
@@ -299,7 +301,7 @@ def items(hall_store, *, overdue: bool = False) -> list[dict]:
     limit = overdue_days(con)
     tz = hall_store.tz(con)
     out = []
-    for r in con.execute("SELECT tracking, locker, number, deposited_at, deposited_by, window FROM locker_items "
+    for r in con.execute("SELECT tracking, locker, number, deposited_at, deposited_by, \"window\" FROM locker_items "
                          "WHERE state = 'in_locker' ORDER BY deposited_at"):
         days = int((now - r[3]) // 86400)
         if overdue and days < limit:

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS pickup_grants (
     token_hash TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, tracking TEXT NOT NULL,
     collector TEXT NOT NULL, means TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS pickup_handovers (
-    tracking TEXT PRIMARY KEY, collector TEXT NOT NULL, staff_id TEXT NOT NULL, window INTEGER,
+    tracking TEXT PRIMARY KEY, collector TEXT NOT NULL, staff_id TEXT NOT NULL, "window" INTEGER,
     authorisation TEXT, at REAL NOT NULL);
 """
 
@@ -61,7 +61,9 @@ def _take_attempt(hall_store, terminal_id: str, now: float) -> None:
             if failures >= CODE_MAX_FAILURES:
                 locked_until = now + min(CODE_LOCK_S * 2 ** min(lockouts, 20), CODE_LOCK_MAX_S)
                 failures, lockouts = 0, lockouts + 1
-            con.execute("INSERT OR REPLACE INTO pickup_attempts VALUES (?, ?, ?, ?, ?)",
+            con.execute("INSERT INTO pickup_attempts VALUES (?, ?, ?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
+                        "failures = excluded.failures, lockouts = excluded.lockouts, "
+                        "locked_until = excluded.locked_until, touched = excluded.touched",
                         (terminal_id, failures, lockouts, locked_until, now))
     if refused:
         raise HallError("too_many_attempts", "too many wrong pickup codes at this kiosk; try again later")
@@ -176,7 +178,7 @@ def hand_over(hall_store, *, terminal_id: str, token: str | None, tracking: str,
             raise HallError("invalid_request", "authorisation: a proxy's hand-over names the captured authorisation")
         move = case_progress.Move(CaseState.PICKED_UP, collected_by=Collector(role))
         moved = case_progress._move(hall_store, con, tracking, move, session["staff_id"], session["window"])
-        con.execute("INSERT OR IGNORE INTO pickup_handovers VALUES (?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO pickup_handovers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (tracking, role, session["staff_id"], session["window"], authorisation,
                      hall_store.clock.now().timestamp()))
     view = cases.case_view(hall_store, tracking, notes=True)
@@ -188,7 +190,7 @@ def hand_over(hall_store, *, terminal_id: str, token: str | None, tracking: str,
 
 
 def handover_record(hall_store, tracking: str) -> dict | None:
-    row = hall_store._con().execute("SELECT collector, staff_id, window, authorisation FROM pickup_handovers "
+    row = hall_store._con().execute("SELECT collector, staff_id, \"window\", authorisation FROM pickup_handovers "
                                     "WHERE tracking = ?", (tracking,)).fetchone()
     return None if row is None else {"collector": row[0], "staff_id": row[1], "window": row[2],
                                      "authorisation": row[3]}

@@ -120,7 +120,8 @@ def load_rating_reference(hall_store, data: dict) -> None:
                         for r in section.get("reasons", [])],
             "follow_up_days": section.get("follow_up_days", DEFAULT_FOLLOW_UP_DAYS)}
     with hall_store._write() as con:
-        con.execute("INSERT OR REPLACE INTO case_reference VALUES ('rating', ?)",
+        con.execute("INSERT INTO case_reference VALUES ('rating', ?)"
+                    " ON CONFLICT (name) DO UPDATE SET body = excluded.body",
                     (json.dumps(body, ensure_ascii=False),))
 
 

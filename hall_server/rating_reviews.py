@@ -153,8 +153,8 @@ def appeal(hall_store, *, terminal_id: str, token: str | None, rating_id: int, r
         if con.execute("SELECT 1 FROM appeals WHERE rating_id = ?", (rating_id,)).fetchone():
             raise HallError("wrong_state", "this rating has been appealed already")
         appeal_id = con.execute("INSERT INTO appeals (rating_id, state, filed_by, filed_at, reason) "
-                                "VALUES (?, 'pending', ?, ?, x'')",
-                                (rating_id, staff_id, hall_store.clock.now().timestamp())).lastrowid
+                                "VALUES (?, 'pending', ?, ?, ?) RETURNING id",
+                                (rating_id, staff_id, hall_store.clock.now().timestamp(), b"")).fetchall()[0][0]
         con.execute("UPDATE appeals SET reason = ? WHERE id = ?", (
             hall_store._sealer(con).seal(reason.encode("utf-8"), ratings.appeal_aad(appeal_id, "reason")), appeal_id))
         return _appeal_view(hall_store, con, con.execute("SELECT * FROM appeals WHERE id = ?", (appeal_id,)).fetchone())

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS ratings (
     terminal_id TEXT NOT NULL, record_id TEXT NOT NULL,
     subject TEXT NOT NULL,               -- case:<number> or ticket:<day>:<number>
     channel TEXT NOT NULL, case_number TEXT, ticket_number TEXT, matter_code TEXT, matter_version TEXT,
-    department TEXT NOT NULL, service TEXT, window INTEGER,
+    department TEXT NOT NULL, service TEXT, "window" INTEGER,
     clerks TEXT NOT NULL,                -- JSON list of staff ids
     level INTEGER NOT NULL,
     reasons TEXT NOT NULL,               -- JSON list of reason codes
@@ -94,27 +94,26 @@ def keep(hall_store, con: sqlite3.Connection, *, terminal_id: str, record_id: st
     """Keeps a checked rating inside the caller's write transaction, and opens its follow-up if it is a 差评;
     ``Refused`` ``rating_exists`` when its subject was rated on this channel already."""
     c = checked.content
-    try:
-        cursor = con.execute(
-            "INSERT INTO ratings (terminal_id, record_id, subject, channel, case_number, ticket_number, matter_code,"
-            " matter_version, department, service, window, clerks, level, reasons, applicant_hash, rated_at, day)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (terminal_id, record_id, checked.subject, c.channel, c.case_number, c.ticket_number, c.matter_code,
-             c.matter_version, c.department, c.service, c.window, json.dumps(c.clerks), c.level,
-             json.dumps(c.reasons), applicant_hash(hall_store, c.applicant_ref) if c.applicant_ref else None,
-             checked.at, checked.day))
-    except sqlite3.IntegrityError:
+    inserted = con.execute(
+        "INSERT INTO ratings (terminal_id, record_id, subject, channel, case_number, ticket_number, matter_code,"
+        " matter_version, department, service, \"window\", clerks, level, reasons, applicant_hash, rated_at, day)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+        (terminal_id, record_id, checked.subject, c.channel, c.case_number, c.ticket_number, c.matter_code,
+         c.matter_version, c.department, c.service, c.window, json.dumps(c.clerks), c.level,
+         json.dumps(c.reasons), applicant_hash(hall_store, c.applicant_ref) if c.applicant_ref else None,
+         checked.at, checked.day)).fetchall()
+    if not inserted:  # the subject was rated on this channel (or the record kept) already
         what = f"case {c.case_number}" if c.case_number else f"ticket {c.ticket_number} of {checked.day}"
-        raise Refused("rating_exists", f"{what} has been rated on the {c.channel} channel already", 409) from None
-    rating_id = cursor.lastrowid
+        raise Refused("rating_exists", f"{what} has been rated on the {c.channel} channel already", 409)
+    rating_id = inserted[0][0]
     if c.text:
         con.execute("UPDATE ratings SET text = ? WHERE id = ?",
                     (hall_store._sealer(con).seal(c.text.encode("utf-8"), text_aad(rating_id)), rating_id))
     if is_low(c.level):
         days = rating_reference(hall_store, con)["follow_up_days"]
         due = cases.calendar(con).due_date(date.fromisoformat(checked.day), days)
-        fid = con.execute("INSERT INTO follow_ups (rating_id, state, opened_on, due_on) VALUES (?, 'verify', ?, ?)",
-                          (rating_id, checked.day, due.isoformat())).lastrowid
+        fid = con.execute("INSERT INTO follow_ups (rating_id, state, opened_on, due_on) VALUES (?, 'verify', ?, ?)"
+                          " RETURNING id", (rating_id, checked.day, due.isoformat())).fetchall()[0][0]
         con.execute("INSERT INTO follow_up_steps VALUES (?, 1, 'verify', ?, ?, NULL)",
                     (fid, hall_store.clock.now().timestamp(), PLATFORM))
 
@@ -153,7 +152,7 @@ def set_supervisor(hall_store, staff_id: str, supervisor: bool) -> None:
         if con.execute("SELECT 1 FROM staff WHERE staff_id = ?", (staff_id,)).fetchone() is None:
             raise ValueError(f"no staff {staff_id}")
         if supervisor:
-            con.execute("INSERT OR IGNORE INTO staff_supervisors VALUES (?)", (staff_id,))
+            con.execute("INSERT INTO staff_supervisors VALUES (?) ON CONFLICT DO NOTHING", (staff_id,))
         else:
             con.execute("DELETE FROM staff_supervisors WHERE staff_id = ?", (staff_id,))
 
@@ -189,6 +188,9 @@ def my_ratings(hall_store, *, terminal_id: str, token: str | None, limit: int = 
     """The ratings that evaluate the logged-in clerk, newest first (what they may appeal)."""
     con = hall_store._con()
     staff_id = hall_store._session(con, terminal_id, token)["staff_id"]
-    rows = con.execute("SELECT r.* FROM ratings r, json_each(r.clerks) c WHERE c.value = ? "
-                       "ORDER BY r.rated_at DESC LIMIT ?", (staff_id, limit)).fetchall()
-    return [rating_view(hall_store, con, r) for r in rows]
+    # ``clerks`` is a JSON list: LIKE finds the quoted id in it, the list itself decides.
+    quoted = json.dumps(staff_id).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = con.execute("SELECT * FROM ratings WHERE clerks LIKE ? ESCAPE '\\' ORDER BY rated_at DESC",
+                       (f"%{quoted}%",)).fetchall()
+    mine = [r for r in rows if staff_id in json.loads(r["clerks"])][:limit]
+    return [rating_view(hall_store, con, r) for r in mine]

@@ -48,7 +48,8 @@ def set_photo(hall_store, staff_id: str, image: bytes | None) -> None:
         if image is None:
             con.execute("DELETE FROM staff_photos WHERE staff_id = ?", (staff_id,))
             return
-        con.execute("INSERT OR REPLACE INTO staff_photos VALUES (?, ?, ?)", (staff_id, image, media_type(image)))
+        con.execute("INSERT INTO staff_photos VALUES (?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET "
+                    "image = excluded.image, media_type = excluded.media_type", (staff_id, image, media_type(image)))
 
 
 def photo_of_session(hall_store, *, terminal_id: str, token: str | None) -> dict:

@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS login_attempts (
     locked_until REAL NOT NULL,
     touched REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
-    token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, window INTEGER NOT NULL,
+    token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, "window" INTEGER NOT NULL,
     terminal_id TEXT NOT NULL, expires REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sequences (
     service_day TEXT NOT NULL, prefix TEXT NOT NULL, last INTEGER NOT NULL,
@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     appointment INTEGER NOT NULL DEFAULT 0,
     weight INTEGER NOT NULL,             -- service weight, plus the elderly boost
     target_window INTEGER,               -- transferred to this window: only it calls the ticket
-    window INTEGER,                      -- where it was called
+    "window" INTEGER,                    -- where it was called
     held_window INTEGER,
     called_at REAL,
     finished_at REAL,
@@ -109,10 +109,10 @@ CREATE TABLE IF NOT EXISTS tickets (
     UNIQUE (terminal_id, request_id));
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (service_day, state, service);
 CREATE INDEX IF NOT EXISTS tickets_person ON tickets (service_day, person_hash);
-CREATE UNIQUE INDEX IF NOT EXISTS one_current_ticket_per_window ON tickets (window) WHERE state = 'called';
+CREATE UNIQUE INDEX IF NOT EXISTS one_current_ticket_per_window ON tickets ("window") WHERE state = 'called';
 CREATE TABLE IF NOT EXISTS call_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, service_day TEXT NOT NULL, ticket_id INTEGER NOT NULL,
-    number TEXT NOT NULL, window INTEGER NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);
+    number TEXT NOT NULL, "window" INTEGER NOT NULL, kind TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS nonces (
     terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, expires REAL NOT NULL,
     PRIMARY KEY (terminal_id, nonce)) WITHOUT ROWID;
@@ -418,7 +418,8 @@ class StoreBase:
         secret = secret or crypto.new_terminal_secret()
         with self._write() as con:
             sealed = self._sealer(con).seal(secret.encode(), migrations.terminal_aad(terminal_id))
-            con.execute("INSERT OR REPLACE INTO terminals VALUES (?, ?, ?)", (terminal_id, role, sealed))
+            con.execute("INSERT INTO terminals VALUES (?, ?, ?) ON CONFLICT (terminal_id) DO UPDATE SET "
+                        "role = excluded.role, secret = excluded.secret", (terminal_id, role, sealed))
         return secret
 
     def remove_terminal(self, terminal_id: str) -> bool:
@@ -446,8 +447,10 @@ class StoreBase:
             raise ValueError("staff name is required")
         salt, digest = crypto.hash_pin(pin)
         with self._write() as con:
-            con.execute("INSERT OR REPLACE INTO staff (staff_id, name, pin_salt, pin_hash, windows) "
-                        "VALUES (?, ?, ?, ?, ?)", (staff_id, name, salt, digest, json.dumps(list(windows or []))))
+            con.execute("INSERT INTO staff (staff_id, name, pin_salt, pin_hash, windows) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, pin_salt = excluded.pin_salt, "
+                        "pin_hash = excluded.pin_hash, windows = excluded.windows",
+                        (staff_id, name, salt, digest, json.dumps(list(windows or []))))
 
     # --- nonces (core/signing.py: a nonce seen inside the skew window is a replay) ------------------
 
@@ -461,10 +464,9 @@ class StoreBase:
         con.execute("PRAGMA synchronous=NORMAL")
         try:
             with self._write() as con:
-                try:
-                    con.execute("INSERT INTO nonces VALUES (?, ?, ?)", (terminal_id, nonce, expires))
-                except sqlite3.IntegrityError:
-                    return False
+                if con.execute("INSERT INTO nonces VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                               (terminal_id, nonce, expires)).rowcount == 0:
+                    return False  # seen before: a replay
                 self._nonce_inserts += 1
                 if self._nonce_inserts % 500 == 0:
                     con.execute("DELETE FROM nonces WHERE expires < ?", (now,))

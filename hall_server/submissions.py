@@ -63,11 +63,13 @@ CREATE TABLE IF NOT EXISTS sync_attachments (
 CREATE TABLE IF NOT EXISTS sync_attachment_parts (
     terminal_id TEXT NOT NULL,
     name TEXT NOT NULL,
-    offset INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL,
     data BLOB NOT NULL,                  -- sealed
-    PRIMARY KEY (terminal_id, name, offset));
+    PRIMARY KEY (terminal_id, name, "offset"));
 """ + ticket_blocks.SCHEMA
 
+_REPLACE_ATTACHMENT = (" ON CONFLICT (terminal_id, name) DO UPDATE SET size = excluded.size, "
+                       "received = excluded.received, complete = excluded.complete, data = excluded.data")
 MAX_ATTACHMENT = 64 * 1024 * 1024
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -125,7 +127,8 @@ class SyncMixin:
                         (new.seal(old.open(data, aad), aad), t, name))
         for t, name, offset, data in con.execute("SELECT * FROM sync_attachment_parts").fetchall():
             aad = _attachment_aad(t, name, offset)
-            con.execute("UPDATE sync_attachment_parts SET data = ? WHERE terminal_id = ? AND name = ? AND offset = ?",
+            con.execute("UPDATE sync_attachment_parts SET data = ? "
+                        "WHERE terminal_id = ? AND name = ? AND \"offset\" = ?",
                         (new.seal(old.open(data, aad), aad), t, name, offset))
 
     def _name(self, sha256: str) -> str:
@@ -158,26 +161,27 @@ class SyncMixin:
             received, complete = (row[1], bool(row[2])) if row else (0, False)
             if not complete and offset == received and (data or total == 0):
                 sealed = self._sealer(con).seal(data, _attachment_aad(terminal_id, name, offset))
-                con.execute("INSERT OR REPLACE INTO sync_attachment_parts VALUES (?, ?, ?, ?)",
+                con.execute("INSERT INTO sync_attachment_parts VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT (terminal_id, name, \"offset\") DO UPDATE SET data = excluded.data",
                             (terminal_id, name, offset, sealed))
                 received += len(data)
             if not complete and received >= total:
                 complete = self._assemble(con, terminal_id, sha256, name, total)
                 received = total if complete else 0  # damaged on the way: start over
             if not complete:
-                con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, ?, 0, NULL)",
+                con.execute("INSERT INTO sync_attachments VALUES (?, ?, ?, ?, 0, NULL)" + _REPLACE_ATTACHMENT,
                             (terminal_id, name, total, received))
         return {"sha256": sha256, "size": total, "received": total if complete else received, "complete": complete}
 
     def _assemble(self, con: sqlite3.Connection, terminal_id: str, sha256: str, name: str, total: int) -> bool:
-        parts = con.execute("SELECT offset, data FROM sync_attachment_parts WHERE terminal_id = ? AND name = ? "
+        parts = con.execute("SELECT \"offset\", data FROM sync_attachment_parts WHERE terminal_id = ? AND name = ? "
                             "ORDER BY offset", (terminal_id, name)).fetchall()
         whole = b"".join(self._sealer(con).open(p[1], _attachment_aad(terminal_id, name, p[0])) for p in parts)
         con.execute("DELETE FROM sync_attachment_parts WHERE terminal_id = ? AND name = ?", (terminal_id, name))
         if len(whole) != total or hashlib.sha256(whole).hexdigest() != sha256:
             return False
         sealed = self._sealer(con).seal(whole, _attachment_aad(terminal_id, name))
-        con.execute("INSERT OR REPLACE INTO sync_attachments VALUES (?, ?, ?, ?, 1, ?)",
+        con.execute("INSERT INTO sync_attachments VALUES (?, ?, ?, ?, 1, ?)" + _REPLACE_ATTACHMENT,
                     (terminal_id, name, total, total, sealed))
         return True
 
@@ -284,12 +288,11 @@ class SyncMixin:
         state = "waiting" if ticket.day == self.service_day(con).isoformat() else "cancelled"
         if con.execute("SELECT 1 FROM tickets WHERE tracking_code = ?", (ticket.tracking,)).fetchone():
             raise SyncRefused("invalid_request", "tracking_code is already in use", 400)
-        try:
-            con.execute(
+        if con.execute(
                 "INSERT INTO tickets (service_day, number, issue_prefix, seq, service, state, issued_at, queued_at,"
                 " tracking_code, request_id, request_fingerprint, terminal_id, weight)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (ticket.day, ticket.number, ticket.prefix, ticket.seq, ticket.prefix, state, ticket.issued_at,
-                 ticket.issued_at, ticket.tracking, record_id, digest, terminal_id, service["priority_weight"]))
-        except sqlite3.IntegrityError:
-            raise SyncRefused("number_taken", f"{ticket.number} already exists on {ticket.day}", 409) from None
+                 ticket.issued_at, ticket.tracking, record_id, digest, terminal_id, service["priority_weight"]),
+        ).rowcount == 0:
+            raise SyncRefused("number_taken", f"{ticket.number} already exists on {ticket.day}", 409)

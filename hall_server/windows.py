@@ -60,7 +60,7 @@ class WindowMixin:
         if allowed and window not in allowed:
             raise HallError("window_not_allowed", f"staff {staff_id} may not work at window {window}")
         with self._write() as con:
-            con.execute("DELETE FROM sessions WHERE window = ? OR staff_id = ? OR expires < ?",
+            con.execute("DELETE FROM sessions WHERE \"window\" = ? OR staff_id = ? OR expires < ?",
                         (window, staff_id, now))
             token = crypto.new_token()
             con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
@@ -82,7 +82,9 @@ class WindowMixin:
                 if failures >= PIN_MAX_FAILURES:
                     locked_until = now + min(PIN_LOCK_S * 2 ** min(lockouts, 20), PIN_LOCK_MAX_S)
                     failures, lockouts = 0, lockouts + 1
-                con.execute("INSERT OR REPLACE INTO login_attempts VALUES (?, ?, ?, ?, ?)",
+                con.execute("INSERT INTO login_attempts VALUES (?, ?, ?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET "
+                            "failures = excluded.failures, lockouts = excluded.lockouts, "
+                            "locked_until = excluded.locked_until, touched = excluded.touched",
                             (staff_id, failures, lockouts, locked_until, now))
                 con.execute("DELETE FROM login_attempts WHERE touched < ? AND locked_until < ?",
                             (now - 86400, now))
@@ -94,7 +96,7 @@ class WindowMixin:
             raise HallError("not_logged_in", "no clerk session given")
         row = con.execute(
             "SELECT s.*, w.services, w.paused, w.pause_reason, w.priority_streak FROM sessions s"
-            " JOIN windows w ON w.number = s.window WHERE s.token_hash = ?", (crypto.token_hash(token),)).fetchone()
+            " JOIN windows w ON w.number = s.\"window\" WHERE s.token_hash = ?", (crypto.token_hash(token),)).fetchone()
         if row is None or row["terminal_id"] != terminal_id or row["expires"] < self.clock.now().timestamp():
             raise HallError("not_logged_in", "the clerk session has ended; log in again")
         return row
@@ -110,7 +112,7 @@ class WindowMixin:
         return hall_today(self._hall_row(con)["timezone"], self.clock).isoformat()
 
     def _current(self, con: sqlite3.Connection, window: int) -> sqlite3.Row | None:
-        return con.execute("SELECT * FROM tickets WHERE state = 'called' AND window = ?", (window,)).fetchone()
+        return con.execute("SELECT * FROM tickets WHERE state = 'called' AND \"window\" = ?", (window,)).fetchone()
 
     def _need_current(self, con: sqlite3.Connection, window: int) -> sqlite3.Row:
         row = self._current(con, window)
@@ -137,14 +139,14 @@ class WindowMixin:
     def _call(self, con: sqlite3.Connection, ticket: sqlite3.Row, window: int, kind: CallKind) -> None:
         now = self.clock.now().timestamp()
         if kind == CallKind.CALL:
-            con.execute("UPDATE tickets SET state = 'called', window = ?, called_at = ?, calls = calls + 1,"
+            con.execute("UPDATE tickets SET state = 'called', \"window\" = ?, called_at = ?, calls = calls + 1,"
                         " held_window = NULL, target_window = NULL WHERE id = ?", (window, now, ticket["id"]))
         else:
             con.execute("UPDATE tickets SET calls = calls + 1 WHERE id = ?", (ticket["id"],))
-        cur = con.execute("INSERT INTO call_events (service_day, ticket_id, number, window, kind, at)"
-                          " VALUES (?, ?, ?, ?, ?, ?)", (ticket["service_day"], ticket["id"], ticket["number"],
-                                                         window, kind.value, now))
-        self._local.pending_seq = cur.lastrowid
+        self._local.pending_seq = con.execute(
+            "INSERT INTO call_events (service_day, ticket_id, number, \"window\", kind, at) VALUES (?, ?, ?, ?, ?, ?)"
+            " RETURNING seq", (ticket["service_day"], ticket["id"], ticket["number"], window, kind.value, now),
+        ).fetchall()[0][0]
 
     def _may_call(self, con: sqlite3.Connection, session: sqlite3.Row) -> None:
         if session["paused"]:
@@ -182,7 +184,7 @@ class WindowMixin:
                 "SELECT * FROM tickets WHERE service_day = ? AND state = 'held' AND held_window = ? ORDER BY id",
                 (today, window)))
             counts = dict(con.execute(
-                "SELECT state, COUNT(*) FROM tickets WHERE service_day = ? AND window = ? GROUP BY state",
+                "SELECT state, COUNT(*) FROM tickets WHERE service_day = ? AND \"window\" = ? GROUP BY state",
                 (today, window)).fetchall())
             return WindowStatus(
                 window=window, services=tuple(json.loads(session["services"])), paused=bool(session["paused"]),
@@ -264,12 +266,12 @@ class WindowMixin:
                                  " outcome = ? WHERE id = ?", self.clock.now().timestamp(), Outcome(outcome).value)
 
     def hold(self, *, terminal_id: str, token: str | None) -> Ticket:
-        return self._end_current(terminal_id, token, "UPDATE tickets SET state = 'held', held_window = window,"
-                                 " window = NULL WHERE id = ?")
+        return self._end_current(terminal_id, token, "UPDATE tickets SET state = 'held', held_window = \"window\","
+                                 " \"window\" = NULL WHERE id = ?")
 
     def return_to_queue(self, *, terminal_id: str, token: str | None) -> Ticket:
         """Back into its queue, at the end (queued again now)."""
-        return self._end_current(terminal_id, token, "UPDATE tickets SET state = 'waiting', window = NULL,"
+        return self._end_current(terminal_id, token, "UPDATE tickets SET state = 'waiting', \"window\" = NULL,"
                                  " called_at = NULL, queued_at = ? WHERE id = ?", self.clock.now().timestamp())
 
     def transfer(self, *, terminal_id: str, token: str | None, service_prefix: str | None = None,
@@ -288,7 +290,7 @@ class WindowMixin:
             hall = self._hall_row(con)
             weight = service["priority_weight"] + (hall["elderly_boost"] if ticket["priority"] else 0)
             con.execute("UPDATE tickets SET state = 'waiting', service = ?, weight = ?, target_window = ?,"
-                        " window = NULL, called_at = NULL WHERE id = ?",
+                        " \"window\" = NULL, called_at = NULL WHERE id = ?",
                         (service["prefix"], weight, window, ticket["id"]))
             return self._reload(con, ticket["id"])
         return self._action(terminal_id, token, body)
@@ -330,9 +332,9 @@ class WindowMixin:
         with self._read() as con:
             today = self._today(con)
             now = self.clock.now().timestamp()
-            staffed = {r[0] for r in con.execute("SELECT DISTINCT window FROM sessions WHERE expires >= ?", (now,))}
-            serving = dict(con.execute("SELECT window, number FROM tickets WHERE state = 'called' AND service_day = ?",
-                                       (today,)).fetchall())
+            staffed = {r[0] for r in con.execute("SELECT DISTINCT \"window\" FROM sessions WHERE expires >= ?", (now,))}
+            serving = dict(con.execute("SELECT \"window\", number FROM tickets WHERE state = 'called' "
+                                       "AND service_day = ?", (today,)).fetchall())
             waiting = dict(con.execute(
                 "SELECT service, COUNT(*) FROM tickets WHERE service_day = ? AND state = 'waiting' GROUP BY service",
                 (today,)).fetchall())
