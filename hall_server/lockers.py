@@ -176,7 +176,7 @@ def deposit(hall_store, *, terminal_id: str, token: str | None, tracking: str, s
         sizes = SIZES[SIZES.index(size):]
         free = con.execute(
             f"SELECT c.locker, c.number FROM locker_compartments c WHERE c.out_of_service = 0 "
-            f"AND c.locker IN ({','.join('?' * len(mine))}) AND c.size IN ({','.join('?' * len(sizes))}) "
+            f"AND c.locker IN ({','.join('?' * len(mine)) or 'NULL'}) AND c.size IN ({','.join('?' * len(sizes))}) "
             "AND NOT EXISTS (SELECT 1 FROM locker_items i WHERE i.locker = c.locker AND i.number = c.number "
             "AND i.state IN ('depositing', 'in_locker')) ORDER BY CASE c.size WHEN 'S' THEN 1 "
             "WHEN 'M' THEN 2 ELSE 3 END, c.locker, c.number LIMIT 1",

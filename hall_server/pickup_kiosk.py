@@ -79,7 +79,7 @@ def lookup(hall_store, *, terminal_id: str, id_number: str | None = None, code: 
         mine = lockers.drives(con, terminal_id)
         rows = con.execute(
             f"SELECT i.tracking, i.locker, i.number, i.code_hash FROM locker_items i WHERE i.state = 'in_locker' "
-            f"AND i.locker IN ({','.join('?' * len(mine))}) ORDER BY i.deposited_at", mine).fetchall()
+            f"AND i.locker IN ({','.join('?' * len(mine)) or 'NULL'}) ORDER BY i.deposited_at", mine).fetchall()
         found: list[tuple[str, str, int, str]] = []
         if code is not None:
             digest = lockers.code_hash(hall_store, code)

@@ -175,7 +175,7 @@ class SyncMixin:
 
     def _assemble(self, con: sqlite3.Connection, terminal_id: str, sha256: str, name: str, total: int) -> bool:
         parts = con.execute("SELECT \"offset\", data FROM sync_attachment_parts WHERE terminal_id = ? AND name = ? "
-                            "ORDER BY offset", (terminal_id, name)).fetchall()
+                            "ORDER BY \"offset\"", (terminal_id, name)).fetchall()
         whole = b"".join(self._sealer(con).open(p[1], _attachment_aad(terminal_id, name, p[0])) for p in parts)
         con.execute("DELETE FROM sync_attachment_parts WHERE terminal_id = ? AND name = ?", (terminal_id, name))
         if len(whole) != total or hashlib.sha256(whole).hexdigest() != sha256:

@@ -321,7 +321,7 @@ class WindowMixin:
             tz = hall_zone(self._hall_row(con)["timezone"])
             rows = con.execute(
                 "SELECT * FROM (SELECT * FROM call_events WHERE seq > ? AND service_day = ? ORDER BY seq DESC"
-                " LIMIT ?) ORDER BY seq", (after_seq, self._today(con), limit)).fetchall()
+                " LIMIT ?) AS latest ORDER BY seq", (after_seq, self._today(con), limit)).fetchall()
             return [CallEvent(seq=r["seq"], ticket_number=r["number"], window=r["window"], kind=CallKind(r["kind"]),
                               at=self._dt(r["at"], tz)) for r in rows]
 

@@ -400,3 +400,26 @@ def test_load_hall_loads_the_rating_reference_and_refuses_a_bad_one(hall, tmp_pa
     assert kiosk_main(["hall-admin", "--db", hall.store.db_path, "load-hall", str(bad)]) == 1
     assert "rating.reasons[0].code" in capsys.readouterr().err
     assert [r["code"] for r in hall.send("kiosk-1", "GET", "/v1/sync/reference/rating").json()["reasons"]] == ["queue"]
+
+
+def test_a_clerk_sees_only_the_ratings_that_name_them_exactly(hall):
+    """GIVEN clerks S_01 and SX01 at window 1 (an underscore matches any character in SQL's LIKE) and a rating
+    of SX01's service WHEN S_01 lists the ratings that evaluate them THEN that rating is not among them; once a
+    rating names S_01 it is the only one listed, and SX01 still sees only their own."""
+    for staff_id in ("S_01", "SX01"):
+        hall.store.add_staff(staff_id, "李䶮", STAFF_PIN, [1])
+
+    def mine(staff_id: str) -> list[str]:
+        token = hall.send("window-1", "POST", "/v1/clerk/login", body={
+            "window": 1, "staff_id": staff_id, "pin": STAFF_PIN}).json()["token"]
+        answer = hall.send("window-1", "GET", "/v1/ratings/mine", session=token)
+        assert answer.status_code == 200
+        return [r["case_number"] for r in answer.json()["ratings"]]
+
+    pad = sync(hall, "window-1")
+    theirs, own = open_case(hall), open_case(hall)
+    pad.post_record(RecordKind.RATING, str(uuid.uuid4()), pad_rating(hall, theirs, clerks=["SX01"]))
+    assert mine("S_01") == []
+    pad.post_record(RecordKind.RATING, str(uuid.uuid4()), pad_rating(hall, own, clerks=["S_01"]))
+    assert mine("S_01") == [own]
+    assert mine("SX01") == [theirs]
