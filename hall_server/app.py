@@ -36,6 +36,7 @@ from hall_server.api import calls, clerk, hall, sync, tickets
 from hall_server.api import cases, display, fleet, locker_relay, matters, pickup, ratings
 from hall_server.auth import SignedRequests
 from hall_server.fleet_alerts import FleetWatch
+from hall_server.heartbeat_path import HeartbeatPath
 from hall_server.problems import HallError
 
 log = logging.getLogger("hall_server")
@@ -57,8 +58,22 @@ def _field(error: dict) -> str:
     return ".".join(loc) or "body"
 
 
+class HallApp(FastAPI):
+    """FastAPI, with the terminals' heartbeats (``POST /v1/fleet/heartbeat``) answered in front of it by
+    ``heartbeat_path.HeartbeatPath``: the same rules and answers for a fraction of the CPU (docs/fleet.md,
+    "Cost on the hall server"). Set ``heartbeats`` to None and FastAPI's route answers them."""
+
+    heartbeats: HeartbeatPath | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        if self.heartbeats is not None and HeartbeatPath.matches(scope):
+            await self.heartbeats(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
-               now: Callable[[], float] | None = None, fleet_sweep_s: float = 5.0) -> FastAPI:
+               now: Callable[[], float] | None = None, fleet_sweep_s: float = 5.0) -> HallApp:
     """The hall server's ASGI app over ``store`` (a HallStore). ``now`` is the clock used to check
     request timestamps (default ``time.time``). ``fleet_sweep_s``: how often the fleet's watch looks for
     terminals gone late or offline (fleet_alerts.py; its thread runs while the app does)."""
@@ -80,7 +95,7 @@ def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
             watch.stop()
             executor.shutdown(wait=True, cancel_futures=True)
 
-    app = FastAPI(title="Hall server", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = HallApp(title="Hall server", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The central-platform API of the hall terminals (queue tickets, windows, "
                               "calls). Every /v1 request except /v1/health is signed; see docs/hall-server.md.")
     app.state.store = store
@@ -119,4 +134,5 @@ def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
         app.include_router(router)
     kwargs = {"now": now} if now is not None else {}
     app.add_middleware(SignedRequests, store=store, run=run, **kwargs)
+    app.heartbeats = HeartbeatPath(app.state, **kwargs)
     return app

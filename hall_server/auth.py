@@ -18,6 +18,10 @@ route (and never learns whether its body would have been valid):
 4. The terminal (id, role) goes into ``request.state.terminal``; routes declare the roles they allow with
    ``Depends(require("clerk"))`` (``forbidden_role`` otherwise).
 
+The steps are functions (``read_body``, ``authenticate``, ``refuse``) so that heartbeat_path.py, which
+answers ``POST /v1/fleet/heartbeat`` before this middleware, applies the very same ones (with the nonce
+kept in memory instead; see there).
+
 Which roles may do what: citizen kiosks issue and look up tickets; clerk terminals act at windows and look
 up tickets; displays read call events; every role reads the hall info.
 """
@@ -93,70 +97,93 @@ class SignedRequests:
         await self.app(scope, replay, send)
 
     async def _body(self, scope, receive) -> bytes:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            raise HallError("body_too_large" if length.isdigit() else "invalid_request",
-                            f"request bodies are limited to {self.max_body} bytes")
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise HallError("body_too_large", f"request bodies are limited to {self.max_body} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        if body and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
-            kind = headers.get("content-type", "").split(";")[0].strip().lower()
-            if kind != "application/json":
-                raise HallError("unsupported_media_type", "request bodies must be application/json")
-        return body
+        return await read_body(scope, receive, self.max_body)
 
     async def _verify(self, scope, body: bytes) -> Terminal:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        terminal_id = headers.get(signing.HEADER_TERMINAL.lower())
-        timestamp = headers.get(signing.HEADER_TIMESTAMP.lower())
-        nonce = headers.get(signing.HEADER_NONCE.lower())
-        given = headers.get(signing.HEADER_SIGNATURE.lower())
-        if not (terminal_id and timestamp and nonce and given):
-            raise HallError("missing_signature", "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are required")
-        target = scope.get("raw_path") or scope["path"].encode("utf-8")
-        path_and_query = target.decode("latin-1")
-        if scope.get("query_string"):
-            path_and_query += "?" + scope["query_string"].decode("latin-1")
-        method = scope["method"]
-
-        def check() -> Terminal:  # one trip to the store's threads: the lookup and the nonce are SQLite
-            # An unknown terminal goes through the same checks with a secret nobody has, so it is answered
-            # (and timed) as a known one with a wrong secret: the answer does not confirm which ids exist.
-            known = self.store.terminal(terminal_id) if len(terminal_id) <= 64 else None
-            role, secret = known if known is not None else ("", _NOBODYS_SECRET)
-            if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
-                raise HallError("bad_signature", "malformed timestamp or nonce")
-            now = self.now()
-            if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
-                raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
-            if not signing.verify(secret, method, path_and_query, timestamp, nonce, body, given) or known is None:
-                raise HallError("bad_signature", "signature does not match")
-            expires = int(timestamp) + signing.MAX_SKEW_S + 1
-            if not self.store.remember_nonce(terminal_id, nonce.lower(), expires, now):
-                raise HallError("replayed_nonce", "this nonce was already used")
-            return Terminal(terminal_id, role)
-
-        return await self.run(check)
+        headers = header_dict(scope)
+        method, target = scope["method"], request_target(scope)
+        return await self.run(lambda: authenticate(self.store, headers, method, target, body, self.now(),
+                                                   self.store.remember_nonce))
 
     async def _refuse(self, send, error: HallError) -> None:
-        status, payload = error_response_parts(error)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+        await refuse(send, error)
+
+
+async def refuse(send, error: HallError, *, close: bool = True) -> None:
+    """Answers ``error`` as ``{"error": {"reason", "message"}}``; ``close``: and closes the connection (a
+    request refused before its route: its body may not have been read to the end)."""
+    status, payload = error_response_parts(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def header_dict(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def request_target(scope) -> str:
+    """The path and query as the terminal signed them (raw, not percent-decoded)."""
+    target = (scope.get("raw_path") or scope["path"].encode("utf-8")).decode("latin-1")
+    if scope.get("query_string"):
+        target += "?" + scope["query_string"].decode("latin-1")
+    return target
+
+
+async def read_body(scope, receive, max_body: int) -> bytes:
+    """The request's body, within ``max_body`` (413 ``body_too_large``); a /v1 POST, PUT or PATCH body must
+    be ``application/json`` (415 ``unsupported_media_type``)."""
+    headers = header_dict(scope)
+    length = headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > max_body):
+        raise HallError("body_too_large" if length.isdigit() else "invalid_request",
+                        f"request bodies are limited to {max_body} bytes")
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_body:
+            raise HallError("body_too_large", f"request bodies are limited to {max_body} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    if body and scope["method"] in ("POST", "PUT", "PATCH") and scope["path"].startswith("/v1/"):
+        kind = headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise HallError("unsupported_media_type", "request bodies must be application/json")
+    return body
+
+
+def authenticate(store, headers: dict[str, str], method: str, target: str, body: bytes, now: float,
+                 remember: Callable[[str, str, float, float], bool]) -> Terminal:
+    """Checks a request's signature (steps of the module docstring) and hands its nonce to ``remember``
+    (terminal id, nonce, until when it could pass the timestamp check, now → False: seen before).
+    Blocking: the terminal's secret is read from the store."""
+    terminal_id = headers.get(signing.HEADER_TERMINAL.lower())
+    timestamp = headers.get(signing.HEADER_TIMESTAMP.lower())
+    nonce = headers.get(signing.HEADER_NONCE.lower())
+    given = headers.get(signing.HEADER_SIGNATURE.lower())
+    if not (terminal_id and timestamp and nonce and given):
+        raise HallError("missing_signature", "X-Terminal-Id, X-Timestamp, X-Nonce and X-Signature are required")
+    # An unknown terminal goes through the same checks with a secret nobody has, so it is answered (and
+    # timed) as a known one with a wrong secret: the answer does not confirm which ids exist.
+    known = store.terminal(terminal_id) if len(terminal_id) <= 64 else None
+    role, secret = known if known is not None else ("", _NOBODYS_SECRET)
+    if not _TIMESTAMP.match(timestamp) or not _NONCE.match(nonce):
+        raise HallError("bad_signature", "malformed timestamp or nonce")
+    if abs(int(timestamp) - now) > signing.MAX_SKEW_S:
+        raise HallError("stale_timestamp", f"timestamp is more than {signing.MAX_SKEW_S} s from server time")
+    if not signing.verify(secret, method, target, timestamp, nonce, body, given) or known is None:
+        raise HallError("bad_signature", "signature does not match")
+    if not remember(terminal_id, nonce.lower(), int(timestamp) + signing.MAX_SKEW_S + 1, now):
+        raise HallError("replayed_nonce", "this nonce was already used")
+    return Terminal(terminal_id, role)
 
 
 def require(*roles: str) -> Callable[[Request], Awaitable[Terminal]]:

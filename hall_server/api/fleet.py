@@ -65,21 +65,29 @@ class HeartbeatIn(_Strict):
 @router.post("/v1/fleet/heartbeat", responses=ERRORS, summary="A terminal's heartbeat (the newest one wins)")
 async def heartbeat(request: Request, body: HeartbeatIn,
                     terminal: Terminal = Depends(require("citizen", "clerk", "display", "technician"))) -> dict:
-    """Kept in memory on the event loop (fleet.keep touches no database); SQLite only when the terminal's
-    status changed, to write it before its alert goes out. The most frequent request of all:
-    bench/heartbeats.py measures it."""
+    """The most frequent request of all: the hall server's ``HallApp`` answers it before FastAPI
+    (heartbeat_path.py, measured by bench/heartbeats.py) with the same rules and ``take``; this route
+    describes it in /openapi.json and answers it wherever the app is called without that front."""
+    return await take(request.app.state, terminal, body)
+
+
+async def take(state, terminal: Terminal, body: HeartbeatIn) -> dict:
+    """Keeps a signed, valid heartbeat: ``{accepted, state}``. In memory on the event loop (fleet.keep
+    touches no database); SQLite (on the store's threads, ``state.run``) only for the first heartbeat,
+    which loads the kept ones, and when the terminal's status changed, to write it before its alert goes
+    out. ``state``: the app's state (store, run, fleet_watch)."""
     if body.role != terminal.role:
         raise HallError("invalid_request", f"role: this terminal is registered as {terminal.role}")
-    s = store(request)
+    s = state.store
     if not fleet.loaded(s):  # the first heartbeat loads the kept ones from SQLite
-        await call(request, fleet.load, s)
-    accepted, state, alert = fleet.keep(s, terminal_id=terminal.id, role=terminal.role, body=body.model_dump())
+        await state.run(fleet.load, s)
+    accepted, now_state, alert = fleet.keep(s, terminal_id=terminal.id, role=terminal.role, body=body.model_dump())
     if alert is not None:
-        await call(request, fleet.flush, s)
-        watch = getattr(request.app.state, "fleet_watch", None)
+        await state.run(fleet.flush, s)
+        watch = getattr(state, "fleet_watch", None)
         if watch is not None:
             watch.alert(alert)
-    return {"accepted": accepted, "state": state}
+    return {"accepted": accepted, "state": now_state}
 
 
 def _tr(request: Request) -> Translator:
