@@ -37,12 +37,19 @@ def check_webhook_url(url: str) -> str:
     return url
 
 
-def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S) -> int:
+def webhook_opener() -> urllib.request.OpenerDirector:
+    """The opener the webhook's POSTs go through: no proxy, the hall's own network only. Built once per
+    watch (building one took as much CPU as a heartbeat; bench/heartbeats.py)."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S,
+                 opener: urllib.request.OpenerDirector | None = None) -> int:
     """One POST of ``payload`` as JSON; the HTTP status (raises OSError when there was no answer)."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST",
                                      headers={"Content-Type": "application/json", "User-Agent": "hall-server"})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the hall's own network only
+    opener = opener or webhook_opener()
     try:
         with opener.open(request, timeout=timeout_s) as response:
             return response.status
@@ -57,6 +64,7 @@ class FleetWatch:
         self.sweep_s = sweep_s
         self.webhook_timeout_s = webhook_timeout_s
         self._queue: queue.Queue = queue.Queue(MAX_QUEUED)
+        self._opener = webhook_opener()  # used by the watch's thread only
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self.delivered = 0
@@ -124,7 +132,7 @@ class FleetWatch:
         if not url:
             return
         try:
-            status = post_webhook(url, alert.to_json(), self.webhook_timeout_s)
+            status = post_webhook(url, alert.to_json(), self.webhook_timeout_s, self._opener)
         except (OSError, ValueError) as exc:
             self.failed += 1
             log.warning("fleet: the webhook for %s failed: %s: %s", alert.terminal_id, type(exc).__name__, exc)
