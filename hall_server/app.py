@@ -41,8 +41,8 @@ from hall_server.problems import HallError
 
 log = logging.getLogger("hall_server")
 
-# The fleet's router comes first: FastAPI tries the routers in this order, and the terminals' heartbeats are the
-# most frequent request (matching them after every other router cost a quarter of their CPU; bench/heartbeats.py).
+# The fleet's router comes first: FastAPI tries the routers in this order. (The terminals' heartbeats, the most
+# frequent request, are answered before FastAPI by HallApp: heartbeat_path.py, bench/heartbeats.py.)
 ROUTERS = (fleet.router, hall.router, tickets.router, clerk.router, calls.router, sync.router, appointments.router,
            matters.router, cases.router, ratings.router, display.router, pickup.router, locker_relay.router)
 

@@ -39,7 +39,7 @@ def check_webhook_url(url: str) -> str:
 
 def webhook_opener() -> urllib.request.OpenerDirector:
     """The opener the webhook's POSTs go through: no proxy, the hall's own network only. Built once per
-    watch (building one took as much CPU as a heartbeat; bench/heartbeats.py)."""
+    watch (building one cost 0.26 ms of CPU at every alert; docs/fleet.md, "Cost on the hall server")."""
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 

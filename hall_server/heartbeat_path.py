@@ -2,10 +2,10 @@
 
 200 terminals beating every 5 s are 40 requests a second; through the whole stack (the signature middleware's
 trip to the store's threads for the terminal and the nonce, FastAPI's middleware, routing and dependencies)
-each cost the hall server about 2.7 ms of CPU, over half of it the hop to a worker thread and back (the GIL
-handed over, futex wake-ups) rather than the work itself (docs/fleet.md, "Cost on the hall server";
-bench/heartbeats.py). ``HallApp`` (app.py) hands this one route here; everything else, and a heartbeat
-sent with another method, goes through FastAPI as before.
+each cost the hall server about 2.7 ms of CPU, most of it not the work itself but the hop to a worker thread
+and back (the GIL handed over, futex wake-ups) and the framework; answered here, 1.5 ms (docs/fleet.md,
+"Cost on the hall server"; bench/heartbeats.py). ``HallApp`` (app.py) hands this one route here;
+everything else, and a heartbeat sent with another method, goes through FastAPI as before.
 
 The rules and answers are those of every signed request (auth.py) and of the route's model
 (``api.fleet.HeartbeatIn``), in the same order: body limits (413, 415), the signature (401:
@@ -17,8 +17,8 @@ What differs is where the work runs and where the nonce is kept:
 
 - On the event loop, no thread hop: reading the terminal's secret is one SQLite read by primary key, and
   in WAL mode a reader never waits for a writer (https://www.sqlite.org/wal.html, "Concurrency"). The
-  only writes (``fleet.load`` on the first heartbeat, ``fleet.flush`` when a status changed) still go to
-  the store's threads.
+  rest of its SQLite work (``fleet.load``, reading the kept heartbeats at the first one; ``fleet.flush``
+  when a status changed) still goes to the store's threads.
 - The nonce is kept in memory (``NonceWindow``) for as long as its timestamp could pass the check, not in
   SQLite: a replayed heartbeat is refused ``replayed_nonce`` by this process as before. A heartbeat is
   also replay-safe without it: the server keeps one only when it is newer, by the ``sent_at`` and ``seq``
