@@ -114,20 +114,28 @@ class HeartbeatPath:
         except HallError as error:
             await refuse(send, error)
             return
+        except Exception as exc:
+            await _failed(send, exc)
+            return
         try:  # answered as app.py's handlers answer a route's errors
             answer = await take(self.state, terminal, _model(value))
         except HallError as error:
             await _answer(send, error.status, _error(error), busy=error.reason == "busy")
             return
-        except sqlite3.OperationalError as exc:
-            log.warning("database error on POST %s: %s", PATH, exc)
-            await _answer(send, 503, _error(HallError("busy", "the database is busy; retry")), busy=True)
-            return
-        except Exception as exc:  # logged without request data, answered 500
-            log.error("unexpected error on POST %s", PATH, exc_info=exc)
-            await _answer(send, 500, _error(HallError("internal_error", type(exc).__name__)))
+        except Exception as exc:
+            await _failed(send, exc)
             return
         await _answer(send, 200, answer)
+
+
+async def _failed(send, exc: Exception) -> None:
+    """As app.py's handlers: a busy database 503 (retry), anything else logged without request data, 500."""
+    if isinstance(exc, sqlite3.OperationalError):
+        log.warning("database error on POST %s: %s", PATH, exc)
+        await _answer(send, 503, _error(HallError("busy", "the database is busy; retry")), busy=True)
+    else:
+        log.error("unexpected error on POST %s", PATH, exc_info=exc)
+        await _answer(send, 500, _error(HallError("internal_error", type(exc).__name__)))
 
 
 def _error(error: HallError) -> dict:
