@@ -2,7 +2,8 @@
 
     watch = FleetWatch(store, sweep_s=5.0)
     watch.start()                    # the thread ``fleet-watch``: sweeps for late/offline, delivers alerts
-    watch.alert(alert)               # from a request: queued, returns at once (never blocks a request)
+    watch.alert(alert)               # from a request: queued, returns at once (never blocks a request);
+                                     # the watch writes the status, then logs and posts the alert
     watch.stop(timeout_s)            # bounded
 
 The webhook is the URL ``kiosk hall-admin fleet webhook URL`` configured (read at every alert, so a running
@@ -57,6 +58,12 @@ def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S,
         return exc.code
 
 
+def _log_alert(alert: fleet.Alert, suffix: str = "") -> None:
+    log.warning("fleet: terminal %s (%s) is %s%s%s%s", alert.terminal_id, alert.role, alert.state,
+                f" (was {alert.previous})" if alert.previous else "",
+                f"; faults: {', '.join(alert.faults)}" if alert.faults else "", suffix)
+
+
 class FleetWatch:
     def __init__(self, store, *, sweep_s: float = 5.0, webhook_timeout_s: float = WEBHOOK_TIMEOUT_S,
                  thread_name: str = "fleet-watch") -> None:
@@ -85,12 +92,13 @@ class FleetWatch:
             fleet.flush(self._store)  # the heartbeats kept since the last sweep
         except Exception:
             log.exception("fleet: writing the last heartbeats failed")
+        for item in self._waiting():  # alerts not yet sent: logged, their webhooks not posted
+            if isinstance(item, fleet.Alert):
+                _log_alert(item, "; the server is stopping, its webhook is not sent")
 
     def alert(self, alert: fleet.Alert) -> None:
-        """Logs the alert now and queues its webhook (never blocks)."""
-        log.warning("fleet: terminal %s (%s) is %s%s%s", alert.terminal_id, alert.role, alert.state,
-                    f" (was {alert.previous})" if alert.previous else "",
-                    f"; faults: {', '.join(alert.faults)}" if alert.faults else "")
+        """Queues the alert (never blocks): the watch's thread writes the terminal's status to the store,
+        then logs the alert and posts its webhook. A request does not wait for any of it."""
         while True:
             try:
                 self._queue.put_nowait(alert)
@@ -98,8 +106,8 @@ class FleetWatch:
             except queue.Full:
                 try:
                     dropped = self._queue.get_nowait()
-                    log.warning("fleet: too many alerts waiting; the webhook of %s is dropped",
-                                getattr(dropped, "terminal_id", "?"))
+                    if isinstance(dropped, fleet.Alert):
+                        _log_alert(dropped, "; too many alerts waiting, its webhook is dropped")
                 except queue.Empty:
                     pass
 
@@ -111,17 +119,41 @@ class FleetWatch:
             except queue.Empty:
                 item = None
             if item is not None:
-                self._deliver(item)
+                self._deliver_all([item, *self._waiting()])
             if time.monotonic() >= next_sweep and not self._stopping.is_set():
                 next_sweep = time.monotonic() + self.sweep_s
                 self._sweep()
 
+    def _waiting(self) -> list:
+        items = []
+        while True:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                return items
+
+    def _deliver_all(self, items: list) -> None:
+        """The statuses written in one transaction before any of their alerts goes out, then each alert."""
+        alerts = [item for item in items if isinstance(item, fleet.Alert)]
+        if not alerts:
+            return
+        try:
+            fleet.flush(self._store)
+        except Exception:  # kept in memory and written at the next sweep; the alerts still go out
+            log.exception("fleet: writing the terminals' statuses failed")
+        for alert in alerts:
+            _log_alert(alert)
+            self._deliver(alert)
+
     def _sweep(self) -> None:
         try:
-            for alert in fleet.sweep(self._store):
-                self.alert(alert)
+            alerts = fleet.sweep(self._store)  # written with the statuses they announce
         except Exception:  # the database busy for long, closing: the next sweep tries again
             log.exception("fleet: the sweep failed")
+            return
+        for alert in alerts:
+            _log_alert(alert)
+            self._deliver(alert)
 
     def _deliver(self, alert: fleet.Alert) -> None:
         try:

@@ -248,8 +248,13 @@ def test_hall_admin_fleet_prints_the_table_and_json(fresh_hall, capsys):
         link.close()
     db = fresh_hall.store.db_path
     capsys.readouterr()
-    assert hall_admin(["--db", db, "fleet"]) == 0
-    table = capsys.readouterr().out
+
+    def fleet_table() -> str:  # the status is written by the fleet's watch a moment after the heartbeat's answer
+        assert hall_admin(["--db", db, "fleet"]) == 0
+        return capsys.readouterr().out
+
+    assert wait_for(lambda: "idcard_reader: failed" in fleet_table())
+    table = fleet_table()
     kiosk = next(line for line in table.splitlines() if line.startswith("kiosk-1"))
     assert "online" in kiosk and "red" in kiosk and "idcard_reader: failed (DeviceNotFound: /dev/ttyUSB1)" in kiosk
     assert any(line.startswith("display-1") and "offline" in line and "never" in line for line in table.splitlines())

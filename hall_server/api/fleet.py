@@ -74,8 +74,9 @@ async def heartbeat(request: Request, body: HeartbeatIn,
 async def take(state, terminal: Terminal, body: HeartbeatIn) -> dict:
     """Keeps a signed, valid heartbeat: ``{accepted, state}``. In memory on the event loop (fleet.keep
     touches no database); SQLite (on the store's threads, ``state.run``) only for the first heartbeat,
-    which loads the kept ones, and when the terminal's status changed, to write it before its alert goes
-    out. ``state``: the app's state (store, run, fleet_watch)."""
+    which loads the kept ones. A changed status is handed to the fleet's watch, whose thread writes it
+    and then sends its alert: the request does not wait. ``state``: the app's state (store, run,
+    fleet_watch)."""
     if body.role != terminal.role:
         raise HallError("invalid_request", f"role: this terminal is registered as {terminal.role}")
     s = state.store
@@ -83,10 +84,11 @@ async def take(state, terminal: Terminal, body: HeartbeatIn) -> dict:
         await state.run(fleet.load, s)
     accepted, now_state, alert = fleet.keep(s, terminal_id=terminal.id, role=terminal.role, body=body.model_dump())
     if alert is not None:
-        await state.run(fleet.flush, s)
         watch = getattr(state, "fleet_watch", None)
         if watch is not None:
-            watch.alert(alert)
+            watch.alert(alert)  # the watch writes the status, then logs and posts it
+        else:  # an app run without its lifespan: the status written here
+            await state.run(fleet.flush, s)
     return {"accepted": accepted, "state": now_state}
 
 
