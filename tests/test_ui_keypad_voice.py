@@ -104,11 +104,14 @@ def test_elders_mode_turns_the_voice_on_for_the_session_and_leaving_it_restores_
     qtbot.mouseClick(access.elders_button, Qt.MouseButton.LeftButton)
     listened(qtbot, voice)
     assert kiosk.voice.enabled and said_since(voice, 0) == [(Key("voice.on"), Key("voice.page.home"))]
+    button = kiosk.voice_control.button  # the voice button shows it too
+    assert button.isChecked() and button.text() == kiosk.texts("voice.button.on")
 
     mark = len(voice.said)
     qtbot.mouseClick(access.elders_button, Qt.MouseButton.LeftButton)
     listened(qtbot, voice)
     assert not kiosk.voice.enabled and said_since(voice, mark) == [(Key("voice.off"),)]
+    assert not button.isChecked() and button.text() == kiosk.texts("voice.button.off")
 
     press(kiosk, K.Key_F1)  # the voice on by the person's own choice
     listened(qtbot, voice)

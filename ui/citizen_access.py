@@ -149,13 +149,13 @@ class CitizenAccess(QObject):
             page.box.setSpacing(8 if on else 16)
         self.lay_out()
         w.idle.set_elders(on)
-        voice = getattr(w, "voice", None)  # on for the session in elders' mode; then as the person had it
-        if voice is not None:
+        control = getattr(w, "voice_control", None)  # on for the session in elders' mode; then as before
+        if control is not None:
             if on:
-                self.voice_before = voice.enabled
-                voice.set_on(True)
+                self.voice_before = control.guide.enabled
+                control.set_on(True)
             elif self.voice_before is not None:
-                voice.set_on(self.voice_before)
+                control.set_on(self.voice_before)
                 self.voice_before = None
 
 

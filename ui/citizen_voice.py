@@ -41,6 +41,11 @@ class VoiceControl:
         self.guide.toggle()
         self.show_state()
 
+    def set_on(self, on: bool) -> None:
+        """On or off as the voice button would (said), when it is not so already (elders' mode)."""
+        self.guide.set_on(on)
+        self.show_state()
+
     def session_over(self) -> None:
         self.link.reset()
         self.show_state()
