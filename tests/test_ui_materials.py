@@ -321,3 +321,26 @@ def test_the_clerk_finds_any_matter_by_pinyin_and_marks_a_material_to_follow(qtb
         assert panel.search.none.isVisible() and not panel.search.hits.isVisible()
     finally:
         close(window, scans, clients)
+
+
+@pytest.mark.parametrize("language, width", [("zh_CN", 1366), ("en", 1600)])
+def test_every_button_of_the_application_page_shows_its_whole_label(qtbot, hall, store, camera, language, width):
+    """GIVEN the clerk's window on a 1366×768 counter screen in Chinese, or 1600 px wide in English (its
+    labels are longer) WHEN the application page is shown with the document camera THEN it fits the
+    screen's height and no button is narrower than its label needs (a clipped label reads as nonsense)."""
+    from PySide6.QtWidgets import QPushButton
+
+    window, scans, clients = make_clerk(qtbot, hall, store, camera=camera)
+    try:
+        window.texts.set_language(language)
+        window.resize(width, 740)
+        window.stack.setCurrentWidget(window.application_page)
+        qtbot.waitUntil(lambda: window.application_page.isVisible(), timeout=WAIT_MS)
+        qtbot.wait(100)  # the layout settles
+        assert window.minimumSizeHint().height() <= 740
+        clipped = [(b.objectName() or b.text(), b.width(), b.sizeHint().width())
+                   for b in window.application_page.findChildren(QPushButton)
+                   if b.isVisible() and b.width() < b.sizeHint().width()]
+        assert clipped == [], clipped
+    finally:
+        close(window, scans, clients)

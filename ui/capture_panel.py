@@ -108,15 +108,15 @@ class CapturePanel(QWidget):
             self.page_list.setMinimumWidth(0)
             self.page_list.setFixedHeight(SMALL_THUMB.height() + 44)
             self._thumb_size = SMALL_THUMB
-            buttons = QHBoxLayout()
-            for widget in (self.capture_button, self.auto_button, self.bw_button, self.id_button):
-                buttons.addWidget(widget)
+            buttons = QGridLayout()  # two by two: whole labels in the column beside the form
+            for index, widget in enumerate((self.capture_button, self.auto_button, self.bw_button, self.id_button)):
+                buttons.addWidget(widget, index // 2, index % 2)
             controls = QHBoxLayout()
             pages = QVBoxLayout()
             pages.addWidget(self.pages_title)
             pages.addWidget(self.page_list)
-            controls.addLayout(pages, 3)
-            controls.addLayout(edit, 2)
+            controls.addLayout(pages, 2)
+            controls.addLayout(edit, 3)
             layout = QVBoxLayout(self)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.addWidget(self.preview, 1)

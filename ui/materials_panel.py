@@ -84,6 +84,33 @@ class MaterialsPanel(QFrame):
         texts.changed.connect(self.presenter.set_language)
         self._refresh()
 
+    def _left_column(self) -> QWidget:
+        """The matter, its checklist, proxies, what is missing and the page's actions."""
+        left = QVBoxLayout()
+        for widget in (self.search, self.matter_box, self.matter_info, self.catalogue_note):
+            left.addWidget(widget)
+        left.addWidget(self.checklist, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.original_button)
+        row.addWidget(self.clear_button)
+        row.addWidget(self.follow_button)
+        left.addLayout(row)
+        for widget in (self.proxy_box, self.missing, self.message, self.paper):
+            left.addWidget(widget)
+        actions = QHBoxLayout()
+        for b in (self.accept_button, self.notice_button):
+            actions.addWidget(b)
+        left.addLayout(actions)
+        left_host = QWidget()
+        left_host.setLayout(left)
+        # As wide as its buttons need in the window's language (English needs more than Chinese), at least
+        # 420 px; the form and the camera share the rest.
+        left_host.setMinimumWidth(420)
+        left_host.setMaximumWidth(560)
+        left_host.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        left.setContentsMargins(0, 0, 0, 0)
+        return left_host
+
     def _build(self, texts: Texts, camera) -> None:
         t = texts
         self.title = label("", "subtitle")
@@ -119,25 +146,7 @@ class MaterialsPanel(QFrame):
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.back_button)
-        left = QVBoxLayout()
-        for widget in (self.search, self.matter_box, self.matter_info, self.catalogue_note):
-            left.addWidget(widget)
-        left.addWidget(self.checklist, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.original_button)
-        row.addWidget(self.clear_button)
-        row.addWidget(self.follow_button)
-        left.addLayout(row)
-        for widget in (self.proxy_box, self.missing, self.message, self.paper):
-            left.addWidget(widget)
-        actions = QHBoxLayout()
-        for b in (self.accept_button, self.notice_button):
-            actions.addWidget(b)
-        left.addLayout(actions)
-        left_host = QWidget()
-        left_host.setLayout(left)
-        left_host.setFixedWidth(420)
-        left.setContentsMargins(0, 0, 0, 0)
+        left_host = self._left_column()
 
         self.capture = None
         if camera is not None:

@@ -121,7 +121,7 @@ def stylesheet(elders: bool = False, desk: bool = False) -> str:
 def _desk_sheet() -> str:
     return f"""
     QPushButton {{ min-height: {DESK_PX}px; min-width: {DESK_PX}px; padding: 4px 16px; }}
-    QPushButton[compact="true"] {{ min-height: {DESK_PX}px; padding: 2px 12px; }}
+    QPushButton[compact="true"] {{ min-height: {DESK_PX}px; padding: 2px 8px; }}
     QLineEdit, QComboBox {{ min-height: {DESK_PX}px; }}
     QLabel[role="notice"], QFrame[role="notice"], QLabel[role="problem"], QFrame[role="problem"] {{
         padding: 8px; }}
