@@ -178,11 +178,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             pin = args.pin or getpass.getpass("PIN: ")
             windows = [int(w) for w in args.windows.split(",") if w.strip()]
             if args.technician:
-                from hall_server.fleet_access import TECHNICIAN_PIN_MIN
+                from hall_server.fleet_access import check_technician_pin
 
-                if len(pin) < TECHNICIAN_PIN_MIN:  # refused before anything is written
-                    raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its "
-                                     "verifier is kept on the kiosks for offline entry)")
+                check_technician_pin(pin)  # refused before anything is written
             store.add_staff(args.staff_id, args.name, pin, windows or None)
             if args.supervisor is not None:
                 from hall_server.ratings import set_supervisor

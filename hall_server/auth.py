@@ -54,9 +54,21 @@ class Terminal:
     role: str
 
 
+def error_body(error: HallError) -> dict:
+    """Every refusal's body: ``{"error": {"reason", "message"}}``."""
+    return {"error": {"reason": error.reason, "message": error.message}}
+
+
 def error_response_parts(error: HallError) -> tuple[int, bytes]:
-    body = {"error": {"reason": error.reason, "message": error.message}}
-    return error.status, json.dumps(body).encode("utf-8")
+    return error.status, json.dumps(error_body(error)).encode("utf-8")
+
+
+async def send_json(send, status: int, payload: bytes, headers=()) -> None:
+    """One JSON answer over ASGI: its status, Content-Type and Content-Length, then ``headers``."""
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": payload})
 
 
 class SignedRequests:
@@ -113,11 +125,7 @@ async def refuse(send, error: HallError, *, close: bool = True) -> None:
     """Answers ``error`` as ``{"error": {"reason", "message"}}``; ``close``: and closes the connection (a
     request refused before its route: its body may not have been read to the end)."""
     status, payload = error_response_parts(error)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    await send_json(send, status, payload, [(b"connection", b"close")] if close else [])
 
 
 def header_dict(scope) -> dict[str, str]:

@@ -26,21 +26,29 @@ METRICS_TOKEN = "metrics_token_sha256"
 TECHNICIAN_PIN_MIN = 8
 
 
+def check_technician_pin(pin: str) -> None:
+    """ValueError for a PIN too short for a technician (its verifier is kept on the kiosks)."""
+    if len(pin) < TECHNICIAN_PIN_MIN:
+        raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its verifier is kept on "
+                         "the kiosks for offline entry)")
+
+
 def set_technician(hall_store, staff_id: str, technician: bool, pin: str | None = None) -> None:
     """Gives (or takes) the technician right; ValueError for an unknown staff id.
 
     Giving it needs the member's own PIN, of at least ``TECHNICIAN_PIN_MIN`` characters: a technician's PIN
     verifier is copied to every locked-down kiosk for offline entry (hall_server/technicians.py), where a
     stolen disk could be searched offline, so a short PIN is refused rather than sent out."""
-    with hall_store._write() as con:
+    with hall_store._read() as con:
         row = con.execute("SELECT pin_salt, pin_hash FROM staff WHERE staff_id = ?", (staff_id,)).fetchone()
-        if row is None:
-            raise ValueError(f"no staff {staff_id}")
-        if technician and (pin is None or not crypto.verify_pin(pin, row[0], row[1])):
-            raise ValueError(f"the technician right needs {staff_id}'s own PIN (add-staff … --pin P --technician)")
-        if technician and len(pin) < TECHNICIAN_PIN_MIN:
-            raise ValueError(f"a technician's PIN: {TECHNICIAN_PIN_MIN} characters or more (its verifier is kept on "
-                             "the kiosks for offline entry)")
+    if row is None:
+        raise ValueError(f"no staff {staff_id}")
+    # scrypt outside the write transaction: other writers do not wait for it
+    if technician and (pin is None or not crypto.verify_pin(pin, row[0], row[1])):
+        raise ValueError(f"the technician right needs {staff_id}'s own PIN (add-staff … --pin P --technician)")
+    if technician:
+        check_technician_pin(pin)
+    with hall_store._write() as con:
         if technician:
             con.execute("INSERT INTO staff_technicians VALUES (?) ON CONFLICT DO NOTHING", (staff_id,))
         else:

@@ -39,7 +39,8 @@ from pydantic import ValidationError
 
 from hall_server import strict_json
 from hall_server.api.fleet import HeartbeatIn, take
-from hall_server.auth import MAX_BODY, authenticate, header_dict, read_body, refuse, request_target
+from hall_server.auth import (MAX_BODY, authenticate, error_body, header_dict, read_body, refuse, request_target,
+                              send_json)
 from hall_server.problems import HallError
 
 log = logging.getLogger("hall_server")
@@ -120,7 +121,7 @@ class HeartbeatPath:
         try:  # answered as app.py's handlers answer a route's errors
             answer = await take(self.state, terminal, _model(value))
         except HallError as error:
-            await _answer(send, error.status, _error(error), busy=error.reason == "busy")
+            await _answer(send, error.status, error_body(error), busy=error.reason == "busy")
             return
         except Exception as exc:
             await _failed(send, exc)
@@ -132,21 +133,13 @@ async def _failed(send, exc: Exception) -> None:
     """As app.py's handlers: a busy database 503 (retry), anything else logged without request data, 500."""
     if isinstance(exc, sqlite3.OperationalError):
         log.warning("database error on POST %s: %s", PATH, exc)
-        await _answer(send, 503, _error(HallError("busy", "the database is busy; retry")), busy=True)
+        await _answer(send, 503, error_body(HallError("busy", "the database is busy; retry")), busy=True)
     else:
         log.error("unexpected error on POST %s", PATH, exc_info=exc)
-        await _answer(send, 500, _error(HallError("internal_error", type(exc).__name__)))
-
-
-def _error(error: HallError) -> dict:
-    return {"error": {"reason": error.reason, "message": error.message}}
+        await _answer(send, 500, error_body(HallError("internal_error", type(exc).__name__)))
 
 
 async def _answer(send, status: int, body: dict, *, busy: bool = False) -> None:
     """JSON as FastAPI's JSONResponse writes it (compact); a busy database's answer says when to retry."""
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    if busy:
-        headers.append((b"retry-after", b"1"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": payload})
+    await send_json(send, status, payload, [(b"retry-after", b"1")] if busy else [])

@@ -9,6 +9,7 @@ mode makes the screen larger and gives more time, and the next person starts wit
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -37,27 +38,38 @@ def hall(tmp_path):
     hall.server.stop()
 
 
-@pytest.fixture
-def kiosk(qtbot, hall):
-    """The kiosk window with codes, listening for wedge scans as a real kiosk does."""
+@contextmanager
+def open_kiosk(qtbot, hall, options=lambda client: {}):
+    """The kiosk window K-01 against ``hall``, listening for wedge scans as a real kiosk does, shown and
+    holding the hall's services; ``options(client)``: more of the window's keyword arguments."""
     client = hall.client("K-01")
     printers = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
     scans = ScanSource(QApplication.instance())
     service = KioskQueueService(client, printers[0], fallback_printer=printers[1])
-    window = CitizenWindow(service, codes=CodeService(AppointmentsClient(client)), scans=scans,
-                           idle_s=60, idle_warning_s=20, idle_options={"keypad_factor": 3.0, "elders_factor": 2.0})
+    window = CitizenWindow(service, scans=scans, idle_s=60, idle_warning_s=20, **options(client))
     scans.window = window
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
-    scans.close()
-    client.close()
-    for printer in printers:
-        printer.close()
+    try:
+        yield window
+    finally:
+        window.close()
+        scans.close()
+        client.close()
+        for printer in printers:
+            printer.close()
+
+
+@pytest.fixture
+def kiosk(qtbot, hall):
+    """The kiosk window with codes, and the idle time a keypad user and elders' mode get."""
+    with open_kiosk(qtbot, hall, lambda client: {
+            "codes": CodeService(AppointmentsClient(client)),
+            "idle_options": {"keypad_factor": 3.0, "elders_factor": 2.0}}) as window:
+        yield window
 
 
 def press(window, key: Qt.Key, times: int = 1, delay_ms: int = -1) -> None:

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
-from test_ui_keypad import WAIT_MS, focused, hall, move_to, press  # noqa: F401 (fixture)
+from test_ui_keypad import WAIT_MS, focused, hall, move_to, open_kiosk, press  # noqa: F401 (fixture)
 
 from core.ports.voice import Code, Key, Text
-from core.services.queue import KioskQueueService
-from test_services_queue_support import virtual_printer
 from tests.voice_support import generated_pack, needs_espeak, open_voice  # noqa: F401 (fixture)
-from ui.citizen import CitizenWindow
 from ui.citizen_access import accessible_name
-from ui.scan_source import ScanSource
 
 pytestmark = needs_espeak
 K = Qt.Key
@@ -25,25 +20,11 @@ K = Qt.Key
 
 @pytest.fixture
 def kiosk(qtbot, hall, generated_pack, tmp_path):  # noqa: F811
-    client = hall.client("K-01")
-    printers = virtual_printer("kiosk-main"), virtual_printer("kiosk-spare")
-    scans = ScanSource(QApplication.instance())
+    """The kiosk with the product's voice over the generated pack, every utterance kept as a WAV file."""
     voice, _sink = open_voice(generated_pack, tmp_path / "spoken")
-    window = CitizenWindow(KioskQueueService(client, printers[0], fallback_printer=printers[1]), scans=scans,
-                           voice=voice, idle_s=60, idle_warning_s=20)
-    scans.window = window
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.hall_view is not None, timeout=WAIT_MS)
-    window.spoken = voice
-    yield window
-    window.close()
-    scans.close()
-    client.close()
-    for printer in printers:
-        printer.close()
+    with open_kiosk(qtbot, hall, lambda client: {"voice": voice}) as window:
+        window.spoken = voice
+        yield window
 
 
 def listened(qtbot, voice) -> None:
