@@ -158,7 +158,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m hall_serve
             return 2
     try:
         store = HallStore(args.db, key_path=args.key)
-        store.notifier = notify.for_database(args.db)  # the same text messages a running server sends
+        store.notifier = notify.for_database(args.db, store.key_path)  # the same text messages a running server sends
     except KioskError as exc:
         print(f"error: {exc.message('technician', 'en')}", file=sys.stderr)
         return 2

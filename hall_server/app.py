@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -31,7 +30,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import __version__
-from hall_server import appointments
+from hall_server import appointments, database
 from hall_server.api import calls, clerk, hall, sync, tickets
 from hall_server.api import cases, display, fleet, locker_relay, matters, pickup, ratings
 from hall_server.auth import SignedRequests
@@ -120,10 +119,12 @@ def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
                                                                                           "invalid_request")
         return _error(reason, str(exc.detail))
 
-    @app.exception_handler(sqlite3.OperationalError)
-    async def busy(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+    async def busy(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database error on %s %s: %s", request.method, request.url.path, exc)
         return _error("busy", "the database is busy; retry", {"Retry-After": "1"})
+
+    for operational in database.OperationalError:  # a lock not had in time, a lost connection: retry
+        app.add_exception_handler(operational, busy)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

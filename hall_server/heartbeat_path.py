@@ -31,13 +31,12 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from hall_server import strict_json
+from hall_server import database, strict_json
 from hall_server.api.fleet import HeartbeatIn, take
 from hall_server.auth import (MAX_BODY, authenticate, error_body, header_dict, read_body, refuse, request_target,
                               send_json)
@@ -131,7 +130,7 @@ class HeartbeatPath:
 
 async def _failed(send, exc: Exception) -> None:
     """As app.py's handlers: a busy database 503 (retry), anything else logged without request data, 500."""
-    if isinstance(exc, sqlite3.OperationalError):
+    if isinstance(exc, database.OperationalError):
         log.warning("database error on POST %s: %s", PATH, exc)
         await _answer(send, 503, error_body(HallError("busy", "the database is busy; retry")), busy=True)
     else:

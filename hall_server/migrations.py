@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
-from hall_server import sealing
+from hall_server import database, sealing
 
 PERSON_KEY_AAD = b"meta:person_key"
 VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
@@ -44,23 +44,29 @@ class Step:
     version: int
     name: str
     run: Callable[[Any, sqlite3.Connection], None]
+    #: Brings an older SQLite file's tables to the shape a new database is created with (a rebuild, a
+    #: ``PRAGMA``): a PostgreSQL database is always created at the newest shape, so there it is recorded as
+    #: done without running.
+    sqlite_only: bool = False
 
 
-def schema_version(con: sqlite3.Connection) -> int:
-    con.execute(VERSION_TABLE)
+def schema_version(con: sqlite3.Connection, version_table: str = VERSION_TABLE) -> int:
+    con.execute(version_table)
     return con.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
 
 
 def upgrade(store: Any, con: sqlite3.Connection, steps: Sequence[Step], now: float) -> tuple[int, int]:
     """Runs the steps above the database's version in the caller's transaction; (from, to) versions.
     ConfigError when the database is newer than the newest step (made by a newer hall server)."""
-    found, latest = schema_version(con), max((s.version for s in steps), default=0)
+    found, latest = schema_version(con, store.db.schema(VERSION_TABLE)), max((s.version for s in steps), default=0)
     if found > latest:
-        raise ConfigError(f"{store.db_path}: schema version {found} > {latest}",
-                          key="error.hall_db_newer", db=store.db_path, found=found, latest=latest)
+        shown = database.shown(store.db_path)
+        raise ConfigError(f"{shown}: schema version {found} > {latest}",
+                          key="error.hall_db_newer", db=shown, found=found, latest=latest)
     for step in sorted(steps, key=lambda s: s.version):
         if step.version > found:
-            step.run(store, con)
+            if not (step.sqlite_only and store.db.kind != "sqlite"):
+                step.run(store, con)
             con.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (step.version, step.name, now))
     return found, max(found, latest)
 

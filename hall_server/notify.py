@@ -25,6 +25,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Protocol
 
 from core.domain.appointments import CaseState
@@ -82,11 +83,15 @@ class FileNotifier:
         return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def for_database(db_path: str | Path) -> Notifier:
-    """The notifier of a server on ``db_path``: ``<database>.notices.jsonl`` beside it (a database in memory
+def for_database(db_path: str | Path, key_path: str | Path | None = None) -> Notifier:
+    """The notifier of a server on ``db_path``: ``<database>.notices.jsonl`` beside a SQLite file, or
+    ``<database name>.notices.jsonl`` beside the key file of a PostgreSQL database (a database in memory
     logs its messages)."""
     if str(db_path) == ":memory:":
         return LogNotifier()
+    if str(db_path).startswith(("postgresql://", "postgres://")) and key_path is not None:
+        name = urlsplit(str(db_path)).path.strip("/") or "hall"
+        return FileNotifier(Path(key_path).parent / f"{name}.notices.jsonl")
     return FileNotifier(f"{db_path}.notices.jsonl")
 
 

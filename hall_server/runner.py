@@ -122,7 +122,7 @@ def _open_store(db_path, seed: dict | None, clock=None, key_path=None):
     from hall_server.rating_records import has_rating_reference, load_rating_reference
 
     store = HallStore(db_path, clock=clock, key_path=key_path)
-    store.notifier = notify.for_database(db_path)  # the applicants' text messages (notify.py)
+    store.notifier = notify.for_database(db_path, store.key_path)  # the applicants' text messages (notify.py)
     if seed is not None and not (store.has_hall() and has_case_reference(store) and has_rating_reference(store)
                                     and has_lockers(store)):
         try:
@@ -143,11 +143,11 @@ class ServerThread:
 
     def __init__(self, db_path, *, seed: dict | None = None, host: str = "127.0.0.1", port: int = 0,
                  thread_name: str = "hall-server", clock=None, request_clock=None, access_log: bool = False,
-                 tls: ServerTls | None = None, keep_alive_s: float = KEEP_ALIVE_S) -> None:
+                 tls: ServerTls | None = None, keep_alive_s: float = KEEP_ALIVE_S, key_path=None) -> None:
         from hall_server.app import create_app
 
         tls_options = tls.check().uvicorn_options() if tls else {}  # before anything is opened
-        self.store = _open_store(db_path, seed, clock)
+        self.store = _open_store(db_path, seed, clock, key_path)
         self.thread_name = thread_name
         # proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it every answer waits
         # for the client's delayed ACK (~40 ms), as the headers and the body are two writes.

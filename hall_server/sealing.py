@@ -21,6 +21,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -70,7 +71,24 @@ class Sealer:
             return False
 
 
+#: The key file of a database that is not a file (a ``postgresql://`` URL), when ``--key`` does not name it;
+#: or a folder of key files, one per database name (a machine serving several cities' or districts' databases).
+KEY_ENV, KEY_DIR_ENV = "KIOSK_HALL_KEY", "KIOSK_HALL_KEY_DIR"
+
+
 def key_path_for(db_path: str | Path) -> Path:
+    """Where the key of the database at ``db_path`` is kept when nobody says: beside a SQLite file, as
+    ``<database>.key``; for a PostgreSQL database, the file ``$KIOSK_HALL_KEY`` names, else
+    ``$KIOSK_HALL_KEY_DIR/<database name>.key`` (every server process of one database needs the same key;
+    docs/hall-server.md, "Several server processes")."""
+    if str(db_path).startswith(("postgresql://", "postgres://")):
+        if os.environ.get(KEY_ENV):
+            return Path(os.environ[KEY_ENV])
+        if os.environ.get(KEY_DIR_ENV):
+            name = urlsplit(str(db_path)).path.strip("/") or "postgres"
+            return Path(os.environ[KEY_DIR_ENV]) / f"{name}.key"
+        raise ConfigError(f"a PostgreSQL database keeps no key file beside it: name one with --key or ${KEY_ENV}",
+                          setting="key", problem="no key file named")
     return Path(f"{db_path}.key")
 
 

@@ -31,7 +31,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from hall_server import crypto, migrations, sealing
+from hall_server import crypto, database, migrations, sealing
 from hall_server.problems import HallError
 from core.clock import DEFAULT_HALL_ZONE, hall_zone, is_known_zone
 from core.ports.clock import Clock, SystemClock
@@ -156,6 +156,7 @@ class StoreBase:
     def __init__(self, db_path: str | Path, *, clock: Clock | None = None,
                  key_path: str | Path | None = None) -> None:
         self.db_path = str(db_path)
+        self.db = database.open_database(self.db_path)
         self.key_path = Path(key_path) if key_path else sealing.key_path_for(self.db_path)
         self.clock: Clock = clock or SystemClock()
         self._local = threading.local()
@@ -168,7 +169,8 @@ class StoreBase:
         self._write_lock = threading.Lock()
         self._batch_lock = threading.Lock()
         self._batch: list[_Job] = []
-        migrations.private_files(self.db_path)
+        if self.db.file is not None:
+            migrations.private_files(self.db_path)
         with self._write() as con:
             #: (from, to): the schema versions before and after opening (``hall-admin migrate`` prints them)
             self.schema_versions = migrations.upgrade(self, con, self.STEPS, self.clock.now().timestamp())
@@ -178,7 +180,7 @@ class StoreBase:
     #: The numbered schema steps (migrations.Step) that bring a database to the newest version, in the
     #: opening transaction; ``HallStore`` has the whole list (versions.py).
     STEPS: tuple[migrations.Step, ...] = (
-        migrations.Step(1, "the hall's tables", lambda store, con: migrations.create(con, SCHEMA)),
+        migrations.Step(1, "the hall's tables", lambda store, con: migrations.create(con, store.db.schema(SCHEMA))),
         migrations.Step(2, "a key, and the values before it sealed",
                         lambda store, con: migrations.seal_plain_values(con, store.key_path)))
 
@@ -226,12 +228,7 @@ class StoreBase:
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(self.db_path, timeout=10.0, isolation_level=None, check_same_thread=False)
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA synchronous=FULL")
-            con.execute("PRAGMA foreign_keys=ON")
-            con.execute("PRAGMA secure_delete=ON")  # deleted rows (attachment parts, old values) are zeroed
+            con = self.db.connect()
             self._local.con = con
             with self._connections_lock:
                 self._connections.append(con)
@@ -239,14 +236,16 @@ class StoreBase:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, serialised with every other writer (BEGIN IMMEDIATE)."""
+        """One write transaction, serialised with every other writer (database.py, ``begin_write``)."""
         con = self._con()
         if not self._write_lock.acquire(timeout=10.0):
             raise HallError("busy", "database busy: no write slot within 10 s")
         try:
             try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:  # another process held it for longer than the 10 s timeout
+                self.db.begin_write(con)
+            except database.OperationalError as exc:  # another process held it for longer than the 10 s timeout
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
                 raise HallError("busy", f"database busy: {exc}") from None
             try:
                 yield con
@@ -287,7 +286,7 @@ class StoreBase:
     def _run_batch(self, jobs: list[_Job]) -> None:
         con = self._con()
         try:
-            con.execute("BEGIN IMMEDIATE")
+            self.db.begin_write(con)
             for job in jobs:
                 con.execute("SAVEPOINT job")
                 try:
@@ -297,7 +296,7 @@ class StoreBase:
                     job.error = exc
                 con.execute("RELEASE job")
             con.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except database.Error as exc:
             if con.in_transaction:
                 con.execute("ROLLBACK")
             for job in jobs:
@@ -310,7 +309,7 @@ class StoreBase:
     def _read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several SELECTs."""
         con = self._con()
-        con.execute("BEGIN")
+        self.db.begin_read(con)
         try:
             yield con
         finally:
@@ -322,7 +321,7 @@ class StoreBase:
             for con in self._connections:
                 try:
                     con.close()
-                except sqlite3.Error:
+                except database.Error:
                     pass
             self._connections.clear()
         self._local = threading.local()
@@ -460,16 +459,11 @@ class StoreBase:
         Committed with ``synchronous=NORMAL`` (no fsync of its own; the next ticket's commit syncs the WAL
         with it): a nonce lost to a power cut only reopens a replay within the skew window, while an fsync
         per request halved the server's throughput (bench/ticket_load.py)."""
-        con = self._con()
-        con.execute("PRAGMA synchronous=NORMAL")
-        try:
-            with self._write() as con:
-                if con.execute("INSERT INTO nonces VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                               (terminal_id, nonce, expires)).rowcount == 0:
-                    return False  # seen before: a replay
-                self._nonce_inserts += 1
-                if self._nonce_inserts % 500 == 0:
-                    con.execute("DELETE FROM nonces WHERE expires < ?", (now,))
-        finally:
-            con.execute("PRAGMA synchronous=FULL")
+        with self.db.relaxed(self._con()), self._write() as con:
+            if con.execute("INSERT INTO nonces VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                           (terminal_id, nonce, expires)).rowcount == 0:
+                return False  # seen before: a replay
+            self._nonce_inserts += 1
+            if self._nonce_inserts % 500 == 0:
+                con.execute("DELETE FROM nonces WHERE expires < ?", (now,))
         return True

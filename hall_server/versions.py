@@ -33,9 +33,10 @@ def _area_tables(hall, con: sqlite3.Connection) -> None:
     from hall_server.api.matters import SCHEMA as MATTERS  # the API's modules import the store's package
     from hall_server.appointments import SCHEMA as APPOINTMENTS
 
-    migrations.create(con, submissions.SCHEMA + cases.SCHEMA + ratings.SCHEMA + lockers.SCHEMA + collectors.SCHEMA
-                      + locker_relay.SCHEMA + staff_photos.SCHEMA + pickup_kiosk.SCHEMA + fleet.SCHEMA
-                      + APPOINTMENTS + admin.SCHEMA + ";\n" + ";\n".join(MATTERS) + ";")
+    schema = (submissions.SCHEMA + cases.SCHEMA + ratings.SCHEMA + lockers.SCHEMA + collectors.SCHEMA
+              + locker_relay.SCHEMA + staff_photos.SCHEMA + pickup_kiosk.SCHEMA + fleet.SCHEMA
+              + APPOINTMENTS + admin.SCHEMA + ";\n" + ";\n".join(MATTERS) + ";")
+    migrations.create(con, hall.db.schema(schema))
 
 
 def _scope_ticket_blocks(hall, con: sqlite3.Connection) -> None:
@@ -44,10 +45,10 @@ def _scope_ticket_blocks(hall, con: sqlite3.Connection) -> None:
 
 
 STEPS: tuple[Step, ...] = store.StoreBase.STEPS + (
-    Step(3, "ticket request ids per terminal", _scope_tickets),
-    Step(4, "synced records per terminal, sealed", _seal_sync_tables),
+    Step(3, "ticket request ids per terminal", _scope_tickets, sqlite_only=True),
+    Step(4, "synced records per terminal, sealed", _seal_sync_tables, sqlite_only=True),
     Step(5, "the tables of sync, cases, ratings, lockers, pickup, fleet, appointments, audit, matters",
          _area_tables),
-    Step(6, "offline ticket blocks per terminal", _scope_ticket_blocks),
+    Step(6, "offline ticket blocks per terminal", _scope_ticket_blocks, sqlite_only=True),
 )
 LATEST = STEPS[-1].version

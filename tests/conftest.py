@@ -26,6 +26,41 @@ import simulators.camera  # noqa: E402,F401  (the demo's simulated camera: tests
 SESSION_THREAD_PREFIX = "session:"
 
 
+# --- the hall database the server tests run on (tests/hall_databases.py) ----------------------------
+
+
+def pytest_configure(config):
+    import tempfile
+    from pathlib import Path
+
+    import hall_databases
+
+    if hall_databases.on_postgres():
+        hall_databases.configure_keys(Path(tempfile.mkdtemp(prefix="hall-keys-")))
+
+
+def pytest_collection_modifyitems(config, items):
+    import hall_databases
+
+    for item in items:
+        only = item.get_closest_marker("sqlite_only")
+        if only is not None and hall_databases.on_postgres():
+            reason = only.args[0] if only.args else only.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+@pytest.fixture(autouse=True)
+def postgres_or_say_so(request):
+    """A test marked ``postgres`` without a cluster: skipped with that said, or failed under ``CI=true``."""
+    import hall_databases
+
+    if request.node.get_closest_marker("postgres") is not None and not hall_databases.on_postgres():
+        message = "NEEDS POSTGRESQL: set HALL_TEST_POSTGRES (scripts/test_cluster.sh starts a cluster)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def _live_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.is_alive()}
 
@@ -39,9 +74,12 @@ def hall(tmp_path):
     (K-01 kiosk, W-03 clerk, D-01 display …) and staff provisioned (tests/test_services_queue_support.py)."""
     from test_services_queue_support import start_hall
 
+    from hall_databases import drop_hall_db
+
     hall = start_hall(tmp_path / "hall.db")
     yield hall
     hall.server.stop()
+    drop_hall_db(hall.server.store.db_path)
 
 
 @pytest.fixture
@@ -181,6 +219,9 @@ _exit_status: list[int] = []
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session, exitstatus):
+    import hall_databases
+
+    hall_databases.drop_all()
     _exit_status.append(int(exitstatus))
 
 

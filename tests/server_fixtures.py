@@ -19,7 +19,6 @@ the sample hall's staff (S1001 at window 1 … S1010 at window 10), PIN ``STAFF_
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,6 +29,7 @@ import pytest
 import requests
 
 from core import signing
+from hall_databases import copy_hall_db, drop_hall_db, new_hall_db
 from hall_server import HallStore, ServerThread, sample_hall
 from platform_client import PlatformClient
 
@@ -107,7 +107,7 @@ class HallFixture:
         self.server.stop()
 
 
-def _prepare(db: Path) -> dict[str, str]:
+def _prepare(db: str | Path) -> dict[str, str]:
     """A database with the sample hall, every terminal and every clerk (PIN hashing is slow: done once)."""
     store = HallStore(db)
     try:
@@ -119,45 +119,45 @@ def _prepare(db: Path) -> dict[str, str]:
         store.close()
 
 
-_template: tuple[Path, dict[str, str]] | None = None
+_template: tuple[str | Path, dict[str, str]] | None = None
 _template_lock = threading.Lock()
 
 
-def _prepared_db(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+def _prepared_db(tmp_path_factory) -> tuple[str | Path, dict[str, str]]:
     """Made once per session (a plain helper, so importing the two fixtures is enough)."""
     global _template
     with _template_lock:
         if _template is None:
-            db = tmp_path_factory.mktemp("hall-template") / "hall.db"
+            db = new_hall_db(tmp_path_factory.mktemp("hall-template") / "hall.db")
             _template = (db, _prepare(db))
         return _template
 
 
-def copy_db(template: Path, db: Path) -> None:
-    """The database and its key file (hall_server/sealing.py: the key lives beside, not inside, it)."""
-    shutil.copy(template, db)
-    shutil.copy(f"{template}.key", f"{db}.key")
+def copy_db(template: str | Path, db: Path) -> str | Path:
+    """A copy of the prepared database for one test: the file and its key file (hall_server/sealing.py: the
+    key lives beside, not inside, it), or a copy of the PostgreSQL database (tests/hall_databases.py)."""
+    return copy_hall_db(template, db)
 
 
 @pytest.fixture(scope="session")
 def hall_server(tmp_path_factory):
     template, secrets = _prepared_db(tmp_path_factory)
-    db = tmp_path_factory.mktemp("hall-session") / "hall.db"
-    copy_db(template, db)
+    db = copy_db(template, tmp_path_factory.mktemp("hall-session") / "hall.db")
     fixture = HallFixture(ServerThread(db, thread_name="session:hall-server").start(), secrets)
     yield fixture
     fixture.close()
+    drop_hall_db(db)
 
 
 @pytest.fixture
 def fresh_hall(tmp_path_factory, tmp_path):
     template, secrets = _prepared_db(tmp_path_factory)
-    db = tmp_path / "hall.db"
-    copy_db(template, db)
+    db = copy_db(template, tmp_path / "hall.db")
     clock = SettableClock(MONDAY_10AM)
     fixture = HallFixture(ServerThread(db, clock=clock, thread_name="hall-server-test").start(), secrets, clock)
     yield fixture
     fixture.close()
+    drop_hall_db(db)
 
 
 def utc(dt: datetime) -> datetime:

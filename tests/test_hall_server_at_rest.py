@@ -18,6 +18,8 @@ from server_fixtures import fresh_hall  # noqa: F401
 from core.errors import ConfigError
 from hall_server import HallStore, sample_hall
 
+pytestmark = pytest.mark.sqlite_only("the database's own file, its key file beside it and their modes; a PostgreSQL cluster's files are its administrator's (docs/hall-server.md)")
+
 NAME = "李䶮"
 ID_NUMBER = "32010219550312123X"
 PHONE = "13812345678"

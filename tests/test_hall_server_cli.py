@@ -10,9 +10,12 @@ import sys
 import time
 import uuid
 
+import pytest
 import requests
 
 from platform_client import PlatformClient
+
+pytestmark = pytest.mark.sqlite_only('hall-admin on a database file; tests/test_hall_server_postgres.py runs it on PostgreSQL')
 
 ID_NUMBER = "320102195503121234"
 

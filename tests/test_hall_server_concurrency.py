@@ -3,11 +3,11 @@ to two windows, nothing lost. (Timing figures are in bench/ticket_load.py, not h
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import uuid
 from collections import Counter
 
+from hall_databases import hall_sql
 from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
 
 from core.domain import Outcome
@@ -69,8 +69,8 @@ def test_twenty_threads_issuing_and_calling_at_once(fresh_hall):
         assert sorted(int(n[1:]) for n in issued if n[0] == prefix) == list(range(1, count + 1))
     numbers = [n for n, _ in called]
     assert sorted(numbers) == sorted(issued)  # every ticket called exactly once
-    with sqlite3.connect(fresh_hall.store.db_path) as con:
-        events = con.execute("SELECT number, COUNT(DISTINCT window), COUNT(*) FROM call_events GROUP BY number")
+    with hall_sql(fresh_hall.store.db_path) as con:
+        events = con.execute("SELECT number, COUNT(DISTINCT \"window\"), COUNT(*) FROM call_events GROUP BY number")
         assert all(windows_ == 1 and calls == 1 for _, windows_, calls in events)
         assert con.execute("SELECT COUNT(*) FROM tickets WHERE state != 'done'").fetchone()[0] == 0
 
@@ -78,7 +78,7 @@ def test_twenty_threads_issuing_and_calling_at_once(fresh_hall):
 def test_refusals_inside_a_shared_commit_do_not_undo_the_others(fresh_hall):
     """Kiosks issuing at the same moment share one commit (HallStore._group_write); a ticket refused for
     the cap in that commit must not take the others' numbers with it."""
-    with sqlite3.connect(fresh_hall.store.db_path) as con:
+    with hall_sql(fresh_hall.store.db_path) as con:
         con.execute("UPDATE services SET daily_cap = 5 WHERE prefix = 'D'")
     results: list = []
     lock = threading.Lock()
@@ -106,5 +106,5 @@ def test_refusals_inside_a_shared_commit_do_not_undo_the_others(fresh_hall):
     assert d_numbers == [f"D00{n}" for n in range(1, 6)]
     assert results.count("daily_cap_reached") == 30 - 5
     assert a_numbers == [f"A{n:03d}" for n in range(1, 31)]
-    with sqlite3.connect(fresh_hall.store.db_path) as con:
+    with hall_sql(fresh_hall.store.db_path) as con:
         assert con.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 35

@@ -200,7 +200,7 @@ def hostile_hall(tmp_path_factory):
     of A leased to kiosk-1 so offline tickets can reach the queue."""
     template, secrets = _prepared_db(tmp_path_factory)
     db = tmp_path_factory.mktemp("hostile-hall") / "hall.db"
-    copy_db(template, db)
+    db = copy_db(template, db)
     clock = SettableClock(MONDAY_10AM)
     hall = HallFixture(ServerThread(db, clock=clock, thread_name="session:hostile-hall").start(), secrets, clock)
     load_matters(hall.store, sample_hall())

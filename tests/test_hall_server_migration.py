@@ -9,9 +9,13 @@ import secrets
 import sqlite3
 import stat
 
+import pytest
+
 from hall_server import HallStore, sample_hall, versions
 from hall_server.__main__ import main as admin_main
 from kiosk.cli import main as kiosk_main
+
+pytestmark = pytest.mark.sqlite_only('files made by earlier SQLite versions of the hall server')
 
 # The previous version's tables that change (the others are created as they are now).
 OLD_SCHEMA = """

@@ -8,9 +8,9 @@ body itself must be strict JSON, and a ticket that got in anyway can be taken ou
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 
+from hall_databases import hall_sql
 import pytest
 from server_fixtures import MONDAY_10AM, STAFF_PIN, fresh_hall  # noqa: F401
 
@@ -104,7 +104,7 @@ def test_a_damaged_ticket_is_removed_by_the_admin_and_the_removal_is_audited(fre
     record_id = str(uuid.uuid4())
     content = _content(first)
     assert _post(fresh_hall, content, record_id).status_code == 201
-    with sqlite3.connect(fresh_hall.store.db_path) as con:  # as an earlier version stored it
+    with hall_sql(fresh_hall.store.db_path) as con:  # as an earlier version stored it
         con.execute("UPDATE tickets SET issued_at = 1e300, queued_at = 1e300 WHERE number = ?", (f"A{first:03d}",))
     login = fresh_hall.send("window-1", "POST", "/v1/clerk/login",
                             body={"window": 1, "staff_id": "S1001", "pin": STAFF_PIN}).json()["token"]

@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from hall_databases import every_value
 from server_fixtures import COMPANY, COMPANY_FORM, MONDAY_10AM, STAFF_PIN, catalogue_matter, fresh_hall  # noqa: F401
 from server_fixtures import with_catalogue
 
@@ -144,7 +145,7 @@ def test_a_poor_rating_opens_a_follow_up_that_staff_move_to_closed(hall):
     assert closed["steps"][3]["note"] == "申请人表示认可" and closed["rating"]["text"] == WORDS
     past = as_clerk(hall, 2, "POST", path, {"to": "closed", "note": "again"})
     assert past.status_code == 409
-    dump = "\n".join(hall.store._con().iterdump())
+    dump = every_value(hall.store.db_path)
     assert "申请人表示认可" not in dump and "等了两个小时" not in dump
 
 
@@ -259,7 +260,7 @@ def test_the_applicant_reference_is_kept_only_as_a_keyed_hash(hall, capsys):
     reference = "11010519491231002X"
     rid = str(uuid.uuid4())
     sync(hall, "kiosk-1").post_record(RecordKind.RATING, rid, kiosk_rating(5, applicant_ref=reference))
-    dump = "\n".join(hall.store._con().iterdump())
+    dump = every_value(hall.store.db_path)
     assert reference not in dump
     assert "applicant_ref" not in hall.store.stored_record("kiosk-1", rid)["content"]
     assert kiosk_main(["hall-admin", "--db", hall.store.db_path, "ratings", "export"]) == 0

@@ -7,9 +7,9 @@ ticket, a called ticket has its window, call-next takes a ticket from the window
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
+from hall_databases import hall_sql
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -78,13 +78,13 @@ def test_random_action_sequences_keep_the_books_consistent(fresh_hall):
 
         @invariant()
         def books_are_consistent(self):
-            with sqlite3.connect(db) as con:
+            with hall_sql(db) as con:
                 for prefix, count, top in con.execute(
                         "SELECT issue_prefix, COUNT(*), MAX(seq) FROM tickets GROUP BY service_day, issue_prefix"):
                     assert count == top, prefix
-                current = con.execute("SELECT window, COUNT(*) FROM tickets WHERE state = 'called' GROUP BY window")
+                current = con.execute('SELECT "window", COUNT(*) FROM tickets WHERE state = \'called\' GROUP BY "window"')
                 assert all(n == 1 and w is not None for w, n in current)
-                assert con.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND window IS NOT NULL"
+                assert con.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting' AND \"window\" IS NOT NULL"
                                    ).fetchone()[0] == 0
                 assert con.execute("SELECT COUNT(*) FROM tickets WHERE state = 'held' AND held_window IS NULL"
                                    ).fetchone()[0] == 0

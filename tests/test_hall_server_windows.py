@@ -4,12 +4,12 @@ and call events for the hall display (long poll and SSE). Against the real serve
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 import uuid
 from datetime import date
 
+from hall_databases import hall_sql
 import pytest
 import requests
 from server_fixtures import STAFF_PIN, fresh_hall  # noqa: F401
@@ -41,7 +41,7 @@ def hall(fresh_hall):
 
 
 def set_streak_cap(hall, cap: int) -> None:
-    with sqlite3.connect(hall.store.db_path) as con:
+    with hall_sql(hall.store.db_path) as con:
         con.execute("UPDATE hall SET priority_streak_cap = ?", (cap,))
 
 
@@ -126,7 +126,7 @@ def test_appointments_first_then_elderly_then_arrival(hall):
 
 def test_service_priority_weight_orders_the_windows_queues(hall):
     set_streak_cap(hall, 0)
-    with sqlite3.connect(hall.store.db_path) as con:
+    with hall_sql(hall.store.db_path) as con:
         con.execute("UPDATE services SET priority_weight = 2 WHERE prefix = 'E'")
     hall.issue("A")
     hall.issue("E")
@@ -232,7 +232,7 @@ def test_finish_records_the_outcome_and_counts_the_day(hall):
     for outcome in (Outcome.ACCEPTED, Outcome.MATERIALS_MISSING):
         hall.w1.call_next(hall.s1)
         assert hall.w1.finish(hall.s1, outcome).state is TicketState.DONE
-    with sqlite3.connect(hall.store.db_path) as con:
+    with hall_sql(hall.store.db_path) as con:
         assert [r[0] for r in con.execute("SELECT outcome FROM tickets ORDER BY id")] == ["accepted",
                                                                                          "materials_missing"]
     assert hall.w1.window_status(hall.s1).served_today == 2

@@ -69,8 +69,8 @@ def test_a_heartbeat_replayed_to_a_restarted_server_changes_nothing(tmp_path, fr
     newer = json.dumps(beat(4)).encode()
     assert post(fresh_hall, newer, signed(fresh_hall, newer)).json()["accepted"] is True
     fresh_hall.server.stop()  # writes the kept heartbeats
-    copy_db(fresh_hall.server.store.db_path, tmp_path / "again.db")
-    with ServerThread(tmp_path / "again.db") as server:
+    again = copy_db(fresh_hall.server.store.db_path, tmp_path / "again.db")
+    with ServerThread(again) as server:
         with requests.Session() as http:
             http.trust_env = False
             answer = http.post(server.url + PATH, data=body, headers=headers, timeout=10)

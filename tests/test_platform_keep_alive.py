@@ -35,14 +35,14 @@ WAITS = [KEEP_ALIVE + k * 0.00005 for k in range(-30, 31)]
 def short_keep_alive(request, tmp_path_factory, tmp_path):
     """A real hall server whose idle connections close after 0.1 s, over plain HTTP and over TLS."""
     template, secrets = _prepared_db(tmp_path_factory)
-    copy_db(template, tmp_path / "hall.db")
+    db = copy_db(template, tmp_path / "hall.db")
     tls, client_tls = None, None
     if getattr(request, "param", "http") == "https":
         issue_ca(tmp_path / "pki")
         issue_cert(tmp_path / "pki", "hall", tmp_path / "pki", servers=("127.0.0.1",))
         tls = ServerTls(str(tmp_path / "pki" / "hall.pem"), str(tmp_path / "pki" / "hall.key"))
         client_tls = Tls(str(tmp_path / "pki" / "ca.pem"))
-    with ServerThread(tmp_path / "hall.db", tls=tls, keep_alive_s=KEEP_ALIVE, thread_name="keep-alive-hall") as server:
+    with ServerThread(db, tls=tls, keep_alive_s=KEEP_ALIVE, thread_name="keep-alive-hall") as server:
         yield server, secrets, client_tls
 
 

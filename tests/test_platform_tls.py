@@ -47,8 +47,7 @@ def pki(tmp_path_factory):
 @pytest.fixture
 def hall_db(tmp_path_factory, tmp_path):
     template, secrets = _prepared_db(tmp_path_factory)
-    copy_db(template, tmp_path / "hall.db")
-    return tmp_path / "hall.db", secrets
+    return copy_db(template, tmp_path / "hall.db"), secrets
 
 
 def serving(hall_db, pki, cert: str = "hall/server", client_ca: str = "") -> ServerThread:

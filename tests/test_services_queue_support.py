@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from devices.printer.virtual import VirtualPrinter
 from core.config import PrinterConfig
 from hall_server import ServerThread, sample_hall
+from hall_databases import new_hall_db
 from platform_client import PlatformClient
 
 STAFF_PIN = "2468"
@@ -33,7 +34,7 @@ class Hall:
 
 
 def start_hall(db_path, *, thread_name: str = "hall-server", hall_data: dict | None = None) -> Hall:
-    server = ServerThread(db_path, seed=hall_data or small_hall(), thread_name=thread_name).start()
+    server = ServerThread(new_hall_db(db_path), seed=hall_data or small_hall(), thread_name=thread_name).start()
     secrets = {
         "K-01": server.store.add_terminal("K-01", "citizen"),
         "W-03": server.store.add_terminal("W-03", "clerk"),
