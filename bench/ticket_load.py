@@ -1,6 +1,7 @@
 """Ticket numbering under load: many kiosks issuing at once against the hall server on loopback.
 
     .venv/bin/python bench/ticket_load.py [--terminals 50] [--tickets 5000] [--alone 300]
+        [--db postgresql://… [--processes 4] [--kill-every S]]
 
 The server runs in its own process (``python -m kiosk hall-server``), so the load generator's GIL does not
 slow it down. Each load thread is one terminal with its own credentials and its own PlatformClient; they
@@ -9,6 +10,13 @@ start together at a barrier and issue round-robin over the sample hall's eight s
 Checks: every service's numbers are exactly 1..n: no duplicate, no skipped number.
 Figures: issue latency p50/p99 of one terminal issuing alone (the baseline, measured first in the same
 run against the same server), then under load, and the ratio load/alone; throughput under load.
+
+With ``--db URL`` the same load runs again on that PostgreSQL database (its tables are dropped first: give the
+bench a database of its own) against ``--processes`` server processes, each terminal spread over all of them
+as a load balancer would; printed beside the SQLite run of the same invocation, with the ratios. With
+``--kill-every S`` one process is killed (SIGKILL) every S seconds and started again, and a terminal whose
+process died asks another with the same request id. Both runs also check the database: every acknowledged
+ticket is stored once under the number the terminal was given, and no ticket is stored that nobody was given.
 """
 
 from __future__ import annotations
@@ -32,8 +40,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.errors import PlatformError  # noqa: E402
+from core.errors import PlatformError, PlatformServerFault, PlatformUnreachable  # noqa: E402
 from hall_server import HallStore, sample_hall  # noqa: E402
+from hall_server.database import open_database, shown  # noqa: E402
 from platform_client import PlatformClient  # noqa: E402
 
 PREFIXES = "ABCDEFGH"
@@ -50,11 +59,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def provision(db: Path, terminals: int) -> dict[str, str]:
+def provision(db: str | Path, terminals: int, key: Path | None = None) -> dict[str, str]:
     hall = sample_hall()
     for service in hall["services"]:
         service["daily_cap"] = 0  # the figure is about numbering, not about caps
-    store = HallStore(db)
+    store = HallStore(db, key_path=key)
     try:
         store.load_hall(hall)
         ids = ["solo"] + [f"load-{i:03d}" for i in range(terminals)]
@@ -63,9 +72,10 @@ def provision(db: Path, terminals: int) -> dict[str, str]:
         store.close()
 
 
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen:
-    out = open(log, "wb")
-    process = subprocess.Popen([sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--port", str(port)],
+def start_server(db: str | Path, port: int, log: Path, key: Path | None = None) -> subprocess.Popen:
+    out = open(log, "ab")
+    command = [sys.executable, "-m", "kiosk", "hall-server", "--db", str(db), "--port", str(port)]
+    process = subprocess.Popen(command + (["--key", str(key)] if key else []),
                                stdout=out, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[1])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -87,20 +97,34 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def issue_many(client: PlatformClient, count: int, offset: int, barrier: threading.Barrier | None,
-               latencies: list[float], numbers: list[str], errors: list[str]) -> None:
+def issue_many(clients: list[PlatformClient], count: int, offset: int, barrier: threading.Barrier | None,
+               out: dict[str, list]) -> None:
+    """Issues ``count`` tickets; with several server processes, a terminal whose process does not answer (killed,
+    restarting) asks the next one with the same request id, which gives back the same ticket if the first
+    had issued it."""
     if barrier is not None:
         barrier.wait(60)
     for n in range(count):
         prefix = PREFIXES[(offset + n) % len(PREFIXES)]
+        request_id = str(uuid.uuid4())
         started = time.perf_counter()
-        try:
-            ticket = client.issue_ticket(prefix, request_id=str(uuid.uuid4()))
-        except PlatformError as exc:
-            errors.append(f"{type(exc).__name__}: {exc.detail}")
+        ticket = None
+        for attempt in range(len(clients) * 30):
+            client = clients[(offset + attempt) % len(clients)]
+            try:
+                ticket = client.issue_ticket(prefix, request_id=request_id)
+                break
+            except (PlatformUnreachable, PlatformServerFault):
+                time.sleep(0.1)
+            except PlatformError as exc:
+                out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
+                break
+        if ticket is None:
+            out["errors"].append(f"no process issued {request_id}") if not out["errors"] else None
             continue
-        latencies.append(time.perf_counter() - started)
-        numbers.append(ticket.number)
+        out["latencies"].append(time.perf_counter() - started)
+        out["numbers"].append(ticket.number)
+        out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
 
 
 def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:
@@ -114,74 +138,172 @@ def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:
     return duplicates, skipped, {p: len(s) for p, s in sorted(per_prefix.items())}
 
 
+def check_stored(db: str | Path, acknowledged: list[tuple[str, str, str]]) -> tuple[int, int]:
+    """(acknowledged tickets the database lacks or holds under another number, tickets nobody acknowledged)."""
+    con = open_database(str(db)).connect()
+    try:
+        stored = {(r[0], r[1]): r[2] for r in con.execute("SELECT terminal_id, request_id, number FROM tickets")}
+    finally:
+        con.close()
+    missing = sum(1 for terminal, request, number in acknowledged if stored.get((terminal, request)) != number)
+    return missing, len(stored) - len(acknowledged)
+
+
+class Servers:
+    """``count`` hall-server processes on one database, on ports of their own; ``kill_every`` seconds one of
+    them is killed (SIGKILL, mid-request) and started again."""
+
+    def __init__(self, db: str | Path, count: int, log: Path, key: Path | None) -> None:
+        self.db, self.log, self.key = db, log, key
+        self.ports = [free_port() for _ in range(count)]
+        self.processes = [start_server(db, port, log, key) for port in self.ports]
+        self.kills = 0
+        self._stop = threading.Event()
+        self._killer: threading.Thread | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    def kill_every(self, seconds: float) -> None:
+        def killer() -> None:
+            victim = 0
+            while not self._stop.wait(seconds):
+                self.processes[victim].kill()
+                self.processes[victim].wait(15)
+                self.kills += 1
+                self.processes[victim] = start_server(self.db, self.ports[victim], self.log, self.key)
+                victim = (victim + 1) % len(self.processes)
+
+        self._killer = threading.Thread(target=killer, name="killer", daemon=True)
+        self._killer.start()
+
+    def cpu(self) -> float | None:
+        values = [cpu_seconds(p.pid) for p in self.processes]
+        return None if None in values else sum(values)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._killer is not None:
+            self._killer.join(60)
+        for process in self.processes:
+            process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def run(db: str | Path, key: Path | None, processes: int, args, tmp: Path, kill_every: float = 0.0) -> dict:
+    """One measured run: a terminal alone, then every terminal at once, spread over the processes."""
+    secrets = provision(db, args.terminals, key)
+    servers = Servers(db, processes, tmp / f"server-{processes}.log", key)
+    out: dict[str, list] = {"latencies": [], "numbers": [], "errors": [], "acknowledged": []}
+    try:
+        with PlatformClient(servers.urls[0], "solo", secrets["solo"], timeout_s=30) as solo:
+            issue_many([solo], args.alone, 0, None, out)
+        alone = out["latencies"][:]
+        out["latencies"].clear()
+        per, extra = divmod(args.tickets, args.terminals)
+        barrier = threading.Barrier(args.terminals)
+        clients = [[PlatformClient(url, f"load-{i:03d}", secrets[f"load-{i:03d}"], timeout_s=30)
+                    for url in servers.urls] for i in range(args.terminals)]
+        threads = [threading.Thread(target=issue_many, name=f"terminal-{i}",
+                                    args=(c, per + (1 if i < extra else 0), i, barrier, out))
+                   for i, c in enumerate(clients)]
+        if kill_every:
+            servers.kill_every(kill_every)
+        cpu_before, started = servers.cpu(), time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed, cpu_after = time.perf_counter() - started, servers.cpu()
+        for row in clients:
+            for c in row:
+                c.close()
+    finally:
+        servers.stop()
+    duplicates, skipped, counts = check_numbers(out["numbers"])
+    missing, unacknowledged = check_stored(db, out["acknowledged"])
+    return {"alone": alone, "load": out["latencies"], "numbers": out["numbers"], "errors": out["errors"],
+            "elapsed": elapsed, "counts": counts, "duplicates": duplicates, "skipped": skipped,
+            "missing": missing, "unacknowledged": unacknowledged, "kills": servers.kills,
+            "cpu": None if kill_every or cpu_before is None or cpu_after is None else cpu_after - cpu_before}
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def report(title: str, r: dict, args) -> bool:
+    a50, a99 = ms(percentile(r["alone"], 50)), ms(percentile(r["alone"], 99))
+    l50, l99 = ms(percentile(r["load"], 50)), ms(percentile(r["load"], 99))
+    print(title)
+    print(f"  tickets issued: {len(r['numbers'])} ({args.alone} alone + {len(r['load'])} under load), "
+          f"errors: {len(r['errors'])}{' — first: ' + r['errors'][0] if r['errors'] else ''}")
+    print(f"  per service: {json.dumps(r['counts'])}")
+    print(f"  duplicate numbers: {r['duplicates']}, skipped numbers: {r['skipped']}")
+    print(f"  in the database: acknowledged but missing or renumbered {r['missing']}, "
+          f"stored but never acknowledged {r['unacknowledged']}" + (f"; processes killed {r['kills']}"
+                                                                     if r["kills"] else ""))
+    print(f"  baseline, one terminal alone:   p50 {a50:7.2f} ms   p99 {a99:7.2f} ms   "
+          f"(mean {ms(statistics.mean(r['alone'])):.2f} ms)")
+    print(f"  {args.terminals} terminals at once:        p50 {l50:7.2f} ms   p99 {l99:7.2f} ms   "
+          f"(throughput {len(r['load']) / r['elapsed']:.0f} tickets/s)")
+    if r["cpu"] is not None and r["load"]:
+        print(f"  server CPU per ticket under load: {ms(r['cpu']) / len(r['load']):.2f} ms (HTTP, signature, nonce, "
+              f"database; the load generator shares the same {os.cpu_count()} CPUs)")
+    print(f"  ratio load/alone:               p50 {l50 / a50:6.1f}x     p99 {l99 / a99:6.1f}x")
+    ok = (r["duplicates"] == 0 and r["skipped"] == 0 and not r["errors"] and r["missing"] == 0
+          and r["unacknowledged"] == 0 and len(r["numbers"]) == args.alone + args.tickets)
+    print("  result:", "OK" if ok else "FAILED")
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, default=50)
     parser.add_argument("--tickets", type=int, default=5000, help="tickets issued under load, in total")
     parser.add_argument("--alone", type=int, default=300, help="tickets the single terminal issues alone")
+    parser.add_argument("--db", metavar="URL",
+                        help="also run on this PostgreSQL database (emptied first), against one process on SQLite")
+    parser.add_argument("--processes", type=int, default=4, help="server processes on the --db database")
+    parser.add_argument("--kill-every", type=float, default=0.0, metavar="S",
+                        help="with --db: kill one server process every S seconds and start it again (the soak)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="ticket-load-") as tmp:
-        db, log, port = Path(tmp) / "hall.db", Path(tmp) / "server.log", free_port()
-        secrets = provision(db, args.terminals)
-        server = start_server(db, port, log)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            # Baseline: one terminal alone.
-            alone_lat: list[float] = []
-            numbers: list[str] = []
-            errors: list[str] = []
-            with PlatformClient(url, "solo", secrets["solo"], timeout_s=30) as solo:
-                issue_many(solo, args.alone, 0, None, alone_lat, numbers, errors)
-
-            # Load: every terminal at once.
-            per, extra = divmod(args.tickets, args.terminals)
-            barrier = threading.Barrier(args.terminals)
-            load_lat: list[float] = []
-            clients = [PlatformClient(url, f"load-{i:03d}", secrets[f"load-{i:03d}"], timeout_s=30)
-                       for i in range(args.terminals)]
-            threads = [threading.Thread(target=issue_many, name=f"terminal-{i}",
-                                        args=(c, per + (1 if i < extra else 0), i, barrier, load_lat, numbers, errors))
-                       for i, c in enumerate(clients)]
-            cpu_before = cpu_seconds(server.pid)
-            started = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.perf_counter() - started
-            cpu_after = cpu_seconds(server.pid)
-            for c in clients:
-                c.close()
-        finally:
-            server.send_signal(signal.SIGINT)
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-
-        duplicates, skipped, counts = check_numbers(numbers)
-        ms = lambda seconds: seconds * 1000  # noqa: E731
-        a50, a99 = ms(percentile(alone_lat, 50)), ms(percentile(alone_lat, 99))
-        l50, l99 = ms(percentile(load_lat, 50)), ms(percentile(load_lat, 99))
-        print(f"ticket numbering under load: {args.terminals} terminals (threads, one PlatformClient and one "
-              f"terminal secret each), hall server in its own process on 127.0.0.1, {os.cpu_count()} CPUs")
-        print(f"  tickets issued: {len(numbers)} ({args.alone} alone + {len(load_lat)} under load), "
-              f"errors: {len(errors)}{' — first: ' + errors[0] if errors else ''}")
-        print(f"  per service: {json.dumps(counts)}")
-        print(f"  duplicate numbers: {duplicates}, skipped numbers: {skipped}")
-        print(f"  baseline, one terminal alone:   p50 {a50:7.2f} ms   p99 {a99:7.2f} ms   "
-              f"(mean {ms(statistics.mean(alone_lat)):.2f} ms)")
-        print(f"  {args.terminals} terminals at once:        p50 {l50:7.2f} ms   p99 {l99:7.2f} ms   "
-              f"(throughput {len(load_lat) / elapsed:.0f} tickets/s)")
-        if cpu_before is not None and cpu_after is not None and load_lat:
-            per_ticket = ms(cpu_after - cpu_before) / len(load_lat)
-            print(f"  server CPU per ticket under load: {per_ticket:.2f} ms (HTTP, signature, nonce, SQLite; the "
-                  f"load generator shares the same {os.cpu_count()} CPUs)")
-        print(f"  ratio load/alone:               p50 {l50 / a50:6.1f}x     p99 {l99 / a99:6.1f}x")
-        ok = duplicates == 0 and skipped == 0 and not errors and len(numbers) == args.alone + args.tickets
-        print("  result:", "OK" if ok else "FAILED")
+    print(f"ticket numbering under load: {args.terminals} terminals (threads, one PlatformClient and one "
+          f"terminal secret per server process each), hall servers in processes of their own on 127.0.0.1, "
+          f"{os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory(prefix="ticket-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        baseline = run(tmp / "hall.db", None, 1, args, tmp)
+        ok = report("SQLite, one server process (the baseline):", baseline, args)
+        if args.db:
+            empty(args.db)
+            pg = run(args.db, tmp / "pg.key", args.processes, args, tmp, args.kill_every)
+            ok = report(f"PostgreSQL, {args.processes} server processes"
+                        + (f", one killed every {args.kill_every:g} s" if args.kill_every else "") + ":", pg, args) and ok
+            b99, p99 = percentile(baseline["load"], 99), percentile(pg["load"], 99)
+            print(f"PostgreSQL x{args.processes} / SQLite x1 in this run: throughput "
+                  f"{(len(pg['load']) / pg['elapsed']) / (len(baseline['load']) / baseline['elapsed']):.2f}x, "
+                  f"p99 {p99 / b99:.2f}x")
+        print("result:", "OK" if ok else "FAILED")
         return 0 if ok else 1
+
+
+def empty(url: str) -> None:
+    """Drops every table of the bench's PostgreSQL database (a database of its own: it says so first)."""
+    con = open_database(url).connect()
+    try:
+        tables = [r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        if tables:
+            print(f"  emptying {shown(url)}: {len(tables)} tables dropped")
+            con.execute("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+    finally:
+        con.close()
 
 
 if __name__ == "__main__":

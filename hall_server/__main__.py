@@ -63,8 +63,10 @@ from hall_server.problems import HallError
 
 def _parser(prog: str = "python -m hall_server") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="the hall server's SQLite database (created if missing)")
-    parser.add_argument("--key", help="the database's key file (default: the database's path + .key)")
+    parser.add_argument("--db", required=True,
+                        help="the hall server's database: a SQLite file (created if missing) or a postgresql:// URL")
+    parser.add_argument("--key", help="the database's key file (default: the database's path + .key; for a "
+                                      "postgresql:// URL, $KIOSK_HALL_KEY or $KIOSK_HALL_KEY_DIR/<name>.key)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     load = sub.add_parser("load-hall", help="load services and windows from JSON (default: the sample hall)")
     load.add_argument("json", nargs="?")

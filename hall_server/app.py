@@ -87,10 +87,12 @@ def create_app(store, *, worker_prefix: str = "hall-store", workers: int = 16,
         watch = FleetWatch(store, sweep_s=fleet_sweep_s, thread_name=f"{worker_prefix}-fleet-watch")
         watch.start()
         app.state.fleet_watch = watch
+        store.start_listening(f"{worker_prefix}-calls-listener")  # calls other processes commit (PostgreSQL)
         try:
             yield
         finally:
             app.state.closing = True
+            store.stop_listening()
             watch.stop()
             executor.shutdown(wait=True, cancel_futures=True)
 

@@ -16,6 +16,9 @@ PostgreSQL 15 or later for a city's platform with several server processes (docs
 - ``relaxed(con)`` lets one write skip its own flush to disk (SQLite ``synchronous=NORMAL``, PostgreSQL
   ``synchronous_commit = off``): only for what a power cut may lose, the replay cache's nonces.
 - ``schema(sql)`` turns the SQLite schema text into this database's (types below).
+- ``announce(con, channel, payload)`` and ``listen(channel, heard, …)``: what one server process commits,
+  the others hear at once (PostgreSQL ``NOTIFY``/``LISTEN``; a call reaches the displays whichever process
+  served the clerk). On SQLite one process serves the hall: both do nothing.
 - ``Error``, ``IntegrityError`` and ``OperationalError`` are tuples of both drivers' exception classes, for
   ``except`` clauses.
 
@@ -29,20 +32,25 @@ PostgreSQL URL is opened: a hall on SQLite never needs it.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sqlite3
+import threading
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from core.errors import ConfigError
 
 try:  # the [postgresql] extra
     import psycopg
 except ImportError:  # pragma: no cover - a hall on SQLite
     psycopg = None
 
+log = logging.getLogger(__name__)
 URL_SCHEMES = ("postgresql://", "postgres://")
 BUSY_S = 10.0  # how long a writer waits for another before the request is refused as busy
 
@@ -117,6 +125,13 @@ class SqliteDatabase:
     def schema(sql: str) -> str:
         return sql
 
+    def announce(self, con: sqlite3.Connection, channel: str, payload: str) -> None:
+        """One process writes a SQLite file: nobody else to tell."""
+
+    def listen(self, channel: str, heard: Callable[[str], None], *, reconnected: Callable[[], None],
+               thread_name: str) -> None:
+        return None
+
 
 class PostgresDatabase:
     """A PostgreSQL database at a ``postgresql://`` URL (libpq's form: user, host or ``?host=/socket/dir``,
@@ -133,12 +148,20 @@ class PostgresDatabase:
         self._lock_key = zlib.crc32(urlsplit(url).path.encode()) & 0x7FFFFFFF
 
     def connect(self) -> PgConnection:
-        raw = psycopg.connect(self.target, autocommit=True, row_factory=_rows, connect_timeout=int(BUSY_S))
+        return PgConnection(self._open)
+
+    def _open(self) -> Any:
+        try:
+            raw = psycopg.connect(self.target, autocommit=True, row_factory=_rows, connect_timeout=int(BUSY_S))
+        except psycopg.OperationalError as exc:  # down, refused, wrong name or password: said, not a traceback
+            reason = str(exc).strip().split("FATAL:")[-1].strip() or type(exc).__name__
+            raise ConfigError("PostgreSQL", setting="--db",
+                              problem=f"cannot connect to {shown(self.target)}: {reason}") from None
         raw.adapters.register_dumper(bool, _BoolAsInteger)
         raw.adapters.register_loader("numeric", _NumericAsNumber)
         raw.execute(f"SET lock_timeout = '{int(BUSY_S * 1000)}ms'")
         raw.execute("SET TIME ZONE 'UTC'")
-        return PgConnection(raw)
+        return raw
 
     def begin_write(self, con: PgConnection) -> None:
         con.execute("BEGIN")
@@ -160,6 +183,53 @@ class PostgresDatabase:
         for pattern, replacement in TYPES:
             sql = re.sub(pattern, replacement, sql)
         return sql
+
+    def announce(self, con: PgConnection, channel: str, payload: str) -> None:
+        """Tells every server process of this database (``NOTIFY``), when the caller's transaction commits;
+        nothing is told of one that rolls back."""
+        con.execute("SELECT pg_notify(?, ?)", (channel, payload))
+
+    def listen(self, channel: str, heard: Callable[[str], None], *, reconnected: Callable[[], None],
+               thread_name: str) -> Listener:
+        """Calls ``heard(payload)`` for each ``announce`` on ``channel`` by any process, on a thread of its own
+        with its own connection; ``reconnected()`` after each (re)connection, so the caller can look up what
+        it may have missed while the connection was down."""
+        return Listener(self.target, channel, heard, reconnected, thread_name)
+
+
+class Listener:
+    """``LISTEN`` on one connection, in a thread; ``stop()`` ends it within about half a second."""
+
+    RETRY_S = 1.0
+
+    def __init__(self, url: str, channel: str, heard: Callable[[str], None], reconnected: Callable[[], None],
+                 thread_name: str) -> None:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", channel):
+            raise ValueError(f"channel {channel!r}: lower-case letters, digits and _")
+        self._url, self._channel, self._heard, self._reconnected = url, channel, heard, reconnected
+        self._stop = threading.Event()
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True, connect_timeout=int(BUSY_S)) as con:
+                    con.execute(f"LISTEN {self._channel}")
+                    self.listening.set()
+                    self._reconnected()
+                    while not self._stop.is_set():
+                        for note in con.notifies(timeout=0.5):
+                            self._heard(note.payload)
+            except Exception as exc:  # noqa: BLE001 - the database went away: try again, never end the thread
+                self.listening.clear()
+                log.warning("listening on %s stopped (%s); again in %.0f s", self._channel, exc, self.RETRY_S)
+                self._stop.wait(self.RETRY_S)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
 
 
 class Row:
@@ -219,18 +289,43 @@ def placeholders(sql: str) -> str:
 
 class PgConnection:
     """A psycopg connection in autocommit mode answering as the store's SQLite connections do; transactions
-    are the store's own ``BEGIN`` … ``COMMIT``."""
+    are the store's own ``BEGIN`` … ``COMMIT``.
 
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
+    A connection the database ended (a restart, a failover, an administrator) is opened again once, and the
+    statement tried again, when nothing can have been half done: outside a transaction, and only for a
+    statement that changes nothing by itself (``BEGIN``, ``SELECT``, ``SET``). Anything else fails as the
+    driver says, and the request is answered "busy, retry"."""
+
+    RETRYABLE = re.compile(r"\s*(BEGIN|SELECT|SET)\b", re.I)
+
+    def __init__(self, opener: Callable[[], Any]) -> None:
+        self._opener = opener
+        self.raw = opener()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        idle = self.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        try:
+            return self._run(sql, params)
+        except psycopg.OperationalError:
+            if not (idle and self.raw.broken and self.RETRYABLE.match(sql)):
+                raise
+            log.warning("the database closed a connection; opening a new one")
+            self.raw.close()
+            self.raw = self._opener()
+            return self._run(sql, params)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
         return self.raw.execute(placeholders(sql), params) if params else self.raw.execute(sql)
 
     def executemany(self, sql: str, rows: Any) -> Any:
         cursor = self.raw.cursor()
         cursor.executemany(placeholders(sql), list(rows))
         return cursor
+
+    @property
+    def broken(self) -> bool:
+        """The server closed it or the network dropped it: the store opens a new one."""
+        return bool(self.raw.broken or self.raw.closed)
 
     @property
     def in_transaction(self) -> bool:

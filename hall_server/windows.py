@@ -33,6 +33,7 @@ from hall_server.problems import HallError
 from hall_server.store import PIN_LOCK_MAX_S, PIN_LOCK_S, PIN_MAX_FAILURES, SESSION_HOURS
 
 CALL_EVENTS_LIMIT = 50
+CALLS_CHANNEL = "hall_calls"  # database.py, announce/listen: a call committed by any server process
 
 
 class WindowMixin:
@@ -147,6 +148,7 @@ class WindowMixin:
             "INSERT INTO call_events (service_day, ticket_id, number, \"window\", kind, at) VALUES (?, ?, ?, ?, ?, ?)"
             " RETURNING seq", (ticket["service_day"], ticket["id"], ticket["number"], window, kind.value, now),
         ).fetchall()[0][0]
+        self.db.announce(con, CALLS_CHANNEL, str(self._local.pending_seq))  # other processes' displays
 
     def _may_call(self, con: sqlite3.Connection, session: sqlite3.Row) -> None:
         if session["paused"]:
@@ -155,6 +157,28 @@ class WindowMixin:
         if current is not None:
             raise HallError("ticket_in_service", f"{current['number']} is still at window {session['window']}; "
                                                  "finish, hold, return or transfer it first")
+
+    def _call_announced(self, payload: str) -> None:
+        """Another server process of this database committed a call (database.py, ``listen``)."""
+        with self._seq_lock:
+            self.last_call_seq = max(self.last_call_seq, int(payload))
+
+    def _calls_caught_up(self) -> None:
+        """(Re)connected to listen: calls committed while nobody listened are found by their numbers."""
+        seq = self._con().execute("SELECT COALESCE(MAX(seq), 0) FROM call_events").fetchone()[0]
+        with self._seq_lock:
+            self.last_call_seq = max(self.last_call_seq, seq)
+
+    def start_listening(self, thread_name: str) -> None:
+        """Hears the calls other server processes of this database commit (PostgreSQL; nothing on SQLite)."""
+        if getattr(self, "_listener", None) is None:
+            self._listener = self.db.listen(CALLS_CHANNEL, self._call_announced, reconnected=self._calls_caught_up,
+                                            thread_name=thread_name)
+
+    def stop_listening(self) -> None:
+        listener, self._listener = getattr(self, "_listener", None), None
+        if listener is not None:
+            listener.stop()
 
     def _action(self, terminal_id: str, token: str | None, body) -> object:
         """Runs ``body(con, session)`` in one write transaction, then wakes call-event waiters."""

@@ -2,7 +2,7 @@
 
     kiosk demo                       the whole hall on this machine: server, simulated devices, windows
     kiosk run --config FILE          one terminal as its configuration says
-    kiosk hall-server --db FILE      the reference hall server (HTTPS with --tls-cert/--tls-key)
+    kiosk hall-server --db FILE|URL  the reference hall server (HTTPS with --tls-cert/--tls-key)
     kiosk hall-admin --db FILE …     provision it: load-hall, add-terminal, add-staff, list-terminals,
                                      tickets remove, rotate-key, issue-ca, issue-cert, matters import|export,
                                      cases show|advance, ratings [export], followups, fleet
@@ -44,13 +44,15 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run_terminal)
 
     server = sub.add_parser("hall-server", help="run the reference hall server")
-    server.add_argument("--db", required=True, help="SQLite database file (created if missing)")
+    server.add_argument("--db", required=True,
+                        help="the database: a SQLite file (created if missing) or a postgresql:// URL")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8765)
     server.add_argument("--seed", metavar="JSON",
                         help="hall data to load into an empty database (default: the bundled sample hall)")
     server.add_argument("--key", metavar="FILE",
-                        help="the database's key file (default: the database's path + .key; docs/hall-server.md)")
+                        help="the database's key file (default: the database's path + .key; for a URL, "
+                             "$KIOSK_HALL_KEY; docs/hall-server.md)")
     server.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate (docs/deployment.md)")
     server.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
     server.add_argument("--tls-client-ca", metavar="PEM",

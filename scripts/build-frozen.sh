@@ -14,7 +14,7 @@ echo "frozen: $("$frozen" --version)"
 # A terminal carries no hall server: neither our hall_server nor its web framework nor the simulators may be
 # among the modules PyInstaller archived (its PYZ table of contents lists every one).
 toc=build/pyinstaller/kiosk/PYZ-00.toc
-if grep -oE "'(fastapi|uvicorn|starlette|httptools|uvloop|hall_server|simulators)(\.[a-z_.]+)?'" "$toc" | sort -u | grep .; then
+if grep -oE "'(fastapi|uvicorn|starlette|httptools|uvloop|psycopg|hall_server|simulators)(\.[a-z_.]+)?'" "$toc" | sort -u | grep .; then
   echo "frozen: the terminal build carries the modules above, which belong to the hall server or the demo" >&2
   exit 1
 fi
