@@ -35,7 +35,7 @@ def pytest_configure(config):
 
     import hall_databases
 
-    if hall_databases.on_postgres():
+    if hall_databases.cluster():
         hall_databases.configure_keys(Path(tempfile.mkdtemp(prefix="hall-keys-")))
 
 
@@ -54,7 +54,7 @@ def postgres_or_say_so(request):
     """A test marked ``postgres`` without a cluster: skipped with that said, or failed under ``CI=true``."""
     import hall_databases
 
-    if request.node.get_closest_marker("postgres") is not None and not hall_databases.on_postgres():
+    if request.node.get_closest_marker("postgres") is not None and not hall_databases.cluster():
         message = "NEEDS POSTGRESQL: set HALL_TEST_POSTGRES (scripts/test_cluster.sh starts a cluster)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)

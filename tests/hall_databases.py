@@ -1,9 +1,10 @@
 """Which database the hall server's tests run on (helpers, no tests).
 
-By default every hall database a test makes is a SQLite file in the test's own temporary folder. With
-``HALL_TEST_POSTGRES`` set to a PostgreSQL URL that may create databases (``.ci/run`` starts a throwaway
-cluster and sets it; ``scripts/test_cluster.sh`` does the same by hand), the same tests run on PostgreSQL: each
-database is a new PostgreSQL database on that cluster, copied from a prepared one where a test wants the
+By default every hall database a test makes is a SQLite file in the test's own temporary folder.
+``HALL_TEST_POSTGRES`` names a PostgreSQL cluster the tests may create databases on (a URL of a role that may;
+``./dev test`` starts a throwaway cluster and sets it, ``scripts/test_cluster.sh`` does the same by hand). With
+it, and ``HALL_TEST_DB=postgresql``, the same tests run on PostgreSQL: each database is a new PostgreSQL
+database on that cluster, copied from a prepared one where a test wants the
 sample hall (``CREATE DATABASE … TEMPLATE``, with a copy of its key file), and dropped when its server stops.
 Each database's key file is ``$KIOSK_HALL_KEY_DIR/<database name>.key``, as a PostgreSQL deployment may keep them.
 
@@ -31,8 +32,14 @@ ADMIN_URL = os.environ.get("HALL_TEST_POSTGRES", "")
 PREFIX = "hall_t_"
 
 
-def on_postgres() -> bool:
+def cluster() -> bool:
+    """A PostgreSQL cluster to make databases on (the tests marked ``postgres`` need one)."""
     return bool(ADMIN_URL)
+
+
+def on_postgres() -> bool:
+    """The hall server's tests run on PostgreSQL rather than on SQLite files."""
+    return cluster() and os.environ.get("HALL_TEST_DB", "sqlite") == "postgresql"
 
 
 def _url(name: str) -> str:
@@ -52,10 +59,10 @@ def database_name(target: str | Path) -> str:
     return urlsplit(str(target)).path.strip("/")
 
 
-def new_hall_db(path: Path, *, template: str | None = None) -> str | Path:
+def new_hall_db(path: Path, *, template: str | None = None, postgres: bool | None = None) -> str | Path:
     """A new, empty hall database: ``path`` itself on SQLite, else a new PostgreSQL database's URL (a copy of
-    ``template``'s database when given)."""
-    if not on_postgres():
+    ``template``'s database when given). ``postgres``: this kind whatever the run's (default: the run's)."""
+    if not (on_postgres() if postgres is None else postgres):
         return path
     name = f"{PREFIX}{uuid.uuid4().hex[:16]}"
     source = database_name(template) if template else "template0"
@@ -70,27 +77,27 @@ def copy_hall_db(template: str | Path, path: Path) -> str | Path:
         shutil.copy(template, path)
         shutil.copy(f"{template}.key", f"{path}.key")
         return path
-    copy = new_hall_db(path, template=str(template))
+    copy = new_hall_db(path, template=str(template), postgres=True)
     shutil.copy(key_path_for(template), key_path_for(copy))
     return copy
 
 
 def drop_hall_db(target: str | Path) -> None:
     """Drops a test's PostgreSQL database once its server has stopped (a SQLite file goes with its folder)."""
-    if on_postgres() and str(target).startswith("postgresql://"):
+    if cluster() and str(target).startswith("postgresql://"):
         _admin(f"DROP DATABASE IF EXISTS {database_name(target)} WITH (FORCE)")
 
 
 def drop_all() -> None:
     """Drops every database the run made (the end of the session)."""
-    if on_postgres():
+    if cluster():
         for (name,) in _admin(f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"):
             _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def configure_keys(folder: Path) -> None:
-    """On PostgreSQL: the run's key files in ``folder`` (``KIOSK_HALL_KEY_DIR``)."""
-    if on_postgres():
+    """With a cluster: the key files of the run's PostgreSQL databases in ``folder`` (``KIOSK_HALL_KEY_DIR``)."""
+    if cluster():
         os.environ.pop("KIOSK_HALL_KEY", None)
         os.environ["KIOSK_HALL_KEY_DIR"] = str(folder)
 

@@ -6,8 +6,8 @@ ticket numbers stay unique and gap-free per service and day whichever process is
 a replayed request and a call are the same to every process; a process killed mid-request loses nothing it
 acknowledged; a dropped database connection costs one retry, not the process.
 
-Every test here needs a PostgreSQL cluster (``HALL_TEST_POSTGRES``, tests/hall_databases.py): without one it is
-skipped with that said, and under ``CI=true`` it fails.
+Every test here needs a PostgreSQL cluster (``HALL_TEST_POSTGRES``, tests/hall_databases.py), whichever database
+the rest of the run uses: without one it is skipped with that said, and under ``CI=true`` it fails.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Processes:
 def city(tmp_path):
     """A PostgreSQL database with the sample hall, kiosks, a clerk terminal per window, a display and the
     hall's staff; two server processes on it. Yields (processes, secrets)."""
-    db = str(new_hall_db(tmp_path / "hall.db"))
+    db = str(new_hall_db(tmp_path / "hall.db", postgres=True))
     store = HallStore(db)
     try:
         hall = sample_hall()
@@ -160,7 +160,7 @@ def assert_gap_free(numbers: list[str]) -> None:
 
 
 def test_hall_admin_migrates_loads_and_provisions_a_postgresql_database(tmp_path):
-    db = str(new_hall_db(tmp_path / "hall.db"))
+    db = str(new_hall_db(tmp_path / "hall.db", postgres=True))
     try:
         first, again = admin(db, "migrate"), admin(db, "migrate")
         assert (first.returncode, first.stdout.strip()) == (0, "schema version 0 → 6"), first.stderr
@@ -179,7 +179,7 @@ def test_hall_admin_migrates_loads_and_provisions_a_postgresql_database(tmp_path
 
 
 def test_a_database_url_that_does_not_answer_is_said_plainly(tmp_path):
-    missing = str(new_hall_db(tmp_path / "hall.db"))
+    missing = str(new_hall_db(tmp_path / "hall.db", postgres=True))
     drop_hall_db(missing)
     refused = admin(missing, "migrate")
     assert refused.returncode == 2
@@ -188,7 +188,7 @@ def test_a_database_url_that_does_not_answer_is_said_plainly(tmp_path):
 
 
 def test_numbers_stay_unique_and_gap_free_across_server_processes(city):
-    """GIVEN two server processes on one database WHEN eight kiosks issue 25 tickets each, spread over both
+    """GIVEN two server processes on one database WHEN eight kiosks issue twenty-five tickets each, spread over both
     THEN every service's numbers are 1..n with none twice, and each is stored once under the number given."""
     processes, secrets = city
     acknowledged = load(processes, secrets, 25)
