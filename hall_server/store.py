@@ -1,15 +1,17 @@
-"""SQLite storage of the hall server: schema, connections, transactions, hall data, terminals, staff.
+"""Storage of the hall server: schema, connections, transactions, hall data, terminals, staff. The database is
+a SQLite file or a PostgreSQL database (``database.py`` is the seam; docs/hall-server.md, "Databases").
 
 ``StoreBase`` holds what every part of the server shares; the queue logic lives in ``issuing.py``
 (tickets at the kiosk) and ``windows.py`` (clerk actions), mixed into ``HallStore`` (``__init__.py``).
 
 Connections and transactions
-- One connection per thread (``threading.local``), opened on first use, WAL journal, busy timeout 10 s.
-- Every change runs in ``with self._write() as con:``, which is ``BEGIN IMMEDIATE … COMMIT``: SQLite then
-  lets exactly one writer in at a time, so reading the last number of a sequence and writing the next one
+- One connection per thread (``threading.local``), opened on first use (and again when the database ended
+  it); on SQLite WAL journal, busy timeout 10 s.
+- Every change runs in ``with self._write() as con:``, which is ``BEGIN IMMEDIATE … COMMIT`` on SQLite and
+  ``BEGIN``, an advisory lock, ``COMMIT`` on PostgreSQL: exactly one writer at a time, so reading the last number of a sequence and writing the next one
   cannot interleave with another request (no duplicate and no skipped number; docs/hall-server.md, "How halls work":
   "duplicate numbers under load are the most common bug").
-- ``synchronous=FULL``: a committed ticket survives a power cut (docs/sync.md, "SQLite as the
+- ``synchronous=FULL`` (PostgreSQL: ``synchronous_commit=on``): a committed ticket survives a power cut (docs/sync.md, "SQLite as the
   on-device store"), so a number is never handed out twice after a crash.
 - The database and its WAL are 0600, and what a citizen or a terminal hands over is sealed under a key
   kept outside it (sealing.py, migrations.py; docs/hall-server.md "Data at rest").
