@@ -29,7 +29,8 @@ from urllib.parse import urlsplit, urlunsplit
 from hall_server.sealing import key_path_for
 
 ADMIN_URL = os.environ.get("HALL_TEST_POSTGRES", "")
-PREFIX = "hall_t_"
+PREFIX = "hall_t_"  # every test database's name starts so; then the run's own mark, so runs side by side on
+RUN = f"{PREFIX}{os.getpid()}_"  # one cluster (two people, CI and a developer) never drop each other's
 
 
 def cluster() -> bool:
@@ -64,7 +65,7 @@ def new_hall_db(path: Path, *, template: str | None = None, postgres: bool | Non
     ``template``'s database when given). ``postgres``: this kind whatever the run's (default: the run's)."""
     if not (on_postgres() if postgres is None else postgres):
         return path
-    name = f"{PREFIX}{uuid.uuid4().hex[:16]}"
+    name = f"{RUN}{uuid.uuid4().hex[:16]}"
     source = database_name(template) if template else "template0"
     _admin(f"CREATE DATABASE {name} TEMPLATE {source} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
            if not template else f"CREATE DATABASE {name} TEMPLATE {source}")
@@ -89,9 +90,9 @@ def drop_hall_db(target: str | Path) -> None:
 
 
 def drop_all() -> None:
-    """Drops every database the run made (the end of the session)."""
+    """Drops every database this run made (the end of the session); another run's are left alone."""
     if cluster():
-        for (name,) in _admin(f"SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"):
+        for (name,) in _admin(f"SELECT datname FROM pg_database WHERE datname LIKE '{RUN}%'"):
             _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
