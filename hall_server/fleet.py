@@ -22,6 +22,14 @@ not written at once: the fleet's watch writes every heartbeat kept since its las
 (``flush``, every few seconds, and when the server stops). A crash loses at most those seconds of
 heartbeats, which the next heartbeats replace anyway; ``hall-admin fleet`` in another process reads the
 table, a sweep behind at most. See docs/fleet.md.
+
+Several server processes on one PostgreSQL database (docs/hall-server.md, "Databases") each keep a board of
+their own, and a terminal's heartbeats may reach any of them. So that one process does not take a terminal
+heard by another for offline, nor write an older heartbeat over a newer one, nor alert a change another has
+alerted: every sweep first reads the rows other processes wrote since its last look (``refresh``; only the newer
+heartbeats are taken), a flush never replaces a row holding a newer heartbeat, and a status found by a sweep is
+claimed in the database (``UPDATE … WHERE alerted = <the status this process knew>``) before it is alerted, so
+exactly one process announces it.
 """
 
 from __future__ import annotations
@@ -162,6 +170,8 @@ class _Board:
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
         self.dirty: set[str] = set()
+        self.shared = hall_store.db.kind == "postgresql"  # other processes may write fleet_terminals
+        self.looked_at = hall_store.clock.now().timestamp()  # refresh: rows received after this (less a margin)
         self.kept = {r["terminal_id"]: _Kept(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"],
                                              r["interval_s"], json.loads(r["body"]), r["alerted"], r["last_fault"],
                                              r["last_fault_at"])
@@ -237,7 +247,7 @@ def flush(hall_store) -> int:
         try:
             with hall_store._write() as con:
                 con.executemany("INSERT INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                "ON CONFLICT (terminal_id) DO UPDATE SET " + _UPDATE_ALL, rows)
+                                "ON CONFLICT (terminal_id) DO UPDATE SET " + _UPDATE_ALL + _NOT_OLDER, rows)
         except BaseException:
             with board.lock:
                 board.dirty |= ids
@@ -245,11 +255,67 @@ def flush(hall_store) -> int:
     return len(rows)
 
 
+# A row is replaced only by a heartbeat as new as its own or newer (several processes: docs above).
+_NOT_OLDER = " WHERE (fleet_terminals.sent_at, fleet_terminals.seq) <= (excluded.sent_at, excluded.seq)"
+REFRESH_MARGIN_S = 60.0  # the clocks of the processes' machines may differ by this much
+
+
+def refresh(hall_store) -> int:
+    """Takes in the heartbeats other server processes wrote since the last look, where they are newer than the
+    one kept here (with the status they alerted); how many. Nothing to do with one process (SQLite)."""
+    board = _board(hall_store)
+    if not board.shared:
+        return 0
+    now = hall_store.clock.now().timestamp()
+    con = hall_store._con()
+    recent = con.execute("SELECT terminal_id, sent_at, seq, alerted FROM fleet_terminals WHERE received_at > ?",
+                         (board.looked_at - REFRESH_MARGIN_S,)).fetchall()
+    with board.lock:
+        newer = []
+        for terminal_id, sent_at, seq, alerted in recent:
+            kept = board.kept.get(terminal_id)
+            if kept is None or (kept.sent_at, kept.seq) < (sent_at, seq):
+                newer.append(terminal_id)
+            elif (kept.sent_at, kept.seq) == (sent_at, seq) and kept.alerted != alerted:
+                kept.alerted = alerted  # another process alerted this heartbeat's status
+    taken = 0
+    for terminal_id in newer:
+        r = con.execute("SELECT * FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone()
+        with board.lock:
+            kept = board.kept.get(terminal_id)
+            if kept is None or (kept.sent_at, kept.seq) < (r["sent_at"], r["seq"]):
+                board.kept[terminal_id] = _Kept(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"],
+                                                r["interval_s"], json.loads(r["body"]), r["alerted"],
+                                                r["last_fault"], r["last_fault_at"])
+                board.dirty.discard(terminal_id)
+                taken += 1
+    board.looked_at = now
+    return taken
+
+
+def _claim(hall_store, claims: list[tuple[str, str, str]]) -> set[str]:
+    """Several processes: marks each (terminal, old status, new status) alerted in the database where the
+    database still holds the old status; the terminals this process won (the others were alerted elsewhere)."""
+    won = set()
+    with hall_store._write() as con:
+        for terminal_id, old, new in claims:
+            cursor = con.execute("UPDATE fleet_terminals SET alerted = ? WHERE terminal_id = ? AND alerted = ?",
+                                 (new, terminal_id, old))
+            if cursor.rowcount == 1:
+                won.add(terminal_id)
+            elif con.execute("SELECT 1 FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone() \
+                    is None:
+                won.add(terminal_id)  # never written yet: the flush below writes it, with its status
+    return won
+
+
 def sweep(hall_store) -> list[Alert]:
     """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted;
-    then writes every heartbeat kept since the last sweep."""
+    then writes every heartbeat kept since the last sweep. Several processes: first takes in what the others
+    wrote, and alerts only the changes this process claimed."""
+    refresh(hall_store)
     now = hall_store.clock.now().timestamp()
-    alerts = []
+    alerts, claims = [], []
     board = _board(hall_store)
     with board.lock:
         for terminal_id, kept in board.kept.items():
@@ -259,9 +325,13 @@ def sweep(hall_store) -> list[Alert]:
             if status == kept.alerted:
                 continue
             previous = json.loads(kept.alerted)["state"] if kept.alerted else ""
+            claims.append((terminal_id, kept.alerted, status))
             kept.alerted = status
             board.dirty.add(terminal_id)
             alerts.append(Alert(terminal_id, kept.role, state, previous, faults, now))
+    if board.shared and claims:
+        won = _claim(hall_store, claims)
+        alerts = [alert for alert in alerts if alert.terminal_id in won]
     flush(hall_store)
     return alerts
 

@@ -19,17 +19,18 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import requests
 from hall_databases import database_name, drop_hall_db, hall_sql, new_hall_db
+from test_services_queue_support import unused_port
 
 from core import signing
 from core.errors import PlatformServerFault, PlatformUnreachable
 from hall_server import HallStore, sample_hall
 from platform_client import PlatformClient
-from test_services_queue_support import unused_port
 
 pytestmark = pytest.mark.postgres
 
@@ -262,3 +263,62 @@ def test_a_dropped_database_connection_is_opened_again_unseen(city):
         assert ended >= 2  # the request threads' and the call listener's
         numbers += [kiosk.issue_ticket("B", request_id=str(uuid.uuid4())).number for _ in range(3)]
     assert numbers == ["B001", "B002", "B003", "B004"]
+
+
+@pytest.fixture
+def two_processes_fleet(tmp_path):
+    """Two hall stores on one PostgreSQL database, as two server processes hold them (each with its own fleet
+    board), on one clock a test moves; three kiosks provisioned."""
+    from server_fixtures import SettableClock
+
+    db = str(new_hall_db(tmp_path / "hall.db", postgres=True))
+    clock = SettableClock(datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc))
+    first = HallStore(db, clock=clock)
+    first.load_hall(sample_hall())
+    for k in range(3):
+        first.add_terminal(f"kiosk-{k}", "citizen")
+    second = HallStore(db, clock=clock)
+    yield first, second, clock
+    first.close()
+    second.close()
+    drop_hall_db(db)
+
+
+def heartbeat(seq: int, sent_at: float, devices=()) -> dict:
+    return {"sent_at": sent_at, "seq": seq, "version": "0.1.0", "role": "citizen", "uptime_s": 1.0,
+            "devices": list(devices), "outbox": None, "disk_free_bytes": 10**9, "interval_s": 5.0}
+
+
+def test_processes_share_the_fleet_and_announce_each_change_once(two_processes_fleet):
+    """GIVEN two processes on one database WHEN kiosk-0's heartbeats reach the first only THEN the second's
+    sweep, after taking in what the first wrote, sees it online and alerts nothing; its fleet shows it online.
+    WHEN kiosk-0 falls silent and both sweep THEN exactly one of them announces it late, and one offline.
+    WHEN a heartbeat reaches the second at last THEN an older one the first still holds never overwrites it."""
+    from hall_server import fleet
+
+    first, second, clock = two_processes_fleet
+    now = clock.now().timestamp()
+    accepted, state, alert = fleet.keep(first, terminal_id="kiosk-0", role="citizen", body=heartbeat(1, now))
+    assert (accepted, state) == (True, "online") and alert is not None  # never heard before: online now
+    fleet.flush(first)
+    assert all(a.terminal_id != "kiosk-0" for a in fleet.sweep(second) + fleet.sweep(first))
+    assert {v.terminal_id: v.state for v in fleet.terminals(second)}["kiosk-0"] == "online"
+
+    clock.advance(seconds=25)  # two intervals and the grace: late
+    late = fleet.sweep(first) + fleet.sweep(second)
+    assert [(a.terminal_id, a.state) for a in late if a.terminal_id == "kiosk-0"] == [("kiosk-0", "late")]
+    clock.advance(seconds=40)  # five intervals and the grace: offline
+    offline = fleet.sweep(second) + fleet.sweep(first)
+    assert [(a.terminal_id, a.state) for a in offline if a.terminal_id == "kiosk-0"] == [("kiosk-0", "offline")]
+
+    later = clock.now().timestamp()
+    assert fleet.keep(second, terminal_id="kiosk-0", role="citizen", body=heartbeat(9, later))[:2] == (True, "online")
+    fleet.flush(second)
+    delayed = fleet.keep(first, terminal_id="kiosk-0", role="citizen", body=heartbeat(5, later - 1))
+    assert delayed[:2] == (True, "online")  # newer than what the first held, older than what the second wrote
+    fleet.flush(first)
+    with hall_sql(first.db_path) as con:
+        (seq,) = con.execute("SELECT seq FROM fleet_terminals WHERE terminal_id = 'kiosk-0'").fetchone()
+    assert seq == 9
+    fleet.sweep(first)  # takes in the newer heartbeat
+    assert {v.terminal_id: v.heartbeat.get("seq") for v in fleet.terminals(first)}["kiosk-0"] == 9
