@@ -369,7 +369,7 @@ class WindowMixin:
                 windows.append(BoardWindow(w["number"], w["name"], state, serving.get(w["number"])))
             prefixes = [p for (p,) in con.execute("SELECT prefix FROM services ORDER BY position")]
             services = tuple((p, waiting.get(p, 0)) for p in prefixes)
-            rated = dict(con.execute("SELECT level, COUNT(*) FROM ratings WHERE day = ? AND NOT excluded"
+            rated = dict(con.execute("SELECT level, COUNT(*) FROM ratings WHERE day = ? AND excluded = 0"
                                      " GROUP BY level", (today,)).fetchall())
             rate = satisfaction_rate(rated)
             satisfaction = None if rate is None else Satisfaction(rate=rate, ratings=sum(rated.values()))
