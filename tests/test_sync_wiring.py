@@ -55,7 +55,7 @@ def test_offline_numbers_are_printed_delivered_and_called_in_issue_time_order(ha
     WHEN the hall server stops, three people take numbers, and the server comes back on the same port
     THEN each got a printed slip with a number from the kiosk's block, the engine delivers the three
     issue events, and the clerk calls them in issue-time order, before a number taken afterwards."""
-    url, port, db = hall.server.url, hall.server.port, tmp_path / "hall.db"
+    url, port, db = hall.server.url, hall.server.port, hall.server.store.db_path  # the same database
     terminal = build_terminal(kiosk_config(url, hall.secrets["K-01"], tmp_path / "kiosk"), sync_options=FAST)
     restarted = None
     try:

@@ -27,7 +27,7 @@ def hall(tmp_path):
 
 
 def restart(hall, tmp_path) -> None:
-    hall.restarted = ServerThread(tmp_path / "hall.db", port=hall.server.port, thread_name="hall-again").start()
+    hall.restarted = ServerThread(hall.server.store.db_path, port=hall.server.port, thread_name="hall-again").start()
 
 
 def role_config(role: str, terminal: str, url: str, secret: str, data_dir) -> config.Config:
