@@ -1,6 +1,6 @@
 """Prepares every SQL statement the hall server runs during its tests in a throwaway PostgreSQL.
 
-    python scripts/check_sql_on_postgres.py [PYTEST ARGUMENTS…]      (default: tests/test_hall_*.py)
+    python scripts/check_sql_on_postgres.py [PYTEST ARGUMENTS…]      (default: tests/hall_server_suite.txt)
 
 Run from the repository's root with it on PYTHONPATH. The tests run with this module as a pytest plugin
 that records what the hall store's SQLite connections run (the SQLite run: the PostgreSQL run of the same tests,
@@ -125,8 +125,14 @@ def run_postgres(script: str) -> list[tuple[str, str]]:
     return refused
 
 
+def suite() -> list[str]:
+    """Every test file that starts a hall server (the list ``./dev test`` runs a second time on PostgreSQL)."""
+    with open("tests/hall_server_suite.txt", encoding="utf-8") as listed:
+        return [line.strip() for line in listed if line.strip() and not line.startswith("#")]
+
+
 def main(argv: list[str]) -> int:
-    statements = record(argv or sorted(glob.glob("tests/test_hall_*.py")))
+    statements = record(argv or suite())
     script, prepared = postgres_script(statements)
     refused = run_postgres(script)
     for error, statement in refused:
