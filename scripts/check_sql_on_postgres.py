@@ -28,8 +28,10 @@ import sys
 import tempfile
 import types
 
+from hall_server.database import TYPES
+
+# what is SQLite's own (transaction control, PRAGMAs) or runs only on an earlier version's file
 SKIPPED = re.compile(r"^\s*(PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|ALTER|DROP)\b|sqlite_master|_old\b", re.I)
-from hall_server.database import TYPES  # noqa: E402  (the mapping the PostgreSQL database itself uses)
 
 
 RECORD = "HALL_SQL_RECORD"  # set for the pytest run: the file the statements go to
