@@ -89,6 +89,7 @@ class FormColumn(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.addWidget(self.note)
+        self.hide()  # until there is a matter (show_intake)
 
     def show_intake(self, intake: IntakeForm | None) -> None:
         if self.view is not None:
@@ -108,6 +109,8 @@ class FormColumn(QFrame):
             text = self.texts(key)
         self.note.setText(text)
         self.note.setVisible(bool(text))
+        # Before a matter is chosen there is nothing to show: the camera takes the column's width meanwhile.
+        self.setVisible(self.view is not None or bool(text))
 
 
 class PaperBar(QFrame):

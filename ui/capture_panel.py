@@ -107,6 +107,7 @@ class CapturePanel(QWidget):
             self.page_list.setIconSize(SMALL_THUMB)
             self.page_list.setMinimumWidth(0)
             self.page_list.setFixedHeight(SMALL_THUMB.height() + 44)
+            self.pages_title.setWordWrap(True)  # "Captured materials (3 pages)" over a narrow list: two lines
             self._thumb_size = SMALL_THUMB
             buttons = QGridLayout()  # two by two: whole labels in the column beside the form
             for index, widget in enumerate((self.capture_button, self.auto_button, self.bw_button, self.id_button)):
@@ -245,6 +246,20 @@ class CapturePanel(QWidget):
         self.steps.set_language(language)
         self.prompt.setText(self.steps.prompt())
         self._refresh_pages()
+        self._hold_labels()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._hold_labels()  # the style sheet is applied by now: the labels' real widths
+        super().showEvent(event)
+
+    def _hold_labels(self) -> None:
+        """No button narrower than its label in the current language: the theme's ``min-width`` is an explicit
+        minimum, which a layout honours in place of the label's own width, so a squeezed column would clip
+        "Move down" to "ve d". The column beside gives way instead."""
+        for b in self.findChildren(QPushButton):
+            b.ensurePolished()
+            b.setMinimumWidth(0)
+            b.setMinimumWidth(b.sizeHint().width())
 
     @Slot()
     def _refresh_pages(self) -> None:
