@@ -178,7 +178,7 @@ class QueuePage(Page):
             widget = texts.bind(button("", "primary" if action == "call_next" else "", name=f"action-{action}"),
                                 key, shortcut=fkey)
             widget.setProperty("compact", True)  # a desktop window: 60 px targets, all ten on one screen
-            grid.addWidget(widget, index // 2, index % 2)
+            grid.addWidget(widget, index // 3, index % 3)  # three a row: F1–F3, F4–F6 …
             self.action_buttons[action] = widget
         self.choice = ChoicePanel(texts)
         self.actions_stack.addWidget(grid_host)
