@@ -17,6 +17,17 @@ as a load balancer would; printed beside the SQLite run of the same invocation, 
 ``--kill-every S`` one process is killed (SIGKILL) every S seconds and started again, and a terminal whose
 process died asks another with the same request id. Both runs also check the database: every acknowledged
 ticket is stored once under the number the terminal was given, and no ticket is stored that nobody was given.
+
+With ``--records-every K`` each terminal also sends a record (a device-health record, through the sync API
+as a terminal's outbox does) after every K-th ticket, retried on another process with the same record id
+when its process died; the check then also finds every acknowledged record stored exactly once, with the
+content hash the server acknowledged.
+
+Held out (``--held-out N``, after the measured load, on the same servers): a load of another shape that no
+work on the server ever looked at while it was measured: half the terminals, each with a random generator of
+its own seeded apart from everything else, choosing services by a skewed mix (most tickets on two services,
+so most requests contend for the same number sequences) with random pauses of 0–20 ms. Its latency and
+throughput print apart; the checks above cover its tickets with the rest.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -44,6 +56,7 @@ from core.errors import PlatformError, PlatformServerFault, PlatformUnreachable 
 from hall_server import HallStore, sample_hall  # noqa: E402
 from hall_server.database import open_database, shown  # noqa: E402
 from platform_client import PlatformClient  # noqa: E402
+from platform_client.sync import SyncClient  # noqa: E402
 
 PREFIXES = "ABCDEFGH"
 
@@ -98,7 +111,7 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 def issue_many(clients: list[PlatformClient], count: int, offset: int, barrier: threading.Barrier | None,
-               out: dict[str, list]) -> None:
+               out: dict[str, list], syncs: list[SyncClient] = (), records_every: int = 0) -> None:
     """Issues ``count`` tickets; with several server processes, a terminal whose process does not answer (killed,
     restarting) asks the next one with the same request id, which gives back the same ticket if the first
     had issued it."""
@@ -125,6 +138,63 @@ def issue_many(clients: list[PlatformClient], count: int, offset: int, barrier: 
         out["latencies"].append(time.perf_counter() - started)
         out["numbers"].append(ticket.number)
         out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
+        if syncs and n % records_every == records_every - 1:
+            send_record(syncs, offset + n, {"content": {"device": "ticket_printer", "state": "ok",
+                                                      "ticket": ticket.number}, "attachments": []}, out)
+
+
+def send_record(syncs: list[SyncClient], offset: int, content: dict, out: dict[str, list]) -> None:
+    """One record through the sync API; a process that does not answer is asked again on the next one with
+    the same record id (which answers ``duplicate`` if the first had stored it)."""
+    record_id = str(uuid.uuid4())
+    for attempt in range(len(syncs) * 30):
+        sync = syncs[(offset + attempt) % len(syncs)]
+        try:
+            ack = sync.post_record("device_health", record_id, content)
+        except (PlatformUnreachable, PlatformServerFault):
+            time.sleep(0.1)
+            continue
+        except PlatformError as exc:
+            out["errors"].append(f"record: {type(exc).__name__}: {exc.detail}")
+            return
+        out["records"].append((sync.terminal_id, record_id, ack.content_hash))
+        return
+    out["errors"].append(f"no process took record {record_id}")
+
+
+HELD_OUT_SEED = 8_061_953  # used by the held-out load only
+SKEW = (40, 25, 10, 8, 7, 5, 3, 2)  # per cent of the held-out tickets per service, A to H
+
+
+def issue_skewed(clients: list[PlatformClient], count: int, seed: int, barrier: threading.Barrier,
+                 out: dict[str, list]) -> None:
+    """The held-out shape: services by the skewed mix, a random pause before each request, the same retry
+    over processes as ``issue_many``."""
+    rng = random.Random(seed)
+    barrier.wait(60)
+    for _ in range(count):
+        time.sleep(rng.uniform(0, 0.02))
+        prefix = rng.choices(PREFIXES, weights=SKEW)[0]
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        ticket = None
+        first = rng.randrange(len(clients))
+        for attempt in range(len(clients) * 30):
+            client = clients[(first + attempt) % len(clients)]
+            try:
+                ticket = client.issue_ticket(prefix, request_id=request_id)
+                break
+            except (PlatformUnreachable, PlatformServerFault):
+                time.sleep(0.1)
+            except PlatformError as exc:
+                out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
+                break
+        if ticket is None:
+            out["errors"].append(f"no process issued {request_id}") if not out["errors"] else None
+            continue
+        out["held_latencies"].append(time.perf_counter() - started)
+        out["numbers"].append(ticket.number)
+        out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
 
 
 def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:
@@ -138,15 +208,20 @@ def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:
     return duplicates, skipped, {p: len(s) for p, s in sorted(per_prefix.items())}
 
 
-def check_stored(db: str | Path, acknowledged: list[tuple[str, str, str]]) -> tuple[int, int]:
-    """(acknowledged tickets the database lacks or holds under another number, tickets nobody acknowledged)."""
+def check_stored(db: str | Path, acknowledged: list[tuple[str, str, str]],
+                 records: list[tuple[str, str, str]]) -> tuple[int, int, int, int]:
+    """(acknowledged tickets the database lacks or holds under another number, tickets nobody acknowledged,
+    acknowledged records it lacks or holds with another content hash, records nobody acknowledged)."""
     con = open_database(str(db)).connect()
     try:
         stored = {(r[0], r[1]): r[2] for r in con.execute("SELECT terminal_id, request_id, number FROM tickets")}
+        kept = {(r[0], r[1]): r[2] for r in con.execute("SELECT terminal_id, record_id, content_hash "
+                                                        "FROM sync_records WHERE kind = 'device_health'")}
     finally:
         con.close()
     missing = sum(1 for terminal, request, number in acknowledged if stored.get((terminal, request)) != number)
-    return missing, len(stored) - len(acknowledged)
+    lost = sum(1 for terminal, record, digest in records if kept.get((terminal, record)) != digest)
+    return missing, len(stored) - len(acknowledged), lost, len(kept) - len(records)
 
 
 class Servers:
@@ -199,7 +274,8 @@ def run(db: str | Path, key: Path | None, processes: int, args, tmp: Path, kill_
     """One measured run: a terminal alone, then every terminal at once, spread over the processes."""
     secrets = provision(db, args.terminals, key)
     servers = Servers(db, processes, tmp / f"server-{processes}.log", key)
-    out: dict[str, list] = {"latencies": [], "numbers": [], "errors": [], "acknowledged": []}
+    out: dict[str, list] = {"latencies": [], "numbers": [], "errors": [], "acknowledged": [],
+                            "held_latencies": [], "records": []}
     try:
         with PlatformClient(servers.urls[0], "solo", secrets["solo"], timeout_s=30) as solo:
             issue_many([solo], args.alone, 0, None, out)
@@ -209,8 +285,11 @@ def run(db: str | Path, key: Path | None, processes: int, args, tmp: Path, kill_
         barrier = threading.Barrier(args.terminals)
         clients = [[PlatformClient(url, f"load-{i:03d}", secrets[f"load-{i:03d}"], timeout_s=30)
                     for url in servers.urls] for i in range(args.terminals)]
+        syncs = [[SyncClient(url, f"load-{i:03d}", secrets[f"load-{i:03d}"], timeout_s=30)
+                  for url in servers.urls] if args.records_every else [] for i in range(args.terminals)]
         threads = [threading.Thread(target=issue_many, name=f"terminal-{i}",
-                                    args=(c, per + (1 if i < extra else 0), i, barrier, out))
+                                    args=(c, per + (1 if i < extra else 0), i, barrier, out, syncs[i],
+                                          args.records_every))
                    for i, c in enumerate(clients)]
         if kill_every:
             servers.kill_every(kill_every)
@@ -220,16 +299,34 @@ def run(db: str | Path, key: Path | None, processes: int, args, tmp: Path, kill_
         for t in threads:
             t.join()
         elapsed, cpu_after = time.perf_counter() - started, servers.cpu()
-        for row in clients:
+        held_elapsed = 0.0
+        if args.held_out:
+            half = clients[: max(1, len(clients) // 2)]
+            per, extra = divmod(args.held_out, len(half))
+            barrier = threading.Barrier(len(half))
+            threads = [threading.Thread(target=issue_skewed, name=f"held-out-{i}",
+                                        args=(c, per + (1 if i < extra else 0), HELD_OUT_SEED + i, barrier, out))
+                       for i, c in enumerate(half)]
+            held_started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            held_elapsed = time.perf_counter() - held_started
+        for row in clients + syncs:
             for c in row:
                 c.close()
     finally:
         servers.stop()
     duplicates, skipped, counts = check_numbers(out["numbers"])
-    missing, unacknowledged = check_stored(db, out["acknowledged"])
+    missing, unacknowledged, records_lost, records_unacknowledged = check_stored(db, out["acknowledged"],
+                                                                                 out["records"])
     return {"alone": alone, "load": out["latencies"], "numbers": out["numbers"], "errors": out["errors"],
-            "elapsed": elapsed, "counts": counts, "duplicates": duplicates, "skipped": skipped,
+            "elapsed": elapsed, "held": out["held_latencies"], "held_elapsed": held_elapsed, "counts": counts,
+            "duplicates": duplicates, "skipped": skipped,
             "missing": missing, "unacknowledged": unacknowledged, "kills": servers.kills,
+            "records": len(out["records"]), "records_lost": records_lost,
+            "records_unacknowledged": records_unacknowledged,
             "cpu": None if kill_every or cpu_before is None or cpu_after is None else cpu_after - cpu_before}
 
 
@@ -241,13 +338,17 @@ def report(title: str, r: dict, args) -> bool:
     a50, a99 = ms(percentile(r["alone"], 50)), ms(percentile(r["alone"], 99))
     l50, l99 = ms(percentile(r["load"], 50)), ms(percentile(r["load"], 99))
     print(title)
-    print(f"  tickets issued: {len(r['numbers'])} ({args.alone} alone + {len(r['load'])} under load), "
+    print(f"  tickets issued: {len(r['numbers'])} ({args.alone} alone + {len(r['load'])} under load"
+          + (f" + {len(r['held'])} held out" if r["held"] else "") + "), "
           f"errors: {len(r['errors'])}{' — first: ' + r['errors'][0] if r['errors'] else ''}")
     print(f"  per service: {json.dumps(r['counts'])}")
     print(f"  duplicate numbers: {r['duplicates']}, skipped numbers: {r['skipped']}")
     print(f"  in the database: acknowledged but missing or renumbered {r['missing']}, "
           f"stored but never acknowledged {r['unacknowledged']}" + (f"; processes killed {r['kills']}"
                                                                      if r["kills"] else ""))
+    if args.records_every:
+        print(f"  records: {r['records']} acknowledged; in the database: acknowledged but missing or changed "
+              f"{r['records_lost']}, stored but never acknowledged {r['records_unacknowledged']}")
     print(f"  baseline, one terminal alone:   p50 {a50:7.2f} ms   p99 {a99:7.2f} ms   "
           f"(mean {ms(statistics.mean(r['alone'])):.2f} ms)")
     print(f"  {args.terminals} terminals at once:        p50 {l50:7.2f} ms   p99 {l99:7.2f} ms   "
@@ -256,8 +357,14 @@ def report(title: str, r: dict, args) -> bool:
         print(f"  server CPU per ticket under load: {ms(r['cpu']) / len(r['load']):.2f} ms (HTTP, signature, nonce, "
               f"database; the load generator shares the same {os.cpu_count()} CPUs)")
     print(f"  ratio load/alone:               p50 {l50 / a50:6.1f}x     p99 {l99 / a99:6.1f}x")
+    if r["held"]:
+        h50, h99 = ms(percentile(r["held"], 50)), ms(percentile(r["held"], 99))
+        print(f"  held out, skewed services and random pauses ({len(r['held'])} tickets, "
+              f"{max(1, args.terminals // 2)} terminals): p50 {h50:7.2f} ms   p99 {h99:7.2f} ms   "
+              f"(throughput {len(r['held']) / r['held_elapsed']:.0f} tickets/s)")
     ok = (r["duplicates"] == 0 and r["skipped"] == 0 and not r["errors"] and r["missing"] == 0
-          and r["unacknowledged"] == 0 and len(r["numbers"]) == args.alone + args.tickets)
+          and r["unacknowledged"] == 0 and len(r["numbers"]) == args.alone + args.tickets + args.held_out
+          and r["records_lost"] == 0 and r["records_unacknowledged"] == 0)
     print("  result:", "OK" if ok else "FAILED")
     return ok
 
@@ -272,6 +379,10 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=4, help="server processes on the --db database")
     parser.add_argument("--kill-every", type=float, default=0.0, metavar="S",
                         help="with --db: kill one server process every S seconds and start it again (the soak)")
+    parser.add_argument("--records-every", type=int, default=0, metavar="K",
+                        help="each terminal also sends a record after every K-th ticket (the soak)")
+    parser.add_argument("--held-out", type=int, default=2000, metavar="N",
+                        help="tickets of the held-out load (skewed services, random pauses), 0 for none")
     args = parser.parse_args()
 
     print(f"ticket numbering under load: {args.terminals} terminals (threads, one PlatformClient and one "
@@ -290,6 +401,11 @@ def main() -> int:
             print(f"PostgreSQL x{args.processes} / SQLite x1 in this run: throughput "
                   f"{(len(pg['load']) / pg['elapsed']) / (len(baseline['load']) / baseline['elapsed']):.2f}x, "
                   f"p99 {p99 / b99:.2f}x")
+            if args.held_out:
+                hb, hp = baseline["held"], pg["held"]
+                print(f"  held out, PostgreSQL x{args.processes} / SQLite x1: throughput "
+                      f"{(len(hp) / pg['held_elapsed']) / (len(hb) / baseline['held_elapsed']):.2f}x, "
+                      f"p99 {percentile(hp, 99) / percentile(hb, 99):.2f}x")
         print("result:", "OK" if ok else "FAILED")
         return 0 if ok else 1
 
