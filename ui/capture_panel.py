@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QListWidget,
     QListView,
     QListWidgetItem,
@@ -101,28 +102,28 @@ class CapturePanel(QWidget):
             edit.addWidget(widget, index // 2, index % 2)
         if compact:
             # Below the preview (the clerk's application page, beside its checklist): the buttons, then
-            # the page list as a row of thumbnails, then the edit buttons, all under a wide preview.
+            # the page list as a row of thumbnails beside the edit buttons, all under a wide preview.
             self.page_list.setFlow(QListView.Flow.LeftToRight)
             self.page_list.setWrapping(False)
             self.page_list.setIconSize(SMALL_THUMB)
             self.page_list.setMinimumWidth(0)
             self.page_list.setFixedHeight(SMALL_THUMB.height() + 44)
-            self.pages_title.setWordWrap(True)  # "Captured materials (3 pages)" over a narrow list: two lines
             self._thumb_size = SMALL_THUMB
             buttons = QGridLayout()  # two by two: whole labels in the column beside the form
             for index, widget in enumerate((self.capture_button, self.auto_button, self.bw_button, self.id_button)):
                 buttons.addWidget(widget, index // 2, index % 2)
+            # The pages' title on a line of its own (the list beside the edit buttons may be narrow), wrapped
+            # rather than widening the column.
+            self.pages_title.setWordWrap(True)
             controls = QHBoxLayout()
-            pages = QVBoxLayout()
-            pages.addWidget(self.pages_title)
-            pages.addWidget(self.page_list)
-            controls.addLayout(pages, 2)
+            controls.addWidget(self.page_list, 2)
             controls.addLayout(edit, 3)
             layout = QVBoxLayout(self)
             layout.setContentsMargins(0, 0, 0, 0)
             layout.addWidget(self.preview, 1)
             layout.addWidget(self.prompt)
             layout.addLayout(buttons)
+            layout.addWidget(self.pages_title)
             layout.addLayout(controls)
             self.pdf_button.hide()  # the application takes the pages; no separate export here
         else:
@@ -250,12 +251,20 @@ class CapturePanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._hold_labels()  # the style sheet is applied by now: the labels' real widths
+        # The nested grids measured their buttons before the window's style sheet reached them (the panel is
+        # built before it is placed in its window); Qt brings only the outer layout up to date on showing.
+        for layout in self.findChildren(QLayout):
+            layout.invalidate()
+        self.updateGeometry()
         super().showEvent(event)
 
     def _hold_labels(self) -> None:
         """No button narrower than its label in the current language: the theme's ``min-width`` is an explicit
         minimum, which a layout honours in place of the label's own width, so a squeezed column would clip
-        "Move down" to "ve d". The column beside gives way instead."""
+        "Move down" to "ve d". The column beside gives way instead. Only once shown: a panel not yet in its
+        window would be polished with another style sheet (the application's) and measure wrong."""
+        if not self.isVisible():
+            return
         for b in self.findChildren(QPushButton):
             b.ensurePolished()
             b.setMinimumWidth(0)

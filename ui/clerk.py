@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from core.clock import hall_now
 from core.domain import HallInfo, Outcome
@@ -51,7 +51,7 @@ from ui.materials_panel import MaterialsPanel
 from ui.rating_pad import attach_pad
 from ui.sync_status import OutboxView, outbox_service, status_bar
 from ui.texts import Texts
-from ui.widgets import button, clear_layout, label
+from ui.widgets import PageStack, button, clear_layout, label
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class ClerkWindow(ClosingWindow, QWidget):
         t, service = self.texts, self.service
         self.login_page = LoginPage(t, service.window, login_hint)
         self.queue_page = QueuePage(t, self.presenter.service_day)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()  # sized by the page shown (ui/widgets.py)
         self.stack.addWidget(self.login_page)
         self.stack.addWidget(self.queue_page)
         self.application_page: ApplicationPage | None = None
