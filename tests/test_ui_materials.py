@@ -9,7 +9,7 @@ import gc
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from devices.camera.service import CaptureService
 from core.domain import Outcome
@@ -336,12 +336,15 @@ def test_the_clerks_pages_fit_a_1366_by_768_screen_with_every_label_whole(qtbot,
     """GIVEN the clerk's window on a 1366×768 counter screen (740 px high under a title bar), in Chinese or
     in English (its labels are longer), a clerk logged in and a ticket called
     WHEN the queue page, then the application page before a matter is chosen, then with a matter's form
-    beside the checklist and the document camera are shown
-    THEN each fits the screen and no button is narrower than its label needs (a clipped label reads as
+    beside the checklist and the document camera are shown, and a banner more
+    THEN each fits the screen (the checklist's column scrolls when it must) and no button is narrower than its label needs (a clipped label reads as
     nonsense: "Move down" cut to "ve d"); without a matter there is no empty form column."""
+    from offline_cache.engine import SyncEngine
+
     issue("C")
     window, scans, clients = make_clerk(qtbot, hall, store, camera=camera)
     try:
+        window.attach_sync(SyncEngine(store, clients[1]))  # the status area along the bottom, as in a terminal
         window.texts.set_language(language)
         window.resize(1366, 740)
         panel = log_in_and_call(qtbot, window)
@@ -360,8 +363,13 @@ def test_the_clerks_pages_fit_a_1366_by_768_screen_with_every_label_whole(qtbot,
         panel.choose_matter("320100-QR-0007")
         qtbot.waitUntil(lambda: panel.form_column.isVisible() and panel.form_column.view is not None,
                         timeout=WAIT_MS)
+        panel.message.show_text(panel.texts("camera.preview.captured", n=2), "notice")  # a banner more
         qtbot.wait(100)
         assert window.minimumSizeHint().height() <= 740 and window.minimumSizeHint().width() <= 1366
         assert clipped_buttons(window.application_page) == []
+        # what does not fit scrolls: the checklist's column, up and down, never sideways
+        column = window.application_page.findChild(QWidget, "application-left")
+        assert column.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        assert column.viewport().width() >= column.widget().minimumSizeHint().width()
     finally:
         close(window, scans, clients)

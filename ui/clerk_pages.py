@@ -137,6 +137,8 @@ class QueuePage(Page):
 
     def __init__(self, texts: Texts, today: Callable[[], date]) -> None:
         super().__init__()
+        self.box.setContentsMargins(40, 8, 40, 8)  # a desk screen of 768 lines under a title bar and the
+        self.box.setSpacing(10)                    # status area: every line counts
         self.texts = texts
         self._shown: dict[str, tuple] = {}  # list name -> the rows it shows
         top = QHBoxLayout()
@@ -167,9 +169,13 @@ class QueuePage(Page):
         self.current_number = label("", "number")
         self.current_number.setObjectName("current-number")
         self.current_detail = label("", "subtitle")
+        self.current_detail.setWordWrap(True)
         left.addWidget(self.current_title)
-        left.addWidget(self.current_number)
-        left.addWidget(self.current_detail)
+        current = QHBoxLayout()  # the number and its service on one line: the page fits a 768-line screen
+        current.addWidget(self.current_number)
+        current.addSpacing(24)
+        current.addWidget(self.current_detail, 1, Qt.AlignmentFlag.AlignVCenter)
+        left.addLayout(current)
         self.actions_stack = QStackedWidget()
         grid_host = QWidget()
         grid = QGridLayout(grid_host)

@@ -35,13 +35,12 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton,
                                QSizePolicy, QSplitter, QVBoxLayout, QWidget)
 
-from core.presenters import Changed
 from core.presenters.application import ApplicationPresenter, Finished
 from core.services.application import Application, ApplicationService, Matter, MatterCatalogue, MatterListing
 from core.services.materials import MaterialSet
 from ui.application_page import FormColumn, MatterSearch, PaperBar, ProxyBox
 from ui.texts import Texts
-from ui.widgets import Banner, button, label
+from ui.widgets import Banner, ColumnScroll, button, label
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class MaterialsPanel(QFrame):
         self._refresh()
 
     def _left_column(self) -> QWidget:
-        """The matter, its checklist, proxies, what is missing and the page's actions."""
+        """The matter, its checklist, proxies and what is missing, scrolling; the page's actions below."""
         left = QVBoxLayout()
         for widget in (self.search, self.matter_box, self.matter_info, self.catalogue_note):
             left.addWidget(widget)
@@ -97,10 +96,6 @@ class MaterialsPanel(QFrame):
         left.addLayout(row)
         for widget in (self.proxy_box, self.missing, self.message, self.paper):
             left.addWidget(widget)
-        actions = QHBoxLayout()
-        for b in (self.accept_button, self.notice_button):
-            actions.addWidget(b)
-        left.addLayout(actions)
         left_host = QWidget()
         left_host.setLayout(left)
         # As wide as its buttons need in the window's language (English needs more than Chinese), at least
@@ -109,7 +104,21 @@ class MaterialsPanel(QFrame):
         left_host.setMaximumWidth(560)
         left_host.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         left.setContentsMargins(0, 0, 0, 0)
-        return left_host
+        # Scrolls when a banner or a two-line note makes it taller than a 768-line screen allows; the page's
+        # actions stay below it, always in view.
+        scroll = ColumnScroll(left_host)
+        scroll.setObjectName("application-left")
+        actions = QHBoxLayout()
+        for b in (self.accept_button, self.notice_button):
+            actions.addWidget(b)
+        column = QWidget()
+        box = QVBoxLayout(column)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(scroll, 1)
+        box.addLayout(actions)
+        column.setMaximumWidth(560 + scroll.verticalScrollBar().sizeHint().width())
+        column.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        return column
 
     def _build(self, texts: Texts, camera) -> None:
         t = texts
@@ -141,7 +150,7 @@ class MaterialsPanel(QFrame):
             b.setProperty("compact", True)
 
         self.checklist.setWordWrap(True)
-        self.checklist.setMinimumHeight(130)  # three rows at least, whatever the search shows above
+        self.checklist.setMinimumHeight(100)  # three rows at least, whatever the search shows above
         self.catalogue_note.hide()
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
