@@ -39,9 +39,13 @@ def run_json(capsys, *argv: str) -> tuple[int, list[dict]]:
 @pytest.mark.parametrize("role", sorted(EXPECTED_PAGES))
 def test_every_page_of_every_role_meets_the_minimums_in_every_language(qtbot, capsys, role):
     """GIVEN the sample hall WHEN the role's window is walked in zh_CN, en and zh_TW (the citizen's also in
-    elders' mode) THEN every page meets every minimum and the command exits 0."""
-    status, pages = run_json(capsys, "--role", role)
+    elders' mode; the clerk's logged in, a number called, the application page with a form and a banner)
+    THEN every page meets every minimum and the command exits 0."""
+    status = main(["diag", "a11y", "--json", "--role", role])
+    out, err = capsys.readouterr()
+    pages = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert status == 0, [p for p in pages if p["shortfalls"]]
+    assert "walk stopped" not in err  # the clerk's pages were measured full: logged in, called, a form open
     modes = (False, True) if role == "citizen" else (False,)
     for language in LANGUAGES:
         for elders in modes:

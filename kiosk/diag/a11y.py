@@ -10,7 +10,9 @@ the technician's from 1280×1024) (core/accessibility.py; docs/accessibility.md,
 
 The windows are built by the composition root (kiosk/app.py) as ``kiosk run`` builds them, against a
 throwaway reference hall server started on loopback with the sample hall, as the demo does (the command
-says so on stderr); the citizen's walk takes a real number there, so the result page shows one. The
+says so on stderr); the citizen's walk takes a real number there, so the result page shows one, and the
+clerk's logs in, calls a number and opens the application page with a matter's form, so its pages are
+measured as a clerk sees them, not empty. The
 minimums are the ``[accessibility]`` settings of ``--config`` (docs/configuration.md), else the defaults.
 
 One line per page (``ok``, or ``FAIL`` and a line per shortfall), or with ``--json`` one object per page.
@@ -26,6 +28,7 @@ import json
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from core.accessibility import ROLE_SCREENS, Minimums, PageFigures
@@ -34,6 +37,7 @@ from core.i18n import LANGUAGES, tr
 ROLES = ("citizen", "clerk", "display", "technician")
 TERMINALS = {"citizen": "K-01", "clerk": "W-03", "display": "D-01", "technician": "T-01"}
 WAIT_S = 10.0
+CLERK_STAFF, CLERK_SERVICE = "S1003", "C"  # window 3's clerk (the demo's PIN) and a service it serves
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
         minimums = config.load(args.config).accessibility
     try:
-        from hall_server import ServerThread, sample_hall
+        from hall_server import ServerThread
+        from kiosk.demo import demo_hall  # the sample hall, its clerks with the demo's PIN
     except ModuleNotFoundError:
         print("kiosk: diag a11y needs the reference hall server: pip install 'hall-kiosk[server]'", file=sys.stderr)
         return 2
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     languages = args.language or list(LANGUAGES)
     failures = pages = 0
     with tempfile.TemporaryDirectory(prefix="kiosk-a11y-") as tmp:
-        server = ServerThread(Path(tmp) / "hall.db", seed=sample_hall(), thread_name="a11y:hall-server").start()
+        server = ServerThread(Path(tmp) / "hall.db", seed=demo_hall(), thread_name="a11y:hall-server").start()
         try:
             print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
             secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}
@@ -103,8 +108,10 @@ def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, lang
     from ui.app import application, role_window
 
     app = application()
-    terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir), sync=False,
-                              speaker=SilentSpeaker("diag a11y"))
+    # The clerk's application page needs the terminal's store (the catalogue it caches, the records it
+    # queues): a throwaway one in the audit's folder; the other roles are measured online only.
+    terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir),
+                              sync=role == "clerk", speaker=SilentSpeaker("diag a11y"))
     found: list[PageFigures] = []
     try:
         for language in languages:
@@ -115,6 +122,9 @@ def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, lang
                     window.show()
                     if role == "citizen":
                         drive_citizen(window, app, elders)
+                    elif role == "clerk" and (stopped := drive_clerk(window, app, url, secrets)):
+                        print(f"diag a11y: the clerk's walk stopped before {stopped}; its pages are measured "
+                              "as they stood", file=sys.stderr)
                     _wait(app, lambda: False, 0.2)
                     found += audit_window(window, role=role, language=language, elders=elders,
                                           screens=ROLE_SCREENS[role])
@@ -139,6 +149,39 @@ def drive_citizen(window, app, elders: bool) -> None:
     window.choose(prefix)
     window.confirm()
     _wait(app, lambda: window.page in ("result", "problem"))
+
+
+def drive_clerk(window, app, url: str, secrets: dict[str, str]) -> str:
+    """Works the clerk's window as a clerk does, so its pages are measured full, not empty: logged in, a
+    number taken at the kiosk and called, the application page open with the first matter's form and a
+    banner shown (a captured page's). "" when it got there, else the step it did not reach."""
+    from kiosk.demo import DEMO_PIN
+    from platform_client import PlatformClient
+
+    with PlatformClient(url, TERMINALS["citizen"], secrets[TERMINALS["citizen"]], timeout_s=5.0) as kiosk:
+        kiosk.issue_ticket(CLERK_SERVICE, request_id=str(uuid.uuid4()))
+    page = window.login_page
+    page.staff.setText(CLERK_STAFF)
+    page.pin.setText(DEMO_PIN)
+    page.login_button.click()
+    if not _wait(app, lambda: window.page == "queue"):
+        return "logging in"
+    window.queue_page.action_buttons["call_next"].click()
+    if not _wait(app, lambda: window.status is not None and window.status.current is not None):
+        return "calling a number"
+    if window.application_page is None:
+        return ""  # a window without the application page (no store): nothing more to fill
+    window.show_application()
+    panel = window.application_page.panel
+    if not _wait(app, lambda: panel.listing is not None and bool(panel.matters)):
+        return "the catalogue"
+    if panel.presenter.intake is None:  # the ticket's service usually chose one
+        panel.choose_matter(panel.matters[0].code)
+    if not _wait(app, lambda: panel.form_column.view is not None or panel.form_column.note.isVisible()):
+        return "a matter's form"
+    panel.message.show_text(panel.texts("camera.preview.captured", n=2), "notice")
+    _wait(app, lambda: False, 0.2)
+    return ""
 
 
 def _wait(app, done, timeout_s: float = WAIT_S) -> bool:
