@@ -80,9 +80,11 @@ class PageFigures:
     unnamed: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
     misfits: list[tuple[str, int, int]] = field(default_factory=list)  # (screen "WxH", needed w, needed h)
+    clipped: list[str] = field(default_factory=list)  # buttons narrower than their label, as walked
 
     def shortfalls(self, minimums: Minimums) -> list[str]:
-        """The checks this page fails: ``target``, ``text``, ``contrast``, ``unnamed``, ``unreachable``, ``fit``."""
+        """The checks this page fails: ``target``, ``text``, ``contrast``, ``unnamed``, ``unreachable``, ``fit``,
+        ``clipped``."""
         failed = []
         if self.target is not None and self.target.value < minimums.target_for(self.role, self.elders):
             failed.append("target")
@@ -96,6 +98,8 @@ class PageFigures:
             failed.append("unreachable")
         if self.misfits:
             failed.append("fit")
+        if self.clipped:
+            failed.append("clipped")
         return failed
 
     def as_json(self, minimums: Minimums) -> dict:
@@ -110,4 +114,5 @@ class PageFigures:
                 "contrast": figure(self.contrast, minimums.contrast),
                 "unnamed": self.unnamed, "unreachable": self.unreachable,
                 "misfits": [{"screen": s, "width": w, "height": h} for s, w, h in self.misfits],
+                "clipped": self.clipped,
                 "shortfalls": self.shortfalls(minimums)}

@@ -75,7 +75,7 @@ def test_the_command_exits_1_when_the_hall_asks_for_more(qtbot, capsys, tmp_path
 
 class BrokenPage(Page):
     """Everything the audit looks for, done wrong: a tiny unnamed button the keypad cannot reach, small
-    pale text, and a width no kiosk screen has."""
+    pale text, a button too narrow for its label, and a width no kiosk screen has."""
 
     name = "broken"
 
@@ -88,15 +88,18 @@ class BrokenPage(Page):
         self.pale = QLabel("浅色小字")
         self.pale.setObjectName("pale")
         self.pale.setStyleSheet("font-size: 11px; color: #DDDDDD; background: #FFFFFF;")
+        self.cut = QPushButton("预约签到与办件查询")
+        self.cut.setObjectName("cut")
+        self.cut.setMaximumWidth(90)
         self.wide = QWidget()
         self.wide.setMinimumWidth(2400)
-        for widget in (self.tiny, self.pale, self.wide):
+        for widget in (self.tiny, self.pale, self.cut, self.wide):
             self.box.addWidget(widget)
 
 
 def test_the_audit_fails_a_deliberately_broken_page(qtbot, hall, printers):
     """GIVEN a kiosk window with a broken page added to its stack WHEN the audit walks it THEN that page fails
-    every check (target, text, contrast, unnamed, unreachable, fit on every screen), naming the widgets,
+    every check (target, text, contrast, unnamed, unreachable, fit on every screen, a cut label), naming the widgets,
     while the kiosk's own pages still pass."""
     client = hall.client("K-01")
     window = CitizenWindow(KioskQueueService(client, printers[0]))
@@ -108,12 +111,13 @@ def test_the_audit_fails_a_deliberately_broken_page(qtbot, hall, printers):
         figures = {f.page: f for f in audit_window(window, role="citizen", language="zh_CN", elders=False)}
         broken = figures["broken"]
         failed = broken.shortfalls(Minimums())
-        assert failed == ["target", "text", "contrast", "unnamed", "unreachable", "fit"]
+        assert failed == ["target", "text", "contrast", "unnamed", "unreachable", "fit", "clipped"]
         assert broken.target.widget == "tiny" and broken.target.value < 60
         assert broken.text.widget == "pale" and broken.text.value == 11
         assert broken.contrast.widget == "pale" and broken.contrast.value < 1.5
         assert broken.unnamed == ["tiny"] and broken.unreachable == ["tiny"]
         assert [screen for screen, _w, _h in broken.misfits] == [f"{w}x{h}" for w, h in SCREENS]
+        assert broken.clipped == ["cut"]
         assert figures["home"].shortfalls(Minimums()) == []
     finally:
         window.close()

@@ -80,8 +80,15 @@ def measure(window: QWidget, page: QWidget, *, role: str, language: str, elders:
         figures.contrast = Smallest(ratio, _name(low))
     figures.unnamed = [_name(w) for w in operable if not accessible_name(w)]
     figures.unreachable = [_name(w) for w in _unreachable(window, controls, operable)]
+    figures.clipped = [_name(w) for w in _clipped(window)]
     figures.misfits = _misfits(window, page, screens)
     return figures
+
+
+def _clipped(window: QWidget) -> list[QWidget]:
+    """Buttons on screen narrower than their own label needs: a cut label reads as nonsense ("ve d")."""
+    return [w for w in _shown(window) if isinstance(w, QAbstractButton) and _text(w)
+            and w.width() < w.sizeHint().width()]
 
 
 def _shown(window: QWidget) -> list[QWidget]:

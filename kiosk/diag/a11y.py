@@ -221,6 +221,8 @@ def shortfall_lines(figures: PageFigures, minimums: Minimums, failed: list[str])
         lines.append(tr("a11y.diag.unnamed", "en", widgets=", ".join(figures.unnamed)))
     if "unreachable" in failed:
         lines.append(tr("a11y.diag.unreachable", "en", widgets=", ".join(figures.unreachable)))
+    if "clipped" in failed:
+        lines.append(tr("a11y.diag.clipped", "en", widgets=", ".join(figures.clipped)))
     for screen, width, height in figures.misfits:
         lines.append(tr("a11y.diag.fit", "en", width=width, height=height, screen=screen))
     return lines
