@@ -58,3 +58,38 @@ def test_many_services_are_drawn_under_their_department_headings(qtbot):
     assert headers == ["部门0", "部门1", "部门2"]
     assert len(page.buttons) == len(services)
     assert page.buttons["A"].text() == "业务0\n等候 0 人"  # the department is the heading, not repeated
+
+
+def test_the_home_pages_row_of_buttons_shows_every_label_whole_in_any_language(qtbot):
+    """GIVEN the kiosk's home page at 1280 px wide with check-in, tracking, the guide and pick-up
+    WHEN it is shown in Chinese, then in English (whose labels at the row's size need more than 1280 px)
+    THEN in Chinese the four sit in one row; in English they go two to a row; no label is ever cut."""
+    from PySide6.QtWidgets import QPushButton
+
+    from ui import theme
+    from ui.citizen_pages import HomePage
+    from ui.widgets import button
+
+    texts = Texts("zh_CN")
+    page = HomePage(texts, codes=True, guide=True)
+    theme.style_window(page)
+    qtbot.addWidget(page)
+    pickup = texts.bind(button("", "big", name="pickup"), "pickup.kiosk.home_button")
+    pickup.setProperty("role", "")
+    pickup.setStyleSheet("font-size: 26pt; font-weight: bold; min-height: 110px;")
+    page.add_button(pickup)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+
+    def cut() -> list[str]:
+        qtbot.wait(50)
+        return [b.text() for b in page.findChildren(QPushButton)
+                if b.isVisible() and b.width() < b.sizeHint().width()]
+
+    rows = lambda: {page.row.getItemPosition(page.row.indexOf(b))[0] for b in page.row_buttons}  # noqa: E731
+    assert cut() == [] and rows() == {0}
+    texts.set_language("en")
+    assert cut() == [] and rows() == {0, 1}
+    texts.set_language("zh_CN")
+    assert cut() == [] and rows() == {0}

@@ -44,9 +44,11 @@ class HomePage(Page):
         self.box.addWidget(self.welcome)
         self.box.addSpacing(40)
         self.box.addWidget(self.take)
-        # Codes: shown only when the kiosk can resolve codes; never dead buttons.
-        row = QHBoxLayout()
+        # Codes: shown only when the kiosk can resolve codes; never dead buttons. One row when the labels fit
+        # it whole, else two columns (English labels at this size need more than a 1280 px kiosk has).
+        row = QGridLayout()
         row.setSpacing(24)
+        self.row_buttons: list[QPushButton] = []
         self.check_in_button = texts.bind(button("", "big", name="check-in"), "ui_codes.home.check_in")
         self.check_in_button.clicked.connect(self.check_in)
         self.track_button = texts.bind(button("", "big", name="track"), "ui_codes.home.track")
@@ -57,16 +59,46 @@ class HomePage(Page):
             widget.setProperty("role", "")  # secondary: "取号" stays the first thing the eye finds
             widget.setStyleSheet("font-size: 26pt; font-weight: bold; min-height: 110px;")
             widget.setVisible(shown)
-            row.addWidget(widget)
+            self.row_buttons.append(widget)
         self.box.addSpacing(16)
         self.box.addLayout(row)
         self.row = row
+        self.row_columns = 0
         self.box.addWidget(self.hint)
         self.box.addStretch(2)
+        texts.changed.connect(lambda _language: self.arrange_row())
+        self.arrange_row()
 
     def add_button(self, widget) -> None:
         """A feature the composition root adds (取件 when the kiosk drives a locker) joins the code row."""
-        self.row.addWidget(widget)
+        self.row_buttons.append(widget)
+        self.arrange_row()
+
+    def arrange_row(self) -> None:
+        """The row's buttons side by side when every label fits whole in the page's width, else two to a
+        row (an odd last one across both columns)."""
+        shown = [b for b in self.row_buttons if not b.isHidden()]
+        for b in self.row_buttons:
+            b.ensurePolished()  # the style sheet's font: the labels' real widths
+        margins = self.box.contentsMargins()
+        width = (self.width() if self.isVisible() else self.window().width()) - margins.left() - margins.right()
+        needed = sum(b.sizeHint().width() for b in shown) + self.row.horizontalSpacing() * max(0, len(shown) - 1)
+        columns = len(shown) if needed <= width else 2
+        if columns == self.row_columns and all(self.row.indexOf(b) >= 0 for b in self.row_buttons):
+            return
+        self.row_columns = columns
+        for b in self.row_buttons:
+            self.row.removeWidget(b)
+        for index, b in enumerate(shown):
+            last_alone = columns == 2 and index == len(shown) - 1 and index % 2 == 0
+            self.row.addWidget(b, index // max(1, columns), index % max(1, columns), 1, 2 if last_alone else 1)
+        for b in self.row_buttons:
+            if b.isHidden():
+                self.row.addWidget(b, 99, 0)  # kept in the page, out of the way, should it be shown later
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.arrange_row()
 
     def show_hall(self, hall: HallInfo | None) -> None:
         self.hall_name.setText(hall.display_name(self.texts.language) if hall else self.texts("app.name"))
