@@ -94,9 +94,6 @@ class Damping:
                              f"(window {self.window_s:g} s, flapping at {self.high}, settled at {self.low})")
 
 
-EVENTS = ("terminal_status", "terminal_flapping", "terminal_settled")
-
-
 @dataclass(frozen=True)
 class Alert:
     terminal_id: str
@@ -108,8 +105,8 @@ class Alert:
     #: ``terminal_status`` (a change), ``terminal_flapping`` (it started flapping), ``terminal_settled``
     event: str = "terminal_status"
     flapping: tuple[str, ...] = ()  # what flaps, while the terminal is marked flapping
-    #: (the status alerted before, the one this alert writes): the claim several processes make (``announce``)
-    claim: tuple[str, str] = field(default=("", ""), compare=False, repr=False)
+    #: the status this alert writes (``alerted``): what several processes claim (``announce``)
+    status: str = field(default="", compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"event": self.event, "terminal_id": self.terminal_id, "role": self.role,
@@ -299,7 +296,12 @@ class _Board:
         self.shared = hall_store.db.kind == "postgresql"  # other processes may write fleet_terminals
         self.looked_at = hall_store.clock.now().timestamp()  # refresh: rows received after this (less a margin)
         self.damping = damping(hall_store)  # read again at every sweep
-        self.kept = {r["terminal_id"]: _Kept.of(r) for r in hall_store._con().execute("SELECT * FROM fleet_terminals")}
+        rows = hall_store._con().execute("SELECT * FROM fleet_terminals").fetchall()
+        self.kept = {r["terminal_id"]: _Kept.of(r) for r in rows}
+        #: the status alerted each row holds in the database, as far as this process knows (read, written or
+        #: claimed by it): what a claim expects to find there (several processes). The kept status may be ahead
+        #: of it by the changes damped since the last flush.
+        self.known: dict[str, str] = {r["terminal_id"]: r["alerted"] for r in rows}
 
 
 _boards_lock = threading.Lock()
@@ -351,14 +353,15 @@ def keep(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tu
     if not event:
         return True, "online", None
     previous = _alerted(alerted)[0] if alerted else ""
-    return True, "online", Alert(terminal_id, role, "online", previous, faults, now, event, what, (alerted, status))
+    return True, "online", Alert(terminal_id, role, "online", previous, faults, now, event, what, status)
 
 
 def record(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
-    """``keep``, then ``flush`` when the status changed (blocking: SQLite)."""
+    """``keep``, then ``announce`` when the status changed (blocking: SQLite); the alert is None when another
+    process announced it."""
     accepted, state, alert = keep(hall_store, terminal_id=terminal_id, role=role, body=body)
     if alert is not None:
-        flush(hall_store)
+        alert = next(iter(announce(hall_store, [alert])), None)
     return accepted, state, alert
 
 
@@ -378,6 +381,9 @@ def flush(hall_store) -> int:
             with board.lock:
                 board.dirty |= ids
             raise
+        if board.shared:  # (a row that held a newer heartbeat kept its own: a claim on it fails, and reads it)
+            with board.lock:
+                board.known.update((r[0], r[8]) for r in rows)
     return len(rows)
 
 
@@ -416,6 +422,7 @@ def refresh(hall_store) -> int:
                 taken += 1
             elif (kept.sent_at, kept.seq) == (r["sent_at"], r["seq"]):
                 kept.alerted, kept.changes = r["alerted"], _changes_of(r["flap_changes"])
+            board.known[terminal_id] = r["alerted"]
     board.looked_at = now
     return taken
 
@@ -427,8 +434,9 @@ def _claim(hall_store, claims: list[tuple[str, str, str]]) -> set[str]:
 
 
 def _claim_each(hall_store, claims: list[tuple[str, str, str]]) -> list[bool]:
-    """``_claim``, in order in one transaction (two claims of one terminal: the second from the first's
-    status): whether each was won."""
+    """``_claim``, in order in one transaction: whether each was won (a terminal never written yet is won: the
+    flush after the claim writes it, with its status). What a won claim wrote becomes the status known."""
+    board = _board(hall_store)
     won = []
     with hall_store._write() as con:
         for terminal_id, old, new in claims:
@@ -436,7 +444,8 @@ def _claim_each(hall_store, claims: list[tuple[str, str, str]]) -> list[bool]:
                                  (new, terminal_id, old))
             won.append(cursor.rowcount == 1 or con.execute(
                 "SELECT 1 FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone() is None)
-            # (never written yet: the flush after it writes the row, with its status)
+    with board.lock:
+        board.known.update((t, new) for (t, _, new), w in zip(claims, won) if w)
     return won
 
 
@@ -448,6 +457,8 @@ def _lost(hall_store, board: _Board, lost: dict[str, _Kept]) -> None:
         r = con.execute("SELECT alerted, flap_changes FROM fleet_terminals WHERE terminal_id = ?",
                         (terminal_id,)).fetchone()
         with board.lock:
+            if r is not None:
+                board.known[terminal_id] = r["alerted"]
             if r is not None and board.kept.get(terminal_id) is claimed:
                 claimed.alerted, claimed.changes = r["alerted"], _changes_of(r["flap_changes"])
 
@@ -459,9 +470,14 @@ def announce(hall_store, alerts: list[Alert]) -> list[Alert]:
     sent (their status is taken from the database)."""
     board = _board(hall_store)
     if board.shared and alerts:
+        claims, expected = [], {}  # each from the status the database holds, or the one claimed before it
         with board.lock:
             kept = {a.terminal_id: board.kept.get(a.terminal_id) for a in alerts}
-        won = _claim_each(hall_store, [(a.terminal_id, *a.claim) for a in alerts])
+            for a in alerts:
+                claims.append((a.terminal_id, expected.get(a.terminal_id, board.known.get(a.terminal_id, "")),
+                               a.status))
+                expected[a.terminal_id] = a.status
+        won = _claim_each(hall_store, claims)
         lost = {a.terminal_id: kept[a.terminal_id] for a, w in zip(alerts, won) if not w}
         _lost(hall_store, board, {t: k for t, k in lost.items() if k is not None})
         alerts = [a for a, w in zip(alerts, won) if w]
@@ -489,7 +505,7 @@ def sweep(hall_store) -> list[Alert]:
                 continue
             if event:
                 previous = _alerted(kept.alerted)[0] if kept.alerted else ""
-                claims.append((terminal_id, kept.alerted, status))
+                claims.append((terminal_id, board.known.get(terminal_id, ""), status))
                 claimed[terminal_id] = kept
                 alerts.append(Alert(terminal_id, kept.role, state, previous, faults, now, event, what))
             kept.alerted, kept.changes = status, changes

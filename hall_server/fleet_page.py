@@ -1,6 +1,7 @@
 """The fleet page's HTML, rendered on the server (no scripts, no front-end build): the login form, the list
-of terminals with their state (and whether it flaps), colour and last fault, and one terminal's detail. Every value is escaped;
-every word comes from the message catalogues (core/i18n/fleet.*.json), in the language the browser asks for.
+of terminals with their state (and whether it flaps), colour and last fault, and one terminal's detail. Every
+value is escaped; every word comes from the message catalogues (core/i18n/fleet.*.json), in the language the
+browser asks for.
 """
 
 from __future__ import annotations
