@@ -27,9 +27,9 @@ Several server processes on one PostgreSQL database (docs/hall-server.md, "Datab
 their own, and a terminal's heartbeats may reach any of them. So that one process does not take a terminal
 heard by another for offline, nor write an older heartbeat over a newer one, nor alert a change another has
 alerted: every sweep first reads the rows other processes wrote since its last look (``refresh``; only the newer
-heartbeats are taken), a flush never replaces a row holding a newer heartbeat, and a status found by a sweep is
-claimed in the database (``UPDATE … WHERE alerted = <the status this process knew>``) before it is alerted, so
-exactly one process announces it.
+heartbeats are taken), a flush never replaces a row holding a newer heartbeat, and a status found by a sweep or
+raised by a heartbeat (``announce``) is claimed in the database (``UPDATE … WHERE alerted = <the status this
+process knew the row to hold>``) before it is alerted, so exactly one process announces it.
 
 Flap damping (docs/fleet.md, "Flapping"): each change of a terminal's status is noted with its time and what
 changed (``flap_changes``, in the same row); a terminal whose status changed ``high`` times within the last
@@ -486,9 +486,9 @@ def announce(hall_store, alerts: list[Alert]) -> list[Alert]:
 
 
 def sweep(hall_store) -> list[Alert]:
-    """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted;
-    then writes every heartbeat kept since the last sweep. Several processes: first takes in what the others
-    wrote, and alerts only the changes this process claimed."""
+    """Alerts for the terminals whose state changed by time passing (late, offline; a flapping one settled),
+    marking them alerted; then writes every heartbeat kept since the last sweep. Several processes: first
+    takes in what the others wrote, and alerts only the changes this process claimed."""
     refresh(hall_store)
     now = hall_store.clock.now().timestamp()
     alerts, claims, claimed = [], [], {}
