@@ -292,6 +292,9 @@ class _Board:
     def __init__(self, hall_store) -> None:
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
+        #: one sweep or announce at a time (the fleet's watch; a test sweeping beside it): a refresh never reads
+        #: a row while this process's own claim of it is under way
+        self.claiming = threading.Lock()
         self.dirty: set[str] = set()
         self.shared = hall_store.db.kind == "postgresql"  # other processes may write fleet_terminals
         self.looked_at = hall_store.clock.now().timestamp()  # refresh: rows received after this (less a margin)
@@ -469,6 +472,11 @@ def announce(hall_store, alerts: list[Alert]) -> list[Alert]:
     change, a flapping mark or a settling seen by two processes is announced by one; the others are not
     sent (their status is taken from the database)."""
     board = _board(hall_store)
+    with board.claiming:
+        return _announce(hall_store, board, alerts)
+
+
+def _announce(hall_store, board: _Board, alerts: list[Alert]) -> list[Alert]:
     if board.shared and alerts:
         claims, expected = [], {}  # each from the status the database holds, or the one claimed before it
         with board.lock:
@@ -489,10 +497,15 @@ def sweep(hall_store) -> list[Alert]:
     """Alerts for the terminals whose state changed by time passing (late, offline; a flapping one settled),
     marking them alerted; then writes every heartbeat kept since the last sweep. Several processes: first
     takes in what the others wrote, and alerts only the changes this process claimed."""
+    board = _board(hall_store)
+    with board.claiming:
+        return _sweep(hall_store, board)
+
+
+def _sweep(hall_store, board: _Board) -> list[Alert]:
     refresh(hall_store)
     now = hall_store.clock.now().timestamp()
     alerts, claims, claimed = [], [], {}
-    board = _board(hall_store)
     board.damping = damping(hall_store)  # a change by ``hall-admin fleet flapping`` reaches a running server
     with board.lock:
         for terminal_id, kept in board.kept.items():
