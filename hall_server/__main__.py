@@ -12,9 +12,10 @@
           [--technician|--no-technician]     add or update a clerk; the PIN is asked for when not given; a
                                              supervisor decides rating appeals and reads the statistics; a
                                              technician logs in to the fleet page
-    fleet [--json] | fleet webhook URL|--off | fleet metrics-token
+    fleet [--json] | fleet webhook URL|--off | fleet metrics-token | fleet flapping [--window S] [--high N] [--low N]
                                              the terminals' states from their heartbeats, where alerts go,
-                                             the /metrics token (hall_server/fleet_admin.py, docs/fleet.md)
+                                             the /metrics token, flap damping's thresholds
+                                             (hall_server/fleet_admin.py, docs/fleet.md)
     tickets remove NUMBER [--day YYYY-MM-DD] --reason TEXT
                                              take a damaged ticket out of the day (written to the audit log)
     ratings [export] [--from DATE] [--to DATE] [--json]

@@ -27,13 +27,22 @@ Several server processes on one PostgreSQL database (docs/hall-server.md, "Datab
 their own, and a terminal's heartbeats may reach any of them. So that one process does not take a terminal
 heard by another for offline, nor write an older heartbeat over a newer one, nor alert a change another has
 alerted: every sweep first reads the rows other processes wrote since its last look (``refresh``; only the newer
-heartbeats are taken), a flush never replaces a row holding a newer heartbeat, and a status found by a sweep is
-claimed in the database (``UPDATE … WHERE alerted = <the status this process knew>``) before it is alerted, so
-exactly one process announces it.
+heartbeats are taken), a flush never replaces a row holding a newer heartbeat, and a status found by a sweep or
+raised by a heartbeat (``announce``) is claimed in the database (``UPDATE … WHERE alerted = <the status this
+process knew the row to hold>``) before it is alerted, so exactly one process announces it.
+
+Flap damping (docs/fleet.md, "Flapping"): each change of a terminal's status is noted with its time and what
+changed (``flap_changes``, in the same row); a terminal whose status changed ``high`` times within the last
+``window`` seconds is marked flapping, with one alert (``terminal_flapping``) naming what flaps; while it flaps
+its changes are not alerted one by one, except going offline or coming back from offline; once no more than
+``low`` changes are left within the window, one alert (``terminal_settled``) gives its status. The mark is
+part of the status alerted (``alerted``), so it is written, claimed and taken in by other processes as any
+status is, and a restart keeps it. The thresholds are fleet settings (``hall-admin fleet flapping``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from dataclasses import dataclass, field
@@ -47,20 +56,42 @@ CREATE TABLE IF NOT EXISTS fleet_terminals (
     received_at REAL NOT NULL,           -- server time of the last heartbeat kept
     interval_s REAL NOT NULL,
     body TEXT NOT NULL,                  -- the heartbeat's JSON (states, counts, ages; no personal data)
-    alerted TEXT NOT NULL DEFAULT '',    -- the status last alerted (state and faults), JSON
-    last_fault TEXT NOT NULL DEFAULT '', last_fault_at REAL);
+    alerted TEXT NOT NULL DEFAULT '',    -- the status last alerted (state, faults, the flapping mark), JSON
+    last_fault TEXT NOT NULL DEFAULT '', last_fault_at REAL,
+    flap_changes TEXT NOT NULL DEFAULT '');  -- the changes within the flapping window: [[at, [what]], …]
 CREATE TABLE IF NOT EXISTS fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS staff_technicians (staff_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS fleet_sessions (
     token_hash TEXT PRIMARY KEY, staff_id TEXT NOT NULL, expires REAL NOT NULL);
 """
 
-_UPDATE_ALL = ", ".join(f"{c} = excluded.{c}" for c in (  # every column but the key (flush)
-    "role", "version", "sent_at", "seq", "received_at", "interval_s", "body", "alerted", "last_fault", "last_fault_at"))
+COLUMNS = ("terminal_id", "role", "version", "sent_at", "seq", "received_at", "interval_s", "body", "alerted",
+           "last_fault", "last_fault_at", "flap_changes")
+_UPDATE_ALL = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])  # every column but the key (flush)
 LATE_INTERVALS, LATE_GRACE_S = 2, 10.0
 OFFLINE_INTERVALS, OFFLINE_GRACE_S = 5, 30.0
 STATES = ("online", "late", "offline")
 COLOURS = {"green": "#1e8e3e", "amber": "#e37400", "red": "#d93025"}
+
+# Flap damping: flapping at ``high`` changes within ``window_s``; settled at ``low`` or fewer (fleet settings).
+FLAP_WINDOW_S, FLAP_HIGH, FLAP_LOW = 600.0, 6, 2
+FLAP_SETTINGS = ("flap_window_s", "flap_high", "flap_low")
+MAX_CHANGES_KEPT = 100  # a terminal's noted changes beyond this many are forgotten, the oldest first
+
+
+@dataclass(frozen=True)
+class Damping:
+    """The flapping thresholds: a terminal whose status changed ``high`` times or more within the last
+    ``window_s`` seconds flaps; a flapping one settles once ``low`` or fewer changes are left in the window."""
+
+    window_s: float = FLAP_WINDOW_S
+    high: int = FLAP_HIGH
+    low: int = FLAP_LOW
+
+    def __post_init__(self) -> None:
+        if not (self.window_s > 0 and 2 <= self.high <= MAX_CHANGES_KEPT and 0 <= self.low < self.high):
+            raise ValueError("flapping needs a window over 0 s, 2 to 100 changes to flap, and fewer to settle "
+                             f"(window {self.window_s:g} s, flapping at {self.high}, settled at {self.low})")
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,16 @@ class Alert:
     previous: str  # the state last alerted ("" the first time)
     faults: tuple[str, ...]
     at: float
+    #: ``terminal_status`` (a change), ``terminal_flapping`` (it started flapping), ``terminal_settled``
+    event: str = "terminal_status"
+    flapping: tuple[str, ...] = ()  # what flaps, while the terminal is marked flapping
+    #: the status this alert writes (``alerted``): what several processes claim (``announce``)
+    status: str = field(default="", compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"event": "terminal_status", "terminal_id": self.terminal_id, "role": self.role,
-                "state": self.state, "previous": self.previous, "faults": list(self.faults), "at": self.at}
+        return {"event": self.event, "terminal_id": self.terminal_id, "role": self.role,
+                "state": self.state, "previous": self.previous, "faults": list(self.faults), "at": self.at,
+                "flapping": list(self.flapping)}
 
 
 @dataclass(frozen=True)
@@ -91,12 +128,15 @@ class TerminalView:
     last_fault: str = ""
     last_fault_at: float | None = None
     heartbeat: dict[str, Any] = field(default_factory=dict)
+    flapping: bool = False
+    flaps: tuple[str, ...] = ()  # what flaps, while flapping
 
     def to_json(self) -> dict[str, Any]:
         return {"terminal_id": self.terminal_id, "role": self.role, "state": self.state, "colour": self.colour,
                 "age_s": None if self.age_s is None else round(self.age_s, 1), "version": self.version,
                 "faults": list(self.faults), "last_fault": self.last_fault, "last_fault_at": self.last_fault_at,
-                "outbox": self.heartbeat.get("outbox"), "disk_free_bytes": self.heartbeat.get("disk_free_bytes")}
+                "outbox": self.heartbeat.get("outbox"), "disk_free_bytes": self.heartbeat.get("disk_free_bytes"),
+                "flapping": self.flapping, "flaps": list(self.flaps)}
 
 
 def state_for(age_s: float | None, interval_s: float) -> str:
@@ -128,8 +168,82 @@ def colour_for(state: str, faults: tuple[str, ...]) -> str:
     return "green"
 
 
-def _status(state: str, faults: tuple[str, ...]) -> str:
-    return json.dumps({"state": state, "faults": list(faults)}, sort_keys=True)
+def _status(state: str, faults: tuple[str, ...], flapping: tuple[str, ...] | None = None) -> str:
+    """The status alerted, as kept in ``alerted``: state and faults, and while flapping what flaps."""
+    status: dict[str, Any] = {"state": state, "faults": list(faults)}
+    if flapping is not None:
+        status["flapping"] = list(flapping)
+    return json.dumps(status, sort_keys=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _alerted(alerted: str) -> tuple[str, tuple[str, ...], tuple[str, ...] | None] | None:
+    """(state, faults, what flaps or None when not flapping) of a status alerted; None: never alerted."""
+    if not alerted:
+        return None
+    status = json.loads(alerted)
+    flapping = status.get("flapping")
+    return status["state"], tuple(status["faults"]), None if flapping is None else tuple(flapping)
+
+
+Changes = tuple[tuple[float, tuple[str, ...]], ...]  # (server time, what changed) of each change noted
+
+
+def _changes_json(changes: Changes) -> str:
+    return json.dumps([[at, list(what)] for at, what in changes], ensure_ascii=False) if changes else ""
+
+
+def _changes_of(text: str) -> Changes:
+    return tuple((at, tuple(what)) for at, what in json.loads(text)) if text else ()
+
+
+def _what_changed(state: str, faults: tuple[str, ...], old_state: str, old_faults: tuple[str, ...]) -> tuple[str, ...]:
+    """The faults that came or went, and ``late`` when the state went late or came back from it (going offline
+    is counted too, but never damped, so it is not named)."""
+    what = set(faults).symmetric_difference(old_faults)
+    if state != old_state:
+        what |= {state, old_state} - {"online", "offline"}
+    return tuple(sorted(what))
+
+
+def _what_flaps(changes: Changes) -> tuple[str, ...]:
+    """What changed within the window, the most often first."""
+    counts: dict[str, int] = {}
+    for _, what in changes:
+        for item in what:
+            counts[item] = counts.get(item, 0) + 1
+    return tuple(sorted(counts, key=lambda item: (-counts[item], item)))
+
+
+def judge(alerted: str, state: str, faults: tuple[str, ...], changes: Changes, now: float,
+          damping: Damping) -> tuple[str, Changes, str, tuple[str, ...]]:
+    """A terminal's status seen now against the status alerted: (the status to keep as alerted, the changes
+    within the window, the alert's event or "" for none, what flaps). A change is noted; a terminal not
+    flapping alerts it, or its flapping when it reached ``high`` changes within the window; a flapping one
+    alerts only going offline or coming back from it, and its settling once ``low`` or fewer changes are left.
+    Pure: the same for a heartbeat (``keep``) and a sweep."""
+    old = _alerted(alerted)
+    if old is None:  # the first status of a terminal: alerted, no change to note
+        return _status(state, faults), changes, "terminal_status", ()
+    old_state, old_faults, flapping = old
+    changed = (state, faults) != (old_state, old_faults)
+    if changed:
+        changes = (*changes, (now, _what_changed(state, faults, old_state, old_faults)))[-MAX_CHANGES_KEPT:]
+    elif flapping is None:
+        return alerted, changes, "", ()
+    changes = tuple(c for c in changes if c[0] > now - damping.window_s)
+    if flapping is None:
+        if len(changes) >= damping.high:
+            what = _what_flaps(changes)
+            return _status(state, faults, what), changes, "terminal_flapping", what
+        return _status(state, faults), changes, "terminal_status", ()
+    if len(changes) <= damping.low:
+        return _status(state, faults), changes, "terminal_settled", ()
+    if not changed:
+        return alerted, changes, "", flapping
+    what = _what_flaps(changes)
+    event = "terminal_status" if "offline" in (state, old_state) else ""  # offline is never damped
+    return _status(state, faults, what), changes, event, what
 
 
 def _last_fault(body: dict[str, Any]) -> str:
@@ -156,10 +270,19 @@ class _Kept:
     alerted: str = ""
     last_fault: str = ""
     last_fault_at: float | None = None
+    changes: Changes = ()
 
     def row(self, terminal_id: str) -> tuple:
         return (terminal_id, self.role, self.version, self.sent_at, self.seq, self.received_at, self.interval_s,
-                json.dumps(self.body, ensure_ascii=False), self.alerted, self.last_fault, self.last_fault_at)
+                json.dumps(self.body, ensure_ascii=False), self.alerted, self.last_fault, self.last_fault_at,
+                _changes_json(self.changes))
+
+    @classmethod
+    def of(cls, r) -> _Kept:
+        """The kept heartbeat of a ``fleet_terminals`` row."""
+        return cls(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"], r["interval_s"],
+                   json.loads(r["body"]), r["alerted"], r["last_fault"], r["last_fault_at"],
+                   _changes_of(r["flap_changes"]))
 
 
 class _Board:
@@ -169,13 +292,19 @@ class _Board:
     def __init__(self, hall_store) -> None:
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
+        #: one sweep or announce at a time (the fleet's watch; a test sweeping beside it): a refresh never reads
+        #: a row while this process's own claim of it is under way
+        self.claiming = threading.Lock()
         self.dirty: set[str] = set()
         self.shared = hall_store.db.kind == "postgresql"  # other processes may write fleet_terminals
         self.looked_at = hall_store.clock.now().timestamp()  # refresh: rows received after this (less a margin)
-        self.kept = {r["terminal_id"]: _Kept(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"],
-                                             r["interval_s"], json.loads(r["body"]), r["alerted"], r["last_fault"],
-                                             r["last_fault_at"])
-                     for r in hall_store._con().execute("SELECT * FROM fleet_terminals")}
+        self.damping = damping(hall_store)  # read again at every sweep
+        rows = hall_store._con().execute("SELECT * FROM fleet_terminals").fetchall()
+        self.kept = {r["terminal_id"]: _Kept.of(r) for r in rows}
+        #: the status alerted each row holds in the database, as far as this process knows (read, written or
+        #: claimed by it): what a claim expects to find there (several processes). The kept status may be ahead
+        #: of it by the changes damped since the last flush.
+        self.known: dict[str, str] = {r["terminal_id"]: r["alerted"] for r in rows}
 
 
 _boards_lock = threading.Lock()
@@ -215,23 +344,27 @@ def keep(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tu
         if old is not None and (old.sent_at, old.seq) >= (body["sent_at"], body["seq"]):
             return False, state_for(now - old.received_at, old.interval_s), None
         status = _status("online", faults)
-        alerted = old.alerted if old is not None else ""
+        alerted, changes = (old.alerted, old.changes) if old is not None else ("", ())
+        event, what = "", ()
+        if status != alerted:  # a change, or a flapping terminal (its mark is in what was alerted)
+            status, changes, event, what = judge(alerted, "online", faults, changes, now, board.damping)
         last_fault, last_fault_at = (fault_line, now) if fault_line else \
             ((old.last_fault, old.last_fault_at) if old is not None else ("", None))
         board.kept[terminal_id] = _Kept(role, body["version"], body["sent_at"], body["seq"], now, body["interval_s"],
-                                        body, status, last_fault, last_fault_at)
+                                        body, status, last_fault, last_fault_at, changes)
         board.dirty.add(terminal_id)
-    if status == alerted:
+    if not event:
         return True, "online", None
-    previous = json.loads(alerted)["state"] if alerted else ""
-    return True, "online", Alert(terminal_id, role, "online", previous, faults, now)
+    previous = _alerted(alerted)[0] if alerted else ""
+    return True, "online", Alert(terminal_id, role, "online", previous, faults, now, event, what, status)
 
 
 def record(hall_store, *, terminal_id: str, role: str, body: dict[str, Any]) -> tuple[bool, str, Alert | None]:
-    """``keep``, then ``flush`` when the status changed (blocking: SQLite)."""
+    """``keep``, then ``announce`` when the status changed (blocking: SQLite); the alert is None when another
+    process announced it."""
     accepted, state, alert = keep(hall_store, terminal_id=terminal_id, role=role, body=body)
     if alert is not None:
-        flush(hall_store)
+        alert = next(iter(announce(hall_store, [alert])), None)
     return accepted, state, alert
 
 
@@ -246,15 +379,18 @@ def flush(hall_store) -> int:
             return 0
         try:
             with hall_store._write() as con:
-                con.executemany("INSERT INTO fleet_terminals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                                "ON CONFLICT (terminal_id) DO UPDATE SET " + _UPDATE_ALL + _NOT_OLDER, rows)
+                con.executemany(_INSERT + " ON CONFLICT (terminal_id) DO UPDATE SET " + _UPDATE_ALL + _NOT_OLDER, rows)
         except BaseException:
             with board.lock:
                 board.dirty |= ids
             raise
+        if board.shared:  # (a row that held a newer heartbeat kept its own: a claim on it fails, and reads it)
+            with board.lock:
+                board.known.update((r[0], r[8]) for r in rows)
     return len(rows)
 
 
+_INSERT = f"INSERT INTO fleet_terminals ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 # A row is replaced only by a heartbeat as new as its own or newer (several processes: docs above).
 _NOT_OLDER = " WHERE (fleet_terminals.sent_at, fleet_terminals.seq) <= (excluded.sent_at, excluded.seq)"
 REFRESH_MARGIN_S = 60.0  # the clocks of the processes' machines may differ by this much
@@ -277,18 +413,19 @@ def refresh(hall_store) -> int:
             if kept is None or (kept.sent_at, kept.seq) < (sent_at, seq):
                 newer.append(terminal_id)
             elif (kept.sent_at, kept.seq) == (sent_at, seq) and kept.alerted != alerted:
-                kept.alerted = alerted  # another process alerted this heartbeat's status
+                newer.append(terminal_id)  # another process alerted this heartbeat's status
     taken = 0
     for terminal_id in newer:
         r = con.execute("SELECT * FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone()
         with board.lock:
             kept = board.kept.get(terminal_id)
             if kept is None or (kept.sent_at, kept.seq) < (r["sent_at"], r["seq"]):
-                board.kept[terminal_id] = _Kept(r["role"], r["version"], r["sent_at"], r["seq"], r["received_at"],
-                                                r["interval_s"], json.loads(r["body"]), r["alerted"],
-                                                r["last_fault"], r["last_fault_at"])
+                board.kept[terminal_id] = _Kept.of(r)
                 board.dirty.discard(terminal_id)
                 taken += 1
+            elif (kept.sent_at, kept.seq) == (r["sent_at"], r["seq"]):
+                kept.alerted, kept.changes = r["alerted"], _changes_of(r["flap_changes"])
+            board.known[terminal_id] = r["alerted"]
     board.looked_at = now
     return taken
 
@@ -296,41 +433,99 @@ def refresh(hall_store) -> int:
 def _claim(hall_store, claims: list[tuple[str, str, str]]) -> set[str]:
     """Several processes: marks each (terminal, old status, new status) alerted in the database where the
     database still holds the old status; the terminals this process won (the others were alerted elsewhere)."""
-    won = set()
+    return {claim[0] for claim, won in zip(claims, _claim_each(hall_store, claims)) if won}
+
+
+def _claim_each(hall_store, claims: list[tuple[str, str, str]]) -> list[bool]:
+    """``_claim``, in order in one transaction: whether each was won (a terminal never written yet is won: the
+    flush after the claim writes it, with its status). What a won claim wrote becomes the status known."""
+    board = _board(hall_store)
+    won = []
     with hall_store._write() as con:
         for terminal_id, old, new in claims:
             cursor = con.execute("UPDATE fleet_terminals SET alerted = ? WHERE terminal_id = ? AND alerted = ?",
                                  (new, terminal_id, old))
-            if cursor.rowcount == 1:
-                won.add(terminal_id)
-            elif con.execute("SELECT 1 FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone() \
-                    is None:
-                won.add(terminal_id)  # never written yet: the flush below writes it, with its status
+            won.append(cursor.rowcount == 1 or con.execute(
+                "SELECT 1 FROM fleet_terminals WHERE terminal_id = ?", (terminal_id,)).fetchone() is None)
+    with board.lock:
+        board.known.update((t, new) for (t, _, new), w in zip(claims, won) if w)
     return won
 
 
+def _lost(hall_store, board: _Board, lost: dict[str, _Kept]) -> None:
+    """The claims another process won: what it alerted (and the changes it noted) replace this process's
+    guess, so the flush does not write over them; the next sweep alerts what is still new from there."""
+    con = hall_store._con()
+    for terminal_id, claimed in lost.items():
+        r = con.execute("SELECT alerted, flap_changes FROM fleet_terminals WHERE terminal_id = ?",
+                        (terminal_id,)).fetchone()
+        with board.lock:
+            if r is not None:
+                board.known[terminal_id] = r["alerted"]
+            if r is not None and board.kept.get(terminal_id) is claimed:
+                claimed.alerted, claimed.changes = r["alerted"], _changes_of(r["flap_changes"])
+
+
+def announce(hall_store, alerts: list[Alert]) -> list[Alert]:
+    """Writes the statuses of alerts raised by heartbeats (``keep``), then gives those to send. Several
+    processes: each alert's status is first claimed in the database (``_claim``), as a sweep's are, so a
+    change, a flapping mark or a settling seen by two processes is announced by one; the others are not
+    sent (their status is taken from the database)."""
+    board = _board(hall_store)
+    with board.claiming:
+        return _announce(hall_store, board, alerts)
+
+
+def _announce(hall_store, board: _Board, alerts: list[Alert]) -> list[Alert]:
+    if board.shared and alerts:
+        claims, expected = [], {}  # each from the status the database holds, or the one claimed before it
+        with board.lock:
+            kept = {a.terminal_id: board.kept.get(a.terminal_id) for a in alerts}
+            for a in alerts:
+                claims.append((a.terminal_id, expected.get(a.terminal_id, board.known.get(a.terminal_id, "")),
+                               a.status))
+                expected[a.terminal_id] = a.status
+        won = _claim_each(hall_store, claims)
+        lost = {a.terminal_id: kept[a.terminal_id] for a, w in zip(alerts, won) if not w}
+        _lost(hall_store, board, {t: k for t, k in lost.items() if k is not None})
+        alerts = [a for a, w in zip(alerts, won) if w]
+    flush(hall_store)
+    return alerts
+
+
 def sweep(hall_store) -> list[Alert]:
-    """Alerts for the terminals whose state changed by time passing (late, offline), marking them alerted;
-    then writes every heartbeat kept since the last sweep. Several processes: first takes in what the others
-    wrote, and alerts only the changes this process claimed."""
+    """Alerts for the terminals whose state changed by time passing (late, offline; a flapping one settled),
+    marking them alerted; then writes every heartbeat kept since the last sweep. Several processes: first
+    takes in what the others wrote, and alerts only the changes this process claimed."""
+    board = _board(hall_store)
+    with board.claiming:
+        return _sweep(hall_store, board)
+
+
+def _sweep(hall_store, board: _Board) -> list[Alert]:
     refresh(hall_store)
     now = hall_store.clock.now().timestamp()
-    alerts, claims = [], []
-    board = _board(hall_store)
+    alerts, claims, claimed = [], [], {}
+    board.damping = damping(hall_store)  # a change by ``hall-admin fleet flapping`` reaches a running server
     with board.lock:
         for terminal_id, kept in board.kept.items():
             state = state_for(now - kept.received_at, kept.interval_s)
             faults = device_faults(kept.body)
-            status = _status(state, faults)
-            if status == kept.alerted:
+            if _status(state, faults) == kept.alerted:
                 continue
-            previous = json.loads(kept.alerted)["state"] if kept.alerted else ""
-            claims.append((terminal_id, kept.alerted, status))
-            kept.alerted = status
+            status, changes, event, what = judge(kept.alerted, state, faults, kept.changes, now, board.damping)
+            if (status, changes) == (kept.alerted, kept.changes):
+                continue
+            if event:
+                previous = _alerted(kept.alerted)[0] if kept.alerted else ""
+                claims.append((terminal_id, board.known.get(terminal_id, ""), status))
+                claimed[terminal_id] = kept
+                alerts.append(Alert(terminal_id, kept.role, state, previous, faults, now, event, what))
+            kept.alerted, kept.changes = status, changes
             board.dirty.add(terminal_id)
-            alerts.append(Alert(terminal_id, kept.role, state, previous, faults, now))
     if board.shared and claims:
         won = _claim(hall_store, claims)
+        _lost(hall_store, board, {t: k for t, k in claimed.items() if t not in won})
         alerts = [alert for alert in alerts if alert.terminal_id in won]
     flush(hall_store)
     return alerts
@@ -344,8 +539,13 @@ def _view(now: float, terminal_id: str, role: str, kept: _Kept | None) -> Termin
     age = max(0.0, now - kept.received_at)
     state = state_for(age, kept.interval_s)
     faults = device_faults(kept.body)
-    return TerminalView(terminal_id, role, state, colour_for(state, faults), age, kept.version, faults,
-                        kept.last_fault, kept.last_fault_at, kept.body)
+    alerted = _alerted(kept.alerted)
+    flaps = alerted[2] if alerted is not None else None
+    colour = colour_for(state, faults)
+    if flaps is not None and colour == "green":
+        colour = "amber"  # flapping: not well, whatever its status this moment
+    return TerminalView(terminal_id, role, state, colour, age, kept.version, faults, kept.last_fault,
+                        kept.last_fault_at, kept.body, flaps is not None, flaps or ())
 
 
 def terminals(hall_store) -> list[TerminalView]:
@@ -366,6 +566,10 @@ def counts_by_state(views: list[TerminalView]) -> dict[str, int]:
     return {state: sum(1 for v in views if v.state == state) for state in STATES}
 
 
+def flapping_count(views: list[TerminalView]) -> int:
+    return sum(1 for v in views if v.flapping)
+
+
 # --- settings --------------------------------------------------------------------------------------------
 
 def setting(hall_store, key: str) -> str:
@@ -380,3 +584,29 @@ def set_setting(hall_store, key: str, value: str) -> None:
                         "value = excluded.value", (key, value))
         else:
             con.execute("DELETE FROM fleet_settings WHERE key = ?", (key,))
+
+
+def damping(hall_store) -> Damping:
+    """The flapping thresholds (``hall-admin fleet flapping``); the defaults where none is set."""
+    rows = dict(hall_store._con().execute(
+        "SELECT key, value FROM fleet_settings WHERE key IN (?, ?, ?)", FLAP_SETTINGS).fetchall())
+    window_s, high, low = (rows.get(key) for key in FLAP_SETTINGS)
+    try:
+        return Damping(FLAP_WINDOW_S if window_s is None else float(window_s), FLAP_HIGH if high is None else int(high),
+                       FLAP_LOW if low is None else int(low))
+    except ValueError:  # written by hand, out of range: the defaults
+        return Damping()
+
+
+def set_damping(hall_store, *, window_s: float | None = None, high: int | None = None,
+                low: int | None = None) -> Damping:
+    """Changes the thresholds given (ValueError when they would not make sense together); a running server
+    follows at its next sweep."""
+    current = damping(hall_store)
+    new = Damping(current.window_s if window_s is None else float(window_s), current.high if high is None else high,
+                  current.low if low is None else low)
+    with hall_store._write() as con:
+        for key, value in zip(FLAP_SETTINGS, (f"{new.window_s:g}", str(new.high), str(new.low))):
+            con.execute("INSERT INTO fleet_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", (key, value))
+    return new

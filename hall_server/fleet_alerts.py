@@ -11,6 +11,11 @@ server follows a change; none configured: the log line only). Each alert is one 
 (``Content-Type: application/json``; fleet.Alert.to_json) bounded by ``WEBHOOK_TIMEOUT_S``; a failure (no
 answer, a non-2xx status) is logged and the alert is not sent again: the next change sends the newer status.
 At most ``MAX_QUEUED`` alerts wait; beyond that the oldest are dropped, logged.
+
+A flapping terminal (fleet.judge) gets one alert saying so and what flaps (``"event": "terminal_flapping"``),
+then none for its changes but going offline or coming back, then one when it settled (``terminal_settled``,
+with its status). Several server processes: an alert a heartbeat raised is claimed in the database before it
+goes out (fleet.announce), as a sweep's are, so one process sends it.
 """
 
 from __future__ import annotations
@@ -59,9 +64,18 @@ def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S,
 
 
 def _log_alert(alert: fleet.Alert, suffix: str = "") -> None:
-    log.warning("fleet: terminal %s (%s) is %s%s%s%s", alert.terminal_id, alert.role, alert.state,
-                f" (was {alert.previous})" if alert.previous else "",
-                f"; faults: {', '.join(alert.faults)}" if alert.faults else "", suffix)
+    faults = f"; faults: {', '.join(alert.faults)}" if alert.faults else ""
+    if alert.event == "terminal_flapping":
+        log.warning("fleet: terminal %s (%s) is flapping: %s; its changes are not alerted until it settles "
+                    "(now %s%s)%s", alert.terminal_id, alert.role, ", ".join(alert.flapping), alert.state, faults,
+                    suffix)
+    elif alert.event == "terminal_settled":
+        log.warning("fleet: terminal %s (%s) settled: it is %s%s%s", alert.terminal_id, alert.role, alert.state,
+                    faults, suffix)
+    else:
+        log.warning("fleet: terminal %s (%s) is %s%s%s%s%s", alert.terminal_id, alert.role, alert.state,
+                    f" (was {alert.previous})" if alert.previous else "", faults,
+                    f"; flapping: {', '.join(alert.flapping)}" if alert.flapping else "", suffix)
 
 
 class FleetWatch:
@@ -133,12 +147,13 @@ class FleetWatch:
                 return items
 
     def _deliver_all(self, items: list) -> None:
-        """The statuses written in one transaction before any of their alerts goes out, then each alert."""
+        """The statuses written in one transaction before any of their alerts goes out (several processes:
+        claimed first; an alert another process claimed is not sent), then each alert."""
         alerts = [item for item in items if isinstance(item, fleet.Alert)]
         if not alerts:
             return
         try:
-            fleet.flush(self._store)
+            alerts = fleet.announce(self._store, alerts)
         except Exception:  # kept in memory and written at the next sweep; the alerts still go out
             log.exception("fleet: writing the terminals' statuses failed")
         for alert in alerts:

@@ -1,6 +1,7 @@
 """The fleet page's HTML, rendered on the server (no scripts, no front-end build): the login form, the list
-of terminals with their state, colour and last fault, and one terminal's detail. Every value is escaped;
-every word comes from the message catalogues (core/i18n/fleet.*.json), in the language the browser asks for.
+of terminals with their state (and whether it flaps), colour and last fault, and one terminal's detail. Every
+value is escaped; every word comes from the message catalogues (core/i18n/fleet.*.json), in the language the
+browser asks for.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ th { background: #f1f3f4; } tr + tr td { border-top: 1px solid #e0e0e0; }
 .dot { display: inline-block; width: 12px; height: 12px; border-radius: 6px; margin-right: 6px; }
 .error { color: #d93025; } header { display: flex; justify-content: space-between; align-items: center; }
 form.inline { display: inline; } label { display: block; margin: 8px 0; }
+.flapping { margin-left: 8px; padding: 1px 6px; border-radius: 4px; background: #fce8b2; color: #7a4a00; }
 """
 
 
@@ -57,8 +59,10 @@ def _header(tr: Translator, title: str, staff_id: str) -> str:
 
 
 def _state_cell(tr: Translator, view: TerminalView) -> str:
+    flapping = (f'<span class="flapping" title="{_e(tr("fleet.flapping_what", what=", ".join(view.flaps)))}">'
+                f'{_e(tr("fleet.flapping"))}</span>') if view.flapping else ""
     return (f'<span class="dot" style="background:{COLOURS[view.colour]}"></span>'
-            f'<span class="state {view.colour}">{_e(tr(STATE_KEYS[view.state]))}</span>')
+            f'<span class="state {view.colour}">{_e(tr(STATE_KEYS[view.state]))}</span>{flapping}')
 
 
 def _age(tr: Translator, age_s: float | None) -> str:
@@ -71,15 +75,18 @@ def _outbox(view: TerminalView) -> str:
 
 
 def fleet_page(tr: Translator, views: list[TerminalView], staff_id: str, counts: dict[str, int]) -> str:
+    flapping = sum(1 for v in views if v.flapping)
+    summary = tr("fleet.summary", **counts) + (tr("fleet.summary_flapping", n=flapping) if flapping else "")
     heads = ("fleet.col_terminal", "fleet.col_role", "fleet.col_state", "fleet.col_last_seen", "fleet.col_version",
              "fleet.col_outbox", "fleet.col_last_fault")
     rows = "".join(
-        f'<tr data-terminal="{_e(v.terminal_id)}" data-state="{v.state}" data-colour="{v.colour}">'
+        f'<tr data-terminal="{_e(v.terminal_id)}" data-state="{v.state}" data-colour="{v.colour}"'
+        f' data-flapping="{"yes" if v.flapping else "no"}">'
         f'<td><a href="/fleet/terminals/{_e(v.terminal_id)}">{_e(v.terminal_id)}</a></td>'
         f"<td>{_e(tr(ROLE_KEYS.get(v.role, 'fleet.none')))}</td><td>{_state_cell(tr, v)}</td>"
         f"<td>{_e(_age(tr, v.age_s))}</td><td>{_e(v.version or '—')}</td><td>{_e(_outbox(v))}</td>"
         f'<td class="fault">{_e(v.last_fault or tr("fleet.none"))}</td></tr>' for v in views)
-    body = (_header(tr, tr("fleet.title"), staff_id) + f'<p id="summary">{_e(tr("fleet.summary", **counts))}</p>'
+    body = (_header(tr, tr("fleet.title"), staff_id) + f'<p id="summary">{_e(summary)}</p>'
             f'<table id="fleet"><tr>{"".join(f"<th>{_e(tr(h))}</th>" for h in heads)}</tr>{rows}</table>')
     return _page(tr, tr("fleet.title"), body)
 
@@ -105,6 +112,8 @@ def detail_page(tr: Translator, view: TerminalView, staff_id: str) -> str:
         if outbox:
             age = "—" if outbox.get("oldest_age_s") is None else int(outbox["oldest_age_s"])
             facts.append(_e(tr("fleet.outbox_detail", waiting=outbox["waiting"], dead=outbox["dead"], age=age)))
+    if view.flapping:
+        facts.append(f'<span id="flapping">{_e(tr("fleet.flapping_what", what=", ".join(view.flaps)))}</span>')
     facts.append(f'{_e(tr("fleet.col_last_fault"))}: <span class="fault">'
                  f'{_e(view.last_fault or tr("fleet.none"))}</span>')
     body = (_header(tr, tr("fleet.detail_title", terminal=view.terminal_id), staff_id)

@@ -44,11 +44,21 @@ def _scope_ticket_blocks(hall, con: sqlite3.Connection) -> None:
         migrations.rebuild(con, "ticket_blocks", migrations.table_schema(submissions.SCHEMA, "ticket_blocks"))
 
 
+def _flap_changes(hall, con: sqlite3.Connection) -> None:
+    """The fleet's noted changes of status, for flap damping (fleet.py): a column of ``fleet_terminals``."""
+    if hall.db.kind == "sqlite":
+        if not any(r[1] == "flap_changes" for r in con.execute("PRAGMA table_info(fleet_terminals)")):
+            con.execute("ALTER TABLE fleet_terminals ADD COLUMN flap_changes TEXT NOT NULL DEFAULT ''")
+    else:
+        con.execute("ALTER TABLE fleet_terminals ADD COLUMN IF NOT EXISTS flap_changes TEXT NOT NULL DEFAULT ''")
+
+
 STEPS: tuple[Step, ...] = store.StoreBase.STEPS + (
     Step(3, "ticket request ids per terminal", _scope_tickets, sqlite_only=True),
     Step(4, "synced records per terminal, sealed", _seal_sync_tables, sqlite_only=True),
     Step(5, "the tables of sync, cases, ratings, lockers, pickup, fleet, appointments, audit, matters",
          _area_tables),
     Step(6, "offline ticket blocks per terminal", _scope_ticket_blocks, sqlite_only=True),
+    Step(7, "the fleet's changes of status, for flap damping", _flap_changes),
 )
 LATEST = STEPS[-1].version

@@ -184,3 +184,42 @@ def test_a_database_newer_than_the_code_is_refused_and_left_alone(tmp_path, caps
         assert f"schema version {versions.LATEST + 1}" in err and f"the {versions.LATEST} this hall server" in err
         assert "Traceback" not in err
     assert _dump(db) == before
+
+
+def test_a_fleet_of_version_6_gets_its_flapping_history_and_keeps_its_terminals(tmp_path, capsys):
+    """GIVEN a database of version 6, whose ``fleet_terminals`` has no column for the changes flap damping
+    counts, holding a kiosk's last heartbeat and the status alerted
+    WHEN it is migrated THEN step 7 adds the column, the kiosk's heartbeat and status are kept (no alert
+    again), and a change is noted in it."""
+    from hall_server import fleet
+
+    db = tmp_path / "hall.db"
+    store = HallStore(db)
+    store.load_hall(sample_hall())
+    store.add_terminal("kiosk-1", "citizen", SECRET)
+    body = {"sent_at": 1.0, "seq": 1, "version": "0.1.0", "role": "citizen", "uptime_s": 1.0, "devices": [],
+            "outbox": None, "disk_free_bytes": None, "interval_s": 30.0}
+    fleet.keep(store, terminal_id="kiosk-1", role="citizen", body=body)
+    fleet.flush(store)
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE fleet_terminals DROP COLUMN flap_changes")
+    con.execute("DELETE FROM schema_version WHERE version > 6")
+    con.commit()
+    con.close()
+    assert admin_main(["--db", str(db), "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == f"schema version 6 → {versions.LATEST}"
+    store = HallStore(db)
+    try:
+        assert fleet.terminal(store, "kiosk-1").heartbeat["seq"] == 1
+        assert fleet.keep(store, terminal_id="kiosk-1", role="citizen", body={**body, "seq": 2})[2] is None
+        failed = [{"name": "scanner", "kind": "scanner", "state": "failed", "paper": "none", "last_error": ""}]
+        assert fleet.keep(store, terminal_id="kiosk-1", role="citizen",
+                          body={**body, "seq": 3, "devices": failed})[2].faults == ("scanner: failed",)
+        fleet.flush(store)
+    finally:
+        store.close()
+    con = sqlite3.connect(db)
+    (changes,) = con.execute("SELECT flap_changes FROM fleet_terminals WHERE terminal_id = 'kiosk-1'").fetchone()
+    con.close()
+    assert [what for _, what in json.loads(changes)] == [["scanner: failed"]]

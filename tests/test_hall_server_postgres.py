@@ -164,8 +164,8 @@ def test_hall_admin_migrates_loads_and_provisions_a_postgresql_database(tmp_path
     db = str(new_hall_db(tmp_path / "hall.db", postgres=True))
     try:
         first, again = admin(db, "migrate"), admin(db, "migrate")
-        assert (first.returncode, first.stdout.strip()) == (0, "schema version 0 → 6"), first.stderr
-        assert again.stdout.strip() == "schema version 6: up to date, nothing changed"
+        assert (first.returncode, first.stdout.strip()) == (0, "schema version 0 → 7"), first.stderr
+        assert again.stdout.strip() == "schema version 7: up to date, nothing changed"
         assert admin(db, "load-hall").returncode == 0
         added = admin(db, "add-terminal", "kiosk-7", "--role", "citizen")
         assert added.returncode == 0 and len(added.stdout.strip()) >= 32
@@ -174,7 +174,7 @@ def test_hall_admin_migrates_loads_and_provisions_a_postgresql_database(tmp_path
         with hall_sql(db) as con:
             assert con.execute("SELECT name FROM staff WHERE staff_id = 'S9'").fetchone()["name"] == "李䶮"
             versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1")]
-        assert versions == [1, 2, 3, 4, 5, 6]
+        assert versions == [1, 2, 3, 4, 5, 6, 7]
     finally:
         drop_hall_db(db)
 
@@ -322,3 +322,66 @@ def test_processes_share_the_fleet_and_announce_each_change_once(two_processes_f
     assert seq == 9
     fleet.sweep(first)  # takes in the newer heartbeat
     assert {v.terminal_id: v.heartbeat.get("seq") for v in fleet.terminals(first)}["kiosk-0"] == 9
+
+
+def flapping_beat(seq: int, sent_at: float) -> dict:
+    paper = "out" if seq % 2 else "ok"
+    return heartbeat(seq, sent_at, [{"name": "printer:ticket", "kind": "printer", "state": "ready", "paper": paper,
+                                     "last_error": ""}])
+
+
+def test_processes_announce_a_flapping_terminal_and_its_settling_once(two_processes_fleet):
+    """GIVEN two processes on one database, kiosk-0's printer flapping (paper out / ok on every beat)
+    WHEN its heartbeats reach the first until it flaps, and each process writes its alerts as the fleet's watch
+    does (``fleet.announce``) THEN the second's sweep takes the mark in and alerts nothing, and a change that
+    reaches the second is damped there too.
+    WHEN both see the same sixth change of kiosk-1 (each from a heartbeat of its own) THEN only one of them
+    announces that it flaps. WHEN a sweep writes a terminal's row between a heartbeat's alert and its claim
+    THEN the alert still goes out. WHEN the flapping stops and both sweep after the window THEN exactly one says
+    each settled."""
+    from hall_server import fleet
+
+    first, second, clock = two_processes_fleet
+    sent = []
+
+    def beat(store, terminal: str, seq: int) -> list:
+        clock.advance(seconds=5)
+        accepted, _, alert = fleet.keep(store, terminal_id=terminal, role="citizen",
+                                        body=flapping_beat(seq, clock.now().timestamp()))
+        assert accepted
+        announced = fleet.announce(store, [alert] if alert else [])
+        sent.extend(announced)
+        return announced
+
+    for seq in range(1, 8):
+        beat(first, "kiosk-0", seq)
+    assert [a.event for a in sent] == ["terminal_status"] * 6 + ["terminal_flapping"]
+    assert fleet.sweep(second) == []
+    assert {v.terminal_id: v.flapping for v in fleet.terminals(second)}["kiosk-0"]
+    assert beat(second, "kiosk-0", 8) == [] and fleet.sweep(first) == [] and fleet.sweep(second) == []
+
+    sent.clear()
+    for seq in range(1, 7):  # kiosk-1: five changes, seen by both
+        beat(first, "kiosk-1", seq)
+    fleet.sweep(second)
+    both = beat(first, "kiosk-1", 7) + beat(second, "kiosk-1", 9)  # the same change, from two heartbeats
+    assert [(a.terminal_id, a.event) for a in both] == [("kiosk-1", "terminal_flapping")]
+    assert [(a.terminal_id, a.event) for a in fleet.sweep(second) + fleet.sweep(first)] == []
+
+    clock.advance(seconds=1)
+    accepted, _, alert = fleet.keep(first, terminal_id="kiosk-2", role="citizen",
+                                    body=flapping_beat(1, clock.now().timestamp()))
+    fleet.sweep(first)  # the fleet's watch sweeps (and writes kiosk-2's row) before it takes the alert
+    assert fleet.announce(first, [alert]) == [alert] and fleet.sweep(second) == []
+
+    sent.clear()
+    for seq in range(10, 150, 2):  # the paper stays in, heartbeats to either process, over 10 minutes
+        beat(first if seq % 4 else second, "kiosk-0", seq)
+        beat(second if seq % 4 else first, "kiosk-1", seq)
+        sent.extend(fleet.sweep(first) + fleet.sweep(second))
+    assert sorted((a.terminal_id, a.event) for a in sent if a.terminal_id != "kiosk-2") == [
+        ("kiosk-0", "terminal_settled"), ("kiosk-1", "terminal_settled")]  # (kiosk-2 fell silent: late, offline)
+    with hall_sql(first.db_path) as con:
+        alerted = dict(con.execute("SELECT terminal_id, alerted FROM fleet_terminals").fetchall())
+    assert "flapping" not in alerted["kiosk-0"] and "flapping" not in alerted["kiosk-1"]
+    assert not any(v.flapping for v in fleet.terminals(first) + fleet.terminals(second))

@@ -87,8 +87,8 @@ async def take(state, terminal: Terminal, body: HeartbeatIn) -> dict:
         watch = getattr(state, "fleet_watch", None)
         if watch is not None:
             watch.alert(alert)  # the watch writes the status, then logs and posts it
-        else:  # an app run without its lifespan: the status written here
-            await state.run(fleet.flush, s)
+        else:  # an app run without its lifespan: the status written (claimed) here
+            await state.run(fleet.announce, s, [alert])
     return {"accepted": accepted, "state": now_state}
 
 
