@@ -37,7 +37,7 @@ from core.i18n import LANGUAGES, tr
 ROLES = ("citizen", "clerk", "display", "technician")
 TERMINALS = {"citizen": "K-01", "clerk": "W-03", "display": "D-01", "technician": "T-01"}
 WAIT_S = 10.0
-CLERK_STAFF, CLERK_SERVICE = "S1003", "C"  # window 3's clerk (the demo's PIN) and a service it serves
+CLERK_STAFF, CLERK_PIN, CLERK_WINDOW, CLERK_SERVICE = "S1003", "2468", 3, "C"  # a service window 3 serves
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,8 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
         minimums = config.load(args.config).accessibility
     try:
-        from hall_server import ServerThread
-        from kiosk.demo import demo_hall  # the sample hall, its clerks with the demo's PIN
+        from hall_server import ServerThread, sample_hall
     except ModuleNotFoundError:
         print("kiosk: diag a11y needs the reference hall server: pip install 'hall-kiosk[server]'", file=sys.stderr)
         return 2
@@ -68,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
     languages = args.language or list(LANGUAGES)
     failures = pages = 0
     with tempfile.TemporaryDirectory(prefix="kiosk-a11y-") as tmp:
-        server = ServerThread(Path(tmp) / "hall.db", seed=demo_hall(), thread_name="a11y:hall-server").start()
+        hall = sample_hall()  # window 3's clerk gets a PIN, so the clerk's walk can log in
+        hall.setdefault("staff", []).append({"id": CLERK_STAFF, "name": "陈思远", "pin": CLERK_PIN,
+                                             "windows": [CLERK_WINDOW]})
+        server = ServerThread(Path(tmp) / "hall.db", seed=hall, thread_name="a11y:hall-server").start()
         try:
             print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
             secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}
@@ -96,7 +98,7 @@ def terminal_config(role: str, url: str, secret: str, data_dir: Path):
     elif role == "technician":
         data.update(printers=printers, devices={"ticket_printer": "ticket"})
     elif role == "clerk":
-        data["window"] = {"number": 3}
+        data["window"] = {"number": CLERK_WINDOW}
     return config.parse(data, source="diag a11y")
 
 
@@ -155,14 +157,13 @@ def drive_clerk(window, app, url: str, secrets: dict[str, str]) -> str:
     """Works the clerk's window as a clerk does, so its pages are measured full, not empty: logged in, a
     number taken at the kiosk and called, the application page open with the first matter's form and a
     banner shown (a captured page's). "" when it got there, else the step it did not reach."""
-    from kiosk.demo import DEMO_PIN
     from platform_client import PlatformClient
 
     with PlatformClient(url, TERMINALS["citizen"], secrets[TERMINALS["citizen"]], timeout_s=5.0) as kiosk:
         kiosk.issue_ticket(CLERK_SERVICE, request_id=str(uuid.uuid4()))
     page = window.login_page
     page.staff.setText(CLERK_STAFF)
-    page.pin.setText(DEMO_PIN)
+    page.pin.setText(CLERK_PIN)
     page.login_button.click()
     if not _wait(app, lambda: window.page == "queue"):
         return "logging in"
