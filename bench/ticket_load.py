@@ -118,26 +118,9 @@ def issue_many(clients: list[PlatformClient], count: int, offset: int, barrier: 
     if barrier is not None:
         barrier.wait(60)
     for n in range(count):
-        prefix = PREFIXES[(offset + n) % len(PREFIXES)]
-        request_id = str(uuid.uuid4())
-        started = time.perf_counter()
-        ticket = None
-        for attempt in range(len(clients) * 30):
-            client = clients[(offset + attempt) % len(clients)]
-            try:
-                ticket = client.issue_ticket(prefix, request_id=request_id)
-                break
-            except (PlatformUnreachable, PlatformServerFault):
-                time.sleep(0.1)
-            except PlatformError as exc:
-                out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
-                break
+        ticket = issue_one(clients, offset, PREFIXES[(offset + n) % len(PREFIXES)], "latencies", out)
         if ticket is None:
-            out["errors"].append(f"no process issued {request_id}") if not out["errors"] else None
             continue
-        out["latencies"].append(time.perf_counter() - started)
-        out["numbers"].append(ticket.number)
-        out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
         if syncs and n % records_every == records_every - 1:
             send_record(syncs, offset + n, {"content": {"device": "ticket_printer", "state": "ok",
                                                       "ticket": ticket.number}, "attachments": []}, out)
@@ -175,26 +158,31 @@ def issue_skewed(clients: list[PlatformClient], count: int, seed: int, barrier: 
     for _ in range(count):
         time.sleep(rng.uniform(0, 0.02))
         prefix = rng.choices(PREFIXES, weights=SKEW)[0]
-        request_id = str(uuid.uuid4())
-        started = time.perf_counter()
-        ticket = None
-        first = rng.randrange(len(clients))
-        for attempt in range(len(clients) * 30):
-            client = clients[(first + attempt) % len(clients)]
-            try:
-                ticket = client.issue_ticket(prefix, request_id=request_id)
-                break
-            except (PlatformUnreachable, PlatformServerFault):
-                time.sleep(0.1)
-            except PlatformError as exc:
-                out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
-                break
-        if ticket is None:
-            out["errors"].append(f"no process issued {request_id}") if not out["errors"] else None
+        issue_one(clients, rng.randrange(len(clients)), prefix, "held_latencies", out)
+
+
+def issue_one(clients: list[PlatformClient], first: int, prefix: str, latencies: str, out: dict[str, list]):
+    """One ticket, asked of ``clients[first]`` and, while a process does not answer (killed, restarting), of
+    the next with the same request id; its latency goes to ``out[latencies]``. The ticket, or None."""
+    request_id = str(uuid.uuid4())
+    started = time.perf_counter()
+    for attempt in range(len(clients) * 30):
+        client = clients[(first + attempt) % len(clients)]
+        try:
+            ticket = client.issue_ticket(prefix, request_id=request_id)
+        except (PlatformUnreachable, PlatformServerFault):
+            time.sleep(0.1)
             continue
-        out["held_latencies"].append(time.perf_counter() - started)
+        except PlatformError as exc:
+            out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
+            return None
+        out[latencies].append(time.perf_counter() - started)
         out["numbers"].append(ticket.number)
         out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
+        return ticket
+    if not out["errors"]:
+        out["errors"].append(f"no process issued {request_id}")
+    return None
 
 
 def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:
