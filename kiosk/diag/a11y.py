@@ -110,10 +110,11 @@ def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, lang
     from ui.app import application, role_window
 
     app = application()
-    # The clerk's application page needs the terminal's store (the catalogue it caches, the records it
-    # queues): a throwaway one in the audit's folder; the other roles are measured online only.
+    # The kiosk and the clerk's window as a hall has them, with the terminal's store (the guide and the
+    # catalogue it caches, the records it queues, the status area): a throwaway one in the audit's folder;
+    # the display and the technician's window are measured online only.
     terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir),
-                              sync=role == "clerk", speaker=SilentSpeaker("diag a11y"))
+                              sync=role in ("citizen", "clerk"), speaker=SilentSpeaker("diag a11y"))
     found: list[PageFigures] = []
     try:
         for language in languages:
