@@ -37,16 +37,33 @@ changed (``flap_changes``, in the same row); a terminal whose status changed ``h
 its changes are not alerted one by one, except going offline or coming back from offline; once no more than
 ``low`` changes are left within the window, one alert (``terminal_settled``) gives its status. The mark is
 part of the status alerted (``alerted``), so it is written, claimed and taken in by other processes as any
-status is, and a restart keeps it. The thresholds are fleet settings (``hall-admin fleet flapping``).
+status is, and a restart keeps it. The thresholds are fleet settings (``hall-admin fleet flapping``); what
+damping decides is in ``fleet_flapping.py``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+
+from hall_server.fleet_flapping import (  # noqa: F401 (the fleet's names for what damping decides)
+    FLAP_HIGH,
+    FLAP_LOW,
+    FLAP_SETTINGS,
+    FLAP_WINDOW_S,
+    MAX_CHANGES_KEPT,
+    Changes,
+    Damping,
+    _alerted,
+    _changes_json,
+    _changes_of,
+    _status,
+    _what_changed,
+    _what_flaps,
+    judge,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fleet_terminals (
@@ -72,27 +89,6 @@ LATE_INTERVALS, LATE_GRACE_S = 2, 10.0
 OFFLINE_INTERVALS, OFFLINE_GRACE_S = 5, 30.0
 STATES = ("online", "late", "offline")
 COLOURS = {"green": "#1e8e3e", "amber": "#e37400", "red": "#d93025"}
-
-# Flap damping: flapping at ``high`` changes within ``window_s``; settled at ``low`` or fewer (fleet settings).
-FLAP_WINDOW_S, FLAP_HIGH, FLAP_LOW = 600.0, 6, 2
-FLAP_SETTINGS = ("flap_window_s", "flap_high", "flap_low")
-MAX_CHANGES_KEPT = 100  # a terminal's noted changes beyond this many are forgotten, the oldest first
-
-
-@dataclass(frozen=True)
-class Damping:
-    """The flapping thresholds: a terminal whose status changed ``high`` times or more within the last
-    ``window_s`` seconds flaps; a flapping one settles once ``low`` or fewer changes are left in the window."""
-
-    window_s: float = FLAP_WINDOW_S
-    high: int = FLAP_HIGH
-    low: int = FLAP_LOW
-
-    def __post_init__(self) -> None:
-        if not (self.window_s > 0 and 2 <= self.high <= MAX_CHANGES_KEPT and 0 <= self.low < self.high):
-            raise ValueError("flapping needs a window over 0 s, 2 to 100 changes to flap, and fewer to settle "
-                             f"(window {self.window_s:g} s, flapping at {self.high}, settled at {self.low})")
-
 
 @dataclass(frozen=True)
 class Alert:
@@ -166,84 +162,6 @@ def colour_for(state: str, faults: tuple[str, ...]) -> str:
     if state == "late" or faults:
         return "amber"
     return "green"
-
-
-def _status(state: str, faults: tuple[str, ...], flapping: tuple[str, ...] | None = None) -> str:
-    """The status alerted, as kept in ``alerted``: state and faults, and while flapping what flaps."""
-    status: dict[str, Any] = {"state": state, "faults": list(faults)}
-    if flapping is not None:
-        status["flapping"] = list(flapping)
-    return json.dumps(status, sort_keys=True)
-
-
-@functools.lru_cache(maxsize=4096)
-def _alerted(alerted: str) -> tuple[str, tuple[str, ...], tuple[str, ...] | None] | None:
-    """(state, faults, what flaps or None when not flapping) of a status alerted; None: never alerted."""
-    if not alerted:
-        return None
-    status = json.loads(alerted)
-    flapping = status.get("flapping")
-    return status["state"], tuple(status["faults"]), None if flapping is None else tuple(flapping)
-
-
-Changes = tuple[tuple[float, tuple[str, ...]], ...]  # (server time, what changed) of each change noted
-
-
-def _changes_json(changes: Changes) -> str:
-    return json.dumps([[at, list(what)] for at, what in changes], ensure_ascii=False) if changes else ""
-
-
-def _changes_of(text: str) -> Changes:
-    return tuple((at, tuple(what)) for at, what in json.loads(text)) if text else ()
-
-
-def _what_changed(state: str, faults: tuple[str, ...], old_state: str, old_faults: tuple[str, ...]) -> tuple[str, ...]:
-    """The faults that came or went, and ``late`` when the state went late or came back from it (going offline
-    is counted too, but never damped, so it is not named)."""
-    what = set(faults).symmetric_difference(old_faults)
-    if state != old_state:
-        what |= {state, old_state} - {"online", "offline"}
-    return tuple(sorted(what))
-
-
-def _what_flaps(changes: Changes) -> tuple[str, ...]:
-    """What changed within the window, the most often first."""
-    counts: dict[str, int] = {}
-    for _, what in changes:
-        for item in what:
-            counts[item] = counts.get(item, 0) + 1
-    return tuple(sorted(counts, key=lambda item: (-counts[item], item)))
-
-
-def judge(alerted: str, state: str, faults: tuple[str, ...], changes: Changes, now: float,
-          damping: Damping) -> tuple[str, Changes, str, tuple[str, ...]]:
-    """A terminal's status seen now against the status alerted: (the status to keep as alerted, the changes
-    within the window, the alert's event or "" for none, what flaps). A change is noted; a terminal not
-    flapping alerts it, or its flapping when it reached ``high`` changes within the window; a flapping one
-    alerts only going offline or coming back from it, and its settling once ``low`` or fewer changes are left.
-    Pure: the same for a heartbeat (``keep``) and a sweep."""
-    old = _alerted(alerted)
-    if old is None:  # the first status of a terminal: alerted, no change to note
-        return _status(state, faults), changes, "terminal_status", ()
-    old_state, old_faults, flapping = old
-    changed = (state, faults) != (old_state, old_faults)
-    if changed:
-        changes = (*changes, (now, _what_changed(state, faults, old_state, old_faults)))[-MAX_CHANGES_KEPT:]
-    elif flapping is None:
-        return alerted, changes, "", ()
-    changes = tuple(c for c in changes if c[0] > now - damping.window_s)
-    if flapping is None:
-        if len(changes) >= damping.high:
-            what = _what_flaps(changes)
-            return _status(state, faults, what), changes, "terminal_flapping", what
-        return _status(state, faults), changes, "terminal_status", ()
-    if len(changes) <= damping.low:
-        return _status(state, faults), changes, "terminal_settled", ()
-    if not changed:
-        return alerted, changes, "", flapping
-    what = _what_flaps(changes)
-    event = "terminal_status" if "offline" in (state, old_state) else ""  # offline is never damped
-    return _status(state, faults, what), changes, event, what
 
 
 def _last_fault(body: dict[str, Any]) -> str:
