@@ -48,22 +48,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from hall_server.fleet_flapping import (  # noqa: F401 (the fleet's names for what damping decides)
-    FLAP_HIGH,
-    FLAP_LOW,
-    FLAP_SETTINGS,
-    FLAP_WINDOW_S,
-    MAX_CHANGES_KEPT,
-    Changes,
-    Damping,
-    _alerted,
-    _changes_json,
-    _changes_of,
-    _status,
-    _what_changed,
-    _what_flaps,
-    judge,
-)
+from hall_server.fleet_flapping import Changes, _alerted, _changes_json, _changes_of, _status, damping, judge
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fleet_terminals (
@@ -484,10 +469,6 @@ def counts_by_state(views: list[TerminalView]) -> dict[str, int]:
     return {state: sum(1 for v in views if v.state == state) for state in STATES}
 
 
-def flapping_count(views: list[TerminalView]) -> int:
-    return sum(1 for v in views if v.flapping)
-
-
 # --- settings --------------------------------------------------------------------------------------------
 
 def setting(hall_store, key: str) -> str:
@@ -502,29 +483,3 @@ def set_setting(hall_store, key: str, value: str) -> None:
                         "value = excluded.value", (key, value))
         else:
             con.execute("DELETE FROM fleet_settings WHERE key = ?", (key,))
-
-
-def damping(hall_store) -> Damping:
-    """The flapping thresholds (``hall-admin fleet flapping``); the defaults where none is set."""
-    rows = dict(hall_store._con().execute(
-        "SELECT key, value FROM fleet_settings WHERE key IN (?, ?, ?)", FLAP_SETTINGS).fetchall())
-    window_s, high, low = (rows.get(key) for key in FLAP_SETTINGS)
-    try:
-        return Damping(FLAP_WINDOW_S if window_s is None else float(window_s), FLAP_HIGH if high is None else int(high),
-                       FLAP_LOW if low is None else int(low))
-    except ValueError:  # written by hand, out of range: the defaults
-        return Damping()
-
-
-def set_damping(hall_store, *, window_s: float | None = None, high: int | None = None,
-                low: int | None = None) -> Damping:
-    """Changes the thresholds given (ValueError when they would not make sense together); a running server
-    follows at its next sweep."""
-    current = damping(hall_store)
-    new = Damping(current.window_s if window_s is None else float(window_s), current.high if high is None else high,
-                  current.low if low is None else low)
-    with hall_store._write() as con:
-        for key, value in zip(FLAP_SETTINGS, (f"{new.window_s:g}", str(new.high), str(new.low))):
-            con.execute("INSERT INTO fleet_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                        "value = excluded.value", (key, value))
-    return new

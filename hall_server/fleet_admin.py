@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 
-from hall_server import fleet, fleet_access, fleet_alerts
+from hall_server import fleet, fleet_access, fleet_alerts, fleet_flapping
 
 COLUMNS = ("terminal", "role", "state", "colour", "last heartbeat", "version", "outbox", "last fault", "flapping")
 
@@ -29,11 +29,11 @@ def register(sub) -> None:
     flapping = actions.add_parser("flapping", help="flap damping: when a terminal's changes stop being alerted "
                                                    "one by one, and when it has settled")
     flapping.add_argument("--window", type=float, metavar="S",
-                          help=f"the window changes are counted over, in seconds (default {fleet.FLAP_WINDOW_S:g})")
+                          help=f"the window changes are counted over, in seconds (default {fleet_flapping.FLAP_WINDOW_S:g})")
     flapping.add_argument("--high", type=int, metavar="N",
-                          help=f"changes within the window that make a terminal flapping (default {fleet.FLAP_HIGH})")
+                          help=f"changes within the window that make a terminal flapping (default {fleet_flapping.FLAP_HIGH})")
     flapping.add_argument("--low", type=int, metavar="N",
-                          help=f"changes within the window at or under which it has settled (default {fleet.FLAP_LOW})")
+                          help=f"changes within the window at or under which it has settled (default {fleet_flapping.FLAP_LOW})")
 
 
 def _row(view: fleet.TerminalView) -> tuple[str, ...]:
@@ -65,10 +65,10 @@ def command(hall_store, args) -> int:
         return 0
     if action == "flapping":
         if (args.window, args.high, args.low) == (None, None, None):
-            damping = fleet.damping(hall_store)
+            damping = fleet_flapping.damping(hall_store)
         else:
             try:
-                damping = fleet.set_damping(hall_store, window_s=args.window, high=args.high, low=args.low)
+                damping = fleet_flapping.set_damping(hall_store, window_s=args.window, high=args.high, low=args.low)
             except ValueError as exc:
                 print(exc, file=sys.stderr)
                 return 2
@@ -82,7 +82,7 @@ def command(hall_store, args) -> int:
     else:
         print(table(views))
         counts = fleet.counts_by_state(views)
-        flapping = fleet.flapping_count(views)
+        flapping = fleet_flapping.flapping_count(views)
         print(f"\n{counts['online']} online, {counts['late']} late, {counts['offline']} offline"
               + (f"; {flapping} flapping" if flapping else ""), file=sys.stdout)
     return 0

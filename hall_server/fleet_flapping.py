@@ -1,6 +1,7 @@
 """Flap damping on the fleet (docs/fleet.md, "Flapping"): when a terminal's changes of status are alerted one by
-one, when it is marked flapping, and when it has settled. Pure functions of the status alerted, the changes
-noted and the time; ``hall_server.fleet`` keeps, writes and claims what they decide."""
+one, when it is marked flapping, and when it has settled (``judge``: pure, a function of the status alerted,
+the changes noted and the time; ``hall_server.fleet`` keeps, writes and claims what it decides), and the
+thresholds, kept in the fleet's settings (``damping``, ``set_damping``: ``hall-admin fleet flapping``)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,35 @@ def judge(alerted: str, state: str, faults: tuple[str, ...], changes: Changes, n
     what = _what_flaps(changes)
     event = "terminal_status" if "offline" in (state, old_state) else ""  # offline is never damped
     return _status(state, faults, what), changes, event, what
+
+
+def flapping_count(views: list[Any]) -> int:  # fleet.TerminalView
+    return sum(1 for v in views if v.flapping)
+
+
+# --- the thresholds (fleet settings) -------------------------------------------------------------------
+
+def damping(hall_store) -> Damping:
+    """The flapping thresholds (``hall-admin fleet flapping``); the defaults where none is set."""
+    rows = dict(hall_store._con().execute(
+        "SELECT key, value FROM fleet_settings WHERE key IN (?, ?, ?)", FLAP_SETTINGS).fetchall())
+    window_s, high, low = (rows.get(key) for key in FLAP_SETTINGS)
+    try:
+        return Damping(FLAP_WINDOW_S if window_s is None else float(window_s), FLAP_HIGH if high is None else int(high),
+                       FLAP_LOW if low is None else int(low))
+    except ValueError:  # written by hand, out of range: the defaults
+        return Damping()
+
+
+def set_damping(hall_store, *, window_s: float | None = None, high: int | None = None,
+                low: int | None = None) -> Damping:
+    """Changes the thresholds given (ValueError when they would not make sense together); a running server
+    follows at its next sweep."""
+    current = damping(hall_store)
+    new = Damping(current.window_s if window_s is None else float(window_s), current.high if high is None else high,
+                  current.low if low is None else low)
+    with hall_store._write() as con:
+        for key, value in zip(FLAP_SETTINGS, (f"{new.window_s:g}", str(new.high), str(new.low))):
+            con.execute("INSERT INTO fleet_settings VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                        "value = excluded.value", (key, value))
+    return new

@@ -16,7 +16,7 @@ from test_fleet_heartbeats import beat, wait_for, webhook  # noqa: F401
 
 from core.domain.heartbeat import DeviceHealth, Paper
 from core.i18n import Translator
-from hall_server import HallStore, fleet, fleet_page, sample_hall
+from hall_server import HallStore, fleet, fleet_flapping, fleet_page, sample_hall
 from hall_server.__main__ import main as hall_admin
 from hall_server.api.fleet import HeartbeatIn
 from platform_client.heartbeat import HeartbeatClient
@@ -186,7 +186,7 @@ def test_the_thresholds_are_fleet_settings_a_running_server_follows(hall, capsys
     assert "flaps at 3 changes of status within 300 s" in capsys.readouterr().out
     assert hall_admin(["--db", db, "fleet", "flapping", "--low", "3"]) == 2
     assert "fewer to settle" in capsys.readouterr().err
-    assert fleet.damping(store) == fleet.Damping(300.0, 3, 1)
+    assert fleet_flapping.damping(store) == fleet_flapping.Damping(300.0, 3, 1)
     beats = Beats(store, clock)
     beats.sweep()  # the running server's next sweep reads them
     flap(beats, 4)
