@@ -12,7 +12,7 @@ server follows a change; none configured: the log line only). Each alert is one 
 answer, a non-2xx status) is logged and the alert is not sent again: the next change sends the newer status.
 At most ``MAX_QUEUED`` alerts wait; beyond that the oldest are dropped, logged.
 
-A flapping terminal (fleet.judge) gets one alert saying so and what flaps (``"event": "terminal_flapping"``),
+A flapping terminal (fleet_flapping.judge) gets one alert saying so and what flaps (``"event": "terminal_flapping"``),
 then none for its changes but going offline or coming back, then one when it settled (``terminal_settled``,
 with its status). Several server processes: an alert a heartbeat raised is claimed in the database before it
 goes out (fleet.announce), as a sweep's are, so one process sends it.
