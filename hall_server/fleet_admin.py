@@ -4,7 +4,7 @@
     fleet webhook URL | --off       where alerts are POSTed (fleet_alerts.py); --off: the log line only
     fleet metrics-token             a new bearer token for /metrics (printed once; the old one stops working)
     fleet flapping [--window S] [--high N] [--low N]
-                                    the flap damping's thresholds (fleet.py; shown when none is given): a
+                                    the flap damping's thresholds (fleet_flapping.py; shown when none is given): a
                                     terminal flaps at N changes of status within S seconds, settles at N or fewer
 """
 

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QListWidget,
     QListView,
     QListWidgetItem,
@@ -251,11 +250,6 @@ class CapturePanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._hold_labels()  # the style sheet is applied by now: the labels' real widths
-        # The nested grids measured their buttons before the window's style sheet reached them (the panel is
-        # built before it is placed in its window); Qt brings only the outer layout up to date on showing.
-        for layout in self.findChildren(QLayout):
-            layout.invalidate()
-        self.updateGeometry()
         super().showEvent(event)
 
     def _hold_labels(self) -> None:

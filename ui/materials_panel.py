@@ -45,6 +45,8 @@ from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
+LEFT_MAX_W = 560  # the matter's column at its widest (its English buttons); the form and the camera share the rest
+
 
 class MaterialsPanel(QFrame):
     finished = Signal(object, str)  # (Outcome, record id or "")
@@ -101,7 +103,7 @@ class MaterialsPanel(QFrame):
         # As wide as its buttons need in the window's language (English needs more than Chinese), at least
         # 420 px; the form and the camera share the rest.
         left_host.setMinimumWidth(420)
-        left_host.setMaximumWidth(560)
+        left_host.setMaximumWidth(LEFT_MAX_W)
         left_host.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         left.setContentsMargins(0, 0, 0, 0)
         # Scrolls when a banner or a two-line note makes it taller than a 768-line screen allows; the page's
@@ -116,7 +118,7 @@ class MaterialsPanel(QFrame):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(scroll, 1)
         box.addLayout(actions)
-        column.setMaximumWidth(560 + scroll.verticalScrollBar().sizeHint().width())
+        column.setMaximumWidth(LEFT_MAX_W + scroll.verticalScrollBar().sizeHint().width())
         column.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         return column
 
