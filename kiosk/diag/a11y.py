@@ -32,12 +32,13 @@ import uuid
 from pathlib import Path
 
 from core.accessibility import ROLE_SCREENS, Minimums, PageFigures
-from core.i18n import LANGUAGES, tr
+from core.i18n import LANGUAGES, keys_for, tr
 
 ROLES = ("citizen", "clerk", "display", "technician")
 TERMINALS = {"citizen": "K-01", "clerk": "W-03", "display": "D-01", "technician": "T-01"}
 WAIT_S = 10.0
 CLERK_STAFF, CLERK_PIN, CLERK_WINDOW, CLERK_SERVICE = "S1003", "2468", 3, "C"  # a service window 3 serves
+WALK_STEPS = keys_for("a11y.diag.step.", ("login", "call", "catalogue", "form"))  # where the clerk's walk may stop
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -126,8 +127,8 @@ def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, lang
                     if role == "citizen":
                         drive_citizen(window, app, elders)
                     elif role == "clerk" and (stopped := drive_clerk(window, app, url, secrets)):
-                        print(f"diag a11y: the clerk's walk stopped before {stopped}; its pages are measured "
-                              "as they stood", file=sys.stderr)
+                        print(tr("a11y.diag.walk_stopped", "en", step=tr(f"a11y.diag.step.{stopped}", "en")),
+                              file=sys.stderr)
                     _wait(app, lambda: False, 0.2)
                     found += audit_window(window, role=role, language=language, elders=elders,
                                           screens=ROLE_SCREENS[role])
@@ -157,7 +158,8 @@ def drive_citizen(window, app, elders: bool) -> None:
 def drive_clerk(window, app, url: str, secrets: dict[str, str]) -> str:
     """Works the clerk's window as a clerk does, so its pages are measured full, not empty: logged in, a
     number taken at the kiosk and called, the application page open with the first matter's form and a
-    banner shown (a captured page's). "" when it got there, else the step it did not reach."""
+    banner shown (a captured page's). "" when it got there, else the step it did not reach
+    (``a11y.diag.step.<step>``)."""
     from platform_client import PlatformClient
 
     with PlatformClient(url, TERMINALS["citizen"], secrets[TERMINALS["citizen"]], timeout_s=5.0) as kiosk:
@@ -167,20 +169,20 @@ def drive_clerk(window, app, url: str, secrets: dict[str, str]) -> str:
     page.pin.setText(CLERK_PIN)
     page.login_button.click()
     if not _wait(app, lambda: window.page == "queue"):
-        return "logging in"
+        return "login"
     window.queue_page.action_buttons["call_next"].click()
     if not _wait(app, lambda: window.status is not None and window.status.current is not None):
-        return "calling a number"
+        return "call"
     if window.application_page is None:
         return ""  # a window without the application page (no store): nothing more to fill
     window.show_application()
     panel = window.application_page.panel
     if not _wait(app, lambda: panel.listing is not None and bool(panel.matters)):
-        return "the catalogue"
+        return "catalogue"
     if panel.presenter.intake is None:  # the ticket's service usually chose one
         panel.choose_matter(panel.matters[0].code)
     if not _wait(app, lambda: panel.form_column.view is not None or panel.form_column.note.isVisible()):
-        return "a matter's form"
+        return "form"
     panel.message.show_text(panel.texts("camera.preview.captured", n=2), "notice")
     _wait(app, lambda: False, 0.2)
     return ""
