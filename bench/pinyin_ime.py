@@ -15,6 +15,10 @@ Two sets of words, printed separately:
 - *tuned*: the words the engine's ranking was looked at with while it was built (北京, 西安, 身份证…);
 - *held-out*: every place name of core/domain/regions.py (GB/T 2260: provinces, Jiangsu's cities,
   Nanjing's districts), typed from pypinyin's reading of the name; nothing was tuned on them.
+
+Then the hard inputs, times only: a long sentence, initials, letters that are no pinyin, one letter, and the
+longest composition (``MAX_INPUT`` letters and more), each typed letter by letter; the slowest keystroke
+there is the one a citizen would feel.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pypinyin import Style, lazy_pinyin  # noqa: E402
 
 from core.domain.regions import REGIONS  # noqa: E402
-from core.services.pinyin_ime import PinyinEngine  # noqa: E402
+from core.services.pinyin_ime import MAX_INPUT, PinyinEngine  # noqa: E402
 
 TUNED = ["北京", "西安", "身份证", "北京市", "中国", "张", "绿", "方案", "反感", "先", "户口", "营业执照",
          "地址", "工作单位", "联系电话", "申请", "居住证", "社会保障卡", "结婚", "中华人民共和国"]
 PAGE = 6
+HARD = ["zhonghuarenmingongheguo", "bjs", "xyzqw", "y", "shenfenzhenghaoma", "a" * (MAX_INPUT + 10),
+        "zhangiiiiiiiiii", "xi'an'shi'"]
 
 
 def plain_scan(entries: list[tuple[str, str, str, int]], letters: str) -> list[str]:
@@ -88,6 +94,20 @@ def run(name: str, words: list[str], engine: PinyinEngine, entries, repeat: int)
         print(f"  {kind:8s} first {first}/{n} ({first / n:.0%})  on the first page {page}/{n} ({page / n:.0%})")
 
 
+def run_hard(engine: PinyinEngine, entries, repeat: int) -> None:
+    our_times, base_times = [], []
+    for letters in HARD:
+        for end in range(1, len(letters) + 1):
+            our_times.append(timed(ours, engine, letters[:end], repeat=repeat)[0])
+            base_times.append(timed(plain_scan, entries, letters[:end], repeat=1)[0])
+    p = statistics.quantiles(our_times, n=100)
+    print(f"hard inputs: {len(HARD)} inputs, {len(our_times)} keystrokes")
+    print(f"  ours     p50 {statistics.median(our_times) * 1000:6.2f} ms  p99 {p[98] * 1000:6.2f} ms  "
+          f"max {max(our_times) * 1000:6.2f} ms")
+    print(f"  baseline p50 {statistics.median(base_times) * 1000:6.2f} ms")
+    print(f"  ratio baseline/ours (sum of keystrokes): {sum(base_times) / max(sum(our_times), 1e-9):6.1f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="samples per keystroke (the fastest counts)")
@@ -99,6 +119,7 @@ def main() -> None:
     run("tuned", TUNED, engine, entries, args.repeat)
     held_out = sorted({name for name, _ in REGIONS.values()})
     run("held-out (GB/T 2260 place names)", held_out, engine, entries, args.repeat)
+    run_hard(engine, entries, args.repeat)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def test_start_returns_at_once_and_the_device_is_picked_up_when_it_appears():
     try:
         started = time.monotonic()
         lifecycle.start()
-        assert time.monotonic() - started < 0.1
+        assert time.monotonic() - started < 1.0  # it would wait for the device for ever
         assert runner.state is S.CONNECTING
         time.sleep(0.2)
         assert runner.state is S.CONNECTING and plug.opened == 0

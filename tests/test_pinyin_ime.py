@@ -3,8 +3,6 @@ citizen who types pinyin letters is offered, in what order, and how a compositio
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from core.services.pinyin_ime import MAX_INPUT, Composer, PinyinEngine
@@ -149,26 +147,27 @@ def test_garbage_digits_and_over_long_input_never_raise(engine):
     assert sum(composer.type("a") for _ in range(MAX_INPUT + 5)) == MAX_INPUT
 
 
-def test_each_keystroke_is_answered_quickly(engine):
-    """GIVEN words typed letter by letter, without the engine's cache THEN no keystroke takes more than
-    0.25 s of the thread's CPU time (typically a few milliseconds)."""
+def test_a_keystroke_s_work_is_bounded_whatever_is_typed(engine):
+    """GIVEN words typed letter by letter, among them no pinyin at all and the longest input THEN each
+    keystroke weighs at most six splits of at most ``MAX_INPUT`` letters, and every candidate covers what
+    was typed or less. (How long a keystroke takes is a figure: bench/pinyin_ime.py prints it for these same
+    inputs, apart from the words it was tuned on.)"""
     fresh = PinyinEngine(engine._exact)
-    slowest = 0.0
-    for word in ("zhonghuarenmingongheguo", "bjs", "xyzqw", "y", "shenfenzhenghaoma", "a" * MAX_INPUT):
+    for word in ("zhonghuarenmingongheguo", "bjs", "xyzqw", "y", "shenfenzhenghaoma", "a" * (MAX_INPUT + 10)):
         for end in range(1, len(word) + 1):
-            start = time.thread_time()
-            fresh.candidates(word[:end])
-            slowest = max(slowest, time.thread_time() - start)
-    assert slowest < 0.25, slowest
+            typed = word[:end]
+            splits = fresh.splits(typed)
+            assert 1 <= len(splits) <= 6, typed
+            assert all(tokens[-1].end <= min(len(typed), MAX_INPUT) for tokens in splits)
+            found = fresh.candidates(typed)
+            assert found and all(0 < c.consumed <= min(len(typed), MAX_INPUT) for c in found), typed
+    assert fresh.candidates("zhonghuarenmingongheguo")[0].text == "中华人民共和国"
 
 
-def test_the_index_loads_within_a_few_seconds():
-    """GIVEN the shipped index THEN loading it (on the keyboard's own thread) takes a few seconds at most of
-    the thread's CPU time (the machine is shared: waiting for a core says nothing about the loading), and it
-    knows the syllables and many words."""
-    start = time.thread_time()
+def test_the_index_loads_and_knows_syllables_and_words():
+    """GIVEN the shipped index THEN it loads (on the keyboard's own thread; bench/pinyin_ime.py prints how
+    long that takes) and it knows the syllables and many words."""
     engine = PinyinEngine.load()
-    assert time.thread_time() - start < 5.0
     assert {"zhang", "lv", "a", "er"} <= engine.syllables and "ng" not in engine.syllables
     assert engine.longest >= 4
 
