@@ -31,8 +31,10 @@ class Damping:
                              f"(window {self.window_s:g} s, flapping at {self.high}, settled at {self.low})")
 
 
+@functools.lru_cache(maxsize=4096)
 def _status(state: str, faults: tuple[str, ...], flapping: tuple[str, ...] | None = None) -> str:
-    """The status alerted, as kept in ``alerted``: state and faults, and while flapping what flaps."""
+    """The status alerted, as kept in ``alerted``: state and faults, and while flapping what flaps. (Every
+    heartbeat asks for its own; a fleet's statuses are few, so they are kept, not encoded again.)"""
     status: dict[str, Any] = {"state": state, "faults": list(faults)}
     if flapping is not None:
         status["flapping"] = list(flapping)

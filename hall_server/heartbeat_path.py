@@ -28,6 +28,7 @@ What differs is where the work runs and where the nonce is kept:
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import logging
@@ -140,5 +141,21 @@ async def _failed(send, exc: Exception) -> None:
 
 async def _answer(send, status: int, body: dict, *, busy: bool = False) -> None:
     """JSON as FastAPI's JSONResponse writes it (compact); a busy database's answer says when to retry."""
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if status == 200 and body.keys() == _ACCEPTED_KEYS:
+        payload = _accepted(body["accepted"], body["state"])
+    else:
+        payload = _json(body)
     await send_json(send, status, payload, [(b"retry-after", b"1")] if busy else [])
+
+
+_ACCEPTED_KEYS = {"accepted", "state"}
+
+
+def _json(body: dict) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@functools.lru_cache(maxsize=16)
+def _accepted(accepted: bool, state: str) -> bytes:
+    """The answer to a kept heartbeat: one of a handful, encoded once."""
+    return _json({"accepted": accepted, "state": state})
