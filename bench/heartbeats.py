@@ -136,11 +136,14 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps the connection open, as a hall's receiver (nginx…) does
+
             def do_POST(self):  # noqa: N802
                 alert = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.count += 1
                 outer.by[alert["terminal_id"][:3], alert["event"]] += 1
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):

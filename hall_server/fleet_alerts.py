@@ -9,7 +9,9 @@
 The webhook is the URL ``kiosk hall-admin fleet webhook URL`` configured (read at every alert, so a running
 server follows a change; none configured: the log line only). Each alert is one ``POST`` of the alert's JSON
 (``Content-Type: application/json``; fleet.Alert.to_json) bounded by ``WEBHOOK_TIMEOUT_S``; a failure (no
-answer, a non-2xx status) is logged and the alert is not sent again: the next change sends the newer status.
+answer, an answer that is not HTTP, a non-2xx status) is logged and the alert is not sent again: the next
+change sends the newer status. The POSTs share one kept-alive connection (``WebhookPoster``), opened again
+when the receiver closed it or the URL changed, never through a proxy.
 At most ``MAX_QUEUED`` alerts wait; beyond that the oldest are dropped, logged.
 
 A flapping terminal (fleet_flapping.judge) gets one alert saying so and what flaps (``"event": "terminal_flapping"``),
@@ -20,13 +22,14 @@ goes out (fleet.announce), as a sweep's are, so one process sends it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import queue
 import threading
+import ssl
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 from hall_server import fleet
 
@@ -43,24 +46,79 @@ def check_webhook_url(url: str) -> str:
     return url
 
 
-def webhook_opener() -> urllib.request.OpenerDirector:
-    """The opener the webhook's POSTs go through: no proxy, the hall's own network only. Built once per
-    watch (building one cost 0.26 ms of CPU at every alert; docs/fleet.md, "Cost on the hall server")."""
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+class WebhookPoster:
+    """POSTs JSON to the webhook over one kept-alive HTTP/1.1 connection (``http.client``), used by one thread.
 
+    A new connection per alert (as ``urllib`` opens them) cost the hall server a TCP set-up and tear-down
+    and urllib's handlers for every alert: a terminal flapping every beat made that its largest cost after
+    the heartbeats themselves (docs/fleet.md, "Cost on the hall server"). The connection is dropped after
+    any failure, when the receiver says it closes, and when the URL changes; a kept connection the receiver
+    closed while idle is opened again once for the same POST (it never reached the receiver). Never through
+    a proxy: the hall's own network only."""
 
-def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S,
-                 opener: urllib.request.OpenerDirector | None = None) -> int:
-    """One POST of ``payload`` as JSON; the HTTP status (raises OSError when there was no answer)."""
-    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "hall-server"})
-    opener = opener or webhook_opener()
-    try:
-        with opener.open(request, timeout=timeout_s) as response:
+    def __init__(self, timeout_s: float = WEBHOOK_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+        self._connection: http.client.HTTPConnection | None = None
+        self._origin: tuple[str, str, int | None] | None = None
+        self.opened = 0  # connections opened so far
+
+    def post(self, url: str, payload: dict) -> int:
+        """One POST of ``payload`` as JSON; the HTTP status. Raises OSError when there was no answer,
+        ``http.client.HTTPException`` when the answer was not HTTP, ValueError for a URL that is not
+        http:// or https://."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http:// or https:// URL: {url!r}")
+        origin = (parts.scheme, parts.hostname, parts.port)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json", "User-Agent": "hall-server", "Host": parts.netloc}
+        if origin != self._origin:
+            self.close()
+        for attempt in (1, 2):
+            reused = self._connection is not None
+            connection = self._connection or self._open(origin)
+            try:
+                connection.request("POST", target, body=data, headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if reused and attempt == 1:
+                    continue  # the receiver had closed the kept connection: once more on a new one
+                raise
+            except BaseException:
+                self.close()
+                raise
+            if response.will_close:
+                self.close()
             return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+        raise AssertionError("unreachable")
+
+    def _open(self, origin: tuple[str, str, int | None]) -> http.client.HTTPConnection:
+        scheme, host, port = origin
+        if scheme == "https":
+            self._connection = http.client.HTTPSConnection(host, port, timeout=self.timeout_s,
+                                                           context=ssl.create_default_context())
+        else:
+            self._connection = http.client.HTTPConnection(host, port, timeout=self.timeout_s)
+        self._origin = origin
+        self.opened += 1
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection, self._origin = None, None
+
+
+def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S) -> int:
+    """One POST of ``payload`` as JSON on a connection of its own; the HTTP status (see WebhookPoster)."""
+    poster = WebhookPoster(timeout_s)
+    try:
+        return poster.post(url, payload)
+    finally:
+        poster.close()
 
 
 def _log_alert(alert: fleet.Alert, suffix: str = "") -> None:
@@ -85,7 +143,7 @@ class FleetWatch:
         self.sweep_s = sweep_s
         self.webhook_timeout_s = webhook_timeout_s
         self._queue: queue.Queue = queue.Queue(MAX_QUEUED)
-        self._opener = webhook_opener()  # used by the watch's thread only
+        self._poster = WebhookPoster(webhook_timeout_s)  # used by the watch's thread only
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
         self.delivered = 0
@@ -137,6 +195,7 @@ class FleetWatch:
             if time.monotonic() >= next_sweep and not self._stopping.is_set():
                 next_sweep = time.monotonic() + self.sweep_s
                 self._sweep()
+        self._poster.close()
 
     def _waiting(self) -> list:
         items = []
@@ -179,8 +238,8 @@ class FleetWatch:
         if not url:
             return
         try:
-            status = post_webhook(url, alert.to_json(), self.webhook_timeout_s, self._opener)
-        except (OSError, ValueError) as exc:
+            status = self._poster.post(url, alert.to_json())
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             self.failed += 1
             log.warning("fleet: the webhook for %s failed: %s: %s", alert.terminal_id, type(exc).__name__, exc)
             return
