@@ -55,8 +55,8 @@ from core.domain.heartbeat import DeviceHealth, Heartbeat, OutboxHealth, Paper  
 from core.errors import PlatformError  # noqa: E402
 from hall_server import HallStore, sample_hall  # noqa: E402
 from hall_server.fleet import set_setting  # noqa: E402
-from hall_server.fleet_flapping import set_damping  # noqa: E402
 from hall_server.fleet_alerts import WEBHOOK  # noqa: E402
+from hall_server.fleet_flapping import set_damping  # noqa: E402
 from platform_client import PlatformClient  # noqa: E402
 from platform_client.heartbeat import HeartbeatClient  # noqa: E402
 

@@ -26,8 +26,8 @@ import http.client
 import json
 import logging
 import queue
-import threading
 import ssl
+import threading
 import time
 import urllib.parse
 
