@@ -27,6 +27,7 @@ import os
 import json
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -162,14 +163,26 @@ def drive_clerk(window, app, url: str, secrets: dict[str, str]) -> str:
     (``a11y.diag.step.<step>``)."""
     from platform_client import PlatformClient
 
-    with PlatformClient(url, TERMINALS["citizen"], secrets[TERMINALS["citizen"]], timeout_s=5.0) as kiosk:
-        kiosk.issue_ticket(CLERK_SERVICE, request_id=str(uuid.uuid4()))
+    taken, failed = threading.Event(), []
+
+    def take_a_number() -> None:  # the kiosk's part, off the window's thread (an HTTP call of up to 5 s)
+        try:
+            with PlatformClient(url, TERMINALS["citizen"], secrets[TERMINALS["citizen"]], timeout_s=5.0) as kiosk:
+                kiosk.issue_ticket(CLERK_SERVICE, request_id=str(uuid.uuid4()))
+        except Exception as exc:  # the walk stops at the call, and says so
+            failed.append(exc)
+        finally:
+            taken.set()
+
+    threading.Thread(target=take_a_number, name="a11y-kiosk", daemon=True).start()
     page = window.login_page
     page.staff.setText(CLERK_STAFF)
     page.pin.setText(CLERK_PIN)
     page.login_button.click()
     if not _wait(app, lambda: window.page == "queue"):
         return "login"
+    if not _wait(app, taken.is_set) or failed:
+        return "call"
     window.queue_page.action_buttons["call_next"].click()
     if not _wait(app, lambda: window.status is not None and window.status.current is not None):
         return "call"
