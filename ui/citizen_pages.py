@@ -24,6 +24,10 @@ from ui.widgets import Banner, Page, button, clear_layout, label
 CENTER = Qt.AlignmentFlag.AlignCenter
 
 
+ROW_STYLE = "font-size: 26pt; font-weight: bold; min-height: %dpx;"
+ROW_HEIGHT = {False: 110, True: 80}  # px: the home page's row of buttons in one row / in two rows
+
+
 class HomePage(Page):
     name = "home"
     take_number = Signal()
@@ -57,7 +61,7 @@ class HomePage(Page):
         self.guide_button.clicked.connect(self.guide)
         for widget, shown in ((self.check_in_button, codes), (self.track_button, codes), (self.guide_button, guide)):
             widget.setProperty("role", "")  # secondary: "取号" stays the first thing the eye finds
-            widget.setStyleSheet("font-size: 26pt; font-weight: bold; min-height: 110px;")
+            widget.setStyleSheet(ROW_STYLE % ROW_HEIGHT[1])
             widget.setVisible(shown)
             self.row_buttons.append(widget)
         self.box.addSpacing(16)
@@ -76,7 +80,8 @@ class HomePage(Page):
 
     def arrange_row(self) -> None:
         """The row's buttons side by side when every label fits whole in the page's width, else two to a
-        row (an odd last one across both columns)."""
+        row (an odd last one across both columns), less tall when that makes two rows: the page still fits
+        an 800-line screen (``kiosk diag a11y`` measures it, with the locker's 取件 among them)."""
         shown = [b for b in self.row_buttons if not b.isHidden()]
         for b in self.row_buttons:
             b.ensurePolished()  # the style sheet's font: the labels' real widths
@@ -89,6 +94,7 @@ class HomePage(Page):
         self.row_columns = columns
         for b in self.row_buttons:
             self.row.removeWidget(b)
+            b.setStyleSheet(ROW_STYLE % ROW_HEIGHT[columns == 2 and len(shown) > 2])
         for index, b in enumerate(shown):
             last_alone = columns == 2 and index == len(shown) - 1 and index % 2 == 0
             self.row.addWidget(b, index // max(1, columns), index % max(1, columns), 1, 2 if last_alone else 1)

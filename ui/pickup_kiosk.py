@@ -143,8 +143,7 @@ def attach(window, presenter: KioskPickupPresenter) -> PickupPage:
     window.stack.addWidget(page)
     window.at_shutdown(page.close)
     open_button = window.texts.bind(button("", "big", name="pickup"), "pickup.kiosk.home_button")
-    open_button.setProperty("role", "")
-    open_button.setStyleSheet("font-size: 26pt; font-weight: bold; min-height: 110px;")
+    open_button.setProperty("role", "")  # styled as the row's others (HomePage.arrange_row)
     window.home.add_button(open_button)
 
     def show() -> None:

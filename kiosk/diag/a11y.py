@@ -73,23 +73,29 @@ def run(args: argparse.Namespace) -> int:
         hall.setdefault("staff", []).append({"id": CLERK_STAFF, "name": "陈思远", "pin": CLERK_PIN,
                                              "windows": [CLERK_WINDOW]})
         server = ServerThread(Path(tmp) / "hall.db", seed=hall, thread_name="a11y:hall-server").start()
+        from simulators.locker import LockerSimulator
+
+        # The kiosk with its locker, as a hall with one has it: its home page then offers 取件 too.
+        locker = LockerSimulator({1: 12}, thread_prefix="a11y:locker").start()
         try:
             print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
             secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}
             for role in roles:
-                for figures in walk_role(role, server.url, secrets, Path(tmp), languages):
+                for figures in walk_role(role, server.url, secrets, Path(tmp), languages, locker.url):
                     pages += 1
                     failures += len(figures.shortfalls(minimums))
                     report(figures, minimums, as_json=args.json)
         finally:
+            locker.stop()
             server.stop()
     if not args.json:
         print(tr("a11y.diag.summary", "en", pages=pages, failures=failures))
     return 1 if failures else 0
 
 
-def terminal_config(role: str, url: str, secret: str, data_dir: Path):
-    """The role's terminal as a small hall has it: virtual printers, no other devices, no store."""
+def terminal_config(role: str, url: str, secret: str, data_dir: Path, locker_url: str = ""):
+    """The role's terminal as a small hall has it: virtual printers, the kiosk's locker at ``locker_url``
+    (none when empty), no other devices."""
     from core import config
 
     data = {"role": role, "terminal_id": TERMINALS[role], "hall_id": "3201-0042", "data_dir": str(data_dir / role),
@@ -97,6 +103,8 @@ def terminal_config(role: str, url: str, secret: str, data_dir: Path):
     printers = {"ticket": {"url": f"virtual://a11y-{role}-ticket", "width_mm": 80}}
     if role == "citizen":
         data.update(printers=printers, devices={"ticket_printer": "ticket"}, kiosk={"lockdown": False})
+        if locker_url:
+            data["locker"] = {"port": locker_url, "boards": {"1": 12}}
     elif role == "technician":
         data.update(printers=printers, devices={"ticket_printer": "ticket"})
     elif role == "clerk":
@@ -104,7 +112,8 @@ def terminal_config(role: str, url: str, secret: str, data_dir: Path):
     return config.parse(data, source="diag a11y")
 
 
-def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, languages) -> list[PageFigures]:
+def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, languages,
+              locker_url: str = "") -> list[PageFigures]:
     """Builds the role's terminal once and its window per language (and mode), and measures every page."""
     from core.services.announce import SilentSpeaker
     from kiosk.app import build_terminal
@@ -115,7 +124,7 @@ def walk_role(role: str, url: str, secrets: dict[str, str], data_dir: Path, lang
     # The kiosk and the clerk's window as a hall has them, with the terminal's store (the guide and the
     # catalogue it caches, the records it queues, the status area): a throwaway one in the audit's folder;
     # the display and the technician's window are measured online only.
-    terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir),
+    terminal = build_terminal(terminal_config(role, url, secrets[TERMINALS[role]], data_dir, locker_url),
                               sync=role in ("citizen", "clerk"), speaker=SilentSpeaker("diag a11y"))
     found: list[PageFigures] = []
     try:
