@@ -52,9 +52,9 @@ class WebhookPoster:
     A new connection per alert (as ``urllib`` opens them) cost the hall server a TCP set-up and tear-down
     and urllib's handlers for every alert: a terminal flapping every beat made that its largest cost after
     the heartbeats themselves (docs/fleet.md, "Cost on the hall server"). The connection is dropped after
-    any failure, when the receiver says it closes, and when the URL changes; a kept connection the receiver
-    closed while idle is opened again once for the same POST (it never reached the receiver). Never through
-    a proxy: the hall's own network only."""
+    any failure, when the receiver says it closes, and when the URL changes. A POST on a kept connection
+    that the receiver had closed while it was idle (the connection reset, or closed with no answer) is sent
+    once more on a new connection. Never through a proxy: the hall's own network only."""
 
     def __init__(self, timeout_s: float = WEBHOOK_TIMEOUT_S) -> None:
         self.timeout_s = timeout_s
@@ -72,7 +72,7 @@ class WebhookPoster:
         origin = (parts.scheme, parts.hostname, parts.port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json", "User-Agent": "hall-server", "Host": parts.netloc}
+        headers = {"Content-Type": "application/json", "User-Agent": "hall-server"}  # Host: from the origin
         if origin != self._origin:
             self.close()
         for attempt in (1, 2):
