@@ -73,10 +73,10 @@ def run(args: argparse.Namespace) -> int:
         hall.setdefault("staff", []).append({"id": CLERK_STAFF, "name": "陈思远", "pin": CLERK_PIN,
                                              "windows": [CLERK_WINDOW]})
         server = ServerThread(Path(tmp) / "hall.db", seed=hall, thread_name="a11y:hall-server").start()
-        from simulators.locker import LockerSimulator
+        from kiosk.simulated import simulated_locker
 
         # The kiosk with its locker, as a hall with one has it: its home page then offers 取件 too.
-        locker = LockerSimulator({1: 12}, thread_prefix="a11y:locker").start()
+        locker = simulated_locker({1: 12}, thread_prefix="a11y:locker")
         try:
             print(tr("a11y.diag.hall", "en", url=server.url), file=sys.stderr, flush=True)
             secrets = {tid: server.store.add_terminal(tid, role) for role, tid in TERMINALS.items()}
