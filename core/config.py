@@ -36,6 +36,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     idcard_photo_decoder = ""         # the vendor's WLT photo decoder (libwlt2bmp.so); empty: no photos
     scanner = ""
     camera = ""                       # uvc:0 | uvc:/dev/video2 | folder:DIR | video:FILE | synthetic:
+    camera_threads = 0                # OpenCV's threads for the camera's image work; 0: OpenCV's choice
     decoder = "zxing"                 # codes in camera frames: zxing | zbar
 
     [window]                          # clerk role only
@@ -128,6 +129,7 @@ class DevicesConfig:
     idcard_photo_decoder: str = ""  # vendor WLT decoder library (libwlt2bmp.so); empty: photos unavailable
     scanner: str = ""  # pyserial URL of a serial scanner; keyboard-wedge scanners need no setting
     camera: str = ""  # document camera source: uvc:0, uvc:/dev/video2, folder:DIR, video:FILE, synthetic:
+    camera_threads: int = 0  # OpenCV's threads (docs/camera.md, "Threads"); 0: OpenCV's own choice
     decoder: str = "zxing"  # back end for codes in camera frames: zxing (zxing-cpp) | zbar (pyzbar)
 
 
@@ -349,9 +351,12 @@ def _devices(top: _Reader, role: str, printers: dict[str, PrinterConfig]) -> Dev
         idcard_photo_decoder=d.get("idcard_photo_decoder", str, ""),
         scanner=d.get("scanner", str, ""),
         camera=d.get("camera", str, ""),
+        camera_threads=d.get("camera_threads", int, 0),
         decoder=d.get("decoder", str, "zxing", choices=("zxing", "zbar")),
     )
     d.finish()
+    if not 0 <= devices.camera_threads <= 64:
+        raise _problem("devices.camera_threads", f"must be 0 (OpenCV's choice) to 64, not {devices.camera_threads}")
     for key in ("ticket_printer", "ticket_printer_fallback", "receipt_printer"):
         ref = getattr(devices, key)
         if ref and ref not in printers:

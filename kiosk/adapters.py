@@ -219,8 +219,10 @@ def build_camera(cfg: Config):
     now is picked up when it is plugged in); None when none is configured."""
     if not cfg.devices.camera:
         return None
-    from devices.camera import open_camera
+    from devices.camera import open_camera, set_threads
     from kiosk.simulated import enable_simulated_camera
 
+    if cfg.devices.camera_threads:
+        set_threads(cfg.devices.camera_threads)
     enable_simulated_camera(cfg.devices.camera)
     return open_camera(cfg.devices.camera).start()

@@ -156,3 +156,30 @@ def test_the_preview_outline_matches_the_page():
     frame = next(p for p in got if p.quad is not None and at_rest(p))
     corners = source.corners_at(frame.seq - 1)[1]
     assert geometry.iou([[x * 2, y * 2] for x, y in frame.quad], corners) > 0.95
+
+
+def test_the_hall_sets_how_many_threads_opencv_uses_for_the_camera(tmp_path):
+    """GIVEN ``[devices] camera_threads = 1`` WHEN the terminal builds its camera THEN OpenCV's image work
+    runs on the thread that asks (the least CPU in all: docs/camera.md, "Threads"); 0 gives OpenCV back its
+    own choice, and a negative count is refused."""
+    import cv2
+
+    from core import config
+    from devices.camera import set_threads
+    from kiosk.adapters import build_camera
+
+    before = cv2.getNumThreads()
+    cfg = config.parse({"role": "clerk", "terminal_id": "W-03", "hall_id": "3201-0042", "data_dir": str(tmp_path),
+                        "window": {"number": 3},
+                        "platform": {"url": "http://127.0.0.1:9", "terminal_secret": "s"},
+                        "devices": {"camera": "synthetic:?size=640x480&fps=10", "camera_threads": 1}},
+                       source="test")
+    camera = build_camera(cfg)
+    try:
+        assert cv2.getNumThreads() == 1
+        assert set_threads(0) == before  # OpenCV's own choice again
+        with pytest.raises(ValueError):
+            set_threads(-1)
+    finally:
+        camera.stop()
+        set_threads(0)

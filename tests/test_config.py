@@ -38,6 +38,7 @@ def test_a_good_file_loads_with_defaults(tmp_path):
     assert cfg.language == "zh_CN"
     assert cfg.printer("ticket").dots == 384
     assert cfg.timeouts.idle_s == 60.0
+    assert cfg.devices.camera_threads == 0  # OpenCV's own choice unless the hall sets one
     assert "s3cret" not in repr(cfg)  # the secret never shows in a repr or a log line
 
 
@@ -55,6 +56,8 @@ def test_a_good_file_loads_with_defaults(tmp_path):
         (("[devices]", "[timeouts]\nidle_s = -1\n[devices]"), "timeouts.idle_s", "greater than 0"),
         (("[devices]", "[sync]\ncipher = \"des\"\n[devices]"), "sync.cipher", "must be one of"),
         (("[devices]", "[sync]\nticket_block_size = 0\n[devices]"), "sync.ticket_block_size", "from 1 to 500"),
+        (("[devices]", "[devices]\ncamera_threads = -2"), "devices.camera_threads", "0 (OpenCV's choice) to 64"),
+        (("[devices]", "[devices]\ncamera_threads = \"two\""), "devices.camera_threads", "must be int"),
     ],
 )
 def test_a_bad_setting_names_the_key_and_the_problem(tmp_path, change, setting, words):

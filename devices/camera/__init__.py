@@ -26,3 +26,15 @@ def open_camera(spec: str, **options) -> CaptureService:
     from devices.camera.service import CaptureService
 
     return CaptureService(spec, **options)
+
+
+def set_threads(count: int) -> int:
+    """How many threads OpenCV's image work (page finding, flattening, codes in frames) may use in this
+    process: 1 keeps it on the thread that asks, which costs the least CPU in all (docs/camera.md,
+    "Threads"); 0 lets OpenCV choose (one per core). Returns the count OpenCV now reports."""
+    import cv2
+
+    if count < 0:
+        raise ValueError("a thread count is 0 (OpenCV's choice) or more")
+    cv2.setNumThreads(count if count > 0 else -1)
+    return cv2.getNumThreads()
