@@ -34,6 +34,7 @@ from core import logs
 from core.config import Config, PrinterConfig
 from core.errors import ConfigError
 from core.ports import PrinterStatus, QueuePlatform
+from core.ports.clock import Clock, SystemClock
 from core.ports.idcard import IdCardReaderPort
 from core.services.queue import ClerkQueueService, HallDisplayService, KioskQueueService, hall_from_reference, hall_today
 from kiosk.adapters import (  # noqa: F401  (build_frame_decoder_factory and the rest: the roof's own builders)
@@ -62,6 +63,9 @@ class Terminal:
 
     cfg: Config
     platform: QueuePlatform
+    #: the terminal's one clock (the service day, issuing hours, acceptance times), handed to its services
+    #: and windows; a test or a demo at a set time gives its own
+    clock: Clock = field(default_factory=SystemClock)
     printers: dict[str, OpenedOnFirstUse] = field(default_factory=dict)
     kiosk: KioskQueueService | None = None
     clerk: ClerkQueueService | None = None
@@ -414,11 +418,14 @@ def build_diagnostics(cfg: Config, printers: dict, store, platform: QueuePlatfor
 
 
 def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speaker: Speaker | None = None,
-                   sync: bool = True, sync_options: dict | None = None, defer_sync: bool = False) -> Terminal:
+                   sync: bool = True, sync_options: dict | None = None, defer_sync: bool = False,
+                   clock: Clock | None = None) -> Terminal:
     """``sync=False``: no store and no engine (the queue services work online only). ``defer_sync``: the
-    store and engine are built by ``Terminal.build_sync_later`` once the window is up (``kiosk run``)."""
+    store and engine are built by ``Terminal.build_sync_later`` once the window is up (``kiosk run``).
+    ``clock``: the terminal's clock (default: the system's), given to the kiosk's queue service and to the
+    clerk's window."""
     platform = platform if platform is not None else build_platform(cfg)
-    terminal = Terminal(cfg, platform)
+    terminal = Terminal(cfg, platform, clock=clock or SystemClock())
     if sync and defer_sync and cfg.role != "technician":
         terminal.sync_factory = lambda: build_sync(cfg, engine=True, engine_options=sync_options)
     elif sync:
@@ -436,7 +443,7 @@ def build_terminal(cfg: Config, *, platform: QueuePlatform | None = None, speake
         terminal.kiosk = KioskQueueService(
             platform, main, fallback_printer=fallback,
             offline_tickets=terminal.sync.tickets if terminal.sync else None,
-            reference=terminal.sync.reference if terminal.sync else None)
+            reference=terminal.sync.reference if terminal.sync else None, clock=terminal.clock)
         # Printer faults and recoveries go to the platform through the outbox (device_health records).
         from core.services.health import DeviceHealthReporter
 

@@ -198,3 +198,29 @@ def test_a_clerk_sees_a_refused_record_and_resends_it_with_a_reason(qtbot, hall,
     finally:
         window.close()
         terminal.close()
+
+
+def test_the_terminal_s_one_clock_reaches_the_kiosk_and_the_clerk_s_window(qtbot, hall, tmp_path):
+    """GIVEN terminals built with a clock of their own (a hall's test bench set to 23:30 on 31 December,
+    Beijing time) THEN the kiosk's queue service keeps time by it, and the clerk's window takes the hall's
+    service day (a card's expiry is judged against it) from it, not from the machine's."""
+    from datetime import datetime, timedelta, timezone
+
+    from test_clock import FixedClock
+
+    clock = FixedClock(datetime(2030, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=8))))
+    kiosk = build_terminal(kiosk_config(hall.server.url, hall.secrets["K-01"], tmp_path / "kiosk"), sync=False,
+                           clock=clock)
+    try:
+        assert kiosk.clock is clock and kiosk.kiosk.clock is clock
+    finally:
+        kiosk.close()
+    cfg = role_config("clerk", "W-03", hall.server.url, hall.secrets["W-03"], tmp_path / "clerk")
+    clerk = build_terminal(cfg, sync=False, clock=clock)
+    window = role_window(clerk, language="zh_CN")
+    qtbot.addWidget(window)
+    try:
+        assert window.presenter.service_day().isoformat() == "2030-12-31"
+    finally:
+        window.close()
+        clerk.close()

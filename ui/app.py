@@ -96,7 +96,7 @@ def role_window(terminal, *, language: str, login_hint: tuple[str, dict] | None 
                              camera=getattr(terminal, "camera", None), scans=scans,
                              papers=getattr(terminal, "papers", None),
                              pre_applications=getattr(terminal, "pre_applications", None),
-                             rating=getattr(terminal, "rating", None))
+                             rating=getattr(terminal, "rating", None), clock=getattr(terminal, "clock", None))
         scans.window = window  # wedge scans typed into this window (another role's window has its own)
         if cfg.pickup_window and getattr(terminal, "pickup", None) is not None:
             from core.services.health import DeviceHealthReporter
