@@ -37,6 +37,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     scanner = ""
     camera = ""                       # uvc:0 | uvc:/dev/video2 | folder:DIR | video:FILE | synthetic:
     camera_threads = 0                # OpenCV's threads for the camera's image work; 0: OpenCV's choice
+    camera_calibration = ""           # the lens's calibration file (kiosk diag camera --calibrate); empty: none
     decoder = "zxing"                 # codes in camera frames: zxing | zbar
 
     [window]                          # clerk role only
@@ -83,6 +84,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.accessibility import Minimums, minimums_from
+from core.config_locker import LockerConfig, parse_locker
 from core.config_voice import VoiceConfig, parse_voice
 from core.errors import ConfigError
 from core.i18n import LANGUAGES  # the languages of the catalogues
@@ -130,6 +132,7 @@ class DevicesConfig:
     scanner: str = ""  # pyserial URL of a serial scanner; keyboard-wedge scanners need no setting
     camera: str = ""  # document camera source: uvc:0, uvc:/dev/video2, folder:DIR, video:FILE, synthetic:
     camera_threads: int = 0  # OpenCV's threads (docs/camera.md, "Threads"); 0: OpenCV's own choice
+    camera_calibration: str = ""  # the lens's calibration file (docs/camera.md, "Lens calibration"); "": none
     decoder: str = "zxing"  # back end for codes in camera frames: zxing (zxing-cpp) | zbar (pyzbar)
 
 
@@ -157,23 +160,6 @@ class SyncConfig:
     retention_days: float = 7.0  # personal data kept this long after the platform acknowledged it
     free_space_margin_mb: int = 64  # a person is told before starting when less than this is free
     ticket_block_size: int = 50  # numbers a kiosk leases per service per day for offline issuing
-
-
-@dataclass(frozen=True)
-class LockerConfig:
-    """The smart locker's lock-control boards on one RS-485 bus (docs/locker.md)."""
-
-    port: str = ""  # pyserial URL of the bus adapter; empty: no locker
-    baudrate: int = 9600
-    boards: dict[int, int] = field(default_factory=dict)  # board address → how many locks it drives
-    opened_status: int = 0x00  # the answer byte for "opened" and "door open" on this wiring
-    closed_status: int = 0x11  # the answer byte for "not opened" and "door closed"
-    timeout_s: float = 0.5
-    retries: int = 1
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.port)
 
 
 @dataclass(frozen=True)
@@ -352,6 +338,7 @@ def _devices(top: _Reader, role: str, printers: dict[str, PrinterConfig]) -> Dev
         scanner=d.get("scanner", str, ""),
         camera=d.get("camera", str, ""),
         camera_threads=d.get("camera_threads", int, 0),
+        camera_calibration=d.get("camera_calibration", str, ""),
         decoder=d.get("decoder", str, "zxing", choices=("zxing", "zbar")),
     )
     d.finish()
@@ -427,41 +414,6 @@ def _sync(top: _Reader) -> SyncConfig:
     return sync
 
 
-def _locker_boards(key: str, table: dict[str, Any]) -> dict[int, int]:
-    boards: dict[int, int] = {}
-    for address, locks in table.items():
-        if not address.isdigit() or not 1 <= int(address) <= 255:
-            raise _problem(f"{key}.{address}", "a board address is a number from 1 to 255")
-        if isinstance(locks, bool) or not isinstance(locks, int) or not 1 <= locks <= 255:
-            raise _problem(f"{key}.{address}", f"must be the number of locks on the board (1 to 255), not {locks!r}")
-        boards[int(address)] = locks
-    return dict(sorted(boards.items()))
-
-
-def _locker(top: _Reader) -> LockerConfig:
-    lk = top.sub("locker")
-    locker = LockerConfig(
-        port=lk.get("port", str, ""),
-        baudrate=lk.get("baudrate", int, 9600, choices=(1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)),
-        boards=_locker_boards(lk.name("boards"), lk.get("boards", dict, {})),
-        opened_status=lk.get("opened_status", int, 0x00),
-        closed_status=lk.get("closed_status", int, 0x11),
-        timeout_s=_positive(lk.name("timeout_s"), lk.get("timeout_s", float, 0.5)),
-        retries=lk.get("retries", int, 1),
-    )
-    lk.finish()
-    for key in ("opened_status", "closed_status"):
-        if not 0 <= getattr(locker, key) <= 0xFF:
-            raise _problem(f"locker.{key}", f"must be a byte (0 to 255, 0x00 to 0xFF), not {getattr(locker, key)}")
-    if locker.opened_status == locker.closed_status:
-        raise _problem("locker.closed_status", "must differ from locker.opened_status")
-    if not 0 <= locker.retries <= 5:
-        raise _problem("locker.retries", f"must be from 0 to 5, not {locker.retries}")
-    if locker.port and not locker.boards:
-        raise _problem("locker.boards", "names no board; give each board's address and lock count")
-    return locker
-
-
 def parse(data: dict[str, Any], source: str = "") -> Config:
     """Checks a parsed TOML document and turns it into a Config, section by section."""
     top = _Reader(data)
@@ -479,7 +431,7 @@ def parse(data: dict[str, Any], source: str = "") -> Config:
     lockdown = _kiosk(top, role)
     timeouts = _timeouts(top)
     sync = _sync(top)
-    locker = _locker(top)
+    locker = parse_locker(top.sub("locker"))
     accessibility = minimums_from(top.get("accessibility", dict, {}))
     voice = parse_voice(top.sub("voice"))
     top.finish()
