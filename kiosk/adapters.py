@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 
 from core.config import Config, PrinterConfig
+from core.errors import ConfigError
 from core.ports import PrinterStatus, QueuePlatform, TicketPrinter, TicketSlip
 from core.ports.idcard import IdCardReaderPort
 from core.ports.locker import LockerPort
@@ -224,5 +225,26 @@ def build_camera(cfg: Config):
 
     if cfg.devices.camera_threads:
         set_threads(cfg.devices.camera_threads)
+    calibration = load_camera_calibration(cfg.devices.camera_calibration)
     enable_simulated_camera(cfg.devices.camera)
-    return open_camera(cfg.devices.camera).start()
+    return open_camera(cfg.devices.camera, calibration=calibration).start()
+
+
+def load_camera_calibration(path: str):
+    """The lens calibration of ``[devices] camera_calibration`` (None when none is set); a file that cannot
+    be read or is not a calibration stops the terminal with a ConfigError naming the setting, rather than
+    capturing unflattened frames in silence."""
+    if not path:
+        return None
+    from devices.camera import calibration
+
+    try:
+        return calibration.load(path)
+    except OSError as exc:
+        problem = f"cannot read {path}: {exc.strerror or exc}"
+        raise ConfigError(f"devices.camera_calibration: {problem}", setting="devices.camera_calibration",
+                          problem=problem) from None
+    except ValueError as exc:
+        problem = f"{path}: {exc}"
+        raise ConfigError(f"devices.camera_calibration: {problem}", setting="devices.camera_calibration",
+                          problem=problem) from None

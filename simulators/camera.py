@@ -4,7 +4,8 @@ Sample documents (``simulators.camera_scenes``) slide onto a desk, lie still and
 papers do under a real document camera. Importing this module registers the ``synthetic:`` kind, so a
 camera spec such as ``synthetic:?doc=a4&desk=light&size=1920x1080&fps=20&seed=3&still=2.5&drop_after=40``
 opens it through the same capture service as a real camera; ``drop_after`` and ``drop_s`` unplug it for a
-while, to test reconnection.
+while, to test reconnection. ``synthetic:?board=9x6&k1=-0.28`` is a calibration chessboard seen through a
+distorting lens instead (simulators/camera_board.py).
 """
 
 from __future__ import annotations
@@ -140,4 +141,13 @@ class SyntheticSource(FrameSource):
         return frame
 
 
-register_source("synthetic", SyntheticSource)
+def synthetic_source(spec: SourceSpec) -> FrameSource:
+    """``synthetic:?board=…`` is the calibration board (simulators/camera_board.py); any other, the documents."""
+    if "board" in spec.options:
+        from simulators.camera_board import BoardSource
+
+        return BoardSource(spec)
+    return SyntheticSource(spec)
+
+
+register_source("synthetic", synthetic_source)

@@ -5,6 +5,7 @@ Modules:
 - ``detect``: finding the page's four corners (``find_page``) and the textbook baseline (with ``candidates``,
   ``lines``; ``trust`` says whether an outline can be trusted);
 - ``process``: flattening, deskew, clean-up, focus measure;
+- ``calibration``: the lens's calibration from chessboard views, its file, undistorting whole frames;
 - ``autocapture``: the still-and-sharp state machine behind auto-capture;
 - ``sources``: frame sources by spec string (``uvc:0``, ``folder:DIR``, ``video:FILE``; the demo's
   ``synthetic:`` camera registers itself from ``simulators.camera``);

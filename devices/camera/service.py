@@ -37,6 +37,7 @@ import numpy as np
 
 from devices.camera import detect, geometry, process
 from devices.camera.autocapture import AutoCapture
+from devices.camera.calibration import Calibration, Undistorter
 from devices.camera.sources import FrameSource, open_source
 from core.errors import DeviceBusy, DeviceError, DeviceNotFound, DeviceTimeout
 from core.lifecycle import DeviceRunner
@@ -56,14 +57,22 @@ def fit_size(width: int, height: int, max_size: tuple[int, int]) -> tuple[int, i
     return max(1, int(round(width * scale))), max(1, int(round(height * scale)))
 
 
-def make_page(frame: np.ndarray, cleanup: Cleanup, *, clock: Clock, auto: bool = False) -> CapturedPage:
+def make_page(frame: np.ndarray, cleanup: Cleanup, *, clock: Clock, auto: bool = False,
+              undistort: Callable[[np.ndarray], np.ndarray] | None = None) -> CapturedPage:
     """Full-resolution capture: find the page, flatten, deskew, clean up. The whole frame when no page is
     found or the finder is not sure of it (``Detection.sure``): a wrong crop loses part of the document,
-    the whole frame loses nothing. The cameras have no lens calibration here, so the frame is kept as the
-    camera took it (docs/camera.md, "When the finder is not sure")."""
+    the whole frame loses nothing. That whole frame is flattened by the camera's lens calibration when
+    there is one (``undistort``: calibration.Undistorter), else kept as the camera took it (docs/camera.md,
+    "When the finder is not sure", "Lens calibration")."""
     found = detect.detect(frame)
     quad = found.quad if found is not None and found.sure else None
-    page = process.clean_page(frame, quad, cleanup)
+    whole = frame
+    if quad is None and undistort is not None:
+        try:
+            whole = undistort(frame)
+        except ValueError as exc:  # a frame of another shape than the calibration's: kept as taken
+            log.warning("camera: the whole frame is kept as taken: %s", exc)
+    page = process.clean_page(whole, quad, cleanup)
     return CapturedPage(image=page, quad=geometry.as_quad(quad), focus=process.focus_measure(frame, quad),
                         source_size=(int(frame.shape[1]), int(frame.shape[0])), captured_at=clock.now(),
                         auto=auto)
@@ -73,9 +82,13 @@ class CaptureService:
     """Implements ``core.ports.camera.DocumentCamera`` over a ``FrameSource`` (see sources.py)."""
 
     def __init__(self, source: str | FrameSource, *, clock: Clock | None = None,
-                 preview_work_size: int = 480, autocapture: AutoCapture | None = None) -> None:
+                 preview_work_size: int = 480, autocapture: AutoCapture | None = None,
+                 calibration: Calibration | None = None) -> None:
+        """``calibration``: the lens's (calibration.py), which flattens the whole frame a capture keeps when
+        it is not sure of the page; None: kept as taken."""
         self._source = open_source(source) if isinstance(source, str) else source
         self.clock = clock or SystemClock()
+        self._undistort = Undistorter(calibration) if calibration is not None else None
         self.preview_work_size = preview_work_size
         self._auto = autocapture or AutoCapture()
         self._info: CameraInfo | None = None
@@ -222,7 +235,8 @@ class CaptureService:
         """Manual capture of the newest frame (always available, whatever auto-capture thinks)."""
         started = time.monotonic()
         frame = self.latest_frame(timeout_s=timeout_s)
-        future = self._submit(functools.partial(make_page, clock=self.clock), frame, Cleanup(cleanup))
+        future = self._submit(functools.partial(make_page, clock=self.clock, undistort=self._undistort), frame,
+                              Cleanup(cleanup))
         try:
             return future.result(timeout=max(0.05, timeout_s - (time.monotonic() - started)))
         except FutureTimeout:
@@ -298,7 +312,7 @@ class CaptureService:
 
     def _auto_job(self, frame: np.ndarray, cleanup: Cleanup) -> None:
         try:
-            page = make_page(frame, cleanup, clock=self.clock, auto=True)
+            page = make_page(frame, cleanup, clock=self.clock, auto=True, undistort=self._undistort)
             listener = self._auto_listener
             if listener is not None:
                 listener(page)

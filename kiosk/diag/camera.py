@@ -1,6 +1,7 @@
 """``kiosk diag camera``: open a document camera (or a test source) and report what it does.
 
     kiosk diag camera --source SPEC [--frames N] [--timeout S] [--json]
+    kiosk diag camera --source SPEC --calibrate FILE [--board 9x6] [--views N] [--timeout S] [--json]
 
 ``SPEC`` is a camera source (devices/camera/sources.py): ``uvc:0``, ``uvc:/dev/video2``,
 ``uvc:0?size=2592x1944``, ``folder:DIR``, ``video:FILE``, ``synthetic:``. Reports the modes the camera
@@ -8,14 +9,23 @@ offers (the UVC source asks for each standard size in MJPG and YUYV and keeps wh
 mode negotiated (read back after the request, MJPG first: docs/camera.md), the time
 to open, and the frame rate measured over ``--frames`` frames, and whether a page is in the last frame.
 
-Exit codes: 0 frames arrived; 2 the camera is missing, the spec is wrong, or frames stopped (one line on
-stderr, from the ``kiosk`` command's error handler).
+``--calibrate FILE`` calibrates the lens instead (docs/camera.md, "Lens calibration"): hold a printed
+chessboard (``--board``: its inner corners, columns x rows; OpenCV's sample board is 9x6) flat under the
+camera and tilt and move it; every frame where the whole board is seen from a new enough angle is a view
+(progress on stderr), until ``--views`` views (default 12), or ``--timeout`` seconds pass without a new
+one. The fit is written to FILE (JSON, whole or not at all) for ``[devices] camera_calibration``; it prints
+the frame size, the views and the corners' reprojection error.
+
+Exit codes: 0 frames arrived (a calibration written); 1 too few board views, or a fit too poor to keep
+(nothing written; a line on stderr says why); 2 the camera is missing, the spec is wrong, or frames stopped
+(one line on stderr, from the ``kiosk`` command's error handler).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 
 
@@ -28,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=10.0, metavar="S",
                    help="longest wait to open, and for each frame (default 10)")
     p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--calibrate", metavar="FILE", help="calibrate the lens from views of a chessboard; write FILE")
+    p.add_argument("--board", default="9x6", metavar="CxR", help="the board's inner corners (default 9x6)")
+    p.add_argument("--views", type=int, default=12, metavar="N", help="board views to calibrate from (default 12)")
     p.set_defaults(func=run)
 
 
@@ -78,7 +91,74 @@ def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
         raise
 
 
+def board_pattern(text: str) -> tuple[int, int]:
+    try:
+        cols, rows = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        cols = rows = 0
+    if not (3 <= cols <= 30 and 3 <= rows <= 30):
+        raise SystemExit(f"kiosk diag camera: --board {text!r}: give the inner corners as COLUMNSxROWS, e.g. 9x6")
+    return cols, rows
+
+
+def collect_views(service, pattern: tuple[int, int], *, views: int, timeout_s: float, progress=None) -> tuple:
+    """Board views from a started ``CaptureService``: ``(views, frame size)``, stopping at ``views`` or when
+    ``timeout_s`` passes without a new one. ``progress(n)`` after each view kept."""
+    from devices.camera import calibration
+
+    kept: list = []
+    seq, size = 0, None
+    last_new = time.monotonic()
+    while len(kept) < views and time.monotonic() - last_new < timeout_s:
+        seq, frame = service.wait_frame(seq, timeout_s=timeout_s)
+        size = (int(frame.shape[1]), int(frame.shape[0]))
+        corners = calibration.find_board(frame, pattern)
+        if corners is not None and calibration.distinct(corners, kept, min_shift_px=0.03 * size[0]):
+            kept.append(corners)
+            last_new = time.monotonic()
+            if progress is not None:
+                progress(len(kept))
+    return kept, size
+
+
+def calibrate(args: argparse.Namespace) -> int:
+    from devices.camera import calibration
+    from devices.camera.service import CaptureService
+    from kiosk.simulated import enable_simulated_camera
+
+    pattern = board_pattern(args.board)
+    enable_simulated_camera(args.source)
+    service = CaptureService(args.source)
+    try:
+        service.start()
+        service.wait_ready(timeout_s=args.timeout)
+        views, size = collect_views(service, pattern, views=max(calibration.MIN_VIEWS, args.views),
+                                    timeout_s=args.timeout,
+                                    progress=lambda n: print(f"board view {n}", file=sys.stderr, flush=True))
+    finally:
+        service.stop()
+    try:
+        result = calibration.calibrate(views, size, pattern)
+    except ValueError as exc:
+        print(f"kiosk diag camera: no calibration written: {exc}", file=sys.stderr)
+        return 1
+    calibration.save(result, args.calibrate)
+    record = {"source": args.source, "calibration": str(args.calibrate), **result.to_json()}
+    record.pop("format")
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        k = ", ".join(f"{v:.4f}" for v in result.distortion)
+        print(f"calibration: {args.calibrate}")
+        print(f"frames:      {size[0]}x{size[1]}, {result.views} board views")
+        print(f"error:       {result.rms_px:.3f} px (the corners' reprojection, root mean square)")
+        print(f"focal:       {result.matrix[0][0]:.1f} x {result.matrix[1][1]:.1f} px; distortion {k}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.calibrate:
+        return calibrate(args)
     service, record = open_and_measure(args.source, frames=args.frames, timeout_s=args.timeout)
     service.stop()
     frame_w, frame_h = record["frame_size"]
