@@ -97,3 +97,28 @@ def test_the_home_pages_row_of_buttons_shows_every_label_whole_in_any_language(q
     assert len(heights()) == 1 and heights().pop() <= one_row.pop() - 30
     texts.set_language("zh_CN")
     assert cut() == [] and rows() == {0} and fits()
+
+
+def test_a_home_page_button_shown_later_takes_its_place_in_the_row(qtbot):
+    """GIVEN the home page with only the guide in its row (codes not available yet) WHEN check-in and
+    tracking are shown later THEN the three share the row, none of them parked out of sight below the hint;
+    WHEN they are hidden again THEN the guide is alone in the row once more."""
+    from ui import theme
+    from ui.citizen_pages import HomePage
+
+    texts = Texts("zh_CN")
+    page = HomePage(texts, codes=False, guide=True)
+    theme.style_window(page)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    place = lambda b: page.row.getItemPosition(page.row.indexOf(b))[:2]  # noqa: E731
+    assert place(page.guide_button) == (0, 0)
+    page.check_in_button.show()
+    page.track_button.show()
+    qtbot.waitUntil(lambda: {place(b) for b in page.row_buttons} == {(0, 0), (0, 1), (0, 2)}, timeout=2000)
+    assert all(b.isVisible() and b.y() < page.hint.y() for b in page.row_buttons)
+    page.check_in_button.hide()
+    page.track_button.hide()
+    qtbot.waitUntil(lambda: place(page.guide_button) == (0, 0) and page.row_columns == 1, timeout=2000)

@@ -8,7 +8,7 @@ ticket) rebuild themselves on ``Texts.changed``.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -64,6 +64,7 @@ class HomePage(Page):
             widget.setStyleSheet(ROW_STYLE % ROW_HEIGHT[1])
             widget.setVisible(shown)
             self.row_buttons.append(widget)
+            widget.installEventFilter(self)
         self.box.addSpacing(16)
         self.box.addLayout(row)
         self.row = row
@@ -76,7 +77,15 @@ class HomePage(Page):
     def add_button(self, widget) -> None:
         """A feature the composition root adds (取件 when the kiosk drives a locker) joins the code row."""
         self.row_buttons.append(widget)
+        widget.installEventFilter(self)
         self.arrange_row()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        """A row button shown or hidden later (a feature that comes or goes) re-arranges the row."""
+        if watched in self.row_buttons and event.type() in (QEvent.Type.ShowToParent, QEvent.Type.HideToParent):
+            self.row_columns = 0  # arrange again, even at the same number of columns
+            QTimer.singleShot(0, self.arrange_row)
+        return False
 
     def arrange_row(self) -> None:
         """The row's buttons side by side when every label fits whole in the page's width, else two to a
@@ -100,7 +109,7 @@ class HomePage(Page):
             self.row.addWidget(b, index // max(1, columns), index % max(1, columns), 1, 2 if last_alone else 1)
         for b in self.row_buttons:
             if b.isHidden():
-                self.row.addWidget(b, 99, 0)  # kept in the page, out of the way, should it be shown later
+                self.row.addWidget(b, 99, 0)  # kept in the page, out of the way; shown later, it is arranged
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
