@@ -235,6 +235,39 @@ def test_a_webhook_that_does_not_answer_never_holds_up_a_heartbeat(fresh_hall, c
         link.close()
 
 
+def test_a_webhook_that_answers_nonsense_costs_that_alert_only(fresh_hall, webhook, caplog):
+    """GIVEN a webhook URL whose server answers bytes that are not HTTP
+    WHEN a kiosk's printer runs out of paper THEN the failed webhook is logged; and WHEN the hall points the
+    webhook at a working receiver and the paper comes back THEN that alert arrives: the fleet's watch lives on."""
+    import socket
+
+    garbage = socket.socket()
+    garbage.bind(("127.0.0.1", 0))
+    garbage.listen(1)
+
+    def answer_nonsense():
+        con, _ = garbage.accept()
+        con.recv(65536)
+        con.sendall(b"\x00\xffnot http at all\r\n\r\n")
+        con.close()
+
+    threading.Thread(target=answer_nonsense, daemon=True).start()
+    fleet.set_setting(fresh_hall.store, WEBHOOK, f"http://127.0.0.1:{garbage.getsockname()[1]}/alerts")
+    link = HeartbeatClient(fresh_hall.url, "kiosk-1", fresh_hall.secret("kiosk-1"))
+    out = DeviceHealth("printer:ticket", "printer", "ready", Paper.OUT, "paper_out")
+    try:
+        with caplog.at_level("WARNING", logger="hall_server.fleet"):
+            link.send_heartbeat(beat(1, devices=[out]).to_wire(), 2.0)
+            assert wait_for(lambda: any("webhook for kiosk-1 failed" in r.getMessage() for r in caplog.records))
+            fleet.set_setting(fresh_hall.store, WEBHOOK, webhook.url)
+            link.send_heartbeat(beat(2).to_wire(), 2.0)
+            assert wait_for(lambda: len(webhook.bodies) == 1)
+    finally:
+        link.close()
+        garbage.close()
+    assert (webhook.bodies[0]["terminal_id"], webhook.bodies[0]["faults"]) == ("kiosk-1", [])
+
+
 def test_hall_admin_fleet_prints_the_table_and_json(fresh_hall, capsys):
     """GIVEN a kiosk with its reader failed and a display never heard
     WHEN ``hall-admin fleet`` and ``hall-admin fleet --json`` run
