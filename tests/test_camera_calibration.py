@@ -186,3 +186,5 @@ def test_kiosk_diag_camera_calibrate_writes_the_file_a_terminal_loads(tmp_path, 
     out, err = capsys.readouterr()
     assert status == 1 and "no calibration written" in err and "8 or more" in err
     assert not none.exists()
+    assert main(["diag", "camera", "--source", SPEC, "--calibrate", str(none), "--board", "nine"]) == 2
+    assert "COLUMNSxROWS" in capsys.readouterr().err and not none.exists()

@@ -17,8 +17,8 @@ one. The fit is written to FILE (JSON, whole or not at all) for ``[devices] came
 the frame size, the views and the corners' reprojection error.
 
 Exit codes: 0 frames arrived (a calibration written); 1 too few board views, or a fit too poor to keep
-(nothing written; a line on stderr says why); 2 the camera is missing, the spec is wrong, or frames stopped
-(one line on stderr, from the ``kiosk`` command's error handler).
+(nothing written; a line on stderr says why); 2 the camera is missing, the spec or ``--board`` is wrong, or
+frames stopped (one line on stderr).
 """
 
 from __future__ import annotations
@@ -91,14 +91,13 @@ def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
         raise
 
 
-def board_pattern(text: str) -> tuple[int, int]:
+def board_pattern(text: str) -> tuple[int, int] | None:
+    """``9x6`` → (9, 6); None for anything else."""
     try:
         cols, rows = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        cols = rows = 0
-    if not (3 <= cols <= 30 and 3 <= rows <= 30):
-        raise SystemExit(f"kiosk diag camera: --board {text!r}: give the inner corners as COLUMNSxROWS, e.g. 9x6")
-    return cols, rows
+        return None
+    return (cols, rows) if 3 <= cols <= 30 and 3 <= rows <= 30 else None
 
 
 def collect_views(service, pattern: tuple[int, int], *, views: int, timeout_s: float, progress=None) -> tuple:
@@ -127,6 +126,10 @@ def calibrate(args: argparse.Namespace) -> int:
     from kiosk.simulated import enable_simulated_camera
 
     pattern = board_pattern(args.board)
+    if pattern is None:  # a wrong argument, as a wrong spec: exit 2
+        print(f"kiosk diag camera: --board {args.board!r}: give the inner corners as COLUMNSxROWS, e.g. 9x6",
+              file=sys.stderr)
+        return 2
     enable_simulated_camera(args.source)
     service = CaptureService(args.source)
     try:
