@@ -168,7 +168,8 @@ def test_a_calibration_file_the_terminal_cannot_use_stops_it_naming_the_setting(
 def test_kiosk_diag_camera_calibrate_writes_the_file_a_terminal_loads(tmp_path, capsys):
     """GIVEN the simulated board under the camera WHEN ``kiosk diag camera --calibrate FILE --json`` runs
     THEN it exits 0 with the fit (size, views, error, matrix, distortion), writes FILE, and the terminal's
-    loader takes it; GIVEN a camera that never sees a board THEN it exits 1 and writes nothing."""
+    loader takes it; GIVEN a camera that never sees a board THEN it exits 1 and writes nothing; a --board
+    that is not COLUMNSxROWS, or a FILE that cannot be written, exits 2 with the reason."""
     path = tmp_path / "camera.json"
     status = main(["diag", "camera", "--source", f"{SPEC}&hold=2&fps=20", "--calibrate", str(path), "--json",
                    "--views", "10", "--timeout", "10"])
@@ -188,3 +189,7 @@ def test_kiosk_diag_camera_calibrate_writes_the_file_a_terminal_loads(tmp_path, 
     assert not none.exists()
     assert main(["diag", "camera", "--source", SPEC, "--calibrate", str(none), "--board", "nine"]) == 2
     assert "COLUMNSxROWS" in capsys.readouterr().err and not none.exists()
+    nowhere = tmp_path / "no such folder" / "camera.json"
+    assert main(["diag", "camera", "--source", f"{SPEC}&hold=2&fps=20", "--calibrate", str(nowhere), "--views", "8",
+                 "--timeout", "10"]) == 2
+    assert f"cannot write {nowhere}" in capsys.readouterr().err and not nowhere.parent.exists()

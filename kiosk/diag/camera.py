@@ -17,8 +17,8 @@ one. The fit is written to FILE (JSON, whole or not at all) for ``[devices] came
 the frame size, the views and the corners' reprojection error.
 
 Exit codes: 0 frames arrived (a calibration written); 1 too few board views, or a fit too poor to keep
-(nothing written; a line on stderr says why); 2 the camera is missing, the spec or ``--board`` is wrong, or
-frames stopped (one line on stderr).
+(nothing written; a line on stderr says why); 2 the camera is missing, the spec or ``--board`` is wrong,
+frames stopped, or FILE cannot be written (one line on stderr).
 """
 
 from __future__ import annotations
@@ -145,7 +145,11 @@ def calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"kiosk diag camera: no calibration written: {exc}", file=sys.stderr)
         return 1
-    calibration.save(result, args.calibrate)
+    try:
+        calibration.save(result, args.calibrate)
+    except OSError as exc:  # a folder that is not there or not writable, a full disk: nothing left half-written
+        print(f"kiosk diag camera: cannot write {args.calibrate}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     record = {"source": args.source, "calibration": str(args.calibrate), **result.to_json()}
     record.pop("format")
     if args.json:
