@@ -62,13 +62,7 @@ docs/configuration.md; ``simulators/sample_data/*.toml`` are working examples.
     key_file = ""                     # default: <data dir>/store/keys/store.key (0600)
     retention_days = 7                # also free_space_margin_mb = 64, ticket_block_size = 50
 
-    [locker]                          # the smart locker's lock-control boards (docs/locker.md)
-    port = ""                         # pyserial URL of the RS-485 adapter; empty: no locker
-    baudrate = 9600
-    boards = { 1 = 24, 2 = 24 }       # board address (1..255) → locks on it
-    opened_status = 0x00              # status byte of "opened" / "door open" (as the locks are wired)
-    closed_status = 0x11              # status byte of "not opened" / "door closed"
-    timeout_s = 0.5                   # wait for one board's answer; retries = 1: asks a silent board again
+    [locker]                          # the smart locker's boards (docs/locker.md; core/config_locker.py)
 
     [voice]                           # voice guidance and call announcements (core/config_voice.py)
 """

@@ -239,20 +239,10 @@ def test_a_webhook_that_answers_nonsense_costs_that_alert_only(fresh_hall, webho
     """GIVEN a webhook URL whose server answers bytes that are not HTTP
     WHEN a kiosk's printer runs out of paper THEN the failed webhook is logged; and WHEN the hall points the
     webhook at a working receiver and the paper comes back THEN that alert arrives: the fleet's watch lives on."""
-    import socket
+    from test_fleet_webhook import NonsenseServer
 
-    garbage = socket.socket()
-    garbage.bind(("127.0.0.1", 0))
-    garbage.listen(1)
-
-    def answer_nonsense():
-        con, _ = garbage.accept()
-        con.recv(65536)
-        con.sendall(b"\x00\xffnot http at all\r\n\r\n")
-        con.close()
-
-    threading.Thread(target=answer_nonsense, daemon=True).start()
-    fleet.set_setting(fresh_hall.store, WEBHOOK, f"http://127.0.0.1:{garbage.getsockname()[1]}/alerts")
+    garbage = NonsenseServer()
+    fleet.set_setting(fresh_hall.store, WEBHOOK, garbage.url)
     link = HeartbeatClient(fresh_hall.url, "kiosk-1", fresh_hall.secret("kiosk-1"))
     out = DeviceHealth("printer:ticket", "printer", "ready", Paper.OUT, "paper_out")
     try:

@@ -53,6 +53,29 @@ class Receiver:
         self.server.server_close()
 
 
+class NonsenseServer:
+    """A server on loopback that answers the first request it gets with bytes that are not HTTP."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(1)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/alerts"
+        threading.Thread(target=self._answer, daemon=True).start()
+
+    def _answer(self) -> None:
+        try:
+            con, _ = self.socket.accept()
+        except OSError:  # closed before anything came
+            return
+        con.recv(65536)
+        con.sendall(b"\x00\xffnot http at all\r\n\r\n")
+        con.close()
+
+    def close(self) -> None:
+        self.socket.close()
+
+
 @pytest.fixture
 def keep_alive():
     receiver = Receiver("HTTP/1.1")
@@ -110,21 +133,11 @@ def test_a_kept_connection_the_receiver_closed_while_idle_is_opened_again():
 def test_a_receiver_answering_nonsense_is_an_error_and_the_next_alert_goes_out(keep_alive):
     """GIVEN a receiver that answers bytes that are not HTTP WHEN an alert is posted THEN the poster raises
     (the watch logs it) and drops the connection; the next alert to a working receiver is delivered."""
-    garbage = socket.socket()
-    garbage.bind(("127.0.0.1", 0))
-    garbage.listen(1)
-
-    def answer_nonsense():
-        con, _ = garbage.accept()
-        con.recv(65536)
-        con.sendall(b"\x00\xffnot http at all\r\n\r\n")
-        con.close()
-
-    threading.Thread(target=answer_nonsense, daemon=True).start()
+    garbage = NonsenseServer()
     poster = WebhookPoster(2.0)
     try:
         with pytest.raises(Exception) as caught:
-            poster.post(f"http://127.0.0.1:{garbage.getsockname()[1]}/alerts", alert(1))
+            poster.post(garbage.url, alert(1))
         assert isinstance(caught.value, OSError) or type(caught.value).__module__ == "http.client"
         assert poster.post(keep_alive.url, alert(2)) == 204
     finally:
