@@ -127,22 +127,32 @@ def issue_many(clients: list[PlatformClient], count: int, offset: int, barrier: 
 
 
 def send_record(syncs: list[SyncClient], offset: int, content: dict, out: dict[str, list]) -> None:
-    """One record through the sync API; a process that does not answer is asked again on the next one with
-    the same record id (which answers ``duplicate`` if the first had stored it)."""
+    """One record through the sync API, asked as ``ask_in_turn`` asks (a process that took it before it died
+    answers ``duplicate`` to the same record id)."""
     record_id = str(uuid.uuid4())
-    for attempt in range(len(syncs) * 30):
-        sync = syncs[(offset + attempt) % len(syncs)]
+    refused = len(out["errors"])
+    answered = ask_in_turn(syncs, offset, lambda sync: sync.post_record("device_health", record_id, content),
+                           out, "record: ")
+    if answered is not None:
+        sync, ack = answered
+        out["records"].append((sync.terminal_id, record_id, ack.content_hash))
+    elif len(out["errors"]) == refused:  # not refused: no process answered
+        out["errors"].append(f"no process took record {record_id}")
+
+
+def ask_in_turn(clients: list, first: int, call, out: dict[str, list], what: str = ""):
+    """``call(client)`` on ``clients[first]`` and, while a process does not answer (killed, restarting), on the
+    next: ``(client, answer)``, or None (a refusal goes to ``out["errors"]``, after ``what``)."""
+    for attempt in range(len(clients) * 30):
+        client = clients[(first + attempt) % len(clients)]
         try:
-            ack = sync.post_record("device_health", record_id, content)
+            return client, call(client)
         except (PlatformUnreachable, PlatformServerFault):
             time.sleep(0.1)
-            continue
         except PlatformError as exc:
-            out["errors"].append(f"record: {type(exc).__name__}: {exc.detail}")
-            return
-        out["records"].append((sync.terminal_id, record_id, ack.content_hash))
-        return
-    out["errors"].append(f"no process took record {record_id}")
+            out["errors"].append(f"{what}{type(exc).__name__}: {exc.detail}")
+            return None
+    return None
 
 
 HELD_OUT_SEED = 8_061_953  # used by the held-out load only
@@ -162,27 +172,20 @@ def issue_skewed(clients: list[PlatformClient], count: int, seed: int, barrier: 
 
 
 def issue_one(clients: list[PlatformClient], first: int, prefix: str, latencies: str, out: dict[str, list]):
-    """One ticket, asked of ``clients[first]`` and, while a process does not answer (killed, restarting), of
-    the next with the same request id; its latency goes to ``out[latencies]``. The ticket, or None."""
+    """One ticket, asked as ``ask_in_turn`` asks with one request id; its latency goes to ``out[latencies]``.
+    The ticket, or None."""
     request_id = str(uuid.uuid4())
     started = time.perf_counter()
-    for attempt in range(len(clients) * 30):
-        client = clients[(first + attempt) % len(clients)]
-        try:
-            ticket = client.issue_ticket(prefix, request_id=request_id)
-        except (PlatformUnreachable, PlatformServerFault):
-            time.sleep(0.1)
-            continue
-        except PlatformError as exc:
-            out["errors"].append(f"{type(exc).__name__}: {exc.detail}")
-            return None
-        out[latencies].append(time.perf_counter() - started)
-        out["numbers"].append(ticket.number)
-        out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
-        return ticket
-    if not out["errors"]:
-        out["errors"].append(f"no process issued {request_id}")
-    return None
+    answered = ask_in_turn(clients, first, lambda client: client.issue_ticket(prefix, request_id=request_id), out)
+    if answered is None:
+        if not out["errors"]:
+            out["errors"].append(f"no process issued {request_id}")
+        return None
+    client, ticket = answered
+    out[latencies].append(time.perf_counter() - started)
+    out["numbers"].append(ticket.number)
+    out["acknowledged"].append((client.terminal_id, request_id, ticket.number))
+    return ticket
 
 
 def check_numbers(numbers: list[str]) -> tuple[int, int, dict[str, int]]:

@@ -112,15 +112,6 @@ class WebhookPoster:
         self._connection, self._origin = None, None
 
 
-def post_webhook(url: str, payload: dict, timeout_s: float = WEBHOOK_TIMEOUT_S) -> int:
-    """One POST of ``payload`` as JSON on a connection of its own; the HTTP status (see WebhookPoster)."""
-    poster = WebhookPoster(timeout_s)
-    try:
-        return poster.post(url, payload)
-    finally:
-        poster.close()
-
-
 def _log_alert(alert: fleet.Alert, suffix: str = "") -> None:
     faults = f"; faults: {', '.join(alert.faults)}" if alert.faults else ""
     if alert.event == "terminal_flapping":

@@ -126,7 +126,7 @@ class HeartbeatPath:
         except Exception as exc:
             await _failed(send, exc)
             return
-        await _answer(send, 200, answer)
+        await send_json(send, 200, _accepted(answer["accepted"], answer["state"]))
 
 
 async def _failed(send, exc: Exception) -> None:
@@ -141,14 +141,7 @@ async def _failed(send, exc: Exception) -> None:
 
 async def _answer(send, status: int, body: dict, *, busy: bool = False) -> None:
     """JSON as FastAPI's JSONResponse writes it (compact); a busy database's answer says when to retry."""
-    if status == 200 and body.keys() == _ACCEPTED_KEYS:
-        payload = _accepted(body["accepted"], body["state"])
-    else:
-        payload = _json(body)
-    await send_json(send, status, payload, [(b"retry-after", b"1")] if busy else [])
-
-
-_ACCEPTED_KEYS = {"accepted", "state"}
+    await send_json(send, status, _json(body), [(b"retry-after", b"1")] if busy else [])
 
 
 def _json(body: dict) -> bytes:
@@ -157,5 +150,5 @@ def _json(body: dict) -> bytes:
 
 @functools.lru_cache(maxsize=16)
 def _accepted(accepted: bool, state: str) -> bytes:
-    """The answer to a kept heartbeat: one of a handful, encoded once."""
+    """The answer to a kept heartbeat (``take``'s ``{accepted, state}``): one of a handful, encoded once."""
     return _json({"accepted": accepted, "state": state})

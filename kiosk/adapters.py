@@ -240,11 +240,7 @@ def load_camera_calibration(path: str):
 
     try:
         return calibration.load(path)
-    except OSError as exc:
-        problem = f"cannot read {path}: {exc.strerror or exc}"
-        raise ConfigError(f"devices.camera_calibration: {problem}", setting="devices.camera_calibration",
-                          problem=problem) from None
-    except ValueError as exc:
-        problem = f"{path}: {exc}"
+    except (OSError, ValueError) as exc:
+        problem = f"cannot read {path}: {exc.strerror or exc}" if isinstance(exc, OSError) else f"{path}: {exc}"
         raise ConfigError(f"devices.camera_calibration: {problem}", setting="devices.camera_calibration",
                           problem=problem) from None

@@ -22,6 +22,7 @@ import numpy as np
 
 from core.errors import ConfigError
 from core.ports.camera import CameraInfo, CameraMode
+from devices.camera.calibration import parse_board
 from devices.camera.sources import FrameSource, SourceSpec, pace
 
 SQUARE_PX = 48  # the board's texture: pixels per square
@@ -53,15 +54,11 @@ class BoardSource(FrameSource):
         self.size = spec.size((1280, 960))
         self.fps = spec.number("fps", 15.0)
         self.hold = max(1, int(spec.number("hold", 3)))
-        text = spec.options.get("board", "9x6")
-        try:
-            cols, rows = (int(v) for v in text.lower().split("x"))
-        except ValueError:
-            cols = rows = 0
-        if not (3 <= cols <= 20 and 3 <= rows <= 20):
-            raise ConfigError(f"camera source {spec.text!r}: board must be COLUMNSxROWS of inner corners, 3 to 20",
+        pattern = parse_board(spec.options.get("board", "9x6"))
+        if pattern is None:
+            raise ConfigError(f"camera source {spec.text!r}: board must be COLUMNSxROWS of inner corners, 3 to 30",
                               setting="devices.camera", problem="bad board")
-        self.pattern = (cols, rows)
+        self.pattern = pattern
         self.k1, self.k2 = spec.number("k1", -0.28), spec.number("k2", 0.08)
         self.seed = int(spec.number("seed", 1))
         w, h = self.size

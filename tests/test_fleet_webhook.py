@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from hall_server.fleet_alerts import WebhookPoster, post_webhook
+from hall_server.fleet_alerts import WebhookPoster
 
 
 class Receiver:
@@ -51,6 +51,15 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def post_webhook(url: str, payload: dict, timeout_s: float) -> int:
+    """One POST on a connection of its own, as the watch's first alert makes it."""
+    poster = WebhookPoster(timeout_s)
+    try:
+        return poster.post(url, payload)
+    finally:
+        poster.close()
 
 
 class NonsenseServer:

@@ -118,7 +118,7 @@ class MaterialsPanel(QFrame):
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(scroll, 1)
         box.addLayout(actions)
-        column.setMaximumWidth(LEFT_MAX_W + scroll.verticalScrollBar().sizeHint().width())
+        column.setMaximumWidth(LEFT_MAX_W + scroll.bar_width())
         column.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         return column
 

@@ -95,9 +95,7 @@ class PageStack(QStackedWidget):
     moment it shows; the page is measured afresh before it does."""
 
     def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 (Qt's name)
-        self._measure(page)
-        super().setCurrentWidget(page)
-        self.updateGeometry()
+        self.setCurrentIndex(self.indexOf(page))
 
     def setCurrentIndex(self, index: int) -> None:  # noqa: N802 (Qt's name)
         self._measure(self.widget(index))
@@ -144,15 +142,16 @@ class ColumnScroll(QScrollArea):
             self.updateGeometry()  # the content's needs changed (another language, a banner): ours with them
         return super().eventFilter(watched, event)
 
-    def _bar(self) -> int:
+    def bar_width(self) -> int:
+        """The room its scroll bar takes beside the content."""
         return self.verticalScrollBar().sizeHint().width()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         hint = self.widget().sizeHint()
-        return QSize(hint.width() + self._bar(), hint.height())
+        return QSize(hint.width() + self.bar_width(), hint.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         content = self.widget()  # as wide as it asks to be (within its own bounds): labels whole
         width = max(content.minimumSizeHint().width(), min(content.sizeHint().width(), content.maximumWidth()))
-        return QSize(width + self._bar(), 120)
+        return QSize(width + self.bar_width(), 120)
 

@@ -119,6 +119,15 @@ def load(path: str | Path) -> Calibration:
     return Calibration.from_json(data)
 
 
+def parse_board(text: str) -> tuple[int, int] | None:
+    """A board's inner corners as written (``9x6``, columns x rows, 3 to 30 each) → (9, 6); None otherwise."""
+    try:
+        cols, rows = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        return None
+    return (cols, rows) if 3 <= cols <= 30 and 3 <= rows <= 30 else None
+
+
 def find_board(image: np.ndarray, pattern: tuple[int, int] = PATTERN) -> np.ndarray | None:
     """The board's inner corners in an RGB or grey frame ((N, 2) float32, row by row), or None when the
     whole board is not in view."""

@@ -73,31 +73,33 @@ def measure(service, *, frames: int = 30, timeout_s: float = 10.0, started: floa
     }
 
 
-def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
-    """Opens and starts the camera of ``spec`` and measures it: ``(service, record)``; the caller stops
-    the service (it is stopped here when measuring fails)."""
+def start_camera(spec: str, *, timeout_s: float = 10.0):
+    """The camera of ``spec``, started and ready (``wait_ready``); stopped again when it does not get ready.
+    The caller stops it."""
     from devices.camera.service import CaptureService
     from kiosk.simulated import enable_simulated_camera
 
     enable_simulated_camera(spec)
     service = CaptureService(spec)
-    started = time.perf_counter()
     try:
         service.start()
         service.wait_ready(timeout_s=timeout_s)
+    except BaseException:
+        service.stop()
+        raise
+    return service
+
+
+def open_and_measure(spec: str, *, frames: int = 30, timeout_s: float = 10.0):
+    """Opens and starts the camera of ``spec`` and measures it: ``(service, record)``; the caller stops
+    the service (it is stopped here when measuring fails)."""
+    started = time.perf_counter()
+    service = start_camera(spec, timeout_s=timeout_s)
+    try:
         return service, measure(service, frames=frames, timeout_s=timeout_s, started=started)
     except BaseException:
         service.stop()
         raise
-
-
-def board_pattern(text: str) -> tuple[int, int] | None:
-    """``9x6`` → (9, 6); None for anything else."""
-    try:
-        cols, rows = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        return None
-    return (cols, rows) if 3 <= cols <= 30 and 3 <= rows <= 30 else None
 
 
 def collect_views(service, pattern: tuple[int, int], *, views: int, timeout_s: float, progress=None) -> tuple:
@@ -122,19 +124,14 @@ def collect_views(service, pattern: tuple[int, int], *, views: int, timeout_s: f
 
 def calibrate(args: argparse.Namespace) -> int:
     from devices.camera import calibration
-    from devices.camera.service import CaptureService
-    from kiosk.simulated import enable_simulated_camera
 
-    pattern = board_pattern(args.board)
+    pattern = calibration.parse_board(args.board)
     if pattern is None:  # a wrong argument, as a wrong spec: exit 2
         print(f"kiosk diag camera: --board {args.board!r}: give the inner corners as COLUMNSxROWS, e.g. 9x6",
               file=sys.stderr)
         return 2
-    enable_simulated_camera(args.source)
-    service = CaptureService(args.source)
+    service = start_camera(args.source, timeout_s=args.timeout)
     try:
-        service.start()
-        service.wait_ready(timeout_s=args.timeout)
         views, size = collect_views(service, pattern, views=max(calibration.MIN_VIEWS, args.views),
                                     timeout_s=args.timeout,
                                     progress=lambda n: print(f"board view {n}", file=sys.stderr, flush=True))
